@@ -1,0 +1,48 @@
+# spotcheck — the two commands of the quick start: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+PG_URL ?= postgres://postgres@127.0.0.1:5432
+PYTEST_ARGS ?=
+
+.PHONY: run test setup sysdeps lint test-sqlite test-postgres bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	@rm -f $(VENV)/.installed-*; touch $(STAMP)
+
+setup: $(STAMP)
+
+# Debian chromium (browser tests) and Noto CJK fonts (screenshots, PDFs), installed when missing.
+sysdeps:
+	@bin/sysdeps
+
+run: setup
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	SPOTCHECK_DEMO=1 $(BIN)/python manage.py setup_demo
+	SPOTCHECK_DEMO=1 bin/serve
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test-sqlite: setup sysdeps
+	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+# A fresh PostgreSQL database per run, dropped afterwards; skipped when no server answers.
+test-postgres: setup sysdeps
+	@bin/with-postgres "$(PG_URL)" $(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+test: lint test-sqlite test-postgres
+
+bench: setup
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) staticfiles test-output

@@ -1,0 +1,15 @@
+"""Version 1 of the REST API: every app registers its endpoints here."""
+
+from django.urls import path
+
+from spotcheck.accounts import api as accounts_api
+from spotcheck.audit import api as audit_api
+
+app_name = "api"
+
+urlpatterns = [
+    path("me/", accounts_api.MeView.as_view(), name="me"),
+    path("departments/", accounts_api.DepartmentList.as_view(), name="departments"),
+    path("users/", accounts_api.UserList.as_view(), name="users"),
+    path("audit/events/", audit_api.AuditEventList.as_view(), name="audit-events"),
+]

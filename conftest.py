@@ -1,0 +1,64 @@
+"""Shared test fixtures: reference data, users of every role, browser launch settings."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+TEST_OUTPUT = Path(__file__).resolve().parent / "test-output"
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings: Any) -> None:
+    """Tests do not need collectstatic: serve static files from the app folders."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def departments(db: Any) -> Any:
+    """The city, its 12 counties and their departments, as loaded in production."""
+    from spotcheck.accounts.services import reference_load
+
+    reference_load()
+    from spotcheck.accounts.models import Department
+
+    return Department.objects
+
+
+@pytest.fixture
+def make_user(departments: Any) -> Any:
+    """``make_user(role, dept_code=None, **extra)``: an active user whose password is current."""
+    from spotcheck.accounts.tests.factories import UserFactory
+
+    def make(role: str, dept_code: str | None = None, **extra: Any) -> Any:
+        return UserFactory(role=role, dept_code=dept_code, **extra)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict[str, Any]:
+    """Debian's chromium, launched by path (no browser downloads here)."""
+    return {
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"],
+    }
+
+
+@pytest.fixture
+def output_dir() -> Path:
+    TEST_OUTPUT.mkdir(exist_ok=True)
+    return TEST_OUTPUT

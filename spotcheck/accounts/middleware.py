@@ -1,0 +1,66 @@
+"""Session rules: idle timeout (30 minutes by default) and forced password change."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from spotcheck.accounts.services import password_expired
+from spotcheck.audit.services import audit_record
+
+_LAST_SEEN = "last_seen"
+
+
+class IdleTimeoutMiddleware:
+    """Ends a session that saw no request for ``SESSION_IDLE_TIMEOUT`` seconds.
+
+    Kept in the session rather than left to the cookie's age alone, so that the end is
+    enforced on the server and recorded.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            now = time.time()
+            last = request.session.get(_LAST_SEEN)
+            if last is not None and now - float(last) > settings.SESSION_IDLE_TIMEOUT:
+                audit_record(action="auth.idle_timeout", actor=user, object_type="user",
+                             object_id=user.pk, request=request)
+                logout(request)
+                messages.info(request, "您已长时间未操作，请重新登录。")
+                return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
+            request.session[_LAST_SEEN] = now
+        return self.get_response(request)
+
+
+class PasswordChangeRequiredMiddleware:
+    """At first sign-in and after ``PASSWORD_MAX_AGE_DAYS``, every page leads to the change."""
+
+    EXEMPT_PREFIXES = ("/accounts/password/", "/accounts/logout/", "/static/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated
+                and not request.path.startswith(self.EXEMPT_PREFIXES)
+                and password_expired(user, settings.PASSWORD_MAX_AGE_DAYS)):
+            if request.path.startswith("/api/"):
+                from spotcheck.core.api import error_body
+                from django.http import JsonResponse
+
+                return JsonResponse(error_body("password_change_required",
+                                               "请先登录网页修改初始或过期的密码。"), status=403)
+            return redirect("accounts:password_change")
+        return self.get_response(request)

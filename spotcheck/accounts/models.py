@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+from spotcheck.accounts.roles import Role
+
+
+class DivisionKind(models.TextChoices):
+    CITY = "city", "设区市"
+    DISTRICT = "district", "市辖区"
+    COUNTY = "county", "县"
+    COUNTY_CITY = "county-level city", "县级市"
+
+
+class Division(models.Model):
+    """An administrative division (GB/T 2260). Data is scoped by division (R-S1)."""
+
+    code = models.CharField("区划代码", max_length=6, primary_key=True)
+    name = models.CharField("名称", max_length=64)
+    kind = models.CharField("类型", max_length=32, choices=DivisionKind.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="children", verbose_name="上级")
+
+    class Meta:
+        verbose_name = "行政区划"
+        verbose_name_plural = "行政区划"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    """A member unit of the joint meeting in one division; counties mirror the city (R-S1).
+
+    ``code`` is short ASCII (``361100-SAMR``): it is the DEPT of SCD-1 files.
+    """
+
+    code = models.CharField("部门代码", max_length=32, unique=True)
+    unit_code = models.CharField("成员单位代码", max_length=16)
+    name = models.CharField("名称", max_length=64)
+    seq = models.PositiveSmallIntegerField("序号")
+    division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="departments",
+                                 verbose_name="行政区划")
+    hosts_office = models.BooleanField("设联席办", default=False)
+    is_justice = models.BooleanField("司法局", default=False)
+
+    class Meta:
+        verbose_name = "部门"
+        verbose_name_plural = "部门"
+        ordering = ["division_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["division", "unit_code"], name="dept_unit_once"),
+            models.CheckConstraint(condition=Q(code__regex=r"^[A-Za-z0-9_.:-]{1,32}$"),
+                                   name="dept_code_ascii"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person signing in. One role; a government user belongs to one department."""
+
+    display_name = models.CharField("姓名", max_length=64, blank=True)
+    role = models.CharField("角色", max_length=32, choices=Role.choices, blank=True)
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="users", verbose_name="部门")
+    division = models.ForeignKey(Division, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="users", verbose_name="行政区划")
+    enterprise_uscc = models.CharField("企业统一社会信用代码", max_length=18, blank=True)
+    must_change_password = models.BooleanField("下次登录须修改密码", default=True)
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label if self.role else "未分配角色"

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from spotcheck.accounts.models import Department, User
+from spotcheck.accounts.predicates import is_dept_admin
+
+
+def department_list() -> QuerySet[Department]:
+    return Department.objects.select_related("division").order_by("division_id", "seq")
+
+
+def user_list_for(user: User) -> QuerySet[User]:
+    """Accounts the user may see: all for the system/security admins, own department else."""
+    qs = User.objects.select_related("department", "division").order_by("username")
+    if is_dept_admin(user):
+        return qs.filter(department_id=user.department_id)
+    return qs

@@ -1,0 +1,31 @@
+"""Sign-in successes, failures and sign-outs go to the audit trail (R-S2).
+
+Receivers only record; no business rule lives here.
+"""
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from spotcheck.audit.models import Outcome
+from spotcheck.audit.services import audit_record
+
+
+@receiver(user_logged_in)
+def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    audit_record(action="auth.login", actor=user, object_type="user", object_id=user.pk,
+                 request=request)
+
+
+@receiver(user_login_failed)
+def _login_failed(sender: Any, credentials: dict, request: Any = None, **kwargs: Any) -> None:
+    audit_record(action="auth.login", actor_name=str(credentials.get("username", ""))[:150],
+                 object_type="user", outcome=Outcome.FAILURE, request=request)
+
+
+@receiver(user_logged_out)
+def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        audit_record(action="auth.logout", actor=user, object_type="user", object_id=user.pk,
+                     request=request)

@@ -1,0 +1,77 @@
+"""Writing audit events: always inside the transaction of the act they record (STYLE 7)."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+
+from spotcheck.audit.domain import chain
+from spotcheck.audit.models import AuditEvent, AuditHead, Outcome
+from spotcheck.core import clock
+
+
+def client_ip(request: HttpRequest | None) -> str:
+    if request is None:
+        return ""
+    return str(request.META.get("REMOTE_ADDR", ""))[:64]
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: Any = None,
+    actor_name: str = "",
+    department_code: str = "",
+    object_type: str = "",
+    object_id: str | int = "",
+    summary: dict[str, Any] | None = None,
+    outcome: str = Outcome.SUCCESS,
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """Append one event to the chain, in the caller's transaction (or its own if none).
+
+    The head row is locked first, so two writers take turns and the chain never forks; on
+    SQLite the write lock does the same.
+    """
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        actor_name = actor_name or actor.get_username()
+        department = getattr(actor, "department", None)
+        department_code = department_code or (department.code if department else "")
+    else:
+        actor = None
+    with transaction.atomic():
+        head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
+        event = AuditEvent(
+            seq=head.last_seq + 1,
+            at=clock.now().astimezone(UTC),
+            actor=actor,
+            actor_name=actor_name[:150],
+            department_code=department_code,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            summary=summary or {},
+            outcome=outcome,
+            client_ip=client_ip(request),
+            prev_hash=bytes(head.last_hash),
+        )
+        event.hash = chain.link(bytes(head.last_hash), event.chain_fields())
+        event.save(force_insert=True)
+        AuditHead.objects.filter(id=1).update(last_seq=event.seq, last_hash=event.hash)
+    return event
+
+
+def audit_refusal(*, request: HttpRequest, reason: str = "") -> AuditEvent:
+    """Every permission refusal is recorded (R-S2), with the path that was refused."""
+    return audit_record(
+        action="permission.denied",
+        actor=getattr(request, "user", None),
+        object_type="path",
+        object_id=request.path[:128],
+        summary={"method": request.method, "reason": reason},
+        outcome=Outcome.DENIED,
+        request=request,
+    )

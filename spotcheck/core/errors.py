@@ -1,0 +1,32 @@
+"""Errors that services raise: a machine code and a Chinese message, with field messages."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """A refusal with a stable ``code`` and a Chinese ``message`` for the user."""
+
+    code = "invalid"
+    status = 400
+
+    def __init__(self, message: str, *, code: str | None = None,
+                 fields: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.fields = fields or {}
+
+
+class Refused(ServiceError):
+    """The acting user may not do this (permission or separation of duties)."""
+
+    code = "permission_denied"
+    status = 403
+
+
+class Conflict(ServiceError):
+    """The object changed under us, or the act was already done (a racing worker lost)."""
+
+    code = "conflict"
+    status = 409

@@ -1,0 +1,40 @@
+"""Navigation by role: each entry shows only to users holding its permission."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    perm: str
+
+
+# Apps append their entries in AppConfig.ready(); order here is the menu's order.
+NAV_ITEMS: list[NavItem] = [
+    NavItem("工作台", "home", "core.view_home"),
+    NavItem("账户管理", "accounts:users", "accounts.view_user"),
+    NavItem("审计日志", "audit:events", "audit.view_auditevent"),
+    NavItem("接口文档", "api-docs", "core.view_api_docs"),
+]
+
+
+def register(item: NavItem, *, before: str | None = None) -> None:
+    if any(existing.url_name == item.url_name for existing in NAV_ITEMS):
+        return
+    if before is not None:
+        for index, existing in enumerate(NAV_ITEMS):
+            if existing.url_name == before:
+                NAV_ITEMS.insert(index, item)
+                return
+    NAV_ITEMS.append(item)
+
+
+def items_for(user: Any) -> list[dict[str, str]]:
+    return [{"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name}
+            for item in NAV_ITEMS if user.has_perm(item.perm)]
