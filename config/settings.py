@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
     "django_tasks",
@@ -44,6 +45,13 @@ INSTALLED_APPS = [
     "spotcheck.core",
     "spotcheck.audit",
     "spotcheck.accounts",
+    "spotcheck.registry",
+    "spotcheck.roster",
+    "spotcheck.catalog",
+    "spotcheck.draws",
+    "spotcheck.planning",
+    "spotcheck.inspections",
+    "spotcheck.publicity",
 ]
 
 MIDDLEWARE = [
@@ -170,13 +178,14 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: an anonymous API call gets 401 with a WWW-Authenticate header.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "spotcheck.core.api.KeysetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "spotcheck.core.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -186,6 +195,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "双随机、一公开、一集中 监管平台接口 (v1)",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Swagger UI from the installed sidecar package: nothing from a CDN (intranet).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 TASKS = {

@@ -19,7 +19,8 @@ class DepartmentSerializer(serializers.ModelSerializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    department: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="code", read_only=True)
 
     class Meta:
         model = User
@@ -40,7 +41,7 @@ class DepartmentList(generics.ListAPIView):
     serializer_class = DepartmentSerializer
     permission_classes = [HasPerm.of("accounts.view_department")]
     filterset_fields = ["division", "hosts_office", "is_justice"]
-    ordering = ("division_id", "seq")
+    ordering = ("division_id", "seq", "id")
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.department_list()
@@ -49,7 +50,7 @@ class DepartmentList(generics.ListAPIView):
 class UserList(generics.ListAPIView):
     serializer_class = UserSerializer
     permission_classes = [HasPerm.of("accounts.view_user")]
-    ordering = ("username",)
+    ordering = ("username", "id")
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.user_list_for(self.request.user)  # type: ignore[arg-type]

@@ -57,8 +57,9 @@ class PasswordChangeRequiredMiddleware:
                 and not request.path.startswith(self.EXEMPT_PREFIXES)
                 and password_expired(user, settings.PASSWORD_MAX_AGE_DAYS)):
             if request.path.startswith("/api/"):
-                from spotcheck.core.api import error_body
                 from django.http import JsonResponse
+
+                from spotcheck.core.api import error_body
 
                 return JsonResponse(error_body("password_change_required",
                                                "请先登录网页修改初始或过期的密码。"), status=403)

@@ -14,5 +14,5 @@ def user_list_for(user: User) -> QuerySet[User]:
     """Accounts the user may see: all for the system/security admins, own department else."""
     qs = User.objects.select_related("department", "division").order_by("username")
     if is_dept_admin(user):
-        return qs.filter(department_id=user.department_id)
+        return qs.filter(department=user.department)
     return qs

@@ -10,11 +10,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
-from rules.contrib.views import permission_required
 
 from spotcheck.accounts import selectors, services
 from spotcheck.accounts.forms import GrantRoleForm, SignInForm
 from spotcheck.accounts.models import User
+from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import ServiceError
 
 
@@ -42,7 +42,7 @@ def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwar
     return render(request, "accounts/locked.html", status=429)
 
 
-@permission_required("accounts.view_user", raise_exception=True)
+@require_perm("accounts.view_user")
 def user_list(request: HttpRequest) -> HttpResponse:
     users = selectors.user_list_for(request.user)[:500]  # type: ignore[arg-type]
     return render(request, "accounts/user_list.html", {"users": users})

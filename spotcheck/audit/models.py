@@ -65,3 +65,6 @@ class AuditHead(models.Model):
 
     class Meta:
         default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"audit head #{self.last_seq}"

@@ -3,13 +3,13 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from rules.contrib.views import permission_required
 
 from spotcheck.audit import selectors
 from spotcheck.audit.models import Outcome
+from spotcheck.core.decorators import require_perm
 
 
-@permission_required("audit.view_auditevent", raise_exception=True)
+@require_perm("audit.view_auditevent")
 def event_list(request: HttpRequest) -> HttpResponse:
     events = selectors.event_list()
     outcome = request.GET.get("outcome", "")

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -62,3 +63,18 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
                 audit_refusal(request=request, reason="api")
         response.data = error_body(code, message, fields)
     return response
+
+
+class KeysetPagination(CursorPagination):
+    """Keyset (cursor) pagination: no COUNT(*) over the table, stable at millions of rows.
+
+    The order is the view's ``ordering``, which must end in a unique column.
+    """
+
+    page_size = 50
+    max_page_size = 500
+    page_size_query_param = "page_size"
+
+    def get_ordering(self, request: Any, queryset: Any, view: Any) -> tuple[str, ...]:
+        ordering = getattr(view, "ordering", None) or ("-pk",)
+        return (ordering,) if isinstance(ordering, str) else tuple(ordering)

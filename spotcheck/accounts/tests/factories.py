@@ -38,7 +38,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.lazy_attribute
     def department(self) -> Department | None:
-        code = self.dept_code or DEFAULT_DEPT.get(Role(self.role))
+        code = self.dept_code or DEFAULT_DEPT.get(Role(self.role))  # type: ignore[attr-defined]
         return Department.objects.get(code=code) if code else None
 
     @factory.lazy_attribute
@@ -50,7 +50,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         return self.role in {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
 
     @factory.post_generation
-    def password(obj: User, create: bool, extracted: str | None, **kwargs: Any) -> None:  # noqa: N805
+    def password(obj: User, create: bool, extracted: str | None, **kwargs: Any) -> None:
         obj.set_password(extracted or PASSWORD)
         if create:
             obj.save(update_fields=["password"])

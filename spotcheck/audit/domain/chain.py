@@ -40,7 +40,10 @@ class Break:
     reason: str
 
 
-def verify(events: Iterable[tuple[int, Mapping[str, Any], bytes, bytes]]) -> tuple[int, Break | None]:
+Row = tuple[int, Mapping[str, Any], bytes, bytes]
+
+
+def verify(events: Iterable[Row]) -> tuple[int, Break | None]:
     """Walk ``(seq, canonical fields, stored prev_hash, stored hash)`` in order.
 
     Returns the number of events checked and the first break, or ``None``.
