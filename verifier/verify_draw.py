@@ -31,6 +31,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
+from math import isqrt
 from operator import itemgetter, lt
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator, Mapping, Sequence, Union
@@ -290,9 +291,10 @@ def _largest_remainders(total: int, sizes: Mapping[str, int]) -> dict[str, int]:
 # --- selection (DRAW.md section 4) ------------------------------------------------------
 
 Ranking = dict  # stratum -> [(score, uscc)] ascending, the first entries of the stratum's order
-Batch = tuple  # (usccs: list[bytes], strata: list[bytes]), same length
+Batch = list  # population lines b"USCC,STRATUM" without their newline
 
-_ABOVE_ALL = b"\xff" * 33  # compares above every 32-byte score
+_SCORE_LEN = 32  # both H give 32 bytes (DRAW.md section 2)
+_ABOVE_ALL = b"\xff" * (_SCORE_LEN + 1)  # compares above every score
 
 
 class _Thresholds(dict):
@@ -303,47 +305,63 @@ class _Thresholds(dict):
         return b""
 
 
-def _rank_batches(hash_name: str, k_sel: bytes, batches: Iterable[Batch], limits: Mapping[bytes, int]) -> dict[bytes, list[tuple[bytes, bytes]]]:
+def _rank_batches(
+    hash_name: str, k_sel: bytes, batches: Iterable[Batch], limits: Mapping[bytes, int], bounds: Mapping[bytes, bytes] | None = None
+) -> dict[bytes, list[bytes]]:
     """The ``limits[s]`` first entities of each stratum in (score, uscc) order, in one streaming pass.
 
     Hot loop: H(K_sel) is computed once and copied per entity (DRAW.md section 7). Each stratum
-    keeps only candidates at or below its threshold, the limit-th best score seen so far, so
-    memory stays O(sum of limits) whatever the population size.
+    keeps only candidates at or below its threshold, the limit-th best key seen so far, so memory
+    stays O(sum of limits) whatever the population size. A candidate is kept as the bytes
+    score || uscc: scores have a fixed length, so these sort exactly like (score, uscc) tuples
+    but compare several times faster. ``bounds`` are optional starting thresholds (see
+    _size_bound); a stratum that keeps fewer than its limit under one must be ranked again.
     """
     base = new_hash(hash_name)
     base.update(k_sel)
     fork = base.copy
-    thr = _Thresholds({s: (_ABOVE_ALL if q > 0 else b"") for s, q in limits.items()})
-    kept: dict[bytes, list[tuple[bytes, bytes]]] = {s: [] for s, q in limits.items() if q > 0}
-    for usccs, strata in batches:
-        for u, s in zip(usccs, strata):
+    bounds = bounds or {}
+    thr = _Thresholds({s: (bounds.get(s, _ABOVE_ALL) if q > 0 else b"") for s, q in limits.items()})
+    kept: dict[bytes, list[bytes]] = {s: [] for s, q in limits.items() if q > 0}
+    for lines in batches:
+        for line in lines:  # slicing here is cheaper than building uscc and stratum lists first
             h = fork()
-            h.update(u)
+            h.update(line[:18])
             d = h.digest()
-            if d <= thr[s]:
-                kept[s].append((d, u))
+            if d <= thr[line[19:]]:  # d <= key iff d <= key's score part: ties kept, order decides later
+                kept[line[19:]].append(d + line[:18])
         for s, cands in kept.items():
-            q = limits[s]
-            # Prune when a bound first exists, then only when doubled: sorting stays amortised.
-            if len(cands) > q and (thr[s] is _ABOVE_ALL or len(cands) >= 2 * q + 64):
+            if len(cands) > limits[s]:
                 cands.sort()
-                del cands[q:]
-                thr[s] = cands[-1][0]
-    for s, cands in kept.items():
+                del cands[limits[s] :]
+                thr[s] = cands[-1]
+    for cands in kept.values():
         cands.sort()
-        del cands[limits[s] :]
     return kept
 
 
-def _decode_ranking(kept: Mapping[bytes, list[tuple[bytes, bytes]]]) -> Ranking:
-    return {s.decode(): [(d, u.decode()) for d, u in cands] for s, cands in kept.items()}
+# Starting bounds: the fraction (limit + 6 sqrt(limit) + 16) / n of the score space holds fewer
+# than ``limit`` of n uniform scores with probability below 1e-9; the threshold then starts
+# near its final value instead of at "everything", which cuts the candidates kept early on.
+_BOUND_SIGMAS, _BOUND_EXTRA = 6, 16
+
+
+def _size_bound(limit: int, n: int) -> bytes:
+    """A starting threshold for a stratum of n entities of which the first ``limit`` are wanted."""
+    expected = limit + _BOUND_SIGMAS * isqrt(limit) + _BOUND_EXTRA
+    if limit <= 0 or expected >= n:
+        return _ABOVE_ALL
+    return (expected * 2**64 // n).to_bytes(8, "big")  # a score d is kept iff d[:8] < this
+
+
+def _decode_ranking(kept: Mapping[bytes, list[bytes]]) -> Ranking:
+    return {s.decode(): [(k[:_SCORE_LEN], k[_SCORE_LEN:].decode()) for k in keys] for s, keys in kept.items()}
 
 
 def _batches_from_pairs(population: Iterable[tuple[str, str]], size: int = 65536) -> Iterator[Batch]:
     it = iter(population)
     while batch := list(islice(it, size)):
-        usccs, strata = zip(*batch)
-        yield list(map(str.encode, usccs)), list(map(str.encode, strata))
+        yield [f"{u},{s}".encode() for u, s in batch]
 
 
 def rank(hash_name: str, k_sel: bytes, population: Iterable[tuple[str, str]], limits: Mapping[str, int]) -> Ranking:
@@ -653,17 +671,32 @@ def scan_population(src: Source, hash_name: str) -> PopulationStats:
     return PopulationStats(hasher.digest(), size, {s.decode(): n for s, n in counts.items()})
 
 
-def rank_population(src: Source, hash_name: str, k_sel: bytes, limits: Mapping[str, int], expect_digest: bytes | None = None) -> Ranking:
+def rank_population(
+    src: Source, hash_name: str, k_sel: bytes, limits: Mapping[str, int], sizes: Mapping[str, int] | None = None, expect_digest: bytes | None = None
+) -> Ranking:
     """rank() over a population.csv already checked by scan_population (the second pass).
 
-    ``expect_digest`` guards against the file changing between the two passes.
+    ``sizes`` (the stratum sizes from the scan) allow starting bounds; ``expect_digest``
+    guards against the file changing between the passes.
     """
+    blimits = {s.encode(): q for s, q in limits.items()}
+    bounds = {s.encode(): _size_bound(q, sizes[s]) for s, q in limits.items()} if sizes else None
+    kept = _rank_file(src, hash_name, k_sel, blimits, bounds, expect_digest)
+    # A starting bound that proved too tight (probability < 1e-9 per stratum) costs one more
+    # pass for those strata only; the ranking stays exact.
+    again = {s: q for s, q in blimits.items() if bounds and bounds[s] is not _ABOVE_ALL and len(kept[s]) < q}
+    if again:
+        kept.update(_rank_file(src, hash_name, k_sel, again, None, expect_digest))
+    return _decode_ranking(kept)
+
+
+def _rank_file(src: Source, hash_name: str, k_sel: bytes, limits: Mapping[bytes, int], bounds: Mapping[bytes, bytes] | None, expect_digest: bytes | None) -> dict[bytes, list[bytes]]:
     hasher = new_hash(hash_name)
-    batches = ((list(map(_USCC_OF, lines)), list(map(_STRATUM_OF, lines))) for _, _, lines in _population_blocks(src, hasher))
-    kept = _rank_batches(hash_name, k_sel, batches, {s.encode(): q for s, q in limits.items()})
+    batches = (lines for _, _, lines in _population_blocks(src, hasher))
+    kept = _rank_batches(hash_name, k_sel, batches, limits, bounds)
     if expect_digest is not None and hasher.digest() != expect_digest:
         raise BundleError("population.csv", "changed while being read")
-    return _decode_ranking(kept)
+    return kept
 
 
 # --- JSON files -------------------------------------------------------------------------
@@ -887,7 +920,7 @@ def _compute(inputs: DrawInputs, with_teams: bool = True) -> Computation:
     quota = allocate_quota(a["quota"], stats.strata)
     outs = [s["out"] for s in inputs.substitutions]
     limits = {s: min(q + len(outs), stats.strata[s]) for s, q in quota.items()}
-    ranking = rank_population(inputs.population, h, k_sel, limits, expect_digest=stats.digest)
+    ranking = rank_population(inputs.population, h, k_sel, limits, stats.strata, stats.digest)
     result: dict[str, Any] = {
         "version": VERSION,
         "draw_id": a["draw_id"],
