@@ -16,8 +16,10 @@ TEST_OUTPUT = Path(__file__).resolve().parent / "test-output"
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_storage(settings: Any) -> None:
-    """Tests do not need collectstatic: serve static files from the app folders."""
+def _test_settings(settings: Any) -> None:
+    """Tests do not need collectstatic (static files from the app folders), and hash
+    passwords with a fast hasher (the policy validators still run)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

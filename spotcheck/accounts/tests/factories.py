@@ -38,7 +38,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.lazy_attribute
     def department(self) -> Department | None:
-        code = self.dept_code or DEFAULT_DEPT.get(Role(self.role))  # type: ignore[attr-defined]
+        code = self.dept_code or (DEFAULT_DEPT.get(Role(self.role)) if self.role else None)  # type: ignore[attr-defined]
         return Department.objects.get(code=code) if code else None
 
     @factory.lazy_attribute

@@ -1,0 +1,136 @@
+"""The audit chain (R-S2): pure hashing, tampering detected by audit_verify, append-only on PG."""
+
+from __future__ import annotations
+
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+from django.test import RequestFactory
+
+from spotcheck.audit.domain import chain
+from spotcheck.audit.models import AuditEvent
+from spotcheck.audit.services import audit_record
+
+
+def _events(n: int) -> list[AuditEvent]:
+    request = RequestFactory().get("/", REMOTE_ADDR="10.1.2.3")
+    return [audit_record(action="test.act", actor_name="审计测试", object_type="thing",
+                         object_id=i, request=request,
+                         summary={"before": {"n": i}, "after": {"n": i + 1, "名称": "甲"}})
+            for i in range(n)]
+
+
+def test_chain_links_each_event_to_its_predecessor_with_sm3() -> None:
+    first = {"seq": 1, "action": "a"}
+    second = {"seq": 2, "action": "b"}
+    h1 = chain.link(chain.GENESIS, first)
+    h2 = chain.link(h1, second)
+    assert len(h1) == 32
+    rows = [(1, first, chain.GENESIS, h1), (2, second, h1, h2)]
+    assert chain.verify(rows) == (2, None)
+    tampered = [(1, {"seq": 1, "action": "x"}, chain.GENESIS, h1), (2, second, h1, h2)]
+    count, broken = chain.verify(tampered)
+    assert broken is not None and broken.seq == 1
+
+
+def test_canonical_form_ignores_key_order_but_not_values() -> None:
+    assert chain.canonical({"b": 1, "a": "甲"}) == chain.canonical({"a": "甲", "b": 1})
+    assert chain.canonical({"a": 1}) != chain.canonical({"a": 2})
+
+
+@pytest.mark.django_db
+def test_audit_verify_passes_on_an_untouched_chain() -> None:
+    _events(5)
+    out = StringIO()
+    call_command("audit_verify", stdout=out)
+    assert "共 5 条" in out.getvalue()
+
+
+def _flip_byte(seq: int, column: str) -> None:
+    """Tamper with a stored row below the ORM, as an attacker with database access would
+    (on PostgreSQL a superuser switching triggers off for the session)."""
+    table = AuditEvent._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(f"SELECT {column} FROM {table} WHERE seq = %s", [seq])
+        value = cursor.fetchone()[0]
+        if isinstance(value, (bytes, memoryview)):
+            raw = bytearray(bytes(value))
+            raw[0] ^= 0x01
+            new: Any = bytes(raw)
+        elif isinstance(value, str):
+            new = value[:-1] + chr(ord(value[-1]) ^ 0x01)
+        else:
+            new = value
+        cursor.execute(f"UPDATE {table} SET {column} = %s WHERE seq = %s", [new, seq])
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = origin")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("column", ["action", "object_id", "actor_name", "client_ip",
+                                    "outcome", "prev_hash", "hash"])
+@pytest.mark.parametrize("victim", [0, 3, 6])
+def test_a_flipped_byte_in_any_event_is_named_by_audit_verify(column: str, victim: int) -> None:
+    target = _events(7)[victim]
+    _flip_byte(target.seq, column)
+    with pytest.raises(CommandError) as excinfo:
+        call_command("audit_verify")
+    assert f"第 {target.seq} 号事件" in str(excinfo.value)
+
+
+@pytest.mark.django_db
+def test_a_changed_summary_is_named() -> None:
+    events = _events(4)
+    table = AuditEvent._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(f"UPDATE {table} SET summary = %s WHERE seq = %s",
+                       ['{"before": {"n": 2}, "after": {"n": 4, "名称": "甲"}}', events[2].seq])
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = origin")
+    with pytest.raises(CommandError, match=f"第 {events[2].seq} 号事件"):
+        call_command("audit_verify")
+
+
+@pytest.mark.django_db
+def test_a_deleted_event_breaks_the_chain_at_its_successor() -> None:
+    events = _events(4)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            cursor.execute("DELETE FROM audit_auditevent WHERE seq = %s", [events[1].seq])
+            cursor.execute("SET LOCAL session_replication_role = origin")
+    else:
+        AuditEvent.objects.filter(seq=events[1].seq).delete()
+    with pytest.raises(CommandError, match=f"第 {events[2].seq} 号事件"):
+        call_command("audit_verify")
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the trigger is PostgreSQL's")
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_auditevent SET action = 'forged' WHERE seq = %s",
+    "DELETE FROM audit_auditevent WHERE seq = %s",
+])
+def test_postgres_refuses_update_and_delete_of_audit_rows(statement: str) -> None:
+    event = _events(1)[0]
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(statement, [event.seq])
+    assert AuditEvent.objects.get(seq=event.seq).action == "test.act"
+
+
+@pytest.mark.django_db
+def test_events_written_in_a_rolled_back_act_vanish_with_it() -> None:
+    with pytest.raises(RuntimeError), transaction.atomic():
+        audit_record(action="test.rolled_back")
+        raise RuntimeError
+    assert not AuditEvent.objects.filter(action="test.rolled_back").exists()
+    _events(2)
+    call_command("audit_verify", stdout=StringIO())

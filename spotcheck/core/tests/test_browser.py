@@ -1,0 +1,73 @@
+"""In a real browser (Debian chromium via Playwright): sign-in, navigation by role, lockout,
+and the home page at desktop and phone widths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from spotcheck.accounts.roles import Role
+from spotcheck.accounts.tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# What each role must see in its navigation, and must not.
+NAV = {
+    Role.AUDIT_ADMIN: ({"工作台", "审计日志"}, {"账户管理"}),
+    Role.SYSTEM_ADMIN: ({"工作台", "账户管理"}, {"审计日志"}),
+    Role.SECURITY_ADMIN: ({"工作台", "账户管理"}, {"审计日志"}),
+    Role.DEPT_ADMIN: ({"工作台", "账户管理"}, {"审计日志"}),
+    Role.OFFICE: ({"工作台"}, {"审计日志", "账户管理"}),
+    Role.JUSTICE: ({"工作台"}, {"审计日志", "账户管理"}),
+    Role.PLANNER: ({"工作台"}, {"审计日志", "账户管理"}),
+    Role.INSPECTOR: ({"工作台"}, {"审计日志", "账户管理"}),
+    Role.ENTERPRISE: ({"工作台"}, {"审计日志", "账户管理"}),
+}
+
+
+def sign_in(page: Any, base: str, username: str, password: str = PASSWORD) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+
+
+@pytest.mark.parametrize("role", list(NAV))
+def test_each_role_signs_in_and_sees_its_navigation(role: Role, page: Any, live_server: Any,
+                                                    make_user: Any) -> None:
+    user = make_user(role)
+    sign_in(page, live_server.url, user.username)
+    page.wait_for_selector("h1:has-text('工作台')")
+    labels = set(page.locator("nav.nav a").all_inner_texts())
+    must, must_not = NAV[role]
+    assert must <= labels, f"{role}: {labels}"
+    assert not (must_not & labels), f"{role}: {labels}"
+    assert role.label in page.inner_text(".who")
+
+
+def test_five_bad_passwords_lock_the_account(page: Any, live_server: Any, make_user: Any) -> None:
+    user = make_user(Role.INSPECTOR)
+    for _ in range(5):
+        sign_in(page, live_server.url, user.username, "Wrong-pass-123")
+        assert page.locator(".errors").first.is_visible()
+    sign_in(page, live_server.url, user.username)
+    assert page.locator("h1").inner_text() == "账户已锁定"
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (375, 812)])
+def test_home_page_screenshots(width: int, height: int, page: Any, live_server: Any,
+                               make_user: Any, output_dir: Path) -> None:
+    user = make_user(Role.SECURITY_ADMIN)
+    make_user("")  # an account waiting for a role: a due item
+    page.set_viewport_size({"width": width, "height": height})
+    sign_in(page, live_server.url, user.username)
+    page.wait_for_selector("h1:has-text('工作台')")
+    assert page.locator("[data-section='待授权的账户'] li").count() >= 1
+    # Nothing wider than the screen: readable on a phone without sideways scrolling.
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    path = output_dir / f"home-{width}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 5000
