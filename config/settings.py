@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "axes",
     "simple_history",
     "spotcheck.core",
+    "spotcheck.core.imports",
     "spotcheck.audit",
     "spotcheck.accounts",
     "spotcheck.registry",

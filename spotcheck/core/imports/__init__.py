@@ -1,0 +1,1 @@
+"""Import engine (see docstring, written below)."""

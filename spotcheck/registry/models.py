@@ -1,0 +1,204 @@
+"""The entity library (检查对象监管库): market entities in exactly one class A/B/C (R-A1,
+R-B1, R-C1), their key-field tags, the history of class changes and the departments'
+class-C proposals that the office decides."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from spotcheck.core.imports.models import ImportedRow
+
+
+class EntityKind(models.TextChoices):
+    COMPANY = "company", "公司"
+    NON_COMPANY = "non_company", "非公司企业法人"
+    INDIVIDUAL = "individual", "个体工商户"
+    COOPERATIVE = "cooperative", "农民专业合作社"
+    BRANCH = "branch", "分支机构"
+    OTHER = "other", "其他"
+
+
+class RegistrationStatus(models.TextChoices):
+    EXISTING = "existing", "存续"
+    OPERATING = "operating", "在业"
+    SUSPENDED = "suspended", "停业"
+    REVOKED = "revoked", "吊销"
+    DEREGISTERED = "deregistered", "注销"
+    MOVED_OUT = "moved_out", "迁出"
+
+
+class RiskLevel(models.TextChoices):
+    """Credit-risk classification in four levels (R-R4)."""
+
+    LOW = "low", "低"
+    GENERAL = "general", "一般"
+    HIGHER = "higher", "较高"
+    HIGH = "high", "高"
+
+
+class LibraryClass(models.TextChoices):
+    A = "A", "A类（联合监管库）"
+    B = "B", "B类（一般监管库）"
+    C = "C", "C类（重点监管库）"
+
+
+class CField(models.TextChoices):
+    """Why an entity belongs in class C (R-C1)."""
+
+    SAFETY = "safety", "安全"
+    QUALITY = "quality", "质量"
+    PUBLIC_INTEREST = "public_interest", "公共利益"
+    POOR_CREDIT = "poor_credit", "信用较差"
+
+
+class KeyFieldTag(models.Model):
+    """The vocabulary of key fields (重点领域, R-A1); the office may extend it."""
+
+    name = models.CharField("名称", max_length=32, unique=True)
+    seq = models.PositiveSmallIntegerField("排序", default=0)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "重点领域"
+        verbose_name_plural = "重点领域"
+        ordering = ["seq", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MarketEntity(ImportedRow):
+    """A market entity identified by its USCC. Personal data of the legal representative is
+    kept encrypted (``legal_rep_secret``: SM4 of "ID number\\x1fphone", see core.crypto) with
+    masked copies for display; the full values are never shown on pages."""
+
+    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    name = models.CharField("企业名称", max_length=200)
+    kind = models.CharField("市场主体类型", max_length=16, choices=EntityKind.choices)
+    legal_rep_name = models.CharField("法定代表人", max_length=64)
+    legal_rep_secret = models.BinaryField("法定代表人证件号码及电话（密文）", null=True,
+                                          blank=True, editable=False)
+    legal_rep_id_masked = models.CharField("法定代表人证件号码", max_length=32, blank=True)
+    legal_rep_phone_masked = models.CharField("联系电话", max_length=32, blank=True)
+    division = models.ForeignKey("accounts.Division", on_delete=models.PROTECT,
+                                 related_name="entities", verbose_name="行政区划", db_index=False)
+    industry = models.CharField("行业门类", max_length=1)
+    industry_class = models.CharField("行业代码", max_length=4, blank=True)
+    founded_on = models.DateField("成立日期", null=True, blank=True)
+    address = models.CharField("住所", max_length=255, blank=True)
+    status = models.CharField("登记状态", max_length=16, choices=RegistrationStatus.choices,
+                              default=RegistrationStatus.EXISTING)
+    risk_level = models.CharField("信用风险等级", max_length=8, choices=RiskLevel.choices,
+                                  default=RiskLevel.GENERAL)
+    # R-B1: everything not decided into A or C is B; only the office moves it (class_change).
+    library_class = models.CharField("监管库类别", max_length=1, choices=LibraryClass.choices,
+                                     default=LibraryClass.B)
+    tags = models.ManyToManyField(KeyFieldTag, through="EntityTag", blank=True,
+                                  related_name="entities", verbose_name="重点领域")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "市场主体"
+        verbose_name_plural = "市场主体"
+        # Keyset pagination walks (division, id) and (class, division, id). Name search
+        # indexes differ by database (migration 0002): pattern ops for prefixes and a
+        # trigram GIN index for "contains" on PostgreSQL, a plain index on SQLite.
+        indexes = [
+            models.Index(fields=["division", "id"], name="entity_division_id"),
+            models.Index(fields=["library_class", "division", "id"], name="entity_class_division_id"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(library_class__in=["A", "B", "C"]),
+                                   name="entity_class_abc"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.uscc}）"
+
+
+class EntityTag(models.Model):
+    entity = models.ForeignKey(MarketEntity, on_delete=models.CASCADE, related_name="+")
+    tag = models.ForeignKey(KeyFieldTag, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "主体重点领域"
+        verbose_name_plural = "主体重点领域"
+        constraints = [models.UniqueConstraint(fields=["entity", "tag"], name="entity_tag_once")]
+        indexes = [models.Index(fields=["tag", "entity"], name="entity_tag_tag_entity")]
+
+    def __str__(self) -> str:
+        return f"{self.entity_id}:{self.tag_id}"
+
+
+class ChangeSource(models.TextChoices):
+    DECISION = "decision", "联席办决定"
+    PROPOSAL = "proposal", "采纳部门提议"
+
+
+class ClassChange(models.Model):
+    """One move between classes: from, to, when, who, basis (R-A1, R-C1, R-D1)."""
+
+    entity = models.ForeignKey(MarketEntity, on_delete=models.CASCADE,
+                               related_name="class_changes", verbose_name="市场主体")
+    from_class = models.CharField("原类别", max_length=1, choices=LibraryClass.choices)
+    to_class = models.CharField("新类别", max_length=1, choices=LibraryClass.choices)
+    at = models.DateTimeField("时间")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                           verbose_name="决定人")
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT,
+                                   related_name="+", verbose_name="决定部门")
+    basis = models.TextField("依据")
+    source = models.CharField("来源", max_length=16, choices=ChangeSource.choices)
+    c_field = models.CharField("重点监管领域", max_length=16, choices=CField.choices, blank=True)
+    proposal = models.ForeignKey("ClassProposal", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name="部门提议")
+
+    class Meta:
+        verbose_name = "类别变更"
+        verbose_name_plural = "类别变更"
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.entity_id}: {self.from_class}→{self.to_class}"
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", "待决定"
+    ACCEPTED = "accepted", "已采纳"
+    REJECTED = "rejected", "未采纳"
+
+
+class ClassProposal(models.Model):
+    """A department proposes class C for an entity in its field; the office decides (R-C1)."""
+
+    entity = models.ForeignKey(MarketEntity, on_delete=models.CASCADE,
+                               related_name="proposals", verbose_name="市场主体")
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT,
+                                   related_name="+", verbose_name="提议部门")
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name="提议人")
+    proposed_at = models.DateTimeField("提议时间")
+    c_field = models.CharField("重点监管领域", max_length=16, choices=CField.choices)
+    basis = models.TextField("提议依据")
+    status = models.CharField("状态", max_length=16, choices=ProposalStatus.choices,
+                              default=ProposalStatus.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+", verbose_name="决定人")
+    decided_at = models.DateTimeField("决定时间", null=True, blank=True)
+    decision_reason = models.TextField("决定理由", blank=True)
+
+    class Meta:
+        verbose_name = "C类提议"
+        verbose_name_plural = "C类提议"
+        ordering = ["-proposed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "department"],
+                                    condition=Q(status="pending"), name="proposal_one_pending",
+                                    violation_error_message="本部门对该主体已有待决定的提议。"),
+        ]
+
+    def __str__(self) -> str:
+        return f"C类提议 {self.entity_id} {self.get_status_display()}"
