@@ -348,7 +348,7 @@ _BOUND_SIGMAS, _BOUND_EXTRA = 6, 16
 
 def _size_bound(limit: int, n: int) -> bytes:
     """A starting threshold for a stratum of n entities of which the first ``limit`` are wanted."""
-    expected = limit + _BOUND_SIGMAS * isqrt(limit) + _BOUND_EXTRA
+    expected = max(0, limit + _BOUND_SIGMAS * isqrt(limit) + _BOUND_EXTRA)
     if limit <= 0 or expected >= n:
         return _ABOVE_ALL
     return (expected * 2**64 // n).to_bytes(8, "big")  # a score d is kept iff d[:8] < this
