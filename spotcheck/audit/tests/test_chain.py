@@ -33,6 +33,7 @@ def test_chain_links_each_event_to_its_predecessor_with_sm3() -> None:
     assert chain.verify(rows) == (2, None)
     tampered = [(1, {"seq": 1, "action": "x"}, chain.GENESIS, h1), (2, second, h1, h2)]
     count, broken = chain.verify(tampered)
+    assert count == 1
     assert broken is not None and broken.seq == 1
 
 
