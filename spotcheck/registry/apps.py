@@ -5,3 +5,9 @@ class RegistryConfig(AppConfig):
     name = "spotcheck.registry"
     label = "registry"
     verbose_name = "检查对象名录库"
+
+    def ready(self) -> None:
+        from spotcheck.core.navigation import NavItem, register
+        from spotcheck.registry import imports  # noqa: F401  (registers the entity import)
+
+        register(NavItem("检查对象名录库", "registry:entities", "registry.view_entity"))

@@ -95,7 +95,7 @@ class MarketEntity(ImportedRow):
     # R-B1: everything not decided into A or C is B; only the office moves it (class_change).
     library_class = models.CharField("监管库类别", max_length=1, choices=LibraryClass.choices,
                                      default=LibraryClass.B)
-    tags = models.ManyToManyField(KeyFieldTag, through="EntityTag", blank=True,
+    tags: models.ManyToManyField = models.ManyToManyField(KeyFieldTag, through="EntityTag", blank=True,
                                   related_name="entities", verbose_name="重点领域")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)

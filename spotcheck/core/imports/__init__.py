@@ -1,1 +1,80 @@
-"""Import engine (see docstring, written below)."""
+"""The import engine: CSV and XLSX files into a table, streamed, validated row by row,
+resumable after a crash, with progress and an error report. Every import of the platform
+(entities, inspectors, items) uses it; an app only declares its columns and how a row is
+cleaned.
+
+Declaring an import (e.g. ``spotcheck/roster/imports.py``)::
+
+    from spotcheck.core.imports.engine import register
+    from spotcheck.core.imports.spec import Column, ImportSpec, RowErrors
+
+    class InspectorImport(ImportSpec):
+        kind = "roster.inspector"            # stored on the job; unique
+        title = "执法检查人员"                 # used in messages and file names
+        perm = "roster.import_inspector"     # who may import (the command line may always)
+        model = Inspector                    # must inherit core.imports.models.ImportedRow
+        key_field = "certificate_no"         # unique field: upsert key, duplicate detection
+        columns = [Column("执法证号", "certificate_no", example="JX-0001", help="..."),
+                   Column("姓名", "name"),
+                   Column("证件有效期至", "valid_until", required=False)]   # optional column
+        batch_size = 2000                    # rows per transaction (= per checkpoint)
+
+        def prepare(self, job, present):     # once per run: lookup sets, the user's scope
+            self.depts = {...}               # job.created_by is the uploader (None: command line)
+
+        def clean_row(self, data, errors):   # data: field -> stripped cell ("" if empty/absent)
+            if not data["name"]:
+                errors.add("姓名", "姓名不能为空")
+            return data["certificate_no"], {"name": data["name"], ...}, None
+
+    INSPECTOR_IMPORT = register(InspectorImport())   # import this module in AppConfig.ready()
+
+``clean_row`` returns ``(key, values, related)``: ``values`` maps the model's attnames (``department_id``)
+to Python values; a value ``None`` means "not given": an update keeps the current value, an
+insert takes the field's default. Add every problem to ``errors`` as (column header, Chinese
+message); the engine names the row. A spec with many-to-many data sets ``has_related = True``
+and implements ``write_related(written, writer)`` where ``written`` is [(pk, CleanRow, inserted)]
+and ``writer.bulk_insert(Model, [dict])`` / ``writer.delete_where_in(Model, column, values)``
+write in the batch's transaction (COPY on PostgreSQL). ``clean_batch`` may be overridden for
+speed (the entity import does: one call checks 5,000 USCCs, one cipher call encrypts them).
+
+Running it::
+
+    from spotcheck.core.imports import engine
+    job = engine.import_job_create(spec=SPEC, acting_user=user, path=saved_path,
+                                   file_name=upload.name, mode="upsert", dry_run=False)
+    engine.import_enqueue(job)          # a django-tasks job runs engine.import_run(job.pk)
+    engine.import_command(SPEC, path, mode=..., dry_run=..., stdout=self.stdout)   # a command
+
+Pages: ``views.upload_save(request, field)`` stores an upload under var/media/imports/;
+``views.progress_response(request, job, url)`` renders ``imports/_progress.html`` (htmx polls it
+every second until the job ends); ``views.error_report_response(job)`` and
+``views.template_response(spec, fmt)`` answer downloads. Check your own permission first.
+
+Behaviour (the same for every import):
+- Modes (``ImportMode``): ``upsert`` (default) inserts new keys and updates existing ones;
+  ``insert`` rejects rows whose key exists; ``update`` rejects rows whose key does not.
+  ``dry_run`` validates and counts without writing the target table.
+- File-level failures write nothing at all (the job is recorded as failed with the reason):
+  not CSV/XLSX by content or extension, over IMPORT_MAX_MB (200), an XLSX whose declared
+  unpacked size is over IMPORT_MAX_UNPACKED_MB (1000) or whose compression ratio is over
+  IMPORT_MAX_ZIP_RATIO (100) — checked before calamine opens it —, an empty file, a CSV with
+  NUL bytes, an encoding other than UTF-8 (BOM or not) or GB18030, unbalanced quotes, a
+  header with a missing required column, an unknown or a doubled column. The whole CSV is
+  decoded once before any row is written, so a bad byte near the end is still file-level.
+- Wrong kind of file: when more than half of the first batch (at least 20 rows) is invalid,
+  the file is refused as a whole, nothing written (shifted columns, another template).
+- Row-level problems reject that row with a message naming the row (header = row 1), the
+  column and the problem; the valid rows are imported. A cell beginning with = + - @ is
+  refused ("单元格含公式"). A key seen in an earlier row of the file is rejected naming
+  both rows (the first occurrence wins, even if it was itself rejected).
+- More than IMPORT_MAX_ERRORS (10,000) rejected rows stop the import: the job fails; the
+  batches already committed hold only valid rows, and importing the corrected file again
+  updates them by key (nothing doubled).
+- Crash safety: each batch is one transaction that also advances the job's checkpoint
+  (``rows_done`` and the counts) and stores its rejected rows; a rerun (the same command, or
+  "继续" on the page) skips the committed rows and continues. Each written row records
+  (import_job_id, import_row), so duplicates are recognised across a resume without
+  keeping keys in memory. Memory does not grow with the file (a dry run keeps its keys).
+- Progress: ``rows_done`` / ``rows_total`` on the job (rows_total is estimated from the file).
+"""

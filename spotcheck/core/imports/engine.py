@@ -1,0 +1,457 @@
+"""The import engine: file checks, streaming, row validation, batches with a checkpoint,
+resume after a crash, progress, error report, templates. See the package docstring."""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import xlsxwriter
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from config.env import env_int
+from spotcheck.audit.models import Outcome
+from spotcheck.audit.services import audit_record
+from spotcheck.core import clock
+from spotcheck.core.errors import Conflict, Refused, ServiceError
+from spotcheck.core.exports import XLSX_CONTENT_TYPE, write_xlsx
+from spotcheck.core.imports.files import FileRefused, inspect_file, open_rows
+from spotcheck.core.imports.models import ImportJob, ImportMode, ImportRowError, ImportStatus
+from spotcheck.core.imports.spec import CleanRow, ImportSpec, Rejected
+from spotcheck.core.imports.writers import Existing, Writer, writer_for
+
+SPECS: dict[str, ImportSpec] = {}
+FORMULA_MESSAGE = "单元格含公式（以 = + - @ 开头），为防止公式注入不予导入"
+# A cell that a spreadsheet would run as a formula: = + - @ at its start.
+_FORMULA = re.compile(r"(?:^|\x1f)[=+\-@]")
+# The first batch decides whether the file is the right kind at all (see package docstring).
+PROBE_MIN_ROWS = 20
+PROBE_MAX_SHARE = 0.5
+
+
+def max_errors() -> int:
+    """IMPORT_MAX_ERRORS (default 10,000): an import stops after this many invalid rows."""
+    return int(getattr(settings, "IMPORT_MAX_ERRORS", None) or env_int("IMPORT_MAX_ERRORS", 10_000))
+
+
+def register(spec: ImportSpec) -> ImportSpec:
+    SPECS[spec.kind] = spec
+    return spec
+
+
+def spec_for(kind: str) -> ImportSpec:
+    return SPECS[kind]
+
+
+# --- jobs ---------------------------------------------------------------------------------
+
+
+def import_job_create(*, spec: ImportSpec, acting_user: Any, path: str | Path, file_name: str = "",
+                      mode: str = ImportMode.UPSERT, dry_run: bool = False, request: Any = None,
+                      resume: bool = True) -> ImportJob:
+    """Check the file as a whole and record a job (not yet run).
+
+    ``acting_user=None`` is the operator on the command line. With ``resume``, an unfinished
+    job for the same file content, kind and mode is returned instead of a new one, so that
+    running the same command again continues where a killed run stopped.
+    Raises ``FileRefused`` (recorded as a failed job and audited) when the file is refused.
+    """
+    if acting_user is not None and not acting_user.has_perm(spec.perm):
+        raise Refused(f"您没有导入{spec.title}的权限。")
+    if mode not in ImportMode.values:
+        raise ServiceError("导入方式应为 upsert、insert 或 update。", fields={"mode": ["无效"]})
+    path = Path(path).resolve()
+    file_name = file_name or path.name
+    department = getattr(acting_user, "department", None)
+    base = {"kind": spec.kind, "file_name": file_name[:255], "file_path": str(path),
+            "file_format": path.suffix.lower().lstrip(".")[:8], "mode": mode, "dry_run": dry_run,
+            "created_by": acting_user, "department_code": department.code if department else ""}
+    try:
+        info = inspect_file(path, name=file_name)
+    except FileRefused as exc:
+        with transaction.atomic():
+            job = ImportJob.objects.create(**base, status=ImportStatus.FAILED, message=exc.message,
+                                           finished_at=clock.now())
+            _audit(job, "import.refuse", outcome=Outcome.FAILURE, request=request,
+                   extra={"message": exc.message})
+        exc.job = job  # type: ignore[attr-defined]
+        raise
+    if resume:
+        unfinished = ImportJob.objects.filter(
+            kind=spec.kind, file_sha256=info.sha256, mode=mode, dry_run=dry_run,
+            file_path=str(path), status__in=[ImportStatus.PENDING, ImportStatus.RUNNING]).first()
+        if unfinished is not None:
+            return unfinished
+    with transaction.atomic():
+        base["file_format"] = info.format
+        job = ImportJob.objects.create(**base, file_size=info.size, file_sha256=info.sha256,
+                                       rows_total=info.rows_estimate)
+        _audit(job, "import.create", request=request)
+    return job
+
+
+def _audit(job: ImportJob, action: str, *, outcome: str = Outcome.SUCCESS, request: Any = None,
+           extra: dict[str, Any] | None = None) -> None:
+    summary = {"kind": job.kind, "file": job.file_name, "sha256": job.file_sha256, "mode": job.mode,
+               "dry_run": job.dry_run, "inserted": job.inserted, "updated": job.updated,
+               "rejected": job.rejected, **(extra or {})}
+    audit_record(action=action, actor=job.created_by,
+                 actor_name="" if job.created_by else "manage.py", object_type="import_job",
+                 object_id=job.pk, summary=summary, outcome=outcome, request=request)
+
+
+def import_enqueue(job: ImportJob) -> None:
+    """Run the job in a worker once the transaction that created it commits."""
+    from spotcheck.core.imports.tasks import import_job_task
+
+    transaction.on_commit(lambda: import_job_task.enqueue(job.pk))
+
+
+def is_stalled(job: ImportJob, *, seconds: int = 120) -> bool:
+    """A running job that has not advanced for a while: its worker died; it can be resumed."""
+    if job.status != ImportStatus.RUNNING:
+        return False
+    last = job.heartbeat_at or job.started_at or job.created_at
+    return (clock.now() - last).total_seconds() > seconds
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+@dataclass
+class Progress:
+    job: ImportJob
+    rows_done: int
+    inserted: int
+    updated: int
+    rejected: int
+    started: float = field(default_factory=time.monotonic)
+
+
+def import_run(job_id: int, *, on_progress: Callable[[Progress], None] | None = None) -> ImportJob:
+    """Run (or resume) a job to its end. File-level failures mark it failed with nothing
+    written; any other interruption leaves it running at its last checkpoint, and running it
+    again continues from there."""
+    job = ImportJob.objects.select_related("created_by__department").get(pk=job_id)
+    if job.is_finished:
+        return job
+    spec = spec_for(job.kind)
+    try:
+        info = inspect_file(job.file_path, name=job.file_name)
+        if job.file_sha256 and info.sha256 != job.file_sha256:
+            raise FileRefused("文件在导入过程中被修改，请重新上传。")
+        estimate, rows = open_rows(job.file_path, info)
+        header = next(rows, None)
+        if header is None or not any(c.strip() for c in header):
+            raise FileRefused("文件为空：没有表头行。")
+        positions = _map_header(spec, header)
+    except FileRefused as exc:
+        return _fail(job, exc.message)
+    present = frozenset(spec.columns[i].field for i in range(len(spec.columns)) if positions[i] >= 0)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.RUNNING, rows_total=estimate, heartbeat_at=clock.now(),
+        started_at=job.started_at or clock.now())
+    job.refresh_from_db()
+    spec.prepare(job, present)
+    runner = _Runner(job, spec, present, on_progress)
+    try:
+        runner.run(rows, positions, len(header))
+    except FileRefused as exc:
+        return _fail(job, exc.message)
+    except _TooManyErrors:
+        return _fail(job, f"错误行超过 {max_errors()} 行，导入已停止。此前已提交的 {job.rows_done} 行中的"
+                          f"有效行已导入（修正文件后重新导入，将按主键更新，不会重复）。", reload=True)
+    with transaction.atomic():
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.SUCCEEDED, finished_at=clock.now(),
+                                                   rows_total=F("rows_done"))
+        job.refresh_from_db()
+        _audit(job, "import.finish")
+    return job
+
+
+def _fail(job: ImportJob, message: str, *, reload: bool = False) -> ImportJob:
+    with transaction.atomic():
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED, message=message,
+                                                   finished_at=clock.now())
+        job.refresh_from_db()
+        _audit(job, "import.fail", outcome=Outcome.FAILURE, extra={"message": message})
+    return job
+
+
+def _map_header(spec: ImportSpec, header: list[str]) -> list[int]:
+    """Position of each spec column in the file (-1: absent, allowed for optional columns)."""
+    names = [h.strip().lstrip("\ufeff") for h in header]
+    known = {c.header for c in spec.columns}
+    unknown = [h for h in names if h and h not in known]
+    seen: set[str] = set()
+    doubled = [h for h in names if h and (h in seen or seen.add(h))]  # type: ignore[func-returns-value]
+    missing = [c.header for c in spec.columns if c.required and c.header not in names]
+    problems = []
+    if missing:
+        problems.append("缺少必填列：" + "、".join(missing))
+    if unknown:
+        problems.append("无法识别的列：" + "、".join(unknown))
+    if doubled:
+        problems.append("列名重复：" + "、".join(doubled))
+    if problems:
+        raise FileRefused("表头有误（" + "；".join(problems) + "）。请使用下载的模板，列为："
+                          + "，".join(c.header for c in spec.columns) + "。")
+    return [names.index(c.header) if c.header in names else -1 for c in spec.columns]
+
+
+class _TooManyErrors(Exception):
+    pass
+
+
+class _Runner:
+    def __init__(self, job: ImportJob, spec: ImportSpec, present: frozenset[str],
+                 on_progress: Callable[[Progress], None] | None) -> None:
+        self.job = job
+        self.spec = spec
+        self.present = present
+        self.on_progress = on_progress
+        self.writer: Writer = writer_for(spec.model, spec.key_field)
+        self.limit = max_errors()
+        # SQLite limits the parameters of one statement: smaller batches there.
+        self.batch_size = (spec.batch_size if self.writer.__class__ is not Writer
+                           else min(spec.batch_size, 2000))
+        # First occurrences of keys among rejected rows (bounded by the error limit), so that
+        # later rows with the same key are reported as duplicates; reloaded on resume.
+        self.rejected_keys: dict[str, int] = {}
+        for key, row in ImportRowError.objects.filter(job=job).exclude(key="").order_by(
+                "row").values_list("key", "row"):
+            self.rejected_keys.setdefault(key, row)
+        # A dry run writes nothing, so it remembers the keys it has seen.
+        self.dry_seen: dict[str, int] = {}
+        self.progress = Progress(job, job.rows_done, job.inserted, job.updated, job.rejected)
+        # Invalid rows count towards the stop limit; rows refused by the mode or as
+        # duplicates are reported but are expected outcomes, not signs of a broken file.
+        self.invalid_count = job.rejected
+
+    def run(self, rows: Iterator[list[str]], positions: list[int], width: int) -> None:
+        done = self.job.rows_done
+        number = 1  # the header is row 1
+        for _ in range(done):  # resume: skip what the checkpoint says is committed
+            if next(rows, None) is None:
+                break
+            number += 1
+        ncols = len(positions)
+        batch: list[tuple[int, list[str]]] = []
+        extra: list[Rejected] = []
+        consumed = 0
+        first = done == 0
+        for cells in rows:
+            number += 1
+            consumed += 1
+            if len(cells) != width:
+                if len(cells) < width:
+                    cells = cells + [""] * (width - len(cells))
+                elif any(c.strip() for c in cells[width:]):
+                    extra.append(Rejected(
+                        number, "", [("", f"本行有 {len(cells)} 列，多于表头的 {width} 列")]))
+                    continue
+            row = [cells[p] if p >= 0 else "" for p in positions]
+            joined = "\x1f".join(row)
+            if not joined.strip("\x1f \t"):
+                continue  # a blank row
+            if _FORMULA.search(joined):
+                formula_cols = [self.spec.columns[i].header for i in range(ncols)
+                                if row[i] and row[i][0] in "=+-@"]
+                extra.append(Rejected(number, "", [(h, FORMULA_MESSAGE) for h in formula_cols]))
+                continue
+            batch.append((number, row))
+            if consumed >= self.batch_size:
+                self._process(batch, extra, consumed, first)
+                batch, extra, consumed, first = [], [], 0, False
+        if consumed or first:
+            self._process(batch, extra, consumed, first)
+
+    def _process(self, batch: list[tuple[int, list[str]]], extra: list[Rejected], consumed: int,
+                 first: bool) -> None:
+        results = self.spec.clean_batch(batch, self.present) if batch else []
+        cleaned = [r for r in results if isinstance(r, CleanRow)]
+        invalid = [r for r in results if isinstance(r, Rejected)] + extra
+        if first and consumed >= PROBE_MIN_ROWS and len(invalid) > PROBE_MAX_SHARE * consumed:
+            sample = "；".join(f"第 {r.row} 行 {c}：{m}" for r in sorted(invalid, key=lambda r: r.row)[:3]
+                              for c, m in r.errors[:1])
+            raise FileRefused(f"前 {consumed} 行中有 {len(invalid)} 行有误（超过一半），文件可能与模板不符，"
+                              f"未导入任何数据。例如：{sample}")
+        for attempt in range(3):
+            try:
+                self._write(cleaned, invalid, consumed)
+                break
+            except IntegrityError:
+                # Another import inserted one of these keys meanwhile: classify again.
+                if attempt == 2:
+                    raise
+        p = self.progress
+        if self.on_progress:
+            self.on_progress(p)
+        self.invalid_count += len(invalid)
+        if self.invalid_count > self.limit:
+            raise _TooManyErrors
+
+    def _write(self, cleaned: list[CleanRow], invalid: list[Rejected], consumed: int) -> None:
+        job = self.job
+        mode = job.mode
+        p = self.progress
+        with transaction.atomic():
+            # The checkpoint first: locking the job row makes a second process running the
+            # same job wait here, then find the checkpoint moved, and stop.
+            current = ImportJob.objects.select_for_update().filter(pk=job.pk).values_list(
+                "rows_done", flat=True).first()
+            if current != p.rows_done:
+                raise Conflict("该文件正由另一个进程导入，本进程停止。")
+            existing = self.writer.existing([r.key for r in cleaned]) if cleaned else {}
+            inserts: list[CleanRow] = []
+            updates: list[tuple[Existing, CleanRow]] = []
+            rejects: list[Rejected] = list(invalid)
+            batch_seen: dict[str, int] = {}
+            for bad in invalid:
+                if bad.key:
+                    batch_seen.setdefault(bad.key, bad.row)
+            for r in cleaned:
+                first_row = batch_seen.get(r.key) or self.rejected_keys.get(r.key) or self.dry_seen.get(r.key)
+                ex = existing.get(r.key)
+                if first_row is None and ex is not None and ex.import_job_id == job.pk:
+                    first_row = ex.import_row
+                if first_row is not None and first_row < r.row:
+                    rejects.append(Rejected(r.row, r.key, [(self.spec.columns[0].header,
+                                   f"与第 {first_row} 行重复（{r.key}），以第 {first_row} 行为准")]))
+                    continue
+                batch_seen[r.key] = r.row
+                if ex is not None:
+                    if mode == ImportMode.INSERT:
+                        rejects.append(Rejected(r.row, r.key, [(self.spec.columns[0].header,
+                                       f"{r.key} 已存在；本次为“仅新增”方式，不更新已有数据")]))
+                    else:
+                        updates.append((ex, r))
+                elif mode == ImportMode.UPDATE:
+                    rejects.append(Rejected(r.row, r.key, [(self.spec.columns[0].header,
+                                   f"{r.key} 不存在；本次为“仅更新”方式，不新增数据")]))
+                else:
+                    inserts.append(r)
+            ImportJob.objects.filter(pk=job.pk).update(
+                rows_done=p.rows_done + consumed, inserted=F("inserted") + len(inserts),
+                updated=F("updated") + len(updates), rejected=F("rejected") + len(rejects),
+                heartbeat_at=clock.now())
+            if not job.dry_run:
+                ids = self.writer.insert(inserts, job.pk)
+                self.writer.update(updates, job.pk)
+                if self.spec.has_related:
+                    written = [(pk, r, True) for pk, r in zip(ids, inserts, strict=True)]
+                    written += [(e.pk, r, False) for e, r in updates]
+                    self.spec.write_related(written, self.writer)
+            else:
+                for r in [*inserts, *(r for _e, r in updates)]:
+                    self.dry_seen[r.key] = r.row
+            errors = [ImportRowError(job=job, row=x.row, column=c[:64], message=m[:500], key=x.key[:64])
+                      for x in rejects for c, m in (x.errors or [("", "本行有误")])]
+            ImportRowError.objects.bulk_create(errors, batch_size=1000)
+        for x in rejects:
+            if x.key and len(self.rejected_keys) <= self.limit:
+                self.rejected_keys.setdefault(x.key, x.row)
+        p.rows_done += consumed
+        p.inserted += len(inserts)
+        p.updated += len(updates)
+        p.rejected += len(rejects)
+        job.rows_done, job.inserted = p.rows_done, p.inserted
+        job.updated, job.rejected = p.updated, p.rejected
+
+
+# --- reports and templates -----------------------------------------------------------------
+
+REPORT_HEADERS = ["行号", "列", "错误说明", "主键"]
+
+
+def error_report_write(job: ImportJob, out: str | IO[bytes]) -> int:
+    rows = ((e.row, e.column, e.message, e.key) for e in
+            ImportRowError.objects.filter(job=job).order_by("row", "id").iterator(chunk_size=2000))
+    return write_xlsx(out, REPORT_HEADERS, rows, sheet_name="错误报告")
+
+
+def template_csv(spec: ImportSpec) -> bytes:
+    import csv
+
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(spec.headers())
+    writer.writerows(spec.template_rows())
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def template_xlsx(spec: ImportSpec) -> bytes:
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"strings_to_formulas": False, "strings_to_numbers": False,
+                                     "in_memory": True})
+    bold = book.add_format({"bold": True})
+    text = book.add_format({"num_format": "@"})
+    sheet = book.add_worksheet(spec.title[:31])
+    for col, c in enumerate(spec.columns):
+        sheet.write_string(0, col, c.header, bold)
+        sheet.set_column(col, col, max(12, len(c.header) * 3), text)
+    for line, row in enumerate(spec.template_rows(), start=1):
+        for col, value in enumerate(row):
+            sheet.write_string(line, col, value)
+    notes = book.add_worksheet("填写说明")
+    for col, h in enumerate(["列", "必填", "说明"]):
+        notes.write_string(0, col, h, bold)
+    notes.set_column(0, 0, 20)
+    notes.set_column(2, 2, 80)
+    for line, c in enumerate(spec.columns, start=1):
+        notes.write_string(line, 0, c.header)
+        notes.write_string(line, 1, "是" if c.required else "否（可整列省略；留空表示不修改）")
+        notes.write_string(line, 2, c.help)
+    book.close()
+    return buf.getvalue()
+
+
+TEMPLATE_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_CONTENT_TYPE}
+
+
+# --- the command line ---------------------------------------------------------------------
+
+
+def import_command(spec: ImportSpec, path: str, *, mode: str, dry_run: bool, stdout: Any,
+                   stderr: Any = None) -> ImportJob:
+    """What ``manage.py import_<things> PATH`` does: run the import here with a progress line,
+    print a summary; raise ``CommandError`` (non-zero exit) on a file-level failure."""
+    from django.core.management.base import CommandError
+
+    stderr = stderr or sys.stderr
+    try:
+        job = import_job_create(spec=spec, acting_user=None, path=path, mode=mode, dry_run=dry_run)
+    except FileRefused as exc:
+        raise CommandError(f"文件被拒绝，未写入任何数据：{exc.message}") from exc
+    if job.rows_done:
+        stdout.write(f"继续未完成的导入任务 #{job.pk}：已处理 {job.rows_done} 行。\n")
+
+    def show(p: Progress) -> None:
+        total = max(p.job.rows_total, p.rows_done, 1)
+        share = min(p.rows_done / total, 1.0)
+        bar = "#" * int(share * 30)
+        rate = p.rows_done / max(time.monotonic() - p.started, 1e-6)
+        stderr.write(f"\r[{bar:<30}] {share:6.1%} {p.rows_done}/{total} 行 "
+                     f"新增 {p.inserted} 更新 {p.updated} 拒绝 {p.rejected} ({rate:,.0f} 行/秒)")
+        stderr.flush()
+
+    job = import_run(job.pk, on_progress=show)
+    stderr.write("\n")
+    verb = "试运行（未写入）" if job.dry_run else "导入"
+    stdout.write(f"{verb}任务 #{job.pk}：新增 {job.inserted} 行，更新 {job.updated} 行，"
+                 f"拒绝 {job.rejected} 行。\n")
+    if job.rejected:
+        stdout.write("被拒绝的行（前 20 条）：\n")
+        for e in ImportRowError.objects.filter(job=job).order_by("row", "id")[:20]:
+            stdout.write(f"  第 {e.row} 行 {e.column}：{e.message}\n")
+    if job.status == ImportStatus.FAILED:
+        raise CommandError(job.message)
+    return job

@@ -1,0 +1,195 @@
+"""What an uploaded file is, by its content, and its rows, streamed.
+
+Every check here happens before anything is written (file-level failures: nothing is
+written at all): size, type by content (XLSX = a zip holding ``[Content_Types].xml`` and
+``xl/workbook.xml``; CSV = text in UTF-8, with or without BOM, or GB18030, without NUL bytes),
+declared unpacked size and compression ratio of an XLSX before calamine opens it (zip bombs),
+encoding and quote balance of a whole CSV (one C-speed pass that also hashes the file and
+estimates the rows), and the header.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import os
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from spotcheck.core.errors import ServiceError
+
+MB = 1024 * 1024
+_CHUNK = 4 * MB
+ZIP_MAGIC = b"PK\x03\x04"
+# Formats that are not ours but are often renamed to .xlsx/.csv.
+_FOREIGN_MAGIC = {b"\xd0\xcf\x11\xe0": "Excel 97-2003（.xls）或其他 OLE 文件", b"%PDF": "PDF 文件",
+                  b"\x89PNG": "PNG 图片", b"\xff\xd8\xff": "JPEG 图片", b"\x1f\x8b": "gzip 压缩文件",
+                  b"Rar!": "RAR 压缩文件", b"7z\xbc\xaf": "7z 压缩文件"}
+
+
+def _limit(name: str, default: int) -> int:
+    from django.conf import settings
+
+    from config.env import env_int
+
+    return int(getattr(settings, name, None) or env_int(name, default))
+
+
+def max_bytes() -> int:
+    """IMPORT_MAX_MB (default 200): the largest file accepted."""
+    return _limit("IMPORT_MAX_MB", 200) * MB
+
+
+def max_unpacked_bytes() -> int:
+    """IMPORT_MAX_UNPACKED_MB (default 1000): the largest declared unpacked size of an XLSX."""
+    return _limit("IMPORT_MAX_UNPACKED_MB", 1000) * MB
+
+
+def max_zip_ratio() -> int:
+    """IMPORT_MAX_ZIP_RATIO (default 100): unpacked/packed; real XLSX stay well under 20."""
+    return _limit("IMPORT_MAX_ZIP_RATIO", 100)
+
+
+class FileRefused(ServiceError):
+    """The file as a whole cannot be imported; nothing was written."""
+
+    code = "file_refused"
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    format: str  # "csv" | "xlsx"
+    size: int
+    sha256: str
+    encoding: str = ""  # csv only
+    rows_estimate: int = 0  # data rows, without the header
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def inspect_file(path: str | os.PathLike[str], *, name: str = "") -> FileInfo:
+    """Check the file as a whole; raise ``FileRefused`` with a Chinese message if it is not one
+    we import. The format is decided by the content and must agree with the extension."""
+    p = Path(path)
+    name = name or p.name
+    ext = Path(name).suffix.lower()
+    if ext not in (".csv", ".xlsx"):
+        raise FileRefused(f"不支持的文件类型“{ext or '无扩展名'}”：请上传 .csv 或 .xlsx 文件。")
+    size = p.stat().st_size
+    if size == 0:
+        raise FileRefused("文件为空。")
+    if size > max_bytes():
+        raise FileRefused(f"文件大小 {size / MB:.1f} MB 超过上限 {max_bytes() // MB} MB。")
+    with p.open("rb") as fh:
+        head = fh.read(8)
+    for magic, what in _FOREIGN_MAGIC.items():
+        if head.startswith(magic):
+            raise FileRefused(f"文件内容是{what}，不是 {ext[1:].upper()} 文件。"
+                              "请另存为 .xlsx 或 .csv 后上传。")
+    if head.startswith(ZIP_MAGIC):
+        if ext != ".xlsx":
+            raise FileRefused("文件扩展名为 .csv，但内容是压缩包（可能是 XLSX）：请使用正确的扩展名。")
+        _check_xlsx_zip(p)
+        return FileInfo("xlsx", size, _sha256(p))
+    if ext == ".xlsx":
+        raise FileRefused("文件扩展名为 .xlsx，但内容不是 XLSX 工作簿（可能是改了扩展名的其他文件）。")
+    return _inspect_csv(p, size)
+
+
+def _check_xlsx_zip(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise FileRefused("XLSX 文件已损坏，无法打开。") from exc
+    names = {i.filename for i in infos}
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        raise FileRefused("文件是压缩包，但不是 XLSX 工作簿（缺少 [Content_Types].xml 或 xl/workbook.xml）。")
+    unpacked = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos)
+    if unpacked > max_unpacked_bytes():
+        raise FileRefused(f"XLSX 解压后大小 {unpacked / MB:.0f} MB 超过上限 "
+                          f"{max_unpacked_bytes() // MB} MB，拒绝打开（疑似压缩炸弹）。")
+    ratio = max_zip_ratio()
+    if (unpacked > 10 * MB and unpacked > ratio * max(packed, 1)) or any(
+            i.file_size > 10 * MB and i.file_size > ratio * max(i.compress_size, 1) for i in infos):
+        raise FileRefused(f"XLSX 压缩比超过 {ratio} 倍，拒绝打开（疑似压缩炸弹）。")
+
+
+def _inspect_csv(path: Path, size: int) -> FileInfo:
+    """One pass over the whole file: NUL bytes, encoding, quote balance, line count, hash."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        digest = hashlib.sha256()
+        lines = quotes = 0
+        last = b""
+        try:
+            with path.open("rb") as fh:
+                offset = 0
+                while chunk := fh.read(_CHUNK):
+                    if b"\0" in chunk:
+                        raise FileRefused("文件含有空字节（NUL），不是文本 CSV 文件。")
+                    decoder.decode(chunk)
+                    digest.update(chunk)
+                    lines += chunk.count(b"\n")
+                    quotes += chunk.count(b'"')
+                    last = chunk[-1:]
+                    offset += len(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        if quotes % 2:
+            raise FileRefused("CSV 文件中的双引号不成对（某个单元格的引号没有闭合）。")
+        rows = lines + (1 if last not in (b"\n", b"") else 0)
+        return FileInfo("csv", size, digest.hexdigest(), encoding, max(rows - 1, 0))
+    raise FileRefused("文件编码无法识别：CSV 应为 UTF-8 或 GB18030（GBK）编码的文本。")
+
+
+def _xlsx_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def open_rows(path: str | os.PathLike[str], info: FileInfo) -> tuple[int, Iterator[list[str]]]:
+    """(estimated data rows, the rows as lists of strings with the header first).
+
+    An XLSX sheet is opened here, so that a workbook calamine cannot read is refused before
+    anything is written.
+    """
+    if info.format == "csv":
+        return info.rows_estimate, _csv_rows(path, info.encoding)
+    from python_calamine import CalamineWorkbook
+
+    try:
+        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        rows = sheet.iter_rows()
+    except Exception as exc:  # calamine raises its own error types
+        raise FileRefused(f"XLSX 工作簿无法读取：{exc}") from exc
+    return max(sheet.height - 1, 0), (list(map(_xlsx_cell, row)) for row in rows)
+
+
+def _csv_rows(path: str | os.PathLike[str], encoding: str) -> Iterator[list[str]]:
+    with open(path, encoding=encoding, newline="") as fh:
+        yield from csv.reader(fh, strict=True)

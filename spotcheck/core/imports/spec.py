@@ -1,0 +1,98 @@
+"""What an import declares: its columns, how a row is cleaned, where it is written."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from django.db import models
+
+    from spotcheck.core.imports.models import ImportJob
+    from spotcheck.core.imports.writers import Writer
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the file: its Chinese header, the field it feeds, whether the header must
+    have it, and the help and example shown in the downloadable templates."""
+
+    header: str
+    field: str
+    required: bool = True
+    help: str = ""
+    example: str = ""
+
+
+@dataclass
+class CleanRow:
+    """A valid row: ``values`` are model attnames → values; ``None`` means "not given" (an
+    update keeps the current value, an insert takes the field's default)."""
+
+    row: int
+    key: str
+    values: dict[str, Any]
+    related: Any = None
+
+
+@dataclass
+class Rejected:
+    """A rejected row with its (column header, Chinese message) pairs."""
+
+    row: int
+    key: str
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+class RowErrors(list[tuple[str, str]]):
+    def add(self, column: str, message: str) -> None:
+        self.append((column, message))
+
+
+class ImportSpec:
+    """Subclass per import; see the package docstring for the contract."""
+
+    kind: ClassVar[str]
+    title: ClassVar[str]
+    perm: ClassVar[str]
+    columns: ClassVar[Sequence[Column]]
+    model: ClassVar[type[models.Model]]
+    key_field: ClassVar[str]
+    # Rows per transaction: a checkpoint per batch.
+    batch_size: ClassVar[int] = 5000
+    # Does write_related need the primary keys of written rows?
+    has_related: ClassVar[bool] = False
+
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+    def prepare(self, job: ImportJob, present: frozenset[str]) -> None:
+        """Called once per run before the first row: build lookup sets, read the user's scope.
+        ``present`` holds the fields whose columns the file has."""
+
+    def clean_batch(self, rows: list[tuple[int, list[str]]], present: frozenset[str]
+                    ) -> list[CleanRow | Rejected]:
+        """Clean rows given as (row number, cells in ``columns`` order; "" for a column the
+        file lacks). The default calls ``clean_row`` with a dict field → stripped cell."""
+        fields = [c.field for c in self.columns]
+        out: list[CleanRow | Rejected] = []
+        for number, cells in rows:
+            errors = RowErrors()
+            data = {f: v.strip() for f, v in zip(fields, cells, strict=True)}
+            key, values, related = self.clean_row(data, errors)
+            if errors:
+                out.append(Rejected(number, key, list(errors)))
+            else:
+                out.append(CleanRow(number, key, values, related))
+        return out
+
+    def clean_row(self, data: dict[str, str], errors: RowErrors) -> tuple[str, dict[str, Any], Any]:
+        """(key, model values, related data) for one row; add problems to ``errors``."""
+        raise NotImplementedError
+
+    def write_related(self, written: list[tuple[int, CleanRow, bool]], writer: Writer) -> None:
+        """After the batch's rows are written, in the same transaction: (pk, row, inserted)."""
+
+    def template_rows(self) -> list[list[str]]:
+        return [[c.example for c in self.columns]]
