@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from spotcheck.core.imports.models import ImportedRow
 from spotcheck.roster.domain.rules import SCD1_ID_PATTERN
 
 
@@ -62,7 +63,7 @@ class Tag(models.Model):
         return f"{self.label}（{self.code}）"
 
 
-class Inspector(models.Model):
+class Inspector(ImportedRow):
     """A person on the roster. ``certificate_no`` is the SCD-1 inspector id: a roster code,
     never a name or an ID-card number (DRAW.md section 1)."""
 

@@ -18,6 +18,7 @@ from spotcheck.accounts.models import Department, User
 from spotcheck.accounts.roles import Role
 from spotcheck.audit.services import audit_record
 from spotcheck.core import clock
+from spotcheck.core.domain.uscc import uscc_problem
 from spotcheck.core.errors import Conflict as ConflictError
 from spotcheck.core.errors import Refused, ServiceError
 from spotcheck.roster.domain.rules import deadline_in, is_scd1_id
@@ -31,7 +32,6 @@ from spotcheck.roster.models import (
     TagKind,
 )
 from spotcheck.roster.validation import clean_or_raise, require
-from verifier.verify_draw import uscc_is_valid
 
 # Fields of an inspector that ``inspector_update`` may change. The certificate number is the
 # SCD-1 id and the upsert key of imports; the department owns the record: neither changes.
@@ -257,7 +257,7 @@ def inspector_deactivate(*, acting_user: Any, inspector: Inspector, reason: str,
 def _entity_name(uscc: str) -> str:
     """The entity's name from the entity library, when that library holds it."""
     try:
-        entity_model = apps.get_model("registry", "Entity")
+        entity_model = apps.get_model("registry", "MarketEntity")
     except LookupError:
         return ""
     entity = entity_model.objects.filter(uscc=uscc).only("name").first()
@@ -274,8 +274,8 @@ def conflict_declare(*, acting_user: Any, inspector: Inspector, uscc: str, reaso
     _check(acting_user, "roster.declare_conflict", inspector,
            "只能为本部门人员或本人申报回避。")
     uscc = (uscc or "").strip().upper()
-    require(uscc_is_valid(uscc), f"统一社会信用代码“{uscc}”无效（应为 18 位且校验位正确，"
-            "GB 32100）。", "uscc")
+    problem = uscc_problem(uscc)
+    require(problem is None, f"{problem}（{uscc}）。", "uscc")
     require((reason or "").strip(), "请填写回避原因。", "reason")
     if Conflict.objects.filter(inspector=inspector, uscc=uscc, withdrawn_at__isnull=True).exists():
         raise ConflictError(f"{inspector} 对 {uscc} 的回避已申报。", fields={"uscc": ["已申报"]})

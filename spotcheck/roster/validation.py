@@ -15,9 +15,10 @@ from spotcheck.core.errors import ServiceError
 
 def field_label(model: type[models.Model], name: str) -> str:
     try:
-        return str(model._meta.get_field(name).verbose_name)
+        field = model._meta.get_field(name)
     except Exception:  # a non-field key (constraint name, __all__)
         return ""
+    return str(getattr(field, "verbose_name", "") or "")
 
 
 def clean_or_raise(obj: models.Model, *, exclude: list[str] | None = None,

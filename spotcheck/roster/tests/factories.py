@@ -18,7 +18,7 @@ def department(code: str = "361100-ENV") -> Department:
     return Department.objects.get(code=code)
 
 
-class TagFactory(factory.django.DjangoModelFactory):
+class TagFactory(factory.django.DjangoModelFactory[Tag]):
     class Meta:
         model = Tag
         django_get_or_create = ("department", "code")
@@ -29,7 +29,7 @@ class TagFactory(factory.django.DjangoModelFactory):
     kind = TagKind.EXPERTISE
 
 
-class InspectorFactory(factory.django.DjangoModelFactory):
+class InspectorFactory(factory.django.DjangoModelFactory[Inspector]):
     class Meta:
         model = Inspector
         skip_postgeneration_save = True
@@ -46,7 +46,7 @@ class InspectorFactory(factory.django.DjangoModelFactory):
             obj.tags.set(extracted)
 
 
-class ConflictFactory(factory.django.DjangoModelFactory):
+class ConflictFactory(factory.django.DjangoModelFactory[Conflict]):
     class Meta:
         model = Conflict
 

@@ -34,32 +34,33 @@ def env(departments: Any) -> Department:
 @pytest.mark.django_db
 class TestDrawable:
     def test_only_active_valid_enforcement_inspectors_are_drawable(self, env: Department) -> None:
-        ok = InspectorFactory(department=env, certificate_no="A1", valid_until=DAY)
-        InspectorFactory(department=env, certificate_no="A2", valid_until=date(2027, 5, 31))
-        InspectorFactory(department=env, certificate_no="A3", is_active=False)
-        expert = InspectorFactory(department=env, certificate_no="E1", kind=InspectorKind.EXPERT,
+        ok = InspectorFactory.create(department=env, certificate_no="A1", valid_until=DAY)
+        InspectorFactory.create(department=env, certificate_no="A2", valid_until=date(2027, 5, 31))
+        InspectorFactory.create(department=env, certificate_no="A3", is_active=False)
+        expert = InspectorFactory.create(department=env, certificate_no="E1", kind=InspectorKind.EXPERT,
                                   valid_until=None, organisation="南昌大学")
-        InspectorFactory(department=Department.objects.get(code="361100-SAMR"),
+        InspectorFactory.create(department=Department.objects.get(code="361100-SAMR"),
                          certificate_no="S1")
         assert list(selectors.drawable_inspectors(env, DAY)) == [ok]
         assert set(selectors.drawable_inspectors(env.pk, DAY, include_experts=True)) == {ok, expert}
 
     def test_joint_pool_only_and_several_departments(self, env: Department) -> None:
         samr = Department.objects.get(code="361100-SAMR")
-        a = InspectorFactory(department=env, in_joint_pool=True)
-        InspectorFactory(department=env)
-        b = InspectorFactory(department=samr, in_joint_pool=True)
+        a = InspectorFactory.create(department=env, in_joint_pool=True)
+        InspectorFactory.create(department=env)
+        b = InspectorFactory.create(department=samr, in_joint_pool=True)
         assert set(selectors.drawable_inspectors([env, samr], DAY, joint_pool_only=True)) == {a, b}
 
 
 @pytest.mark.django_db
 class TestScd1Lines:
     def test_roster_lines_are_sorted_with_sorted_active_tags(self, env: Department) -> None:
-        water, air = TagFactory(department=env, code="WATER"), TagFactory(department=env, code="AIR")
-        old = TagFactory(department=env, code="OLD", is_active=False)
-        InspectorFactory(department=env, certificate_no="Z-9", tags=[water, air, old])
-        InspectorFactory(department=env, certificate_no="A-1")
-        InspectorFactory(department=env, certificate_no="A", tags=[water])
+        water = TagFactory.create(department=env, code="WATER")
+        air = TagFactory.create(department=env, code="AIR")
+        old = TagFactory.create(department=env, code="OLD", is_active=False)
+        InspectorFactory.create(department=env, certificate_no="Z-9", tags=[water, air, old])
+        InspectorFactory.create(department=env, certificate_no="A-1")
+        InspectorFactory.create(department=env, certificate_no="A", tags=[water])
         lines = selectors.roster_lines([env.pk], DAY)
         assert [line.text() for line in lines] == [
             "A,361100-ENV,WATER", "A-1,361100-ENV,", "Z-9,361100-ENV,AIR;WATER"]
@@ -68,14 +69,14 @@ class TestScd1Lines:
 
     def test_conflict_lines_cover_only_drawable_inspectors_and_active_declarations(
             self, env: Department) -> None:
-        a = InspectorFactory(department=env, certificate_no="B2")
-        b = InspectorFactory(department=env, certificate_no="B1")
-        gone = InspectorFactory(department=env, certificate_no="B3", is_active=False)
-        ConflictFactory(inspector=a, uscc=USCC_B)
-        ConflictFactory(inspector=b, uscc=USCC_B)
-        ConflictFactory(inspector=a, uscc=USCC_A)
-        ConflictFactory(inspector=gone, uscc=USCC_A)
-        ConflictFactory(inspector=b, uscc=USCC_A, withdrawn_at=timezone.now())
+        a = InspectorFactory.create(department=env, certificate_no="B2")
+        b = InspectorFactory.create(department=env, certificate_no="B1")
+        gone = InspectorFactory.create(department=env, certificate_no="B3", is_active=False)
+        ConflictFactory.create(inspector=a, uscc=USCC_B)
+        ConflictFactory.create(inspector=b, uscc=USCC_B)
+        ConflictFactory.create(inspector=a, uscc=USCC_A)
+        ConflictFactory.create(inspector=gone, uscc=USCC_A)
+        ConflictFactory.create(inspector=b, uscc=USCC_A, withdrawn_at=timezone.now())
         assert selectors.conflict_lines([env.pk], DAY) == [
             (USCC_A, "B2"), (USCC_B, "B1"), (USCC_B, "B2")]
         assert selectors.conflict_lines([env.pk], DAY, usccs=[USCC_A]) == [(USCC_A, "B2")]
@@ -83,9 +84,9 @@ class TestScd1Lines:
     def test_the_lines_take_a_bounded_number_of_queries(self, env: Department,
                                                         django_assert_max_num_queries: Any
                                                         ) -> None:
-        tag = TagFactory(department=env, code="T")
+        tag = TagFactory.create(department=env, code="T")
         for _ in range(20):
-            ConflictFactory(inspector=InspectorFactory(department=env, tags=[tag]), uscc=USCC_A)
+            ConflictFactory.create(inspector=InspectorFactory.create(department=env, tags=[tag]), uscc=USCC_A)
         with django_assert_max_num_queries(3):
             assert len(selectors.roster_lines(None, DAY)) == 20
         with django_assert_max_num_queries(2):
@@ -95,11 +96,11 @@ class TestScd1Lines:
 @pytest.mark.django_db
 class TestScoping:
     def test_each_role_sees_its_part_of_the_roster(self, make_user: Any, env: Department) -> None:
-        mine = InspectorFactory(department=env)
-        theirs = InspectorFactory(department=Department.objects.get(code="361100-SAMR"))
-        county = InspectorFactory(department=Department.objects.get(code="361102-ENV"))
+        mine = InspectorFactory.create(department=env)
+        theirs = InspectorFactory.create(department=Department.objects.get(code="361100-SAMR"))
+        county = InspectorFactory.create(department=Department.objects.get(code="361102-ENV"))
         inspector_user = make_user(Role.INSPECTOR)
-        own = InspectorFactory(department=env, user=inspector_user)
+        own = InspectorFactory.create(department=env, user=inspector_user)
         assert set(selectors.inspector_list_for(make_user(Role.DEPT_ADMIN))) == {mine, own}
         assert set(selectors.inspector_list_for(make_user(Role.OFFICE))) == {mine, theirs, own}
         assert set(selectors.inspector_list_for(make_user(Role.JUSTICE, "361102-JUS"))) == {county}

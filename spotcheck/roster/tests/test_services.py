@@ -36,8 +36,8 @@ def admin(make_user: Any) -> Any:
 
 
 def _create(admin: Any, env: Department, **extra: Any) -> Any:
-    fields = {"certificate_no": "36110001", "name": "张三", "kind": InspectorKind.CIVIL_SERVANT,
-              "valid_until": date(2030, 6, 30)}
+    fields: dict[str, Any] = {"certificate_no": "36110001", "name": "张三",
+                              "kind": InspectorKind.CIVIL_SERVANT, "valid_until": date(2030, 6, 30)}
     fields.update(extra)
     return services.inspector_create(acting_user=admin, department=env, **fields)
 
@@ -45,8 +45,8 @@ def _create(admin: Any, env: Department, **extra: Any) -> Any:
 class TestInspectorCreate:
     def test_the_department_admin_adds_an_inspector_with_tags_and_it_is_audited(
             self, admin: Any, env: Department) -> None:
-        TagFactory(department=env, code="WATER")
-        TagFactory(department=env, code="AIR")
+        TagFactory.create(department=env, code="WATER")
+        TagFactory.create(department=env, code="AIR")
         inspector = _create(admin, env, tag_codes=["WATER", "AIR"])
         assert sorted(inspector.tags.values_list("code", flat=True)) == ["AIR", "WATER"]
         event = AuditEvent.objects.get(action="roster.inspector_create")
@@ -75,7 +75,7 @@ class TestInspectorCreate:
         assert "certificate_no" in info.value.fields
 
     def test_it_refuses_a_duplicate_certificate_number(self, admin: Any, env: Department) -> None:
-        InspectorFactory(certificate_no="36110001", department=Department.objects.get(
+        InspectorFactory.create(certificate_no="36110001", department=Department.objects.get(
             code="361100-SAMR"))
         with pytest.raises(ServiceError, match="已在名录库中"):
             _create(admin, env)
@@ -96,13 +96,13 @@ class TestInspectorCreate:
 
     def test_it_refuses_tags_of_another_department_naming_them(self, admin: Any, env: Department
                                                                ) -> None:
-        TagFactory(department=Department.objects.get(code="361100-SAMR"), code="FOOD")
+        TagFactory.create(department=Department.objects.get(code="361100-SAMR"), code="FOOD")
         with pytest.raises(ServiceError, match=r"FOOD.*不在") as info:
             _create(admin, env, tag_codes=["FOOD"])
         assert "tags" in info.value.fields
 
     def test_it_refuses_a_retired_tag(self, admin: Any, env: Department) -> None:
-        TagFactory(department=env, code="OLD", is_active=False)
+        TagFactory.create(department=env, code="OLD", is_active=False)
         with pytest.raises(ServiceError, match="已停用"):
             _create(admin, env, tag_codes=["OLD"])
 
@@ -120,8 +120,8 @@ class TestInspectorCreate:
 class TestInspectorUpdateAndDeactivate:
     def test_update_changes_tags_and_records_only_what_changed(self, admin: Any, env: Department
                                                                ) -> None:
-        TagFactory(department=env, code="WATER")
-        inspector = InspectorFactory(department=env)
+        TagFactory.create(department=env, code="WATER")
+        inspector = InspectorFactory.create(department=env)
         services.inspector_update(acting_user=admin, inspector=inspector, tag_codes=["WATER"],
                                   name=inspector.name)
         summary = AuditEvent.objects.get(action="roster.inspector_update").summary
@@ -129,13 +129,13 @@ class TestInspectorUpdateAndDeactivate:
 
     def test_the_certificate_number_and_department_cannot_be_changed(self, admin: Any,
                                                                      env: Department) -> None:
-        inspector = InspectorFactory(department=env)
+        inspector = InspectorFactory.create(department=env)
         with pytest.raises(ServiceError, match="不能修改字段"):
             services.inspector_update(acting_user=admin, inspector=inspector,
                                       certificate_no="NEW1")
 
     def test_deactivating_twice_tells_the_second_admin(self, admin: Any, env: Department) -> None:
-        inspector = InspectorFactory(department=env)
+        inspector = InspectorFactory.create(department=env)
         services.inspector_deactivate(acting_user=admin, inspector=inspector, reason="调离")
         inspector.refresh_from_db()
         assert not inspector.is_active and inspector.deactivated_reason == "调离"
@@ -145,10 +145,10 @@ class TestInspectorUpdateAndDeactivate:
     def test_deactivation_needs_a_reason(self, admin: Any, env: Department) -> None:
         with pytest.raises(ServiceError, match="移出原因"):
             services.inspector_deactivate(acting_user=admin,
-                                          inspector=InspectorFactory(department=env), reason=" ")
+                                          inspector=InspectorFactory.create(department=env), reason=" ")
 
     def test_an_admin_cannot_touch_another_departments_inspector(self, admin: Any) -> None:
-        inspector = InspectorFactory(department=Department.objects.get(code="361100-SAMR"))
+        inspector = InspectorFactory.create(department=Department.objects.get(code="361100-SAMR"))
         with pytest.raises(Refused):
             services.inspector_update(acting_user=admin, inspector=inspector, name="改名")
         with pytest.raises(Refused):
@@ -159,7 +159,7 @@ class TestConflicts:
     def test_an_inspector_declares_their_own_conflict(self, make_user: Any, env: Department
                                                       ) -> None:
         account = make_user(Role.INSPECTOR)
-        inspector = InspectorFactory(department=env, user=account)
+        inspector = InspectorFactory.create(department=env, user=account)
         conflict = services.conflict_declare(acting_user=account, inspector=inspector,
                                              uscc=USCC_A.lower(), reason="配偶持股")
         assert conflict.uscc == USCC_A and conflict.declared_by == account
@@ -169,18 +169,18 @@ class TestConflicts:
                                                          ) -> None:
         with pytest.raises(Refused):
             services.conflict_declare(acting_user=make_user(Role.INSPECTOR),
-                                      inspector=InspectorFactory(department=env), uscc=USCC_A,
+                                      inspector=InspectorFactory.create(department=env), uscc=USCC_A,
                                       reason="x")
 
     def test_it_refuses_a_wrong_check_character(self, admin: Any, env: Department) -> None:
-        with pytest.raises(ServiceError, match="校验位") as info:
-            services.conflict_declare(acting_user=admin, inspector=InspectorFactory(
+        with pytest.raises(ServiceError, match="校验位错误") as info:
+            services.conflict_declare(acting_user=admin, inspector=InspectorFactory.create(
                 department=env), uscc=USCC_BAD_CHECK, reason="亲属")
         assert "uscc" in info.value.fields
 
     def test_it_refuses_a_declaration_without_reason_or_twice(self, admin: Any, env: Department
                                                               ) -> None:
-        inspector = InspectorFactory(department=env)
+        inspector = InspectorFactory.create(department=env)
         with pytest.raises(ServiceError, match="回避原因"):
             services.conflict_declare(acting_user=admin, inspector=inspector, uscc=USCC_A,
                                       reason="")
@@ -190,7 +190,7 @@ class TestConflicts:
                                       reason="亲属")
 
     def test_a_withdrawn_conflict_can_be_declared_again(self, admin: Any, env: Department) -> None:
-        conflict = ConflictFactory(inspector=InspectorFactory(department=env))
+        conflict = ConflictFactory.create(inspector=InspectorFactory.create(department=env))
         services.conflict_withdraw(acting_user=admin, conflict=conflict, reason="误报")
         with pytest.raises(ConflictError, match="已撤销"):
             services.conflict_withdraw(acting_user=admin, conflict=conflict, reason="误报")
@@ -199,7 +199,7 @@ class TestConflicts:
         assert again.pk != conflict.pk
 
     def test_only_the_own_department_admin_withdraws(self, make_user: Any, env: Department) -> None:
-        conflict = ConflictFactory(inspector=InspectorFactory(department=env))
+        conflict = ConflictFactory.create(inspector=InspectorFactory.create(department=env))
         for user in (make_user(Role.DEPT_ADMIN, "361100-SAMR"), make_user(Role.OFFICE)):
             with pytest.raises(Refused):
                 services.conflict_withdraw(acting_user=user, conflict=conflict, reason="x")
@@ -208,7 +208,7 @@ class TestConflicts:
 class TestRosterConfirmation:
     def test_confirming_by_the_end_of_march_is_on_time(self, admin: Any, env: Department,
                                                        on_day: Any) -> None:
-        InspectorFactory(department=env)
+        InspectorFactory.create(department=env)
         on_day(date(2027, 3, 31))
         confirmation = services.roster_confirm(acting_user=admin, department=env)
         assert confirmation.year == 2027 and not confirmation.is_late
@@ -216,7 +216,7 @@ class TestRosterConfirmation:
 
     def test_confirming_in_april_is_late_and_stays_late_when_confirmed_again(
             self, admin: Any, env: Department, on_day: Any) -> None:
-        InspectorFactory(department=env)
+        InspectorFactory.create(department=env)
         on_day(date(2027, 4, 1))
         assert services.roster_confirm(acting_user=admin, department=env).is_late
         on_day(date(2027, 9, 1))
@@ -226,7 +226,7 @@ class TestRosterConfirmation:
     def test_the_deadline_is_configuration(self, admin: Any, env: Department, on_day: Any,
                                            settings: Any) -> None:
         settings.SPOTCHECK_ROSTER_DEADLINE = "04-15"
-        InspectorFactory(department=env)
+        InspectorFactory.create(department=env)
         on_day(date(2027, 4, 10))
         assert not services.roster_confirm(acting_user=admin, department=env).is_late
 
@@ -235,7 +235,7 @@ class TestRosterConfirmation:
         on_day(date(2027, 2, 1))
         with pytest.raises(ServiceError, match="没有在册人员"):
             services.roster_confirm(acting_user=admin, department=env)
-        InspectorFactory(department=env)
+        InspectorFactory.create(department=env)
         with pytest.raises(ServiceError, match="本年度或下一年度"):
             services.roster_confirm(acting_user=admin, department=env, year=2025)
         with pytest.raises(Refused):
@@ -247,7 +247,7 @@ class TestJointPool:
     def test_the_office_adds_and_removes_members_of_its_division(self, make_user: Any,
                                                                  env: Department) -> None:
         office = make_user(Role.OFFICE)
-        inspector = InspectorFactory(department=env)
+        inspector = InspectorFactory.create(department=env)
         assert services.joint_pool_set(acting_user=office, inspector=inspector,
                                        member=True).in_joint_pool
         with pytest.raises(ConflictError, match="已在"):
@@ -257,13 +257,13 @@ class TestJointPool:
 
     def test_a_county_office_cannot_change_the_city_pool_nor_can_a_department(
             self, make_user: Any, env: Department) -> None:
-        inspector = InspectorFactory(department=env)
+        inspector = InspectorFactory.create(department=env)
         for user in (make_user(Role.OFFICE, "361102-SAMR"), make_user(Role.DEPT_ADMIN)):
             with pytest.raises(Refused, match="联席办"):
                 services.joint_pool_set(acting_user=user, inspector=inspector, member=True)
 
     def test_an_inactive_inspector_cannot_join(self, make_user: Any, env: Department) -> None:
-        inspector = InspectorFactory(department=env, is_active=False)
+        inspector = InspectorFactory.create(department=env, is_active=False)
         with pytest.raises(ServiceError, match="不在册"):
             services.joint_pool_set(acting_user=make_user(Role.OFFICE), inspector=inspector,
                                     member=True)
@@ -274,7 +274,7 @@ class TestJointPool:
         on_day(date(2027, 3, 1))
         with pytest.raises(ServiceError, match="为空"):
             services.joint_pool_confirm(acting_user=office)
-        InspectorFactory(department=env, in_joint_pool=True)
+        InspectorFactory.create(department=env, in_joint_pool=True)
         confirmation = services.joint_pool_confirm(acting_user=office)
         assert confirmation.scope == ConfirmationScope.JOINT_POOL
         assert confirmation.department.code == "361100-SAMR" and confirmation.inspector_count == 1

@@ -1,0 +1,384 @@
+"""Writes to the item list: the power list, the items tied to it (R-L1) and the filings with
+the office and the justice bureau (R-L2). Every write checks permission, validates, audits.
+
+``acting_user=None`` is the platform itself (imports from the command line, demo data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+
+from spotcheck.accounts.models import Department
+from spotcheck.accounts.reference import read_csv
+from spotcheck.audit.services import audit_record
+from spotcheck.catalog.domain.items import (
+    MIN_INSPECTORS,
+    item_problems,
+    normalised,
+    snapshot_digest,
+    unknown,
+)
+from spotcheck.catalog.domain.items import is_late as filing_is_late
+from spotcheck.catalog.models import (
+    FilingKind,
+    InspectionItem,
+    ItemListFiling,
+    PowerEntry,
+    PowerKind,
+)
+from spotcheck.core import clock
+from spotcheck.core.errors import Refused, ServiceError
+from spotcheck.registry.models import EntityKind, KeyFieldTag
+from spotcheck.roster.domain.rules import deadline_in, is_scd1_id
+from spotcheck.roster.models import Tag
+from spotcheck.roster.validation import clean_or_raise, require
+
+ITEM_FIELDS = ("name", "sub_item", "power_entry", "basis", "content", "methods",
+               "target_entity_types", "target_industries", "target_tags", "default_ratio_bp",
+               "frequency_per_year", "inspector_tags", "inspectors_required",
+               "applicable_classes", "in_joint_list", "is_active")
+LIST_FIELDS = ("methods", "target_entity_types", "target_industries", "target_tags",
+               "inspector_tags", "applicable_classes")
+
+
+@lru_cache(maxsize=1)
+def inspection_methods() -> tuple[str, ...]:
+    """核查方式 from ``core/reference/inspection_methods.csv``."""
+    return tuple(r["name"] for r in read_csv("inspection_methods.csv"))
+
+
+@lru_cache(maxsize=1)
+def industry_sections() -> dict[str, str]:
+    """GB/T 4754-2017 sections: letter -> name."""
+    return {r["section"]: r["name"] for r in read_csv("industries_gbt4754_2017.csv")}
+
+
+def item_list_deadline(year: int) -> date:
+    """R-L2: lists are filed by the end of March of their year (configurable)."""
+    return deadline_in(year, getattr(settings, "SPOTCHECK_ITEM_LIST_DEADLINE", "03-31"))
+
+
+def _check(acting_user: Any, perm: str, obj: Any, message: str) -> None:
+    if acting_user is not None and not acting_user.has_perm(perm, obj):
+        raise Refused(message)
+
+
+def _check_year(year: Any) -> int:
+    today = clock.today()
+    if not isinstance(year, int) or year not in (today.year, today.year + 1):
+        raise ServiceError(f"只能维护本年度或下一年度（{today.year}、{today.year + 1}）的清单。",
+                           fields={"year": ["年度无效"]})
+    return year
+
+
+# --- the power list -------------------------------------------------------------------
+
+
+def _power_snapshot(entry: PowerEntry) -> dict[str, Any]:
+    return {"code": entry.code, "name": entry.name, "kind": entry.kind,
+            "legal_basis": entry.legal_basis, "is_active": entry.is_active}
+
+
+@transaction.atomic
+def power_entry_create(*, acting_user: Any, department: Department, code: str, name: str,
+                       kind: str, legal_basis: str, request: Any = None) -> PowerEntry:
+    """Add an entry to the department's administrative power list."""
+    _check(acting_user, "catalog.change_powerentry", department, "只能维护本部门的行政权力清单。")
+    entry = PowerEntry(department=department, code=(code or "").strip(),
+                       name=(name or "").strip(), kind=kind,
+                       legal_basis=(legal_basis or "").strip())
+    require(entry.code, "权力编码不能为空。", "code")
+    require(entry.name, "权力名称不能为空。", "name")
+    require(kind in PowerKind.values, f"权力类型“{kind}”无效。", "kind")
+    require(entry.legal_basis, "请填写设定依据。", "legal_basis")
+    if PowerEntry.objects.filter(department=department, code=entry.code).exists():
+        raise ServiceError(f"权力编码 {entry.code} 在本部门已存在。", fields={"code": ["已存在"]})
+    clean_or_raise(entry)
+    entry.save()
+    audit_record(action="catalog.power_create", actor=acting_user,
+                 department_code=department.code, object_type="catalog.powerentry",
+                 object_id=entry.pk, request=request, summary={"after": _power_snapshot(entry)})
+    return entry
+
+
+@transaction.atomic
+def power_entry_update(*, acting_user: Any, entry: PowerEntry, request: Any = None,
+                       **changes: Any) -> PowerEntry:
+    """Change a power entry's name, kind, basis or validity. An entry that items of this or
+    a later year still hang on cannot be retired or turned into another kind (R-L1)."""
+    _check(acting_user, "catalog.change_powerentry", entry, "只能维护本部门的行政权力清单。")
+    allowed = {"name", "kind", "legal_basis", "is_active"}
+    extra = sorted(set(changes) - allowed)
+    if extra:
+        raise ServiceError(f"不能修改字段：{'、'.join(extra)}（权力编码与部门不可修改）。",
+                           fields={k: ["不可修改"] for k in extra})
+    entry = PowerEntry.objects.select_for_update().get(pk=entry.pk)
+    before = _power_snapshot(entry)
+    for key, value in changes.items():
+        setattr(entry, key, value.strip() if isinstance(value, str) else value)
+    require(entry.name, "权力名称不能为空。", "name")
+    require(entry.kind in PowerKind.values, f"权力类型“{entry.kind}”无效。", "kind")
+    require(entry.legal_basis, "请填写设定依据。", "legal_basis")
+    if not entry.is_active or entry.kind != PowerKind.INSPECTION:
+        live = entry.items.filter(is_active=True, year__gte=clock.today().year)
+        if live.exists():
+            codes = "、".join(live.order_by("year", "code").values_list("code", flat=True)[:5])
+            raise ServiceError(f"仍有抽查事项（{codes}）对应该权力事项，不能停用或改为其他类型"
+                               "（R-L1：清单外不得检查）。", fields={"is_active": ["仍有对应事项"]})
+    clean_or_raise(entry)
+    entry.save()
+    after = _power_snapshot(entry)
+    audit_record(action="catalog.power_update", actor=acting_user,
+                 department_code=entry.department.code, object_type="catalog.powerentry",
+                 object_id=entry.pk, request=request,
+                 summary={"before": {k: v for k, v in before.items() if after[k] != v},
+                          "after": {k: v for k, v in after.items() if before[k] != v}})
+    return entry
+
+
+# --- inspection items -----------------------------------------------------------------
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def _validate_item(item: InspectionItem) -> None:
+    """Every rule of an item, each refusal naming its field in Chinese."""
+    require(is_scd1_id(item.code), f"事项编码“{item.code}”无效：只能由英文字母、数字及 _ . : - "
+            "组成，1 至 32 位。", "code")
+    require(len(item.code) <= 32, "事项编码至多 32 位。", "code")
+    require(item.name, "抽查事项名称不能为空。", "name")
+    require(item.basis, "请填写检查依据（法律依据）。", "basis")
+    require(item.content, "请填写检查内容。", "content")
+    # R-L1: every item follows the department's power list, an entry of kind 行政检查.
+    entry = item.power_entry if item.power_entry_id else None
+    require(entry is not None, "抽查事项必须对应本部门行政权力清单中的行政检查事项（R-L1：清单外不得"
+            "检查）。", "power_entry")
+    assert entry is not None
+    require(entry.department_id == item.department_id,
+            f"权力事项 {entry.code} 不属于{item.department.name}的行政权力清单（R-L1）。",
+            "power_entry")
+    require(entry.is_active, f"权力事项 {entry.code} 已停用，不能作为检查依据。", "power_entry")
+    require(entry.kind == PowerKind.INSPECTION,
+            f"权力事项 {entry.code} 的类型是“{entry.get_kind_display()}”，抽查事项须对应行政检查类"
+            "权力事项。", "power_entry")
+    bad = unknown(item.methods, inspection_methods())
+    require(not bad, f"检查方式 {'、'.join(bad)} 无效，可选：{'、'.join(inspection_methods())}。",
+            "methods")
+    bad = unknown(item.target_entity_types, EntityKind.values)
+    require(not bad, f"检查对象类型 {'、'.join(bad)} 无效。", "target_entity_types")
+    bad = unknown(item.target_industries, industry_sections())
+    require(not bad, f"行业门类 {'、'.join(bad)} 无效，应为 GB/T 4754-2017 门类字母 A–T。",
+            "target_industries")
+    if item.target_tags:
+        known = KeyFieldTag.objects.filter(is_active=True).values_list("name", flat=True)
+        bad = unknown(item.target_tags, known)
+        require(not bad, f"重点领域 {'、'.join(bad)} 不在重点领域目录中。", "target_tags")
+    if item.inspector_tags:
+        codes = Tag.objects.filter(department_id=item.department_id, is_active=True
+                                   ).values_list("code", flat=True)
+        bad = unknown(item.inspector_tags, codes)
+        require(not bad, f"资格要求 {'、'.join(bad)} 不在{item.department.name}的资格与专长标签中。",
+                "inspector_tags")
+    problems = item_problems(classes=item.applicable_classes, in_joint_list=item.in_joint_list,
+                             ratio_bp=item.default_ratio_bp, frequency=item.frequency_per_year,
+                             inspectors_required=item.inspectors_required, methods=item.methods)
+    if problems:
+        raise ServiceError("；".join(problems.values()),
+                           fields={k: [v] for k, v in problems.items()})
+    clean_or_raise(item)
+
+
+def _item_snapshot(item: InspectionItem) -> dict[str, Any]:
+    return {"code": item.code, "name": item.name, "sub_item": item.sub_item,
+            "power_entry": item.power_entry.code if item.power_entry_id else "",
+            "basis": item.basis, "content": item.content, "methods": item.methods,
+            "target_entity_types": item.target_entity_types,
+            "target_industries": item.target_industries, "target_tags": item.target_tags,
+            "default_ratio_bp": item.default_ratio_bp,
+            "frequency_per_year": item.frequency_per_year,
+            "inspector_tags": item.inspector_tags,
+            "inspectors_required": item.inspectors_required,
+            "applicable_classes": item.applicable_classes,
+            "in_joint_list": item.in_joint_list, "is_active": item.is_active}
+
+
+def _set_fields(item: InspectionItem, values: dict[str, Any]) -> None:
+    for key, value in values.items():
+        if key in LIST_FIELDS:
+            value = normalised(_as_list(value))
+        elif isinstance(value, str):
+            value = value.strip()
+        setattr(item, key, value)
+
+
+@transaction.atomic
+def item_create(
+    *,
+    acting_user: Any,
+    department: Department,
+    year: int,
+    code: str,
+    name: str,
+    power_entry: PowerEntry | None,
+    basis: str,
+    content: str,
+    methods: Iterable[str],
+    sub_item: str = "",
+    target_entity_types: Iterable[str] = (),
+    target_industries: Iterable[str] = (),
+    target_tags: Iterable[str] = (),
+    default_ratio_bp: int = 500,
+    frequency_per_year: int = 1,
+    inspector_tags: Iterable[str] = (),
+    inspectors_required: int = MIN_INSPECTORS,
+    applicable_classes: Iterable[str] = ("B",),
+    in_joint_list: bool = False,
+    request: Any = None,
+) -> InspectionItem:
+    """Add an item to the department's list for ``year`` (this year or the next)."""
+    _check(acting_user, "catalog.change_item", department, "只能维护本部门的抽查事项清单。")
+    _check_year(year)
+    item = InspectionItem(department=department, year=year, power_entry=power_entry)
+    _set_fields(item, {
+        "code": code or "", "name": name or "", "sub_item": sub_item or "", "basis": basis or "",
+        "content": content or "", "methods": methods, "target_entity_types": target_entity_types,
+        "target_industries": target_industries, "target_tags": target_tags,
+        "default_ratio_bp": default_ratio_bp, "frequency_per_year": frequency_per_year,
+        "inspector_tags": inspector_tags, "inspectors_required": inspectors_required,
+        "applicable_classes": applicable_classes, "in_joint_list": in_joint_list})
+    if InspectionItem.objects.filter(department=department, year=year, code=item.code).exists():
+        raise ServiceError(f"事项编码 {item.code} 在本部门 {year} 年度清单中已存在。",
+                           fields={"code": ["已存在"]})
+    _validate_item(item)
+    item.save()
+    audit_record(action="catalog.item_create", actor=acting_user,
+                 department_code=department.code, object_type="catalog.item",
+                 object_id=f"{year}/{item.code}", request=request,
+                 summary={"after": _item_snapshot(item)})
+    return item
+
+
+@transaction.atomic
+def item_update(*, acting_user: Any, item: InspectionItem, request: Any = None,
+                **changes: Any) -> InspectionItem:
+    """Change an item of this or next year's list; department, year and code stay."""
+    _check(acting_user, "catalog.change_item", item, "只能维护本部门的抽查事项清单。")
+    extra = sorted(set(changes) - set(ITEM_FIELDS))
+    if extra:
+        raise ServiceError(f"不能修改字段：{'、'.join(extra)}（部门、年度与事项编码不可修改）。",
+                           fields={k: ["不可修改"] for k in extra})
+    item = InspectionItem.objects.select_for_update().select_related(
+        "power_entry", "department").get(pk=item.pk)
+    _check_year(item.year)
+    before = _item_snapshot(item)
+    _set_fields(item, changes)
+    _validate_item(item)
+    item.save()
+    after = _item_snapshot(item)
+    audit_record(action="catalog.item_update", actor=acting_user,
+                 department_code=item.department.code, object_type="catalog.item",
+                 object_id=f"{item.year}/{item.code}", request=request,
+                 summary={"before": {k: v for k, v in before.items() if after[k] != v},
+                          "after": {k: v for k, v in after.items() if before[k] != v}})
+    return item
+
+
+@transaction.atomic
+def item_list_carry_over(*, acting_user: Any, department: Department, from_year: int,
+                         to_year: int, request: Any = None) -> int:
+    """Copy a year's active items to the next year's list (R-L1: adjusted every year), skipping
+    codes already there and items whose power entry is no longer valid; returns the count."""
+    _check(acting_user, "catalog.change_item", department, "只能维护本部门的抽查事项清单。")
+    _check_year(to_year)
+    require(to_year == from_year + 1, "只能把上一年度的清单复制到下一年度。", "year")
+    existing = set(InspectionItem.objects.filter(department=department, year=to_year)
+                   .values_list("code", flat=True))
+    copied = []
+    for item in (InspectionItem.objects.select_related("power_entry")
+                 .filter(department=department, year=from_year, is_active=True,
+                         power_entry__is_active=True, power_entry__kind=PowerKind.INSPECTION)
+                 .exclude(code__in=existing)):
+        item.pk = None
+        item.year = to_year
+        item._state.adding = True
+        item.save()
+        copied.append(item.code)
+    audit_record(action="catalog.item_carry_over", actor=acting_user,
+                 department_code=department.code, object_type="catalog.item",
+                 object_id=f"{from_year}->{to_year}", request=request,
+                 summary={"codes": sorted(copied)})
+    return len(copied)
+
+
+# --- filing with the office and the justice bureau (R-L2) ------------------------------
+
+
+def filing_rows(items: Iterable[InspectionItem]) -> list[dict[str, Any]]:
+    """What a filing freezes and the public reads: no personal data, labels for people."""
+    kinds = dict(EntityKind.choices)
+    sections = industry_sections()
+    return [{
+        "code": i.code, "name": i.name, "sub_item": i.sub_item,
+        "power_code": i.power_entry.code, "power_name": i.power_entry.name,
+        "basis": i.basis, "content": i.content, "methods": i.methods,
+        "target_entity_types": [kinds.get(k, k) for k in i.target_entity_types],
+        "target_industries": [f"{s} {sections.get(s, '')}".strip() for s in i.target_industries],
+        "target_tags": i.target_tags, "default_ratio_bp": i.default_ratio_bp,
+        "frequency_per_year": i.frequency_per_year,
+        "inspectors_required": i.inspectors_required,
+        "applicable_classes": i.applicable_classes, "in_joint_list": i.in_joint_list,
+    } for i in items]
+
+
+@transaction.atomic
+def item_list_file(*, acting_user: Any, department: Department, year: int, kind: str,
+                   note: str = "", request: Any = None) -> ItemListFiling:
+    """File the year's list (or its class-A joint items) with the office and the justice
+    bureau (R-L2). The time is recorded; after the deadline (end of March) it is marked late.
+    Filing again adds a revision."""
+    _check(acting_user, "catalog.file_list", department, "只能由本部门管理员报送本部门清单。")
+    if acting_user is None:
+        raise Refused("清单报送须由具体人员完成。")
+    require(kind in FilingKind.values, f"清单类型“{kind}”无效。", "kind")
+    _check_year(year)
+    # The department row is locked so that two filings cannot take the same revision.
+    Department.objects.select_for_update().get(pk=department.pk)
+    items = (InspectionItem.objects.select_related("power_entry")
+             .filter(department=department, year=year, is_active=True).order_by("code"))
+    if kind == FilingKind.JOINT_A:
+        items = items.filter(in_joint_list=True)
+    rows = filing_rows(items)
+    if not rows:
+        what = "A类联合检查事项" if kind == FilingKind.JOINT_A else "抽查事项"
+        raise ServiceError(f"{year} 年度没有有效的{what}，不能报送。", fields={"kind": ["清单为空"]})
+    last = (ItemListFiling.objects.filter(department=department, year=year, kind=kind)
+            .aggregate(m=Max("revision"))["m"]) or 0
+    now = clock.now()
+    deadline = item_list_deadline(year)
+    filing = ItemListFiling(department=department, year=year, kind=kind, revision=last + 1,
+                            filed_at=now, filed_by=acting_user, deadline=deadline,
+                            is_late=filing_is_late(clock.today(), deadline),
+                            item_count=len(rows), snapshot=rows, digest=snapshot_digest(rows),
+                            note=(note or "").strip()[:500])
+    clean_or_raise(filing)
+    filing.save()
+    audit_record(action="catalog.list_file", actor=acting_user, department_code=department.code,
+                 object_type="catalog.filing", object_id=filing.pk, request=request,
+                 summary={"year": year, "kind": kind, "revision": filing.revision,
+                          "items": [r["code"] for r in rows], "digest": filing.digest,
+                          "late": filing.is_late})
+    return filing
+
