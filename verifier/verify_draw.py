@@ -8,7 +8,7 @@ draw service imports the very same module, so the draw that is executed and the 
 is verified come from one implementation.
 
 Invariant: this module imports nothing outside the Python standard library (not even other
-project modules), so that it keeps running on any plain ``python3`` >= 3.9. SM3 comes from
+project modules), so that it keeps running on any plain ``python3`` >= 3.8. SM3 comes from
 ``hashlib`` (OpenSSL); a pure-Python SM3 is used only where OpenSSL lacks it.
 
 Exit codes of the command line: 0 = result.json is exactly what the inputs give;
@@ -222,15 +222,23 @@ def uscc_check_char(first17: str) -> str:
     return USCC_CHARS[(31 - total % 31) % 31]
 
 
+def uscc_problem(s: str | bytes) -> str | None:
+    """Why ``s`` is not a USCC (None when it is one): length, alphabet, or check character."""
+    if isinstance(s, bytes):
+        s = s.decode("ascii", "replace")
+    if len(s) != 18:
+        return f"USCC {s!r} does not have 18 characters"
+    bad = [c for c in s if c not in _USCC_VALUE]
+    if bad:
+        return f"USCC {s} has {bad[0]!r}, not in GB 32100's alphabet {USCC_CHARS}"
+    if uscc_check_char(s[:17]) != s[17]:
+        return f"USCC {s} has a wrong check character (GB 32100: {uscc_check_char(s[:17])})"
+    return None
+
+
 def uscc_is_valid(s: str | bytes) -> bool:
     """True for 18 characters of GB 32100's alphabet whose last one is the right check character."""
-    if isinstance(s, bytes):
-        if not s.isascii():
-            return False
-        s = s.decode("ascii")
-    if len(s) != 18 or any(c not in _USCC_VALUE for c in s):
-        return False
-    return uscc_check_char(s[:17]) == s[17]
+    return uscc_problem(s) is None
 
 
 # The weighted sum is done column-wise on whole blocks so that 5 million check characters
@@ -438,15 +446,19 @@ def dept_caps(selected_count: int, roster: Sequence[Inspector], team: Mapping[st
     return {d: (-(-k * selected_count // size[d]) if size[d] else 0) + slack for d, k in need.items()}
 
 
-def _keyed(base: Any, items: Iterable[str]) -> list[tuple[bytes, str]]:
-    """[(H(prefix || item), item)] sorted: the orders of section 5, prefix already in ``base``."""
+def _keyed(base: Any, items: Iterable[tuple[bytes, str]]) -> list[tuple[bytes, str]]:
+    """[(H(prefix || encoded), item)] sorted: the orders of section 5, prefix already in ``base``."""
     out = []
-    for item in items:
+    for encoded, item in items:
         h = base.copy()
-        h.update(item.encode())
+        h.update(encoded)
         out.append((h.digest(), item))
     out.sort()
     return out
+
+
+def _encoded(items: Iterable[str]) -> list[tuple[bytes, str]]:
+    return [(i.encode(), i) for i in items]
 
 
 def assign(
@@ -464,7 +476,7 @@ def assign(
     """
     slots = [(slot["dept"], slot["tag"]) for slot in team["slots"]]
     caps = dept_caps(len(selected_usccs), roster, team)
-    members = {d: [i.id for i in roster if i.dept == d] for d, _ in slots}
+    members = {d: _encoded(i.id for i in roster if i.dept == d) for d, _ in slots}
     tags = {i.id: frozenset(i.tags) for i in roster}
     banned: dict[str, set[str]] = {}
     for u, i in conflicts:
@@ -474,7 +486,7 @@ def assign(
     teams: dict[str, list[str]] = {}
     escalated: list[str] = []
     relaxed: list[str] = []
-    for _, u in _keyed(new_hash(hash_name, k_asg + b"ORDER"), selected_usccs):
+    for _, u in _keyed(new_hash(hash_name, k_asg + b"ORDER"), _encoded(selected_usccs)):
         pair_u = pair.copy()
         pair_u.update(u.encode() + b"|")
         ranked = {d: _keyed(pair_u, ids) for d, ids in members.items()}
@@ -530,14 +542,15 @@ class _LineFormat:
     file: str
     regex: re.Pattern[str]
     shape: str
+    key_name: str
     key: Callable[[re.Match[str]], str]
     uscc_group: int | None = None
     tags_group: int | None = None
 
 
-_POPULATION = _LineFormat("population.csv", re.compile(rf"({_USCC_RE}),({NAME_RE})"), "USCC,STRATUM", lambda m: m[1], uscc_group=1)
-_ROSTER = _LineFormat("roster.csv", re.compile(rf"({NAME_RE}),({NAME_RE}),((?:{NAME_RE}(?:;{NAME_RE})*)?)"), "INSPECTOR_ID,DEPT,TAGS", lambda m: m[1], tags_group=3)
-_CONFLICTS = _LineFormat("conflicts.csv", re.compile(rf"({_USCC_RE}),({NAME_RE})"), "USCC,INSPECTOR_ID", lambda m: m[0], uscc_group=1)
+_POPULATION = _LineFormat("population.csv", re.compile(rf"({_USCC_RE}),({NAME_RE})"), "USCC,STRATUM", "USCC", lambda m: m[1], uscc_group=1)
+_ROSTER = _LineFormat("roster.csv", re.compile(rf"({NAME_RE}),({NAME_RE}),((?:{NAME_RE}(?:;{NAME_RE})*)?)"), "INSPECTOR_ID,DEPT,TAGS", "INSPECTOR_ID", lambda m: m[1], tags_group=3)
+_CONFLICTS = _LineFormat("conflicts.csv", re.compile(rf"({_USCC_RE}),({NAME_RE})"), "USCC,INSPECTOR_ID", "line", lambda m: m[0], uscc_group=1)
 
 
 def _check_lines(fmt: _LineFormat, lines: Sequence[bytes], first_no: int, prev: tuple[bytes, str] | None) -> tuple[bytes, str] | None:
@@ -550,8 +563,9 @@ def _check_lines(fmt: _LineFormat, lines: Sequence[bytes], first_no: int, prev: 
         if not m:
             hint = " (CR line end?)" if line.endswith("\r") else ""
             raise BundleError(fmt.file, f"{line[:80]!r} is not {fmt.shape}{hint}", no)
-        if fmt.uscc_group and not uscc_is_valid(m[fmt.uscc_group]):
-            raise BundleError(fmt.file, f"USCC {m[fmt.uscc_group]} has a wrong check character (GB 32100)", no)
+        problem = uscc_problem(m[fmt.uscc_group]) if fmt.uscc_group else None
+        if problem:
+            raise BundleError(fmt.file, problem, no)
         if fmt.tags_group and m[fmt.tags_group]:
             t = m[fmt.tags_group].split(";")
             if any(a >= b for a, b in zip(t, t[1:])):
@@ -559,7 +573,7 @@ def _check_lines(fmt: _LineFormat, lines: Sequence[bytes], first_no: int, prev: 
         key = fmt.key(m)
         if prev is not None:
             if key == prev[1]:
-                raise BundleError(fmt.file, f"duplicate {fmt.shape.split(',')[0] if fmt is not _CONFLICTS else 'line'} {key}", no)
+                raise BundleError(fmt.file, f"duplicate {fmt.key_name} {key}", no)
             if raw < prev[0]:
                 raise BundleError(fmt.file, "lines are not sorted by their bytes", no)
         prev = (raw, key)
@@ -1107,7 +1121,7 @@ def make_announcement(
     draw_id: str,
     hash_name: str,
     published_at: str,
-    population: bytes,
+    population: Source,
     quota: Mapping[str, Any],
     commitments: Sequence[Mapping[str, str]],
     team: Mapping[str, Any] | None = None,
@@ -1115,7 +1129,7 @@ def make_announcement(
     conflicts: bytes | None = None,
     beacon: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The announcement for rendered CSV contents, keys in the order of the test vectors; checked before returning."""
+    """The announcement for rendered CSV files (population.csv as content or path), keys in the order of the test vectors; checked before returning."""
     stats = scan_population(population, hash_name)
     a: dict[str, Any] = {
         "version": VERSION,

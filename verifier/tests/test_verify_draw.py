@@ -346,6 +346,7 @@ def test_uscc_check_character() -> None:
     assert not vd.uscc_is_valid("I" + good[1:])  # I, O, S, V, Z are not in GB 32100's alphabet
     assert not vd.uscc_is_valid("９" + good[1:])
     assert vd.uscc_check_char("00000000000000000") == "0"  # 31 - 0 % 31 = 31 -> 0
+    assert "not in GB 32100's alphabet" in (vd.uscc_problem("I" + good[1:]) or "")
 
 
 @given(st.lists(st.text(alphabet=vd.USCC_CHARS, min_size=18, max_size=18), max_size=40))
@@ -363,6 +364,12 @@ def test_the_pure_python_sm3_matches_openssl(data: bytes) -> None:
     h.update(data[10:])
     assert h.digest() == __import__("hashlib").new("sm3", data).digest()
     assert forked.digest() == __import__("hashlib").new("sm3", data[:10]).digest()
+
+
+def test_the_sm3_vector_verifies_with_the_pure_python_sm3(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vd, "_SM3_NATIVE", False)
+    assert type(vd.new_hash("sm3")) is vd._SM3
+    assert vd.verify_bundle(VECTORS / "v3-sm3")[0]
 
 
 def test_canonical_json_sorts_keys_and_keeps_chinese() -> None:
@@ -426,8 +433,8 @@ def test_an_escalated_entity_gives_its_filled_slots_back() -> None:
     team = _team(("D1", "*"), ("D2", "*"))
     for seed in range(200):
         k = bytes([seed]) * 32
-        order = [u for _, u in vd._keyed(vd.new_hash("sha256", k + b"ORDER"), SELECTION[:2])]
-        firsts = [vd._keyed(_pair("sha256", k, u), ["a", "b"])[0][1] for u in order]
+        order = [u for _, u in vd._keyed(vd.new_hash("sha256", k + b"ORDER"), vd._encoded(SELECTION[:2]))]
+        firsts = [vd._keyed(_pair("sha256", k, u), vd._encoded("ab"))[0][1] for u in order]
         if firsts[0] == firsts[1]:
             break
     teams, escalated, relaxed = vd.assign("sha256", k, order, roster, [(order[0], "x")], team)
@@ -523,7 +530,8 @@ MALFORMED = {
     "duplicate JSON key": (lambda w: (w / "reveals.json").write_bytes(b'[{"name": "a", "name": "b", "value_hex": ""}]'), "reveals.json: duplicate key 'name'"),
     "float in the announcement": (_line_edit(b'"cap_slack": 1', b'"cap_slack": 1.0', "announcement.json"), "announcement.json: number 1.0 is not an integer"),
     "bad CSV line": (_line_edit(b"91361102033962177E,B.361102", b"91361102033962177E;B.361102"), "population.csv, line 2: '91361102033962177E;B.361102' is not USCC,STRATUM"),
-    "bad check character": (_line_edit(b"91361102033962177E", b"91361102033962177F"), "population.csv, line 2: USCC 91361102033962177F has a wrong check character"),
+    "letter outside the alphabet": (_line_edit(b"91361102033962177E", b"9136110203396217IE"), "population.csv, line 2: USCC 9136110203396217IE has 'I', not in GB 32100's alphabet"),
+    "bad check character": (_line_edit(b"91361102033962177E", b"91361102033962177F"), "population.csv, line 2: USCC 91361102033962177F has a wrong check character (GB 32100: E)"),
     "unsorted lines": (_line_edit(b"91361102012228344D,B.361102\n91361102033962177E,B.361102\n", b"91361102033962177E,B.361102\n91361102012228344D,B.361102\n"), "population.csv, line 2: lines are not sorted"),
     "duplicate USCC": (_line_edit(b"91361102033962177E,B.361102\n", b"91361102012228344D,C.361102\n"), "population.csv, line 2: duplicate USCC 91361102012228344D"),
     "duplicate inspector": (_line_edit(b"D01-0001,D01,\n", b"D01-0000,D02,\n", "roster.csv"), "roster.csv, line 2: duplicate INSPECTOR_ID D01-0000"),
