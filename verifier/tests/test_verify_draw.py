@@ -558,6 +558,19 @@ def test_cli_refuses_a_malformed_file_with_one_line_and_no_traceback(case: str, 
     assert r.stderr.count("\n") == 1 and message in r.stderr, r.stderr
 
 
+@pytest.mark.parametrize("block", [1, 29, 50, 4096])
+def test_reading_in_small_blocks_changes_nothing(block: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Lines and errors that straddle block boundaries are handled like any other."""
+    monkeypatch.setattr(vd, "_BLOCK", block)
+    for bundle in VECTOR_DIRS:
+        assert vd.verify_bundle(bundle)[0]
+    for case in ("unsorted lines", "bad check character", "line in the last block without newline"):
+        edit, message = MALFORMED[case]
+        work = copy_bundle(VECTOR_DIRS[0], tmp_path, f"{case}-{block}")
+        edit(work)
+        assert outcome(work) == ("malformed", message) or message in outcome(work)[1]
+
+
 def test_cli_refuses_a_missing_directory(tmp_path: Path) -> None:
     r = run_cli(tmp_path / "nope")
     assert r.returncode == 2 and "is not a bundle directory" in r.stderr and "Traceback" not in r.stderr
