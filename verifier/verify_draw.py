@@ -409,10 +409,13 @@ def apply_substitutions(ranking: Mapping[str, Sequence[tuple[bytes, str]]], quot
     must reach that far (rank with limits q_s + len(outs)). Raises DrawError when an out is not
     in the selection at that point or the stratum has no entity left.
     """
+    return list(_substitutes(ranking, quota, outs))
+
+
+def _substitutes(ranking: Mapping[str, Sequence[tuple[bytes, str]]], quota: Mapping[str, int], outs: Sequence[str]) -> Iterator[str]:
     stratum_of = {u: s for s, cands in ranking.items() for _, u in cands}
     active = {u for s, cands in ranking.items() for _, u in cands[: quota.get(s, 0)]}
     used = {s: quota.get(s, 0) for s in ranking}
-    ins = []
     for i, out in enumerate(outs):
         if out not in active:
             raise DrawError(f"substitutions[{i}].out {out} is not in the selection at that point")
@@ -423,8 +426,7 @@ def apply_substitutions(ranking: Mapping[str, Sequence[tuple[bytes, str]]], quot
         used[s] += 1
         active.remove(out)
         active.add(new)
-        ins.append(new)
-    return ins
+        yield new
 
 
 # --- assignment (DRAW.md section 5) -----------------------------------------------------
@@ -502,7 +504,14 @@ def assign(
     return teams, escalated, relaxed
 
 
-def _fill_slots(slots, ranked, tags, banned, load, caps) -> tuple[list[str], bool] | None:
+def _fill_slots(
+    slots: Sequence[tuple[str, str]],
+    ranked: Mapping[str, Sequence[tuple[bytes, str]]],
+    tags: Mapping[str, frozenset[str]],
+    banned: set[str],
+    load: Counter[str],
+    caps: Mapping[str, int],
+) -> tuple[list[str], bool] | None:
     """Fill one entity's slots in order; None (loads given back) when a slot has no candidate."""
     team: list[str] = []
     over_cap = False
@@ -956,12 +965,12 @@ def _compute(inputs: DrawInputs, with_teams: bool = True) -> Computation:
         usccs = [e["uscc"] for e in result["selected"]]
         teams, escalated, relaxed = assign(h, k_asg, usccs, inputs.roster or [], inputs.conflicts or [], a["team"])
         result.update(teams=teams, escalated=escalated, cap_relaxed=relaxed)
-    error = None
+    error, ins = None, []
     if outs:
         try:
-            ins = apply_substitutions(ranking, quota, outs)
-        except DrawError as e:
-            ins, error = [], str(e)
+            ins.extend(_substitutes(ranking, quota, outs))
+        except DrawError as e:  # the verifier still compares the substitutions made before it
+            error = str(e)
         result["substitutions"] = [{"out": s["out"], "in": new, "reason": s["reason"]} for s, new in zip(inputs.substitutions, ins)]
     return Computation(result, stats, error)
 

@@ -225,6 +225,21 @@ def test_a_consistent_result_from_a_secret_that_was_not_committed_fails(tmp_path
     assert outcome(work) == ("differs", "reveals.json: reveals[0] (市市场监管局) does not open announcement.json commitments[0]")
 
 
+def test_other_result_keys_are_allowed_but_teams_need_an_announced_team(tmp_path: Path) -> None:
+    work = copy_bundle(VECTOR_DIRS[0], tmp_path)
+    result = json.loads((work / "result.json").read_bytes())
+    (work / "result.json").write_bytes(vd.pretty_json({**result, "executed_by": "平台", "video": 1.5}))
+    assert outcome(work)[0] == "ok"
+    files = vd.build_bundle(
+        draw_id="T-0", hash_name="sha256", published_at="2027-05-20T10:00:00+08:00",
+        population=[(SELECTION[0], "A"), (SELECTION[1], "B")], quota={"kind": "total", "total": 1}, secrets=[("x", b"s")],
+    )
+    work = vd.write_bundle(tmp_path / "no-team", files)
+    assert outcome(work)[0] == "ok" and not (work / "roster.csv").exists()
+    (work / "result.json").write_bytes(vd.pretty_json({**json.loads(files["result.json"]), "escalated": []}))
+    assert outcome(work) == ("differs", "result.json: 'escalated' is present but announcement.json has no team")
+
+
 def test_a_draw_that_promised_a_beacon_must_reveal_one(tmp_path: Path) -> None:
     work = copy_bundle(VECTOR_DIRS[0], tmp_path)
     _recomputed(work, json.loads((work / "reveals.json").read_bytes())[:2])
