@@ -70,6 +70,12 @@ def tweak(s: str) -> str:
     return s[:-1] + _NEXT.get(s[-1], "x")
 
 
+def _get(obj: Any, path: tuple) -> Any:
+    for k in path:
+        obj = obj[k]
+    return obj
+
+
 def json_leaves(obj: Any, path: tuple = ()) -> Iterator[tuple]:
     if isinstance(obj, dict):
         for k, v in obj.items():
@@ -82,11 +88,9 @@ def json_leaves(obj: Any, path: tuple = ()) -> Iterator[tuple]:
 
 
 def replaced(obj: Any, path: tuple, value: Any) -> Any:
+    """A deep copy of ``obj`` with the leaf at ``path`` set to ``value``."""
     obj = json.loads(json.dumps(obj))
-    target = obj
-    for k in path[:-1]:
-        target = target[k]
-    target[path[-1]] = value
+    _get(obj, path[:-1])[path[-1]] = value
     return obj
 
 
@@ -106,12 +110,6 @@ def json_mutations(name: str, data: bytes) -> Iterator[tuple[str, bytes]]:
         else:
             new = tweak(value)
         yield f"{name} {'/'.join(map(str, path))}", vd.pretty_json(replaced(obj, path, new))
-
-
-def _get(obj: Any, path: tuple) -> Any:
-    for k in path:
-        obj = obj[k]
-    return obj
 
 
 def _csv_field_changes(name: str, fields: list[str]) -> Iterator[tuple[str, list[str]]]:
