@@ -1027,7 +1027,7 @@ def _substitution_messages(computed: Computation, found: list[dict[str, str]]) -
     out: list[str] = []
     for i, (exp, got) in enumerate(zip(computed.result.get("substitutions", []), found)):
         if exp["in"] != got["in"]:
-            out.append(f"result.json: substitutions[{i}].in differs: expected {exp['in']}, found {got['in']}")
+            out.append(f"result.json: substitutions[{i}].in differs: expected {_show(exp['in'])}, found {_show(got['in'])}")
     if computed.substitution_error:
         out.append(f"result.json: {computed.substitution_error}")
     return out
@@ -1245,18 +1245,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as e:  # never a traceback for a citizen: name the failure instead
         print(f"ERROR internal error while verifying {args.bundle}: {type(e).__name__}: {e}", file=sys.stderr)
         return EXIT_MALFORMED
+    code, lines = _outcome_lines(report)
+    try:
+        print("\n".join(lines), flush=True)
+    except BrokenPipeError:  # piped into head & co: the rest is not wanted, the verdict stands
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return code
+
+
+def _outcome_lines(report: Report) -> tuple[int, list[str]]:
+    """The exit code and what to print for a checked bundle."""
     if not report.ok:
-        print(f"FAIL {report.summary}")
-        for m in report.messages[:_MAX_MESSAGES]:
-            print(f"  {m}")
-        if len(report.messages) > _MAX_MESSAGES:
-            print(f"  ... and {len(report.messages) - _MAX_MESSAGES} more differences")
-        return EXIT_DIFFERS
+        more = len(report.messages) - _MAX_MESSAGES
+        tail = [f"  ... and {more} more differences"] if more > 0 else []
+        return EXIT_DIFFERS, [f"FAIL {report.summary}"] + [f"  {m}" for m in report.messages[:_MAX_MESSAGES]] + tail
     if report.partial:
-        print(f"PARTIAL {report.summary}")
-        return EXIT_PARTIAL
-    print(f"OK {report.summary}")
-    return EXIT_OK
+        return EXIT_PARTIAL, [f"PARTIAL {report.summary}"]
+    return EXIT_OK, [f"OK {report.summary}"]
 
 
 if __name__ == "__main__":

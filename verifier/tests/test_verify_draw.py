@@ -522,6 +522,12 @@ def test_cli_names_a_population_that_does_not_match_the_announcement(tmp_path: P
     assert r.returncode == 1 and "population.csv: digest does not match announcement.json" in r.stdout
 
 
+def test_cli_keeps_quiet_when_its_reader_goes_away() -> None:
+    """``verify_draw.py B | head``: the verdict still sets the exit status, no traceback."""
+    r = subprocess.run(f'"{sys.executable}" "{SCRIPT}" "{VECTOR_DIRS[0]}" | true; exit ${{PIPESTATUS[0]}}', shell=True, executable="/bin/bash", capture_output=True, text=True)
+    assert r.returncode == 0 and "Traceback" not in r.stderr
+
+
 def test_cli_partial_without_conflicts(tmp_path: Path) -> None:
     work = copy_bundle(VECTOR_DIRS[0], tmp_path)
     (work / "conflicts.csv").unlink()
