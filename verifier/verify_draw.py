@@ -1159,7 +1159,9 @@ def make_announcement(
     }
     if team is not None:
         a["team"] = dict(team)
-        for name, data in (("roster", roster or b""), ("conflicts", conflicts or b"")):
+        roster, conflicts = roster or b"", conflicts or b""
+        parse_roster(roster), parse_conflicts(conflicts)  # refuse to announce files a verifier would refuse
+        for name, data in (("roster", roster), ("conflicts", conflicts)):
             a[name] = {"digest": digest(hash_name, data).hex(), "size": data.count(b"\n")}
     a["commitments"] = [dict(c) for c in commitments]
     if beacon is not None:

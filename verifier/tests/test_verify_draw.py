@@ -238,6 +238,14 @@ def test_other_result_keys_are_allowed_but_teams_need_an_announced_team(tmp_path
     assert outcome(work) == ("differs", "result.json: 'escalated' is present but announcement.json has no team")
 
 
+def test_the_platform_cannot_announce_a_file_the_verifier_would_refuse() -> None:
+    with pytest.raises(vd.BundleError, match="roster.csv, line 2: duplicate INSPECTOR_ID a"):
+        vd.make_announcement(
+            draw_id="T", hash_name="sha256", published_at="2027-05-20T10:00:00+08:00", population=b"", quota={"kind": "total", "total": 0},
+            commitments=[{"name": "x", "commit": "0" * 64}], team=_team(("D1", "*"), ("D1", "*")), roster=b"a,D1,\na,D2,\n", conflicts=b"",
+        )
+
+
 def test_a_draw_that_promised_a_beacon_must_reveal_one(tmp_path: Path) -> None:
     work = copy_bundle(VECTOR_DIRS[0], tmp_path)
     _recomputed(work, json.loads((work / "reveals.json").read_bytes())[:2])
