@@ -23,12 +23,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from verifier import verify_draw as vd  # noqa: E402
+from verifier import verify_draw as vd
 
 K = hashlib.sha256(b"bench key").digest()
 REGIONS = [f"36{i:04d}" for i in range(1100, 1200)]  # 100 county codes
@@ -47,7 +48,14 @@ def _digit_groups() -> list[list[tuple[str, int]]]:
     groups = []
     for start in (8, 11, 14):
         w = vd.USCC_WEIGHTS[start : start + 3]
-        groups.append([(a + b + c, (w[0] * chars.index(a) + w[1] * chars.index(b) + w[2] * chars.index(c)) % 31) for a in chars for b in chars for c in chars])
+        groups.append(
+            [
+                (a + b + c, (w[0] * chars.index(a) + w[1] * chars.index(b) + w[2] * chars.index(c)) % 31)
+                for a in chars
+                for b in chars
+                for c in chars
+            ]
+        )
     return groups
 
 
@@ -89,16 +97,29 @@ def write_population(path: Path, n: int) -> None:
         f.write("".join(batch))
 
 
-def write_bundle(d: Path, population: Path, team: dict[str, Any] | None, roster: list[vd.Inspector], conflicts: list[tuple[str, str]]) -> None:
+def write_bundle(
+    d: Path,
+    population: Path,
+    team: dict[str, Any] | None,
+    roster: list[vd.Inspector],
+    conflicts: list[tuple[str, str]],
+) -> None:
     """A complete bundle over an existing population.csv, through the platform's own helpers."""
     hash_name = "sha256"
     sizes = vd.scan_population(population, hash_name).strata
     quota = {"kind": "rates", "rounding": "ceil", "rates_bp": {s: RATES_BP[s[0]] for s in sizes}}
     ros, con = (vd.roster_csv(roster), vd.conflicts_csv(conflicts)) if team else (None, None)
     a = vd.make_announcement(
-        draw_id="BENCH-1", hash_name=hash_name, published_at="2027-05-20T10:00:00+08:00", population=population,
-        quota=quota, commitments=[{"name": n, "commit": vd.commitment(hash_name, v)} for n, v in SECRETS],
-        team=team, roster=ros, conflicts=con, beacon={"kind": "lottery", "description": "福彩3D"},
+        draw_id="BENCH-1",
+        hash_name=hash_name,
+        published_at="2027-05-20T10:00:00+08:00",
+        population=population,
+        quota=quota,
+        commitments=[{"name": n, "commit": vd.commitment(hash_name, v)} for n, v in SECRETS],
+        team=team,
+        roster=ros,
+        conflicts=con,
+        beacon={"kind": "lottery", "description": "福彩3D"},
     )
     reveals = [{"name": n, "value_hex": v.hex()} for n, v in SECRETS + [BEACON]]
     inputs = vd.DrawInputs(a, reveals, population, roster if team else None, conflicts if team else None)
@@ -115,14 +136,25 @@ def write_bundle(d: Path, population: Path, team: dict[str, Any] | None, roster:
 def department(size: int = 200, seed: int = 7) -> list[vd.Inspector]:
     rng = random.Random(seed)
     tags = ["drug", "fire", "food", "price", "special-equipment"]
-    return [vd.Inspector(f"D01-{i:04d}", "D01", tuple(sorted(rng.sample(tags, rng.randrange(3))))) for i in range(size)]
+    return [
+        vd.Inspector(f"D01-{i:04d}", "D01", tuple(sorted(rng.sample(tags, rng.randrange(3)))))
+        for i in range(size)
+    ]
 
 
-def declared_conflicts(usccs: list[str], roster: list[vd.Inspector], share: float = 0.10, seed: int = 8) -> list[tuple[str, str]]:
+def declared_conflicts(
+    usccs: list[str], roster: list[vd.Inspector], share: float = 0.10, seed: int = 8
+) -> list[tuple[str, str]]:
     """Conflicts declared for ``share`` of the entities, one to three inspectors each."""
     rng = random.Random(seed)
     ids = [i.id for i in roster]
-    return sorted({(u, i) for u in rng.sample(usccs, int(len(usccs) * share)) for i in rng.sample(ids, rng.randint(1, 3))})
+    return sorted(
+        {
+            (u, i)
+            for u in rng.sample(usccs, int(len(usccs) * share))
+            for i in rng.sample(ids, rng.randint(1, 3))
+        }
+    )
 
 
 TWO_SLOTS = {"slots": [{"dept": "D01", "tag": "*"}, {"dept": "D01", "tag": "*"}], "cap_slack": 1}
@@ -156,10 +188,21 @@ def phase_select(d: Path) -> dict[str, Any]:
     start = time.perf_counter()
     stats = vd.scan_population(pop, "sha256")
     scanned = time.perf_counter()
-    quota = vd.allocate_quota({"kind": "rates", "rounding": "ceil", "rates_bp": {s: RATES_BP[s[0]] for s in stats.strata}}, stats.strata)
-    selected = vd.selection_entries(vd.rank_population(pop, "sha256", K, quota, stats.strata, stats.digest), quota)
+    quota = vd.allocate_quota(
+        {"kind": "rates", "rounding": "ceil", "rates_bp": {s: RATES_BP[s[0]] for s in stats.strata}},
+        stats.strata,
+    )
+    selected = vd.selection_entries(
+        vd.rank_population(pop, "sha256", K, quota, stats.strata, stats.digest), quota
+    )
     end = time.perf_counter()
-    return {"seconds": end - start, "scan": scanned - start, "rank": end - scanned, "selected": len(selected), "strata": len(quota)}
+    return {
+        "seconds": end - start,
+        "scan": scanned - start,
+        "rank": end - scanned,
+        "selected": len(selected),
+        "strata": len(quota),
+    }
 
 
 def phase_verify(d: Path) -> dict[str, Any]:
@@ -174,7 +217,13 @@ def phase_assign(d: Path) -> dict[str, Any]:
     conflicts = declared_conflicts(usccs, roster)
     start = time.perf_counter()
     teams, escalated, relaxed = vd.assign("sha256", K, usccs, roster, conflicts, TWO_SLOTS)
-    return {"seconds": time.perf_counter() - start, "teams": len(teams), "escalated": len(escalated), "cap_relaxed": len(relaxed), "conflicts": len(conflicts)}
+    return {
+        "seconds": time.perf_counter() - start,
+        "teams": len(teams),
+        "escalated": len(escalated),
+        "cap_relaxed": len(relaxed),
+        "conflicts": len(conflicts),
+    }
 
 
 PHASES: dict[str, Callable[[Path], dict[str, Any]]] = {
@@ -189,7 +238,9 @@ PHASES: dict[str, Callable[[Path], dict[str, Any]]] = {
 
 def run_phase(name: str, d: Path) -> dict[str, Any]:
     """Run one phase in a fresh interpreter; its result plus its own peak RSS."""
-    out = subprocess.run([sys.executable, __file__, "--phase", name, str(d)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--phase", name, str(d)], capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout)
 
 
@@ -220,7 +271,10 @@ def prepare(root: Path, n: int) -> dict[str, Path]:
     plain.mkdir()
     t = time.perf_counter()
     write_population(plain / "population.csv", n)
-    print(f"generated {n:,} USCCs in {time.perf_counter() - t:.1f} s ({(plain / 'population.csv').stat().st_size / 2**20:.0f} MiB)", flush=True)
+    print(
+        f"generated {n:,} USCCs in {time.perf_counter() - t:.1f} s ({(plain / 'population.csv').stat().st_size / 2**20:.0f} MiB)",
+        flush=True,
+    )
     write_bundle(plain, plain / "population.csv", None, [], [])
     selected = [e["uscc"] for e in json.loads((plain / "result.json").read_bytes())["selected"]]
     roster = department()
@@ -239,10 +293,20 @@ def report(n: int, r: dict[str, dict[str, Any]]) -> None:
         ("plain loop sha256(K+uscc), ids in memory", r["plain-memory"], "", ""),
         ("(a) selection: ranking pass", {**r["select"], "seconds": r["select"]["rank"]}, "<= 1.5x", ""),
         ("(a) selection: check+count pass", {**r["select"], "seconds": r["select"]["scan"]}, "", ""),
-        ("(a) selection: both passes", r["select"], "", f"{r['select']['selected']:,} selected in {r['select']['strata']} strata"),
+        (
+            "(a) selection: both passes",
+            r["select"],
+            "",
+            f"{r['select']['selected']:,} selected in {r['select']['strata']} strata",
+        ),
         ("(c) verify_bundle, no team", r["verify"], "<= 2.5x", r["verify"]["summary"].split(": ", 1)[1]),
         ("(c') verify_bundle with team", r["verify-team"], "", "incl. assignment of the selection"),
-        ("(d) assign 50,000 x 2 slots / 200 inspectors", r["assign"], "< 10 s", f"{r['assign']['conflicts']:,} conflicts, {r['assign']['cap_relaxed']} cap relaxed, {r['assign']['escalated']} escalated"),
+        (
+            "(d) assign 50,000 x 2 slots / 200 inspectors",
+            r["assign"],
+            "< 10 s",
+            f"{r['assign']['conflicts']:,} conflicts, {r['assign']['cap_relaxed']} cap relaxed, {r['assign']['escalated']} escalated",
+        ),
     ]
     print(f"\nSCD-1 draw core, {n:,} entities, sha256, Python {sys.version.split()[0]}")
     print(f"{'phase':48} {'time s':>8} {'x file':>7} {'x mem':>7} {'peak MB':>8}  target   notes")
@@ -254,8 +318,12 @@ def report(n: int, r: dict[str, dict[str, Any]]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, default=5_000_000, help="entities in the population (default 5,000,000)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--n", type=int, default=5_000_000, help="entities in the population (default 5,000,000)"
+    )
     parser.add_argument("--keep", type=Path, help="build the files in this new directory and keep them")
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
     parser.add_argument("dir", nargs="?", type=Path, help=argparse.SUPPRESS)

@@ -180,23 +180,33 @@ def commitment(hash_name: str, secret: bytes) -> str:
     return digest(hash_name, secret).hex()
 
 
-def commitment_problems(hash_name: str, announcement: Mapping[str, Any], reveals: Sequence[Mapping[str, str]]) -> list[str]:
+def commitment_problems(
+    hash_name: str, announcement: Mapping[str, Any], reveals: Sequence[Mapping[str, str]]
+) -> list[str]:
     """Why the reveals do not open the announced commitments (empty when they do)."""
     problems = []
     commitments = announcement["commitments"]
     if len(reveals) < len(commitments):
-        problems.append(f"reveals.json: {len(reveals)} entries, announcement.json has {len(commitments)} commitments")
+        problems.append(
+            f"reveals.json: {len(reveals)} entries, announcement.json has {len(commitments)} commitments"
+        )
     for i, (com, rev) in enumerate(zip(commitments, reveals)):
         if rev["name"] != com["name"]:
-            problems.append(f"reveals.json: reveals[{i}].name {rev['name']!r} differs from announcement.json commitments[{i}].name {com['name']!r}")
+            problems.append(
+                f"reveals.json: reveals[{i}].name {rev['name']!r} differs from announcement.json commitments[{i}].name {com['name']!r}"
+            )
         elif commitment(hash_name, bytes.fromhex(rev["value_hex"])) != com["commit"]:
-            problems.append(f"reveals.json: reveals[{i}] ({rev['name']}) does not open announcement.json commitments[{i}]")
+            problems.append(
+                f"reveals.json: reveals[{i}] ({rev['name']}) does not open announcement.json commitments[{i}]"
+            )
     if "beacon" in announcement and len(reveals) <= len(commitments):
         problems.append("reveals.json: announcement.json promises a beacon but no beacon value is revealed")
     return problems
 
 
-def compute_seed(hash_name: str, announcement: Mapping[str, Any], reveals: Sequence[Mapping[str, str]], check: bool = True) -> bytes:
+def compute_seed(
+    hash_name: str, announcement: Mapping[str, Any], reveals: Sequence[Mapping[str, str]], check: bool = True
+) -> bytes:
     """seed = H("SCD-1/seed" || LP(A) || LP(name_i) || LP(value_i) ...); raises DrawError if a reveal fails its commitment."""
     if check:
         problems = commitment_problems(hash_name, announcement, reveals)
@@ -277,7 +287,15 @@ def allocate_quota(rule: Mapping[str, Any], sizes: Mapping[str, int]) -> dict[st
         return {s: min(rule["counts"].get(s, 0), n) for s, n in sizes.items()}
     if kind == "rates":
         up = rule["rounding"] == "ceil"
-        return {s: min(n, -(-n * rule["rates_bp"].get(s, 0) // 10000) if up else n * rule["rates_bp"].get(s, 0) // 10000) for s, n in sizes.items()}
+        return {
+            s: min(
+                n,
+                -(-n * rule["rates_bp"].get(s, 0) // 10000)
+                if up
+                else n * rule["rates_bp"].get(s, 0) // 10000,
+            )
+            for s, n in sizes.items()
+        }
     if kind == "total":
         return _largest_remainders(rule["total"], sizes)
     raise ValueError(f"unknown quota kind {kind!r}")
@@ -314,7 +332,11 @@ class _Thresholds(dict):
 
 
 def _rank_batches(
-    hash_name: str, k_sel: bytes, batches: Iterable[Batch], limits: Mapping[bytes, int], bounds: Mapping[bytes, bytes] | None = None
+    hash_name: str,
+    k_sel: bytes,
+    batches: Iterable[Batch],
+    limits: Mapping[bytes, int],
+    bounds: Mapping[bytes, bytes] | None = None,
 ) -> dict[bytes, list[bytes]]:
     """The ``limits[s]`` first entities of each stratum in (score, uscc) order, in one streaming pass.
 
@@ -373,13 +395,17 @@ def _batches_from_pairs(population: Iterable[tuple[str, str]], size: int = 65536
         yield [field.encode() for pair in batch for field in pair]
 
 
-def rank(hash_name: str, k_sel: bytes, population: Iterable[tuple[str, str]], limits: Mapping[str, int]) -> Ranking:
+def rank(
+    hash_name: str, k_sel: bytes, population: Iterable[tuple[str, str]], limits: Mapping[str, int]
+) -> Ranking:
     """For each stratum, its ``limits[s]`` first entities in (score, uscc) order: [(score, uscc)]."""
     blimits = {s.encode(): q for s, q in limits.items()}
     return _decode_ranking(_rank_batches(hash_name, k_sel, _batches_from_pairs(population), blimits))
 
 
-def selection_entries(ranking: Mapping[str, Sequence[tuple[bytes, str]]], quota: Mapping[str, int]) -> list[dict[str, str]]:
+def selection_entries(
+    ranking: Mapping[str, Sequence[tuple[bytes, str]]], quota: Mapping[str, int]
+) -> list[dict[str, str]]:
     """The result's "selected": by stratum name (bytes), then (score, uscc)."""
     return [
         {"uscc": u, "stratum": s, "score": d.hex()}
@@ -388,7 +414,9 @@ def selection_entries(ranking: Mapping[str, Sequence[tuple[bytes, str]]], quota:
     ]
 
 
-def select(hash_name: str, k_sel: bytes, population: Iterable[tuple[str, str]], quota: Mapping[str, int]) -> list[dict[str, str]]:
+def select(
+    hash_name: str, k_sel: bytes, population: Iterable[tuple[str, str]], quota: Mapping[str, int]
+) -> list[dict[str, str]]:
     """The selected entities for quota {stratum: q_s}, in result order, from (uscc, stratum) pairs."""
     return selection_entries(rank(hash_name, k_sel, population, quota), quota)
 
@@ -401,7 +429,9 @@ def score(hash_name: str, k_sel: bytes, uscc: str) -> bytes:
 # --- substitutions (DRAW.md sections 4 and 6) -------------------------------------------
 
 
-def apply_substitutions(ranking: Mapping[str, Sequence[tuple[bytes, str]]], quota: Mapping[str, int], outs: Sequence[str]) -> list[str]:
+def apply_substitutions(
+    ranking: Mapping[str, Sequence[tuple[bytes, str]]], quota: Mapping[str, int], outs: Sequence[str]
+) -> list[str]:
     """The substitute ("in") for each entity taken out, in order.
 
     A substitute is the next entity of the out's stratum in (score, uscc) order that has not
@@ -412,7 +442,9 @@ def apply_substitutions(ranking: Mapping[str, Sequence[tuple[bytes, str]]], quot
     return list(_substitutes(ranking, quota, outs))
 
 
-def _substitutes(ranking: Mapping[str, Sequence[tuple[bytes, str]]], quota: Mapping[str, int], outs: Sequence[str]) -> Iterator[str]:
+def _substitutes(
+    ranking: Mapping[str, Sequence[tuple[bytes, str]]], quota: Mapping[str, int], outs: Sequence[str]
+) -> Iterator[str]:
     stratum_of = {u: s for s, cands in ranking.items() for _, u in cands}
     active = {u for s, cands in ranking.items() for _, u in cands[: quota.get(s, 0)]}
     used = {s: quota.get(s, 0) for s in ranking}
@@ -556,12 +588,35 @@ class _LineFormat:
     tags_group: int | None = None
 
 
-_POPULATION = _LineFormat("population.csv", re.compile(rf"({_USCC_RE}),({NAME_RE})"), "USCC,STRATUM", "USCC", lambda m: m[1], uscc_group=1)
-_ROSTER = _LineFormat("roster.csv", re.compile(rf"({NAME_RE}),({NAME_RE}),((?:{NAME_RE}(?:;{NAME_RE})*)?)"), "INSPECTOR_ID,DEPT,TAGS", "INSPECTOR_ID", lambda m: m[1], tags_group=3)
-_CONFLICTS = _LineFormat("conflicts.csv", re.compile(rf"({_USCC_RE}),({NAME_RE})"), "USCC,INSPECTOR_ID", "line", lambda m: m[0], uscc_group=1)
+_POPULATION = _LineFormat(
+    "population.csv",
+    re.compile(rf"({_USCC_RE}),({NAME_RE})"),
+    "USCC,STRATUM",
+    "USCC",
+    lambda m: m[1],
+    uscc_group=1,
+)
+_ROSTER = _LineFormat(
+    "roster.csv",
+    re.compile(rf"({NAME_RE}),({NAME_RE}),((?:{NAME_RE}(?:;{NAME_RE})*)?)"),
+    "INSPECTOR_ID,DEPT,TAGS",
+    "INSPECTOR_ID",
+    lambda m: m[1],
+    tags_group=3,
+)
+_CONFLICTS = _LineFormat(
+    "conflicts.csv",
+    re.compile(rf"({_USCC_RE}),({NAME_RE})"),
+    "USCC,INSPECTOR_ID",
+    "line",
+    lambda m: m[0],
+    uscc_group=1,
+)
 
 
-def _check_lines(fmt: _LineFormat, lines: Sequence[bytes], first_no: int, prev: tuple[bytes, str] | None) -> tuple[bytes, str] | None:
+def _check_lines(
+    fmt: _LineFormat, lines: Sequence[bytes], first_no: int, prev: tuple[bytes, str] | None
+) -> tuple[bytes, str] | None:
     """Check lines one by one (the slow path, also the one that names the bad line); returns the last (line, key)."""
     for no, raw in enumerate(lines, first_no):
         if not raw.isascii():
@@ -696,7 +751,9 @@ def scan_population(src: Source, hash_name: str) -> PopulationStats:
             lines = block.split(b"\n")
             lines.pop()
             _check_lines(_POPULATION, lines, size + 1, prev)
-            raise BundleError("population.csv", "malformed", size + 1)  # pragma: no cover - slow path names it
+            raise BundleError(
+                "population.csv", "malformed", size + 1
+            )  # pragma: no cover - slow path names it
         counts.update(fields[1::2])
         size += len(usccs)
         prev = (usccs[-1] + b"," + fields[-1], usccs[-1].decode())
@@ -704,7 +761,12 @@ def scan_population(src: Source, hash_name: str) -> PopulationStats:
 
 
 def rank_population(
-    src: Source, hash_name: str, k_sel: bytes, limits: Mapping[str, int], sizes: Mapping[str, int] | None = None, expect_digest: bytes | None = None
+    src: Source,
+    hash_name: str,
+    k_sel: bytes,
+    limits: Mapping[str, int],
+    sizes: Mapping[str, int] | None = None,
+    expect_digest: bytes | None = None,
 ) -> Ranking:
     """rank() over a population.csv already checked by scan_population (the second pass).
 
@@ -722,7 +784,14 @@ def rank_population(
     return _decode_ranking(kept)
 
 
-def _rank_file(src: Source, hash_name: str, k_sel: bytes, limits: Mapping[bytes, int], bounds: Mapping[bytes, bytes] | None, expect_digest: bytes | None) -> dict[bytes, list[bytes]]:
+def _rank_file(
+    src: Source,
+    hash_name: str,
+    k_sel: bytes,
+    limits: Mapping[bytes, int],
+    bounds: Mapping[bytes, bytes] | None,
+    expect_digest: bytes | None,
+) -> dict[bytes, list[bytes]]:
     hasher = new_hash(hash_name)
     batches = map(_fields, _population_blocks(src, hasher))
     kept = _rank_batches(hash_name, k_sel, batches, limits, bounds)
@@ -774,7 +843,9 @@ class _Shape:
     def fail(self, where: str, what: str) -> None:
         raise BundleError(self.file, f"{where} {what}")
 
-    def obj(self, value: Any, where: str, keys: Iterable[str], optional: Iterable[str] = ()) -> dict[str, Any]:
+    def obj(
+        self, value: Any, where: str, keys: Iterable[str], optional: Iterable[str] = ()
+    ) -> dict[str, Any]:
         if not isinstance(value, dict):
             self.fail(where, "must be an object")
         for k in keys:
@@ -788,10 +859,14 @@ class _Shape:
 
     def array(self, value: Any, where: str, min_len: int = 0) -> list[Any]:
         if not isinstance(value, list) or len(value) < min_len:
-            self.fail(where, f"must be an array of at least {min_len} entries" if min_len else "must be an array")
+            self.fail(
+                where, f"must be an array of at least {min_len} entries" if min_len else "must be an array"
+            )
         return value
 
-    def text(self, value: Any, where: str, pattern: re.Pattern[str] | None = None, what: str = "a string") -> str:
+    def text(
+        self, value: Any, where: str, pattern: re.Pattern[str] | None = None, what: str = "a string"
+    ) -> str:
         if not isinstance(value, str) or (pattern is not None and not pattern.fullmatch(value)):
             self.fail(where, f"must be {what}")
         return value
@@ -819,7 +894,9 @@ def _only_json_types(value: Any, file: str, where: str = "announcement") -> None
         for i, v in enumerate(value):
             _only_json_types(v, file, f"{where}[{i}]")
     elif not (isinstance(value, str) or type(value) is int):
-        raise BundleError(file, f"{where} is {json.dumps(value)}; only strings, integers, arrays and objects are allowed")
+        raise BundleError(
+            file, f"{where} is {json.dumps(value)}; only strings, integers, arrays and objects are allowed"
+        )
 
 
 def check_announcement(a: Any) -> dict[str, Any]:
@@ -963,15 +1040,20 @@ def _compute(inputs: DrawInputs, with_teams: bool = True) -> Computation:
     }
     if "team" in a and with_teams:
         usccs = [e["uscc"] for e in result["selected"]]
-        teams, escalated, relaxed = assign(h, k_asg, usccs, inputs.roster or [], inputs.conflicts or [], a["team"])
+        teams, escalated, relaxed = assign(
+            h, k_asg, usccs, inputs.roster or [], inputs.conflicts or [], a["team"]
+        )
         result.update(teams=teams, escalated=escalated, cap_relaxed=relaxed)
-    error, ins = None, []
+    error: str | None = None
+    ins: list[str] = []
     if outs:
         try:
             ins.extend(_substitutes(ranking, quota, outs))
         except DrawError as e:  # the verifier still compares the substitutions made before it
             error = str(e)
-        result["substitutions"] = [{"out": s["out"], "in": new, "reason": s["reason"]} for s, new in zip(inputs.substitutions, ins)]
+        result["substitutions"] = [
+            {"out": s["out"], "in": new, "reason": s["reason"]} for s, new in zip(inputs.substitutions, ins)
+        ]
     return Computation(result, stats, error)
 
 
@@ -985,7 +1067,10 @@ def compute_result(inputs: DrawInputs) -> dict[str, Any]:
 
 # --- comparing (exit 1 material) --------------------------------------------------------
 
-_HINTS = {"announcement_digest": " (the hash of announcement.json)", "seed": " (from announcement.json and reveals.json)"}
+_HINTS = {
+    "announcement_digest": " (the hash of announcement.json)",
+    "seed": " (from announcement.json and reveals.json)",
+}
 _VERIFIED = ("version", "draw_id", "announcement_digest", "seed", "quota", "selected")
 _TEAM_KEYS = ("teams", "escalated", "cap_relaxed")
 
@@ -1027,7 +1112,9 @@ def _substitution_messages(computed: Computation, found: list[dict[str, str]]) -
     out: list[str] = []
     for i, (exp, got) in enumerate(zip(computed.result.get("substitutions", []), found)):
         if exp["in"] != got["in"]:
-            out.append(f"result.json: substitutions[{i}].in differs: expected {_show(exp['in'])}, found {_show(got['in'])}")
+            out.append(
+                f"result.json: substitutions[{i}].in differs: expected {_show(exp['in'])}, found {_show(got['in'])}"
+            )
     if computed.substitution_error:
         out.append(f"result.json: {computed.substitution_error}")
     return out
@@ -1050,7 +1137,9 @@ def _input_messages(a: dict[str, Any], file: str, got_digest: bytes, got_size: i
     key = file.split(".")[0]
     out = []
     if got_digest.hex() != a[key]["digest"]:
-        out.append(f"{file}: digest does not match announcement.json ({key}.digest {a[key]['digest']}, file hashes to {got_digest.hex()})")
+        out.append(
+            f"{file}: digest does not match announcement.json ({key}.digest {a[key]['digest']}, file hashes to {got_digest.hex()})"
+        )
     if got_size != a[key]["size"]:
         out.append(f"{file}: {got_size} lines, announcement.json {key}.size says {a[key]['size']}")
     return out
@@ -1082,11 +1171,17 @@ def check_bundle(path: PathLike) -> Report:
             inputs.conflicts = parse_conflicts(conflicts_bytes)
             messages += _input_messages(a, "conflicts.csv", digest(h, conflicts_bytes), len(inputs.conflicts))
     computed = _compute(inputs, with_teams=not partial)
-    messages = _input_messages(a, "population.csv", computed.population.digest, computed.population.size) + messages
+    messages = (
+        _input_messages(a, "population.csv", computed.population.digest, computed.population.size) + messages
+    )
     keys = list(_VERIFIED) + (list(_TEAM_KEYS) if has_team and not partial else [])
     messages += compare_results(computed.result, found, keys)
     if not has_team:
-        messages += [f"result.json: {k!r} is present but announcement.json has no team" for k in _TEAM_KEYS if k in found]
+        messages += [
+            f"result.json: {k!r} is present but announcement.json has no team"
+            for k in _TEAM_KEYS
+            if k in found
+        ]
     messages += _substitution_messages(computed, subs)
     return Report(not messages, _summary(computed, partial), messages, partial)
 
@@ -1098,7 +1193,9 @@ def _summary(c: Computation, partial: bool) -> str:
         f"{len(r['selected'])} selected",
     ]
     if "teams" in r:
-        parts.append(f"{len(r['teams'])} teams, {len(r['escalated'])} escalated, {len(r['cap_relaxed'])} cap relaxed")
+        parts.append(
+            f"{len(r['teams'])} teams, {len(r['escalated'])} escalated, {len(r['cap_relaxed'])} cap relaxed"
+        )
     if partial:
         parts.append("teams NOT verified: conflicts.csv is not in the bundle")
     parts.append(f"{len(r.get('substitutions', []))} substitutions")
@@ -1192,12 +1289,22 @@ def build_bundle(
     ros, con = (roster_csv(roster), conflicts_csv(conflicts)) if team is not None else (None, None)
     commitments = [{"name": n, "commit": commitment(hash_name, v)} for n, v in secrets]
     a = make_announcement(
-        draw_id=draw_id, hash_name=hash_name, published_at=published_at, population=pop, quota=quota,
-        commitments=commitments, team=team, roster=ros, conflicts=con, beacon=beacon,
+        draw_id=draw_id,
+        hash_name=hash_name,
+        published_at=published_at,
+        population=pop,
+        quota=quota,
+        commitments=commitments,
+        team=team,
+        roster=ros,
+        conflicts=con,
+        beacon=beacon,
     )
     reveals = [{"name": n, "value_hex": v.hex()} for n, v in list(secrets) + list(beacon_values)]
     inputs = DrawInputs(
-        a, reveals, pop,
+        a,
+        reveals,
+        pop,
         roster=parse_roster(ros) if ros is not None else None,
         conflicts=parse_conflicts(con) if con is not None else None,
         substitutions=[{"out": o, "reason": r} for o, r in substitutions],
@@ -1235,7 +1342,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         epilog="exit status: 0 OK; 1 result.json differs from what the inputs give; 2 a file is missing "
         "or malformed; 3 selection verified but teams not (conflicts.csv withheld, as in the public bundle)",
     )
-    parser.add_argument("bundle", metavar="BUNDLE_DIR", help="directory with population.csv, announcement.json, reveals.json, result.json (and roster.csv, conflicts.csv)")
+    parser.add_argument(
+        "bundle",
+        metavar="BUNDLE_DIR",
+        help="directory with population.csv, announcement.json, reveals.json, result.json (and roster.csv, conflicts.csv)",
+    )
     args = parser.parse_args(argv)
     try:
         report = check_bundle(args.bundle)
@@ -1260,7 +1371,9 @@ def _outcome_lines(report: Report) -> tuple[int, list[str]]:
     if not report.ok:
         more = len(report.messages) - _MAX_MESSAGES
         tail = [f"  ... and {more} more differences"] if more > 0 else []
-        return EXIT_DIFFERS, [f"FAIL {report.summary}"] + [f"  {m}" for m in report.messages[:_MAX_MESSAGES]] + tail
+        return EXIT_DIFFERS, [f"FAIL {report.summary}"] + [
+            f"  {m}" for m in report.messages[:_MAX_MESSAGES]
+        ] + tail
     if report.partial:
         return EXIT_PARTIAL, [f"PARTIAL {report.summary}"]
     return EXIT_OK, [f"OK {report.summary}"]

@@ -12,14 +12,14 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
+import verify_draw as vd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import verify_draw as vd
 
 VECTORS = Path(__file__).parent / "vectors"
 VECTOR_DIRS = sorted(p for p in VECTORS.iterdir() if p.is_dir())
@@ -39,7 +39,9 @@ def outcome(bundle: Path) -> tuple[str, str]:
 
 
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(SCRIPT), *map(str, args)], capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *map(str, args)], capture_output=True, text=True, timeout=60
+    )
 
 
 def copy_bundle(src: Path, tmp_path: Path, name: str = "b") -> Path:
@@ -60,7 +62,11 @@ def other_uscc(u: str) -> str:
     return with_check_char(u[:16] + c)
 
 
-_NEXT = {s[i]: s[(i + 1) % len(s)] for s in ("0123456789abcdef", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "ghijklmnopqrstuvwxyz") for i in range(len(s))}
+_NEXT = {
+    s[i]: s[(i + 1) % len(s)]
+    for s in ("0123456789abcdef", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "ghijklmnopqrstuvwxyz")
+    for i in range(len(s))
+}
 
 
 def tweak(s: str) -> str:
@@ -103,6 +109,7 @@ def json_mutations(name: str, data: bytes) -> Iterator[tuple[str, bytes]]:
         value = _get(obj, path)
         if isinstance(value, bool) or not isinstance(value, (int, str)):
             continue
+        new: int | str
         if isinstance(value, int):
             new = value + 1
         elif name == "result.json" and path[0] == "substitutions" and path[-1] == "out":
@@ -136,7 +143,7 @@ def csv_mutations(name: str, data: bytes) -> Iterator[tuple[str, bytes]]:
 
 def mutations(files: dict[str, bytes]) -> list[tuple[str, str, bytes]]:
     """(file, description, new content) for every single-value mutation of a bundle."""
-    out = []
+    out: list[tuple[str, str, bytes]] = []
     for name, data in sorted(files.items()):
         gen = json_mutations(name, data) if name.endswith(".json") else csv_mutations(name, data)
         out.extend((name, what, new) for what, new in gen if new != data)
@@ -187,7 +194,10 @@ def test_the_builder_reproduces_every_vector_byte_for_byte(bundle: Path) -> None
 
 
 def test_v4_substitutes_chain_down_the_stratum_and_keep_the_original_selection_and_teams() -> None:
-    v2, v4 = (json.loads((VECTORS / d / "result.json").read_bytes()) for d in ("v2-sha256", "v4-sha256-substitutions"))
+    v2, v4 = (
+        json.loads((VECTORS / d / "result.json").read_bytes())
+        for d in ("v2-sha256", "v4-sha256-substitutions")
+    )
     assert {k: v for k, v in v4.items() if k != "substitutions"} == v2
     first, second = v4["substitutions"]
     assert second["out"] == first["in"]
@@ -195,7 +205,9 @@ def test_v4_substitutes_chain_down_the_stratum_and_keep_the_original_selection_a
 
 
 @pytest.mark.parametrize("bundle", VECTOR_DIRS, ids=lambda p: p.name)
-def test_every_single_value_mutation_of_a_vector_is_caught_and_names_its_file(bundle: Path, tmp_path: Path) -> None:
+def test_every_single_value_mutation_of_a_vector_is_caught_and_names_its_file(
+    bundle: Path, tmp_path: Path
+) -> None:
     work = copy_bundle(bundle, tmp_path)
     files = bundle_files(work)
     found = mutations(files)
@@ -210,7 +222,13 @@ def test_every_single_value_mutation_of_a_vector_is_caught_and_names_its_file(bu
 def _recomputed(work: Path, reveals: list[dict[str, str]]) -> None:
     """Rewrite reveals.json and a result.json consistent with it, as a cheating platform would."""
     a = json.loads((work / "announcement.json").read_bytes())
-    inputs = vd.DrawInputs(a, reveals, work / "population.csv", vd.parse_roster((work / "roster.csv").read_bytes()), vd.parse_conflicts((work / "conflicts.csv").read_bytes()))
+    inputs = vd.DrawInputs(
+        a,
+        reveals,
+        work / "population.csv",
+        vd.parse_roster((work / "roster.csv").read_bytes()),
+        vd.parse_conflicts((work / "conflicts.csv").read_bytes()),
+    )
     (work / "reveals.json").write_bytes(vd.pretty_json(reveals))
     (work / "result.json").write_bytes(vd.pretty_json(vd.compute_result(inputs)))
 
@@ -220,7 +238,10 @@ def test_a_consistent_result_from_a_secret_that_was_not_committed_fails(tmp_path
     reveals = json.loads((work / "reveals.json").read_bytes())
     reveals[0]["value_hex"] = "00" + reveals[0]["value_hex"][2:]
     _recomputed(work, reveals)
-    assert outcome(work) == ("differs", "reveals.json: reveals[0] (市市场监管局) does not open announcement.json commitments[0]")
+    assert outcome(work) == (
+        "differs",
+        "reveals.json: reveals[0] (市市场监管局) does not open announcement.json commitments[0]",
+    )
 
 
 def test_other_result_keys_are_allowed_but_teams_need_an_announced_team(tmp_path: Path) -> None:
@@ -229,27 +250,44 @@ def test_other_result_keys_are_allowed_but_teams_need_an_announced_team(tmp_path
     (work / "result.json").write_bytes(vd.pretty_json({**result, "executed_by": "平台", "video": 1.5}))
     assert outcome(work)[0] == "ok"
     files = vd.build_bundle(
-        draw_id="T-0", hash_name="sha256", published_at="2027-05-20T10:00:00+08:00",
-        population=[(SELECTION[0], "A"), (SELECTION[1], "B")], quota={"kind": "total", "total": 1}, secrets=[("x", b"s")],
+        draw_id="T-0",
+        hash_name="sha256",
+        published_at="2027-05-20T10:00:00+08:00",
+        population=[(SELECTION[0], "A"), (SELECTION[1], "B")],
+        quota={"kind": "total", "total": 1},
+        secrets=[("x", b"s")],
     )
     work = vd.write_bundle(tmp_path / "no-team", files)
     assert outcome(work)[0] == "ok" and not (work / "roster.csv").exists()
     (work / "result.json").write_bytes(vd.pretty_json({**json.loads(files["result.json"]), "escalated": []}))
-    assert outcome(work) == ("differs", "result.json: 'escalated' is present but announcement.json has no team")
+    assert outcome(work) == (
+        "differs",
+        "result.json: 'escalated' is present but announcement.json has no team",
+    )
 
 
 def test_the_platform_cannot_announce_a_file_the_verifier_would_refuse() -> None:
-    with pytest.raises(vd.BundleError, match="roster.csv, line 2: duplicate INSPECTOR_ID a"):
+    with pytest.raises(vd.BundleError, match=r"roster\.csv, line 2: duplicate INSPECTOR_ID a"):
         vd.make_announcement(
-            draw_id="T", hash_name="sha256", published_at="2027-05-20T10:00:00+08:00", population=b"", quota={"kind": "total", "total": 0},
-            commitments=[{"name": "x", "commit": "0" * 64}], team=_team(("D1", "*"), ("D1", "*")), roster=b"a,D1,\na,D2,\n", conflicts=b"",
+            draw_id="T",
+            hash_name="sha256",
+            published_at="2027-05-20T10:00:00+08:00",
+            population=b"",
+            quota={"kind": "total", "total": 0},
+            commitments=[{"name": "x", "commit": "0" * 64}],
+            team=_team(("D1", "*"), ("D1", "*")),
+            roster=b"a,D1,\na,D2,\n",
+            conflicts=b"",
         )
 
 
 def test_a_draw_that_promised_a_beacon_must_reveal_one(tmp_path: Path) -> None:
     work = copy_bundle(VECTOR_DIRS[0], tmp_path)
     _recomputed(work, json.loads((work / "reveals.json").read_bytes())[:2])
-    assert outcome(work) == ("differs", "reveals.json: announcement.json promises a beacon but no beacon value is revealed")
+    assert outcome(work) == (
+        "differs",
+        "reveals.json: announcement.json promises a beacon but no beacon value is revealed",
+    )
 
 
 # --- random bundles ---------------------------------------------------------------------
@@ -257,7 +295,10 @@ def test_a_draw_that_promised_a_beacon_must_reveal_one(tmp_path: Path) -> None:
 STRATA = ["A", "B.1", "C:x", "a_2"]  # bytes order differs from case-insensitive order on purpose
 usccs = st.text(alphabet=vd.USCC_CHARS, min_size=17, max_size=17).map(with_check_char)
 quotas = st.one_of(
-    st.builds(lambda c: {"kind": "counts", "counts": c}, st.dictionaries(st.sampled_from(STRATA), st.integers(0, 6), min_size=2)),
+    st.builds(
+        lambda c: {"kind": "counts", "counts": c},
+        st.dictionaries(st.sampled_from(STRATA), st.integers(0, 6), min_size=2),
+    ),
     st.builds(
         lambda r, rounding: {"kind": "rates", "rates_bp": r, "rounding": rounding},
         st.dictionaries(st.sampled_from(STRATA), st.integers(0, 10000), min_size=2),
@@ -265,8 +306,14 @@ quotas = st.one_of(
     ),
     st.builds(lambda k: {"kind": "total", "total": k}, st.integers(0, 30)),
 )
-slot = st.builds(lambda d, t: {"dept": d, "tag": t}, st.sampled_from(["D1", "D2"]), st.sampled_from(["*", "*", "food", "drug"]))
-slots = st.lists(slot, min_size=2, max_size=3).map(lambda s: sorted(s, key=lambda x: x["tag"] == "*"))  # specific tags first
+slot = st.builds(
+    lambda d, t: {"dept": d, "tag": t},
+    st.sampled_from(["D1", "D2"]),
+    st.sampled_from(["*", "*", "food", "drug"]),
+)
+slots = st.lists(slot, min_size=2, max_size=3).map(
+    lambda s: sorted(s, key=lambda x: x["tag"] == "*")
+)  # specific tags first
 
 
 @st.composite
@@ -286,7 +333,11 @@ def bundles(draw: st.DrawFn) -> dict[str, bytes]:
     population = list(draw(st.dictionaries(usccs, st.sampled_from(STRATA), min_size=3, max_size=25)).items())
     team = {"slots": draw(slots), "cap_slack": draw(st.integers(0, 1))} if draw(st.booleans()) else None
     roster = draw(rosters()) if team else []
-    pairs = st.tuples(st.sampled_from([u for u, _ in population]), st.sampled_from([i.id for i in roster])) if roster else None
+    pairs = (
+        st.tuples(st.sampled_from([u for u, _ in population]), st.sampled_from([i.id for i in roster]))
+        if roster
+        else None
+    )
     beacon = draw(st.booleans())
     kwargs: dict[str, Any] = dict(
         draw_id=draw(st.sampled_from(["T-9", "2027-抽查-1"])),
@@ -294,7 +345,14 @@ def bundles(draw: st.DrawFn) -> dict[str, bytes]:
         published_at="2027-05-20T10:00:00+08:00",
         population=population,
         quota=draw(quotas),
-        secrets=draw(st.lists(st.tuples(st.sampled_from(["市市场监管局", "市司法局", "D01"]), st.binary(max_size=8)), min_size=1, max_size=2, unique_by=lambda s: s[0])),
+        secrets=draw(
+            st.lists(
+                st.tuples(st.sampled_from(["市市场监管局", "市司法局", "D01"]), st.binary(max_size=8)),
+                min_size=1,
+                max_size=2,
+                unique_by=lambda s: s[0],
+            )
+        ),
         beacon_values=[("beacon:x", draw(st.binary(min_size=1, max_size=4)))] if beacon else [],
         beacon={"kind": "lottery", "description": "福彩3D"} if beacon else None,
         team=team,
@@ -334,9 +392,16 @@ def _ranking(files: dict[str, bytes]) -> vd.Ranking:
     return vd.rank(a["hash"], k_sel, pairs, dict(Counter(s for _, s in pairs)))
 
 
-@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(files=bundles(), data=st.data())
-def test_a_random_bundle_verifies_and_any_single_mutation_is_caught(files: dict[str, bytes], data: st.DataObject, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_a_random_bundle_verifies_and_any_single_mutation_is_caught(
+    files: dict[str, bytes], data: st.DataObject, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     work = vd.write_bundle(tmp_path_factory.mktemp("rb"), files)
     assert outcome(work) == ("ok", "")
     choices = mutations(files)
@@ -347,7 +412,9 @@ def test_a_random_bundle_verifies_and_any_single_mutation_is_caught(files: dict[
 
 @settings(max_examples=30, deadline=None, database=None)
 @given(files=bundles())
-def test_a_public_bundle_verifies_all_but_the_teams(files: dict[str, bytes], tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_a_public_bundle_verifies_all_but_the_teams(
+    files: dict[str, bytes], tmp_path_factory: pytest.TempPathFactory
+) -> None:
     work = vd.write_bundle(tmp_path_factory.mktemp("pub"), files, public=True)
     report = vd.check_bundle(work)
     assert report.ok
@@ -399,17 +466,36 @@ def test_canonical_json_sorts_keys_and_keeps_chinese() -> None:
 
 def test_quota_counts_and_rates() -> None:
     sizes = {"B": 10, "A": 3, "C": 0}
-    assert vd.allocate_quota({"kind": "counts", "counts": {"A": 5, "B": 2, "Z": 9}}, sizes) == {"B": 2, "A": 3, "C": 0}
-    assert vd.allocate_quota({"kind": "rates", "rates_bp": {"A": 3333, "B": 1000}, "rounding": "ceil"}, sizes) == {"B": 1, "A": 1, "C": 0}
-    assert vd.allocate_quota({"kind": "rates", "rates_bp": {"A": 3333, "B": 1500}, "rounding": "floor"}, sizes) == {"B": 1, "A": 0, "C": 0}
+    assert vd.allocate_quota({"kind": "counts", "counts": {"A": 5, "B": 2, "Z": 9}}, sizes) == {
+        "B": 2,
+        "A": 3,
+        "C": 0,
+    }
+    assert vd.allocate_quota(
+        {"kind": "rates", "rates_bp": {"A": 3333, "B": 1000}, "rounding": "ceil"}, sizes
+    ) == {"B": 1, "A": 1, "C": 0}
+    assert vd.allocate_quota(
+        {"kind": "rates", "rates_bp": {"A": 3333, "B": 1500}, "rounding": "floor"}, sizes
+    ) == {"B": 1, "A": 0, "C": 0}
     assert vd.allocate_quota({"kind": "rates", "rates_bp": {"A": 20000}, "rounding": "ceil"}, sizes)["A"] == 3
 
 
 def test_quota_total_gives_largest_remainders_and_ties_to_the_smaller_name_by_bytes() -> None:
     # 3 places over 3 strata of 1: remainders all equal, so the names decide, by bytes ("B" < "a").
-    assert vd.allocate_quota({"kind": "total", "total": 2}, {"a": 1, "B": 1, "b": 1}) == {"a": 1, "B": 1, "b": 0}
-    assert vd.allocate_quota({"kind": "total", "total": 5}, {"x": 7, "y": 2, "z": 1}) == {"x": 4, "y": 1, "z": 0}
-    assert vd.allocate_quota({"kind": "total", "total": 99}, {"x": 7, "y": 2}) == {"x": 7, "y": 2}  # K' = min(K, N)
+    assert vd.allocate_quota({"kind": "total", "total": 2}, {"a": 1, "B": 1, "b": 1}) == {
+        "a": 1,
+        "B": 1,
+        "b": 0,
+    }
+    assert vd.allocate_quota({"kind": "total", "total": 5}, {"x": 7, "y": 2, "z": 1}) == {
+        "x": 4,
+        "y": 1,
+        "z": 0,
+    }
+    assert vd.allocate_quota({"kind": "total", "total": 99}, {"x": 7, "y": 2}) == {
+        "x": 7,
+        "y": 2,
+    }  # K' = min(K, N)
     assert vd.allocate_quota({"kind": "total", "total": 3}, {}) == {}
 
 
@@ -435,7 +521,9 @@ def test_caps_are_need_over_roster_size_rounded_up_plus_slack() -> None:
 
 def test_the_cap_is_relaxed_when_only_one_inspector_has_the_tag() -> None:
     roster = [vd.Inspector("a", "D1", ("food",)), vd.Inspector("b", "D1"), vd.Inspector("c", "D1")]
-    teams, escalated, relaxed = vd.assign("sha256", b"k" * 32, SELECTION[:3], roster, [], _team(("D1", "food"), ("D1", "*")))
+    teams, escalated, relaxed = vd.assign(
+        "sha256", b"k" * 32, SELECTION[:3], roster, [], _team(("D1", "food"), ("D1", "*"))
+    )
     assert escalated == [] and all(t[0] == "a" for t in teams.values())
     assert len(relaxed) == 1 and relaxed[0] == list(teams)[-1]  # cap ceil(6/3) = 2: the third team goes over
 
@@ -443,7 +531,9 @@ def test_the_cap_is_relaxed_when_only_one_inspector_has_the_tag() -> None:
 def test_an_entity_without_candidate_is_escalated_without_a_team_and_not_relaxed() -> None:
     roster = [vd.Inspector("a", "D1", ("food",)), vd.Inspector("b", "D2")]
     conflicts = [(SELECTION[0], "b")]
-    teams, escalated, relaxed = vd.assign("sha256", b"k" * 32, SELECTION[:3], roster, conflicts, _team(("D1", "food"), ("D2", "*")))
+    teams, escalated, relaxed = vd.assign(
+        "sha256", b"k" * 32, SELECTION[:3], roster, conflicts, _team(("D1", "food"), ("D2", "*"))
+    )
     assert escalated == [SELECTION[0]] and SELECTION[0] not in teams and SELECTION[0] not in relaxed
     assert all(t == ["a", "b"] for t in teams.values())
 
@@ -469,7 +559,9 @@ def _pair(hash_name: str, k: bytes, u: str) -> Any:
 
 def test_conflicts_and_the_same_team_exclude_an_inspector() -> None:
     roster = [vd.Inspector(i, "D1") for i in "abc"]
-    teams, escalated, _ = vd.assign("sm3", b"k" * 32, SELECTION, roster, [(u, "a") for u in SELECTION], _team(("D1", "*"), ("D1", "*")))
+    teams, escalated, _ = vd.assign(
+        "sm3", b"k" * 32, SELECTION, roster, [(u, "a") for u in SELECTION], _team(("D1", "*"), ("D1", "*"))
+    )
     assert escalated == [] and all(sorted(t) == ["b", "c"] for t in teams.values())
 
 
@@ -485,7 +577,9 @@ def test_substitutes_follow_the_stratum_order_and_refuse_an_out_not_selected() -
         vd.apply_substitutions(ranking, quota, ["t1"])
 
 
-def test_rank_with_too_tight_starting_bounds_falls_back_to_an_exact_pass(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_rank_with_too_tight_starting_bounds_falls_back_to_an_exact_pass(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     pairs = sorted({with_check_char(f"{i:017d}"): "ABC"[i % 3] for i in range(3000)}.items())
     pop = vd.population_csv(pairs)
     limits, sizes = {"A": 40, "B": 1, "C": 0}, dict(Counter(s for _, s in pairs))
@@ -494,7 +588,9 @@ def test_rank_with_too_tight_starting_bounds_falls_back_to_an_exact_pass(monkeyp
     monkeypatch.setattr(vd, "_BOUND_SIGMAS", -6)
     monkeypatch.setattr(vd, "_BOUND_EXTRA", -20)
     assert vd.rank_population(pop, "sha256", b"k", limits, sizes) == exact
-    assert [e["uscc"] for e in vd.select("sha256", b"k", pairs, limits)] == [u for s in "AB" for _, u in exact[s]]
+    assert [e["uscc"] for e in vd.select("sha256", b"k", pairs, limits)] == [
+        u for s in "AB" for _, u in exact[s]
+    ]
 
 
 # --- the command line -------------------------------------------------------------------
@@ -508,7 +604,9 @@ def test_cli_help() -> None:
 def test_cli_ok_prints_a_summary() -> None:
     r = run_cli(VECTOR_DIRS[1])
     assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith("OK T-2: 80 entities in 18 strata, 29 selected, 28 teams, 1 escalated, 17 cap relaxed")
+    assert r.stdout.startswith(
+        "OK T-2: 80 entities in 18 strata, 29 selected, 28 teams, 1 escalated, 17 cap relaxed"
+    )
 
 
 def test_cli_names_a_differing_result_value(tmp_path: Path) -> None:
@@ -519,7 +617,10 @@ def test_cli_names_a_differing_result_value(tmp_path: Path) -> None:
     (work / "result.json").write_bytes(vd.pretty_json(result))
     r = run_cli(work)
     assert r.returncode == 1
-    assert f'result.json: selected[3]["uscc"] differs: expected "91361102033962177E", found "{wrong}"' in r.stdout
+    assert (
+        f'result.json: selected[3]["uscc"] differs: expected "91361102033962177E", found "{wrong}"'
+        in r.stdout
+    )
 
 
 def test_cli_names_a_population_that_does_not_match_the_announcement(tmp_path: Path) -> None:
@@ -532,7 +633,13 @@ def test_cli_names_a_population_that_does_not_match_the_announcement(tmp_path: P
 
 def test_cli_keeps_quiet_when_its_reader_goes_away() -> None:
     """``verify_draw.py B | head``: the verdict still sets the exit status, no traceback."""
-    r = subprocess.run(f'"{sys.executable}" "{SCRIPT}" "{VECTOR_DIRS[0]}" | true; exit ${{PIPESTATUS[0]}}', shell=True, executable="/bin/bash", capture_output=True, text=True)
+    r = subprocess.run(  # noqa: S602  (a real shell pipe is the point of the test)
+        f'"{sys.executable}" "{SCRIPT}" "{VECTOR_DIRS[0]}" | true; exit ${{PIPESTATUS[0]}}',
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0 and "Traceback" not in r.stderr
 
 
@@ -553,24 +660,78 @@ def _append(extra: bytes, file: str) -> Any:
 
 MALFORMED = {
     "missing file": (lambda w: (w / "reveals.json").unlink(), "reveals.json: missing"),
-    "bad JSON": (lambda w: (w / "result.json").write_bytes(b'{"version": "SCD-1",\n "seed": }'), "result.json, line 2: Expecting value"),
-    "duplicate JSON key": (lambda w: (w / "reveals.json").write_bytes(b'[{"name": "a", "name": "b", "value_hex": ""}]'), "reveals.json: duplicate key 'name'"),
-    "float in the announcement": (_line_edit(b'"cap_slack": 1', b'"cap_slack": 1.0', "announcement.json"), "announcement.json: number 1.0 is not an integer"),
-    "bad CSV line": (_line_edit(b"91361102033962177E,B.361102", b"91361102033962177E;B.361102"), "population.csv, line 2: '91361102033962177E;B.361102' is not USCC,STRATUM"),
-    "letter outside the alphabet": (_line_edit(b"91361102033962177E", b"9136110203396217IE"), "population.csv, line 2: USCC 9136110203396217IE has 'I', not in GB 32100's alphabet"),
-    "bad check character": (_line_edit(b"91361102033962177E", b"91361102033962177F"), "population.csv, line 2: USCC 91361102033962177F has a wrong check character (GB 32100: E)"),
-    "unsorted lines": (_line_edit(b"91361102012228344D,B.361102\n91361102033962177E,B.361102\n", b"91361102033962177E,B.361102\n91361102012228344D,B.361102\n"), "population.csv, line 2: lines are not sorted"),
-    "duplicate USCC": (_line_edit(b"91361102033962177E,B.361102\n", b"91361102012228344D,C.361102\n"), "population.csv, line 2: duplicate USCC 91361102012228344D"),
-    "duplicate inspector": (_line_edit(b"D01-0001,D01,\n", b"D01-0000,D02,\n", "roster.csv"), "roster.csv, line 2: duplicate INSPECTOR_ID D01-0000"),
-    "unsorted tags": (_line_edit(b"food;price", b"price;food", "roster.csv"), "roster.csv, line 4: tags must be sorted"),
+    "bad JSON": (
+        lambda w: (w / "result.json").write_bytes(b'{"version": "SCD-1",\n "seed": }'),
+        "result.json, line 2: Expecting value",
+    ),
+    "duplicate JSON key": (
+        lambda w: (w / "reveals.json").write_bytes(b'[{"name": "a", "name": "b", "value_hex": ""}]'),
+        "reveals.json: duplicate key 'name'",
+    ),
+    "float in the announcement": (
+        _line_edit(b'"cap_slack": 1', b'"cap_slack": 1.0', "announcement.json"),
+        "announcement.json: number 1.0 is not an integer",
+    ),
+    "bad CSV line": (
+        _line_edit(b"91361102033962177E,B.361102", b"91361102033962177E;B.361102"),
+        "population.csv, line 2: '91361102033962177E;B.361102' is not USCC,STRATUM",
+    ),
+    "letter outside the alphabet": (
+        _line_edit(b"91361102033962177E", b"9136110203396217IE"),
+        "population.csv, line 2: USCC 9136110203396217IE has 'I', not in GB 32100's alphabet",
+    ),
+    "bad check character": (
+        _line_edit(b"91361102033962177E", b"91361102033962177F"),
+        "population.csv, line 2: USCC 91361102033962177F has a wrong check character (GB 32100: E)",
+    ),
+    "unsorted lines": (
+        _line_edit(
+            b"91361102012228344D,B.361102\n91361102033962177E,B.361102\n",
+            b"91361102033962177E,B.361102\n91361102012228344D,B.361102\n",
+        ),
+        "population.csv, line 2: lines are not sorted",
+    ),
+    "duplicate USCC": (
+        _line_edit(b"91361102033962177E,B.361102\n", b"91361102012228344D,C.361102\n"),
+        "population.csv, line 2: duplicate USCC 91361102012228344D",
+    ),
+    "duplicate inspector": (
+        _line_edit(b"D01-0001,D01,\n", b"D01-0000,D02,\n", "roster.csv"),
+        "roster.csv, line 2: duplicate INSPECTOR_ID D01-0000",
+    ),
+    "unsorted tags": (
+        _line_edit(b"food;price", b"price;food", "roster.csv"),
+        "roster.csv, line 4: tags must be sorted",
+    ),
     "non-ASCII": (_line_edit(b",B.361102\n", ",B.甲\n".encode()), "population.csv, line 1: non-ASCII byte"),
-    "missing final newline": (lambda w: (w / "conflicts.csv").write_bytes((w / "conflicts.csv").read_bytes()[:-1]), "conflicts.csv, line 4: missing final newline"),
-    "CRLF": (_line_edit(b"\n", b"\r\n", "conflicts.csv"), "conflicts.csv, line 1: '91361103830388366P,D01-0001\\r' is not USCC,INSPECTOR_ID (CR line end?)"),
-    "bad hex": (_line_edit(b'"value_hex": "3231303730"', b'"value_hex": "32313037G0"', "reveals.json"), "reveals.json: reveals[2].value_hex must be lowercase hex"),
-    "upper-case hex": (_line_edit(b'"commit": "cb27', b'"commit": "CB27', "announcement.json"), "announcement.json: commitments[0].commit must be 64 lowercase hex digits"),
-    "negative cap_slack": (_line_edit(b'"cap_slack": 1', b'"cap_slack": -1', "announcement.json"), "announcement.json: team.cap_slack must be a non-negative integer"),
-    "result not an object": (lambda w: (w / "result.json").write_bytes(b"[]"), "result.json: the result must be an object"),
-    "line in the last block without newline": (_append(b"91361181957656110G,Z", "population.csv"), "population.csv, line 41: missing final newline"),
+    "missing final newline": (
+        lambda w: (w / "conflicts.csv").write_bytes((w / "conflicts.csv").read_bytes()[:-1]),
+        "conflicts.csv, line 4: missing final newline",
+    ),
+    "CRLF": (
+        _line_edit(b"\n", b"\r\n", "conflicts.csv"),
+        "conflicts.csv, line 1: '91361103830388366P,D01-0001\\r' is not USCC,INSPECTOR_ID (CR line end?)",
+    ),
+    "bad hex": (
+        _line_edit(b'"value_hex": "3231303730"', b'"value_hex": "32313037G0"', "reveals.json"),
+        "reveals.json: reveals[2].value_hex must be lowercase hex",
+    ),
+    "upper-case hex": (
+        _line_edit(b'"commit": "cb27', b'"commit": "CB27', "announcement.json"),
+        "announcement.json: commitments[0].commit must be 64 lowercase hex digits",
+    ),
+    "negative cap_slack": (
+        _line_edit(b'"cap_slack": 1', b'"cap_slack": -1', "announcement.json"),
+        "announcement.json: team.cap_slack must be a non-negative integer",
+    ),
+    "result not an object": (
+        lambda w: (w / "result.json").write_bytes(b"[]"),
+        "result.json: the result must be an object",
+    ),
+    "line in the last block without newline": (
+        _append(b"91361181957656110G,Z", "population.csv"),
+        "population.csv, line 41: missing final newline",
+    ),
 }
 
 
@@ -586,7 +747,9 @@ def test_cli_refuses_a_malformed_file_with_one_line_and_no_traceback(case: str, 
 
 
 @pytest.mark.parametrize("block", [1, 29, 50, 4096])
-def test_reading_in_small_blocks_changes_nothing(block: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_reading_in_small_blocks_changes_nothing(
+    block: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """Lines and errors that straddle block boundaries are handled like any other."""
     monkeypatch.setattr(vd, "_BLOCK", block)
     for bundle in VECTOR_DIRS:
