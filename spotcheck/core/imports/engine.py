@@ -284,6 +284,12 @@ class _Runner:
                               for c, m in r.errors[:1])
             raise FileRefused(f"前 {consumed} 行中有 {len(invalid)} 行有误（超过一半），文件可能与模板不符，"
                               f"未导入任何数据。例如：{sample}")
+        self.invalid_count += len(invalid)
+        self._commit(cleaned, invalid, consumed)
+        if self.invalid_count > self.limit:
+            raise _TooManyErrors
+
+    def _commit(self, cleaned: list[CleanRow], invalid: list[Rejected], consumed: int) -> None:
         for attempt in range(3):
             try:
                 self._write(cleaned, invalid, consumed)
@@ -292,12 +298,8 @@ class _Runner:
                 # Another import inserted one of these keys meanwhile: classify again.
                 if attempt == 2:
                     raise
-        p = self.progress
         if self.on_progress:
-            self.on_progress(p)
-        self.invalid_count += len(invalid)
-        if self.invalid_count > self.limit:
-            raise _TooManyErrors
+            self.on_progress(self.progress)
 
     def _write(self, cleaned: list[CleanRow], invalid: list[Rejected], consumed: int) -> None:
         job = self.job
@@ -347,7 +349,7 @@ class _Runner:
                 ids = self.writer.insert(inserts, job.pk)
                 self.writer.update(updates, job.pk)
                 if self.spec.has_related:
-                    written = [(pk, r, True) for pk, r in zip(ids, inserts, strict=True)]
+                    written = [(pk, r, True) for pk, r in zip(ids, inserts, strict=True) if pk is not None]
                     written += [(e.pk, r, False) for e, r in updates]
                     self.spec.write_related(written, self.writer)
             else:

@@ -12,19 +12,27 @@ def seed_tags(apps, schema_editor):
 def name_indexes(apps, schema_editor):
     table = "registry_marketentity"
     if schema_editor.connection.vendor == "postgresql":
-        # Prefix search (LIKE 'x%') needs pattern ops under a non-C collation; "contains"
-        # uses trigrams, which pg_trgm extracts from Chinese text too.
+        # Name search, prefix (LIKE 'x%') and contains (LIKE '%x%'), uses one trigram index;
+        # pg_trgm extracts trigrams from Chinese text too.
+        # The trigram index takes new rows into its pending list (64 MB), merged in bulk by
+        # autovacuum, instead of updating the index row by row during an import.
+        # Django's extra "uscc LIKE" index is dropped: USCC search is exact (unique index).
         schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS entity_name_prefix ON {table} (name varchar_pattern_ops)")
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS entity_name_trgm ON {table} USING gin (name gin_trgm_ops)")
+            f"CREATE INDEX IF NOT EXISTS entity_name_trgm ON {table} USING gin (name gin_trgm_ops) "
+            "WITH (fastupdate = on, gin_pending_list_limit = 65536)")
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s AND indexname LIKE %s",
+                           [table, "%uscc%like"])
+            names = [r[0] for r in cursor.fetchall()]
+        for name in names:
+            schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
     else:
         schema_editor.execute(f"CREATE INDEX IF NOT EXISTS entity_name ON {table} (name)")
 
 
 def drop_name_indexes(apps, schema_editor):
-    for name in ("entity_name_prefix", "entity_name_trgm", "entity_name"):
+    for name in ("entity_name_trgm", "entity_name"):
         schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
 
 
