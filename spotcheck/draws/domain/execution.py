@@ -1,0 +1,199 @@
+"""Executing a frozen draw: the verifier's computation, plus substitutes for entities that
+turn out not inspectable (DRAW.md sections 4 and 6).
+
+The selection and the teams come from ``verifier.verify_draw`` itself, so that the draw that
+is executed and the draw that anybody verifies are one implementation. What this module adds:
+
+- finding substitutes: the caller says which entities are not inspectable (``check``); each is
+  replaced by the next entity of its stratum in (score, uscc) order, a substitute that is not
+  inspectable either is replaced in turn, and the final result is recomputed by the verifier
+  with the substitutions listed, so result.json carries them and the verifier checks them;
+- the substitute's team (not verified by SCD-1): it takes over the team of the entity it
+  replaces; a member who declared a conflict with the substitute is replaced by the best
+  ranked free candidate of the same slot, ``(H(K_asg || "PAIR" || u || "|" || i), i)``,
+  preferring those under the department's cap, and the change is recorded.
+
+Pure: no Django, no app code (import-linter contract). The check is a callback.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from verifier import verify_draw as vd
+
+# {uscc: reason} for the given entities that may not be inspected (absent = inspectable).
+Check = Callable[[Sequence[str]], Mapping[str, str]]
+Progress = Callable[[str], None]
+
+SUBSTITUTE_MARGIN = 8  # extra ranks kept per stratum beyond what the outs need
+
+
+@dataclass
+class Execution:
+    result: dict[str, Any]
+    substitutions: list[dict[str, str]] = field(default_factory=list)
+    not_substituted: list[dict[str, str]] = field(default_factory=list)
+
+
+def active_selection(result: Mapping[str, Any]) -> list[str]:
+    """The entities to inspect: the selection with each substitution applied in order."""
+    active = [e["uscc"] for e in result["selected"]]
+    for sub in result.get("substitutions", []):
+        active[active.index(sub["out"])] = sub["in"]
+    return active
+
+
+def execute(
+    *,
+    announcement: dict[str, Any],
+    reveals: list[dict[str, str]],
+    population: Path | bytes,
+    roster: list[vd.Inspector] | None = None,
+    conflicts: list[tuple[str, str]] | None = None,
+    substitutions: Sequence[Mapping[str, str]] = (),
+    check: Check | None = None,
+    progress: Progress | None = None,
+) -> Execution:
+    """The result of a frozen draw. ``substitutions`` are earlier ones ({"out", "reason"}, in
+    order); ``check`` finds new ones among the entities selected."""
+    note = progress or (lambda _phase: None)
+    subs = [{"out": s["out"], "reason": s["reason"]} for s in substitutions]
+    inputs = vd.DrawInputs(announcement, reveals, population, roster, conflicts, substitutions=subs)
+    note("select")
+    result = vd.compute_result(inputs)
+    skipped: list[dict[str, str]] = []
+    if check is not None:
+        note("check")
+        bad = dict(check(active_selection(result)))
+        if bad:
+            note("substitute")
+            subs, skipped = _find_substitutes(announcement, result, population, subs, bad, check)
+            inputs.substitutions = subs
+            note("reselect")
+            result = vd.compute_result(inputs)
+    if "team" in announcement:
+        _substitute_teams(announcement, result, roster or [], conflicts or [])
+    if skipped:
+        result["not_substituted"] = skipped
+    return Execution(result, result.get("substitutions", []), skipped)
+
+
+def _find_substitutes(
+    a: Mapping[str, Any], result: Mapping[str, Any], population: Path | bytes,
+    subs: list[dict[str, str]], bad: dict[str, str], check: Check,
+) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """Extend ``subs`` until every entity of the selection is inspectable or has no substitute."""
+    h = a["hash"]
+    k_sel, _ = vd.derive_keys(h, bytes.fromhex(result["seed"]))
+    quota: dict[str, int] = result["quota"]
+    extra = len(subs) + len(bad) + SUBSTITUTE_MARGIN
+    skipped: list[dict[str, str]] = []
+    while True:
+        limits = {s: q + extra for s, q in quota.items() if q > 0}
+        ranking = vd.rank_population(population, h, k_sel, limits)
+        todo = dict(bad)
+        out_subs = list(subs)
+        skipped = []
+        truncated = False
+        while todo:
+            uscc, reason = next(iter(todo.items()))
+            del todo[uscc]
+            trial = [*out_subs, {"out": uscc, "reason": reason}]
+            try:
+                ins = vd.apply_substitutions(ranking, quota, [s["out"] for s in trial])
+            except vd.DrawError:
+                stratum = next(s for s, cands in ranking.items() if any(u == uscc for _, u in cands))
+                if len(ranking[stratum]) >= limits[stratum]:  # ranked too few: rank further
+                    truncated = True
+                    break
+                skipped.append({"uscc": uscc, "reason": reason})  # the stratum has nobody left
+                continue
+            out_subs = trial
+            new_in = ins[-1]
+            todo.update(check([new_in]))
+        if not truncated:
+            return out_subs, skipped
+        extra *= 2
+
+
+def _pair_ranking(base: Any, uscc: str, ids: Sequence[str]) -> list[str]:
+    pair = base.copy()
+    pair.update(uscc.encode() + b"|")
+    keyed = []
+    for i in ids:
+        h = pair.copy()
+        h.update(i.encode())
+        keyed.append((h.digest(), i))
+    keyed.sort()
+    return [i for _, i in keyed]
+
+
+def _substitute_teams(a: Mapping[str, Any], result: dict[str, Any], roster: Sequence[vd.Inspector],
+                      conflicts: Sequence[tuple[str, str]]) -> None:
+    """Give each substitute the team of the entity it replaces, reassigning conflicted slots."""
+    subs = result.get("substitutions", [])
+    if not subs:
+        return
+    h = a["hash"]
+    _, k_asg = vd.derive_keys(h, bytes.fromhex(result["seed"]))
+    pair_base = vd.new_hash(h, k_asg + b"PAIR")
+    slots = [(s["dept"], s["tag"]) for s in a["team"]["slots"]]
+    caps = vd.dept_caps(len(result["selected"]), roster, a["team"])
+    members = {d: [i.id for i in roster if i.dept == d] for d, _ in slots}
+    tags = {i.id: frozenset(i.tags) for i in roster}
+    banned: dict[str, set[str]] = {}
+    for u, i in conflicts:
+        banned.setdefault(u, set()).add(i)
+    teams: dict[str, list[str]] = dict(result["teams"])
+    load = Counter(i for team in teams.values() for i in team)
+    sub_teams: dict[str, list[str]] = {}
+    reassigned: list[dict[str, Any]] = []
+    no_team: list[str] = []
+    for sub in subs:
+        old, new = sub["out"], sub["in"]
+        team = list(sub_teams.pop(old, []) or teams.get(old) or [])
+        for i in team:
+            load[i] -= 1
+        no_conflict = banned.get(new, set())
+        filled: list[str] = []
+        ok = True
+        for k, (dept, tag) in enumerate(slots):
+            keep = team[k] if k < len(team) else None
+            if keep is not None and keep not in no_conflict and keep not in filled:
+                filled.append(keep)
+                load[keep] += 1
+                continue
+            cands = [i for i in _pair_ranking(pair_base, new, members.get(dept, []))
+                     if i not in no_conflict and i not in filled and (tag == "*" or tag in tags[i])]
+            if not cands:
+                ok = False
+                break
+            pick = next((i for i in cands if load[i] < caps[dept]), cands[0])
+            filled.append(pick)
+            load[pick] += 1
+            reassigned.append({"uscc": new, "slot": k, "out": keep or "", "in": pick})
+        if ok:
+            sub_teams[new] = filled
+        else:
+            for i in filled:
+                load[i] -= 1
+            no_team.append(new)
+    result["substitute_teams"] = sub_teams
+    if reassigned:
+        result["reassignments"] = reassigned
+    if no_team:
+        result["substitutes_escalated"] = no_team
+
+
+def final_teams(result: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The team of every entity to inspect (substitutes included), by USCC."""
+    teams = dict(result.get("teams", {}))
+    for sub in result.get("substitutions", []):
+        teams.pop(sub["out"], None)
+    teams.update(result.get("substitute_teams", {}))
+    return teams

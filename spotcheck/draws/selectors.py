@@ -1,0 +1,204 @@
+"""Reads of draws: scoped lists, the population of a draw as SCD-1 lines, its roster and
+conflicts, the selection and the teams, an inspector's assignments.
+
+``population_rows`` streams ``(uscc, stratum)`` in USCC byte order straight from the
+database (a server-side cursor on PostgreSQL), fetching only the columns the strata need:
+a provincial population of millions never becomes model objects.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Collate
+
+from spotcheck.accounts.models import Department, Division
+from spotcheck.accounts.predicates import is_audit_admin, is_government_staff
+from spotcheck.core.domain.uscc import uscc_is_valid
+from spotcheck.draws.domain.lifecycle import DONE, PUBLIC
+from spotcheck.draws.domain.spec import EXPERT_SUFFIX, DrawSpec, parse_spec, stratum_namer
+from spotcheck.draws.models import Assignment, Draw, DrawExclusion, Selection, SelectionState
+from spotcheck.registry.models import EntityTag, MarketEntity
+from spotcheck.roster.selectors import conflict_lines, roster_lines
+from verifier import verify_draw as vd
+
+# Columns of the entity table behind each strata dimension, in ``stratum_namer``'s order.
+_DIM_COLUMNS = ("library_class", "division_id", "risk_level", "industry", "kind")
+
+
+# --- lists --------------------------------------------------------------------------------
+
+
+def draw_list_for(user: Any) -> QuerySet[Draw]:
+    """Draws the user may read: the division's for government staff; all for the auditor."""
+    qs = Draw.objects.select_related("department", "division").order_by("-id")
+    if is_audit_admin(user):
+        return qs
+    if is_government_staff(user):
+        return qs.filter(division_id=user.division_id)
+    return qs.none()
+
+
+def public_draws() -> QuerySet[Draw]:
+    """Draws the public portal shows: announced or later, and cancelled ones that had been
+    announced (with the reason)."""
+    return (Draw.objects.select_related("department", "division")
+            .filter(Q(status__in=[s.value for s in PUBLIC]) | Q(status="cancelled", announcement__gt=""))
+            .order_by("-id"))
+
+
+def draw_detail(pk: int) -> Draw:
+    return Draw.objects.select_related("department", "division", "created_by", "announced_by",
+                                       "executed_by", "published_by").get(pk=pk)
+
+
+# --- the population -----------------------------------------------------------------------
+
+
+def division_codes(codes: Iterable[str]) -> set[str]:
+    """The codes and every division below them (a city covers its counties)."""
+    children: dict[str | None, list[str]] = defaultdict(list)
+    for code, parent in Division.objects.values_list("code", "parent_id"):
+        children[parent].append(code)
+    out: set[str] = set()
+    todo = list(codes)
+    while todo:
+        code = todo.pop()
+        if code not in out:
+            out.add(code)
+            todo.extend(children.get(code, []))
+    return out
+
+
+def population_queryset(draw: Draw, spec: DrawSpec | None = None) -> QuerySet[MarketEntity]:
+    """The entities the draw's specification admits; deregistered, revoked and moved-out
+    entities never, nor the draw's exclusions."""
+    spec = spec or parse_spec(draw.spec)
+    qs = MarketEntity.objects.filter(
+        library_class__in=spec.classes, status__in=spec.statuses,
+        division_id__in=division_codes(spec.divisions or [draw.division_id]))
+    if spec.industries:
+        qs = qs.filter(industry__in=spec.industries)
+    if spec.kinds:
+        qs = qs.filter(kind__in=spec.kinds)
+    if spec.risk_levels:
+        qs = qs.filter(risk_level__in=spec.risk_levels)
+    if spec.tags:
+        qs = qs.filter(Exists(EntityTag.objects.filter(entity_id=OuterRef("pk"), tag__name__in=spec.tags)))
+    if draw.pk and draw.excluded_count:
+        qs = qs.filter(~Exists(DrawExclusion.objects.filter(draw_id=draw.pk, uscc=OuterRef("uscc"))))
+    return qs
+
+
+def _byte_order(field: str) -> Any:
+    """ORDER BY the column's bytes: PostgreSQL collations do not sort by bytes, SQLite does."""
+    if connection.vendor == "postgresql":
+        return Collate(field, "C")
+    return field
+
+
+def population_rows(draw: Draw, spec: DrawSpec | None = None, *, chunk_size: int = 20_000
+                    ) -> Iterator[tuple[str, str]]:
+    """``(uscc, stratum)`` of the population in USCC byte order, streamed."""
+    spec = spec or parse_spec(draw.spec)
+    name = stratum_namer(spec.strata)
+    wanted = {"class": 0, "division": 1, "risk": 2, "industry": 3, "kind": 4}
+    columns = [_DIM_COLUMNS[wanted[d]] for d in spec.strata]
+    qs = population_queryset(draw, spec).order_by(_byte_order("uscc")).values_list("uscc", *columns)
+    if not spec.strata:
+        for row in qs.iterator(chunk_size=chunk_size):
+            yield row[0], "all"
+        return
+    if spec.strata == ("class", "division"):  # the common case, without the generic call
+        for u, c, d in qs.iterator(chunk_size=chunk_size):
+            yield u, f"{c}.{d}"
+        return
+    positions = [wanted[d] for d in spec.strata]
+    for row in qs.iterator(chunk_size=chunk_size):
+        values = [""] * 5
+        for pos, value in zip(positions, row[1:], strict=True):
+            values[pos] = value[:1] if pos == 3 else value  # industry: its section letter
+        yield row[0], name(*values)
+
+
+def population_estimate(draw: Draw) -> int:
+    return population_queryset(draw).count()
+
+
+# --- roster and conflicts -------------------------------------------------------------
+
+
+def team_departments(spec: DrawSpec, division_id: str) -> dict[str, Department]:
+    if spec.team is None:
+        return {}
+    return {d.code: d for d in Department.objects.filter(code__in=spec.team.department_codes)}
+
+
+def team_roster(spec: DrawSpec, on_date: date, departments: dict[str, Department]
+                ) -> list[vd.Inspector]:
+    """roster.csv of the team's departments on ``on_date``: enforcement inspectors under
+    their department's code, and, if a slot asks for one, experts under ``<code>.expert``
+    (R-I2: experts come on top of the two enforcement inspectors). Joint draws take the
+    office's joint pool only (R-I3)."""
+    assert spec.team is not None
+    ids = [d.pk for d in departments.values()]
+    pool = spec.team.joint_pool
+    enforcement = roster_lines(ids, on_date, joint_pool_only=pool)
+    lines = [vd.Inspector(r.inspector_id, r.dept, r.tags) for r in enforcement]
+    if spec.team.with_experts:
+        known = {r.inspector_id for r in enforcement}
+        for r in roster_lines(ids, on_date, include_experts=True, joint_pool_only=pool):
+            if r.inspector_id not in known:
+                lines.append(vd.Inspector(r.inspector_id, r.dept + EXPERT_SUFFIX, r.tags))
+    return sorted(lines, key=lambda i: i.id.encode())
+
+
+def team_conflicts(draw: Draw, spec: DrawSpec, on_date: date, departments: dict[str, Department]
+                   ) -> list[tuple[str, str]]:
+    """conflicts.csv: declarations in force of the roster's inspectors about entities of the
+    population (checked in the database, a thousand codes at a time)."""
+    assert spec.team is not None
+    pairs = conflict_lines([d.pk for d in departments.values()], on_date,
+                           include_experts=spec.team.with_experts,
+                           joint_pool_only=spec.team.joint_pool)
+    usccs = sorted({u for u, _ in pairs if uscc_is_valid(u)})
+    present: set[str] = set()
+    population = population_queryset(draw, spec)
+    for i in range(0, len(usccs), 1000):
+        present.update(population.filter(uscc__in=usccs[i:i + 1000]).values_list("uscc", flat=True))
+    return sorted(p for p in pairs if p[0] in present)
+
+
+# --- results ------------------------------------------------------------------------------
+
+
+def selection_of(draw: Draw, *, active_only: bool = False) -> QuerySet[Selection]:
+    qs = (Selection.objects.filter(draw=draw).select_related("replaces")
+          .prefetch_related("assignments__inspector").order_by("position"))
+    if active_only:
+        qs = qs.exclude(state=SelectionState.REPLACED)
+    return qs
+
+
+def teams_of(draw: Draw) -> dict[str, list[Assignment]]:
+    """The team of every entity to inspect, by USCC, in slot order."""
+    teams: dict[str, list[Assignment]] = defaultdict(list)
+    for a in (Assignment.objects.filter(selection__draw=draw)
+              .exclude(selection__state=SelectionState.REPLACED)
+              .select_related("selection", "inspector").order_by("selection__position", "slot")):
+        teams[a.selection.uscc].append(a)
+    return dict(teams)
+
+
+def assignments_for(user: Any) -> QuerySet[Assignment]:
+    """An inspector's own assignments in executed draws (the home page)."""
+    return (Assignment.objects
+            .filter(inspector__user_id=user.pk, selection__draw__status__in=[s.value for s in DONE])
+            .exclude(selection__state=SelectionState.REPLACED)
+            .select_related("selection", "selection__draw")
+            .order_by("selection__draw__window_start", "-selection__draw_id", "selection__position"))
