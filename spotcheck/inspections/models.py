@@ -1,0 +1,399 @@
+"""Inspection tasks, the visits they merge into, the one form's entries, the notices the
+enterprise receives, the yearly burden per entity, and filings of inspections outside plans.
+
+- A task (检查任务) is one department's due inspection of one entity: from a draw of its plan
+  (one per selected entity; a class-A joint draw gives one per participating department,
+  R-A3), from a class-C plan (R-C2), or created outside the plans with a filing (R-A4, R-Q2).
+- After the draws of a window, tasks that would visit the same entity become one visit
+  (``JointInspection``): one visit, one team, one form with every department's items (R-B3,
+  R-C3). A lone task is its own visit.
+- ``TaskItem`` rows are the form: one per task and item, with the result once recorded
+  (kept ready for publication, R-R2).
+- One ``EnterpriseNotice`` per visit; ``EntityBurden`` keeps per entity and year how many
+  visits the departments' tasks would have made and how many are made.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from spotcheck.inspections.domain.workflow import LABELS, State
+
+
+class TaskStatus(models.TextChoices):
+    PENDING = State.PENDING.value, LABELS[State.PENDING]
+    IN_PROGRESS = State.IN_PROGRESS.value, LABELS[State.IN_PROGRESS]
+    COMPLETED = State.COMPLETED.value, LABELS[State.COMPLETED]
+    CANCELLED = State.CANCELLED.value, LABELS[State.CANCELLED]
+
+
+class TaskSource(models.TextChoices):
+    DRAW = "draw", "随机抽查"
+    CLASS_C = "class_c", "C类全覆盖检查"
+    FILING = "filing", "计划外检查（已备案）"
+    OUTSIDE = "outside", "计划外检查"
+
+
+class JointInspection(models.Model):
+    """One visit that merges several tasks of one entity in one window (进一次门、填一张表、
+    查多项事). ``is_joint`` when more than one department takes part (R-B3, R-C3, R-A3); a
+    department whose two draws hit the same entity also visits once."""
+
+    division = models.ForeignKey("accounts.Division", on_delete=models.PROTECT,
+                                 related_name="joint_inspections", verbose_name="行政区划")
+    year = models.PositiveSmallIntegerField("年度")
+    window_start = models.DateField("检查窗口开始")
+    window_end = models.DateField("检查窗口结束")
+    entity = models.ForeignKey("registry.MarketEntity", on_delete=models.PROTECT,
+                               related_name="joint_inspections", verbose_name="市场主体")
+    uscc = models.CharField("统一社会信用代码", max_length=18)
+    is_joint = models.BooleanField("多部门联合", default=True)
+    lead = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+",
+                             verbose_name="牵头部门")
+    default_lead = models.ForeignKey("accounts.Department", on_delete=models.PROTECT,
+                                     related_name="+", verbose_name="按事项数确定的牵头部门")
+    lead_agreed = models.BooleanField("牵头部门经协商变更", default=False)
+    status = models.CharField("状态", max_length=16, choices=TaskStatus.choices,
+                              default=TaskStatus.PENDING)
+    item_count = models.PositiveIntegerField("检查事项数", default=0)
+    team = models.JSONField("检查组（执法证号）", default=list, blank=True)
+    sources = models.JSONField("来源", default=list, blank=True)
+    plans = models.JSONField("所属计划", default=list, blank=True)
+    created_at = models.DateTimeField("合并时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    completed_at = models.DateTimeField("完成时间", null=True, blank=True)
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="完成人")
+
+    class Meta:
+        verbose_name = "联合检查"
+        verbose_name_plural = "联合检查"
+        ordering = ["window_start", "uscc", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "window_start", "window_end"],
+                                    name="inspections_joint_once_a_window",
+                                    violation_error_message="该主体在本检查窗口已有一次合并检查。"),
+            models.CheckConstraint(condition=Q(window_start__lte=models.F("window_end")),
+                                   name="inspections_joint_window_order"),
+            models.CheckConstraint(condition=Q(status__in=TaskStatus.values),
+                                   name="inspections_joint_status_known"),
+        ]
+        indexes = [models.Index(fields=["division", "year", "window_start"],
+                                name="inspections_joint_window")]
+
+    def __str__(self) -> str:
+        return f"{self.uscc} {self.window_start:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (TaskStatus.PENDING, TaskStatus.IN_PROGRESS)
+
+
+class JointParticipant(models.Model):
+    joint = models.ForeignKey(JointInspection, on_delete=models.CASCADE,
+                              related_name="participants", verbose_name="联合检查")
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT,
+                                   related_name="joint_participations", verbose_name="部门")
+    item_count = models.PositiveIntegerField("检查事项数", default=0)
+
+    class Meta:
+        verbose_name = "参与部门"
+        verbose_name_plural = "参与部门"
+        ordering = ["joint_id", "department__code"]
+        constraints = [models.UniqueConstraint(fields=["joint", "department"],
+                                               name="inspections_participant_once")]
+
+    def __str__(self) -> str:
+        return f"{self.joint_id} {self.department_id}"
+
+
+class Filing(models.Model):
+    """A filing (备案) with the office and the justice bureau of the division for an
+    inspection outside the plans: in the quiet period (R-Q2) or of a class-A entity outside
+    a random draw (R-A4). The reason comes from ``filing_reasons.csv``."""
+
+    division = models.ForeignKey("accounts.Division", on_delete=models.PROTECT,
+                                 related_name="inspection_filings", verbose_name="行政区划")
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT,
+                                   related_name="inspection_filings", verbose_name="检查部门")
+    entity = models.ForeignKey("registry.MarketEntity", on_delete=models.PROTECT,
+                               related_name="inspection_filings", verbose_name="市场主体")
+    uscc = models.CharField("统一社会信用代码", max_length=18)
+    library_class = models.CharField("检查时类别", max_length=1)
+    planned_on = models.DateField("检查日期")
+    quiet_period = models.BooleanField("企业安静期内（R-Q2）", default=False)
+    class_a = models.BooleanField("A类随机抽查以外（R-A4）", default=False)
+    reason = models.CharField("备案事由", max_length=32)
+    justification = models.TextField("理由说明")
+    created_at = models.DateTimeField("备案时间")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name="备案人")
+
+    class Meta:
+        verbose_name = "计划外检查备案"
+        verbose_name_plural = "计划外检查备案"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quiet_period=True) | Q(class_a=True),
+                                   name="inspections_filing_has_ground"),
+            models.CheckConstraint(condition=~Q(justification=""),
+                                   name="inspections_filing_justified"),
+        ]
+        indexes = [models.Index(fields=["division", "created_at"], name="inspections_filing_div")]
+
+    def __str__(self) -> str:
+        return f"{self.uscc} {self.planned_on:%Y-%m-%d} {self.reason}"
+
+    @property
+    def rules_text(self) -> str:
+        return "、".join(r for r, on in (("R-Q2", self.quiet_period), ("R-A4", self.class_a)) if on)
+
+
+class InspectionTask(models.Model):
+    """One department's due inspection of one entity."""
+
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT,
+                                   related_name="inspection_tasks", verbose_name="检查部门")
+    division = models.ForeignKey("accounts.Division", on_delete=models.PROTECT,
+                                 related_name="inspection_tasks", verbose_name="行政区划")
+    year = models.PositiveSmallIntegerField("年度")
+    entity = models.ForeignKey("registry.MarketEntity", on_delete=models.PROTECT,
+                               related_name="inspection_tasks", verbose_name="市场主体")
+    uscc = models.CharField("统一社会信用代码", max_length=18)
+    source = models.CharField("来源", max_length=16, choices=TaskSource.choices,
+                              default=TaskSource.DRAW)
+    draw = models.ForeignKey("draws.Draw", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="inspection_tasks", verbose_name="抽取")
+    plan_ref = models.CharField("所属计划", max_length=64, blank=True)
+    plan_title = models.CharField("计划名称", max_length=200, blank=True)
+    window_start = models.DateField("检查窗口开始")
+    window_end = models.DateField("检查窗口结束")
+    status = models.CharField("状态", max_length=16, choices=TaskStatus.choices,
+                              default=TaskStatus.PENDING)
+    joint = models.ForeignKey(JointInspection, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="tasks", verbose_name="合并检查")
+    merged_window = models.CharField("已合并的窗口", max_length=21, blank=True)
+    filing = models.OneToOneField(Filing, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="task", verbose_name="备案")
+    cancel_reason = models.CharField("取消原因", max_length=500, blank=True)
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+",
+                                   verbose_name="生成人")
+    completed_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "检查任务"
+        verbose_name_plural = "检查任务"
+        ordering = ["window_start", "uscc", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["draw", "entity", "department"],
+                                    condition=Q(draw__isnull=False),
+                                    name="inspections_task_once_a_draw",
+                                    violation_error_message="该抽取已为该主体生成本部门的检查任务。"),
+            models.CheckConstraint(condition=Q(window_start__lte=models.F("window_end")),
+                                   name="inspections_task_window_order"),
+            models.CheckConstraint(condition=Q(status__in=TaskStatus.values),
+                                   name="inspections_task_status_known"),
+            models.CheckConstraint(condition=~Q(source=TaskSource.FILING) | Q(filing__isnull=False),
+                                   name="inspections_task_filing_source"),
+        ]
+        indexes = [
+            models.Index(fields=["division", "year", "status"], name="inspections_task_div_year"),
+            models.Index(fields=["department", "year", "status"], name="inspections_task_dept_year"),
+            models.Index(fields=["entity", "year"], name="inspections_task_entity_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.uscc} {self.window_start:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (TaskStatus.PENDING, TaskStatus.IN_PROGRESS)
+
+
+class TaskMember(models.Model):
+    """An inspector on a task's team (from the draw's assignment, slot order kept)."""
+
+    task = models.ForeignKey(InspectionTask, on_delete=models.CASCADE, related_name="members",
+                             verbose_name="检查任务")
+    slot = models.PositiveSmallIntegerField("席位")
+    inspector = models.ForeignKey("roster.Inspector", null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="inspection_tasks",
+                                  verbose_name="检查人员")
+    certificate_no = models.CharField("执法证号", max_length=64)
+
+    class Meta:
+        verbose_name = "检查组成员"
+        verbose_name_plural = "检查组成员"
+        ordering = ["task_id", "slot"]
+        constraints = [models.UniqueConstraint(fields=["task", "slot"], name="inspections_member_slot_once")]
+        indexes = [models.Index(fields=["inspector", "task"], name="inspections_member_inspector")]
+
+    def __str__(self) -> str:
+        return f"{self.task_id}#{self.slot} {self.certificate_no}"
+
+
+class TaskItem(models.Model):
+    """One item of a task on the form, with its result once recorded (kept for publication)."""
+
+    task = models.ForeignKey(InspectionTask, on_delete=models.CASCADE, related_name="items",
+                             verbose_name="检查任务")
+    item = models.ForeignKey("catalog.InspectionItem", on_delete=models.PROTECT,
+                             related_name="task_items", verbose_name="检查事项")
+    seq = models.PositiveSmallIntegerField("顺序", default=0)
+    result_code = models.CharField("检查结果代码", max_length=8, blank=True)
+    result_name = models.CharField("检查结果", max_length=200, blank=True)
+    method = models.CharField("检查方式", max_length=32, blank=True)
+    follow_up = models.CharField("后续处置", max_length=32, blank=True)
+    note = models.TextField("说明", blank=True)
+    recorded_at = models.DateTimeField("录入时间", null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+",
+                                    verbose_name="录入人")
+
+    class Meta:
+        verbose_name = "检查事项及结果"
+        verbose_name_plural = "检查事项及结果"
+        ordering = ["task_id", "seq", "id"]
+        constraints = [models.UniqueConstraint(fields=["task", "item"], name="inspections_task_item_once")]
+
+    def __str__(self) -> str:
+        return f"{self.task_id}:{self.item_id}"
+
+    @property
+    def is_recorded(self) -> bool:
+        return bool(self.result_code)
+
+
+class LeadChangeStatus(models.TextChoices):
+    PENDING = "pending", "待各部门同意"
+    EFFECTIVE = "effective", "已生效"
+    SUPERSEDED = "superseded", "已被新提议取代"
+    LAPSED = "lapsed", "已失效"
+
+
+class LeadChange(models.Model):
+    """A proposal to change a joint inspection's lead department; it takes effect when every
+    participating department has agreed (R-C3: the departments agree the lead)."""
+
+    joint = models.ForeignKey(JointInspection, on_delete=models.CASCADE,
+                              related_name="lead_changes", verbose_name="联合检查")
+    from_lead = models.ForeignKey("accounts.Department", on_delete=models.PROTECT,
+                                  related_name="+", verbose_name="原牵头部门")
+    new_lead = models.ForeignKey("accounts.Department", on_delete=models.PROTECT,
+                                 related_name="+", verbose_name="拟任牵头部门")
+    status = models.CharField("状态", max_length=16, choices=LeadChangeStatus.choices,
+                              default=LeadChangeStatus.PENDING)
+    proposed_at = models.DateTimeField("提议时间")
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name="提议人")
+    effective_at = models.DateTimeField("生效时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "牵头部门变更"
+        verbose_name_plural = "牵头部门变更"
+        ordering = ["-proposed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["joint"], condition=Q(status="pending"),
+                                    name="inspections_lead_change_one_pending",
+                                    violation_error_message="该联合检查已有待同意的牵头部门变更。"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.joint_id} → {self.new_lead_id}"
+
+
+class LeadAgreement(models.Model):
+    change = models.ForeignKey(LeadChange, on_delete=models.CASCADE, related_name="agreements",
+                               verbose_name="牵头部门变更")
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT,
+                                   related_name="+", verbose_name="同意部门")
+    agreed_at = models.DateTimeField("同意时间")
+    agreed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name="同意人")
+
+    class Meta:
+        verbose_name = "部门同意"
+        verbose_name_plural = "部门同意"
+        ordering = ["change_id", "agreed_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["change", "department"],
+                                               name="inspections_agreement_once",
+                                               violation_error_message="本部门已同意该变更。")]
+
+    def __str__(self) -> str:
+        return f"{self.change_id} {self.department_id}"
+
+
+class EnterpriseNotice(models.Model):
+    """What the enterprise is told about one visit: when, who, what, who leads. The one of a
+    lone task gives way to the joint one when a later merge joins the task to others."""
+
+    entity = models.ForeignKey("registry.MarketEntity", on_delete=models.PROTECT,
+                               related_name="inspection_notices", verbose_name="市场主体")
+    uscc = models.CharField("统一社会信用代码", max_length=18, db_index=True)
+    division = models.ForeignKey("accounts.Division", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name="行政区划")
+    year = models.PositiveSmallIntegerField("年度")
+    window_start = models.DateField("检查窗口开始")
+    window_end = models.DateField("检查窗口结束")
+    joint = models.OneToOneField(JointInspection, null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="notice", verbose_name="联合检查")
+    task = models.OneToOneField(InspectionTask, null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="notice", verbose_name="检查任务")
+    lead = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+",
+                             verbose_name="牵头部门")
+    departments = models.JSONField("检查部门", default=list)
+    items = models.JSONField("检查事项", default=list)
+    is_current = models.BooleanField("有效", default=True)
+    created_at = models.DateTimeField("通知时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "检查通知"
+        verbose_name_plural = "检查通知"
+        ordering = ["-window_start", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(joint__isnull=True, task__isnull=False)
+                                   | Q(joint__isnull=False, task__isnull=True),
+                                   name="inspections_notice_one_visit"),
+        ]
+        indexes = [models.Index(fields=["uscc", "is_current"], name="inspections_notice_uscc")]
+
+    def __str__(self) -> str:
+        return f"{self.uscc} {self.window_start:%Y-%m-%d}"
+
+
+class EntityBurden(models.Model):
+    """Per entity and year: visits the departments' tasks would make without merging, and the
+    visits actually made (R-B3: the burden merging saves the enterprise)."""
+
+    entity = models.ForeignKey("registry.MarketEntity", on_delete=models.CASCADE,
+                               related_name="inspection_burdens", verbose_name="市场主体")
+    uscc = models.CharField("统一社会信用代码", max_length=18)
+    year = models.PositiveSmallIntegerField("年度")
+    tasks = models.PositiveIntegerField("未合并时的检查次数", default=0)
+    visits = models.PositiveIntegerField("实际入户次数", default=0)
+    departments = models.PositiveIntegerField("检查部门数", default=0)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "主体年度检查负担"
+        verbose_name_plural = "主体年度检查负担"
+        ordering = ["-year", "-tasks", "uscc"]
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "year"], name="inspections_burden_once"),
+            models.CheckConstraint(condition=Q(visits__lte=models.F("tasks")),
+                                   name="inspections_burden_visits_le_tasks"),
+        ]
+        indexes = [models.Index(fields=["year", "uscc"], name="inspections_burden_year")]
+
+    def __str__(self) -> str:
+        return f"{self.uscc} {self.year}: {self.tasks}→{self.visits}"
+
+    @property
+    def saved(self) -> int:
+        return self.tasks - self.visits

@@ -1,0 +1,95 @@
+"""Permissions of inspections (see ``accounts.predicates`` for the scoping rules).
+
+- A department's administrator and planner see their own department's tasks and the joint
+  inspections their department takes part in, agree a change of lead (R-C3), and create
+  inspections outside the plans with a filing (R-A4, R-Q2).
+- An inspector sees the tasks and visits they are on the team of, and records the one form.
+- The office and the justice bureau read every task, visit and filing of their division
+  (filings go to both); the office merges a window's draws into joint visits (R-B3).
+- An enterprise reads its own notices. The three administrators see nothing here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+
+from spotcheck.accounts.predicates import (
+    in_own_department,
+    is_dept_admin,
+    is_enterprise,
+    is_inspector,
+    is_justice,
+    is_office,
+    is_planner,
+    is_reviewer,
+)
+
+
+@rules.predicate
+def in_division(user: Any, obj: Any) -> bool:
+    """The object (a division, or anything with a division) is the user's division."""
+    if obj is None:
+        return True
+    if obj.__class__.__name__ == "Division":
+        return bool(obj.pk == user.division_id)
+    return bool(getattr(obj, "division_id", None) == user.division_id)
+
+
+@rules.predicate
+def is_team_member(user: Any, obj: Any) -> bool:
+    """The user's roster record is on the team of the task, or of any task of the visit."""
+    if obj is None:
+        return True
+    from spotcheck.inspections.models import InspectionTask, JointInspection, TaskMember
+
+    members = TaskMember.objects.filter(inspector__user_id=user.pk)
+    if isinstance(obj, JointInspection):
+        return members.filter(task__joint_id=obj.pk).exists()
+    if isinstance(obj, InspectionTask):
+        return members.filter(task_id=obj.pk).exists()
+    return False
+
+
+@rules.predicate
+def takes_part(user: Any, obj: Any) -> bool:
+    """The user's department takes part in the joint inspection."""
+    if obj is None:
+        return True
+    if user.department_id is None:
+        return False
+    return bool(obj.participants.filter(department_id=user.department_id).exists())
+
+
+@rules.predicate
+def is_own_enterprise(user: Any, obj: Any) -> bool:
+    if obj is None:
+        return True
+    uscc = getattr(user, "enterprise_uscc", "")
+    return bool(uscc) and getattr(obj, "uscc", None) == uscc
+
+
+department_people = is_dept_admin | is_planner
+readers = department_people | is_inspector | is_reviewer
+
+rules.add_perm("inspections.view_tasks", readers)
+rules.add_perm("inspections.view_task",
+               (department_people & in_own_department) | (is_inspector & is_team_member)
+               | (is_reviewer & in_division))
+rules.add_perm("inspections.create_tasks",
+               (department_people & in_own_department) | (is_office & in_division))
+rules.add_perm("inspections.merge_window", is_office & in_division)
+rules.add_perm("inspections.view_joints", readers)
+rules.add_perm("inspections.view_joint",
+               (department_people & takes_part) | (is_inspector & is_team_member)
+               | (is_reviewer & in_division))
+rules.add_perm("inspections.change_lead", department_people & takes_part)
+rules.add_perm("inspections.record_results", is_inspector & is_team_member)
+rules.add_perm("inspections.view_filings", department_people | is_office | is_justice)
+rules.add_perm("inspections.view_filing",
+               (department_people & in_own_department) | (is_reviewer & in_division))
+rules.add_perm("inspections.create_outside", department_people & in_own_department)
+rules.add_perm("inspections.view_notices", is_enterprise)
+rules.add_perm("inspections.view_notice", is_enterprise & is_own_enterprise)
+rules.add_perm("inspections.view_burden", department_people | is_reviewer)

@@ -1,0 +1,210 @@
+"""Reads of inspections, scoped to what the user may see, with their joins done.
+
+Scoping (see ``rules.py``): the office and the justice bureau read their division; a
+department's administrator and planner read their department's tasks and the visits it takes
+part in; an inspector reads what they are on the team of; an enterprise its own notices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from spotcheck.accounts.models import Division
+from spotcheck.accounts.predicates import (
+    is_dept_admin,
+    is_enterprise,
+    is_inspector,
+    is_planner,
+    is_reviewer,
+)
+from spotcheck.core import clock
+from spotcheck.inspections.domain import windows
+from spotcheck.inspections.models import (
+    EnterpriseNotice,
+    EntityBurden,
+    Filing,
+    InspectionTask,
+    JointInspection,
+    JointParticipant,
+    LeadChange,
+    LeadChangeStatus,
+    TaskItem,
+    TaskMember,
+    TaskStatus,
+)
+from spotcheck.registry.models import MarketEntity
+
+
+def _division_id(division: Division | str) -> str:
+    return division.pk if isinstance(division, Division) else str(division)
+
+
+def _member_of(user: Any, task_field: str = "pk") -> Exists:
+    return Exists(TaskMember.objects.filter(task_id=OuterRef(task_field), inspector__user_id=user.pk))
+
+
+# --- tasks --------------------------------------------------------------------------------
+
+
+def task_list_for(user: Any) -> QuerySet[InspectionTask]:
+    qs = InspectionTask.objects.select_related("department", "entity", "joint", "draw")
+    if is_reviewer(user):
+        return qs.filter(division_id=user.division_id)
+    if is_dept_admin(user) or is_planner(user):
+        return qs.filter(department_id=user.department_id)
+    if is_inspector(user):
+        return qs.filter(_member_of(user))
+    return qs.none()
+
+
+def task_filter(qs: QuerySet[InspectionTask], *, window: str = "", department: str = "",
+                status: str = "") -> QuerySet[InspectionTask]:
+    """Filters of the task list: a window (month ``6``, ``YYYY-MM`` or a span: the tasks
+    whose own window overlaps it), a department code, a status."""
+    if window:
+        year = int(window[:4]) if len(window) >= 7 and window[:4].isdigit() else clock.today().year
+        try:
+            w = windows.parse_window(year, window)
+        except windows.WindowError:
+            return qs.none()
+        qs = qs.filter(window_start__lte=w.end, window_end__gte=w.start)
+    if department:
+        qs = qs.filter(department__code=department)
+    if status:
+        qs = qs.filter(status=status) if status in TaskStatus.values else qs.none()
+    return qs
+
+
+def task_detail(pk: int) -> InspectionTask:
+    return (InspectionTask.objects.select_related("department", "entity", "joint", "draw", "filing",
+                                                  "joint__lead")
+            .prefetch_related("members__inspector").get(pk=pk))
+
+
+# --- visits -------------------------------------------------------------------------------
+
+
+def joint_list_for(user: Any) -> QuerySet[JointInspection]:
+    qs = JointInspection.objects.select_related("lead", "entity").exclude(status=TaskStatus.CANCELLED)
+    if is_reviewer(user):
+        return qs.filter(division_id=user.division_id)
+    if is_dept_admin(user) or is_planner(user):
+        return qs.filter(Exists(JointParticipant.objects.filter(
+            joint_id=OuterRef("pk"), department_id=user.department_id)))
+    if is_inspector(user):
+        return qs.filter(Exists(TaskMember.objects.filter(task__joint_id=OuterRef("pk"),
+                                                          inspector__user_id=user.pk)))
+    return qs.none()
+
+
+def joint_detail(pk: int) -> JointInspection:
+    return (JointInspection.objects.select_related("lead", "default_lead", "entity", "division")
+            .prefetch_related("participants__department").get(pk=pk))
+
+
+def pending_lead_change(joint: JointInspection) -> LeadChange | None:
+    return (LeadChange.objects.filter(joint=joint, status=LeadChangeStatus.PENDING)
+            .select_related("new_lead", "from_lead", "proposed_by")
+            .prefetch_related("agreements__department").first())
+
+
+@dataclass
+class FormGroup:
+    department: Any
+    rows: list[TaskItem]
+
+
+def form_groups(tasks: Iterable[InspectionTask]) -> list[FormGroup]:
+    """The one form: every task's items, grouped by the item's department, lead first."""
+    rows = list(TaskItem.objects.filter(task__in=list(tasks))
+                .select_related("item", "item__department", "task", "recorded_by")
+                .order_by("item__department__code", "task_id", "seq", "id"))
+    groups: dict[int, FormGroup] = {}
+    for row in rows:
+        dept = row.item.department
+        groups.setdefault(dept.pk, FormGroup(dept, [])).rows.append(row)
+    return list(groups.values())
+
+
+def due_visits_for(user: Any, *, limit: int = 20) -> list[Any]:
+    """An inspector's open visits: joint visits and lone tasks, earliest window first."""
+    joints = list(joint_list_for(user).filter(status__in=[TaskStatus.PENDING, TaskStatus.IN_PROGRESS])
+                  .order_by("window_start", "id")[:limit])
+    lone = list(task_list_for(user).filter(joint__isnull=True,
+                                           status__in=[TaskStatus.PENDING, TaskStatus.IN_PROGRESS])
+                .order_by("window_start", "id")[:limit])
+    visits: list[Any] = [*joints, *lone]
+    return sorted(visits, key=lambda v: (v.window_start, v.pk))[:limit]
+
+
+def lead_changes_awaiting(user: Any) -> QuerySet[LeadChange]:
+    """Pending lead changes of visits the user's department takes part in, not yet agreed by it."""
+    return (LeadChange.objects.filter(status=LeadChangeStatus.PENDING,
+                                      joint__participants__department_id=user.department_id)
+            .exclude(agreements__department_id=user.department_id)
+            .select_related("joint", "joint__entity", "new_lead").order_by("proposed_at", "id"))
+
+
+# --- filings, notices, burden -------------------------------------------------------------
+
+
+def filing_list_for(user: Any) -> QuerySet[Filing]:
+    qs = Filing.objects.select_related("department", "entity", "created_by", "task")
+    if is_reviewer(user):
+        return qs.filter(division_id=user.division_id)
+    if is_dept_admin(user) or is_planner(user):
+        return qs.filter(department_id=user.department_id)
+    return qs.none()
+
+
+def notices_for(user: Any, *, current_only: bool = True) -> QuerySet[EnterpriseNotice]:
+    if not is_enterprise(user) or not user.enterprise_uscc:
+        return EnterpriseNotice.objects.none()
+    qs = EnterpriseNotice.objects.filter(uscc=user.enterprise_uscc).select_related("lead", "entity")
+    return qs.filter(is_current=True) if current_only else qs
+
+
+def burden_list_for(user: Any, year: int) -> QuerySet[EntityBurden]:
+    """Entities' burden in the year, for the entities the user's tasks touch (the office and
+    the justice bureau: every task of their division)."""
+    qs = EntityBurden.objects.filter(year=year).select_related("entity")
+    tasks = task_list_for(user).filter(year=year)
+    return qs.filter(Exists(tasks.filter(entity_id=OuterRef("entity_id"))))
+
+
+def burden_of(uscc: str, year: int) -> EntityBurden | None:
+    return EntityBurden.objects.filter(uscc=uscc, year=year).first()
+
+
+def window_savings(division: Division | str, year: int) -> dict[str, Any]:
+    """What merging saved in a division's year: joint inspections (more than one department),
+    merged visits, visits without merging, actual visits, and the difference."""
+    division_id = _division_id(division)
+    tasks = (InspectionTask.objects.filter(division_id=division_id, year=year)
+             .exclude(status=TaskStatus.CANCELLED))
+    counts = tasks.aggregate(
+        n=Count("id"), merged=Count("joint", distinct=True),
+        multi=Count("joint", distinct=True, filter=Q(joint__is_joint=True)),
+        lone=Count("id", filter=Q(joint__isnull=True)),
+        n_entities=Count("entity", distinct=True))
+    before = counts["n"]
+    after = counts["merged"] + counts["lone"]
+    return {"division": division_id, "year": year, "tasks": before,
+            "entities": counts["n_entities"], "joint_inspections": counts["multi"],
+            "merged_visits": counts["merged"], "visits_before": before, "visits_after": after,
+            "visits_saved": before - after}
+
+
+def class_c_coverage(division: Division | str, year: int) -> dict[str, int]:
+    """R-C2: class-C entities of the division (and its counties) with a task this year."""
+    division_id = _division_id(division)
+    population = MarketEntity.objects.filter(
+        Q(division_id=division_id) | Q(division__parent_id=division_id), library_class="C")
+    total = population.count()
+    covered = population.filter(Exists(InspectionTask.objects.filter(
+        entity_id=OuterRef("pk"), year=year).exclude(status=TaskStatus.CANCELLED))).count()
+    return {"class_c": total, "covered": covered}

@@ -1,0 +1,854 @@
+"""Writes of inspections: tasks from executed draws, the window merge into joint visits
+(R-B3, R-C3, R-A3), the lead change by agreement, inspections outside the plans with their
+filing (R-A4, R-Q2), and the one form's results.
+
+Every write checks permission, validates, and audits inside its transaction (R-S2).
+``acting_user=None`` is the platform itself (the worker, ``simulate_year``).
+
+The plan behind a draw comes from the planning app through one function,
+``plan_info_for_draw``; without it (or without a plan) a task takes the draw's window and
+department and has no items until one is given.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, TypeVar
+
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q
+
+from spotcheck.accounts.models import Department, Division
+from spotcheck.audit.services import audit_record
+from spotcheck.catalog.models import InspectionItem
+from spotcheck.core import clock
+from spotcheck.core.errors import Conflict, Refused, ServiceError
+from spotcheck.draws.domain.lifecycle import DONE
+from spotcheck.draws.domain.spec import EXPERT_SUFFIX, NOT_INSPECTABLE
+from spotcheck.draws.models import Assignment, Draw, SelectionState
+from spotcheck.draws.models import Selection as DrawSelection
+from spotcheck.inspections import reference
+from spotcheck.inspections.domain import filing as filing_rules
+from spotcheck.inspections.domain import windows
+from spotcheck.inspections.domain.overlap import Selection, Source, Visit, merge
+from spotcheck.inspections.domain.results import Entry, entry_problems
+from spotcheck.inspections.domain.workflow import OPEN, Step, StepRefused, next_state
+from spotcheck.inspections.models import (
+    EnterpriseNotice,
+    EntityBurden,
+    Filing,
+    InspectionTask,
+    JointInspection,
+    JointParticipant,
+    LeadAgreement,
+    LeadChange,
+    LeadChangeStatus,
+    TaskItem,
+    TaskMember,
+    TaskSource,
+    TaskStatus,
+)
+from spotcheck.planning.domain.calendar import Window, YearCalendar
+from spotcheck.registry.models import MarketEntity
+from spotcheck.roster.models import Inspector
+
+BATCH = 2000
+T = TypeVar("T")
+
+
+def _check(acting_user: Any, perm: str, obj: Any, message: str) -> None:
+    if acting_user is not None and not acting_user.has_perm(perm, obj):
+        raise Refused(message)
+
+
+def _batches(items: Sequence[T], size: int = BATCH) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _user(acting_user: Any) -> Any:
+    return acting_user if getattr(acting_user, "is_authenticated", False) else None
+
+
+# --- integration with planning ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanInfo:
+    """What a task needs from the plan behind a draw."""
+
+    ref: str = ""
+    title: str = ""
+    department: Department | None = None
+    window_start: date | None = None
+    window_end: date | None = None
+    target_class: str = ""
+    items: tuple[InspectionItem, ...] = ()
+
+
+def _plan_items(plan: Any) -> tuple[InspectionItem, ...]:
+    related: Any = getattr(plan, "items", None)
+    rows = list(related.all()) if hasattr(related, "all") else list(related or ())
+    # A plan may hold items directly or through a row naming the item.
+    return tuple(r if isinstance(r, InspectionItem) else r.item for r in rows)
+
+
+def _planning_selector(name: str) -> Any:
+    try:
+        module = importlib.import_module("spotcheck.planning.selectors")
+    except ImportError:
+        return None
+    return getattr(module, name, None)
+
+
+def plan_info_for_draw(draw: Draw) -> PlanInfo:
+    """The plan behind ``draw``, from ``spotcheck.planning.selectors.plan_for_draw`` when the
+    planning app provides it; otherwise what the draw itself says."""
+    plan = None
+    finder = _planning_selector("plan_for_draw")
+    if finder is not None:
+        plan = finder(draw)
+    if plan is None:
+        return PlanInfo(ref=draw.source_ref, title=draw.title, department=draw.department,
+                        window_start=draw.window_start, window_end=draw.window_end,
+                        target_class=draw.classes if draw.classes in ("A", "B", "C") else "")
+    department = getattr(plan, "department", None) or getattr(plan, "owner", None) or draw.department
+    return PlanInfo(
+        ref=str(getattr(plan, "code", "") or getattr(plan, "pk", "") or draw.source_ref)[:64],
+        title=str(getattr(plan, "title", "") or getattr(plan, "name", "") or draw.title)[:200],
+        department=department,
+        window_start=getattr(plan, "window_start", None) or draw.window_start,
+        window_end=getattr(plan, "window_end", None) or draw.window_end,
+        target_class=str(getattr(plan, "target_class", "") or draw.classes),
+        items=_plan_items(plan),
+    )
+
+
+def year_calendar(division: Division | None, year: int) -> YearCalendar:
+    """The planning year's calendar (windows, quiet period): the planning app's configured
+    one when it provides ``year_calendar``, else the seed's defaults (R-Q1)."""
+    configured = _planning_selector("year_calendar")
+    if configured is not None:
+        try:
+            return configured(year, division=division)  # type: ignore[no-any-return]
+        except TypeError:
+            return configured(year)  # type: ignore[no-any-return]
+    return YearCalendar.default(year)
+
+
+# --- burden -------------------------------------------------------------------------------
+
+
+def burden_refresh(entity_ids: Iterable[int], year: int) -> None:
+    """Recount, for these entities and year, the visits the tasks would make unmerged and the
+    visits actually made (a joint visit counts once)."""
+    ids = sorted(set(entity_ids))
+    for chunk in _batches(ids, 1000):
+        rows = (InspectionTask.objects.filter(entity_id__in=chunk, year=year)
+                .exclude(status=TaskStatus.CANCELLED)
+                .values("entity_id", "uscc")
+                .annotate(n=Count("id"), joints=Count("joint", distinct=True),
+                          lone=Count("id", filter=Q(joint__isnull=True)),
+                          departments=Count("department", distinct=True))
+                .order_by())
+        found = [EntityBurden(entity_id=r["entity_id"], uscc=r["uscc"], year=year, tasks=r["n"],
+                              visits=r["joints"] + r["lone"], departments=r["departments"])
+                 for r in rows]
+        if found:
+            EntityBurden.objects.bulk_create(
+                found, update_conflicts=True, unique_fields=["entity", "year"],
+                update_fields=["uscc", "tasks", "visits", "departments", "updated_at"])
+        gone = set(chunk) - {b.entity_id for b in found}
+        if gone:
+            EntityBurden.objects.filter(entity_id__in=gone, year=year).delete()
+
+
+# --- tasks from a draw --------------------------------------------------------------------
+
+
+@dataclass
+class TasksSummary:
+    draw: str
+    created: int = 0
+    existing: int = 0
+    cancelled: int = 0
+    skipped: int = 0
+    departments: list[str] = field(default_factory=list)
+
+
+def _task_window(draw: Draw, plan: PlanInfo) -> tuple[date, date]:
+    if plan.window_start and plan.window_end:
+        return plan.window_start, plan.window_end
+    if draw.window_start and draw.window_end:
+        return draw.window_start, draw.window_end
+    calendar = year_calendar(draw.division, draw.year)
+    allowed = calendar.windows_for(plan.target_class or draw.classes[:1])
+    if allowed:
+        return allowed[0].start, allowed[0].end
+    return date(draw.year, 1, 1), date(draw.year, 12, 31)  # class C: the whole year (R-C2)
+
+
+def _team_department(code: str) -> str:
+    return code[: -len(EXPERT_SUFFIX)] if code.endswith(EXPERT_SUFFIX) else code
+
+
+def tasks_from_draw(*, draw: Draw, acting_user: Any = None, plan: PlanInfo | None = None,
+                    request: Any = None) -> TasksSummary:
+    """One task per selected entity of an executed draw (per participating department for a
+    class-A joint draw, R-A3), with the plan's window and items and the draw's team.
+
+    Idempotent: a second run creates nothing; entities a substitution replaced lose their
+    task while nothing was recorded on it, substitutes gain one.
+    """
+    draw = Draw.objects.select_related("department", "division").get(pk=draw.pk)
+    _check(acting_user, "inspections.create_tasks", draw, "您没有为该抽取生成检查任务的权限。")
+    if draw.status not in {s.value for s in DONE}:
+        raise ServiceError(f"抽取 {draw.code} 尚未执行（当前：{draw.get_status_display()}），"
+                           "不能生成检查任务。", code="draw_not_executed")
+    plan = plan or plan_info_for_draw(draw)
+    start, end = _task_window(draw, plan)
+    target = plan.target_class or draw.classes
+    source = TaskSource.CLASS_C if target == "C" else TaskSource.DRAW
+    owner = plan.department or draw.department
+
+    teams: dict[int, list[tuple[int, int | None, str, str]]] = defaultdict(list)
+    for sel_id, slot, inspector_id, code, team_dept in (
+            Assignment.objects.filter(selection__draw=draw)
+            .exclude(selection__state=SelectionState.REPLACED)
+            .values_list("selection_id", "slot", "inspector_id", "inspector_code", "dept")
+            .order_by("selection_id", "slot")):
+        teams[sel_id].append((slot, inspector_id, code, _team_department(team_dept)))
+
+    items_by_dept: dict[int, list[InspectionItem]] = defaultdict(list)
+    departments: dict[int, Department] = {}
+    if draw.is_class_a:
+        # R-A3: a class-A draw is the office's joint draw: each department with items on the
+        # plan (or inspectors on the team) gets its task; the merge makes them one visit.
+        for item in plan.items:
+            items_by_dept[item.department_id].append(item)
+        codes = {d for team in teams.values() for _, _, _, d in team}
+        for dept in Department.objects.filter(Q(pk__in=list(items_by_dept)) | Q(code__in=codes)):
+            departments[dept.pk] = dept
+        if not departments:
+            departments[owner.pk] = owner
+    else:
+        departments[owner.pk] = owner
+        items_by_dept[owner.pk] = list(plan.items)
+    joint_draw = draw.is_class_a and len(departments) > 1
+
+    existing = dict(((e, d), (pk, status)) for pk, e, d, status in InspectionTask.objects.filter(
+        draw=draw).values_list("id", "entity_id", "department_id", "status"))
+    active: set[int] = set()
+    summary = TasksSummary(draw=draw.code, departments=sorted(d.code for d in departments.values()))
+    new_tasks: list[InspectionTask] = []
+    new_members: list[tuple[InspectionTask, list[tuple[int, int | None, str, str]]]] = []
+    creator = _user(acting_user)
+    with transaction.atomic():
+        for sel_id, uscc, entity_id in (DrawSelection.objects.filter(draw=draw)
+                                        .exclude(state=SelectionState.REPLACED)
+                                        .values_list("id", "uscc", "entity_id").order_by("position")):
+            if entity_id is None:
+                summary.skipped += 1
+                continue
+            active.add(entity_id)
+            for dept in departments.values():
+                if (entity_id, dept.pk) in existing:
+                    summary.existing += 1
+                    continue
+                task = InspectionTask(
+                    department=dept, division_id=dept.division_id, year=draw.year,
+                    entity_id=entity_id, uscc=uscc, source=source, draw=draw,
+                    plan_ref=plan.ref[:64], plan_title=plan.title[:200],
+                    window_start=start, window_end=end, created_by=creator)
+                new_tasks.append(task)
+                team = teams.get(sel_id, [])
+                if joint_draw:
+                    team = [m for m in team if m[3] == dept.code]
+                new_members.append((task, team))
+        for chunk in _batches(new_tasks):
+            InspectionTask.objects.bulk_create(chunk, batch_size=BATCH)
+        summary.created = len(new_tasks)
+        item_rows = (TaskItem(task=task, item=item, seq=i) for task in new_tasks
+                     for i, item in enumerate(items_by_dept.get(task.department_id, [])))
+        TaskItem.objects.bulk_create(item_rows, batch_size=BATCH)
+        TaskMember.objects.bulk_create(
+            (TaskMember(task=task, slot=slot, inspector_id=inspector_id, certificate_no=code)
+             for task, team in new_members for slot, inspector_id, code, _ in team),
+            batch_size=BATCH)
+        gone = [pk for (entity_id, _), (pk, status) in existing.items()
+                if entity_id not in active and status == TaskStatus.PENDING]
+        for id_chunk in _batches(gone):
+            summary.cancelled += InspectionTask.objects.filter(
+                pk__in=id_chunk, status=TaskStatus.PENDING).update(
+                status=next_state(TaskStatus.PENDING, Step.CANCEL),
+                cancel_reason="抽取结果经替补，该主体不再检查。")
+        gone_set = set(gone)
+        touched = {t.entity_id for t in new_tasks} | {e for (e, _), (pk, _) in existing.items()
+                                                     if pk in gone_set}
+        burden_refresh(touched, draw.year)
+        if summary.created or summary.cancelled:
+            audit_record(action="inspections.tasks_from_draw", actor=acting_user,
+                         department_code=draw.department.code, object_type="draws.draw",
+                         object_id=draw.code, request=request,
+                         summary={"created": summary.created, "cancelled": summary.cancelled,
+                                  "existing": summary.existing, "skipped": summary.skipped,
+                                  "plan": plan.ref, "window": [str(start), str(end)],
+                                  "departments": summary.departments})
+    return summary
+
+
+# --- the window merge ---------------------------------------------------------------------
+
+
+@dataclass
+class MergeSummary:
+    division: str
+    year: int
+    window: str
+    draws_tasked: int = 0
+    tasks: int = 0
+    visits_before: int = 0
+    visits_after: int = 0
+    joint_inspections: int = 0
+    merged_visits: int = 0
+    dissolved: int = 0
+    notices: int = 0
+
+    @property
+    def visits_saved(self) -> int:
+        return self.visits_before - self.visits_after
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "visits_saved": self.visits_saved}
+
+
+@dataclass
+class _Candidate:
+    id: int
+    uscc: str
+    entity_id: int
+    department_id: int
+    group: int
+    start: date
+    end: date
+    within: bool
+
+
+def _division(division: Division | str) -> Division:
+    if isinstance(division, Division):
+        return division
+    try:
+        return Division.objects.get(pk=division)
+    except Division.DoesNotExist:
+        raise ServiceError(f"行政区划代码“{division}”不存在。", fields={"division": ["不存在"]}) from None
+
+
+def _window(year: int, window: Any) -> Window:
+    try:
+        return windows.parse_window(year, window)
+    except windows.WindowError as exc:
+        raise ServiceError(str(exc), fields={"window": [str(exc)]}) from None
+
+
+def _notice_items(visit_items: Mapping[str, Sequence[str]], names: Mapping[tuple[str, str], str],
+                  departments: Mapping[str, Department]) -> list[dict[str, str]]:
+    return [{"department": departments[dept].name, "code": code, "name": names.get((dept, code), code)}
+            for dept in sorted(visit_items) for code in visit_items[dept]]
+
+
+def _department_names(codes: Iterable[str], lead: str, departments: Mapping[str, Department]) -> list[str]:
+    return [departments[lead].name] + [departments[c].name for c in sorted(codes) if c != lead]
+
+
+def window_merge(*, division: Division | str, year: int, window: Any, acting_user: Any = None,
+                 request: Any = None, batch_size: int = BATCH) -> MergeSummary:
+    """After the draws of a window: every entity that two or more tasks would visit becomes
+    one visit — one team, one form with all the departments' items, lead = most items (ties:
+    smaller code) — and every visit of the window gets one notice to the enterprise.
+
+    Settles the tasks lying within the window; a class-C inspection due over a longer span
+    (R-C2) joins a visit of this window when it shares the entity (R-C3), else stays for a
+    later window. Idempotent: running it again changes nothing unless tasks changed.
+    Writes in batches of ``batch_size``; memory grows with the window's tasks only.
+    """
+    division = _division(division)
+    _check(acting_user, "inspections.merge_window", division,
+           "只有本行政区划的联席办可以组织检查窗口的合并（R-B3）。")
+    w = _window(year, window)
+    wkey = windows.key(w)
+    summary = MergeSummary(division=division.code, year=year, window=wkey)
+    with transaction.atomic():
+        pending_draws = (Draw.objects.filter(division=division, year=year,
+                                             status__in=[s.value for s in DONE])
+                         .filter(Q(window_start__isnull=True)
+                                 | Q(window_start__lte=w.end, window_end__gte=w.start))
+                         .exclude(Exists(InspectionTask.objects.filter(draw=OuterRef("pk")))))
+        for draw in pending_draws:
+            tasks_from_draw(draw=draw, acting_user=acting_user, request=request)
+            summary.draws_tasked += 1
+
+        locked = set(JointInspection.objects.filter(
+            division=division, window_start=w.start, window_end=w.end,
+            status__in=[TaskStatus.IN_PROGRESS, TaskStatus.COMPLETED]).values_list("uscc", flat=True))
+        groups: dict[tuple[int, str], int] = {}
+        group_rows: list[dict[str, Any]] = []
+        candidates: list[_Candidate] = []
+        rows = (InspectionTask.objects
+                .filter(division=division, year=year, status=TaskStatus.PENDING)
+                .exclude(source__in=[TaskSource.FILING, TaskSource.OUTSIDE])
+                .filter(Q(merged_window=wkey)
+                        | Q(merged_window="", window_start__lte=w.end, window_end__gte=w.start))
+                .values_list("id", "uscc", "entity_id", "department_id", "department__code",
+                             "draw_id", "draw__code", "plan_ref", "source", "window_start",
+                             "window_end")
+                .order_by("id"))
+        for (pk, uscc, entity_id, dept_id, dept_code, draw_id, draw_code, plan_ref, source,
+             start, end) in rows.iterator(chunk_size=5000):
+            gkey = (dept_id, f"draw:{draw_id}")
+            index = groups.get(gkey)
+            if index is None:
+                index = groups[gkey] = len(group_rows)
+                group_rows.append({"department": dept_code, "plan": plan_ref or draw_code or "",
+                                   "source": Source.CLASS_C if source == TaskSource.CLASS_C else Source.DRAW,
+                                   "representative": pk, "entities": []})
+            group_rows[index]["entities"].append(uscc)
+            candidates.append(_Candidate(pk, uscc, entity_id, dept_id, index, start, end,
+                                         windows.within(w, start, end)))
+
+        # Items of each group (one task stands for its draw and department).
+        item_codes: dict[int, list[str]] = defaultdict(list)
+        item_names: dict[tuple[str, str], str] = {}
+        rep_group = {g["representative"]: i for i, g in enumerate(group_rows)}
+        for chunk in _batches(list(rep_group)):
+            for task_id, code, name in (TaskItem.objects.filter(task_id__in=chunk)
+                                        .values_list("task_id", "item__code", "item__name")
+                                        .order_by("task_id", "seq", "id")):
+                gi = rep_group[task_id]
+                item_codes[gi].append(code)
+                item_names[(group_rows[gi]["department"], code)] = name
+        team_maps: list[dict[str, list[str]]] = [{} for _ in group_rows]
+        selections = [Selection(g["department"], g["plan"], tuple(item_codes[i]), g["entities"],
+                                source=g["source"], teams=team_maps[i])
+                      for i, g in enumerate(group_rows)]
+        result = merge(selections)
+
+        by_uscc: dict[str, list[_Candidate]] = defaultdict(list)
+        for c in candidates:
+            by_uscc[c.uscc].append(c)
+        # A visit is settled in this window when one of its tasks lies within it.
+        kept_shared = {u for u in result.shared if u not in locked and any(c.within for c in by_uscc[u])}
+        shared_tasks = [c.id for u in kept_shared for c in by_uscc[u]]
+        task_group = {c.id: c.group for u in kept_shared for c in by_uscc[u]}
+        for chunk in _batches(shared_tasks):
+            for task_id, uscc, code in (TaskMember.objects.filter(task_id__in=chunk)
+                                        .values_list("task_id", "task__uscc", "certificate_no")
+                                        .order_by("task_id", "slot")):
+                team_maps[task_group[task_id]].setdefault(uscc, []).append(code)
+
+        dept_by_code = {d.code: d for d in Department.objects.filter(
+            pk__in={c.department_id for c in candidates})}
+        existing_joints = {j.uscc: j for j in JointInspection.objects.filter(
+            division=division, window_start=w.start, window_end=w.end).exclude(
+            status__in=[TaskStatus.IN_PROGRESS, TaskStatus.COMPLETED])}
+        touched_joints: set[int] = set()
+
+        merged_batch: list[Visit] = []
+        singles: list[_Candidate] = []
+        for visit in result.visits():
+            if visit.entity in kept_shared:
+                merged_batch.append(visit)
+                if len(merged_batch) >= batch_size:
+                    touched_joints |= _write_joints(merged_batch, by_uscc, division, year, w, wkey,
+                                                    existing_joints, dept_by_code, item_names, summary)
+                    merged_batch = []
+            else:
+                singles.extend(c for c in by_uscc[visit.entity] if c.within)
+        if merged_batch:
+            touched_joints |= _write_joints(merged_batch, by_uscc, division, year, w, wkey,
+                                            existing_joints, dept_by_code, item_names, summary)
+        for chunk in _batches(singles, batch_size):
+            _write_singles(chunk, group_rows, item_codes, item_names, dept_by_code, division, year,
+                           wkey, summary)
+
+        dissolved = [j for j in existing_joints.values()
+                     if j.pk not in touched_joints and j.status != TaskStatus.CANCELLED]
+        for chunk in _batches([j.pk for j in dissolved]):
+            JointInspection.objects.filter(pk__in=chunk).update(status=TaskStatus.CANCELLED)
+            EnterpriseNotice.objects.filter(joint_id__in=chunk).update(is_current=False)
+            LeadChange.objects.filter(joint_id__in=chunk, status=LeadChangeStatus.PENDING).update(
+                status=LeadChangeStatus.LAPSED)
+            InspectionTask.objects.filter(joint_id__in=chunk).update(joint=None)
+        summary.dissolved = len(dissolved)
+        burden_refresh({c.entity_id for c in candidates}, year)
+        audit_record(action="inspections.window_merge", actor=acting_user,
+                     object_type="inspections.window", object_id=f"{division.code}:{wkey}",
+                     request=request, summary=summary.as_dict())
+    return summary
+
+
+def _write_joints(visits: list[Visit], by_uscc: Mapping[str, list[_Candidate]], division: Division,
+                  year: int, w: Window, wkey: str, existing: dict[str, JointInspection],
+                  dept_by_code: Mapping[str, Department], item_names: Mapping[tuple[str, str], str],
+                  summary: MergeSummary) -> set[int]:
+    """One batch of merged visits: create or update their joint inspections, participants,
+    tasks' links and the notices."""
+    joints: dict[str, JointInspection] = {}
+    changed_members: list[int] = []
+    to_create: list[JointInspection] = []
+    to_update: list[JointInspection] = []
+    for visit in visits:
+        candidates = by_uscc[visit.entity]
+        departments = visit.departments
+        default = dept_by_code[visit.lead]
+        item_count = sum(len(v) for v in visit.items.values())
+        joint = existing.get(visit.entity)
+        if joint is None:
+            joint = JointInspection(division=division, year=year, window_start=w.start,
+                                    window_end=w.end, entity_id=candidates[0].entity_id, uscc=visit.entity,
+                                    lead=default, default_lead=default)
+            to_create.append(joint)
+        else:
+            to_update.append(joint)
+            before = set(joint.participants.values_list("department__code", flat=True))
+            if before != set(departments):
+                changed_members.append(joint.pk)
+            agreed = joint.lead_agreed and any(
+                dept_by_code[c].pk == joint.lead_id for c in departments)
+            if not agreed:
+                joint.lead, joint.lead_agreed = default, False
+            joint.default_lead = default
+            joint.status = TaskStatus.PENDING
+        joint.is_joint = len(departments) > 1
+        joint.item_count = item_count
+        joint.team = visit.team
+        joint.sources = sorted(visit.sources)
+        joint.plans = visit.plans
+        joints[visit.entity] = joint
+    JointInspection.objects.bulk_create(to_create, batch_size=BATCH)
+    JointInspection.objects.bulk_update(
+        to_update, ["lead", "default_lead", "lead_agreed", "status", "is_joint", "item_count", "team",
+                    "sources", "plans", "updated_at"], batch_size=BATCH)
+    for joint in to_create:
+        existing[joint.uscc] = joint
+    ids = [j.pk for j in joints.values()]
+    if changed_members:
+        LeadChange.objects.filter(joint_id__in=changed_members,
+                                  status=LeadChangeStatus.PENDING).update(status=LeadChangeStatus.LAPSED)
+    JointParticipant.objects.filter(joint_id__in=[j.pk for j in to_update]).delete()
+    JointParticipant.objects.bulk_create(
+        (JointParticipant(joint=joints[v.entity], department=dept_by_code[code],
+                          item_count=len(v.items[code]))
+         for v in visits for code in v.departments), batch_size=BATCH)
+    tasks = [InspectionTask(pk=c.id, joint=joints[v.entity], merged_window=wkey)
+             for v in visits for c in by_uscc[v.entity]]
+    InspectionTask.objects.bulk_update(tasks, ["joint", "merged_window"], batch_size=1000)
+    # The lone tasks' notices give way to the one notice of the visit.
+    EnterpriseNotice.objects.filter(task_id__in=[t.pk for t in tasks], is_current=True).update(
+        is_current=False)
+    notices = {n.joint_id: n for n in EnterpriseNotice.objects.filter(joint_id__in=ids)}
+    new_notices: list[EnterpriseNotice] = []
+    changed: list[EnterpriseNotice] = []
+    for visit in visits:
+        joint = joints[visit.entity]
+        lead = next(c for c in visit.departments if dept_by_code[c].pk == joint.lead_id)
+        names = _department_names(visit.departments, lead, dept_by_code)
+        listed = _notice_items(visit.items, item_names, dept_by_code)
+        notice = notices.get(joint.pk)
+        if notice is None:
+            new_notices.append(EnterpriseNotice(entity_id=joint.entity_id, uscc=joint.uscc,
+                                                division=division, year=year,
+                                                window_start=w.start, window_end=w.end,
+                                                joint=joint, lead_id=joint.lead_id,
+                                                departments=names, items=listed))
+        elif (notice.lead_id, notice.departments, notice.items, notice.is_current) != (
+                joint.lead_id, names, listed, True):
+            notice.lead_id = joint.lead_id
+            notice.departments = names
+            notice.items = listed
+            notice.is_current = True
+            changed.append(notice)
+    EnterpriseNotice.objects.bulk_create(new_notices, batch_size=BATCH)
+    EnterpriseNotice.objects.bulk_update(changed, ["lead", "departments", "items", "is_current",
+                                                   "updated_at"], batch_size=BATCH)
+    summary.notices += len(new_notices)
+    summary.merged_visits += len(visits)
+    summary.joint_inspections += sum(1 for j in joints.values() if j.is_joint)
+    summary.tasks += len(tasks)
+    summary.visits_before += len(tasks)
+    summary.visits_after += len(visits)
+    return set(ids)
+
+
+def _write_singles(chunk: Sequence[_Candidate], group_rows: list[dict[str, Any]],
+                   item_codes: Mapping[int, list[str]], item_names: Mapping[tuple[str, str], str],
+                   dept_by_code: Mapping[str, Department], division: Division, year: int, wkey: str,
+                   summary: MergeSummary) -> None:
+    """A batch of lone visits: settle the tasks in the window, one notice each."""
+    ids = [c.id for c in chunk]
+    InspectionTask.objects.filter(pk__in=ids).update(merged_window=wkey, joint=None)
+    have = set(EnterpriseNotice.objects.filter(task_id__in=ids).values_list("task_id", flat=True))
+    EnterpriseNotice.objects.filter(task_id__in=have, is_current=False).update(is_current=True)
+    new = []
+    for c in chunk:
+        if c.id in have:
+            continue
+        code = group_rows[c.group]["department"]
+        dept = dept_by_code[code]
+        new.append(EnterpriseNotice(
+            entity_id=c.entity_id, uscc=c.uscc, division=division, year=year,
+            window_start=c.start, window_end=c.end, task_id=c.id, lead=dept,
+            departments=[dept.name],
+            items=_notice_items({code: item_codes.get(c.group, [])}, item_names, dept_by_code)))
+    EnterpriseNotice.objects.bulk_create(new, batch_size=BATCH)
+    summary.notices += len(new)
+    summary.tasks += len(chunk)
+    summary.visits_before += len(chunk)
+    summary.visits_after += len(chunk)
+
+
+# --- lead change by agreement -------------------------------------------------------------
+
+
+def joint_lead_change(*, acting_user: Any, joint: JointInspection, new_lead: Department,
+                      request: Any = None) -> LeadChange:
+    """Record the acting user's department's agreement to make ``new_lead`` the lead (R-C3).
+
+    The first agreement opens the proposal (a proposal for another department replaces a
+    pending one); the change takes effect when every participating department has agreed.
+    """
+    _check(acting_user, "inspections.change_lead", joint,
+           "只有参与该联合检查的部门可以协商变更牵头部门（R-C3）。")
+    if acting_user is None or acting_user.department_id is None:
+        raise Refused("须以参与部门人员身份同意变更牵头部门。")
+    with transaction.atomic():
+        joint = JointInspection.objects.select_for_update().get(pk=joint.pk)
+        if joint.status != TaskStatus.PENDING:
+            raise Conflict(f"该联合检查已{joint.get_status_display()}，不能再变更牵头部门。")
+        participants = set(joint.participants.values_list("department_id", flat=True))
+        if new_lead.pk not in participants:
+            raise ServiceError(f"{new_lead.name}不参与该联合检查，不能担任牵头部门。",
+                               fields={"new_lead": ["不是参与部门"]})
+        if new_lead.pk == joint.lead_id:
+            raise ServiceError(f"{new_lead.name}已是牵头部门。", fields={"new_lead": ["已是牵头部门"]})
+        now = clock.now()
+        change = LeadChange.objects.filter(joint=joint, status=LeadChangeStatus.PENDING).first()
+        if change is not None and change.new_lead_id != new_lead.pk:
+            change.status = LeadChangeStatus.SUPERSEDED
+            change.save(update_fields=["status"])
+            change = None
+        if change is None:
+            change = LeadChange(joint=joint, from_lead_id=joint.lead_id, new_lead=new_lead,
+                                proposed_at=now, proposed_by=acting_user)
+            change.full_clean()
+            change.save()
+        if change.agreements.filter(department_id=acting_user.department_id).exists():
+            raise Conflict(f"{acting_user.department.name}已同意该变更，请等待其他参与部门同意。")
+        LeadAgreement.objects.create(change=change, department_id=acting_user.department_id,
+                                     agreed_at=now, agreed_by=acting_user)
+        agreed = set(change.agreements.values_list("department_id", flat=True))
+        audit_record(action="inspections.lead_agree", actor=acting_user,
+                     object_type="inspections.joint", object_id=joint.pk, request=request,
+                     summary={"from": joint.lead.code, "to": new_lead.code,
+                              "agreed": len(agreed & participants), "participants": len(participants)})
+        if participants <= agreed:
+            old = joint.lead
+            joint.lead = new_lead
+            joint.lead_agreed = True
+            joint.save(update_fields=["lead", "lead_agreed", "updated_at"])
+            change.status = LeadChangeStatus.EFFECTIVE
+            change.effective_at = now
+            change.save(update_fields=["status", "effective_at"])
+            notice = EnterpriseNotice.objects.filter(joint=joint).first()
+            if notice is not None:
+                names = [new_lead.name] + [n for n in notice.departments if n != new_lead.name]
+                notice.lead = new_lead
+                notice.departments = names
+                notice.save(update_fields=["lead", "departments", "updated_at"])
+            audit_record(action="inspections.lead_change", actor=acting_user,
+                         object_type="inspections.joint", object_id=joint.pk, request=request,
+                         summary={"from": old.code, "to": new_lead.code, "change": change.pk})
+    return change
+
+
+# --- inspections outside the plans (R-A4, R-Q2) --------------------------------------------
+
+
+def filing_requirement(entity: MarketEntity, on: date) -> frozenset[str]:
+    """The rules under which an inspection of ``entity`` on ``on`` outside the plans needs a
+    filing: R-Q2 in the quiet period of its class, R-A4 for class A."""
+    calendar = year_calendar(entity.division, on.year)
+    return filing_rules.grounds(library_class=entity.library_class,
+                                quiet=calendar.is_quiet(entity.library_class, on))
+
+
+def inspection_create(*, acting_user: Any, department: Department, entity: MarketEntity,
+                      planned_on: date, items: Sequence[InspectionItem],
+                      inspectors: Sequence[Inspector] = (), reason: str = "",
+                      justification: str = "", request: Any = None) -> InspectionTask:
+    """An inspection outside the plans. In the quiet period (R-Q2) or of a class-A entity
+    (outside the office's random draws, R-A4) it is created only together with a filing to
+    the office and the justice bureau, for a reason the rule allows, with a justification."""
+    _check(acting_user, "inspections.create_outside", department, "只能以本部门名义创建检查。")
+    fields: dict[str, list[str]] = {}
+    if entity.status in NOT_INSPECTABLE:
+        raise ServiceError(f"{entity.name}{NOT_INSPECTABLE[entity.status]}，不能检查。",
+                           fields={"entity": ["不可检查"]})
+    today = clock.today()
+    if planned_on.year not in (today.year, today.year + 1) or planned_on < today.replace(day=1, month=1):
+        fields["planned_on"] = [f"检查日期 {planned_on} 应在本年度或下一年度内。"]
+    items = list(items)
+    if not items:
+        fields["items"] = ["至少选择一项检查事项（R-P3：清单之外不检查）。"]
+    wrong = [i.code for i in items if i.department_id != department.pk or i.year != planned_on.year
+             or not i.is_active]
+    if wrong:
+        fields["items"] = [f"事项 {'、'.join(wrong)} 不在{department.name} {planned_on.year} "
+                           "年度的有效抽查事项清单中（R-P3）。"]
+    inspectors = list(inspectors)
+    enforcement = [i for i in inspectors if i.is_enforcement]
+    bad = [i.certificate_no for i in inspectors
+           if i.department_id != department.pk or not i.drawable_on(planned_on)]
+    if bad:
+        fields["inspectors"] = [f"人员 {'、'.join(bad)} 不是本部门在册且证件有效的执法检查人员。"]
+    elif len(enforcement) < 2:
+        fields["inspectors"] = ["检查须由至少 2 名执法检查人员实施。"]
+    needed = filing_requirement(entity, planned_on)
+    if needed:
+        problem = filing_rules.reason_problem(reason.strip(), reference.filing_reasons(), needed)
+        if problem:
+            fields["reason"] = [problem]
+        problem = filing_rules.justification_problem(justification)
+        if problem:
+            fields["justification"] = [problem]
+    if fields:
+        if needed and ("reason" in fields or "justification" in fields):
+            why = "；".join(f"{r}（{filing_rules.RULE_LABELS[r]}）" for r in sorted(needed))
+            message = (f"{entity.name}（{entity.library_class}类）{planned_on} 的检查属于{why}，"
+                       f"须向联席办和司法局备案：" + "；".join(fields.get("reason", []) + fields.get(
+                           "justification", [])))
+            raise ServiceError(message, code="filing_required", fields=fields)
+        raise ServiceError("；".join(m for ms in fields.values() for m in ms), fields=fields)
+    with transaction.atomic():
+        filing = None
+        if needed:
+            filing = Filing(division_id=department.division_id, department=department, entity=entity,
+                            uscc=entity.uscc, library_class=entity.library_class,
+                            planned_on=planned_on, quiet_period=filing_rules.QUIET_PERIOD in needed,
+                            class_a=filing_rules.CLASS_A in needed, reason=reason.strip(),
+                            justification=justification.strip(), created_at=clock.now(),
+                            created_by=acting_user)
+            filing.full_clean()
+            filing.save()
+        task = InspectionTask(department=department, division_id=department.division_id,
+                              year=planned_on.year, entity=entity, uscc=entity.uscc,
+                              source=TaskSource.FILING if filing else TaskSource.OUTSIDE,
+                              window_start=planned_on, window_end=planned_on, filing=filing,
+                              created_by=_user(acting_user))
+        task.full_clean()
+        task.save()
+        TaskItem.objects.bulk_create(TaskItem(task=task, item=item, seq=i) for i, item in enumerate(items))
+        TaskMember.objects.bulk_create(TaskMember(task=task, slot=i, inspector=inspector,
+                                                  certificate_no=inspector.certificate_no)
+                                       for i, inspector in enumerate(inspectors))
+        burden_refresh([entity.pk], planned_on.year)
+        audit_record(action="inspections.filing_create" if filing else "inspections.task_create",
+                     actor=acting_user, department_code=department.code,
+                     object_type="inspections.filing" if filing else "inspections.task",
+                     object_id=filing.pk if filing else task.pk, request=request,
+                     summary={"uscc": entity.uscc, "class": entity.library_class,
+                              "planned_on": str(planned_on), "rules": sorted(needed),
+                              "reason": reason.strip() if filing else "", "task": task.pk,
+                              "items": [i.code for i in items],
+                              "inspectors": [i.certificate_no for i in inspectors]})
+    return task
+
+
+# --- the one form -------------------------------------------------------------------------
+
+
+Visitable = JointInspection | InspectionTask
+
+
+def visit_tasks(visit: Visitable) -> list[InspectionTask]:
+    if isinstance(visit, JointInspection):
+        return list(visit.tasks.exclude(status=TaskStatus.CANCELLED).select_related("department"))
+    return [visit]
+
+
+def _step(model: type[Any], pk: int, step: Step, **fields: Any) -> int:
+    row = model.objects.filter(pk=pk).values_list("status", flat=True).first()
+    try:
+        new = next_state(row, step)
+    except StepRefused as exc:
+        raise Conflict(str(exc)) from None
+    return int(model.objects.filter(pk=pk, status=row).update(status=new, **fields))
+
+
+def visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, Entry],
+                 complete: bool = False, request: Any = None) -> int:
+    """Record results on the visit's one form (``entries`` by ``TaskItem`` id; blank entries
+    are left as they are); with ``complete`` the visit is completed once every item has a
+    result. Returns how many items were recorded."""
+    _check(acting_user, "inspections.record_results", visit, "只有检查组成员可以录入检查结果。")
+    if (isinstance(visit, InspectionTask) and visit.joint is not None
+            and visit.joint.status != TaskStatus.CANCELLED):
+        raise ServiceError("该任务已并入联合检查，请在联合检查的检查表中录入。", code="merged")
+    if visit.status not in OPEN:
+        raise Conflict(f"该检查已{visit.get_status_display()}，不能再录入。")
+    tasks = visit_tasks(visit)
+    rows = {r.pk: r for r in TaskItem.objects.filter(task__in=tasks).select_related("item")}
+    tree = reference.result_tree()
+    fields: dict[str, list[str]] = {}
+    changed: list[TaskItem] = []
+    now = clock.now()
+    for row_id, entry in entries.items():
+        row = rows.get(row_id)
+        if row is None:
+            fields[f"item-{row_id}"] = ["该事项不属于本次检查。"]
+            continue
+        if not (entry.result_code or entry.method or entry.follow_up or entry.note):
+            continue
+        problems = entry_problems(entry, tree, reference.methods(), reference.follow_ups())
+        for name, message in problems.items():
+            fields[f"item-{row_id}-{name}"] = [f"事项“{row.item.name}”：{message}"]
+        if problems:
+            continue
+        row.result_code = entry.result_code.strip()
+        row.result_name = tree.codes[row.result_code].name
+        row.method, row.follow_up, row.note = entry.method, entry.follow_up, entry.note.strip()
+        row.recorded_at, row.recorded_by = now, acting_user
+        changed.append(row)
+    if fields:
+        raise ServiceError("；".join(m for ms in fields.values() for m in ms), fields=fields)
+    missing = [r.item.name for r in rows.values() if not r.result_code]
+    if complete and missing:
+        raise ServiceError(f"尚有 {len(missing)} 项未录入结果（{'、'.join(missing[:5])}），不能完成检查。",
+                           code="incomplete", fields={"complete": ["尚有事项未录入结果"]})
+    with transaction.atomic():
+        TaskItem.objects.bulk_update(changed, ["result_code", "result_name", "method", "follow_up",
+                                               "note", "recorded_at", "recorded_by"])
+        if changed:
+            _step(type(visit), visit.pk, Step.RECORD)
+            if isinstance(visit, JointInspection):
+                for task in tasks:
+                    _step(InspectionTask, task.pk, Step.RECORD)
+        audit_record(action="inspections.results_record", actor=acting_user,
+                     object_type=f"inspections.{type(visit).__name__.lower()}", object_id=visit.pk,
+                     request=request, summary={"recorded": [
+                         {"item": r.item.code, "result": r.result_code, "method": r.method,
+                          "follow_up": r.follow_up} for r in changed]})
+        if complete:
+            _step(type(visit), visit.pk, Step.COMPLETE, completed_at=now,
+                  **({"completed_by": acting_user} if isinstance(visit, JointInspection) else {}))
+            if isinstance(visit, JointInspection):
+                for task in tasks:
+                    _step(InspectionTask, task.pk, Step.COMPLETE, completed_at=now)
+            audit_record(action="inspections.visit_complete", actor=acting_user,
+                         object_type=f"inspections.{type(visit).__name__.lower()}",
+                         object_id=visit.pk, request=request,
+                         summary={"tasks": [t.pk for t in tasks], "items": len(rows)})
+    return len(changed)

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from spotcheck.roster.tests.conftest import on_day
+
+__all__ = ["on_day"]
+
+
+@pytest.fixture
+def spring(on_day: Any, departments: Any) -> None:
+    """The platform clock in May 2027, after the plans and before the June window."""
+    on_day(date(2027, 5, 15))
+
+
+@pytest.fixture
+def office(make_user: Any) -> Any:
+    from spotcheck.accounts.roles import Role
+
+    return make_user(Role.OFFICE)
