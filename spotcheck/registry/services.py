@@ -1,0 +1,153 @@
+"""Writes of the entity library: class decisions (R-A1, R-C1), class-C proposals and their
+decisions, and starting an import. Each checks permission, validates, writes the history
+and the audit event in one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+
+from spotcheck.audit.services import audit_record
+from spotcheck.core import clock
+from spotcheck.core.errors import Conflict, Refused, ServiceError
+from spotcheck.core.imports import engine
+from spotcheck.core.imports.models import ImportJob, ImportStatus
+from spotcheck.core.imports.views import upload_save
+from spotcheck.registry.domain.classes import class_move_problem
+from spotcheck.registry.imports import ENTITY_IMPORT
+from spotcheck.registry.models import (
+    CField,
+    ChangeSource,
+    ClassChange,
+    ClassProposal,
+    LibraryClass,
+    MarketEntity,
+    ProposalStatus,
+)
+
+
+def _move(*, acting_user: Any, entity: MarketEntity, to_class: str, basis: str, c_field: str,
+          source: str, proposal: ClassProposal | None = None) -> ClassChange:
+    """The guarded update and its history row; zero rows updated means someone else moved
+    the entity first (Conflict)."""
+    from_class = entity.library_class
+    problem = class_move_problem(from_class, to_class, basis=basis, c_field=c_field)
+    if problem:
+        raise ServiceError(problem, fields={"to_class": [problem]})
+    moved = MarketEntity.objects.filter(pk=entity.pk, library_class=from_class).update(
+        library_class=to_class, updated_at=clock.now())
+    if not moved:
+        raise Conflict("该主体的类别已被他人调整，请刷新后重试。")
+    change = ClassChange(entity=entity, from_class=from_class, to_class=to_class, at=clock.now(),
+                         by=acting_user, department=acting_user.department, basis=basis.strip(),
+                         source=source, c_field=c_field if to_class == LibraryClass.C else "",
+                         proposal=proposal)
+    change.full_clean()
+    change.save()
+    entity.library_class = to_class
+    return change
+
+
+@transaction.atomic
+def entity_class_decide(*, acting_user: Any, entity: MarketEntity, to_class: str, basis: str,
+                        c_field: str = "", request: Any = None) -> ClassChange:
+    """The office moves an entity between classes (R-A1, R-C1, R-D1): from, to, when, who, basis."""
+    if not acting_user.has_perm("registry.decide_class", entity):
+        raise Refused("只有本辖区联席办可以决定监管库类别。")
+    if c_field and c_field not in CField.values:
+        raise ServiceError("未知的重点监管领域。", fields={"c_field": ["无效"]})
+    change = _move(acting_user=acting_user, entity=entity, to_class=to_class, basis=basis,
+                   c_field=c_field, source=ChangeSource.DECISION)
+    audit_record(action="entity.class_decide", actor=acting_user, object_type="market_entity",
+                 object_id=entity.uscc, request=request,
+                 summary={"before": {"class": change.from_class},
+                          "after": {"class": change.to_class, "c_field": change.c_field},
+                          "basis": change.basis})
+    return change
+
+
+@transaction.atomic
+def class_proposal_create(*, acting_user: Any, entity: MarketEntity, c_field: str, basis: str,
+                          request: Any = None) -> ClassProposal:
+    """A department proposes class C in its field; the office decides (R-C1)."""
+    if not acting_user.has_perm("registry.propose_class", entity):
+        raise Refused("只有本辖区部门管理员或计划员可以提议列入 C 类。")
+    if entity.library_class == LibraryClass.C:
+        raise ServiceError("该主体已在 C 类。", fields={"entity": ["已在 C 类"]})
+    proposal = ClassProposal(entity=entity, department=acting_user.department, proposed_by=acting_user,
+                             proposed_at=clock.now(), c_field=c_field, basis=basis.strip())
+    try:
+        proposal.full_clean()
+    except ValidationError as exc:
+        fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+        message = "；".join(m for v in fields.values() for m in v)
+        if "__all__" in fields or "entity" in fields:
+            raise Conflict("本部门对该主体已有待决定的提议。") from exc
+        raise ServiceError("提议有误：" + message, fields=fields) from exc
+    try:
+        with transaction.atomic():
+            proposal.save()
+    except IntegrityError as exc:
+        raise Conflict("本部门对该主体已有待决定的提议。") from exc
+    audit_record(action="entity.class_propose", actor=acting_user, object_type="market_entity",
+                 object_id=entity.uscc, request=request,
+                 summary={"proposal": proposal.pk, "to": "C", "c_field": c_field, "basis": proposal.basis})
+    return proposal
+
+
+@transaction.atomic
+def class_proposal_decide(*, acting_user: Any, proposal: ClassProposal, accept: bool, reason: str,
+                          request: Any = None) -> ClassProposal:
+    """The office accepts (the entity moves to C, history names the proposal) or rejects, with
+    a reason either way. A proposal is decided once (guarded update)."""
+    if not acting_user.has_perm("registry.decide_proposal", proposal):
+        raise Refused("只有本辖区联席办可以决定部门提议。")
+    if not reason.strip():
+        raise ServiceError("请填写决定理由。", fields={"reason": ["必填"]})
+    status = ProposalStatus.ACCEPTED if accept else ProposalStatus.REJECTED
+    decided = ClassProposal.objects.filter(pk=proposal.pk, status=ProposalStatus.PENDING).update(
+        status=status, decided_by=acting_user, decided_at=clock.now(), decision_reason=reason.strip())
+    if not decided:
+        raise Conflict("该提议已有决定。")
+    proposal.refresh_from_db()
+    entity = MarketEntity.objects.select_related("division").get(pk=proposal.entity_id)
+    if accept and entity.library_class != LibraryClass.C:
+        basis = (f"采纳{proposal.department.name}提议（{proposal.get_c_field_display()}）："
+                 f"{proposal.basis}；{reason.strip()}")
+        _move(acting_user=acting_user, entity=entity, to_class=LibraryClass.C, basis=basis,
+              c_field=proposal.c_field, source=ChangeSource.PROPOSAL, proposal=proposal)
+    audit_record(action="entity.proposal_decide", actor=acting_user, object_type="market_entity",
+                 object_id=entity.uscc, request=request,
+                 summary={"proposal": proposal.pk, "decision": status, "reason": reason.strip(),
+                          "department": proposal.department.code})
+    return proposal
+
+
+def entity_import_start(*, acting_user: Any, upload: UploadedFile, mode: str, dry_run: bool,
+                        request: Any = None) -> ImportJob:
+    """Save the upload, check it as a whole and queue the import (the worker runs it)."""
+    if not acting_user.has_perm("registry.import_entity"):
+        raise Refused("您没有导入市场主体的权限。")
+    path = upload_save(upload)
+    with transaction.atomic():
+        job = engine.import_job_create(spec=ENTITY_IMPORT, acting_user=acting_user, path=path,
+                                       file_name=upload.name or path.name, mode=mode, dry_run=dry_run,
+                                       request=request, resume=False)
+        engine.import_enqueue(job)
+    return job
+
+
+def entity_import_resume(*, acting_user: Any, job: ImportJob, request: Any = None) -> ImportJob:
+    """Queue a stalled import again; it continues from its checkpoint."""
+    if not acting_user.has_perm("registry.view_import", job):
+        raise Refused("您不能继续该导入任务。")
+    if job.status != ImportStatus.RUNNING or not engine.is_stalled(job):
+        raise Conflict("该导入任务没有中断，无需继续。")
+    with transaction.atomic():
+        audit_record(action="import.resume", actor=acting_user, object_type="import_job",
+                     object_id=job.pk, request=request)
+        engine.import_enqueue(job)
+    return job

@@ -1,0 +1,247 @@
+"""Pages of the entity library: list and search, detail with class history, class decisions
+and proposals, imports with progress, exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from spotcheck.accounts.models import Division
+from spotcheck.core.decorators import require_perm
+from spotcheck.core.errors import ServiceError
+from spotcheck.core.exports import csv_response, xlsx_response
+from spotcheck.core.imports import views as import_views
+from spotcheck.core.imports.files import FileRefused
+from spotcheck.core.imports.models import ImportJob
+from spotcheck.registry import selectors, services
+from spotcheck.registry.forms import ClassDecisionForm, ImportForm, ProposalDecisionForm, ProposalForm
+from spotcheck.registry.imports import ENTITY_IMPORT
+from spotcheck.registry.models import (
+    ClassProposal,
+    EntityKind,
+    KeyFieldTag,
+    LibraryClass,
+    MarketEntity,
+    ProposalStatus,
+    RegistrationStatus,
+    RiskLevel,
+)
+from spotcheck.registry.reference import divisions_in_scope, industries
+
+
+def _entity(request: HttpRequest, pk: int, **_: Any) -> MarketEntity:
+    return get_object_or_404(MarketEntity.objects.select_related("division"), pk=pk)
+
+
+def _proposal(request: HttpRequest, pk: int, **_: Any) -> ClassProposal:
+    return get_object_or_404(ClassProposal.objects.select_related("entity__division", "department"), pk=pk)
+
+
+def _job(request: HttpRequest, pk: int, **_: Any) -> ImportJob:
+    return get_object_or_404(ImportJob, pk=pk, kind=ENTITY_IMPORT.kind)
+
+
+def _filter_choices(user: Any) -> dict[str, Any]:
+    codes = divisions_in_scope(user) or set()
+    return {
+        "divisions": Division.objects.filter(code__in=codes).order_by("code"),
+        "industries": sorted(industries().items()),
+        "classes": LibraryClass.choices,
+        "risks": RiskLevel.choices,
+        "statuses": RegistrationStatus.choices,
+        "tags": KeyFieldTag.objects.filter(is_active=True),
+    }
+
+
+@require_perm("registry.view_entity")
+def entity_list(request: HttpRequest) -> HttpResponse:
+    filters = selectors.EntityFilters.from_params(request.GET)
+    qs = selectors.entity_list_for(request.user, filters)
+    rows, next_after = selectors.keyset_page(qs, request.GET.get("after"))
+    params = request.GET.copy()
+    params.pop("after", None)
+    query = params.urlencode()
+    return render(request, "registry/entity_list.html", {
+        "rows": rows, "filters": filters, "query": query, "next_after": next_after,
+        "first_page": not request.GET.get("after"), **_filter_choices(request.user),
+    })
+
+
+@require_perm("registry.view_entity", fn=_entity)
+def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    entity = selectors.entity_detail(pk)
+    user = request.user
+    return render(request, "registry/entity_detail.html", {
+        "entity": entity,
+        "tags": KeyFieldTag.objects.filter(entities=entity),
+        "industry_name": industries().get(entity.industry, ""),
+        "history": selectors.class_history(entity),
+        "proposals": entity.proposals.select_related("department", "proposed_by", "decided_by"),
+        "decide_form": ClassDecisionForm() if user.has_perm("registry.decide_class", entity) else None,
+        "propose_form": ProposalForm() if user.has_perm("registry.propose_class", entity) else None,
+        "pending_decisions": [
+            (p, ProposalDecisionForm()) for p in entity.proposals.filter(status=ProposalStatus.PENDING)
+            .select_related("department", "proposed_by")
+        ] if user.has_perm("registry.decide_proposal", entity) else [],
+    })
+
+
+@require_POST
+@require_perm("registry.decide_class", fn=_entity)
+def entity_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    entity = _entity(request, pk)
+    form = ClassDecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.entity_class_decide(acting_user=request.user, entity=entity, request=request,
+                                         to_class=form.cleaned_data["to_class"],
+                                         c_field=form.cleaned_data["c_field"],
+                                         basis=form.cleaned_data["basis"])
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已将 {entity.name} 调整为 {entity.get_library_class_display()}。")
+    else:
+        messages.error(request, "请填写调整类别与依据。")
+    return redirect("registry:entity", pk=pk)
+
+
+@require_POST
+@require_perm("registry.propose_class", fn=_entity)
+def entity_propose(request: HttpRequest, pk: int) -> HttpResponse:
+    entity = _entity(request, pk)
+    form = ProposalForm(request.POST)
+    if form.is_valid():
+        try:
+            services.class_proposal_create(acting_user=request.user, entity=entity, request=request,
+                                           c_field=form.cleaned_data["c_field"],
+                                           basis=form.cleaned_data["basis"])
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已提交列入 C 类的提议，待联席办决定。")
+    else:
+        messages.error(request, "请选择重点监管领域并填写提议依据。")
+    return redirect("registry:entity", pk=pk)
+
+
+@require_perm("registry.view_proposal")
+def proposal_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", ProposalStatus.PENDING)
+    proposals = selectors.proposal_list_for(request.user, status)[:200]
+    return render(request, "registry/proposal_list.html", {
+        "proposals": proposals, "status": status, "statuses": ProposalStatus.choices,
+        "form": ProposalDecisionForm(),
+    })
+
+
+@require_POST
+@require_perm("registry.decide_proposal", fn=_proposal)
+def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = _proposal(request, pk)
+    form = ProposalDecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.class_proposal_decide(acting_user=request.user, proposal=proposal, request=request,
+                                           accept=form.cleaned_data["decision"] == "accept",
+                                           reason=form.cleaned_data["reason"])
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已对 {proposal.entity.name} 的提议作出决定。")
+    else:
+        messages.error(request, "请选择决定并填写理由。")
+    return redirect(request.POST.get("next") or reverse("registry:entity", args=[proposal.entity_id]))
+
+
+EXPORT_HEADERS = ["统一社会信用代码", "企业名称", "市场主体类型", "法定代表人", "法定代表人证件号码（脱敏）",
+                  "联系电话（脱敏）", "行政区划代码", "行政区划", "行业门类", "行业代码", "登记状态",
+                  "成立日期", "住所", "信用风险等级", "监管库类别"]
+
+
+def _export_rows(qs: Any) -> Any:
+    kinds, statuses = dict(EntityKind.choices), dict(RegistrationStatus.choices)
+    risks = dict(RiskLevel.choices)
+    for e in qs.iterator(chunk_size=2000):
+        yield (e.uscc, e.name, kinds.get(e.kind, e.kind), e.legal_rep_name, e.legal_rep_id_masked,
+               e.legal_rep_phone_masked, e.division_id, e.division.name, e.industry, e.industry_class,
+               statuses.get(e.status, e.status), e.founded_on, e.address, risks.get(e.risk_level, ""),
+               e.library_class)
+
+
+@require_perm("registry.export_entity")
+def entity_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    """The filtered list as it is on the page, every row (streamed; personal data masked)."""
+    qs = selectors.entity_list_for(request.user, selectors.EntityFilters.from_params(request.GET))
+    from spotcheck.audit.services import audit_record
+
+    audit_record(action="entity.export", actor=request.user, object_type="market_entity",
+                 summary={"format": fmt, "query": request.GET.urlencode()[:500]}, request=request)
+    if fmt == "xlsx":
+        return xlsx_response("市场主体.xlsx", EXPORT_HEADERS, _export_rows(qs), sheet_name="市场主体")
+    return csv_response("市场主体.csv", EXPORT_HEADERS, _export_rows(qs))
+
+
+@require_perm("registry.import_entity")
+def import_upload(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.entity_import_start(acting_user=request.user, upload=form.cleaned_data["file"],
+                                               mode=form.cleaned_data["mode"],
+                                               dry_run=form.cleaned_data["dry_run"], request=request)
+        except FileRefused as exc:
+            form.add_error("file", f"文件被拒绝，未写入任何数据：{exc.message}")
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("registry:import_job", pk=job.pk)
+    recent = ImportJob.objects.filter(kind=ENTITY_IMPORT.kind, department_code=getattr(
+        request.user.department, "code", "")).order_by("-id")[:10]  # type: ignore[union-attr]
+    return render(request, "registry/import_upload.html", {
+        "form": form, "recent": recent, "columns": ENTITY_IMPORT.columns})
+
+
+def _progress_urls(job: ImportJob) -> dict[str, str]:
+    return {"resume_url": reverse("registry:import_resume", args=[job.pk]),
+            "report_url": reverse("registry:import_report", args=[job.pk])}
+
+
+@require_perm("registry.view_import", fn=_job)
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job(request, pk)
+    url = reverse("registry:import_progress", args=[job.pk])
+    return render(request, "registry/import_job.html",
+                  {"job": job, **import_views.progress_context(job, url, **_progress_urls(job))})
+
+
+@require_perm("registry.view_import", fn=_job)
+def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job(request, pk)
+    return import_views.progress_response(request, job, request.path, **_progress_urls(job))
+
+
+@require_perm("registry.view_import", fn=_job)
+def import_report(request: HttpRequest, pk: int) -> HttpResponseBase:
+    return import_views.error_report_response(_job(request, pk))
+
+
+@require_POST
+@require_perm("registry.view_import", fn=_job)
+def import_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        services.entity_import_resume(acting_user=request.user, job=_job(request, pk), request=request)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect("registry:import_job", pk=pk)
+
+
+@require_perm("registry.import_entity")
+def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
+    return import_views.template_response(ENTITY_IMPORT, fmt)
