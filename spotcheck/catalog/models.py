@@ -127,7 +127,7 @@ class InspectionItem(ImportedRow):
 
 
 class FilingKind(models.TextChoices):
-    ANNUAL = "annual", "年度抽查事项清单"
+    ANNUAL = "annual", "随机抽查事项清单"
     JOINT_A = "joint_a", "A类联合检查事项清单"
 
 

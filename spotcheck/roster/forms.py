@@ -1,0 +1,109 @@
+"""Forms of the roster pages: they collect input; the rules live in the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from spotcheck.accounts.models import Department, User
+from spotcheck.accounts.roles import Role
+from spotcheck.core.errors import ServiceError
+from spotcheck.roster.models import Inspector, InspectorKind, Tag, TagKind
+
+
+def apply_service_error(form: forms.Form, exc: ServiceError) -> None:
+    """Show a service's refusal on the form: on each named field it has, else on top."""
+    placed = False
+    for name, messages in exc.fields.items():
+        if name in form.fields:
+            for message in messages:
+                form.add_error(name, message)
+            placed = True
+    if not placed or any(name not in form.fields for name in exc.fields):
+        form.add_error(None, exc.message)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class InspectorForm(forms.Form):
+    certificate_no = forms.CharField(label="执法证号", max_length=64,
+                                     help_text="英文字母、数字及 _ . : - ；公开抽取文件中的人员代码")
+    name = forms.CharField(label="姓名", max_length=64)
+    kind = forms.ChoiceField(label="人员类别", choices=InspectorKind.choices)
+    organisation = forms.CharField(label="所在机构", max_length=128, required=False,
+                                   help_text="外部专家必填")
+    valid_until = forms.DateField(label="证件有效期至", required=False, widget=DateInput())
+    tags = forms.ModelMultipleChoiceField(label="资格与专长", queryset=Tag.objects.none(),
+                                          required=False, widget=forms.CheckboxSelectMultiple)
+    user = forms.ModelChoiceField(label="登录账户", queryset=User.objects.none(), required=False,
+                                  help_text="关联后本人可查看自己的档案并申报回避")
+    is_active = forms.BooleanField(label="在册", required=False, initial=True)
+
+    def __init__(self, *args: Any, department: Department, inspector: Inspector | None = None,
+                 **kwargs: Any) -> None:
+        if inspector is not None:
+            kwargs.setdefault("initial", {
+                "certificate_no": inspector.certificate_no, "name": inspector.name,
+                "kind": inspector.kind, "organisation": inspector.organisation,
+                "valid_until": inspector.valid_until, "tags": list(inspector.tags.all()),
+                "user": inspector.user, "is_active": inspector.is_active})
+        super().__init__(*args, **kwargs)
+        tags = Tag.objects.filter(department=department, is_active=True).order_by("kind", "code")
+        self.fields["tags"].queryset = tags  # type: ignore[attr-defined]
+        self.fields["tags"].label_from_instance = lambda t: t.label  # type: ignore[attr-defined]
+        self.fields["user"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            department=department, role=Role.INSPECTOR, is_active=True).order_by("username")
+        if inspector is not None:
+            # The certificate number is the SCD-1 id and the import key: it never changes.
+            self.fields["certificate_no"].disabled = True
+        else:
+            del self.fields["is_active"]
+
+    def service_values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        values = {"name": data["name"], "kind": data["kind"], "organisation": data["organisation"],
+                  "valid_until": data["valid_until"],
+                  "tag_codes": [t.code for t in data["tags"]], "user": data["user"]}
+        if "is_active" in self.fields:
+            values["is_active"] = data["is_active"]
+        return values
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="原因", max_length=200, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ConflictForm(forms.Form):
+    uscc = forms.CharField(label="统一社会信用代码", max_length=18, min_length=18)
+    entity_name = forms.CharField(label="市场主体名称", max_length=200, required=False)
+    reason = forms.CharField(label="回避原因", max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="如：近亲属在该企业任职或持股、曾在该企业任职、其他利害关系")
+
+
+class TagForm(forms.Form):
+    code = forms.CharField(label="标签代码", max_length=64, help_text="英文字母、数字及 _ . : - ")
+    label = forms.CharField(label="标签名称", max_length=64)
+    kind = forms.ChoiceField(label="类别", choices=TagKind.choices)
+    is_active = forms.BooleanField(label="启用", required=False, initial=True)
+
+    def __init__(self, *args: Any, tag: Tag | None = None, **kwargs: Any) -> None:
+        if tag is not None:
+            kwargs.setdefault("initial", {"code": tag.code, "label": tag.label, "kind": tag.kind,
+                                          "is_active": tag.is_active})
+        super().__init__(*args, **kwargs)
+        if tag is not None:
+            self.fields["code"].disabled = True
+        else:
+            del self.fields["is_active"]
+
+
+class ConfirmForm(forms.Form):
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    note = forms.CharField(label="说明", max_length=500, required=False)

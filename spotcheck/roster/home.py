@@ -1,0 +1,59 @@
+"""Home-page sections of the roster: the yearly confirmation due by the end of March (R-I3),
+for the department admin (own roster) and the office (joint pool, departments overdue), and
+certificates about to expire."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.urls import reverse
+
+from spotcheck.accounts.models import Department
+from spotcheck.accounts.predicates import is_dept_admin, is_office
+from spotcheck.core import clock
+from spotcheck.core.home import DueRow, DueSection, provider
+from spotcheck.roster import selectors
+from spotcheck.roster.models import ConfirmationScope, Inspector
+
+EXPIRY_NOTICE_DAYS = 60
+
+
+def _due_text(what: str, status: selectors.ConfirmationStatus) -> DueRow:
+    when = f"截止 {status.deadline:%Y-%m-%d}"
+    if status.overdue:
+        return DueRow(f"{what}（已逾期）", reverse("roster:confirmations"), when)
+    return DueRow(what, reverse("roster:confirmations"), when)
+
+
+@provider
+def roster_confirmation_due(user: Any) -> list[DueSection]:
+    today = clock.today()
+    rows: list[DueRow] = []
+    if is_dept_admin(user) and user.department_id:
+        department = Department.objects.get(pk=user.department_id)
+        status = selectors.confirmation_status([department], today.year, today)[0]
+        if not status.confirmed:
+            rows.append(_due_text(f"确认本部门 {today.year} 年度执法检查人员名录", status))
+        soon = (Inspector.objects.filter(department_id=user.department_id, is_active=True,
+                                         valid_until__gte=today,
+                                         valid_until__lte=today + timedelta(days=EXPIRY_NOTICE_DAYS))
+                .order_by("valid_until")[:10])
+        rows += [DueRow(f"{i.name} 的执法证即将到期", reverse("roster:inspector_detail", args=[i.pk]),
+                        f"{i.valid_until:%Y-%m-%d}") for i in soon]
+    if is_office(user) and user.department_id:
+        department = Department.objects.get(pk=user.department_id)
+        pool = selectors.confirmation_status([department], today.year, today,
+                                             scope=ConfirmationScope.JOINT_POOL)[0]
+        if not pool.confirmed:
+            rows.append(DueRow(f"确认 {today.year} 年度联合检查人员库" + ("（已逾期）" if pool.overdue
+                                                                   else ""),
+                               reverse("roster:joint_pool"), f"截止 {pool.deadline:%Y-%m-%d}"))
+        late = [s for s in selectors.confirmation_status(
+            selectors.departments_keeping_rosters(user), today.year, today) if s.overdue]
+        if late:
+            rows.append(DueRow(f"{len(late)} 个部门逾期未确认 {today.year} 年度名录库",
+                               reverse("roster:confirmations")))
+    if not rows:
+        return []
+    return [DueSection("执法检查人员名录库", rows, more_url=reverse("roster:confirmations"))]
