@@ -1,0 +1,63 @@
+"""Duplication between plans (R-B3, R-P3): how many entities two plans of the same window
+may both hit.
+
+Two plans overlap when their windows share a day and their populations share entities.
+Each plan draws each entity of its stratum ``s`` with probability ``q_s / n_s`` (DRAW.md
+section 4: the first ``q_s`` of ``n_s`` in a random order); the two draws are independent,
+so the expected number of entities both plans inspect is the sum, over the shared
+entities, of the product of the two probabilities. The shared entities come grouped by
+the values of the five strata dimensions, so each group has one probability per plan.
+
+Pure: standard library and the draw's pure specification module only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+
+from spotcheck.draws.domain.spec import stratum_name
+
+GROUP_DIMENSIONS = ("class", "division", "risk", "industry", "kind")
+
+
+@dataclass(frozen=True)
+class Overlap:
+    shared: int  # entities in both populations
+    expected: Fraction  # entities both plans are expected to draw
+
+    @property
+    def expected_rounded(self) -> int:
+        return int(self.expected + Fraction(1, 2))
+
+    @property
+    def at_most(self) -> int:
+        return self.shared
+
+
+def windows_overlap(a_start: date, a_end: date, b_start: date, b_end: date) -> bool:
+    return a_start <= b_end and b_start <= a_end
+
+
+def selection_rates(quota: Mapping[str, int], sizes: Mapping[str, int]) -> dict[str, Fraction]:
+    """Probability that an entity of each stratum is drawn: ``q_s / n_s``."""
+    return {s: Fraction(quota.get(s, 0), n) for s, n in sizes.items() if n > 0}
+
+
+def _rate(dims: Sequence[str], rates: Mapping[str, Fraction], values: Mapping[str, str]) -> Fraction:
+    return rates.get(stratum_name(dims, values), Fraction(0))
+
+
+def expected_overlap(groups: Iterable[tuple[Mapping[str, str], int]],
+                     dims_a: Sequence[str], rates_a: Mapping[str, Fraction],
+                     dims_b: Sequence[str], rates_b: Mapping[str, Fraction]) -> Overlap:
+    """``groups``: (values of the five dimensions, count) of the entities both populations
+    hold; ``dims_*`` the strata dimensions and ``rates_*`` the selection rates of each plan."""
+    shared = 0
+    expected = Fraction(0)
+    for values, count in groups:
+        shared += count
+        expected += count * _rate(dims_a, rates_a, values) * _rate(dims_b, rates_b, values)
+    return Overlap(shared, expected)

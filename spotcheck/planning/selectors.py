@@ -1,0 +1,591 @@
+"""Reads of plans: scoped lists, the review queues, the calendar of a year, the figures the
+editor and the reviewers see (population, strata, quota, class-A share, overlap, rule
+findings), coverage, and what the draws, inspections and the public portal read.
+
+The population of a plan is exactly the population its draw will have: it is built by the
+draws app's own ``population_queryset`` from the specification ``plan_draw_spec`` gives.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from spotcheck.accounts.models import Department, Division
+from spotcheck.accounts.predicates import (
+    is_dept_admin,
+    is_inspector,
+    is_justice,
+    is_office,
+    is_planner,
+    is_reviewer,
+)
+from spotcheck.catalog.models import InspectionItem
+from spotcheck.draws.domain.spec import DRAWABLE_STATUSES, DrawSpec, parse_spec, stratum_name
+from spotcheck.draws.models import Draw
+from spotcheck.draws.selectors import division_codes, population_queryset
+from spotcheck.planning.domain.calendar import YearCalendar
+from spotcheck.planning.domain.checks import (
+    CLASS_A_CAP_BP,
+    FULL_BP,
+    Finding,
+    PlanFacts,
+    PlannedItem,
+    check_plan,
+    class_a_headroom,
+)
+from spotcheck.planning.domain.office import DuplicateHit, ItemNorm, office_findings
+from spotcheck.planning.domain.overlap import (
+    GROUP_DIMENSIONS,
+    expected_overlap,
+    selection_rates,
+    windows_overlap,
+)
+from spotcheck.planning.domain.quota import (
+    StrataScope,
+    ordered_dimensions,
+    stratum_label,
+)
+from spotcheck.planning.domain.review import Status
+from spotcheck.planning.models import APPROVED_OR_LATER, Plan, PlanItem, PlanningYear, PlanTransition
+from spotcheck.registry.models import MarketEntity
+from verifier.verify_draw import allocate_quota
+
+# Entity columns behind each strata dimension (the draw's, draws.selectors).
+COLUMNS = {"class": "library_class", "division": "division_id", "risk": "risk_level",
+           "industry": "industry", "kind": "kind"}
+
+
+# --- lists ----------------------------------------------------------------------------
+
+
+def _plans() -> QuerySet[Plan]:
+    return Plan.objects.select_related("department", "division", "created_by")
+
+
+def plan_list_for(user: Any) -> QuerySet[Plan]:
+    """Plans the user may read (see ``rules``): the office and justice all of their division;
+    planners and administrators their department's, and the class-A joint plans that take
+    their items; inspectors their department's approved plans."""
+    qs = _plans().order_by("-year", "department__seq", "-id")
+    if is_reviewer(user):
+        return qs.filter(division_id=user.division_id)
+    if is_planner(user) or is_dept_admin(user):
+        joint = Q(target_class="A", division_id=user.division_id,
+                  plan_items__item__department_id=user.department_id)
+        ids = Plan.objects.filter(Q(department_id=user.department_id) | joint).values("pk")
+        return qs.filter(pk__in=ids)
+    if is_inspector(user):
+        return qs.filter(department_id=user.department_id, status__in=APPROVED_OR_LATER)
+    return qs.none()
+
+
+def plan_filter(qs: QuerySet[Plan], *, year: Any = None, status: str = "", department: Any = None,
+                target_class: str = "", special: bool | None = None) -> QuerySet[Plan]:
+    if year:
+        qs = qs.filter(year=year)
+    if status:
+        qs = qs.filter(status=status)
+    if department:
+        qs = qs.filter(department_id=department)
+    if target_class in ("A", "B", "C"):
+        qs = qs.filter(target_class=target_class)
+    if special is not None:
+        qs = qs.filter(special=special)
+    return qs
+
+
+def plan_detail(pk: int) -> Plan:
+    return (_plans().prefetch_related(
+        Prefetch("plan_items", queryset=PlanItem.objects.select_related(
+            "item", "item__department", "item__power_entry").order_by("item__department__seq", "item__code")))
+        .get(pk=pk))
+
+
+def plan_history(plan: Plan) -> QuerySet[PlanTransition]:
+    return PlanTransition.objects.filter(plan=plan).select_related("actor").order_by("version")
+
+
+def review_queue(user: Any) -> QuerySet[Plan]:
+    """R-P3: the office reviews submitted plans of its division; the justice bureau the plans
+    the office has passed."""
+    if is_office(user):
+        status = Status.SUBMITTED
+    elif is_justice(user):
+        status = Status.OFFICE_APPROVED
+    else:
+        return Plan.objects.none()
+    return (_plans().filter(division_id=user.division_id, status=status)
+            .prefetch_related("plan_items__item").order_by("updated_at", "id"))
+
+
+def public_plans(division: Division | str, year: int) -> QuerySet[Plan]:
+    """Approved plans (and later) of a division and year: public information (一公开).
+    For the public portal; items are prefetched with their department."""
+    return (_plans().filter(division_id=getattr(division, "pk", division), year=year,
+                            status__in=APPROVED_OR_LATER)
+            .prefetch_related(Prefetch("plan_items", queryset=PlanItem.objects.select_related(
+                "item", "item__department").order_by("item__code")))
+            .order_by("department__seq", "window_start", "id"))
+
+
+# --- the calendar --------------------------------------------------------------------------
+
+
+def calendar_for(division: Division | str, year: int) -> YearCalendar:
+    """The year's windows and deadlines in a division: the office's configuration, else the
+    parent division's, else the defaults (R-Q1, R-P2)."""
+    code: str | None = division.pk if isinstance(division, Division) else division
+    configured = {p.division_id: p for p in PlanningYear.objects.filter(year=year)}
+    while code is not None:
+        if code in configured:
+            return configured[code].calendar()
+        code = Division.objects.filter(pk=code).values_list("parent_id", flat=True).first()
+    return YearCalendar.default(year)
+
+
+# --- the figures of a plan -----------------------------------------------------------------
+
+
+@dataclass
+class PlanDraft:
+    """What a plan says, saved or not (the editor previews unsaved drafts)."""
+
+    department: Department
+    year: int
+    target_class: str
+    window_start: date
+    window_end: date
+    items: Sequence[InspectionItem]
+    quota: Mapping[str, Any]
+    entered_on: date
+    divisions: Sequence[str] = ()
+    industries: Sequence[str] = ()
+    kinds: Sequence[str] = ()
+    tags: Sequence[str] = ()
+    risk_levels: Sequence[str] = ()
+    strata: Sequence[str] = ()
+    is_joint: bool = False
+    special: bool = False
+    frequency_per_year: int = 1
+    team_size: int = 2
+    team_tags: Sequence[str] = ()
+    experts: int = 0
+    pk: int | None = None
+    code: str = ""
+
+    @property
+    def division_id(self) -> str:
+        return self.department.division_id
+
+
+def draft_of(plan: Plan) -> PlanDraft:
+    items = [pi.item for pi in plan.plan_items.select_related("item", "item__power_entry",
+                                                              "item__department")]
+    return PlanDraft(
+        department=plan.department, year=plan.year, target_class=plan.target_class,
+        window_start=plan.window_start, window_end=plan.window_end, items=items,
+        quota=plan.quota, entered_on=plan.entered_on, divisions=plan.divisions,
+        industries=plan.industries, kinds=plan.kinds, tags=plan.tags,
+        risk_levels=plan.risk_levels, strata=plan.strata, is_joint=plan.is_joint,
+        special=plan.special, frequency_per_year=plan.frequency_per_year,
+        team_size=plan.team_size, team_tags=plan.team_tags, experts=plan.experts,
+        pk=plan.pk, code=plan.code)
+
+
+def scope_divisions(draft: PlanDraft) -> list[str]:
+    """The divisions the plan's population can come from (its filter or its division, with
+    the counties below a city)."""
+    return sorted(division_codes(list(draft.divisions) or [draft.division_id]))
+
+
+def strata_scope(draft: PlanDraft) -> StrataScope:
+    return StrataScope(target_class=draft.target_class, divisions=scope_divisions(draft),
+                       risk_levels=tuple(draft.risk_levels), industries=tuple(draft.industries),
+                       kinds=tuple(draft.kinds))
+
+
+def _population_spec(draft: PlanDraft) -> DrawSpec:
+    return parse_spec({"classes": [draft.target_class], "divisions": list(draft.divisions),
+                       "industries": list(draft.industries), "kinds": list(draft.kinds),
+                       "tags": list(draft.tags), "risk_levels": list(draft.risk_levels),
+                       "strata": list(draft.strata), "quota": {"kind": "total", "total": 1}})
+
+
+def population_of(draft: PlanDraft) -> QuerySet[MarketEntity]:
+    """The entities the plan's draw would take its sample from, today."""
+    return population_queryset(Draw(division_id=draft.division_id), _population_spec(draft))
+
+
+def strata_sizes(qs: QuerySet[MarketEntity], dims: Sequence[str]) -> dict[str, int]:
+    """n_s of every stratum present, by name (DRAW.md section 4), in byte order."""
+    dims = ordered_dimensions(dims)
+    if not dims:
+        n = qs.count()
+        return {"all": n} if n else {}
+    sizes: Counter[str] = Counter()
+    columns = [COLUMNS[d] for d in dims]
+    for row in qs.order_by().values(*columns).annotate(n=Count("pk")):
+        sizes[stratum_name(dims, {d: str(row[COLUMNS[d]]) for d in dims})] += row["n"]
+    return dict(sorted(sizes.items(), key=lambda kv: kv[0].encode()))
+
+
+def quota_of(rule: Mapping[str, Any], sizes: Mapping[str, int]) -> dict[str, int]:
+    """q_s by the verifier's own arithmetic; {} when the rule is not usable."""
+    try:
+        return allocate_quota(rule, sizes)
+    except (KeyError, TypeError, ValueError):
+        return {}
+
+
+def class_a_population(division_id: str) -> int:
+    return MarketEntity.objects.filter(library_class="A", status__in=DRAWABLE_STATUSES,
+                                       division_id__in=division_codes([division_id])).count()
+
+
+def other_class_a_drawn(division_id: str, year: int, exclude_pk: int | None) -> int:
+    """R-A2: what the year's other class-A plans of the division draw (their last figures)."""
+    qs = Plan.objects.filter(division_id=division_id, year=year, target_class="A")
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return sum(qs.values_list("drawn_estimate", flat=True))
+
+
+@dataclass(frozen=True)
+class StratumRow:
+    name: str
+    label: str
+    size: int
+    value: int | None  # basis points (rates) or count (counts); None for a total
+    quota: int
+
+
+@dataclass(frozen=True)
+class ClassAShare:
+    population: int
+    cap: int
+    other_drawn: int
+    this_plan: int
+
+    @property
+    def headroom(self) -> int:
+        return class_a_headroom(self.population, self.other_drawn)
+
+    @property
+    def used_after(self) -> int:
+        return self.other_drawn + self.this_plan
+
+
+@dataclass(frozen=True)
+class OverlapRow:
+    plan_id: int
+    code: str
+    title: str
+    department: str
+    status_label: str
+    window: str
+    shared: int
+    expected: int
+
+
+@dataclass
+class Figures:
+    population: int
+    rows: list[StratumRow]
+    drawn: int
+    class_a: ClassAShare | None
+    overlaps: list[OverlapRow]
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity != "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def ratio_bp(self) -> int:
+        return self.drawn * FULL_BP // self.population if self.population else 0
+
+    def stored(self) -> dict[str, Any]:
+        """What the plan keeps: for the queues, the class-A share and other plans' overlap."""
+        return {
+            "population": self.population, "drawn": self.drawn,
+            "strata": {r.name: r.size for r in self.rows},
+            "quota": {r.name: r.quota for r in self.rows},
+            "overlaps": [o.__dict__ for o in self.overlaps],
+            "findings": [{"rule": f.rule, "message": f.message, "severity": f.severity}
+                         for f in self.findings],
+            "class_a": None if self.class_a is None else {
+                "population": self.class_a.population, "cap": self.class_a.cap,
+                "other_drawn": self.class_a.other_drawn, "headroom": self.class_a.headroom},
+        }
+
+
+def division_names() -> dict[str, str]:
+    return dict(Division.objects.values_list("code", "name"))
+
+
+def planned_item(draft: PlanDraft, item: InspectionItem) -> PlannedItem:
+    """R-L1: an item is on the owner's list when it is an active item of the plan's year of
+    the owning department — for a class-A joint plan, of the class-A joint list of the
+    division's departments — and it rests on an active power-list entry."""
+    if draft.target_class == "A":
+        on_list = item.in_joint_list and item.department.division_id == draft.division_id
+    else:
+        on_list = item.department_id == draft.department.pk
+    on_list = on_list and item.year == draft.year and item.is_active
+    return PlannedItem(item.code, item.name, on_owner_list=on_list,
+                       has_power_basis=bool(item.power_entry_id and item.power_entry.is_active))
+
+
+def _related_divisions(division_id: str) -> set[str]:
+    """The division, the divisions below it and those above it: where plans may share entities."""
+    related = division_codes([division_id])
+    code: str | None = division_id
+    while code is not None:
+        related.add(code)
+        code = Division.objects.filter(pk=code).values_list("parent_id", flat=True).first()
+    return related
+
+
+def _stored_rates(plan: Plan) -> tuple[tuple[str, ...], dict[str, Any]] | None:
+    figures = plan.figures or {}
+    if "strata" not in figures or "quota" not in figures:
+        return None
+    return ordered_dimensions(plan.strata), selection_rates(figures["quota"], figures["strata"])
+
+
+def overlaps_of(draft: PlanDraft, own_sizes: Mapping[str, int], own_quota: Mapping[str, int],
+                population: QuerySet[MarketEntity]) -> list[OverlapRow]:
+    """R-B3: other departments' plans of the same class and year whose windows meet this one,
+    with the entities both populations hold and the number both draws are expected to hit."""
+    others = (Plan.objects.select_related("department")
+              .filter(year=draft.year, target_class=draft.target_class,
+                      division_id__in=_related_divisions(draft.division_id),
+                      window_start__lte=draft.window_end, window_end__gte=draft.window_start)
+              .exclude(department_id=draft.department.pk).order_by("department__seq", "id"))
+    if draft.pk is not None:
+        others = others.exclude(pk=draft.pk)
+    own_dims = ordered_dimensions(draft.strata)
+    own_rates = selection_rates(own_quota, own_sizes)
+    rows: list[OverlapRow] = []
+    for other in others:
+        if not windows_overlap(draft.window_start, draft.window_end, other.window_start, other.window_end):
+            continue
+        other_draft = draft_of(other)
+        stored = _stored_rates(other)
+        if stored is None:
+            sizes = strata_sizes(population_of(other_draft), other.strata)
+            stored = ordered_dimensions(other.strata), selection_rates(quota_of(other.quota, sizes), sizes)
+        other_dims, other_rates = stored
+        shared = population & population_of(other_draft)
+        columns = [COLUMNS[d] for d in GROUP_DIMENSIONS]
+        groups = (({d: str(row[COLUMNS[d]]) for d in GROUP_DIMENSIONS}, row["n"])
+                  for row in shared.order_by().values(*columns).annotate(n=Count("pk")))
+        overlap = expected_overlap(groups, own_dims, own_rates, other_dims, other_rates)
+        if overlap.shared:
+            rows.append(OverlapRow(other.pk, other.code, other.title, other.department.name,
+                                   other.get_status_display(),
+                                   f"{other.window_start:%m-%d}至{other.window_end:%m-%d}",
+                                   overlap.shared, overlap.expected_rounded))
+    return rows
+
+
+def _item_norms(draft: PlanDraft) -> list[ItemNorm]:
+    ids = [i.pk for i in draft.items]
+    others = PlanItem.objects.filter(item_id__in=ids, plan__year=draft.year)
+    if draft.pk is not None:
+        others = others.exclude(plan_id=draft.pk)
+    counts = Counter(others.values_list("item_id", flat=True))
+    return [ItemNorm(i.code, i.name, i.default_ratio_bp, i.frequency_per_year, counts[i.pk] + 1)
+            for i in draft.items]
+
+
+def plan_facts(draft: PlanDraft, *, population: int, drawn: int) -> PlanFacts:
+    class_a = draft.target_class == "A"
+    return PlanFacts(
+        year=draft.year, target_class=draft.target_class,
+        owner_is_office=draft.department.hosts_office, is_joint=draft.is_joint,
+        window_start=draft.window_start, window_end=draft.window_end,
+        items=[planned_item(draft, i) for i in draft.items], population=population, drawn=drawn,
+        entered_on=draft.entered_on, special=draft.special,
+        other_class_a_drawn=other_class_a_drawn(draft.division_id, draft.year, draft.pk) if class_a else 0,
+        class_a_population=class_a_population(draft.division_id) if class_a else 0)
+
+
+def plan_figures(draft: PlanDraft, *, with_overlaps: bool = True) -> Figures:
+    """Everything the editor shows and the reviewers check: the population and its strata,
+    the quota per stratum (the verifier's arithmetic), the class-A share (R-A2), the overlap
+    with other departments' plans (R-B3), and the rule findings (``checks.check_plan`` and
+    the office's ratio/frequency/duplication checks)."""
+    population = population_of(draft)
+    sizes = strata_sizes(population, draft.strata)
+    quota = quota_of(draft.quota, sizes)
+    names = division_names()
+    kind = draft.quota.get("kind")
+    values = (draft.quota.get("rates_bp", {}) if kind == "rates"
+              else draft.quota.get("counts", {}) if kind == "counts" else {})
+    rows = [StratumRow(s, stratum_label(s, names), n, values.get(s) if kind != "total" else None,
+                       quota.get(s, 0)) for s, n in sizes.items()]
+    total = sum(sizes.values())
+    drawn = sum(quota.values())
+    facts = plan_facts(draft, population=total, drawn=drawn)
+    class_a = None
+    if draft.target_class == "A":
+        class_a = ClassAShare(facts.class_a_population,
+                              facts.class_a_population * CLASS_A_CAP_BP // FULL_BP,
+                              facts.other_class_a_drawn, drawn)
+    overlaps = overlaps_of(draft, sizes, quota, population) if with_overlaps else []
+    findings = list(check_plan(facts, calendar_for(draft.division_id, draft.year)).findings)
+    findings += office_findings(
+        target_class=draft.target_class, population=total, drawn=drawn,
+        frequency=draft.frequency_per_year, items=_item_norms(draft), quota=draft.quota,
+        duplicates=[DuplicateHit(o.code, o.title, o.department, o.shared, o.expected) for o in overlaps])
+    return Figures(total, rows, drawn, class_a, overlaps, findings)
+
+
+# --- coverage ------------------------------------------------------------------------------
+
+
+@dataclass
+class DepartmentCoverage:
+    department: Department
+    items: int
+    approved: int  # items in an approved (or later) plan
+    uncovered: list[InspectionItem]  # items in no plan of the year (R-P1)
+    pending: list[InspectionItem]  # items only in plans not yet approved
+
+    @property
+    def percent(self) -> int:
+        return self.approved * 100 // self.items if self.items else 100
+
+
+@dataclass
+class Coverage:
+    year: int
+    division: Division
+    departments: list[DepartmentCoverage]
+    class_c_total: int
+    class_c_covered: int
+    class_a_population: int
+    class_a_cap: int
+    class_a_planned: int
+    special_plans: list[Plan]
+    late_plans: list[Plan]
+    savings: Mapping[str, Any] | None
+
+    @property
+    def uncovered_count(self) -> int:
+        return sum(len(d.uncovered) for d in self.departments)
+
+    @property
+    def class_c_percent(self) -> int:
+        return self.class_c_covered * 100 // self.class_c_total if self.class_c_total else 100
+
+    @property
+    def class_a_share_bp(self) -> int:
+        return self.class_a_planned * FULL_BP // self.class_a_population if self.class_a_population else 0
+
+
+def window_savings(division: Division | str, year: int) -> Mapping[str, Any] | None:
+    """'Joint inspections merged' and 'visits saved' from the inspections app, when it offers
+    ``spotcheck.inspections.selectors.window_savings(division, year)``; None otherwise."""
+    try:
+        module = importlib.import_module("spotcheck.inspections.selectors")
+    except ModuleNotFoundError:
+        return None
+    func = getattr(module, "window_savings", None)
+    if func is None:
+        return None
+    result = func(division, year)
+    return result if isinstance(result, Mapping) else None
+
+
+def class_c_coverage(division_id: str, year: int) -> tuple[int, int]:
+    """R-C2: class-C entities of the division, and those inside the population of an approved
+    plan of the year that draws its whole population."""
+    scope = MarketEntity.objects.filter(library_class="C", status__in=DRAWABLE_STATUSES,
+                                        division_id__in=division_codes([division_id]))
+    total = scope.count()
+    full = [p for p in Plan.objects.select_related("department").filter(
+        division_id__in=_related_divisions(division_id), year=year, target_class="C",
+        status__in=APPROVED_OR_LATER) if p.population_estimate and p.drawn_estimate >= p.population_estimate]
+    if not full or not total:
+        return total, 0
+    covered = Q()
+    for plan in full:
+        covered |= Q(pk__in=population_of(draft_of(plan)).values("pk"))
+    return total, scope.filter(covered).count()
+
+
+def coverage(division: Division | str, year: int, *, department: Department | None = None) -> Coverage:
+    """R-P1 (every item has a plan), R-C2 (class C covered), R-A2 (class-A share), R-P2 (late
+    and special plans) for a division and year, or one department of it."""
+    division_obj = division if isinstance(division, Division) else Division.objects.get(pk=division)
+    departments = list(Department.objects.filter(division=division_obj).order_by("seq"))
+    if department is not None:
+        departments = [d for d in departments if d.pk == department.pk]
+    items = list(InspectionItem.objects.select_related("department")
+                 .filter(department__in=departments, year=year, is_active=True)
+                 .order_by("department__seq", "code"))
+    statuses: dict[int, set[str]] = {}
+    for item_id, status in PlanItem.objects.filter(item__in=[i.pk for i in items]).values_list(
+            "item_id", "plan__status"):
+        statuses.setdefault(item_id, set()).add(status)
+    by_department: dict[int, list[InspectionItem]] = {}
+    for item in items:
+        by_department.setdefault(item.department_id, []).append(item)
+    rows = []
+    for d in departments:
+        own = by_department.get(d.pk, [])
+        approved = [i for i in own if statuses.get(i.pk, set()) & set(APPROVED_OR_LATER)]
+        uncovered = [i for i in own if i.pk not in statuses]
+        pending = [i for i in own if i.pk in statuses and i not in approved]
+        if own or department is not None:
+            rows.append(DepartmentCoverage(d, len(own), len(approved), uncovered, pending))
+    plans = plan_filter(_plans().filter(division=division_obj), year=year)
+    if department is not None:
+        plans = plans.filter(department=department)
+    c_total, c_covered = class_c_coverage(division_obj.pk, year)
+    a_population = class_a_population(division_obj.pk)
+    calendar = calendar_for(division_obj, year)
+    late = [p for p in plans.filter(special=False) if calendar.plan_is_late(p.entered_on)]
+    return Coverage(
+        year=year, division=division_obj, departments=rows, class_c_total=c_total,
+        class_c_covered=c_covered, class_a_population=a_population,
+        class_a_cap=a_population * CLASS_A_CAP_BP // FULL_BP,
+        class_a_planned=sum(Plan.objects.filter(division=division_obj, year=year, target_class="A")
+                            .values_list("drawn_estimate", flat=True)),
+        special_plans=list(plans.filter(special=True)), late_plans=late,
+        savings=window_savings(division_obj, year))
+
+
+# --- choices for the editor ----------------------------------------------------------------
+
+
+def items_to_plan(department: Department, year: int, target_class: str) -> QuerySet[InspectionItem]:
+    """Items a plan may take: the department's list of the year, or for a class-A joint plan
+    the class-A joint list of the division's departments (R-A3)."""
+    qs = InspectionItem.objects.select_related("department", "power_entry").filter(year=year, is_active=True)
+    if target_class == "A":
+        return qs.filter(department__division_id=department.division_id, in_joint_list=True).order_by(
+            "department__seq", "code")
+    return qs.filter(department=department).order_by("code")
+
+
+def item_ids_in(ids: Iterable[int]) -> list[InspectionItem]:
+    return list(InspectionItem.objects.select_related("department", "power_entry").filter(pk__in=list(ids))
+                .order_by("department__seq", "code"))
