@@ -129,6 +129,10 @@ def _check_xlsx_zip(path: Path) -> None:
 
 def _inspect_csv(path: Path, size: int) -> FileInfo:
     """One pass over the whole file: NUL bytes, encoding, quote balance, line count, hash."""
+    with path.open("rb") as fh:
+        if fh.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+            raise FileRefused("文件编码无法识别：文件为 UTF-16 编码，CSV 应为 UTF-8 或 GB18030（GBK）编码，"
+                              "请另存为“CSV UTF-8”。")
     for encoding in ("utf-8-sig", "gb18030"):
         decoder = codecs.getincrementaldecoder(encoding)()
         digest = hashlib.sha256()
