@@ -40,7 +40,8 @@ class EntitySerializer(serializers.ModelSerializer):
 
 
 class EntityDetailSerializer(EntitySerializer):
-    tags: serializers.SlugRelatedField = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    tags: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="name")
     class_history = ClassChangeSerializer(source="class_changes", many=True, read_only=True)
 
     class Meta(EntitySerializer.Meta):

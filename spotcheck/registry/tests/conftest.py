@@ -28,7 +28,8 @@ def files(tmp_path: Path) -> Any:
             path.write_bytes(buf.getvalue().encode(encoding))
             return path
 
-        def xlsx(self, rows: list[list[Any]], *, header: list[str] | None = None, name: str = "e.xlsx") -> Path:
+        def xlsx(self, rows: list[list[Any]], *, header: list[str] | None = None,
+                 name: str = "e.xlsx") -> Path:
             path = tmp_path / name
             book = xlsxwriter.Workbook(str(path))
             sheet = book.add_worksheet()

@@ -173,7 +173,7 @@ def test_a_file_that_is_not_what_it_claims_is_refused_with_nothing_written(
 
 def test_a_bad_byte_at_the_end_refuses_the_whole_file(departments: Any, files: Any) -> None:
     path = files.csv(rows(40))
-    path.write_bytes(path.read_bytes() + "最后一行".encode("utf-8")[:-1] + b"\n")
+    path.write_bytes(path.read_bytes() + "最后一行".encode()[:-1] + b"\n")
     _refused(path, "编码无法识别")
 
 
@@ -187,7 +187,8 @@ def test_a_missing_or_unknown_column_refuses_the_file(departments: Any, files: A
 
     data = rows(3)
     _refused(files.csv([r[1:] for r in data], header=HEADERS[1:]), "缺少必填列：统一社会信用代码")
-    _refused(files.csv([[*r, "x"] for r in data], header=[*HEADERS, "备注"], name="f.csv"), "无法识别的列：备注")
+    _refused(files.csv([[*r, "x"] for r in data], header=[*HEADERS, "备注"], name="f.csv"),
+             "无法识别的列：备注")
     _refused(files.csv([], header=[], name="g.csv"), "文件为空")
 
 
@@ -294,7 +295,8 @@ def test_the_command_prints_a_summary_and_fails_on_a_refused_file(departments: A
     assert "100.0%" in err.getvalue()
     with pytest.raises(CommandError, match="未写入任何数据"):
         call_command("import_entities", str(files.raw(b"", "x.csv")), stdout=out, stderr=err)
-    call_command("import_entities", str(files.csv(rows(5), name="y.csv")), "--dry-run", stdout=out, stderr=err)
+    call_command("import_entities", str(files.csv(rows(5), name="y.csv")), "--dry-run",
+                 stdout=out, stderr=err)
     assert "试运行（未写入）" in out.getvalue()
     assert MarketEntity.objects.count() == 3
 
