@@ -46,7 +46,7 @@ class Item:
     tag: str = ""
 
 
-I, P = PowerKind.INSPECTION, PowerKind.PENALTY
+P = PowerKind.PENALTY
 FIELD, PAPER, TEST, NET, EXPERT = "实地检查", "书面检查", "检验检测", "网络监测", "委托专业机构辅助"
 CO, IND, COOP, OTHER = "company", "individual", "cooperative", "other"
 
@@ -168,8 +168,8 @@ CATALOG: dict[str, tuple[list[Power], list[Item]]] = {
         Item("排污许可执行情况检查", "按证排污、自行监测、执行报告", 1,
              "排污许可证载明事项落实、自行监测、台账记录与执行报告", f"{FIELD}、{PAPER}", "CD", CO,
              "ABC", True, "PERMIT"),
-        Item("污染防治设施运行情况检查", "废水、废气处理设施", 0, "设施正常运行、排放达标", f"{FIELD}、{TEST}",
-             "C", CO, "BC", tag="WATER"),
+        Item("污染防治设施运行情况检查", "废水、废气处理设施", 0, "设施正常运行、排放达标",
+             f"{FIELD}、{TEST}", "C", CO, "BC", tag="WATER"),
         Item("危险废物规范化管理检查", "", 2, "危险废物识别标志、管理计划、转移联单", FIELD, "CQ", CO,
              "BC", tag="SOLID-WASTE"),
         Item("建设项目环保“三同时”执行情况检查", "", 3, "环评批复落实、配套设施同时投产", f"{FIELD}、{PAPER}",
@@ -183,8 +183,8 @@ CATALOG: dict[str, tuple[list[Power], list[Item]]] = {
         Power("对饲料和饲料添加剂的监督检查", "《饲料和饲料添加剂管理条例》"),
         Power("对农作物种子的监督检查", "《中华人民共和国种子法》"),
     ], [
-        Item("农药经营单位检查", "限制使用农药定点经营", 0, "经营许可、进销台账、限用农药实名购买", FIELD, "F",
-             f"{CO} {IND}", "BC", tag="PESTICIDE"),
+        Item("农药经营单位检查", "限制使用农药定点经营", 0, "经营许可、进销台账、限用农药实名购买", FIELD,
+             "F", f"{CO} {IND}", "BC", tag="PESTICIDE"),
         Item("兽药经营企业检查", "", 1, "经营许可、GSP 实施、进销记录", FIELD, "F", f"{CO} {IND}", "B",
              tag="VET"),
         Item("饲料生产企业检查", "", 2, "生产许可、原料查验、产品留样", f"{FIELD}、{TEST}", "C", CO, "ABC",

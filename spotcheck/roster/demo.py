@@ -181,7 +181,7 @@ def _accounts_link() -> list[str]:
     accounts = User.objects.filter(role=Role.INSPECTOR, department__isnull=False,
                                    inspector_record__isnull=True).order_by("pk")
     for account in accounts:
-        record = (Inspector.objects.filter(department_id=account.department_id, user__isnull=True,
+        record = (Inspector.objects.filter(department=account.department, user__isnull=True,
                                            is_active=True).exclude(kind=InspectorKind.EXPERT)
                   .order_by("certificate_no").first())
         if record is not None:
