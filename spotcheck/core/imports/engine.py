@@ -160,6 +160,8 @@ def import_run(job_id: int, *, on_progress: Callable[[Progress], None] | None = 
         status=ImportStatus.RUNNING, rows_total=estimate, heartbeat_at=clock.now(),
         started_at=job.started_at or clock.now())
     job.refresh_from_db()
+    if job.rows_done:
+        _audit(job, "import.continue", extra={"from_row": job.rows_done + 1})
     spec.prepare(job, present)
     runner = _Runner(job, spec, present, on_progress)
     try:
@@ -221,8 +223,10 @@ class _Runner:
         self.writer: Writer = writer_for(spec.model, spec.key_field)
         self.limit = max_errors()
         # SQLite limits the parameters of one statement: smaller batches there.
+        # IMPORT_BATCH_ROWS lowers it further (tests that kill an import between batches).
         self.batch_size = (spec.batch_size if self.writer.__class__ is not Writer
                            else min(spec.batch_size, 2000))
+        self.batch_size = min(self.batch_size, env_int("IMPORT_BATCH_ROWS", self.batch_size))
         # First occurrences of keys among rejected rows (bounded by the error limit), so that
         # later rows with the same key are reported as duplicates; reloaded on resume.
         self.rejected_keys: dict[str, int] = {}

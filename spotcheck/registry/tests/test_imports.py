@@ -45,7 +45,7 @@ def test_a_good_file_imports_every_row_and_a_rerun_updates_them(departments: Any
     assert (job.status, job.inserted, job.updated, job.rejected) == (ImportStatus.SUCCEEDED, 25, 0, 0)
     entity = MarketEntity.objects.get(uscc=data[0][0])
     assert entity.library_class == LibraryClass.B  # R-B1: new entities are class B
-    assert field_cipher().decrypt(entity.legal_rep_secret) == f"{data[0][4]}\x1f{data[0][5]}"
+    assert field_cipher().decrypt(entity.legal_rep_secret or b"") == f"{data[0][4]}\x1f{data[0][5]}"
     assert entity.legal_rep_id_masked == data[0][4][:4] + "*" * 10 + data[0][4][-4:]
     assert data[0][4] not in entity.legal_rep_id_masked
     again = run(files.csv(data))
