@@ -145,3 +145,36 @@ def entity_csv_write(path: str | Path, n: int, *, seed: int = 1) -> Path:
         writer.writerow([c.header for c in COLUMNS])
         writer.writerows(entity_rows(n, seed=seed))
     return path
+
+
+def demo_classes_apply() -> tuple[int, int]:
+    """Put a plausible share of demo entities in class A (about 4 %: low risk) and C (about
+    6 %: higher or high risk, in a key field), with a history row each. Entities that
+    already have a class history are left alone, so running it again changes nothing."""
+    from django.db import connection, transaction
+
+    from spotcheck.core import clock
+
+    now = clock.now()
+    rules = [
+        ("A", "risk_level = 'low' AND id % 10 = 0", "''", "演示数据：信用良好、守法经营"),
+        ("C", "risk_level IN ('higher', 'high') AND id % 5 < 2",
+         "CASE id % 4 WHEN 0 THEN 'safety' WHEN 1 THEN 'quality' WHEN 2 THEN 'public_interest' "
+         "ELSE 'poor_credit' END", "演示数据：重点监管"),
+    ]
+    counts = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        for to_class, where, c_field, basis in rules:
+            cursor.execute(
+                "INSERT INTO registry_classchange (entity_id, from_class, to_class, at, by_id, "  # noqa: S608
+                "department_id, basis, source, c_field, proposal_id) "
+                f"SELECT id, 'B', %s, %s, NULL, NULL, %s, 'system', {c_field}, NULL "
+                f"FROM registry_marketentity e WHERE library_class = 'B' AND {where} AND NOT EXISTS "
+                "(SELECT 1 FROM registry_classchange c WHERE c.entity_id = e.id)",
+                [to_class, now, basis])
+            counts.append(cursor.rowcount)
+            cursor.execute(
+                "UPDATE registry_marketentity SET library_class = %s WHERE library_class = 'B' AND id IN "
+                "(SELECT entity_id FROM registry_classchange WHERE source = 'system' AND to_class = %s)",
+                [to_class, to_class])
+    return counts[0], counts[1]

@@ -134,6 +134,7 @@ class EntityTag(models.Model):
 class ChangeSource(models.TextChoices):
     DECISION = "decision", "联席办决定"
     PROPOSAL = "proposal", "采纳部门提议"
+    SYSTEM = "system", "系统初始化（演示数据）"
 
 
 class ClassChange(models.Model):
@@ -144,10 +145,11 @@ class ClassChange(models.Model):
     from_class = models.CharField("原类别", max_length=1, choices=LibraryClass.choices)
     to_class = models.CharField("新类别", max_length=1, choices=LibraryClass.choices)
     at = models.DateTimeField("时间")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                           verbose_name="决定人")
-    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT,
-                                   related_name="+", verbose_name="决定部门")
+    # Empty only for changes the platform itself made (source "system").
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                           related_name="+", verbose_name="决定人")
+    department = models.ForeignKey("accounts.Department", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+", verbose_name="决定部门")
     basis = models.TextField("依据")
     source = models.CharField("来源", max_length=16, choices=ChangeSource.choices)
     c_field = models.CharField("重点监管领域", max_length=16, choices=CField.choices, blank=True)
