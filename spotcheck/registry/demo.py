@@ -157,9 +157,9 @@ def demo_classes_apply() -> tuple[int, int]:
 
     now = clock.now()
     rules = [
-        ("A", "risk_level = 'low' AND id % 10 = 0", "''", "演示数据：信用良好、守法经营"),
-        ("C", "risk_level IN ('higher', 'high') AND id % 5 < 2",
-         "CASE id % 4 WHEN 0 THEN 'safety' WHEN 1 THEN 'quality' WHEN 2 THEN 'public_interest' "
+        ("A", "risk_level = 'low' AND id %% 10 = 0", "''", "演示数据：信用良好、守法经营"),
+        ("C", "risk_level IN ('higher', 'high') AND id %% 5 < 2",
+         "CASE id %% 4 WHEN 0 THEN 'safety' WHEN 1 THEN 'quality' WHEN 2 THEN 'public_interest' "
          "ELSE 'poor_credit' END", "演示数据：重点监管"),
     ]
     counts = []

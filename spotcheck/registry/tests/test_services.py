@@ -30,7 +30,7 @@ def test_the_office_moves_an_entity_to_class_a_with_history_and_audit(make_user:
     assert entity.library_class == LibraryClass.A
     assert (change.from_class, change.to_class, change.by, change.source) == (
         "B", "A", office, ChangeSource.DECISION)
-    assert change.department.code == "361100-SAMR"
+    assert change.department is not None and change.department.code == "361100-SAMR"
     event = AuditEvent.objects.filter(action="entity.class_decide").latest("seq")
     assert event.object_id == entity.uscc
     assert event.summary["before"] == {"class": "B"} and event.summary["after"]["class"] == "A"
