@@ -23,7 +23,6 @@ class DemoAccount:
     display_name: str
     role: Role
     department_code: str | None
-    enterprise_uscc: str = ""
 
 
 DEMO_ACCOUNTS = [
@@ -37,8 +36,7 @@ DEMO_ACCOUNTS = [
     DemoAccount("env_inspector", "生态环境局执法员 郑凯", Role.INSPECTOR, f"{CITY}-ENV"),
     DemoAccount("health_planner", "卫健委计划员 孙丽", Role.PLANNER, f"{CITY}-HEALTH"),
     DemoAccount("xinzhou_office", "信州区联席办 黄磊", Role.OFFICE, f"{COUNTY}-SAMR"),
-    DemoAccount("enterprise", "企业用户 江西某食品有限公司", Role.ENTERPRISE, None,
-                "91361100MA35XXXX0X"),
+    DemoAccount("enterprise", "企业用户", Role.ENTERPRISE, None),
     DemoAccount("sysadmin", "系统管理员", Role.SYSTEM_ADMIN, None),
     DemoAccount("secadmin", "安全管理员", Role.SECURITY_ADMIN, None),
     DemoAccount("auditor", "安全审计员", Role.AUDIT_ADMIN, None),
@@ -53,21 +51,25 @@ def demo_password() -> str:
 
 
 @transaction.atomic
-def demo_accounts_create() -> list[tuple[DemoAccount, str]]:
+def demo_accounts_create(*, enterprise_uscc: str) -> list[tuple[DemoAccount, str]]:
     """Create the missing demo accounts; returns them with their passwords (shown once).
 
+    The enterprise account speaks for ``enterprise_uscc`` (an entity of the demo data).
     Demo accounts skip the first-sign-in change so a newcomer can look around at once.
     """
     created: list[tuple[DemoAccount, str]] = []
     for account in DEMO_ACCOUNTS:
         if User.objects.filter(username=account.username).exists():
             continue
+        if account.role == Role.ENTERPRISE and not enterprise_uscc:
+            continue  # no demo entity to speak for
         department = (Department.objects.get(code=account.department_code)
                       if account.department_code else None)
         password = demo_password()
         user = user_create(acting_user=None, username=account.username, password=password,
                            display_name=account.display_name, role=account.role,
-                           department=department, enterprise_uscc=account.enterprise_uscc)
+                           department=department,
+                           enterprise_uscc=enterprise_uscc if account.role == Role.ENTERPRISE else "")
         User.objects.filter(pk=user.pk).update(must_change_password=False,
                                                password_changed_at=clock.now())
         created.append((account, password))

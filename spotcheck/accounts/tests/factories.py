@@ -7,8 +7,10 @@ from django.utils import timezone
 
 from spotcheck.accounts.models import Department, User
 from spotcheck.accounts.roles import Role
+from verifier.verify_draw import uscc_check_char
 
 PASSWORD = "Spot-check-2027"
+ENTERPRISE_USCC = "91361100MA35TEST0" + uscc_check_char("91361100MA35TEST0")
 
 # The department a role sits in by default, in the city.
 DEFAULT_DEPT = {
@@ -34,7 +36,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     must_change_password = False
     password_changed_at = factory.LazyFunction(timezone.now)
     enterprise_uscc = factory.LazyAttribute(
-        lambda o: "91361100MA35TEST0X" if o.role == Role.ENTERPRISE else "")
+        lambda o: ENTERPRISE_USCC if o.role == Role.ENTERPRISE else "")
 
     @factory.lazy_attribute
     def department(self) -> Department | None:

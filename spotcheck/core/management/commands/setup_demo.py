@@ -1,23 +1,48 @@
-"""Load reference data and demo accounts for the quick start (demo mode only)."""
+"""Set up the quick start's demo: reference data, Shangrao demo entities, inspectors and
+item lists, demo accounts for every role, and a planning year run through the services."""
 
 from __future__ import annotations
 
+import importlib.util
+from typing import Any
+
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from spotcheck.accounts.demo import demo_accounts_create
 from spotcheck.accounts.services import reference_load
+from spotcheck.core import clock
 
 
 class Command(BaseCommand):
-    help = "载入参考数据与演示账户（仅演示模式）。 Load reference data and demo accounts."
+    help = "创建快速体验用的演示数据与演示账户（仅演示模式，可重复运行）。"
 
-    def handle(self, *args: object, **options: object) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--entities", type=int, default=20_000, help="演示市场主体数量")
+        parser.add_argument("--year", type=int, default=None, help="模拟的计划年度（默认明年）")
+
+    def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEMO_MODE:
             raise CommandError("演示数据只能在演示模式下创建（设置 SPOTCHECK_DEMO=1）。")
         divisions, departments = reference_load()
         self.stdout.write(f"参考数据：新增行政区划 {divisions} 个，部门 {departments} 个。")
-        created = demo_accounts_create()
+        call_command("generate_demo", entities=options["entities"], stdout=self.stdout,
+                     stderr=self.stderr)
+        self._accounts()
+        year = options["year"] or clock.today().year + 1
+        if "simulate_year" in get_commands():
+            call_command("simulate_year", year=year, stdout=self.stdout, stderr=self.stderr)
+        if importlib.util.find_spec("spotcheck.draws.demo") is not None:
+            from spotcheck.draws.demo import draws_generate
+
+            self.stdout.write(f"演示抽取：{draws_generate(seed=1)} 个。")
+
+    def _accounts(self) -> None:
+        from spotcheck.registry.models import MarketEntity
+
+        entity = MarketEntity.objects.order_by("uscc").first()
+        created = demo_accounts_create(enterprise_uscc=entity.uscc if entity else "")
         if not created:
             self.stdout.write("演示账户已存在（密码只在首次创建时显示，见 var/demo_accounts.txt）。")
             return
