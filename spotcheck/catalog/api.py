@@ -98,9 +98,19 @@ class PowerEntryDetail(generics.RetrieveUpdateAPIView):
         return Response(PowerEntrySerializer(entry).data)
 
 
+def _read_list() -> serializers.ListField:
+    return serializers.ListField(child=serializers.CharField(), read_only=True)
+
+
 class ItemSerializer(serializers.ModelSerializer):
     department = slug("code")
     power_entry = slug("code")
+    methods = _read_list()
+    target_entity_types = _read_list()
+    target_industries = _read_list()
+    target_tags = _read_list()
+    inspector_tags = _read_list()
+    applicable_classes = _read_list()
 
     class Meta:
         model = InspectionItem

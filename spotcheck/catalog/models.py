@@ -4,7 +4,11 @@ with the office and the justice bureau (R-L2)."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -12,6 +16,45 @@ from simple_history.models import HistoricalRecords
 from spotcheck.catalog.domain.items import MAX_FREQUENCY, MAX_RATIO_BP, MIN_INSPECTORS, percent_text
 from spotcheck.core.imports.models import ImportedRow
 from spotcheck.roster.domain.rules import SCD1_ID_PATTERN
+
+
+class ListField(models.TextField):
+    """A list of strings kept as JSON text.
+
+    Text rather than a JSON column: the import engine writes rows with COPY on PostgreSQL,
+    which takes text columns; an import hands the value over already as JSON text.
+    """
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> list[str]:
+        return [] if value in (None, "") else list(json.loads(value))
+
+    def to_python(self, value: Any) -> list[str]:
+        if isinstance(value, list | tuple):
+            return [str(v) for v in value]
+        if value in (None, ""):
+            return []
+        try:
+            parsed = json.loads(value)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError("不是有效的列表。") from exc
+        if not isinstance(parsed, list):
+            raise ValidationError("不是有效的列表。")
+        return [str(v) for v in parsed]
+
+    def get_prep_value(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # already JSON text (the import engine)
+            return value
+        return json.dumps([str(v) for v in value], ensure_ascii=False)
+
+    def value_to_string(self, obj: Any) -> str:
+        return self.get_prep_value(self.value_from_object(obj)) or "[]"
+
+
+def item_key(department_code: str, year: int, code: str) -> str:
+    """The one-column key of an item (department, year, code): imports upsert by it."""
+    return f"{department_code}/{year}/{code}"
 
 
 class PowerKind(models.TextChoices):
@@ -67,25 +110,27 @@ class InspectionItem(ImportedRow):
     year = models.PositiveSmallIntegerField("年度")
     code = models.CharField("事项编码", max_length=32,
                             help_text="英文字母、数字及 _ . : - ，如 ENV-01")
+    # "<department code>/<year>/<code>": department, year and code never change after creation.
+    item_key = models.CharField("事项主键", max_length=80, unique=True, editable=False)
     name = models.CharField("抽查事项", max_length=200)
     sub_item = models.CharField("检查子项", max_length=200, blank=True)
     power_entry = models.ForeignKey(PowerEntry, on_delete=models.PROTECT, related_name="items",
                                     verbose_name="对应权力事项")
     basis = models.TextField("检查依据")
-    target_entity_types = models.JSONField("检查对象类型", default=list, blank=True,
+    target_entity_types = ListField("检查对象类型", default=list, blank=True,
                                            help_text="空表示各类市场主体")
-    target_industries = models.JSONField("检查对象行业", default=list, blank=True,
+    target_industries = ListField("检查对象行业", default=list, blank=True,
                                          help_text="GB/T 4754 门类字母；空表示不限")
-    target_tags = models.JSONField("重点领域", default=list, blank=True)
+    target_tags = ListField("重点领域", default=list, blank=True)
     content = models.TextField("检查内容")
-    methods = models.JSONField("检查方式", default=list)
+    methods = ListField("检查方式", default=list)
     default_ratio_bp = models.PositiveIntegerField("默认抽查比例（基点）", default=500,
                                                    help_text="10000 基点 = 100%")
     frequency_per_year = models.PositiveSmallIntegerField("抽查频次（次/年）", default=1)
-    inspector_tags = models.JSONField("执法人员资格要求", default=list, blank=True,
+    inspector_tags = ListField("执法人员资格要求", default=list, blank=True,
                                       help_text="名录库资格标签代码")
     inspectors_required = models.PositiveSmallIntegerField("执法人员人数", default=MIN_INSPECTORS)
-    applicable_classes = models.JSONField("适用类别", default=list)
+    applicable_classes = ListField("适用类别", default=list)
     in_joint_list = models.BooleanField("列入A类联合检查事项清单", default=False)
     is_active = models.BooleanField("有效", default=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
@@ -120,6 +165,10 @@ class InspectionItem(ImportedRow):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.item_key = item_key(self.department.code, self.year, self.code)
+        super().save(*args, **kwargs)
 
     @property
     def ratio_text(self) -> str:
