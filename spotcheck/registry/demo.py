@@ -55,6 +55,9 @@ SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑
 GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国红梅文斌辉鹏玲")
 ROADS = ["解放路", "中山路", "滨江路", "五三大道", "广信大道", "凤凰大道", "胜利路", "建设路", "人民路",
          "新华街"]
+# The entity import file's header (registry/imports.py COLUMNS; a test keeps them equal).
+HEADERS = ["统一社会信用代码", "企业名称", "市场主体类型", "法定代表人", "法定代表人证件号码", "联系电话",
+           "行政区划代码", "行业门类", "登记状态", "成立日期", "住所", "重点领域", "信用风险等级"]
 _ORG = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
@@ -137,12 +140,10 @@ def entity_rows(n: int, *, seed: int = 1) -> Iterator[list[str]]:
 
 
 def entity_csv_write(path: str | Path, n: int, *, seed: int = 1) -> Path:
-    from spotcheck.registry.imports import COLUMNS
-
     path = Path(path)
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow([c.header for c in COLUMNS])
+        writer.writerow(HEADERS)
         writer.writerows(entity_rows(n, seed=seed))
     return path
 

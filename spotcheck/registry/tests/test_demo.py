@@ -14,6 +14,13 @@ from spotcheck.registry.models import ClassChange, MarketEntity
 pytestmark = pytest.mark.django_db
 
 
+def test_demo_files_have_the_import_header() -> None:
+    from spotcheck.registry.demo import HEADERS
+    from spotcheck.registry.imports import COLUMNS
+
+    assert [c.header for c in COLUMNS] == HEADERS
+
+
 def test_demo_rows_are_valid_plausible_and_repeatable() -> None:
     rows = list(entity_rows(2000, seed=3))
     assert rows == list(entity_rows(2000, seed=3))
