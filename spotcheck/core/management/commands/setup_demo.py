@@ -30,6 +30,7 @@ class Command(BaseCommand):
         call_command("generate_demo", entities=options["entities"], stdout=self.stdout,
                      stderr=self.stderr)
         self._accounts()
+        self._link_inspectors()
         year = options["year"] or clock.today().year + 1
         if "simulate_year" in get_commands():
             call_command("simulate_year", year=year, stdout=self.stdout, stderr=self.stderr)
@@ -37,6 +38,23 @@ class Command(BaseCommand):
             from spotcheck.draws.demo import draws_generate
 
             self.stdout.write(f"演示抽取：{draws_generate(seed=1)} 个。")
+
+    def _link_inspectors(self) -> None:
+        """Each demo inspector account speaks for one enforcement inspector of its department,
+        so that its home page shows that inspector's assignments."""
+        from spotcheck.accounts.models import User
+        from spotcheck.accounts.roles import Role
+        from spotcheck.roster.models import Inspector, InspectorKind
+        from spotcheck.roster.services import inspector_update
+
+        for user in User.objects.filter(role=Role.INSPECTOR, inspector__isnull=True):
+            inspector = (Inspector.objects.filter(department=user.department, user__isnull=True,
+                                                  is_active=True)
+                         .exclude(kind=InspectorKind.EXPERT).order_by("certificate_no").first())
+            if inspector is not None:
+                inspector_update(acting_user=None, inspector=inspector, user=user)
+                self.stdout.write(f"演示账户 {user.username} 对应执法人员 {inspector.name}"
+                                  f"（{inspector.certificate_no}）。")
 
     def _accounts(self) -> None:
         from spotcheck.registry.models import MarketEntity
