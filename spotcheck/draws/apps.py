@@ -5,3 +5,9 @@ class DrawsConfig(AppConfig):
     name = "spotcheck.draws"
     label = "draws"
     verbose_name = "双随机抽取"
+
+    def ready(self) -> None:
+        from spotcheck.core.navigation import NavItem, register
+        from spotcheck.draws import home  # noqa: F401  (registers the home-page sections)
+
+        register(NavItem("双随机抽取", "draws:list", "draws.view_draw"))

@@ -898,7 +898,11 @@ def draw_substitute(*, acting_user: Any, draw: Draw, uscc: str, reason: str, req
         _require_intact(draw, files=True)
         subs = [{"out": s["out"], "reason": s["reason"]} for s in previous.get("substitutions", [])]
         subs.append({"out": uscc, "reason": reason[:500]})
-        execution = execute(**_frozen_inputs(draw), substitutions=subs, check=not_inspectable)
+        try:
+            execution = execute(**_frozen_inputs(draw), substitutions=subs, check=not_inspectable)
+        except vd.DrawError:
+            raise ServiceError(f"无法替补：{uscc} 所在分层已没有可替补的主体。",
+                               code="no_substitute") from None
         _store_result(draw, execution, created=False, acting_user=acting_user, request=request,
                       revision=stored.revision)
         return draw

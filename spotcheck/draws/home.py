@@ -1,0 +1,64 @@
+"""Home-page sections of draws: an inspector's assignments; a party's pending commitment or reveal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+from spotcheck.accounts.predicates import is_government_staff, is_inspector
+from spotcheck.core.home import DueRow, DueSection, provider
+from spotcheck.draws.domain.lifecycle import Status
+from spotcheck.draws.models import Commitment
+from spotcheck.draws.selectors import assignments_for
+
+MAX_ROWS = 20
+
+
+def window_text(start: Any, end: Any) -> str:
+    if start and end:
+        return f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}"
+    if start:
+        return f"{start:%Y-%m-%d} 起"
+    return "实施期待定"
+
+
+@provider
+def inspector_assignments(user: Any) -> list[DueSection]:
+    """Draws in which the inspector is on a team: entity and window."""
+    if not is_inspector(user):
+        return []
+    section = DueSection("我的抽查任务", empty_text="暂无分派给您的抽查任务。")
+    for a in assignments_for(user)[:MAX_ROWS]:
+        s, draw = a.selection, a.selection.draw
+        section.rows.append(DueRow(
+            text=f"{s.entity_name or s.uscc}（{s.uscc}）· {draw.title}",
+            url=reverse("draws:detail", kwargs={"pk": draw.pk}),
+            when=window_text(draw.window_start, draw.window_end)))
+    return [section]
+
+
+@provider
+def pending_commitments(user: Any) -> list[DueSection]:
+    """Commitments to make before the announcement, secrets to reveal after it."""
+    if not is_government_staff(user) or is_inspector(user):
+        return []
+    rows = []
+    candidates = (Commitment.objects.select_related("draw", "department", "draw__division")
+                  .filter(draw__division_id=user.division_id,
+                          draw__status__in=[Status.PREPARED, Status.ANNOUNCED])
+                  .order_by("draw_id", "seq"))
+    for c in candidates[:200]:
+        if not user.has_perm("draws.commit_draw", c):
+            continue
+        if c.draw.status == Status.PREPARED and not c.is_committed:
+            rows.append(DueRow(text=f"提交承诺值：{c.draw.title}（{c.name}）",
+                               url=reverse("draws:commit", kwargs={"pk": c.draw_id})))
+        elif c.draw.status == Status.ANNOUNCED and not c.is_revealed:
+            when = f"信标 {timezone.localtime(c.draw.beacon_at):%Y-%m-%d %H:%M}" if c.draw.beacon_at else ""
+            rows.append(DueRow(text=f"揭示秘密值：{c.draw.title}（{c.name}）",
+                               url=reverse("draws:detail", kwargs={"pk": c.draw_id}), when=when))
+    if not rows:
+        return []
+    return [DueSection("抽取承诺与揭示", rows=rows[:MAX_ROWS])]

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from spotcheck.draws.tests.factories import World
+
+
+@pytest.fixture(autouse=True)
+def _draws_dir(settings: Any, tmp_path: Path) -> None:
+    settings.SPOTCHECK_DRAWS_DIR = str(tmp_path / "draws")
+
+
+@pytest.fixture
+def world(make_user: Any) -> World:
+    return World(make_user)
