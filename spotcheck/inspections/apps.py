@@ -5,3 +5,13 @@ class InspectionsConfig(AppConfig):
     name = "spotcheck.inspections"
     label = "inspections"
     verbose_name = "检查任务"
+
+    def ready(self) -> None:
+        from spotcheck.core.navigation import NavItem, register
+        from spotcheck.inspections import home  # noqa: F401  (home-page sections)
+
+        for item in (NavItem("检查任务", "inspections:tasks", "inspections.view_tasks"),
+                     NavItem("联合检查", "inspections:joints", "inspections.view_joints"),
+                     NavItem("计划外检查备案", "inspections:filings", "inspections.view_filings"),
+                     NavItem("检查通知", "inspections:notices", "inspections.view_notices")):
+            register(item, before="audit:events")

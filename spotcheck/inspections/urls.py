@@ -1,5 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from spotcheck.inspections import views
 
 app_name = "inspections"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.task_list, name="tasks"),
+    path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
+    path("tasks/<int:pk>/form/", views.task_form, name="task_form"),
+    path("joint/", views.joint_list, name="joints"),
+    path("joint/<int:pk>/", views.joint_detail, name="joint_detail"),
+    path("joint/<int:pk>/form/", views.joint_form, name="joint_form"),
+    path("joint/<int:pk>/lead/", views.joint_lead, name="joint_lead"),
+    path("merge/", views.window_merge, name="merge"),
+    path("filings/", views.filing_list, name="filings"),
+    path("filings/new/", views.filing_create, name="filing_create"),
+    path("filings/<int:pk>/", views.filing_detail, name="filing_detail"),
+    path("notices/", views.notice_list, name="notices"),
+    path("burden/", views.burden_list, name="burden"),
+]

@@ -30,9 +30,9 @@ def dept(code: str) -> Department:
 
 
 def entity(library_class: str = "B", *, division: str = "361102", name: str = "",
-           status: str = "existing") -> MarketEntity:
+           status: str = "existing", uscc: str = "") -> MarketEntity:
     n = next(_serial)
-    uscc = uscc_with_check(f"91361100MA{n:07d}")
+    uscc = uscc or uscc_with_check(f"91361100MA{n:07d}")
     return MarketEntity.objects.create(uscc=uscc, name=name or f"上饶测试商贸有限公司{n}",
                                        kind=EntityKind.COMPANY, legal_rep_name="张三",
                                        division_id=division, industry="F",

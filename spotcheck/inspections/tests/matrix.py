@@ -1,1 +1,135 @@
-CASES: list = []
+"""Every URL of inspections, and who may open it (see core/tests/matrix.py).
+
+Objects are owned by 市生态环境局 (361100-ENV), the department of the default department
+roles; the joint inspection is ENV's and SAMR's. The default inspector is on no team, so the
+pages of a task or visit are refused to them (their own are tested in test_views).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spotcheck.accounts.roles import Role
+from spotcheck.core.tests.matrix import Case, roles
+
+READERS = roles(Role.DEPT_ADMIN, Role.PLANNER, Role.INSPECTOR, Role.OFFICE, Role.JUSTICE)
+OWN = roles(Role.DEPT_ADMIN, Role.PLANNER, Role.OFFICE, Role.JUSTICE)
+DEPARTMENT = roles(Role.DEPT_ADMIN, Role.PLANNER)
+OFFICE = roles(Role.OFFICE)
+ENTERPRISE = roles(Role.ENTERPRISE)
+
+ENV, SAMR = "361100-ENV", "361100-SAMR"
+# Fixed codes the POST cases name.
+OUTSIDE_USCC = "91361100MA35C0C0CX"
+OUTSIDE_ITEM = "ENV-MX-1"
+
+
+def _task() -> dict[str, Any]:
+    from spotcheck.inspections import services
+    from spotcheck.inspections.models import InspectionTask
+    from spotcheck.inspections.tests import factories as f
+
+    draw = f.executed_draw(ENV, [f.entity()])
+    services.tasks_from_draw(draw=draw, plan=f.plan(draw, f.items(ENV, 1)))
+    return {"pk": InspectionTask.objects.get(draw=draw).pk}
+
+
+def _joint() -> dict[str, Any]:
+    from spotcheck.inspections import services
+    from spotcheck.inspections.models import JointInspection
+    from spotcheck.inspections.tests import factories as f
+
+    target = f.entity()
+    for owner, n in ((ENV, 2), (SAMR, 1)):
+        draw = f.executed_draw(owner, [target])
+        services.tasks_from_draw(draw=draw, plan=f.plan(draw, f.items(owner, n)))
+    services.window_merge(division="361100", year=f.YEAR, window=6)
+    return {"pk": JointInspection.objects.get(entity=target).pk}
+
+
+def _filing() -> dict[str, Any]:
+    from django.utils import timezone
+
+    from spotcheck.accounts.models import User
+    from spotcheck.inspections.models import Filing, InspectionTask, TaskSource
+    from spotcheck.inspections.tests import factories as f
+
+    target = f.entity("A")
+    department = f.dept(ENV)
+    author = User.objects.create(username="filer", role=Role.PLANNER, department=department,
+                                 division=department.division)
+    on = timezone.localdate()
+    filing = Filing.objects.create(
+        division=department.division, department=department, entity=target, uscc=target.uscc,
+        library_class="A", planned_on=on, class_a=True, reason="投诉举报",
+        justification="接到群众投诉，反映该企业销售不合格产品，需现场核查。",
+        created_at=timezone.now(), created_by=author)
+    InspectionTask.objects.create(department=department, division=department.division, year=on.year,
+                                  entity=target, uscc=target.uscc, source=TaskSource.FILING,
+                                  window_start=on, window_end=on, filing=filing)
+    return {"pk": filing.pk}
+
+
+def _outside_inspection() -> dict[str, Any]:
+    """A class-C entity (not limited to windows: no filing needed), an item and two inspectors
+    of ENV, under the fixed codes the POST names."""
+    from django.utils import timezone
+
+    from spotcheck.catalog.tests.factories import InspectionItemFactory
+    from spotcheck.inspections.tests import factories as f
+    from spotcheck.registry.models import EntityKind, MarketEntity
+    from spotcheck.roster.tests.factories import InspectorFactory
+
+    MarketEntity.objects.create(uscc=OUTSIDE_USCC, name="上饶矩阵测试有限公司", kind=EntityKind.COMPANY,
+                                legal_rep_name="李四", division_id="361102", industry="F",
+                                library_class="C")
+    InspectionItemFactory.create(department=f.dept(ENV), year=timezone.localdate().year,
+                                 code=OUTSIDE_ITEM)
+    for n in (1, 2):
+        InspectorFactory.create(department=f.dept(ENV), certificate_no=f"MX-{n}")
+    return {}
+
+
+def _outside_data() -> dict[str, Any]:
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return {"uscc": OUTSIDE_USCC, "planned_on": today.isoformat(), "items": [OUTSIDE_ITEM],
+            "inspectors": ["MX-1", "MX-2"]}
+
+
+CASES = [
+    Case("inspections:tasks", READERS),
+    Case("inspections:tasks", READERS, query="?window=2027-06&status=pending&department=361100-ENV"),
+    Case("inspections:task_detail", OWN, setup=_task),
+    Case("inspections:task_form", OWN, setup=_task),
+    Case("inspections:joints", READERS),
+    Case("inspections:joints", READERS, query="?year=2027&joint=1"),
+    Case("inspections:joint_detail", OWN, setup=_joint),
+    Case("inspections:joint_form", OWN, setup=_joint),
+    # Only the inspectors on the team record; nobody in the matrix is.
+    Case("inspections:joint_form", frozenset(), setup=_joint, method="post", data={"action": "save"}),
+    Case("inspections:joint_lead", DEPARTMENT, setup=_joint, method="post", ok_status=302,
+         data={"new_lead": ""}),
+    Case("inspections:merge", OFFICE),
+    Case("inspections:merge", OFFICE, method="post", ok_status=302, data={"year": "2027", "window": "6"}),
+    Case("inspections:filings", OWN),
+    Case("inspections:filing_create", DEPARTMENT),
+    Case("inspections:filing_detail", OWN, setup=_filing),
+    Case("inspections:notices", ENTERPRISE),
+    Case("inspections:burden", OWN),
+    Case("api:inspections-tasks", READERS),
+    Case("api:inspections-tasks", READERS, query="?window=6&status=pending"),
+    Case("api:inspections-task", OWN, setup=_task),
+    Case("api:inspections-joints", READERS),
+    Case("api:inspections-joint", OWN, setup=_joint),
+    Case("api:inspections-joint-lead", DEPARTMENT, setup=_joint, method="post",
+         data={"new_lead": SAMR}),
+    Case("api:inspections-merge", OFFICE, method="post", data={"year": 2027, "window": "6"}),
+    Case("api:inspections-filings", OWN),
+    Case("api:inspections-filings", DEPARTMENT, setup=_outside_inspection, method="post",
+         ok_status=201, data=_outside_data()),
+    Case("api:inspections-notices", ENTERPRISE),
+    Case("api:inspections-burden", OWN, query="?year=2027"),
+    Case("api:inspections-savings", OWN),
+]

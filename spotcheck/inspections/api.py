@@ -1,0 +1,382 @@
+"""REST API of inspections (``/api/v1/inspections/``): the same permissions and services as
+the pages; explicit serializers; keyset pagination on lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from spotcheck.accounts.models import Department
+from spotcheck.catalog.models import InspectionItem
+from spotcheck.core import clock
+from spotcheck.core.errors import Refused, ServiceError
+from spotcheck.core.permissions import HasPerm
+from spotcheck.inspections import selectors, services
+from spotcheck.inspections.models import (
+    EnterpriseNotice,
+    EntityBurden,
+    Filing,
+    InspectionTask,
+    JointInspection,
+    LeadChange,
+    TaskItem,
+)
+from spotcheck.registry.models import MarketEntity
+from spotcheck.roster.models import Inspector
+
+
+class ObjectPerm(BasePermission):
+    """Signed in at the view; ``perm`` on the object."""
+
+    perm: str = ""
+
+    @classmethod
+    def of(cls, perm: str) -> type[ObjectPerm]:
+        return type(f"ObjectPerm_{perm.replace('.', '_')}", (cls,), {"perm": perm})
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return bool(request.user and request.user.is_authenticated)
+
+    def has_object_permission(self, request: Any, view: Any, obj: Any) -> bool:
+        return bool(request.user.has_perm(self.perm, obj))
+
+
+def _slug(field: str = "code") -> serializers.SlugRelatedField[Any]:
+    """A related object shown by its code (departments, draws) or username."""
+    return serializers.SlugRelatedField(slug_field=field, read_only=True)
+
+
+def _year(request: Request) -> int:
+    value = request.query_params.get("year", "")
+    if not value:
+        return clock.today().year
+    if not value.isdigit() or not 2000 <= int(value) <= 2100:
+        raise ServiceError(f"年度“{value}”无效。", fields={"year": ["应为 2000 至 2100 的年份"]})
+    return int(value)
+
+
+class TaskItemSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="item.code")
+    name = serializers.CharField(source="item.name")
+    department = serializers.CharField(source="item.department.code")
+
+    class Meta:
+        model = TaskItem
+        fields = ["id", "code", "name", "department", "result_code", "result_name", "method",
+                  "follow_up", "note", "recorded_at"]
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    department = _slug()
+    entity_name = serializers.CharField(source="entity.name")
+    draw = _slug()
+
+    class Meta:
+        model = InspectionTask
+        fields = ["id", "uscc", "entity_name", "department", "year", "source", "draw", "plan_ref",
+                  "plan_title", "window_start", "window_end", "status", "joint", "merged_window",
+                  "filing", "created_at", "completed_at"]
+
+
+class TaskDetailSerializer(TaskSerializer):
+    items = TaskItemSerializer(many=True, read_only=True)
+    team = serializers.SerializerMethodField()
+
+    class Meta(TaskSerializer.Meta):
+        fields = [*TaskSerializer.Meta.fields, "items", "team"]
+
+    def get_team(self, obj: InspectionTask) -> list[str]:
+        return [m.certificate_no for m in obj.members.all()]
+
+
+class TaskList(generics.ListAPIView):
+    """Tasks the user may read; filters: window (6, 2027-06 or a span), department (code), status."""
+
+    serializer_class = TaskSerializer
+    permission_classes = [HasPerm.of("inspections.view_tasks")]
+    ordering = ("window_start", "id")
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        q = self.request.query_params
+        return selectors.task_filter(selectors.task_list_for(self.request.user),
+                                     window=q.get("window", "").strip(),
+                                     department=q.get("department", "").strip(),
+                                     status=q.get("status", "").strip())
+
+
+class TaskDetail(generics.RetrieveAPIView):
+    serializer_class = TaskDetailSerializer
+    permission_classes = [ObjectPerm.of("inspections.view_task")]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return InspectionTask.objects.select_related("department", "entity", "draw").prefetch_related(
+            "items__item__department", "members")
+
+
+class ParticipantSerializer(serializers.Serializer):
+    department = serializers.CharField(source="department.code")
+    name = serializers.CharField(source="department.name")
+    item_count = serializers.IntegerField()
+
+
+class JointSerializer(serializers.ModelSerializer):
+    lead = _slug()
+    entity_name = serializers.CharField(source="entity.name")
+
+    class Meta:
+        model = JointInspection
+        fields = ["id", "uscc", "entity_name", "year", "window_start", "window_end", "is_joint", "lead",
+                  "lead_agreed", "status", "item_count", "team", "sources", "plans"]
+
+
+class LeadChangeSerializer(serializers.ModelSerializer):
+    new_lead = _slug()
+    from_lead = _slug()
+    agreed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LeadChange
+        fields = ["id", "from_lead", "new_lead", "status", "proposed_at", "effective_at", "agreed"]
+
+    def get_agreed(self, obj: LeadChange) -> list[str]:
+        return [a.department.code for a in obj.agreements.select_related("department")]
+
+
+class JointDetailSerializer(JointSerializer):
+    default_lead = _slug()
+    participants = ParticipantSerializer(many=True, read_only=True)
+    tasks = serializers.SerializerMethodField()
+    items = serializers.SerializerMethodField()
+    pending_lead_change = serializers.SerializerMethodField()
+
+    class Meta(JointSerializer.Meta):
+        fields = [*JointSerializer.Meta.fields, "default_lead", "participants", "tasks", "items",
+                  "pending_lead_change"]
+
+    def get_tasks(self, obj: JointInspection) -> list[int]:
+        return list(obj.tasks.values_list("id", flat=True).order_by("id"))
+
+    def get_items(self, obj: JointInspection) -> Any:
+        rows = [r for g in selectors.form_groups(services.visit_tasks(obj)) for r in g.rows]
+        return TaskItemSerializer(rows, many=True).data
+
+    def get_pending_lead_change(self, obj: JointInspection) -> Any:
+        change = selectors.pending_lead_change(obj)
+        return LeadChangeSerializer(change).data if change else None
+
+
+class JointList(generics.ListAPIView):
+    """Joint (merged) inspections the user may read; filters: year, joint (1: more than one department)."""
+
+    serializer_class = JointSerializer
+    permission_classes = [HasPerm.of("inspections.view_joints")]
+    ordering = ("window_start", "id")
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        qs = selectors.joint_list_for(self.request.user)
+        if self.request.query_params.get("year"):
+            qs = qs.filter(year=_year(self.request))
+        if self.request.query_params.get("joint") == "1":
+            qs = qs.filter(is_joint=True)
+        return qs
+
+
+class JointDetail(generics.RetrieveAPIView):
+    serializer_class = JointDetailSerializer
+    permission_classes = [ObjectPerm.of("inspections.view_joint")]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return JointInspection.objects.select_related("lead", "default_lead", "entity").prefetch_related(
+            "participants__department")
+
+
+class LeadBody(serializers.Serializer):
+    new_lead = serializers.CharField(max_length=32, help_text="拟任牵头部门代码")
+
+
+class JointLead(APIView):
+    """The user's department agrees to make ``new_lead`` the lead (R-C3); effective when every
+    participating department agreed."""
+
+    permission_classes = [ObjectPerm.of("inspections.change_lead")]
+
+    def post(self, request: Request, pk: int) -> Response:
+        joint = get_object_or_404(JointInspection.objects.select_related("lead"), pk=pk)
+        self.check_object_permissions(request, joint)
+        body = LeadBody(data=request.data)
+        body.is_valid(raise_exception=True)
+        department = Department.objects.filter(code=body.validated_data["new_lead"]).first()
+        if department is None:
+            raise ServiceError(f"部门代码“{body.validated_data['new_lead']}”不存在。",
+                               fields={"new_lead": ["不存在"]})
+        change = services.joint_lead_change(acting_user=request.user, joint=joint, new_lead=department,
+                                            request=request._request)
+        return Response(LeadChangeSerializer(change).data)
+
+    def get_serializer(self) -> LeadBody:
+        return LeadBody()
+
+
+class MergeBody(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    window = serializers.CharField(max_length=21)
+
+
+class WindowMerge(APIView):
+    """The office merges a window of its division (R-B3); answers the summary."""
+
+    permission_classes = [HasPerm.of("inspections.merge_window")]
+
+    def post(self, request: Request) -> Response:
+        body = MergeBody(data=request.data)
+        body.is_valid(raise_exception=True)
+        user: Any = request.user
+        summary = services.window_merge(division=user.division, year=body.validated_data["year"],
+                                        window=body.validated_data["window"], acting_user=request.user,
+                                        request=request._request)
+        return Response(summary.as_dict())
+
+    def get_serializer(self) -> MergeBody:
+        return MergeBody()
+
+
+class FilingSerializer(serializers.ModelSerializer):
+    department = _slug()
+    entity_name = serializers.CharField(source="entity.name")
+    created_by = _slug("username")
+    rules = serializers.CharField(source="rules_text")
+    task = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Filing
+        fields = ["id", "uscc", "entity_name", "library_class", "department", "planned_on", "rules",
+                  "quiet_period", "class_a", "reason", "justification", "created_at", "created_by",
+                  "task"]
+
+    def get_task(self, obj: Filing) -> int | None:
+        task = getattr(obj, "task", None)
+        return task.pk if task else None
+
+
+class FilingBody(serializers.Serializer):
+    uscc = serializers.CharField(max_length=18)
+    planned_on = serializers.DateField()
+    items = serializers.ListField(child=serializers.CharField(max_length=32), allow_empty=False,
+                                  help_text="本部门抽查事项编码")
+    inspectors = serializers.ListField(child=serializers.CharField(max_length=64), allow_empty=False,
+                                       help_text="执法证号，至少 2 名")
+    reason = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    justification = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class FilingList(generics.ListCreateAPIView):
+    """Filings of inspections outside the plans (R-A4, R-Q2): the division's office and justice
+    bureau read all, a department its own. POST: a department's inspection with its filing."""
+
+    serializer_class = FilingSerializer
+    ordering = ("-created_at", "-id")
+
+    def get_permissions(self) -> list[BasePermission]:
+        perm = "inspections.create_outside" if self.request.method == "POST" else "inspections.view_filings"
+        return [HasPerm.of(perm)()]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.filing_list_for(self.request.user)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        department = getattr(request.user, "department", None)
+        if department is None:
+            raise Refused("您的账户不属于任何部门。")
+        body = FilingBody(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        uscc = data["uscc"].strip().upper()
+        entity = MarketEntity.objects.filter(uscc=uscc).select_related("division").first()
+        if entity is None:
+            raise ServiceError(f"检查对象名录库中没有统一社会信用代码为 {uscc} 的市场主体。",
+                               fields={"uscc": ["不存在"]})
+        items = list(InspectionItem.objects.filter(department=department, year=data["planned_on"].year,
+                                                   code__in=data["items"]))
+        unknown = sorted(set(data["items"]) - {i.code for i in items})
+        if unknown:
+            raise ServiceError(f"事项 {'、'.join(unknown)} 不在本部门 {data['planned_on'].year} 年度清单中。",
+                               fields={"items": ["不在清单中"]})
+        inspectors = list(Inspector.objects.filter(certificate_no__in=data["inspectors"]))
+        missing = sorted(set(data["inspectors"]) - {i.certificate_no for i in inspectors})
+        if missing:
+            raise ServiceError(f"执法证号 {'、'.join(missing)} 不在名录库中。",
+                               fields={"inspectors": ["不在名录库中"]})
+        task = services.inspection_create(
+            acting_user=request.user, department=department, entity=entity,
+            planned_on=data["planned_on"], items=items, inspectors=inspectors,
+            reason=data.get("reason", ""), justification=data.get("justification", ""),
+            request=request._request)
+        if task.filing is None:
+            return Response({"task": task.pk, "filing": None}, status=status.HTTP_201_CREATED)
+        return Response(FilingSerializer(task.filing).data, status=status.HTTP_201_CREATED)
+
+
+class NoticeSerializer(serializers.ModelSerializer):
+    lead = serializers.CharField(source="lead.name")
+    entity_name = serializers.CharField(source="entity.name")
+    is_joint = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EnterpriseNotice
+        fields = ["id", "uscc", "entity_name", "year", "window_start", "window_end", "lead",
+                  "departments", "items", "is_joint", "created_at", "updated_at"]
+
+    def get_is_joint(self, obj: EnterpriseNotice) -> bool:
+        return len(obj.departments) > 1
+
+
+class NoticeList(generics.ListAPIView):
+    """The signed-in enterprise's current notices: one per visit."""
+
+    serializer_class = NoticeSerializer
+    permission_classes = [HasPerm.of("inspections.view_notices")]
+    ordering = ("-window_start", "-id")
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.notices_for(self.request.user)
+
+
+class BurdenSerializer(serializers.ModelSerializer):
+    entity_name = serializers.CharField(source="entity.name")
+    saved = serializers.IntegerField()
+
+    class Meta:
+        model = EntityBurden
+        fields = ["uscc", "entity_name", "year", "tasks", "visits", "saved", "departments"]
+
+
+class BurdenList(generics.ListAPIView):
+    """Per entity and year: visits without merging (``tasks``) and visits made (``visits``);
+    filters: year, uscc."""
+
+    serializer_class = BurdenSerializer
+    permission_classes = [HasPerm.of("inspections.view_burden")]
+    ordering = ("-tasks", "id")
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        qs = selectors.burden_list_for(self.request.user, _year(self.request))
+        uscc = self.request.query_params.get("uscc", "").strip().upper()
+        return qs.filter(uscc=uscc) if uscc else qs
+
+
+class Savings(APIView):
+    """What merging saved in the user's division and a year (``window_savings``)."""
+
+    permission_classes = [HasPerm.of("inspections.view_burden")]
+
+    def get(self, request: Request) -> Response:
+        user: Any = request.user
+        if not user.division_id:
+            raise Refused("您的账户不属于任何行政区划。")
+        return Response(selectors.window_savings(user.division_id, _year(request)))

@@ -1,0 +1,90 @@
+"""Home-page sections of inspections: an inspector's visits due (date and entity), an
+enterprise's notices, a department's lead changes awaiting its agreement (R-C3), and the
+filings the office and the justice bureau received lately (R-A4, R-Q2)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.urls import reverse
+
+from spotcheck.accounts.predicates import (
+    is_dept_admin,
+    is_enterprise,
+    is_inspector,
+    is_planner,
+    is_reviewer,
+)
+from spotcheck.core import clock
+from spotcheck.core.home import DueRow, DueSection, provider
+from spotcheck.inspections import selectors
+from spotcheck.inspections.models import JointInspection
+
+RECENT_FILING_DAYS = 30
+
+
+def _window_text(start: Any, end: Any) -> str:
+    return f"{start:%Y-%m-%d}" if start == end else f"{start:%m-%d}至{end:%m-%d}"
+
+
+@provider
+def inspector_visits_due(user: Any) -> list[DueSection]:
+    if not is_inspector(user):
+        return []
+    rows = []
+    for visit in selectors.due_visits_for(user):
+        if isinstance(visit, JointInspection):
+            what = "联合检查" if visit.is_joint else "合并检查"
+            url = reverse("inspections:joint_form", args=[visit.pk])
+            text = f"{what}：{visit.entity.name}（牵头：{visit.lead.name}，{visit.item_count} 项）"
+        else:
+            url = reverse("inspections:task_form", args=[visit.pk])
+            text = f"检查：{visit.entity.name}（{visit.department.name}）"
+        if visit.status == "in_progress":
+            text += "，检查中"
+        rows.append(DueRow(text, url, _window_text(visit.window_start, visit.window_end)))
+    return [DueSection("我的检查任务", rows, empty_text="暂无待检查的任务。",
+                       more_url=reverse("inspections:tasks"))]
+
+
+@provider
+def enterprise_notices(user: Any) -> list[DueSection]:
+    if not is_enterprise(user):
+        return []
+    year = clock.today().year
+    rows = []
+    for notice in selectors.notices_for(user).filter(year__gte=year).order_by("window_start", "id")[:10]:
+        joint = "联合检查" if len(notice.departments) > 1 else "检查"
+        rows.append(DueRow(f"{joint}：{'、'.join(notice.departments)}（牵头：{notice.lead.name}，"
+                           f"{len(notice.items)} 项）", reverse("inspections:notices"),
+                           _window_text(notice.window_start, notice.window_end)))
+    return [DueSection("检查通知", rows, empty_text="暂无检查通知。",
+                       more_url=reverse("inspections:notices"))]
+
+
+@provider
+def lead_changes_awaiting(user: Any) -> list[DueSection]:
+    if not (is_dept_admin(user) or is_planner(user)) or not user.department_id:
+        return []
+    rows = [DueRow(f"同意由{c.new_lead.name}牵头检查 {c.joint.entity.name}",
+                   reverse("inspections:joint_detail", args=[c.joint_id]),
+                   _window_text(c.joint.window_start, c.joint.window_end))
+            for c in selectors.lead_changes_awaiting(user)[:10]]
+    if not rows:
+        return []
+    return [DueSection("联合检查牵头部门变更", rows, more_url=reverse("inspections:joints"))]
+
+
+@provider
+def filings_received(user: Any) -> list[DueSection]:
+    if not is_reviewer(user):
+        return []
+    since = clock.now() - timedelta(days=RECENT_FILING_DAYS)
+    recent = selectors.filing_list_for(user).filter(created_at__gte=since)[:10]
+    rows = [DueRow(f"{f.department.name}：{f.entity.name}（{f.reason}，{f.rules_text}）",
+                   reverse("inspections:filing_detail", args=[f.pk]), f"{f.planned_on:%Y-%m-%d}")
+            for f in recent]
+    if not rows:
+        return []
+    return [DueSection("近期计划外检查备案", rows, more_url=reverse("inspections:filings"))]
