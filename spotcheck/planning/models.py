@@ -127,6 +127,11 @@ class Plan(models.Model):
                                    related_name="+", verbose_name="创建人")
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
+    # The plan's SCD-1 draw (R-P3: an approved plan is executed by its draw); a cancelled
+    # draw is replaced by a new one.
+    draw = models.OneToOneField("draws.Draw", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="plan", verbose_name="抽取")
+
     population_estimate = models.PositiveIntegerField("抽取范围主体数（测算）", default=0)
     drawn_estimate = models.PositiveIntegerField("拟抽取主体数（测算）", default=0)
     figures = models.JSONField("测算结果", default=dict, blank=True)

@@ -102,7 +102,7 @@ def plan_filter(qs: QuerySet[Plan], *, year: Any = None, status: str = "", depar
 
 
 def plan_detail(pk: int) -> Plan:
-    return (_plans().prefetch_related(
+    return (_plans().select_related("draw").prefetch_related(
         Prefetch("plan_items", queryset=PlanItem.objects.select_related(
             "item", "item__department", "item__power_entry").order_by("item__department__seq", "item__code")))
         .get(pk=pk))
@@ -133,6 +133,17 @@ def public_plans(division: Division | str, year: int) -> QuerySet[Plan]:
             .prefetch_related(Prefetch("plan_items", queryset=PlanItem.objects.select_related(
                 "item", "item__department").order_by("item__code")))
             .order_by("department__seq", "window_start", "id"))
+
+
+def plan_for_draw(draw: Draw | int) -> Plan | None:
+    """The plan a draw was prepared from (None: a draw made outside planning). For the
+    inspections app, which turns an executed draw into tasks: the plan gives the items, the
+    owner, the window and whether the inspection is joint."""
+    draw_id = draw.pk if isinstance(draw, Draw) else draw
+    return (_plans().select_related("draw").prefetch_related(
+        Prefetch("plan_items", queryset=PlanItem.objects.select_related(
+            "item", "item__department", "item__power_entry").order_by("item__department__seq", "item__code")))
+        .filter(draw_id=draw_id).first())
 
 
 # --- the calendar --------------------------------------------------------------------------

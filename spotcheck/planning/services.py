@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from spotcheck.accounts.models import Department, Division
 from spotcheck.accounts.predicates import is_office
@@ -29,7 +29,9 @@ from spotcheck.audit.services import audit_record
 from spotcheck.catalog.models import InspectionItem
 from spotcheck.core import clock
 from spotcheck.core.errors import Conflict, Refused, ServiceError
-from spotcheck.draws.domain.spec import KINDS, MAX_SLOTS, RISK_LEVELS
+from spotcheck.draws import services as draws
+from spotcheck.draws.domain.spec import EXPERT_SUFFIX, KINDS, MAX_SLOTS, RISK_LEVELS
+from spotcheck.draws.models import Draw, DrawStatus
 from spotcheck.draws.selectors import division_codes
 from spotcheck.planning import selectors
 from spotcheck.planning.domain.calendar import Window, YearCalendar
@@ -431,9 +433,15 @@ def plan_transition(*, acting_user: Any, plan: Plan, action: Action | str, reaso
         return plan
 
 
+DRAW_DONE = (DrawStatus.EXECUTED, DrawStatus.PUBLISHED)
+
+
 def _require_draw_executed(plan: Plan) -> None:
     """A plan starts when its draw has been executed (the draw's execution starts it)."""
-    return None
+    draw = Draw.objects.filter(pk=plan.draw_id).first() if plan.draw_id else None
+    if draw is None or draw.status not in DRAW_DONE:
+        raise ServiceError("计划在其双随机抽取执行后才开始执行：请先准备、公告并执行本计划的抽取。",
+                           code="draw_not_executed")
 
 
 def plan_submit(*, acting_user: Any, plan: Plan, request: Any = None) -> Plan:
@@ -538,3 +546,100 @@ def planning_year_save(*, acting_user: Any, division: Division, year: int,
                          summary={"before": before, "after": {
                              "windows": row.windows, **{k: str(v) for k, v in deadlines.items()}}})
         return row
+
+
+# --- the plan's draw (SCD-1) -------------------------------------------------------------------
+
+
+def _team_slots(plan: Plan) -> dict[str, Any]:
+    """The draw's team (DRAW.md section 5) from the plan's team requirement (R-I2): one slot
+    per qualification tag, "*" slots up to the number of enforcement inspectors, experts on
+    top under ``<dept>.expert``. A department's plan draws its own inspectors; a class-A joint
+    plan draws from the office's joint pool (R-I3), one slot for each department whose items it
+    takes, in turn."""
+    owner = plan.department
+    if plan.target_class != "A":
+        slots = [{"dept": owner.code, "tag": t} for t in plan.team_tags]
+        slots += [{"dept": owner.code, "tag": "*"}] * (plan.team_size - len(slots))
+        slots += [{"dept": owner.code + EXPERT_SUFFIX, "tag": "*"}] * plan.experts
+        return {"slots": slots, "cap_slack": 1, "joint_pool": False}
+    departments = list(Department.objects.filter(
+        pk__in=plan.plan_items.values("item__department_id")).order_by("seq")) or [owner]
+    tag_owner = dict(Tag.objects.filter(department__division_id=plan.division_id, code__in=plan.team_tags,
+                                        is_active=True).values_list("code", "department__code"))
+    tagged = [{"dept": tag_owner.get(t, owner.code), "tag": t} for t in plan.team_tags]
+    seats = [d.code for d in departments if d.code not in {s["dept"] for s in tagged}] + \
+        [d.code for d in departments]
+    free = [{"dept": seats[i % len(seats)], "tag": "*"} for i in range(plan.team_size - len(tagged))]
+    experts = [{"dept": owner.code + EXPERT_SUFFIX, "tag": "*"}] * plan.experts
+    # DRAW.md section 5: within a department, slots with a specific tag come before "*".
+    return {"slots": tagged + free + experts, "cap_slack": 1, "joint_pool": True}
+
+
+def plan_draw_spec(plan: Plan) -> dict[str, Any]:
+    """The draw specification of a plan (``draws.domain.spec``): its population filters,
+    strata and SCD-1 quota, its window, and its team."""
+    return {
+        "classes": [plan.target_class], "divisions": list(plan.divisions),
+        "industries": list(plan.industries), "kinds": list(plan.kinds), "tags": list(plan.tags),
+        "risk_levels": list(plan.risk_levels), "strata": list(plan.strata), "quota": plan.quota,
+        "team": _team_slots(plan),
+        "window": {"start": plan.window_start.isoformat(), "end": plan.window_end.isoformat()},
+        "hash": "sha256",
+    }
+
+
+def plan_draw_prepare(*, acting_user: Any, plan: Plan, request: Any = None) -> Draw:
+    """Prepare the SCD-1 draw of an approved plan through the draws app and link it to the
+    plan. Class-A plans give the office's joint draw (R-A2). The parties then commit, the
+    draw is announced, revealed and executed on the draw's page; its execution starts the plan."""
+    with _audited_refusal("plan.draw_prepare", actor=acting_user, plan=plan, request=request):
+        _require(acting_user, "planning.prepare_plan_draw", plan, "您没有为该计划组织抽取的权限。")
+        plan = Plan.objects.select_related("department", "division", "draw").get(pk=plan.pk)
+        if plan.status != Status.APPROVED:
+            raise Conflict(f"计划处于“{plan.get_status_display()}”状态："
+                           "经联席办和司法局审核批准后才能组织抽取（R-P3）。", code="wrong_state")
+        if plan.draw is not None and plan.draw.status != DrawStatus.CANCELLED:
+            raise Conflict(f"该计划已有抽取 {plan.draw.code}（{plan.draw.get_status_display()}）。",
+                           code="draw_exists")
+        draw = draws.draw_prepare(acting_user=acting_user, department=plan.department,
+                                  title=plan.title, spec=plan_draw_spec(plan), source_ref=plan.code,
+                                  year=plan.year, request=request)
+        with transaction.atomic():
+            linked = (Plan.objects.filter(pk=plan.pk, status=Status.APPROVED, version=plan.version)
+                      .filter(Q(draw__isnull=True) | Q(draw__status=DrawStatus.CANCELLED))
+                      .update(draw=draw, version=F("version") + 1, updated_at=clock.now()))
+            if linked:
+                audit_record(action="plan.draw_prepare", actor=acting_user,
+                             department_code=plan.department.code, object_type=OBJECT_TYPE,
+                             object_id=plan.code, request=request,
+                             summary={"draw": draw.code, "spec": draw.spec})
+        if not linked:
+            draws.draw_cancel(acting_user=acting_user, draw=draw,
+                              reason="计划已由他人组织抽取，本次准备作废。")
+            raise Conflict("计划已被他人处理，请刷新后查看最新状态。")
+        return draw
+
+
+def plan_draw_announce(*, acting_user: Any, plan: Plan, request: Any = None) -> Draw:
+    """Announce the plan's draw (the parties must have committed first)."""
+    plan = Plan.objects.select_related("draw").get(pk=plan.pk)
+    if plan.draw is None:
+        raise ServiceError("该计划还没有准备抽取。", code="no_draw")
+    return draws.draw_announce(acting_user=acting_user, draw=plan.draw, request=request)
+
+
+def plan_start_for_draw(draw: Draw | int) -> Plan | None:
+    """The platform starts the plan of a draw that has just been executed (status
+    executing); nothing when the draw has no plan or the plan has already started."""
+    draw_id = draw.pk if isinstance(draw, Draw) else draw
+    plan = Plan.objects.select_related("department", "draw").filter(draw_id=draw_id).first()
+    if plan is None or plan.status != Status.APPROVED or plan.draw is None:
+        return None
+    if plan.draw.status not in DRAW_DONE:
+        return None
+    try:
+        return plan_transition(acting_user=None, plan=plan, action=Action.START,
+                               reason=f"抽取 {plan.draw.code} 已执行")
+    except Conflict:
+        return None  # started meanwhile

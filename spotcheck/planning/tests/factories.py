@@ -12,6 +12,7 @@ from spotcheck.accounts.models import Department
 from spotcheck.catalog.models import InspectionItem
 from spotcheck.catalog.tests.factories import InspectionItemFactory
 from spotcheck.core.domain.uscc import uscc_with_check
+from spotcheck.draws.models import Draw, DrawStatus
 from spotcheck.planning import services
 from spotcheck.planning.domain.review import Action, Status
 from spotcheck.planning.models import Plan
@@ -89,5 +90,18 @@ def plan(*, owner: Any, status: str = Status.DRAFT, office: Any = None, justice:
         return p
     for target_status in path[: path.index(Status(status)) + 1]:
         action, actor = steps[target_status]
+        if action == Action.START:
+            p = link_executed_draw(p)
         p = services.plan_transition(acting_user=actor, plan=p, action=action)
     return p
+
+
+def link_executed_draw(p: Plan) -> Plan:
+    """Stand in for the draws app: an executed draw linked to the plan (a plan starts when its
+    draw has been executed). The full walk through the draws services is in test_draws."""
+    _serial[0] += 1
+    draw = Draw.objects.create(code=f"T-{p.pk}-{_serial[0]}", title=p.title, department=p.department,
+                               division_id=p.division_id, year=p.year, classes=p.target_class, spec={},
+                               files_path="-", status=DrawStatus.EXECUTED)
+    Plan.objects.filter(pk=p.pk).update(draw=draw)
+    return Plan.objects.select_related("department", "draw").get(pk=p.pk)

@@ -136,6 +136,13 @@ def test_no_path_reaches_approval_without_both_reviews_and_history_is_kept(make_
             self.act(action, who, "请补充抽查依据", False)
             event(f"{status.value} --{action.value}-->")
 
+        @rule()
+        def draw_executed(self) -> None:
+            """The draws app executes the approved plan's draw (so that the plan may start)."""
+            plan = self._fresh()
+            if plan.status == Status.APPROVED and plan.draw_id is None:
+                f.link_executed_draw(plan)
+
         def _rows(self) -> list[PlanTransition]:
             return list(PlanTransition.objects.filter(plan_id=self.plan.pk).order_by("version"))
 

@@ -1,0 +1,43 @@
+"""Home-page sections of plans: for reviewers their queue; for planners their drafts (and
+returned plans with the reasons) before the end-of-March deadline (R-P2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from spotcheck.accounts.predicates import is_dept_admin, is_office, is_planner, is_reviewer
+from spotcheck.core import clock
+from spotcheck.core.home import DueRow, DueSection, provider
+from spotcheck.planning import selectors
+from spotcheck.planning.domain.review import Status
+from spotcheck.planning.models import Plan, PlanTransition
+
+
+@provider
+def plans_due(user: Any) -> list[DueSection]:
+    sections: list[DueSection] = []
+    if is_reviewer(user) and user.division_id:
+        queue = list(selectors.review_queue(user)[:10])
+        rows = [DueRow(f"{p.department.name}：{p.title}", reverse("planning:plan_detail", args=[p.pk]),
+                       p.get_status_display()) for p in queue]
+        sections.append(DueSection(
+            "待审核的抽查计划", rows,
+            empty_text="没有待审核的计划。", more_url=reverse("planning:review_queue")))
+    owner_plans = Plan.objects.none()
+    if (is_planner(user) or is_dept_admin(user)) and user.department_id:
+        owner_plans = Plan.objects.filter(department_id=user.department_id).exclude(target_class="A")
+    elif is_office(user) and user.division_id:
+        owner_plans = Plan.objects.filter(division_id=user.division_id, target_class="A")
+    drafts = list(owner_plans.filter(status=Status.DRAFT).order_by("-updated_at")[:10])
+    if drafts:
+        deadline = selectors.calendar_for(user.division_id, clock.today().year).plan_deadline
+        returned = {t.plan_id: t for t in PlanTransition.objects.filter(
+            plan__in=drafts, action__in=["office_return", "justice_return"]).order_by("version")}
+        rows = []
+        for p in drafts:
+            note = f"已退回：{returned[p.pk].reason}" if p.pk in returned else f"录入截止 {deadline:%Y-%m-%d}"
+            rows.append(DueRow(f"提交计划：{p.title}", reverse("planning:plan_detail", args=[p.pk]), note))
+        sections.append(DueSection("待提交的抽查计划", rows, more_url=reverse("planning:plans")))
+    return sections
