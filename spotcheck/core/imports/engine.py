@@ -26,7 +26,7 @@ from spotcheck.core.exports import XLSX_CONTENT_TYPE, write_xlsx
 from spotcheck.core.imports.files import FileRefused, inspect_file, open_rows
 from spotcheck.core.imports.models import ImportJob, ImportMode, ImportRowError, ImportStatus
 from spotcheck.core.imports.spec import CleanRow, ImportSpec, Rejected
-from spotcheck.core.imports.writers import Existing, Writer, writer_for
+from spotcheck.core.imports.writers import Writer, duplicate, writer_for
 
 SPECS: dict[str, ImportSpec] = {}
 FORMULA_MESSAGE = "单元格含公式（以 = + - @ 开头），为防止公式注入不予导入"
@@ -236,6 +236,7 @@ class _Runner:
         # A dry run writes nothing, so it remembers the keys it has seen.
         self.dry_seen: dict[str, int] = {}
         self.progress = Progress(job, job.rows_done, job.inserted, job.updated, job.rejected)
+        self.key_header = spec.columns[0].header
         # Invalid rows count towards the stop limit; rows refused by the mode or as
         # duplicates are reported but are expected outcomes, not signs of a broken file.
         self.invalid_count = job.rejected
@@ -316,49 +317,34 @@ class _Runner:
                 "rows_done", flat=True).first()
             if current != p.rows_done:
                 raise Conflict("该文件正由另一个进程导入，本进程停止。")
-            existing = self.writer.existing([r.key for r in cleaned]) if cleaned else {}
-            inserts: list[CleanRow] = []
-            updates: list[tuple[Existing, CleanRow]] = []
             rejects: list[Rejected] = list(invalid)
             batch_seen: dict[str, int] = {}
             for bad in invalid:
                 if bad.key:
                     batch_seen.setdefault(bad.key, bad.row)
+            candidates: list[CleanRow] = []
             for r in cleaned:
                 first_row = batch_seen.get(r.key) or self.rejected_keys.get(r.key) or self.dry_seen.get(r.key)
-                ex = existing.get(r.key)
-                if first_row is None and ex is not None and ex.import_job_id == job.pk:
-                    first_row = ex.import_row
                 if first_row is not None and first_row < r.row:
-                    rejects.append(Rejected(r.row, r.key, [(self.spec.columns[0].header,
-                                   f"与第 {first_row} 行重复（{r.key}），以第 {first_row} 行为准")]))
+                    rejects.append(duplicate(r, first_row, self.key_header))
                     continue
                 batch_seen[r.key] = r.row
-                if ex is not None:
-                    if mode == ImportMode.INSERT:
-                        rejects.append(Rejected(r.row, r.key, [(self.spec.columns[0].header,
-                                       f"{r.key} 已存在；本次为“仅新增”方式，不更新已有数据")]))
-                    else:
-                        updates.append((ex, r))
-                elif mode == ImportMode.UPDATE:
-                    rejects.append(Rejected(r.row, r.key, [(self.spec.columns[0].header,
-                                   f"{r.key} 不存在；本次为“仅更新”方式，不新增数据")]))
-                else:
-                    inserts.append(r)
-            ImportJob.objects.filter(pk=job.pk).update(
-                rows_done=p.rows_done + consumed, inserted=F("inserted") + len(inserts),
-                updated=F("updated") + len(updates), rejected=F("rejected") + len(rejects),
-                heartbeat_at=clock.now())
-            if not job.dry_run:
-                ids = self.writer.insert(inserts, job.pk)
-                self.writer.update(updates, job.pk)
-                if self.spec.has_related:
-                    written = [(pk, r, True) for pk, r in zip(ids, inserts, strict=True) if pk is not None]
-                    written += [(e.pk, r, False) for e, r in updates]
-                    self.spec.write_related(written, self.writer)
-            else:
-                for r in [*inserts, *(r for _e, r in updates)]:
+                candidates.append(r)
+            outcome = self.writer.apply(candidates, mode=mode, job_id=job.pk, dry_run=job.dry_run,
+                                        key_header=self.key_header)
+            rejects += outcome.rejected
+            if job.dry_run:
+                for _pk, r in [*outcome.inserted, *outcome.updated]:
                     self.dry_seen[r.key] = r.row
+            elif self.spec.has_related:
+                written = [(pk, r, True) for pk, r in outcome.inserted if pk is not None]
+                written += [(pk, r, False) for pk, r in outcome.updated]
+                self.spec.write_related(written, self.writer)
+            inserted, updated = len(outcome.inserted), len(outcome.updated)
+            ImportJob.objects.filter(pk=job.pk).update(
+                rows_done=p.rows_done + consumed, inserted=F("inserted") + inserted,
+                updated=F("updated") + updated, rejected=F("rejected") + len(rejects),
+                heartbeat_at=clock.now())
             errors = [ImportRowError(job=job, row=x.row, column=c[:64], message=m[:500], key=x.key[:64])
                       for x in rejects for c, m in (x.errors or [("", "本行有误")])]
             ImportRowError.objects.bulk_create(errors, batch_size=1000)
@@ -366,8 +352,8 @@ class _Runner:
             if x.key and len(self.rejected_keys) <= self.limit:
                 self.rejected_keys.setdefault(x.key, x.row)
         p.rows_done += consumed
-        p.inserted += len(inserts)
-        p.updated += len(updates)
+        p.inserted += inserted
+        p.updated += updated
         p.rejected += len(rejects)
         job.rows_done, job.inserted = p.rows_done, p.inserted
         job.updated, job.rejected = p.updated, p.rejected

@@ -5,7 +5,9 @@ related data are looked up afterwards by key), and updated rows are
 copied into a temporary staging table and applied with one ``UPDATE ... FROM``; a column the
 row leaves blank (``None``) keeps its current value (``COALESCE``). A unique violation
 (another import inserted the same key meanwhile) rolls the batch back and the engine retries
-it, so keys are never doubled.
+it, so keys are never doubled. (Measured: a staging table with ``INSERT ... ON CONFLICT``
+costs more per row than this lookup plus a plain COPY, because a speculative insertion is
+dearer than a COPY row.)
 
 SQL here is built from model metadata (table and column names), never from file content,
 which only travels as COPY data or query parameters.
@@ -21,7 +23,8 @@ from typing import Any
 from django.db import connection, models
 from django.utils import timezone
 
-from spotcheck.core.imports.spec import CleanRow
+from spotcheck.core.imports.models import ImportMode
+from spotcheck.core.imports.spec import CleanRow, Rejected
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,46 @@ def _default(f: models.Field, now: dt.datetime) -> Any:
     return f.get_default()
 
 
+@dataclass
+class Outcome:
+    """What a batch did: (pk, row) inserted (pk None when not needed or a dry run),
+    (pk, row) updated, and the rows refused by the mode or as duplicates."""
+
+    inserted: list[tuple[int | None, CleanRow]]
+    updated: list[tuple[int, CleanRow]]
+    rejected: list[Rejected]
+
+
+def duplicate(row: CleanRow, first_row: int | None, key_header: str) -> Rejected:
+    message = f"与第 {first_row} 行重复（{row.key}），以第 {first_row} 行为准"
+    return Rejected(row.row, row.key, [(key_header, message)])
+
+
+def classify(rows: Sequence[CleanRow], existing: dict[str, Existing], *, mode: str, job_id: int,
+             key_header: str) -> tuple[list[CleanRow], list[tuple[Existing, CleanRow]], list[Rejected]]:
+    """Insert, update or refuse each row (already unique within the batch) by what exists:
+    a key written by an earlier row of the same job is a duplicate in the file."""
+    inserts: list[CleanRow] = []
+    updates: list[tuple[Existing, CleanRow]] = []
+    rejects: list[Rejected] = []
+    for r in rows:
+        ex = existing.get(r.key)
+        if ex is not None and ex.import_job_id == job_id:
+            rejects.append(duplicate(r, ex.import_row, key_header))
+        elif ex is not None:
+            if mode == ImportMode.INSERT:
+                message = f"{r.key} 已存在；本次为“仅新增”方式，不更新已有数据"
+                rejects.append(Rejected(r.row, r.key, [(key_header, message)]))
+            else:
+                updates.append((ex, r))
+        elif mode == ImportMode.UPDATE:
+            message = f"{r.key} 不存在；本次为“仅更新”方式，不新增数据"
+            rejects.append(Rejected(r.row, r.key, [(key_header, message)]))
+        else:
+            inserts.append(r)
+    return inserts, updates, rejects
+
+
 class Writer:
     """The ORM writer (any database)."""
 
@@ -48,6 +91,17 @@ class Writer:
         self.model = model
         self.key_field = key_field
         self.fields = _concrete(model)
+
+    def apply(self, rows: Sequence[CleanRow], *, mode: str, job_id: int, dry_run: bool,
+              key_header: str) -> Outcome:
+        """Write the batch's rows by mode (or only classify them in a dry run)."""
+        existing = self.existing([r.key for r in rows]) if rows else {}
+        inserts, updates, rejects = classify(rows, existing, mode=mode, job_id=job_id, key_header=key_header)
+        if dry_run:
+            return Outcome([(None, r) for r in inserts], [(e.pk, r) for e, r in updates], rejects)
+        ids = self.insert(inserts, job_id)
+        self.update(updates, job_id)
+        return Outcome(list(zip(ids, inserts, strict=True)), [(e.pk, r) for e, r in updates], rejects)
 
     def existing(self, keys: Sequence[str]) -> dict[str, Existing]:
         rows = self.model._default_manager.filter(**{f"{self.key_field}__in": list(keys)}).values_list(

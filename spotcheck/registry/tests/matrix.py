@@ -25,11 +25,12 @@ def _uscc() -> str:
 
 
 def _enterprise_entity() -> dict[str, Any]:
-    """The matrix's enterprise user owns 91361100MA35TEST0X: an entity with that code lets the
-    enterprise read its own entity and nothing else."""
+    """An entity with the matrix enterprise user's code: the enterprise reads its own entity."""
+    from spotcheck.accounts.tests import factories
     from spotcheck.registry.tests.factories import EntityFactory
 
-    return {"pk": EntityFactory.create(uscc="91361100MA35TEST0X").pk}
+    uscc = getattr(factories, "ENTERPRISE_USCC", "91361100MA35TEST0X")
+    return {"pk": EntityFactory.create(uscc=uscc).pk}
 
 
 def _proposal() -> dict[str, Any]:
