@@ -58,7 +58,8 @@ def test_an_import_with_errors_is_fixed_and_the_entity_found(page: Any, live_ser
     assert page.inner_text(".n-inserted") == "10" and page.inner_text(".n-rejected") == "2"
     with page.expect_download() as download:
         page.click("a.error-report")
-    report = openpyxl.load_workbook(download.value.path()).active
+    assert download.value.suggested_filename.endswith(".xlsx")
+    report = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
     lines = [[c.value for c in row] for row in report.iter_rows(min_row=2)]
     assert [(r[0], r[1]) for r in lines] == [("6", "行政区划代码"), ("9", "统一社会信用代码")]
     page.screenshot(path=str(output_dir / "registry-import-errors.png"), full_page=True)
