@@ -8,7 +8,7 @@ class InspectionsConfig(AppConfig):
 
     def ready(self) -> None:
         from spotcheck.core.navigation import NavItem, register
-        from spotcheck.inspections import home  # noqa: F401  (home-page sections)
+        from spotcheck.inspections import home, signals  # noqa: F401  (home sections, draw results)
 
         for item in (NavItem("检查任务", "inspections:tasks", "inspections.view_tasks"),
                      NavItem("联合检查", "inspections:joints", "inspections.view_joints"),

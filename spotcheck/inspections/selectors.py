@@ -22,6 +22,7 @@ from spotcheck.accounts.predicates import (
     is_reviewer,
 )
 from spotcheck.core import clock
+from spotcheck.draws.domain.spec import NOT_INSPECTABLE
 from spotcheck.inspections.domain import windows
 from spotcheck.inspections.models import (
     EnterpriseNotice,
@@ -203,7 +204,8 @@ def class_c_coverage(division: Division | str, year: int) -> dict[str, int]:
     """R-C2: class-C entities of the division (and its counties) with a task this year."""
     division_id = _division_id(division)
     population = MarketEntity.objects.filter(
-        Q(division_id=division_id) | Q(division__parent_id=division_id), library_class="C")
+        Q(division_id=division_id) | Q(division__parent_id=division_id), library_class="C").exclude(
+        status__in=list(NOT_INSPECTABLE))
     total = population.count()
     covered = population.filter(Exists(InspectionTask.objects.filter(
         entity_id=OuterRef("pk"), year=year).exclude(status=TaskStatus.CANCELLED))).count()

@@ -91,9 +91,10 @@ class PlanInfo:
 
 
 def _plan_items(plan: Any) -> tuple[InspectionItem, ...]:
-    related: Any = getattr(plan, "items", None)
+    """The plan's items in its order: through its item rows when it has them (prefetched by
+    ``plan_for_draw``), else its items."""
+    related: Any = getattr(plan, "plan_items", None) or getattr(plan, "items", None)
     rows = list(related.all()) if hasattr(related, "all") else list(related or ())
-    # A plan may hold items directly or through a row naming the item.
     return tuple(r if isinstance(r, InspectionItem) else r.item for r in rows)
 
 
@@ -128,15 +129,12 @@ def plan_info_for_draw(draw: Draw) -> PlanInfo:
     )
 
 
-def year_calendar(division: Division | None, year: int) -> YearCalendar:
-    """The planning year's calendar (windows, quiet period): the planning app's configured
-    one when it provides ``year_calendar``, else the seed's defaults (R-Q1)."""
-    configured = _planning_selector("year_calendar")
-    if configured is not None:
-        try:
-            return configured(year, division=division)  # type: ignore[no-any-return]
-        except TypeError:
-            return configured(year)  # type: ignore[no-any-return]
+def year_calendar(division: Division | str | None, year: int) -> YearCalendar:
+    """The planning year's calendar (windows, quiet period): the office's configuration
+    through ``spotcheck.planning.selectors.calendar_for``, else the seed's defaults (R-Q1)."""
+    configured = _planning_selector("calendar_for")
+    if configured is not None and division is not None:
+        return configured(division, year)  # type: ignore[no-any-return]
     return YearCalendar.default(year)
 
 
@@ -382,11 +380,13 @@ def window_merge(*, division: Division | str, year: int, window: Any, acting_use
     wkey = windows.key(w)
     summary = MergeSummary(division=division.code, year=year, window=wkey)
     with transaction.atomic():
+        # Draws of the window without tasks yet, or whose result changed by substitution.
         pending_draws = (Draw.objects.filter(division=division, year=year,
                                              status__in=[s.value for s in DONE])
                          .filter(Q(window_start__isnull=True)
                                  | Q(window_start__lte=w.end, window_end__gte=w.start))
-                         .exclude(Exists(InspectionTask.objects.filter(draw=OuterRef("pk")))))
+                         .filter(~Exists(InspectionTask.objects.filter(draw=OuterRef("pk")))
+                                 | Q(result__revision__gt=1)))
         for draw in pending_draws:
             tasks_from_draw(draw=draw, acting_user=acting_user, request=request)
             summary.draws_tasked += 1

@@ -370,3 +370,23 @@ def test_lead_change_refusals(office: Any, make_user: Any) -> None:
     with pytest.raises(ServiceError, match="已是牵头部门"):
         services.joint_lead_change(acting_user=make_user(Role.PLANNER, ENV), joint=joint,
                                    new_lead=f.dept(ENV))
+
+
+def test_an_executed_draw_s_result_makes_its_tasks_once_committed(
+        django_capture_on_commit_callbacks: Any) -> None:
+    from django.utils import timezone
+
+    from spotcheck.draws.models import DrawResult
+
+    draw = f.executed_draw(ENV, f.entities(2))
+    with django_capture_on_commit_callbacks(execute=True):
+        DrawResult.objects.create(draw=draw, text="{}", digest="0" * 64, seed="0" * 64, selected_count=2,
+                                  created_at=timezone.now(), updated_at=timezone.now())
+    assert InspectionTask.objects.filter(draw=draw).count() == 2
+
+
+def test_plan_info_falls_back_to_the_draw_without_a_plan() -> None:
+    draw = f.executed_draw(ENV, [], window=f.SEPTEMBER)
+    info = services.plan_info_for_draw(draw)
+    assert info.department == draw.department and info.items == ()
+    assert (info.window_start, info.window_end) == f.SEPTEMBER and info.target_class == "B"

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from spotcheck.accounts.roles import Role
+from spotcheck.accounts.tests.factories import ENTERPRISE_USCC
 from spotcheck.audit.models import AuditEvent
 from spotcheck.core import clock
 from spotcheck.inspections import services
@@ -35,7 +36,7 @@ def inspector(make_user: Any) -> Any:
 @pytest.fixture
 def joint(office: Any, inspector: Any) -> JointInspection:
     """ENV (two items, the signed-in inspector on its team) and SAMR (one item) drew one entity."""
-    target = f.entity(uscc="91361100MA35TEST0X", name="上饶联合检查样本有限公司")
+    target = f.entity(uscc=ENTERPRISE_USCC, name="上饶联合检查样本有限公司")
     for owner, n, team in ((ENV, 2, f.inspectors(ENV, 2, user=inspector)), (SAMR, 1, f.inspectors(SAMR))):
         draw = f.executed_draw(owner, [target], team=team)
         services.tasks_from_draw(draw=draw, plan=f.plan(draw, f.items(owner, n)))
