@@ -1,7 +1,7 @@
 """Plausible power lists and inspection-item lists for every city department (quick start,
 tests): 3–8 power entries and 3–10 items each, with real legal bases, some on the class-A
-joint list, for this year and the next; and the filings of departments that have a demo
-department admin, so the public page has something to show.
+joint list, for this year and the next; and this year's filings of most departments (as
+filings the platform recorded), so the public page has something to show.
 
 Deterministic by seed (each department draws from its own stream); idempotent (entries and
 items already there are left alone; a second run creates nothing).
@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
 
-from spotcheck.accounts.models import Department, User
-from spotcheck.accounts.roles import Role
+from spotcheck.accounts.models import Department
 from spotcheck.audit.services import audit_record
 from spotcheck.catalog.models import FilingKind, InspectionItem, ItemListFiling, PowerEntry, PowerKind
-from spotcheck.catalog.services import item_list_file
+from spotcheck.catalog.services import item_list_filing_record
 from spotcheck.core import clock
 from spotcheck.roster.demo import tags_ensure
 
@@ -487,8 +489,8 @@ def _catalog_for(department: Department, seed: int) -> tuple[list[tuple[int, Pow
 @transaction.atomic
 def items_generate(*, seed: int) -> int:
     """Create the demo power lists and item lists of every city department for this year and
-    the next; file this year's lists of departments that have an admin. Returns how many
-    items were created."""
+    the next, and record this year's filings of most of them. Returns how many items were
+    created."""
     year = clock.today().year
     created_items = 0
     created_powers = 0
@@ -527,7 +529,7 @@ def items_generate(*, seed: int) -> int:
                     department=department, year=y, code=f"{department.unit_code}-{number:02d}",
                     defaults=values)
                 created_items += int(made)
-        filed += _file_demo_lists(department, year)
+        filed += _file_demo_lists(department, year, seed)
     if created_items or created_powers:
         audit_record(action="catalog.demo_generate", object_type="catalog.item",
                      summary={"seed": seed, "powers": created_powers, "items": created_items,
@@ -535,20 +537,24 @@ def items_generate(*, seed: int) -> int:
     return created_items
 
 
-def _file_demo_lists(department: Department, year: int) -> int:
-    """File this year's lists as the department's admin, if it has one and has not filed."""
-    admin = (User.objects.filter(department=department, role=Role.DEPT_ADMIN, is_active=True)
-             .order_by("pk").first())
-    if admin is None:
+def _file_demo_lists(department: Department, year: int, seed: int) -> int:
+    """Record this year's filings of about two departments in three, dated in March (a few
+    in April, late), as filings carried over by the platform; the rest stay unfiled, so the
+    office sees who is overdue. Nothing is dated in the future."""
+    rng = random.Random(f"{seed}:{department.code}:filing")
+    if rng.random() > 0.67 or ItemListFiling.objects.filter(department=department, year=year).exists():
+        return 0
+    month, day = (4, rng.randint(1, 20)) if rng.random() < 0.15 else (3, rng.randint(1, 31))
+    filed_at = datetime(year, month, day, rng.randint(9, 17), rng.randint(0, 59),
+                        tzinfo=ZoneInfo(settings.TIME_ZONE))
+    if filed_at > clock.now():
         return 0
     count = 0
     for kind in FilingKind.values:
-        if ItemListFiling.objects.filter(department=department, year=year, kind=kind).exists():
-            continue
         if kind == FilingKind.JOINT_A and not InspectionItem.objects.filter(
                 department=department, year=year, in_joint_list=True, is_active=True).exists():
             continue
-        item_list_file(acting_user=admin, department=department, year=year, kind=kind,
-                       note="演示数据")
+        item_list_filing_record(department=department, year=year, kind=kind, filed_at=filed_at,
+                                note="演示数据（由平台记录）")
         count += 1
     return count

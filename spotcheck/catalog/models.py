@@ -52,7 +52,7 @@ class ListField(models.TextField):
         return self.get_prep_value(self.value_from_object(obj)) or "[]"
 
 
-def item_key(department_code: str, year: int, code: str) -> str:
+def item_key(department_code: str, year: int | str, code: str) -> str:
     """The one-column key of an item (department, year, code): imports upsert by it."""
     return f"{department_code}/{year}/{code}"
 
@@ -191,8 +191,10 @@ class ItemListFiling(models.Model):
     kind = models.CharField("清单类型", max_length=16, choices=FilingKind.choices)
     revision = models.PositiveSmallIntegerField("报送次序", default=1)
     filed_at = models.DateTimeField("报送时间")
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                 related_name="+", verbose_name="报送人")
+    # Null only for filings the platform recorded itself (lists carried over from an earlier
+    # system, demo data); a filing made on the platform always names the person (R-S2).
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+", verbose_name="报送人")
     deadline = models.DateField("报送期限")
     is_late = models.BooleanField("逾期报送", default=False)
     item_count = models.PositiveIntegerField("事项数")

@@ -7,13 +7,14 @@ the office and the justice bureau (R-L2). Every write checks permission, validat
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from spotcheck.accounts.models import Department
 from spotcheck.accounts.reference import read_csv
@@ -341,8 +342,23 @@ def item_list_file(*, acting_user: Any, department: Department, year: int, kind:
     _check(acting_user, "catalog.file_list", department, "只能由本部门管理员报送本部门清单。")
     if acting_user is None:
         raise Refused("清单报送须由具体人员完成。")
-    require(kind in FilingKind.values, f"清单类型“{kind}”无效。", "kind")
     _check_year(year)
+    return item_list_filing_record(department=department, year=year, kind=kind,
+                                   filed_at=clock.now(), filed_by=acting_user, note=note,
+                                   request=request)
+
+
+@transaction.atomic
+def item_list_filing_record(*, department: Department, year: int, kind: str, filed_at: datetime,
+                            filed_by: Any = None, note: str = "", request: Any = None
+                            ) -> ItemListFiling:
+    """Freeze the department's active items of ``year`` as a filing made at ``filed_at``.
+
+    ``item_list_file`` is the act on the platform; the platform itself calls this directly
+    only for filings made elsewhere (carried over from an earlier system, demo data), with
+    ``filed_by=None``.
+    """
+    require(kind in FilingKind.values, f"清单类型“{kind}”无效。", "kind")
     # The department row is locked so that two filings cannot take the same revision.
     Department.objects.select_for_update().get(pk=department.pk)
     items = (InspectionItem.objects.select_related("power_entry")
@@ -355,19 +371,17 @@ def item_list_file(*, acting_user: Any, department: Department, year: int, kind:
         raise ServiceError(f"{year} 年度没有有效的{what}，不能报送。", fields={"kind": ["清单为空"]})
     last = (ItemListFiling.objects.filter(department=department, year=year, kind=kind)
             .aggregate(m=Max("revision"))["m"]) or 0
-    now = clock.now()
     deadline = item_list_deadline(year)
     filing = ItemListFiling(department=department, year=year, kind=kind, revision=last + 1,
-                            filed_at=now, filed_by=acting_user, deadline=deadline,
-                            is_late=filing_is_late(clock.today(), deadline),
+                            filed_at=filed_at, filed_by=filed_by, deadline=deadline,
+                            is_late=filing_is_late(timezone.localdate(filed_at), deadline),
                             item_count=len(rows), snapshot=rows, digest=snapshot_digest(rows),
                             note=(note or "").strip()[:500])
     clean_or_raise(filing)
     filing.save()
-    audit_record(action="catalog.list_file", actor=acting_user, department_code=department.code,
+    audit_record(action="catalog.list_file", actor=filed_by, department_code=department.code,
                  object_type="catalog.filing", object_id=filing.pk, request=request,
                  summary={"year": year, "kind": kind, "revision": filing.revision,
                           "items": [r["code"] for r in rows], "digest": filing.digest,
-                          "late": filing.is_late})
+                          "late": filing.is_late, "filed_at": filed_at.isoformat()})
     return filing
-

@@ -16,8 +16,7 @@ from django.apps import apps
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
-from spotcheck.accounts.models import Department, User
-from spotcheck.accounts.roles import Role
+from spotcheck.accounts.models import Department
 from spotcheck.audit.services import audit_record
 from spotcheck.core import clock
 from spotcheck.roster.models import Conflict, Inspector, InspectorKind, Tag, TagKind
@@ -167,29 +166,9 @@ def inspectors_generate(*, seed: int) -> int:
              for i, codes in new for code in codes]
     through.objects.bulk_create(links, batch_size=2000)
     conflicts = _conflicts_generate(seed, [by_certificate[i.certificate_no] for i, _ in new])
-    linked = _accounts_link()
     audit_record(action="roster.demo_generate", object_type="roster.inspector",
-                 summary={"seed": seed, "inspectors": len(new), "conflicts": conflicts,
-                          "accounts_linked": linked})
+                 summary={"seed": seed, "inspectors": len(new), "conflicts": conflicts})
     return len(new)
-
-
-def _accounts_link() -> list[str]:
-    """Give each inspector account without a record the first free enforcement record of its
-    department, so that a demo inspector sees "my record" and can declare conflicts."""
-    linked = []
-    accounts = User.objects.filter(role=Role.INSPECTOR, department__isnull=False,
-                                   inspector_record__isnull=True).order_by("pk")
-    for account in accounts:
-        record = (Inspector.objects.filter(department=account.department, user__isnull=True,
-                                           is_active=True).exclude(kind=InspectorKind.EXPERT)
-                  .order_by("certificate_no").first())
-        if record is not None:
-            record.user = account
-            record.name = account.display_name.split()[-1] if account.display_name else record.name
-            record.save(update_fields=["user", "name", "updated_at"])
-            linked.append(account.get_username())
-    return linked
 
 
 def _conflicts_generate(seed: int, inspectors: list[Inspector]) -> int:

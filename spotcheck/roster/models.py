@@ -81,7 +81,7 @@ class Inspector(ImportedRow):
     is_active = models.BooleanField("在册", default=True)
     in_joint_pool = models.BooleanField("联合检查人员库", default=False)
     user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="inspector_record",
+                                on_delete=models.SET_NULL, related_name="inspector",
                                 verbose_name="登录账户")
     deactivated_reason = models.CharField("移出原因", max_length=200, blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
