@@ -17,12 +17,14 @@ from spotcheck.accounts.predicates import (
     is_reviewer,
     reads_department_data,
 )
+from spotcheck.roster.rules import is_own_department_job
 
 keeps_list = is_dept_admin & in_own_department
 
 rules.add_perm("catalog.view_item", reads_department_data)
 rules.add_perm("catalog.change_item", keeps_list)
 rules.add_perm("catalog.import_items", keeps_list)
+rules.add_perm("catalog.view_import", is_dept_admin & is_own_department_job)
 rules.add_perm("catalog.view_powerentry", reads_department_data)
 rules.add_perm("catalog.change_powerentry", keeps_list)
 rules.add_perm("catalog.file_list", keeps_list)

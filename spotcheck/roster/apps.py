@@ -8,7 +8,7 @@ class RosterConfig(AppConfig):
 
     def ready(self) -> None:
         from spotcheck.core.navigation import NavItem, register
-        from spotcheck.roster import home  # noqa: F401  (home-page sections)
+        from spotcheck.roster import home, imports  # noqa: F401  (home sections, import spec)
 
         register(NavItem("执法人员名录", "roster:inspectors", "roster.view_roster"),
                  before="audit:events")

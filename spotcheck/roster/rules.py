@@ -32,6 +32,15 @@ def is_own_record(user: Any, obj: Any) -> bool:
     return getattr(record, "user_id", None) == user.pk
 
 
+@rules.predicate
+def is_own_department_job(user: Any, job: Any) -> bool:
+    """An import job run for the user's department (no job: the page itself)."""
+    if job is None:
+        return True
+    department = getattr(user, "department", None)
+    return department is not None and job.department_code == department.code
+
+
 reads_roster = ((is_dept_admin | is_planner) & in_own_department) | (is_reviewer & in_own_division)
 keeps_roster = is_dept_admin & in_own_department
 
@@ -40,6 +49,7 @@ rules.add_perm("roster.view_inspector", reads_roster | (is_inspector & is_own_re
 rules.add_perm("roster.view_own_record", is_inspector)
 rules.add_perm("roster.change_inspector", keeps_roster)
 rules.add_perm("roster.import_inspectors", keeps_roster)
+rules.add_perm("roster.view_import", is_dept_admin & is_own_department_job)
 rules.add_perm("roster.view_tag", reads_roster)
 rules.add_perm("roster.change_tag", keeps_roster)
 rules.add_perm("roster.view_conflict", reads_roster | (is_inspector & is_own_record))

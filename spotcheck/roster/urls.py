@@ -1,8 +1,16 @@
 from django.urls import path
 
 from spotcheck.roster import views
+from spotcheck.roster.importing import ImportPages
+from spotcheck.roster.imports import INSPECTOR_IMPORT
 
 app_name = "roster"
+
+IMPORT_PAGES = ImportPages(
+    INSPECTOR_IMPORT, app="roster", perm="roster.import_inspectors", view_perm="roster.view_import",
+    back="roster:inspectors", back_label="执法检查人员名录库",
+    notes=("按执法证号新增或更新；已登记的人员不能改到其他部门。",
+           "资格与专长须先在“资格与专长标签”中登记；联合检查人员库由联席办维护，不经导入。"))
 
 urlpatterns = [
     path("", views.inspector_list, name="inspectors"),
@@ -21,4 +29,5 @@ urlpatterns = [
     path("confirmations/confirm/", views.roster_confirm, name="roster_confirm"),
     path("joint-pool/", views.joint_pool, name="joint_pool"),
     path("joint-pool/confirm/", views.joint_pool_confirm, name="joint_pool_confirm"),
+    *IMPORT_PAGES.urls(),
 ]

@@ -35,6 +35,16 @@ def _filed() -> dict[str, Any]:
     return {}
 
 
+
+def _job() -> dict[str, Any]:
+    from spotcheck.core.imports.models import ImportJob, ImportStatus
+
+    job = ImportJob.objects.create(kind="catalog.item", file_name="a.csv", file_path="/nonexistent/a.csv",
+                                   file_format="csv", department_code="361100-ENV",
+                                   status=ImportStatus.SUCCEEDED)
+    return {"pk": job.pk}
+
+
 CASES = [
     Case("catalog:items", READERS),
     Case("catalog:items", READERS, query="?year=&class=A&joint=1&active=&q=检查"),
@@ -59,4 +69,10 @@ CASES = [
     Case("api:catalog-filings", FILING_READERS),
     Case("api:catalog-filing", FILING_READERS, setup=_filing),
     Case("api:catalog-public-items", frozenset(), public=True, setup=_filed),
+    Case("catalog:import", ADMIN),
+    Case("catalog:import_template", ADMIN, setup=lambda: {"fmt": "csv"}),
+    Case("catalog:import_job", ADMIN, setup=_job),
+    Case("catalog:import_progress", ADMIN, setup=_job),
+    Case("catalog:import_report", ADMIN, setup=_job),
+    Case("catalog:import_resume", ADMIN, setup=_job, method="post", ok_status=302),
 ]

@@ -30,6 +30,16 @@ def _tag() -> dict[str, Any]:
     return {"pk": TagFactory.create().pk}
 
 
+
+def _job() -> dict[str, Any]:
+    from spotcheck.core.imports.models import ImportJob, ImportStatus
+
+    job = ImportJob.objects.create(kind="roster.inspector", file_name="a.csv", file_path="/nonexistent/a.csv",
+                                   file_format="csv", department_code="361100-ENV",
+                                   status=ImportStatus.SUCCEEDED)
+    return {"pk": job.pk}
+
+
 CASES = [
     Case("roster:inspectors", READERS),
     Case("roster:inspectors", READERS, query="?kind=expert&active=&joint_pool=1&q=张"),
@@ -66,4 +76,10 @@ CASES = [
     Case("api:roster-conflict-withdraw", ADMIN, setup=_conflict, method="post",
          data={"reason": "误报"}),
     Case("api:roster-confirmations", READERS),
+    Case("roster:import", ADMIN),
+    Case("roster:import_template", ADMIN, setup=lambda: {"fmt": "csv"}),
+    Case("roster:import_job", ADMIN, setup=_job),
+    Case("roster:import_progress", ADMIN, setup=_job),
+    Case("roster:import_report", ADMIN, setup=_job),
+    Case("roster:import_resume", ADMIN, setup=_job, method="post", ok_status=302),
 ]
