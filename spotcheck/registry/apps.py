@@ -8,6 +8,6 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         from spotcheck.core.navigation import NavItem, register
-        from spotcheck.registry import imports  # noqa: F401  (registers the entity import)
+        from spotcheck.registry import home, imports  # noqa: F401  (home sections, the entity import)
 
         register(NavItem("检查对象名录库", "registry:entities", "registry.view_entity"))

@@ -18,6 +18,7 @@ from spotcheck.accounts.predicates import (
     is_government_staff,
     is_office,
     is_planner,
+    is_system_admin,
 )
 
 
@@ -72,3 +73,6 @@ rules.add_perm("registry.decide_class", is_office & entity_in_scope)
 rules.add_perm("registry.propose_class", may_propose & entity_in_scope)
 rules.add_perm("registry.view_proposal", (is_office | may_propose) & entity_in_scope)
 rules.add_perm("registry.decide_proposal", is_office & entity_in_scope)
+# The key-field vocabulary is configuration, kept by the system administrator (admin site).
+for action in ("view", "add", "change"):
+    rules.add_perm(f"registry.{action}_keyfieldtag", is_system_admin)

@@ -126,3 +126,13 @@ def test_only_the_office_of_the_division_decides_a_proposal(make_user: Any, enti
     for user in (make_user(Role.DEPT_ADMIN), make_user(Role.OFFICE, "361123-SAMR"), make_user(Role.JUSTICE)):
         with pytest.raises(Refused):
             services.class_proposal_decide(acting_user=user, proposal=proposal, accept=True, reason="x")
+
+
+def test_the_home_page_lists_pending_proposals(client: Any, make_user: Any, entity: Any) -> None:
+    services.class_proposal_create(acting_user=make_user(Role.PLANNER), entity=entity, c_field="safety",
+                                   basis="危化品")
+    client.force_login(make_user(Role.OFFICE))
+    page = client.get("/").content.decode()
+    assert "待决定的 C 类提议" in page and entity.name in page
+    client.force_login(make_user(Role.JUSTICE))
+    assert "C 类提议" not in client.get("/").content.decode()
