@@ -194,3 +194,45 @@ def test_a_real_database_worker_runs_the_import(client: Any, make_user: Any, dep
     job.refresh_from_db()
     assert (job.status, job.inserted) == (ImportStatus.SUCCEEDED, 7)
     assert MarketEntity.objects.count() == 7
+
+
+def test_a_stalled_import_offers_to_continue_and_continues(client: Any, make_user: Any, departments: Any,
+                                                           settings: Any, tmp_path: Any) -> None:
+    """A worker that died leaves the job running without progress; "从断点继续" queues it again."""
+    import datetime as dt
+
+    from spotcheck.core import clock
+    from spotcheck.core.imports import engine
+    from spotcheck.registry.imports import ENTITY_IMPORT
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    admin = make_user(Role.DEPT_ADMIN)
+    path = tmp_path / "e.csv"
+    path.write_bytes(_upload(list(entity_rows(4, seed=6))).read())
+    job = engine.import_job_create(spec=ENTITY_IMPORT, acting_user=admin, path=path)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING,
+                                               heartbeat_at=clock.now() - dt.timedelta(minutes=5))
+    client.force_login(admin)
+    fragment = client.get(reverse("registry:import_progress", args=[job.pk])).content.decode()
+    assert "从断点继续" in fragment and "hx-trigger" not in fragment
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("django.db.transaction.on_commit", lambda fn, **kw: fn())
+        client.post(reverse("registry:import_resume", args=[job.pk]))
+    job.refresh_from_db()
+    assert (job.status, job.inserted) == (ImportStatus.SUCCEEDED, 4)
+    client.force_login(make_user(Role.DEPT_ADMIN, "361100-HEALTH"))  # another department
+    assert client.get(reverse("registry:import_job", args=[job.pk])).status_code == 403
+
+
+def test_a_running_import_is_polled(client: Any, make_user: Any, departments: Any, tmp_path: Any) -> None:
+    from spotcheck.core.imports import engine
+    from spotcheck.registry.imports import ENTITY_IMPORT
+
+    admin = make_user(Role.DEPT_ADMIN)
+    path = tmp_path / "e.csv"
+    path.write_bytes(_upload(list(entity_rows(2, seed=6))).read())
+    job = engine.import_job_create(spec=ENTITY_IMPORT, acting_user=admin, path=path)
+    client.force_login(admin)
+    page = client.get(reverse("registry:import_job", args=[job.pk])).content.decode()
+    assert f'hx-get="{reverse("registry:import_progress", args=[job.pk])}"' in page
+    assert 'hx-trigger="every 1s"' in page
