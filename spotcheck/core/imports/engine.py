@@ -23,7 +23,7 @@ from spotcheck.audit.services import audit_record
 from spotcheck.core import clock
 from spotcheck.core.errors import Conflict, Refused, ServiceError
 from spotcheck.core.exports import XLSX_CONTENT_TYPE, write_xlsx
-from spotcheck.core.imports.files import FileRefused, inspect_file, open_rows
+from spotcheck.core.imports.files import FileInfo, FileRefused, inspect_file, open_rows
 from spotcheck.core.imports.models import ImportJob, ImportMode, ImportRowError, ImportStatus
 from spotcheck.core.imports.spec import CleanRow, ImportSpec, Rejected
 from spotcheck.core.imports.writers import Writer, duplicate, writer_for
@@ -84,6 +84,9 @@ def import_job_create(*, spec: ImportSpec, acting_user: Any, path: str | Path, f
                    extra={"message": exc.message})
         exc.job = job  # type: ignore[attr-defined]
         raise
+    if len(_INSPECTED) > 100:  # a web process creates jobs that workers run: never popped here
+        _INSPECTED.clear()
+    _INSPECTED[str(path)] = (info, path.stat().st_mtime_ns)
     if resume:
         unfinished = ImportJob.objects.filter(
             kind=spec.kind, file_sha256=info.sha256, mode=mode, dry_run=dry_run,
@@ -145,7 +148,7 @@ def import_run(job_id: int, *, on_progress: Callable[[Progress], None] | None = 
         return job
     spec = spec_for(job.kind)
     try:
-        info = inspect_file(job.file_path, name=job.file_name)
+        info = _inspected_here(job) or inspect_file(job.file_path, name=job.file_name)
         if job.file_sha256 and info.sha256 != job.file_sha256:
             raise FileRefused("文件在导入过程中被修改，请重新上传。")
         estimate, rows = open_rows(job.file_path, info)
@@ -177,6 +180,25 @@ def import_run(job_id: int, *, on_progress: Callable[[Progress], None] | None = 
         job.refresh_from_db()
         _audit(job, "import.finish")
     return job
+
+
+# Files this process has just inspected (the command creates and runs a job back to back):
+# the whole-file pass is not repeated unless the file changed since.
+_INSPECTED: dict[str, tuple[FileInfo, int]] = {}
+
+
+def _inspected_here(job: ImportJob) -> FileInfo | None:
+    cached = _INSPECTED.pop(job.file_path, None)
+    if cached is None:
+        return None
+    info, mtime = cached
+    try:
+        stat = Path(job.file_path).stat()
+    except OSError:
+        return None
+    if stat.st_mtime_ns != mtime or stat.st_size != info.size or info.sha256 != job.file_sha256:
+        return None
+    return info
 
 
 def _fail(job: ImportJob, message: str, *, reload: bool = False) -> ImportJob:
