@@ -46,10 +46,14 @@ Running it::
     engine.import_enqueue(job)          # a django-tasks job runs engine.import_run(job.pk)
     engine.import_command(SPEC, path, mode=..., dry_run=..., stdout=self.stdout)   # a command
 
-Pages: ``views.upload_save(request, field)`` stores an upload under var/media/imports/;
-``views.progress_response(request, job, url)`` renders ``imports/_progress.html`` (htmx polls it
-every second until the job ends); ``views.error_report_response(job)`` and
-``views.template_response(spec, fmt)`` answer downloads. Check your own permission first.
+Pages (``spotcheck.core.imports.views``; check your own permission first):
+``upload_save(uploaded_file) -> Path`` stores an upload under var/media/imports/;
+``progress_response(request, job, url, resume_url=..., report_url=...)`` renders
+``imports/_progress.html`` (htmx polls ``url`` every second until the job ends; a job without
+progress for two minutes shows "从断点继续", which should POST to a view that calls
+``engine.import_enqueue(job)`` after ``engine.is_stalled(job)``); ``progress_context(...)`` is the
+same as a template context; ``error_report_response(job)`` and ``template_response(spec, "csv"|"xlsx")``
+answer the downloads. See ``spotcheck/registry/views.py`` for a complete set of import pages.
 
 Behaviour (the same for every import):
 - Modes (``ImportMode``): ``upsert`` (default) inserts new keys and updates existing ones;
@@ -77,4 +81,7 @@ Behaviour (the same for every import):
   (import_job_id, import_row), so duplicates are recognised across a resume without
   keeping keys in memory. Memory does not grow with the file (a dry run keeps its keys).
 - Progress: ``rows_done`` / ``rows_total`` on the job (rows_total is estimated from the file).
+- Batches: ``spec.batch_size`` rows per transaction (at most 2,000 on SQLite);
+  ``IMPORT_BATCH_ROWS`` lowers it (tests that kill an import between batches).
+- Audit: import.create / import.refuse / import.continue / import.finish / import.fail events.
 """
