@@ -42,7 +42,7 @@ from spotcheck.core.errors import Refused, ServiceError
 from spotcheck.registry.models import EntityKind, KeyFieldTag
 from spotcheck.roster.domain.rules import deadline_in
 from spotcheck.roster.models import Tag
-from spotcheck.roster.validation import clean_or_raise, require
+from spotcheck.roster.validation import changed, check_perm, clean_or_raise, refuse_fixed, require
 
 ITEM_FIELDS = ("name", "sub_item", "power_entry", "basis", "content", "methods",
                "target_entity_types", "target_industries", "target_tags", "default_ratio_bp",
@@ -69,10 +69,6 @@ def item_list_deadline(year: int) -> date:
     return deadline_in(year, getattr(settings, "SPOTCHECK_ITEM_LIST_DEADLINE", "03-31"))
 
 
-def _check(acting_user: Any, perm: str, obj: Any, message: str) -> None:
-    if acting_user is not None and not acting_user.has_perm(perm, obj):
-        raise Refused(message)
-
 
 def _check_year(year: Any) -> int:
     today = clock.today()
@@ -94,7 +90,7 @@ def _power_snapshot(entry: PowerEntry) -> dict[str, Any]:
 def power_entry_create(*, acting_user: Any, department: Department, code: str, name: str,
                        kind: str, legal_basis: str, request: Any = None) -> PowerEntry:
     """Add an entry to the department's administrative power list."""
-    _check(acting_user, "catalog.change_powerentry", department, "只能维护本部门的行政权力清单。")
+    check_perm(acting_user, "catalog.change_powerentry", department, "只能维护本部门的行政权力清单。")
     entry = PowerEntry(department=department, code=(code or "").strip(),
                        name=(name or "").strip(), kind=kind,
                        legal_basis=(legal_basis or "").strip())
@@ -117,12 +113,8 @@ def power_entry_update(*, acting_user: Any, entry: PowerEntry, request: Any = No
                        **changes: Any) -> PowerEntry:
     """Change a power entry's name, kind, basis or validity. An entry that items of this or
     a later year still hang on cannot be retired or turned into another kind (R-L1)."""
-    _check(acting_user, "catalog.change_powerentry", entry, "只能维护本部门的行政权力清单。")
-    allowed = {"name", "kind", "legal_basis", "is_active"}
-    extra = sorted(set(changes) - allowed)
-    if extra:
-        raise ServiceError(f"不能修改字段：{'、'.join(extra)}（权力编码与部门不可修改）。",
-                           fields={k: ["不可修改"] for k in extra})
+    check_perm(acting_user, "catalog.change_powerentry", entry, "只能维护本部门的行政权力清单。")
+    refuse_fixed(changes, ("name", "kind", "legal_basis", "is_active"), "权力编码与部门")
     entry = PowerEntry.objects.select_for_update().get(pk=entry.pk)
     before = _power_snapshot(entry)
     for key, value in changes.items():
@@ -142,8 +134,7 @@ def power_entry_update(*, acting_user: Any, entry: PowerEntry, request: Any = No
     audit_record(action="catalog.power_update", actor=acting_user,
                  department_code=entry.department.code, object_type="catalog.powerentry",
                  object_id=entry.pk, request=request,
-                 summary={"before": {k: v for k, v in before.items() if after[k] != v},
-                          "after": {k: v for k, v in after.items() if before[k] != v}})
+                 summary=changed(before, after))
     return entry
 
 
@@ -239,7 +230,7 @@ def item_create(
     request: Any = None,
 ) -> InspectionItem:
     """Add an item to the department's list for ``year`` (this year or the next)."""
-    _check(acting_user, "catalog.change_item", department, "只能维护本部门的抽查事项清单。")
+    check_perm(acting_user, "catalog.change_item", department, "只能维护本部门的抽查事项清单。")
     _check_year(year)
     item = InspectionItem(department=department, year=year, power_entry=power_entry)
     _set_fields(item, {
@@ -265,11 +256,8 @@ def item_create(
 def item_update(*, acting_user: Any, item: InspectionItem, request: Any = None,
                 **changes: Any) -> InspectionItem:
     """Change an item of this or next year's list; department, year and code stay."""
-    _check(acting_user, "catalog.change_item", item, "只能维护本部门的抽查事项清单。")
-    extra = sorted(set(changes) - set(ITEM_FIELDS))
-    if extra:
-        raise ServiceError(f"不能修改字段：{'、'.join(extra)}（部门、年度与事项编码不可修改）。",
-                           fields={k: ["不可修改"] for k in extra})
+    check_perm(acting_user, "catalog.change_item", item, "只能维护本部门的抽查事项清单。")
+    refuse_fixed(changes, ITEM_FIELDS, "部门、年度与事项编码")
     item = InspectionItem.objects.select_for_update().select_related(
         "power_entry", "department").get(pk=item.pk)
     _check_year(item.year)
@@ -281,8 +269,7 @@ def item_update(*, acting_user: Any, item: InspectionItem, request: Any = None,
     audit_record(action="catalog.item_update", actor=acting_user,
                  department_code=item.department.code, object_type="catalog.item",
                  object_id=f"{item.year}/{item.code}", request=request,
-                 summary={"before": {k: v for k, v in before.items() if after[k] != v},
-                          "after": {k: v for k, v in after.items() if before[k] != v}})
+                 summary=changed(before, after))
     return item
 
 
@@ -291,7 +278,7 @@ def item_list_carry_over(*, acting_user: Any, department: Department, from_year:
                          to_year: int, request: Any = None) -> int:
     """Copy a year's active items to the next year's list (R-L1: adjusted every year), skipping
     codes already there and items whose power entry is no longer valid; returns the count."""
-    _check(acting_user, "catalog.change_item", department, "只能维护本部门的抽查事项清单。")
+    check_perm(acting_user, "catalog.change_item", department, "只能维护本部门的抽查事项清单。")
     _check_year(to_year)
     require(to_year == from_year + 1, "只能把上一年度的清单复制到下一年度。", "year")
     existing = set(InspectionItem.objects.filter(department=department, year=to_year)
@@ -339,7 +326,7 @@ def item_list_file(*, acting_user: Any, department: Department, year: int, kind:
     """File the year's list (or its class-A joint items) with the office and the justice
     bureau (R-L2). The time is recorded; after the deadline (end of March) it is marked late.
     Filing again adds a revision."""
-    _check(acting_user, "catalog.file_list", department, "只能由本部门管理员报送本部门清单。")
+    check_perm(acting_user, "catalog.file_list", department, "只能由本部门管理员报送本部门清单。")
     if acting_user is None:
         raise Refused("清单报送须由具体人员完成。")
     _check_year(year)

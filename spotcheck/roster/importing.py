@@ -17,6 +17,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -32,6 +33,23 @@ from spotcheck.core.imports import views as import_views
 from spotcheck.core.imports.files import FileRefused
 from spotcheck.core.imports.models import ImportJob, ImportMode, ImportStatus
 from spotcheck.core.imports.spec import ImportSpec
+
+
+class SpecImportCommand(BaseCommand):
+    """``manage.py import_<things> PATH [--mode M] [--dry-run]``: one spec, run here with a
+    progress line; running it again after a crash continues from the checkpoint."""
+
+    spec: ImportSpec
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path", help="CSV 或 XLSX 文件")
+        parser.add_argument("--mode", choices=ImportMode.values, default=ImportMode.UPSERT,
+                            help="upsert：新增或更新（默认）；insert：仅新增；update：仅更新")
+        parser.add_argument("--dry-run", action="store_true", help="只校验与统计，不写入")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        engine.import_command(self.spec, options["path"], mode=options["mode"],
+                              dry_run=options["dry_run"], stdout=self.stdout, stderr=self.stderr)
 
 
 class ImportForm(forms.Form):

@@ -31,7 +31,7 @@ from spotcheck.roster.models import (
     Tag,
     TagKind,
 )
-from spotcheck.roster.validation import clean_or_raise, require
+from spotcheck.roster.validation import changed, check_perm, clean_or_raise, refuse_fixed, require
 
 # Fields of an inspector that ``inspector_update`` may change. The certificate number is the
 # SCD-1 id and the upsert key of imports; the department owns the record: neither changes.
@@ -42,10 +42,6 @@ def roster_deadline(year: int) -> date:
     """R-I3: rosters are confirmed every year by the end of March (configurable)."""
     return deadline_in(year, getattr(settings, "SPOTCHECK_ROSTER_DEADLINE", "03-31"))
 
-
-def _check(acting_user: Any, perm: str, obj: Any, message: str) -> None:
-    if acting_user is not None and not acting_user.has_perm(perm, obj):
-        raise Refused(message)
 
 
 def _snapshot(inspector: Inspector) -> dict[str, Any]:
@@ -69,7 +65,7 @@ def _snapshot(inspector: Inspector) -> dict[str, Any]:
 def tag_create(*, acting_user: Any, department: Department, code: str, label: str,
                kind: str = TagKind.EXPERTISE, request: Any = None) -> Tag:
     """Add a qualification or expertise tag to a department's vocabulary."""
-    _check(acting_user, "roster.change_tag", department, "只能维护本部门的资格与专长标签。")
+    check_perm(acting_user, "roster.change_tag", department, "只能维护本部门的资格与专长标签。")
     code = (code or "").strip()
     require(is_scd1_id(code), f"标签代码“{code}”无效：只能由英文字母、数字及 _ . : - 组成，"
             "1 至 64 位。", "code")
@@ -90,7 +86,7 @@ def tag_create(*, acting_user: Any, department: Department, code: str, label: st
 def tag_update(*, acting_user: Any, tag: Tag, label: str | None = None, kind: str | None = None,
                is_active: bool | None = None, request: Any = None) -> Tag:
     """Rename, reclassify or retire a tag; its code never changes (draws name it)."""
-    _check(acting_user, "roster.change_tag", tag, "只能维护本部门的资格与专长标签。")
+    check_perm(acting_user, "roster.change_tag", tag, "只能维护本部门的资格与专长标签。")
     before = {"label": tag.label, "kind": tag.kind, "is_active": tag.is_active}
     if label is not None:
         require(label.strip(), "标签名称不能为空。", "label")
@@ -171,7 +167,7 @@ def inspector_create(
     request: Any = None,
 ) -> Inspector:
     """Put a person on the department's roster (R-I1; experts R-I2)."""
-    _check(acting_user, "roster.change_inspector", department, "只能维护本部门的执法检查人员名录。")
+    check_perm(acting_user, "roster.change_inspector", department, "只能维护本部门的执法检查人员名录。")
     inspector = Inspector(department=department, certificate_no=(certificate_no or "").strip(),
                           name=(name or "").strip(), kind=kind,
                           organisation=(organisation or "").strip(), valid_until=valid_until,
@@ -196,11 +192,8 @@ def inspector_create(
 def inspector_update(*, acting_user: Any, inspector: Inspector, request: Any = None,
                      **changes: Any) -> Inspector:
     """Change a roster record: name, kind, organisation, validity, tags, active, account."""
-    _check(acting_user, "roster.change_inspector", inspector, "只能维护本部门的执法检查人员名录。")
-    unknown = sorted(set(changes) - set(UPDATABLE))
-    if unknown:
-        raise ServiceError(f"不能修改字段：{'、'.join(unknown)}（执法证号与部门不可修改）。",
-                           fields={k: ["不可修改"] for k in unknown})
+    check_perm(acting_user, "roster.change_inspector", inspector, "只能维护本部门的执法检查人员名录。")
+    refuse_fixed(changes, UPDATABLE, "执法证号与部门")
     inspector = Inspector.objects.select_for_update().get(pk=inspector.pk)
     before = _snapshot(inspector)
     for key in ("name", "organisation"):
@@ -223,8 +216,7 @@ def inspector_update(*, acting_user: Any, inspector: Inspector, request: Any = N
     audit_record(action="roster.inspector_update", actor=acting_user,
                  department_code=inspector.department.code, object_type="roster.inspector",
                  object_id=inspector.certificate_no, request=request,
-                 summary={"before": {k: v for k, v in before.items() if after[k] != v},
-                          "after": {k: v for k, v in after.items() if before[k] != v}})
+                 summary=changed(before, after))
     return inspector
 
 
@@ -235,7 +227,7 @@ def inspector_deactivate(*, acting_user: Any, inspector: Inspector, reason: str,
 
     The record stays: past draws and teams name it.
     """
-    _check(acting_user, "roster.change_inspector", inspector, "只能维护本部门的执法检查人员名录。")
+    check_perm(acting_user, "roster.change_inspector", inspector, "只能维护本部门的执法检查人员名录。")
     require((reason or "").strip(), "请填写移出原因。", "reason")
     # Locked and re-read: of two admins removing the same person, the second is told.
     inspector = Inspector.objects.select_for_update().get(pk=inspector.pk)
@@ -271,7 +263,7 @@ def conflict_declare(*, acting_user: Any, inspector: Inspector, uscc: str, reaso
 
     It enters SCD-1 ``conflicts.csv`` of every later draw that uses the inspector.
     """
-    _check(acting_user, "roster.declare_conflict", inspector,
+    check_perm(acting_user, "roster.declare_conflict", inspector,
            "只能为本部门人员或本人申报回避。")
     uscc = (uscc or "").strip().upper()
     problem = uscc_problem(uscc)
@@ -297,7 +289,7 @@ def conflict_declare(*, acting_user: Any, inspector: Inspector, uscc: str, reaso
 def conflict_withdraw(*, acting_user: Any, conflict: Conflict, reason: str,
                       request: Any = None) -> Conflict:
     """Withdraw a declaration (declared in error, relation ended); the record stays."""
-    _check(acting_user, "roster.withdraw_conflict", conflict, "只能由本部门管理员撤销回避申报。")
+    check_perm(acting_user, "roster.withdraw_conflict", conflict, "只能由本部门管理员撤销回避申报。")
     require((reason or "").strip(), "请填写撤销原因。", "reason")
     updated = Conflict.objects.filter(pk=conflict.pk, withdrawn_at__isnull=True).update(
         withdrawn_at=clock.now(), withdrawn_by=acting_user if acting_user is not None else None,
@@ -353,7 +345,7 @@ def roster_confirm(*, acting_user: Any, department: Department, year: int | None
     Confirming again later in the year records the new date; a late first confirmation
     stays marked late.
     """
-    _check(acting_user, "roster.confirm_roster", department, "只能确认本部门的执法检查人员名录。")
+    check_perm(acting_user, "roster.confirm_roster", department, "只能确认本部门的执法检查人员名录。")
     count = Inspector.objects.filter(department=department, is_active=True).count()
     if count == 0:
         raise ServiceError("本部门名录库没有在册人员，不能确认。", fields={"year": ["名录为空"]})
@@ -380,7 +372,7 @@ def joint_pool_confirm(*, acting_user: Any, year: int | None = None, note: str =
 def joint_pool_set(*, acting_user: Any, inspector: Inspector, member: bool,
                    request: Any = None) -> Inspector:
     """Add a person to, or take them off, the office's joint-inspection roster (R-I3)."""
-    _check(acting_user, "roster.set_joint_pool", inspector, "联合检查人员库由本级联席办维护。")
+    check_perm(acting_user, "roster.set_joint_pool", inspector, "联合检查人员库由本级联席办维护。")
     inspector = Inspector.objects.select_for_update().get(pk=inspector.pk)
     if member and not inspector.is_active:
         raise ServiceError(f"{inspector} 已不在册，不能加入联合检查人员库。",

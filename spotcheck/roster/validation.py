@@ -5,12 +5,13 @@ Shared by the roster and the item list (both validate through ``full_clean()``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 
-from spotcheck.core.errors import ServiceError
+from spotcheck.core.errors import Refused, ServiceError
 
 
 def field_label(model: type[models.Model], name: str) -> str:
@@ -46,3 +47,23 @@ def require(condition: Any, message: str, field: str) -> None:
     """Refuse with ``message`` on ``field`` unless ``condition`` holds."""
     if not condition:
         raise ServiceError(message, fields={field: [message]})
+
+
+def check_perm(acting_user: Any, perm: str, obj: Any, message: str) -> None:
+    """Refuse unless the acting user holds ``perm`` on ``obj``; ``None`` is the platform."""
+    if acting_user is not None and not acting_user.has_perm(perm, obj):
+        raise Refused(message)
+
+
+def refuse_fixed(changes: dict[str, Any], allowed: Iterable[str], fixed: str) -> None:
+    """Refuse changes to fields outside ``allowed``, saying which ones stay (``fixed``)."""
+    extra = sorted(set(changes) - set(allowed))
+    if extra:
+        raise ServiceError(f"不能修改字段：{'、'.join(extra)}（{fixed}不可修改）。",
+                           fields={k: ["不可修改"] for k in extra})
+
+
+def changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The audit summary of an update: only what changed, before and after."""
+    return {"before": {k: v for k, v in before.items() if after.get(k) != v},
+            "after": {k: v for k, v in after.items() if before.get(k) != v}}

@@ -3,6 +3,7 @@ through services; permissions by ``require_perm`` (object-level where a record i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -148,20 +149,32 @@ def inspector_edit(request: HttpRequest, pk: int) -> HttpResponse:
                                                           "department": inspector.department})
 
 
+def _act(request: HttpRequest, action: Callable[[], str]) -> None:
+    """Run a one-button action: its success text, or the service's refusal, as a message."""
+    try:
+        messages.success(request, action())
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+
+
+def _reason(request: HttpRequest, missing: str) -> str:
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        raise ServiceError(missing)
+    return str(form.cleaned_data["reason"])
+
+
 @require_POST
 @require_perm("roster.change_inspector", fn=_inspector)
 def inspector_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     inspector = _inspector(request, pk)
-    form = ReasonForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ServiceError("请填写移出原因。")
+
+    def deactivate() -> str:
         services.inspector_deactivate(acting_user=request.user, inspector=inspector,
-                                      reason=form.cleaned_data["reason"], request=request)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已将 {inspector} 移出在册名录。")
+                                      reason=_reason(request, "请填写移出原因。"), request=request)
+        return f"已将 {inspector} 移出在册名录。"
+
+    _act(request, deactivate)
     return redirect("roster:inspector_detail", pk=inspector.pk)
 
 
@@ -201,16 +214,13 @@ def conflict_list(request: HttpRequest) -> HttpResponse:
 @require_perm("roster.withdraw_conflict", fn=_conflict)
 def conflict_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     conflict = _conflict(request, pk)
-    form = ReasonForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ServiceError("请填写撤销原因。")
+
+    def withdraw() -> str:
         services.conflict_withdraw(acting_user=request.user, conflict=conflict,
-                                   reason=form.cleaned_data["reason"], request=request)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "回避申报已撤销。")
+                                   reason=_reason(request, "请填写撤销原因。"), request=request)
+        return "回避申报已撤销。"
+
+    _act(request, withdraw)
     return redirect("roster:inspector_detail", pk=conflict.inspector_id)
 
 
