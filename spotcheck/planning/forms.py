@@ -66,7 +66,7 @@ class PlanForm(forms.Form):
     note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, owner: Department, target_class: str, today: date,
-                 plan: Plan | None = None, **kwargs: Any) -> None:
+                 plan: Plan | None = None, preview: bool = False, **kwargs: Any) -> None:
         data = args[0] if args else kwargs.get("data")
         if plan is not None and data is None and "initial" not in kwargs:
             kwargs["initial"] = initial_of(plan)
@@ -91,6 +91,19 @@ class PlanForm(forms.Form):
                 else tags.filter(department=owner))
         self.fields["team_tags"].choices = [  # type: ignore[attr-defined]
             (t.code, f"{t.label}（{t.code}）") for t in tags.select_related("department")]
+        # A new plan starts in the class's first window of the year (R-Q1; class C: the rest
+        # of the year), so the editor can show figures before anything is typed.
+        calendar = selectors.calendar_for(owner.division_id, today.year)
+        windows = calendar.windows_for(target_class)
+        if windows:
+            upcoming = [w for w in windows if w.end >= today] or list(windows)
+            self.fields["window_start"].initial, self.fields["window_end"].initial = (
+                upcoming[0].start, upcoming[0].end)
+        else:
+            self.fields["window_start"].initial = today
+            self.fields["window_end"].initial = date(today.year, 12, 31)
+        if preview:
+            self.fields["title"].required = False  # the figures do not need a name
         if target_class == "A":
             self.fields["rounding"].initial = "floor"
         if target_class == "C":
@@ -121,11 +134,12 @@ class PlanForm(forms.Form):
             if d.get("quota_default") is not None:
                 quota["default_bp" if kind == "rates" else "default"] = d["quota_default"]
             quota["rounding"] = d["rounding"]
-        values = {k: d.get(k) for k in ("title", "year", "window_start", "window_end", "frequency_per_year",
-                                         "special", "special_reason", "items", "divisions", "industries",
-                                         "kinds", "tags", "risk_levels", "strata", "team_size", "team_tags",
-                                         "experts", "note")}
+        names = ("title", "year", "window_start", "window_end", "frequency_per_year", "special",
+                 "special_reason", "items", "divisions", "industries", "kinds", "tags", "risk_levels",
+                 "strata", "team_size", "team_tags", "experts", "note")
+        values: dict[str, Any] = {k: d.get(k) for k in names}
         values["quota"] = quota
+        values["title"] = values["title"] or "（未命名计划）"
         if self.plan is None:
             values["target_class"] = self.target_class
         return values

@@ -133,7 +133,8 @@ def plan_preview(request: HttpRequest) -> HttpResponse:
         owner, target_class = plan.department, plan.target_class
     else:
         owner, target_class = _owner_and_class(request)
-    form = PlanForm(request.POST, owner=owner, target_class=target_class, today=clock.today(), plan=plan)
+    form = PlanForm(request.POST, owner=owner, target_class=target_class, today=clock.today(), plan=plan,
+                    preview=True)
     context: dict[str, Any] = {"form": form, "target_class": target_class}
     if form.is_valid():
         try:
