@@ -77,7 +77,7 @@ def _reading(request: Request) -> bool:
 
 
 def _plans_with_items() -> Any:
-    return Plan.objects.select_related("department", "division").prefetch_related(
+    return Plan.objects.select_related("department", "division", "draw").prefetch_related(
         "plan_items__item__department")
 
 
@@ -98,7 +98,7 @@ class PlanList(generics.ListCreateAPIView):
                                    target_class=p.get("class", ""))
         if p.get("department"):
             qs = qs.filter(department__code=p["department"])
-        return qs.prefetch_related("plan_items__item__department")
+        return qs.select_related("draw").prefetch_related("plan_items__item__department")
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         plan = services.plan_create(acting_user=request.user, request=request._request,

@@ -196,9 +196,10 @@ class PlanDraft:
         return self.department.division_id
 
 
-def draft_of(plan: Plan) -> PlanDraft:
+def draft_of(plan: Plan, *, with_items: bool = True) -> PlanDraft:
+    """The plan as a draft; ``with_items=False`` when only its population matters."""
     items = [pi.item for pi in plan.plan_items.select_related("item", "item__power_entry",
-                                                              "item__department")]
+                                                              "item__department")] if with_items else []
     return PlanDraft(
         department=plan.department, year=plan.year, target_class=plan.target_class,
         window_start=plan.window_start, window_end=plan.window_end, items=items,
@@ -396,7 +397,7 @@ def overlaps_of(draft: PlanDraft, own_sizes: Mapping[str, int], own_quota: Mappi
     for other in others:
         if not windows_overlap(draft.window_start, draft.window_end, other.window_start, other.window_end):
             continue
-        other_draft = draft_of(other)
+        other_draft = draft_of(other, with_items=False)
         stored = _stored_rates(other)
         if stored is None:
             sizes = strata_sizes(population_of(other_draft), other.strata)
@@ -538,7 +539,7 @@ def class_c_coverage(division_id: str, year: int) -> tuple[int, int]:
         return total, 0
     covered = Q()
     for plan in full:
-        covered |= Q(pk__in=population_of(draft_of(plan)).values("pk"))
+        covered |= Q(pk__in=population_of(draft_of(plan, with_items=False)).values("pk"))
     return total, scope.filter(covered).count()
 
 
