@@ -457,7 +457,10 @@ def import_command(spec: ImportSpec, path: str, *, mode: str, dry_run: bool, std
                      f"新增 {p.inserted} 更新 {p.updated} 拒绝 {p.rejected} ({rate:,.0f} 行/秒)")
         stderr.flush()
 
-    job = import_run(job.pk, on_progress=show)
+    try:
+        job = import_run(job.pk, on_progress=show)
+    except ServiceError as exc:  # another process is running this job
+        raise CommandError(exc.message) from exc
     stderr.write("\n")
     verb = "试运行（未写入）" if job.dry_run else "导入"
     stdout.write(f"{verb}任务 #{job.pk}：新增 {job.inserted} 行，更新 {job.updated} 行，"
