@@ -339,6 +339,7 @@ class _Runner:
                 "rows_done", flat=True).first()
             if current != p.rows_done:
                 raise Conflict("该文件正由另一个进程导入，本进程停止。")
+            self.writer.begin_batch()
             rejects: list[Rejected] = list(invalid)
             batch_seen: dict[str, int] = {}
             for bad in invalid:

@@ -92,6 +92,9 @@ class Writer:
         self.key_field = key_field
         self.fields = _concrete(model)
 
+    def begin_batch(self) -> None:
+        """Called first in each batch's transaction."""
+
     def apply(self, rows: Sequence[CleanRow], *, mode: str, job_id: int, dry_run: bool,
               key_header: str) -> Outcome:
         """Write the batch's rows by mode (or only classify them in a dry run)."""
@@ -205,6 +208,12 @@ class PostgresWriter(Writer):
         self.pk_column = model._meta.pk.column  # type: ignore[union-attr]
         self.kinds = [_kind(f) for f in self.fields]
         self.stage = f"_stage_{self.table}"
+
+    def begin_batch(self) -> None:
+        # A batch commits with its checkpoint, so a commit lost in a server crash is simply
+        # redone by the rerun: no need to wait for the WAL flush of every batch.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
     def _copy(self, table: str, columns: Sequence[str], cols: list[list[str]]) -> None:
         if not cols or not cols[0]:
