@@ -15,9 +15,6 @@ from datetime import date
 SCD1_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 SCD1_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"  # the same rule, for database CheckConstraints
 
-# Teams need at least two enforcement inspectors; experts come on top of them (R-I2).
-MIN_ENFORCEMENT_PER_TEAM = 2
-
 
 def is_scd1_id(value: str) -> bool:
     return bool(SCD1_ID.fullmatch(value))
