@@ -99,6 +99,12 @@ class EntityDetail(generics.RetrieveAPIView):
             "tags", "class_changes__by", "class_changes__department")
 
 
+def _validated(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    data = serializer_class(data=request.data)
+    data.is_valid(raise_exception=True)
+    return dict(data.validated_data)
+
+
 class EntityDecide(APIView):
     """The office moves the entity to class A, B or C with a basis (R-A1, R-C1)."""
 
@@ -108,10 +114,8 @@ class EntityDecide(APIView):
     def post(self, request: Request, pk: int) -> Response:
         entity = get_object_or_404(MarketEntity.objects.select_related("division"), pk=pk)
         self.check_object_permissions(request, entity)
-        data = DecideSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
         change = services.entity_class_decide(acting_user=request.user, entity=entity, request=request,
-                                              **data.validated_data)
+                                              **_validated(DecideSerializer, request))
         return Response(ClassChangeSerializer(change).data)
 
 
@@ -137,10 +141,8 @@ class ProposalCreate(APIView):
     def post(self, request: Request, pk: int) -> Response:
         entity = get_object_or_404(MarketEntity.objects.select_related("division"), pk=pk)
         self.check_object_permissions(request, entity)
-        data = ProposeSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
         proposal = services.class_proposal_create(acting_user=request.user, entity=entity, request=request,
-                                                  **data.validated_data)
+                                                  **_validated(ProposeSerializer, request))
         return Response(ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
 
 
@@ -153,8 +155,7 @@ class ProposalDecide(APIView):
     def post(self, request: Request, pk: int) -> Response:
         proposal = get_object_or_404(ClassProposal.objects.select_related("entity__division"), pk=pk)
         self.check_object_permissions(request, proposal)
-        data = ProposalDecisionSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        decision = _validated(ProposalDecisionSerializer, request)
         proposal = services.class_proposal_decide(acting_user=request.user, proposal=proposal,
-                                                  request=request, **data.validated_data)
+                                                  request=request, **decision)
         return Response(ProposalSerializer(proposal).data)

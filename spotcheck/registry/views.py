@@ -3,6 +3,7 @@ and proposals, imports with progress, exports."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -92,23 +93,29 @@ def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
+def _post_form(request: HttpRequest, form: Any, act: Callable[[dict[str, Any]], str], invalid: str) -> None:
+    """Run a service with a bound form's data; say what happened, in Chinese, either way."""
+    if not form.is_valid():
+        messages.error(request, invalid)
+        return
+    try:
+        done = act(form.cleaned_data)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+
+
 @require_POST
 @require_perm("registry.decide_class", fn=_entity)
 def entity_decide(request: HttpRequest, pk: int) -> HttpResponse:
     entity = _entity(request, pk)
-    form = ClassDecisionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.entity_class_decide(acting_user=request.user, entity=entity, request=request,
-                                         to_class=form.cleaned_data["to_class"],
-                                         c_field=form.cleaned_data["c_field"],
-                                         basis=form.cleaned_data["basis"])
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"已将 {entity.name} 调整为 {entity.get_library_class_display()}。")
-    else:
-        messages.error(request, "请填写调整类别与依据。")
+
+    def act(data: dict[str, Any]) -> str:
+        services.entity_class_decide(acting_user=request.user, entity=entity, request=request, **data)
+        return f"已将 {entity.name} 调整为 {entity.get_library_class_display()}。"
+
+    _post_form(request, ClassDecisionForm(request.POST), act, "请填写调整类别与依据。")
     return redirect("registry:entity", pk=pk)
 
 
@@ -116,18 +123,12 @@ def entity_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @require_perm("registry.propose_class", fn=_entity)
 def entity_propose(request: HttpRequest, pk: int) -> HttpResponse:
     entity = _entity(request, pk)
-    form = ProposalForm(request.POST)
-    if form.is_valid():
-        try:
-            services.class_proposal_create(acting_user=request.user, entity=entity, request=request,
-                                           c_field=form.cleaned_data["c_field"],
-                                           basis=form.cleaned_data["basis"])
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "已提交列入 C 类的提议，待联席办决定。")
-    else:
-        messages.error(request, "请选择重点监管领域并填写提议依据。")
+
+    def act(data: dict[str, Any]) -> str:
+        services.class_proposal_create(acting_user=request.user, entity=entity, request=request, **data)
+        return "已提交列入 C 类的提议，待联席办决定。"
+
+    _post_form(request, ProposalForm(request.POST), act, "请选择重点监管领域并填写提议依据。")
     return redirect("registry:entity", pk=pk)
 
 
@@ -145,19 +146,14 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
 @require_perm("registry.decide_proposal", fn=_proposal)
 def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _proposal(request, pk)
-    form = ProposalDecisionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.class_proposal_decide(acting_user=request.user, proposal=proposal, request=request,
-                                           accept=form.cleaned_data["decision"] == "accept",
-                                           reason=form.cleaned_data["reason"])
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"已对 {proposal.entity.name} 的提议作出决定。")
-    else:
-        messages.error(request, "请选择决定并填写理由。")
-    return redirect(request.POST.get("next") or reverse("registry:entity", args=[proposal.entity_id]))
+
+    def act(data: dict[str, Any]) -> str:
+        services.class_proposal_decide(acting_user=request.user, proposal=proposal, request=request,
+                                       accept=data["decision"] == "accept", reason=data["reason"])
+        return f"已对 {proposal.entity.name} 的提议作出决定。"
+
+    _post_form(request, ProposalDecisionForm(request.POST), act, "请选择决定并填写理由。")
+    return redirect(reverse("registry:entity", args=[proposal.entity_id]))
 
 
 EXPORT_HEADERS = ["统一社会信用代码", "企业名称", "市场主体类型", "法定代表人", "法定代表人证件号码（脱敏）",
