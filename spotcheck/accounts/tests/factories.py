@@ -10,7 +10,7 @@ from spotcheck.accounts.roles import Role
 from verifier.verify_draw import uscc_check_char
 
 PASSWORD = "Spot-check-2027"
-ENTERPRISE_USCC = "91361100MA35TEST0" + uscc_check_char("91361100MA35TEST0")
+ENTERPRISE_USCC = "91361100MA35TEXT0" + uscc_check_char("91361100MA35TEXT0")
 
 # The department a role sits in by default, in the city.
 DEFAULT_DEPT = {
