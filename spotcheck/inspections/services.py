@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
 from spotcheck.accounts.models import Department, Division
 from spotcheck.audit.services import audit_record
@@ -334,6 +334,8 @@ class _Candidate:
     start: date
     end: date
     within: bool
+    joint_id: int | None
+    merged_window: str
 
 
 def _division(division: Division | str) -> Division:
@@ -360,6 +362,27 @@ def _notice_items(visit_items: Mapping[str, Sequence[str]], names: Mapping[tuple
 
 def _department_names(codes: Iterable[str], lead: str, departments: Mapping[str, Department]) -> list[str]:
     return [departments[lead].name] + [departments[c].name for c in sorted(codes) if c != lead]
+
+
+@dataclass
+class _Window:
+    """What one merge run knows: the window, its candidates and what exists already. Writes go
+    only where something changed, so that running the merge again costs reads only."""
+
+    division: Division
+    year: int
+    w: Window
+    key: str
+    summary: MergeSummary
+    by_uscc: dict[str, list[_Candidate]]
+    group_rows: list[dict[str, Any]]
+    item_codes: dict[int, list[str]]
+    item_names: dict[tuple[str, str], str]
+    dept_by_code: dict[str, Department]
+    joints: dict[str, JointInspection]  # existing ones of the window, by USCC
+    participants: dict[int, set[str]]  # existing joint -> its department codes
+    touched_joints: set[int] = field(default_factory=set)
+    touched_entities: set[int] = field(default_factory=set)
 
 
 def window_merge(*, division: Division | str, year: int, window: Any, acting_user: Any = None,
@@ -404,10 +427,10 @@ def window_merge(*, division: Division | str, year: int, window: Any, acting_use
                         | Q(merged_window="", window_start__lte=w.end, window_end__gte=w.start))
                 .values_list("id", "uscc", "entity_id", "department_id", "department__code",
                              "draw_id", "draw__code", "plan_ref", "source", "window_start",
-                             "window_end")
+                             "window_end", "joint_id", "merged_window")
                 .order_by("id"))
         for (pk, uscc, entity_id, dept_id, dept_code, draw_id, draw_code, plan_ref, source,
-             start, end) in rows.iterator(chunk_size=5000):
+             start, end, joint_id, merged_window) in rows.iterator(chunk_size=5000):
             gkey = (dept_id, f"draw:{draw_id}")
             index = groups.get(gkey)
             if index is None:
@@ -417,7 +440,7 @@ def window_merge(*, division: Division | str, year: int, window: Any, acting_use
                                    "representative": pk, "entities": []})
             group_rows[index]["entities"].append(uscc)
             candidates.append(_Candidate(pk, uscc, entity_id, dept_id, index, start, end,
-                                         windows.within(w, start, end)))
+                                         windows.within(w, start, end), joint_id, merged_window))
 
         # Items of each group (one task stands for its draw and department).
         item_codes: dict[int, list[str]] = defaultdict(list)
@@ -449,12 +472,18 @@ def window_merge(*, division: Division | str, year: int, window: Any, acting_use
                                         .order_by("task_id", "slot")):
                 team_maps[task_group[task_id]].setdefault(uscc, []).append(code)
 
-        dept_by_code = {d.code: d for d in Department.objects.filter(
-            pk__in={c.department_id for c in candidates})}
-        existing_joints = {j.uscc: j for j in JointInspection.objects.filter(
+        existing = {j.uscc: j for j in JointInspection.objects.filter(
             division=division, window_start=w.start, window_end=w.end).exclude(
             status__in=[TaskStatus.IN_PROGRESS, TaskStatus.COMPLETED])}
-        touched_joints: set[int] = set()
+        participants: dict[int, set[str]] = defaultdict(set)
+        for joint_id, code in JointParticipant.objects.filter(
+                joint__in=[j.pk for j in existing.values()]).values_list("joint_id", "department__code"):
+            participants[joint_id].add(code)
+        state = _Window(division=division, year=year, w=w, key=wkey, summary=summary, by_uscc=by_uscc,
+                        group_rows=group_rows, item_codes=item_codes, item_names=item_names,
+                        dept_by_code={d.code: d for d in Department.objects.filter(
+                            pk__in={c.department_id for c in candidates})},
+                        joints=existing, participants=participants)
 
         merged_batch: list[Visit] = []
         singles: list[_Candidate] = []
@@ -462,106 +491,114 @@ def window_merge(*, division: Division | str, year: int, window: Any, acting_use
             if visit.entity in kept_shared:
                 merged_batch.append(visit)
                 if len(merged_batch) >= batch_size:
-                    touched_joints |= _write_joints(merged_batch, by_uscc, division, year, w, wkey,
-                                                    existing_joints, dept_by_code, item_names, summary)
+                    _write_joints(state, merged_batch)
                     merged_batch = []
             else:
                 singles.extend(c for c in by_uscc[visit.entity] if c.within)
         if merged_batch:
-            touched_joints |= _write_joints(merged_batch, by_uscc, division, year, w, wkey,
-                                            existing_joints, dept_by_code, item_names, summary)
+            _write_joints(state, merged_batch)
         for chunk in _batches(singles, batch_size):
-            _write_singles(chunk, group_rows, item_codes, item_names, dept_by_code, division, year,
-                           wkey, summary)
+            _write_singles(state, chunk)
 
-        dissolved = [j for j in existing_joints.values()
-                     if j.pk not in touched_joints and j.status != TaskStatus.CANCELLED]
+        dissolved = [j for j in existing.values()
+                     if j.pk not in state.touched_joints and j.status != TaskStatus.CANCELLED]
         for chunk in _batches([j.pk for j in dissolved]):
             JointInspection.objects.filter(pk__in=chunk).update(status=TaskStatus.CANCELLED)
             EnterpriseNotice.objects.filter(joint_id__in=chunk).update(is_current=False)
             LeadChange.objects.filter(joint_id__in=chunk, status=LeadChangeStatus.PENDING).update(
                 status=LeadChangeStatus.LAPSED)
             InspectionTask.objects.filter(joint_id__in=chunk).update(joint=None)
+        state.touched_entities |= {j.entity_id for j in dissolved}
         summary.dissolved = len(dissolved)
-        burden_refresh({c.entity_id for c in candidates}, year)
+        burden_refresh(state.touched_entities, year)
         audit_record(action="inspections.window_merge", actor=acting_user,
                      object_type="inspections.window", object_id=f"{division.code}:{wkey}",
                      request=request, summary=summary.as_dict())
     return summary
 
 
-def _write_joints(visits: list[Visit], by_uscc: Mapping[str, list[_Candidate]], division: Division,
-                  year: int, w: Window, wkey: str, existing: dict[str, JointInspection],
-                  dept_by_code: Mapping[str, Department], item_names: Mapping[tuple[str, str], str],
-                  summary: MergeSummary) -> set[int]:
-    """One batch of merged visits: create or update their joint inspections, participants,
-    tasks' links and the notices."""
+JOINT_FIELDS = ("lead_id", "default_lead_id", "lead_agreed", "status", "is_joint", "item_count", "team",
+                "sources", "plans")
+
+
+def _write_joints(state: _Window, visits: list[Visit]) -> None:
+    """One batch of merged visits: create their joint inspections or update those that
+    changed, link the tasks not yet linked, and give each visit its one notice."""
+    depts = state.dept_by_code
     joints: dict[str, JointInspection] = {}
-    changed_members: list[int] = []
     to_create: list[JointInspection] = []
     to_update: list[JointInspection] = []
+    regroup: list[JointInspection] = []  # existing joints whose departments changed
     for visit in visits:
-        candidates = by_uscc[visit.entity]
-        departments = visit.departments
-        default = dept_by_code[visit.lead]
-        item_count = sum(len(v) for v in visit.items.values())
-        joint = existing.get(visit.entity)
+        default = depts[visit.lead]
+        joint = state.joints.get(visit.entity)
         if joint is None:
-            joint = JointInspection(division=division, year=year, window_start=w.start,
-                                    window_end=w.end, entity_id=candidates[0].entity_id, uscc=visit.entity,
-                                    lead=default, default_lead=default)
+            joint = JointInspection(division=state.division, year=state.year,
+                                    window_start=state.w.start, window_end=state.w.end,
+                                    entity_id=state.by_uscc[visit.entity][0].entity_id,
+                                    uscc=visit.entity, lead=default, default_lead=default)
             to_create.append(joint)
+            before: tuple[Any, ...] | None = None
         else:
-            to_update.append(joint)
-            before = set(joint.participants.values_list("department__code", flat=True))
-            if before != set(departments):
-                changed_members.append(joint.pk)
-            agreed = joint.lead_agreed and any(
-                dept_by_code[c].pk == joint.lead_id for c in departments)
-            if not agreed:
-                joint.lead, joint.lead_agreed = default, False
-            joint.default_lead = default
+            before = tuple(getattr(joint, f) for f in JOINT_FIELDS)
+            if state.participants.get(joint.pk, set()) != set(visit.departments):
+                regroup.append(joint)
+            # An agreed lead stays while it takes part (R-C3); otherwise the rule's lead.
+            if not (joint.lead_agreed and any(depts[c].pk == joint.lead_id for c in visit.departments)):
+                joint.lead_id, joint.lead_agreed = default.pk, False
+            joint.default_lead_id = default.pk
             joint.status = TaskStatus.PENDING
-        joint.is_joint = len(departments) > 1
-        joint.item_count = item_count
+        joint.is_joint = len(visit.departments) > 1
+        joint.item_count = sum(len(v) for v in visit.items.values())
         joint.team = visit.team
         joint.sources = sorted(visit.sources)
         joint.plans = visit.plans
+        if before is not None and before != tuple(getattr(joint, f) for f in JOINT_FIELDS):
+            to_update.append(joint)
         joints[visit.entity] = joint
     JointInspection.objects.bulk_create(to_create, batch_size=BATCH)
-    JointInspection.objects.bulk_update(
-        to_update, ["lead", "default_lead", "lead_agreed", "status", "is_joint", "item_count", "team",
-                    "sources", "plans", "updated_at"], batch_size=BATCH)
+    if to_update:
+        JointInspection.objects.bulk_update(to_update, [*(f.removesuffix("_id") for f in JOINT_FIELDS),
+                                                        "updated_at"], batch_size=BATCH)
     for joint in to_create:
-        existing[joint.uscc] = joint
+        state.joints[joint.uscc] = joint
     ids = [j.pk for j in joints.values()]
-    if changed_members:
-        LeadChange.objects.filter(joint_id__in=changed_members,
-                                  status=LeadChangeStatus.PENDING).update(status=LeadChangeStatus.LAPSED)
-    JointParticipant.objects.filter(joint_id__in=[j.pk for j in to_update]).delete()
+    state.touched_joints.update(ids)
+    if regroup:
+        LeadChange.objects.filter(joint__in=regroup, status=LeadChangeStatus.PENDING).update(
+            status=LeadChangeStatus.LAPSED)
+        JointParticipant.objects.filter(joint__in=regroup).delete()
+    fresh = {j.pk for j in to_create} | {j.pk for j in regroup}
     JointParticipant.objects.bulk_create(
-        (JointParticipant(joint=joints[v.entity], department=dept_by_code[code],
-                          item_count=len(v.items[code]))
-         for v in visits for code in v.departments), batch_size=BATCH)
-    tasks = [InspectionTask(pk=c.id, joint=joints[v.entity], merged_window=wkey)
-             for v in visits for c in by_uscc[v.entity]]
-    InspectionTask.objects.bulk_update(tasks, ["joint", "merged_window"], batch_size=1000)
-    # The lone tasks' notices give way to the one notice of the visit.
-    EnterpriseNotice.objects.filter(task_id__in=[t.pk for t in tasks], is_current=True).update(
-        is_current=False)
+        (JointParticipant(joint=joints[v.entity], department=depts[code], item_count=len(v.items[code]))
+         for v in visits if joints[v.entity].pk in fresh for code in v.departments), batch_size=BATCH)
+
+    # Tasks not yet linked to their visit: one UPDATE, the visit found by its unique key.
+    relink = [c for v in visits for c in state.by_uscc[v.entity]
+              if c.joint_id != joints[v.entity].pk or c.merged_window != state.key]
+    for chunk in _batches([c.id for c in relink]):
+        InspectionTask.objects.filter(pk__in=chunk).update(
+            merged_window=state.key,
+            joint_id=Subquery(JointInspection.objects.filter(
+                entity_id=OuterRef("entity_id"), window_start=state.w.start,
+                window_end=state.w.end).values("pk")[:1]))
+        # The lone tasks' notices give way to the one notice of the visit.
+        EnterpriseNotice.objects.filter(task_id__in=chunk, is_current=True).update(is_current=False)
+    state.touched_entities.update(c.entity_id for c in relink)
+
     notices = {n.joint_id: n for n in EnterpriseNotice.objects.filter(joint_id__in=ids)}
     new_notices: list[EnterpriseNotice] = []
     changed: list[EnterpriseNotice] = []
     for visit in visits:
         joint = joints[visit.entity]
-        lead = next(c for c in visit.departments if dept_by_code[c].pk == joint.lead_id)
-        names = _department_names(visit.departments, lead, dept_by_code)
-        listed = _notice_items(visit.items, item_names, dept_by_code)
+        lead = next(c for c in visit.departments if depts[c].pk == joint.lead_id)
+        names = _department_names(visit.departments, lead, depts)
+        listed = _notice_items(visit.items, state.item_names, depts)
         notice = notices.get(joint.pk)
         if notice is None:
             new_notices.append(EnterpriseNotice(entity_id=joint.entity_id, uscc=joint.uscc,
-                                                division=division, year=year,
-                                                window_start=w.start, window_end=w.end,
+                                                division=state.division, year=state.year,
+                                                window_start=state.w.start, window_end=state.w.end,
                                                 joint=joint, lead_id=joint.lead_id,
                                                 departments=names, items=listed))
         elif (notice.lead_id, notice.departments, notice.items, notice.is_current) != (
@@ -574,36 +611,41 @@ def _write_joints(visits: list[Visit], by_uscc: Mapping[str, list[_Candidate]], 
     EnterpriseNotice.objects.bulk_create(new_notices, batch_size=BATCH)
     EnterpriseNotice.objects.bulk_update(changed, ["lead", "departments", "items", "is_current",
                                                    "updated_at"], batch_size=BATCH)
+    tasks = sum(len(state.by_uscc[v.entity]) for v in visits)
+    summary = state.summary
     summary.notices += len(new_notices)
     summary.merged_visits += len(visits)
     summary.joint_inspections += sum(1 for j in joints.values() if j.is_joint)
-    summary.tasks += len(tasks)
-    summary.visits_before += len(tasks)
+    summary.tasks += tasks
+    summary.visits_before += tasks
     summary.visits_after += len(visits)
-    return set(ids)
 
 
-def _write_singles(chunk: Sequence[_Candidate], group_rows: list[dict[str, Any]],
-                   item_codes: Mapping[int, list[str]], item_names: Mapping[tuple[str, str], str],
-                   dept_by_code: Mapping[str, Department], division: Division, year: int, wkey: str,
-                   summary: MergeSummary) -> None:
+def _write_singles(state: _Window, chunk: Sequence[_Candidate]) -> None:
     """A batch of lone visits: settle the tasks in the window, one notice each."""
+    unsettled = [c for c in chunk if c.joint_id is not None or c.merged_window != state.key]
+    if unsettled:
+        InspectionTask.objects.filter(pk__in=[c.id for c in unsettled]).update(
+            merged_window=state.key, joint=None)
+        state.touched_entities.update(c.entity_id for c in unsettled)
     ids = [c.id for c in chunk]
-    InspectionTask.objects.filter(pk__in=ids).update(merged_window=wkey, joint=None)
-    have = set(EnterpriseNotice.objects.filter(task_id__in=ids).values_list("task_id", flat=True))
-    EnterpriseNotice.objects.filter(task_id__in=have, is_current=False).update(is_current=True)
+    have = dict(EnterpriseNotice.objects.filter(task_id__in=ids).values_list("task_id", "is_current"))
+    stale = [task_id for task_id, current in have.items() if not current]
+    if stale:
+        EnterpriseNotice.objects.filter(task_id__in=stale).update(is_current=True)
     new = []
     for c in chunk:
         if c.id in have:
             continue
-        code = group_rows[c.group]["department"]
-        dept = dept_by_code[code]
+        code = state.group_rows[c.group]["department"]
+        dept = state.dept_by_code[code]
         new.append(EnterpriseNotice(
-            entity_id=c.entity_id, uscc=c.uscc, division=division, year=year,
-            window_start=c.start, window_end=c.end, task_id=c.id, lead=dept,
-            departments=[dept.name],
-            items=_notice_items({code: item_codes.get(c.group, [])}, item_names, dept_by_code)))
+            entity_id=c.entity_id, uscc=c.uscc, division=state.division, year=state.year,
+            window_start=c.start, window_end=c.end, task_id=c.id, lead=dept, departments=[dept.name],
+            items=_notice_items({code: state.item_codes.get(c.group, [])}, state.item_names,
+                                state.dept_by_code)))
     EnterpriseNotice.objects.bulk_create(new, batch_size=BATCH)
+    summary = state.summary
     summary.notices += len(new)
     summary.tasks += len(chunk)
     summary.visits_before += len(chunk)

@@ -79,6 +79,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task(request, pk)
     return render(request, "inspections/task_detail.html", {
         "task": task, "groups": selectors.form_groups([task]),
+        "burden": selectors.burden_of(task.uscc, task.year),
         "can_record": request.user.has_perm("inspections.record_results", task),
     })
 
@@ -179,6 +180,7 @@ def joint_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "agreed": {a.department_id for a in change.agreements.all()} if change else set(),
         "lead_form": LeadForm(joint=joint) if can_lead else None,
         "notice": getattr(joint, "notice", None),
+        "burden": selectors.burden_of(joint.uscc, joint.year),
     })
 
 

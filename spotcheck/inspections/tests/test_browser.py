@@ -108,6 +108,7 @@ def test_a_plan_from_draft_to_joint_inspections_and_the_one_form(
     page.click("button:has-text('按本计划准备抽取')")
     page.wait_for_url(f"{base}/draws/*/")
     plan.refresh_from_db()
+    assert plan.draw is not None
     run_draw(plan.draw, owner=env_planner, office=office, justice=justice)
 
     # 市市场监管局 drew the same entities in June under its own approved plan.

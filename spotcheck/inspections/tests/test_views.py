@@ -239,6 +239,8 @@ def test_the_burden_page_lists_entities_with_their_visits(client: Any, office: A
     assert "上饶联合检查样本有限公司" in page
     rows = client.get(reverse("api:inspections-burden"), {"year": 2027}).json()["results"]
     assert rows[0]["tasks"] == 2 and rows[0]["visits"] == 1 and rows[0]["saved"] == 1
+    detail = client.get(reverse("inspections:joint_detail", args=[joint.pk])).content.decode()
+    assert "各部门分别检查需 2 次，合并后 1 次" in detail
 
 
 def test_pages_fit_a_phone(client: Any, inspector: Any, joint: JointInspection) -> None:
