@@ -62,7 +62,8 @@ Behaviour (the same for every import):
 - File-level failures write nothing at all (the job is recorded as failed with the reason):
   not CSV/XLSX by content or extension, over IMPORT_MAX_MB (200), an XLSX whose declared
   unpacked size is over IMPORT_MAX_UNPACKED_MB (1000) or whose compression ratio is over
-  IMPORT_MAX_ZIP_RATIO (100) — checked before calamine opens it —, an empty file, a CSV with
+  IMPORT_MAX_ZIP_RATIO (100) or whose sheet unpacks to more than IMPORT_MAX_XLSX_SHEET_MB
+  (200: calamine holds a sheet in memory) — checked before calamine opens it —, an empty file, a CSV with
   NUL bytes, an encoding other than UTF-8 (BOM or not) or GB18030, unbalanced quotes, a
   header with a missing required column, an unknown or a doubled column. The whole CSV is
   decoded once before any row is written, so a bad byte near the end is still file-level.

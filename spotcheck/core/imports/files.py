@@ -50,6 +50,13 @@ def max_unpacked_bytes() -> int:
     return _limit("IMPORT_MAX_UNPACKED_MB", 1000) * MB
 
 
+def max_sheet_bytes() -> int:
+    """IMPORT_MAX_XLSX_SHEET_MB (default 200): calamine holds a sheet in memory, about 1.7
+    times its unpacked XML; 200 MB is about 250,000 entity rows and keeps an import under
+    500 MB. Larger files go as CSV, which streams."""
+    return _limit("IMPORT_MAX_XLSX_SHEET_MB", 200) * MB
+
+
 def max_zip_ratio() -> int:
     """IMPORT_MAX_ZIP_RATIO (default 100): unpacked/packed; real XLSX stay well under 20."""
     return _limit("IMPORT_MAX_ZIP_RATIO", 100)
@@ -121,6 +128,11 @@ def _check_xlsx_zip(path: Path) -> None:
     if unpacked > max_unpacked_bytes():
         raise FileRefused(f"XLSX 解压后大小 {unpacked / MB:.0f} MB 超过上限 "
                           f"{max_unpacked_bytes() // MB} MB，拒绝打开（疑似压缩炸弹）。")
+    sheet = max((i.file_size for i in infos if i.filename.startswith("xl/worksheets/")), default=0)
+    sheet += sum(i.file_size for i in infos if i.filename == "xl/sharedStrings.xml")
+    if sheet > max_sheet_bytes():
+        raise FileRefused(f"XLSX 工作表解压后 {sheet / MB:.0f} MB，超过上限 {max_sheet_bytes() // MB} MB"
+                          "（约 25 万行）：请分成几个文件，或另存为 CSV 导入（CSV 不受此限）。")
     ratio = max_zip_ratio()
     if (unpacked > 10 * MB and unpacked > ratio * max(packed, 1)) or any(
             i.file_size > 10 * MB and i.file_size > ratio * max(i.compress_size, 1) for i in infos):

@@ -171,6 +171,12 @@ def test_a_file_that_is_not_what_it_claims_is_refused_with_nothing_written(
     _refused(path, needle)
 
 
+def test_an_xlsx_sheet_too_big_to_hold_in_memory_is_refused(departments: Any, files: Any,
+                                                             settings: Any) -> None:
+    settings.IMPORT_MAX_XLSX_SHEET_MB = 1
+    _refused(files.xlsx(rows(3000)), "另存为 CSV")
+
+
 def test_a_bad_byte_at_the_end_refuses_the_whole_file(departments: Any, files: Any) -> None:
     path = files.csv(rows(40))
     path.write_bytes(path.read_bytes() + "最后一行".encode()[:-1] + b"\n")
