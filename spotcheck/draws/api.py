@@ -309,9 +309,8 @@ class DrawBundle(APIView):
 
     @extend_schema(responses={(200, "application/zip"): bytes})
     def get(self, request: Request, pk: int) -> Any:
-        from spotcheck.draws.views import bundle_response
+        from spotcheck.draws.views import bundle_for_user
 
         draw = get_object_or_404(Draw, pk=pk)
         self.check_object_permissions(request, draw)
-        full = request.user.has_perm("draws.download_full_bundle", draw)
-        return bundle_response(request, draw, public=not full)
+        return bundle_for_user(request, draw)

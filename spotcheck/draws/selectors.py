@@ -9,7 +9,7 @@ a provincial population of millions never becomes model objects.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -124,6 +124,26 @@ def population_rows(draw: Draw, spec: DrawSpec | None = None, *, chunk_size: int
         for pos, value in zip(positions, row[1:], strict=True):
             values[pos] = value[:1] if pos == 3 else value  # industry: its section letter
         yield row[0], name(*values)
+
+
+def entities_by_uscc(usccs: Sequence[str], field: str = "name") -> dict[str, tuple[int, str]]:
+    """{uscc: (entity id, field)} for the entities of the library among ``usccs`` (tens of
+    thousands after a provincial draw): one array parameter per 20,000 codes on PostgreSQL
+    instead of a long IN list, chunks of 1,000 elsewhere."""
+    column = {"name": "name", "status": "status"}[field]
+    out: dict[str, tuple[int, str]] = {}
+    if connection.vendor == "postgresql":
+        sql = (f"SELECT uscc, id, {column} FROM {MarketEntity._meta.db_table} "  # noqa: S608 - fixed names
+               "WHERE uscc = ANY(%s)")
+        with connection.cursor() as cursor:
+            for i in range(0, len(usccs), 20_000):
+                cursor.execute(sql, [list(usccs[i:i + 20_000])])
+                out.update((u, (pk, value)) for u, pk, value in cursor.fetchall())
+        return out
+    for i in range(0, len(usccs), 1000):
+        chunk = MarketEntity.objects.filter(uscc__in=usccs[i:i + 1000])
+        out.update((u, (pk, value)) for u, pk, value in chunk.values_list("uscc", "pk", field))
+    return out
 
 
 def population_estimate(draw: Draw) -> int:

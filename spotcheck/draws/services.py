@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -73,6 +73,7 @@ PHASES = {
     "check": "核对抽中主体的登记状态",
     "substitute": "查找替补",
     "reselect": "重算抽取结果（含替补）",
+    "assign": "分配检查人员",
     "store": "保存结果",
     "done": "完成",
 }
@@ -705,10 +706,7 @@ def draw_execute(*, acting_user: Any, draw: Draw, background: bool | None = None
 def not_inspectable(usccs: Sequence[str]) -> dict[str, str]:
     """{uscc: reason} for entities that may not be inspected now (deregistered, revoked,
     moved out, or gone from the library)."""
-    found: dict[str, str] = {}
-    for i in range(0, len(usccs), 1000):
-        chunk = list(usccs[i:i + 1000])
-        found.update(MarketEntity.objects.filter(uscc__in=chunk).values_list("uscc", "status"))
+    found = {u: status for u, (_, status) in selectors.entities_by_uscc(usccs, "status").items()}
     out = {}
     for u in usccs:
         if u not in found:
@@ -740,7 +738,7 @@ def draw_run(draw_id: int, *, echo: Progress | None = None) -> Draw:
     try:
         progress("verify", 0, 0)
         _require_intact(draw, files=True)
-        steps = ["select", "check", "substitute", "reselect"]
+        steps = ["select", "check", "substitute", "reselect", "assign"]
 
         def note(phase: str) -> None:
             progress(phase, steps.index(phase) if phase in steps else 0, len(steps))
@@ -792,6 +790,7 @@ def _store_result(draw: Draw, execution: Execution, *, created: bool, acting_use
             if not updated:
                 raise Conflict("抽取结果刚刚被他人修改，请刷新后重试。")
             stored = DrawResult.objects.get(draw=draw)
+            Assignment.objects.filter(selection__draw=draw).delete()
             Selection.objects.filter(draw=draw).delete()
         _store_selection(draw, result)
         audit_record(action="draw.execute" if created else "draw.substitute",
@@ -806,43 +805,53 @@ def _store_result(draw: Draw, execution: Execution, *, created: bool, acting_use
     return stored
 
 
+def _insert_rows(model: Any, fields: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
+    """Insert many rows: COPY on PostgreSQL (a provincial draw stores tens of thousands of
+    selections and teams), bulk_create elsewhere. Column names are the fields' columns."""
+    if connection.vendor == "postgresql":
+        columns = ", ".join(model._meta.get_field(f).column for f in fields)
+        with connection.cursor() as cursor, cursor.cursor.copy(
+                f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    model.objects.bulk_create((model(**dict(zip(fields, row, strict=True))) for row in rows), batch_size=2000)
+
+
 def _store_selection(draw: Draw, result: Mapping[str, Any]) -> None:
+    """The selection (with replaced entities and their substitutes) and the teams as rows."""
     subs = result.get("substitutions", [])
     usccs = [e["uscc"] for e in result["selected"]] + [s["in"] for s in subs]
-    entities: dict[str, tuple[int | None, str]] = {}
-    for i in range(0, len(usccs), 1000):
-        for entity_pk, uscc, entity_name in MarketEntity.objects.filter(
-                uscc__in=usccs[i:i + 1000]).values_list("pk", "uscc", "name"):
-            entities[uscc] = (entity_pk, entity_name)
+    entities = selectors.entities_by_uscc(usccs)
     escalated = set(result.get("escalated", [])) | set(result.get("substitutes_escalated", []))
     relaxed = set(result.get("cap_relaxed", []))
-    rows: dict[str, Selection] = {}
-    for pos, e in enumerate(result["selected"]):
-        pk, name = entities.get(e["uscc"], (None, ""))
-        rows[e["uscc"]] = Selection(draw=draw, position=pos, uscc=e["uscc"], entity_id=pk,
-                                    entity_name=name, stratum=e["stratum"], score=e["score"],
-                                    escalated=e["uscc"] in escalated, cap_relaxed=e["uscc"] in relaxed)
-    Selection.objects.bulk_create(rows.values(), batch_size=2000)
-    for pos, s in enumerate(subs, len(result["selected"])):
-        out = rows[s["out"]]
-        Selection.objects.filter(pk=out.pk).update(state=SelectionState.REPLACED, reason=s["reason"][:500])
-        pk, name = entities.get(s["in"], (None, ""))
-        rows[s["in"]] = Selection.objects.create(
-            draw=draw, position=pos, uscc=s["in"], entity_id=pk, entity_name=name,
-            stratum=out.stratum, state=SelectionState.SUBSTITUTE, replaces=out,
-            escalated=s["in"] in escalated)
+    # uscc -> [position, stratum, score, state, reason, replaces (uscc)]
+    rows: dict[str, list[Any]] = {
+        e["uscc"]: [pos, e["stratum"], e["score"], SelectionState.SELECTED, "", None]
+        for pos, e in enumerate(result["selected"])}
+    for pos, sub in enumerate(subs, len(result["selected"])):
+        out = rows[sub["out"]]
+        out[3], out[4] = SelectionState.REPLACED, sub["reason"][:500]
+        rows[sub["in"]] = [pos, out[1], "", SelectionState.SUBSTITUTE, "", sub["out"]]
+    fields = ("draw_id", "position", "uscc", "entity_id", "entity_name", "stratum", "score", "state",
+              "reason", "escalated", "cap_relaxed")
+    _insert_rows(Selection, fields, (
+        (draw.pk, pos, u, *entities.get(u, (None, "")), stratum, score, state, reason, u in escalated,
+         u in relaxed)
+        for u, (pos, stratum, score, state, reason, _) in rows.items()))
+    ids = dict(Selection.objects.filter(draw=draw).values_list("uscc", "pk"))
+    Selection.objects.bulk_update(
+        [Selection(pk=ids[u], replaces_id=ids[row[5]]) for u, row in rows.items() if row[5] is not None],
+        ["replaces"], batch_size=500)
     teams = final_teams(result)
     if not teams:
         return
-    a = json.loads(draw.announcement)
-    slots = a["team"]["slots"]
+    slots = json.loads(draw.announcement)["team"]["slots"]
     codes = {i for team in teams.values() for i in team}
     inspectors = dict(Inspector.objects.filter(certificate_no__in=codes).values_list("certificate_no", "pk"))
-    Assignment.objects.bulk_create(
-        (Assignment(selection=rows[u], slot=k, inspector_id=inspectors.get(i), inspector_code=i,
-                    dept=slots[k]["dept"])
-         for u, team in teams.items() for k, i in enumerate(team)),
-        batch_size=2000)
+    _insert_rows(Assignment, ("selection_id", "slot", "inspector_id", "inspector_code", "dept"), (
+        (ids[u], k, inspectors.get(i), i, slots[k]["dept"])
+        for u, team in teams.items() for k, i in enumerate(team)))
 
 
 # --- after the draw -----------------------------------------------------------------------

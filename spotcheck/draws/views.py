@@ -72,13 +72,12 @@ def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     commitments = list(draw.commitments.select_related("department", "committed_by", "revealed_by"))
     beacon = BeaconValue.objects.filter(draw=draw).select_related("entered_by", "confirmed_by").first()
-    result = selection = teams = None
+    result = selection = None
     if draw.status in DONE:
         result = json.loads(draw.result.text)
         selection = list(selectors.selection_of(draw)[:SELECTION_PAGE])
-        teams = selectors.teams_of(draw)
-        for s in selection:
-            s.team = teams.get(s.uscc, [])  # type: ignore[attr-defined]
+        for s in selection:  # the page's rows only: a provincial draw has tens of thousands of teams
+            s.team = list(s.assignments.all()) if s.is_active else []  # type: ignore[attr-defined]
     return render(request, "draws/draw_detail.html", {
         "draw": draw, "spec_lines": spec_lines(draw), "commitments": commitments, "beacon": beacon,
         "my_parties": [c for c in commitments if user.has_perm("draws.commit_draw", c)],
@@ -233,14 +232,17 @@ def bundle_response(request: HttpRequest, draw: Draw, *, public: bool) -> FileRe
                         content_type="application/zip")
 
 
-@require_perm("draws.download_bundle", fn=_draw)
-def draw_bundle(request: HttpRequest, pk: int) -> FileResponse:
-    """In full (with conflicts.csv) for the office, the justice bureau and the auditor; without
-    it for everyone else (DRAW.md section 7)."""
-    draw = _draw(request, pk)
+def bundle_for_user(request: HttpRequest, draw: Draw) -> FileResponse:
+    """In full (with conflicts.csv) for the office, the justice bureau and the auditor, each
+    download audited; without it for everyone else (DRAW.md section 7)."""
     full = request.user.has_perm("draws.download_full_bundle", draw)
     response = bundle_response(request, draw, public=not full)
     if full:
         audit_record(action="draw.bundle_full", actor=request.user, object_type=services.OBJECT_TYPE,
                      object_id=draw.code, request=request, summary={"conflicts": True})
     return response
+
+
+@require_perm("draws.download_bundle", fn=_draw)
+def draw_bundle(request: HttpRequest, pk: int) -> FileResponse:
+    return bundle_for_user(request, _draw(request, pk))

@@ -60,10 +60,18 @@ def execute(
     progress: Progress | None = None,
 ) -> Execution:
     """The result of a frozen draw. ``substitutions`` are earlier ones ({"out", "reason"}, in
-    order); ``check`` finds new ones among the entities selected."""
+    order); ``check`` finds new ones among the entities selected.
+
+    The selection (and the substitutes) come from ``vd.compute_result`` without the roster;
+    the teams are then assigned once, for the final selection, by ``vd.assign`` -- the
+    verifier's own functions, so ``result.json`` is what the verifier recomputes.
+    """
     note = progress or (lambda _phase: None)
     subs = [{"out": s["out"], "reason": s["reason"]} for s in substitutions]
-    inputs = vd.DrawInputs(announcement, reveals, population, roster, conflicts, substitutions=subs)
+    with_team = "team" in announcement
+    # No roster yet: assigning teams to a selection that may still change would be wasted.
+    inputs = vd.DrawInputs(announcement, reveals, population, [] if with_team else None,
+                           [] if with_team else None, substitutions=subs)
     note("select")
     result = vd.compute_result(inputs)
     skipped: list[dict[str, str]] = []
@@ -76,48 +84,70 @@ def execute(
             inputs.substitutions = subs
             note("reselect")
             result = vd.compute_result(inputs)
-    if "team" in announcement:
+    if with_team:
+        note("assign")
+        result = _with_teams(announcement, result, roster or [], conflicts or [])
         _substitute_teams(announcement, result, roster or [], conflicts or [])
     if skipped:
         result["not_substituted"] = skipped
     return Execution(result, result.get("substitutions", []), skipped)
 
 
+def _with_teams(a: Mapping[str, Any], result: dict[str, Any], roster: Sequence[vd.Inspector],
+                conflicts: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """The result with the teams of its selection (DRAW.md section 5), keys in result order."""
+    _, k_asg = vd.derive_keys(a["hash"], bytes.fromhex(result["seed"]))
+    teams, escalated, relaxed = vd.assign(a["hash"], k_asg, [e["uscc"] for e in result["selected"]],
+                                          roster, conflicts, a["team"])
+    out = {k: v for k, v in result.items() if k not in ("teams", "escalated", "cap_relaxed", "substitutions")}
+    out.update(teams=teams, escalated=escalated, cap_relaxed=relaxed)
+    if "substitutions" in result:
+        out["substitutions"] = result["substitutions"]
+    return out
+
+
 def _find_substitutes(
     a: Mapping[str, Any], result: Mapping[str, Any], population: Path | bytes,
     subs: list[dict[str, str]], bad: dict[str, str], check: Check,
 ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    """Extend ``subs`` until every entity of the selection is inspectable or has no substitute."""
+    """Extend ``subs`` until every entity of the selection is inspectable or its stratum has
+    nobody left. Rounds: the outs of a round are replaced together (one pass of
+    ``vd.apply_substitutions``), their substitutes checked together; a substitute that is not
+    inspectable is an out of the next round, so the order made stays one the verifier accepts."""
     h = a["hash"]
     k_sel, _ = vd.derive_keys(h, bytes.fromhex(result["seed"]))
     quota: dict[str, int] = result["quota"]
+    stratum_of = {e["uscc"]: e["stratum"] for e in result["selected"]}
     extra = len(subs) + len(bad) + SUBSTITUTE_MARGIN
-    skipped: list[dict[str, str]] = []
     while True:
         limits = {s: q + extra for s, q in quota.items() if q > 0}
         ranking = vd.rank_population(population, h, k_sel, limits)
+        stratum_of.update({u: s for s, cands in ranking.items() for _, u in cands})
+        done = list(subs)
+        skipped: list[dict[str, str]] = []
         todo = dict(bad)
-        out_subs = list(subs)
-        skipped = []
         truncated = False
         while todo:
-            uscc, reason = next(iter(todo.items()))
-            del todo[uscc]
-            trial = [*out_subs, {"out": uscc, "reason": reason}]
-            try:
-                ins = vd.apply_substitutions(ranking, quota, [s["out"] for s in trial])
-            except vd.DrawError:
-                stratum = next(s for s, cands in ranking.items() if any(u == uscc for _, u in cands))
-                if len(ranking[stratum]) >= limits[stratum]:  # ranked too few: rank further
-                    truncated = True
-                    break
-                skipped.append({"uscc": uscc, "reason": reason})  # the stratum has nobody left
-                continue
-            out_subs = trial
-            new_in = ins[-1]
-            todo.update(check([new_in]))
+            room = {s: len(ranking.get(s, [])) - quota.get(s, 0) for s in ranking}
+            for out in done:
+                room[stratum_of[out["out"]]] -= 1
+            batch = []
+            for uscc, reason in todo.items():
+                s = stratum_of[uscc]
+                if room.get(s, 0) > 0:
+                    room[s] -= 1
+                    batch.append({"out": uscc, "reason": reason})
+                elif len(ranking.get(s, [])) >= limits.get(s, 0):
+                    truncated = True  # ranked too few of this stratum: rank further
+                else:
+                    skipped.append({"uscc": uscc, "reason": reason})  # nobody left in the stratum
+            if truncated:
+                break
+            done += batch
+            ins = vd.apply_substitutions(ranking, quota, [x["out"] for x in done])
+            todo = dict(check(ins[len(done) - len(batch):]))
         if not truncated:
-            return out_subs, skipped
+            return done, skipped
         extra *= 2
 
 
