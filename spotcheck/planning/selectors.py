@@ -69,6 +69,12 @@ def _plans() -> QuerySet[Plan]:
     return Plan.objects.select_related("department", "division", "created_by")
 
 
+def _items_prefetch() -> Prefetch:
+    """A plan's items with their department and power-list entry, in list order."""
+    return Prefetch("plan_items", queryset=PlanItem.objects.select_related(
+        "item", "item__department", "item__power_entry").order_by("item__department__seq", "item__code"))
+
+
 def plan_list_for(user: Any) -> QuerySet[Plan]:
     """Plans the user may read (see ``rules``): the office and justice all of their division;
     planners and administrators their department's, and the class-A joint plans that take
@@ -102,10 +108,7 @@ def plan_filter(qs: QuerySet[Plan], *, year: Any = None, status: str = "", depar
 
 
 def plan_detail(pk: int) -> Plan:
-    return (_plans().select_related("draw").prefetch_related(
-        Prefetch("plan_items", queryset=PlanItem.objects.select_related(
-            "item", "item__department", "item__power_entry").order_by("item__department__seq", "item__code")))
-        .get(pk=pk))
+    return _plans().select_related("draw").prefetch_related(_items_prefetch()).get(pk=pk)
 
 
 def plan_history(plan: Plan) -> QuerySet[PlanTransition]:
@@ -122,17 +125,16 @@ def review_queue(user: Any) -> QuerySet[Plan]:
     else:
         return Plan.objects.none()
     return (_plans().filter(division_id=user.division_id, status=status)
-            .prefetch_related("plan_items__item").order_by("updated_at", "id"))
+            .prefetch_related(_items_prefetch()).order_by("updated_at", "id"))
 
 
 def public_plans(division: Division | str, year: int) -> QuerySet[Plan]:
     """Approved plans (and later) of a division and year: public information (一公开).
-    For the public portal; items are prefetched with their department."""
+    For the public portal; ``plan_items`` are prefetched with each item's department and
+    power-list entry."""
     return (_plans().filter(division_id=getattr(division, "pk", division), year=year,
                             status__in=APPROVED_OR_LATER)
-            .prefetch_related(Prefetch("plan_items", queryset=PlanItem.objects.select_related(
-                "item", "item__department").order_by("item__code")))
-            .order_by("department__seq", "window_start", "id"))
+            .prefetch_related(_items_prefetch()).order_by("department__seq", "window_start", "id"))
 
 
 def plan_for_draw(draw: Draw | int) -> Plan | None:
@@ -140,10 +142,7 @@ def plan_for_draw(draw: Draw | int) -> Plan | None:
     inspections app, which turns an executed draw into tasks: the plan gives the items, the
     owner, the window and whether the inspection is joint."""
     draw_id = draw.pk if isinstance(draw, Draw) else draw
-    return (_plans().select_related("draw").prefetch_related(
-        Prefetch("plan_items", queryset=PlanItem.objects.select_related(
-            "item", "item__department", "item__power_entry").order_by("item__department__seq", "item__code")))
-        .filter(draw_id=draw_id).first())
+    return _plans().select_related("draw").prefetch_related(_items_prefetch()).filter(draw_id=draw_id).first()
 
 
 # --- the calendar --------------------------------------------------------------------------

@@ -129,6 +129,16 @@ class TestReviewPages:
         detail = client.get(reverse("planning:plan_detail", args=[plan.pk])).content.decode()
         assert "联席办退回" in detail and "比例偏低" in detail and "提交审核" in detail
 
+    def test_the_justice_queue_shows_each_item_with_its_power_list_basis(
+            self, client: Any, planner: Any, office: Any, justice: Any) -> None:
+        """R-P3: the justice bureau checks legality against the power list."""
+        plan = f.plan(owner=planner, status=Status.OFFICE_APPROVED, office=office)
+        it = plan.items.get()
+        client.force_login(justice)
+        body = client.get(reverse("planning:review_queue")).content.decode()
+        assert it.power_entry.code in body and it.power_entry.legal_basis in body
+        assert "司法局审核（合法性）" in body
+
     def test_a_stale_page_cannot_move_the_plan(self, client: Any, planner: Any, office: Any) -> None:
         plan = f.plan(owner=planner, status=Status.SUBMITTED)
         client.force_login(office)
