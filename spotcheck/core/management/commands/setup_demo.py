@@ -34,6 +34,10 @@ class Command(BaseCommand):
         year = options["year"] or clock.today().year + 1
         if "simulate_year" in get_commands():
             call_command("simulate_year", year=year, stdout=self.stdout, stderr=self.stderr)
+        if importlib.util.find_spec("spotcheck.planning.demo") is not None:
+            from spotcheck.planning.demo import plans_generate
+
+            self.stdout.write(f"演示计划（含待审核）：{plans_generate(year=year, seed=1)} 个。")
         if importlib.util.find_spec("spotcheck.draws.demo") is not None:
             from spotcheck.draws.demo import draws_generate
 
