@@ -62,12 +62,15 @@ def test_home_page_screenshots(width: int, height: int, page: Any, live_server: 
     user = make_user(Role.SECURITY_ADMIN)
     make_user("")  # an account waiting for a role: a due item
     page.set_viewport_size({"width": width, "height": height})
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     sign_in(page, live_server.url, user.username)
     page.wait_for_selector("h1:has-text('工作台')")
     assert page.locator("[data-section='待授权的账户'] li").count() >= 1
     # Nothing wider than the screen: readable on a phone without sideways scrolling.
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
+    assert refused == [], "the page breaks its own CSP (nothing inline, nothing from elsewhere)"
     path = output_dir / f"home-{width}.png"
     page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 5000
