@@ -3,16 +3,17 @@ item lists, demo accounts for every role, and a planning year run through the se
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 from django.conf import settings
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from spotcheck.accounts.demo import demo_accounts_create
 from spotcheck.accounts.services import reference_load
 from spotcheck.core import clock
+from spotcheck.draws.demo import draws_generate
+from spotcheck.planning.demo import plans_generate
 
 
 class Command(BaseCommand):
@@ -32,16 +33,9 @@ class Command(BaseCommand):
         self._accounts()
         self._link_inspectors()
         year = options["year"] or clock.today().year + 1
-        if "simulate_year" in get_commands():
-            call_command("simulate_year", year=year, stdout=self.stdout, stderr=self.stderr)
-        if importlib.util.find_spec("spotcheck.planning.demo") is not None:
-            from spotcheck.planning.demo import plans_generate
-
-            self.stdout.write(f"演示计划（含待审核）：{plans_generate(year=year, seed=1)} 个。")
-        if importlib.util.find_spec("spotcheck.draws.demo") is not None:
-            from spotcheck.draws.demo import draws_generate
-
-            self.stdout.write(f"演示抽取：{draws_generate(seed=1)} 个。")
+        call_command("simulate_year", year=year, stdout=self.stdout, stderr=self.stderr)
+        self.stdout.write(f"演示计划（含待审核）：{plans_generate(year=year, seed=1)} 个。")
+        self.stdout.write(f"演示抽取：{draws_generate(seed=1)} 个。")
 
     def _link_inspectors(self) -> None:
         """Each demo inspector account speaks for one enforcement inspector of its department,
