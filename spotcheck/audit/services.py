@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator, Mapping
 from datetime import UTC
 from typing import Any
 
@@ -11,6 +13,7 @@ from django.http import HttpRequest
 from spotcheck.audit.domain import chain
 from spotcheck.audit.models import AuditEvent, AuditHead, Outcome
 from spotcheck.core import clock
+from spotcheck.core.errors import Conflict, Refused, ServiceError
 
 
 def client_ip(request: HttpRequest | None) -> str:
@@ -75,3 +78,24 @@ def audit_refusal(*, request: HttpRequest, reason: str = "") -> AuditEvent:
         outcome=Outcome.DENIED,
         request=request,
     )
+
+
+@contextlib.contextmanager
+def refusals_audited(action: str, *, actor: Any, object_type: str, obj: Any = None,
+                     request: HttpRequest | None = None,
+                     extra: Mapping[str, Any] | None = None) -> Iterator[None]:
+    """Record a refused act after its transaction has rolled back (so the record stays),
+    then let the refusal propagate: every refused act is attributable (R-S2).
+
+    ``obj`` (a draw, a plan...) names the object by its ``code`` and its department."""
+    try:
+        yield
+    except ServiceError as exc:
+        outcome = Outcome.DENIED if isinstance(exc, Refused | Conflict) else Outcome.FAILURE
+        department = getattr(obj, "department", None)
+        audit_record(action=action, actor=actor, object_type=object_type,
+                     object_id=getattr(obj, "code", "") if obj is not None else "",
+                     department_code=department.code if department is not None else "",
+                     summary={"code": exc.code, "message": exc.message, **(extra or {})},
+                     outcome=outcome, request=request)
+        raise

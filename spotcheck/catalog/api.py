@@ -23,8 +23,8 @@ from spotcheck.catalog.models import (
 )
 from spotcheck.core import clock
 from spotcheck.core.errors import ServiceError
-from spotcheck.core.permissions import HasPerm
-from spotcheck.roster.api import ObjectPerm, own_department, slug
+from spotcheck.core.permissions import HasPerm, ObjectPerm
+from spotcheck.roster.api import own_department, slug
 
 
 def _perm_by_method(request: Request, read: str, write: str, *, objects: bool = False

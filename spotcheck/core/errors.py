@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ServiceError(Exception):
     """A refusal with a stable ``code`` and a Chinese ``message`` for the user."""
@@ -30,3 +32,9 @@ class Conflict(ServiceError):
 
     code = "conflict"
     status = 409
+
+
+def refuse_unless(acting_user: Any, perm: str, obj: Any, message: str) -> None:
+    """Services' permission check: ``acting_user=None`` is the platform itself."""
+    if acting_user is not None and not acting_user.has_perm(perm, obj):
+        raise Refused(message)

@@ -83,27 +83,11 @@ class DrawListSerializer(serializers.ModelSerializer):
                   "population_size", "window_start", "window_end", "announced_at", "executed_at"]
 
 
-class ObjectPerm(BasePermission):
-    """Signed in and ``perm`` without an object at the view; ``perm`` on the draw."""
-
-    perm = ""
-
-    @classmethod
-    def of(cls, perm: str) -> type[ObjectPerm]:
-        return type(f"DrawPerm_{perm.replace('.', '_')}", (cls,), {"perm": perm})
-
-    def has_permission(self, request: Any, view: Any) -> bool:
-        return HasPerm.of(self.perm)().has_permission(request, view)
-
-    def has_object_permission(self, request: Any, view: Any, obj: Any) -> bool:
-        return bool(request.user.has_perm(self.perm, obj))
-
-
 class DrawList(generics.ListAPIView):
     """Draws the user may read (the division's; all for the audit administrator)."""
 
     serializer_class = DrawListSerializer
-    permission_classes = [ObjectPerm.of("draws.view_draw")]
+    permission_classes = [HasPerm.of("draws.view_draw")]
     filterset_fields = ["status", "year", "classes", "source_ref"]
     ordering = ("-id",)
 
@@ -113,7 +97,7 @@ class DrawList(generics.ListAPIView):
 
 class DrawDetail(generics.RetrieveAPIView):
     serializer_class = DrawSerializer
-    permission_classes = [ObjectPerm.of("draws.view_draw")]
+    permission_classes = [HasPerm.of("draws.view_draw")]
     queryset = Draw.objects.select_related("department", "division")
 
 
@@ -165,7 +149,7 @@ class DrawAction(APIView):
     serializer_class = DrawSerializer
 
     def get_permissions(self) -> list[BasePermission]:
-        return [ObjectPerm.of(self.perm)()]
+        return [HasPerm.of(self.perm)()]
 
     def act(self, request: Request, draw: Draw, data: dict[str, Any]) -> dict[str, Any] | None:
         raise NotImplementedError
@@ -283,7 +267,7 @@ class SelectionSerializer(serializers.Serializer):
 class DrawResultView(APIView):
     """result.json of an executed draw, and the selection with its teams (inspector codes)."""
 
-    permission_classes = [ObjectPerm.of("draws.view_draw")]
+    permission_classes = [HasPerm.of("draws.view_draw")]
     serializer_class = SelectionSerializer
 
     def get(self, request: Request, pk: int) -> Response:
@@ -305,7 +289,7 @@ class DrawBundle(APIView):
     """The SCD-1 bundle as a zip: in full for the office, the justice bureau and the auditor,
     without conflicts.csv for everyone else."""
 
-    permission_classes = [ObjectPerm.of("draws.download_bundle")]
+    permission_classes = [HasPerm.of("draws.download_bundle")]
 
     @extend_schema(responses={(200, "application/zip"): bytes})
     def get(self, request: Request, pk: int) -> Any:

@@ -16,7 +16,7 @@ import json
 import os
 import secrets
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +28,10 @@ from django.utils import timezone
 from spotcheck.accounts.models import Department
 from spotcheck.accounts.predicates import is_office
 from spotcheck.audit.models import AuditEvent, Outcome
-from spotcheck.audit.services import audit_record
+from spotcheck.audit.services import audit_record, refusals_audited
 from spotcheck.core import clock
 from spotcheck.core.domain.uscc import uscc_problem
-from spotcheck.core.errors import Conflict, Refused, ServiceError
+from spotcheck.core.errors import Conflict, Refused, ServiceError, refuse_unless
 from spotcheck.draws import selectors
 from spotcheck.draws.domain import commitments as cm
 from spotcheck.draws.domain.execution import Execution, active_selection, execute, final_teams
@@ -83,26 +83,13 @@ Progress = Callable[[str, int, int], None]
 # --- helpers ------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
 def _audited_refusal(action: str, *, actor: Any, draw: Draw | None, request: Any = None,
-                     extra: dict[str, Any] | None = None) -> Iterator[None]:
-    """Record a refusal after its transaction has rolled back (so the record stays), then
-    let it propagate: every refused act is attributable (R-S2)."""
-    try:
-        yield
-    except ServiceError as exc:
-        outcome = Outcome.DENIED if isinstance(exc, Refused | Conflict) else Outcome.FAILURE
-        audit_record(action=action, actor=actor, object_type=OBJECT_TYPE,
-                     object_id=draw.code if draw is not None else "",
-                     department_code=draw.department.code if draw is not None else "",
-                     summary={"code": exc.code, "message": exc.message, **(extra or {})},
-                     outcome=outcome, request=request)
-        raise
+                     extra: Mapping[str, Any] | None = None) -> contextlib.AbstractContextManager[None]:
+    return refusals_audited(action, actor=actor, object_type=OBJECT_TYPE, obj=draw, request=request,
+                            extra=extra)
 
 
-def _require(acting_user: Any, perm: str, obj: Any, message: str) -> None:
-    if acting_user is not None and not acting_user.has_perm(perm, obj):
-        raise Refused(message)
+_require = refuse_unless
 
 
 def _step(draw: Draw, action: Action) -> Status:

@@ -16,7 +16,7 @@ from spotcheck.accounts.models import Department
 from spotcheck.catalog.models import InspectionItem
 from spotcheck.core import clock
 from spotcheck.core.errors import Refused, ServiceError
-from spotcheck.core.permissions import HasPerm
+from spotcheck.core.permissions import HasPerm, ObjectPerm
 from spotcheck.inspections import selectors, services
 from spotcheck.inspections.models import (
     EnterpriseNotice,
@@ -29,22 +29,6 @@ from spotcheck.inspections.models import (
 )
 from spotcheck.registry.models import MarketEntity
 from spotcheck.roster.models import Inspector
-
-
-class ObjectPerm(BasePermission):
-    """Signed in at the view; ``perm`` on the object."""
-
-    perm: str = ""
-
-    @classmethod
-    def of(cls, perm: str) -> type[ObjectPerm]:
-        return type(f"ObjectPerm_{perm.replace('.', '_')}", (cls,), {"perm": perm})
-
-    def has_permission(self, request: Any, view: Any) -> bool:
-        return bool(request.user and request.user.is_authenticated)
-
-    def has_object_permission(self, request: Any, view: Any, obj: Any) -> bool:
-        return bool(request.user.has_perm(self.perm, obj))
 
 
 def _slug(field: str = "code") -> serializers.SlugRelatedField[Any]:

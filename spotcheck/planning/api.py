@@ -15,10 +15,9 @@ from rest_framework.views import APIView
 from spotcheck.accounts.predicates import is_reviewer
 from spotcheck.core import clock
 from spotcheck.core.errors import Refused, ServiceError
-from spotcheck.core.permissions import HasPerm
+from spotcheck.core.permissions import HasPerm, ObjectPerm
 from spotcheck.planning import selectors, services
 from spotcheck.planning.models import Plan, PlanStatus, PlanTransition
-from spotcheck.roster.api import ObjectPerm
 
 
 class PlanSerializer(serializers.ModelSerializer):

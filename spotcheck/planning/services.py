@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -24,11 +24,10 @@ from django.db.models import F, Q
 
 from spotcheck.accounts.models import Department, Division
 from spotcheck.accounts.predicates import is_office
-from spotcheck.audit.models import Outcome
-from spotcheck.audit.services import audit_record
+from spotcheck.audit.services import audit_record, refusals_audited
 from spotcheck.catalog.models import InspectionItem
 from spotcheck.core import clock
-from spotcheck.core.errors import Conflict, Refused, ServiceError
+from spotcheck.core.errors import Conflict, Refused, ServiceError, refuse_unless
 from spotcheck.draws import services as draws
 from spotcheck.draws.domain.spec import EXPERT_SUFFIX, KINDS, MAX_SLOTS, RISK_LEVELS
 from spotcheck.draws.models import Draw, DrawStatus
@@ -71,26 +70,13 @@ CHECKED = frozenset({Action.SUBMIT, Action.OFFICE_APPROVE, Action.JUSTICE_APPROV
 # --- helpers ------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
 def _audited_refusal(action: str, *, actor: Any, plan: Plan | None, request: Any = None,
-                     extra: Mapping[str, Any] | None = None) -> Iterator[None]:
-    """Record a refusal after its transaction rolled back (so the record stays), then let it
-    propagate: every refused act is attributable (R-S2)."""
-    try:
-        yield
-    except ServiceError as exc:
-        outcome = Outcome.DENIED if isinstance(exc, Refused | Conflict) else Outcome.FAILURE
-        audit_record(action=action, actor=actor, object_type=OBJECT_TYPE,
-                     object_id=plan.code if plan is not None else "",
-                     department_code=plan.department.code if plan is not None else "",
-                     summary={"code": exc.code, "message": exc.message, **(extra or {})},
-                     outcome=outcome, request=request)
-        raise
+                     extra: Mapping[str, Any] | None = None) -> contextlib.AbstractContextManager[None]:
+    return refusals_audited(action, actor=actor, object_type=OBJECT_TYPE, obj=plan, request=request,
+                            extra=extra)
 
 
-def _require(acting_user: Any, perm: str, obj: Any, message: str) -> None:
-    if acting_user is not None and not acting_user.has_perm(perm, obj):
-        raise Refused(message)
+_require = refuse_unless
 
 
 def _field_error(field: str, message: str) -> ServiceError:

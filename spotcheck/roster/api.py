@@ -16,25 +16,9 @@ from rest_framework.views import APIView
 from spotcheck.accounts.models import User
 from spotcheck.core import clock
 from spotcheck.core.errors import Refused, ServiceError
-from spotcheck.core.permissions import HasPerm
+from spotcheck.core.permissions import HasPerm, ObjectPerm
 from spotcheck.roster import selectors, services
 from spotcheck.roster.models import Conflict, Inspector, InspectorKind, Tag, TagKind
-
-
-class ObjectPerm(BasePermission):
-    """Signed in at the view; ``perm`` on the object (an inspector reads their own record)."""
-
-    perm: str = ""
-
-    @classmethod
-    def of(cls, perm: str) -> type[ObjectPerm]:
-        return type(f"ObjectPerm_{perm.replace('.', '_')}", (cls,), {"perm": perm})
-
-    def has_permission(self, request: Any, view: Any) -> bool:
-        return bool(request.user and request.user.is_authenticated)
-
-    def has_object_permission(self, request: Any, view: Any, obj: Any) -> bool:
-        return bool(request.user.has_perm(self.perm, obj))
 
 
 def slug(field: str, **kwargs: Any) -> serializers.SlugRelatedField:

@@ -24,6 +24,7 @@ def test_demo_setup_refuses_outside_demo_mode(settings: Any) -> None:
 
 def test_demo_setup_gives_every_role_an_account_and_is_idempotent(settings: Any, tmp_path: Path) -> None:
     from spotcheck.registry.models import MarketEntity
+    from spotcheck.roster.models import Inspector
 
     settings.DEMO_MODE = True
     settings.VAR_DIR = tmp_path
@@ -35,8 +36,8 @@ def test_demo_setup_gives_every_role_an_account_and_is_idempotent(settings: Any,
     assert (tmp_path / "demo_accounts.txt").stat().st_mode & 0o077 == 0
     enterprise = User.objects.get(role=Role.ENTERPRISE)
     assert MarketEntity.objects.filter(uscc=enterprise.enterprise_uscc).exists()
-    for inspector in User.objects.filter(role=Role.INSPECTOR):
-        assert inspector.inspector.department_id == inspector.department_id
+    for account in User.objects.filter(role=Role.INSPECTOR):
+        assert Inspector.objects.get(user=account).department_id == account.department_id
     counts = (User.objects.count(), MarketEntity.objects.count())
     again = StringIO()
     call_command("setup_demo", entities=1500, year=2027, stdout=again)
