@@ -26,6 +26,16 @@ def _test_settings(settings: Any) -> None:
     }
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """Reference data (divisions, departments) once per test database, as in production;
+    tests that flush the database get it back from the ``departments`` fixture."""
+    from spotcheck.accounts.services import reference_load
+
+    with django_db_blocker.unblock():
+        reference_load()
+
+
 @pytest.fixture
 def departments(db: Any) -> Any:
     """The city, its 12 counties and their departments, as loaded in production."""

@@ -18,38 +18,55 @@ from spotcheck.core.errors import Refused, ServiceError
 @transaction.atomic
 def reference_load() -> tuple[int, int]:
     """Divisions (GB/T 2260) and departments: the city's 33 member units, mirrored in each
-    county with its own office host and justice bureau (R-S1). Idempotent."""
+    county with its own office host and justice bureau (R-S1). Idempotent, and cheap when
+    nothing changed (a few queries), since every test and every demo run calls it."""
     rows = reference.read_csv("divisions.csv")
     city_code = next(r["code"] for r in rows if r["kind"] == DivisionKind.CITY)
-    divisions = 0
+    existing_divisions = {d.code: d for d in Division.objects.all()}
+    new_divisions: list[Division] = []
+    changed_divisions: list[Division] = []
     for r in rows:
-        _, created = Division.objects.update_or_create(
-            code=r["code"],
-            defaults={"name": r["name"], "kind": r["kind"],
-                      "parent_id": None if r["code"] == city_code else city_code},
-        )
-        divisions += int(created)
-    departments = 0
+        wanted = Division(code=r["code"], name=r["name"], kind=r["kind"],
+                          parent_id=None if r["code"] == city_code else city_code)
+        have = existing_divisions.get(r["code"])
+        if have is None:
+            new_divisions.append(wanted)
+        elif (have.name, have.kind, have.parent_id) != (wanted.name, wanted.kind, wanted.parent_id):
+            changed_divisions.append(wanted)
+    # The city first: counties point at it.
+    Division.objects.bulk_create(sorted(new_divisions, key=lambda d: d.parent_id is not None))
+    Division.objects.bulk_update(changed_divisions, ["name", "kind", "parent"])
+
     units = reference.member_units()
+    existing = {(d.division_id, d.unit_code): d for d in Department.objects.all()}
+    new_departments: list[Department] = []
+    changed_departments: list[Department] = []
+    fields = ["code", "name", "seq", "hosts_office", "is_justice"]
     for division in Division.objects.all():
         is_city = division.code == city_code
         for unit in units:
             if not is_city and unit.seq in reference.CITY_ONLY_SEQS:
                 continue
-            _, created = Department.objects.update_or_create(
-                division=division, unit_code=unit.code,
-                defaults={
-                    "code": f"{division.code}-{unit.code}",
-                    "name": unit.name_in(division.name, is_city),
-                    "seq": unit.seq,
-                    "hosts_office": unit.seq == reference.OFFICE_HOST_SEQ,
-                    "is_justice": unit.seq == reference.JUSTICE_SEQ,
-                },
+            department = Department(
+                division=division, unit_code=unit.code, code=f"{division.code}-{unit.code}",
+                name=unit.name_in(division.name, is_city), seq=unit.seq,
+                hosts_office=unit.seq == reference.OFFICE_HOST_SEQ,
+                is_justice=unit.seq == reference.JUSTICE_SEQ,
             )
-            departments += int(created)
-    if divisions or departments:
+            current = existing.get((division.code, unit.code))
+            if current is None:
+                new_departments.append(department)
+            elif any(getattr(current, f) != getattr(department, f) for f in fields):
+                department.pk = current.pk
+                changed_departments.append(department)
+    Department.objects.bulk_create(new_departments)
+    Department.objects.bulk_update(changed_departments, fields)
+    divisions, departments = len(new_divisions), len(new_departments)
+    if divisions or departments or changed_divisions or changed_departments:
         audit_record(action="reference.load", object_type="department",
-                     summary={"divisions_created": divisions, "departments_created": departments})
+                     summary={"divisions_created": divisions, "departments_created": departments,
+                              "divisions_updated": len(changed_divisions),
+                              "departments_updated": len(changed_departments)})
     return divisions, departments
 
 
