@@ -30,18 +30,24 @@ def _test_settings(settings: Any) -> None:
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     """Reference data (divisions, departments) once per test database, as in production;
     tests that flush the database get it back from the ``departments`` fixture."""
-    from spotcheck.accounts.services import reference_load
-
     with django_db_blocker.unblock():
-        reference_load()
+        _reference_data()
+
+
+def _reference_data() -> None:
+    """What migrations and the platform seed: divisions, departments, key-field tags."""
+    from spotcheck.accounts.services import reference_load
+    from spotcheck.registry.services import key_field_tags_ensure
+
+    reference_load()
+    key_field_tags_ensure()
 
 
 @pytest.fixture
 def departments(db: Any) -> Any:
-    """The city, its 12 counties and their departments, as loaded in production."""
-    from spotcheck.accounts.services import reference_load
-
-    reference_load()
+    """The city, its 12 counties and their departments, as loaded in production (again after
+    a transactional test emptied the database)."""
+    _reference_data()
     from spotcheck.accounts.models import Department
 
     return Department.objects

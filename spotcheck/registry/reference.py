@@ -8,6 +8,9 @@ from typing import Any
 
 from spotcheck.accounts.reference import read_csv
 
+# R-A1's key fields: the default vocabulary of key-field tags (configurable afterwards).
+DEFAULT_KEY_FIELD_TAGS = ("制造业", "旅游业", "数字经济", "招商引资", "纳税大户")
+
 
 @lru_cache(maxsize=1)
 def industries() -> dict[str, str]:

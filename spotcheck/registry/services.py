@@ -16,6 +16,7 @@ from spotcheck.core.errors import Conflict, Refused, ServiceError
 from spotcheck.core.imports import engine
 from spotcheck.core.imports.models import ImportJob, ImportStatus
 from spotcheck.core.imports.views import upload_save
+from spotcheck.registry import reference
 from spotcheck.registry.domain.classes import class_move_problem
 from spotcheck.registry.imports import ENTITY_IMPORT
 from spotcheck.registry.models import (
@@ -23,6 +24,7 @@ from spotcheck.registry.models import (
     ChangeSource,
     ClassChange,
     ClassProposal,
+    KeyFieldTag,
     LibraryClass,
     MarketEntity,
     ProposalStatus,
@@ -151,3 +153,16 @@ def entity_import_resume(*, acting_user: Any, job: ImportJob, request: Any = Non
                      object_id=job.pk, request=request)
         engine.import_enqueue(job)
     return job
+
+
+def key_field_tags_ensure() -> int:
+    """The default key-field vocabulary (R-A1), where it is missing; returns tags created.
+
+    Migrations seed it too; this restores it after a database was emptied (tests, a fresh
+    tenant) without touching tags an office has renamed or added."""
+    existing = set(KeyFieldTag.objects.values_list("name", flat=True))
+    missing = [KeyFieldTag(name=name, seq=seq)
+               for seq, name in enumerate(reference.DEFAULT_KEY_FIELD_TAGS, start=1)
+               if name not in existing]
+    KeyFieldTag.objects.bulk_create(missing)
+    return len(missing)
