@@ -51,9 +51,9 @@ def test_five_bad_passwords_lock_the_account(page: Any, live_server: Any, make_u
     user = make_user(Role.INSPECTOR)
     for _ in range(5):
         sign_in(page, live_server.url, user.username, "Wrong-pass-123")
-        assert page.locator(".errors").first.is_visible()
+        assert "用户名或密码错误" in page.wait_for_selector(".errors").inner_text()
     sign_in(page, live_server.url, user.username)
-    assert page.locator("h1").inner_text() == "账户已锁定"
+    assert page.wait_for_selector("h1:has-text('账户已锁定')").is_visible()
 
 
 @pytest.mark.parametrize(("width", "height"), [(1366, 768), (375, 812)])
