@@ -49,10 +49,12 @@ def test_each_role_signs_in_and_sees_its_navigation(role: Role, page: Any, live_
 
 def test_five_bad_passwords_lock_the_account(page: Any, live_server: Any, make_user: Any) -> None:
     user = make_user(Role.INSPECTOR)
-    for _ in range(5):
+    for _ in range(4):
         sign_in(page, live_server.url, user.username, "Wrong-pass-123")
         assert "用户名或密码错误" in page.wait_for_selector(".errors").inner_text()
-    sign_in(page, live_server.url, user.username)
+    sign_in(page, live_server.url, user.username, "Wrong-pass-123")  # the fifth locks at once
+    assert page.wait_for_selector("h1:has-text('账户已锁定')").is_visible()
+    sign_in(page, live_server.url, user.username)  # now even the right password is refused
     assert page.wait_for_selector("h1:has-text('账户已锁定')").is_visible()
 
 
