@@ -8,6 +8,7 @@ stored)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.shortcuts import get_object_or_404
@@ -151,8 +152,8 @@ class DrawAction(APIView):
     def get_permissions(self) -> list[BasePermission]:
         return [HasPerm.of(self.perm)()]
 
-    def act(self, request: Request, draw: Draw, data: dict[str, Any]) -> dict[str, Any] | None:
-        raise NotImplementedError
+    # Set by ``_action`` for each endpoint: (view, request, draw, validated body) -> extra reply.
+    act: Callable[..., dict[str, Any] | None]
 
     def post(self, request: Request, pk: int) -> Response:
         draw = get_object_or_404(Draw.objects.select_related("department", "division"), pk=pk)

@@ -88,8 +88,9 @@ class ImportSpec:
         return out
 
     def clean_row(self, data: dict[str, str], errors: RowErrors) -> tuple[str, dict[str, Any], Any]:
-        """(key, model values, related data) for one row; add problems to ``errors``."""
-        raise NotImplementedError
+        """(key, model values, related data) for one row; add problems to ``errors``.
+        An import overrides this, or ``clean_batch`` when it checks a batch at once."""
+        raise NotImplementedError(f"{type(self).__name__} overrides neither clean_row nor clean_batch")
 
     def write_related(self, written: list[tuple[int, CleanRow, bool]], writer: Writer) -> None:
         """After the batch's rows are written, in the same transaction: (pk, row, inserted)."""
