@@ -84,6 +84,32 @@ class FieldCipher:
             out.append(VERSION + iv + stream[start:start + len(p)])
         return out
 
+    def encrypt_block_hex(self, padded: bytes, width: int) -> list[str]:
+        """Column-wise ``encrypt_many`` for ASCII values padded with NUL to ``width`` bytes
+        (a multiple of 16) and joined: the stored values as hex, ``width`` bytes of
+        ciphertext each (the caller cuts each to its value's length). Counters: a random
+        96-bit prefix per call, then the value's block offset (fewer than 2**32 blocks per
+        call, so a counter never reaches the prefix); the same format ``decrypt`` reads."""
+        import numpy as np
+
+        if width % _BLOCK or len(padded) % width:
+            raise ValueError("padded values must be whole blocks of equal width")
+        n = len(padded) // width
+        if n * (width // _BLOCK) >= 1 << 32:
+            raise ValueError("too many values for one call")
+        prefix = secrets.token_bytes(12)
+        encryptor = Cipher(self._algorithm, modes.CTR(prefix + bytes(4))).encryptor()
+        stream = encryptor.update(padded) + encryptor.finalize()
+        out = np.empty((n, 1 + _BLOCK + width), dtype=np.uint8)
+        out[:, 0] = VERSION[0]
+        out[:, 1:13] = np.frombuffer(prefix, dtype=np.uint8)
+        counters = (np.arange(n, dtype=np.uint64) * (width // _BLOCK)).astype(">u4")
+        out[:, 13:17] = counters.view(np.uint8).reshape(n, 4)
+        out[:, 17:] = np.frombuffer(stream, dtype=np.uint8).reshape(n, width)
+        text = out.tobytes().hex()
+        step = 2 * out.shape[1]
+        return [text[i:i + step] for i in range(0, len(text), step)]
+
     def encrypt(self, value: str) -> bytes:
         return self.encrypt_many([value])[0]
 

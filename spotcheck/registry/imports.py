@@ -9,18 +9,21 @@ A and C, R-A1/R-C1). A user imports only entities of their own divisions.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from spotcheck.core import clock
 from spotcheck.core.crypto import field_cipher, mask_id_number, mask_phone
-from spotcheck.core.domain.uscc import uscc_problem, usccs_valid
+from spotcheck.core.domain.uscc import uscc_problem, usccs_valid, usccs_valid_packed
 from spotcheck.core.imports.engine import register
 from spotcheck.core.imports.models import ImportJob
-from spotcheck.core.imports.spec import CleanRow, Column, ImportSpec, Rejected
+from spotcheck.core.imports.spec import CleanFrame, CleanRow, Column, ImportSpec, Rejected
 from spotcheck.core.imports.writers import Writer
 from spotcheck.registry.domain.checks import (
     PHONE_RE,
+    SECTION_DIVISIONS,
     id_number_problem,
     id_numbers_valid,
+    id_numbers_valid_packed,
     parse_date,
     parse_industry,
 )
@@ -88,6 +91,8 @@ class EntityImport(ImportSpec):
                      .values_list("name", "id")}
         self.today = clock.today()
         self.cipher = field_cipher()
+        self.industry_prefixes = [f"{s}{d:02d}" for s, r in SECTION_DIVISIONS.items() if s in self.sections
+                                  for d in r]
 
     def clean_batch(self, rows: list[tuple[int, list[str]]], present: frozenset[str]
                     ) -> list[CleanRow | Rejected]:
@@ -179,6 +184,78 @@ class EntityImport(ImportSpec):
             row.values["legal_rep_secret"] = blob
         return out
 
+    def clean_frame(self, frame: Any, present: frozenset[str]) -> CleanFrame:
+        """The rows of a chunk that pass every check of ``clean_batch`` in their simplest,
+        commonest form, checked column-wise: resident ID of 18 characters, phone of at most
+        13, ISO date, upper-case industry code, known tags, no control character or odd
+        whitespace anywhere. Anything else (valid or not) is left to ``clean_batch``, which
+        judges it and writes the message. ``test_imports_frame`` holds the two paths equal."""
+        import polars as pl
+
+        n = len(COLUMNS)
+        cells = [pl.col(f"s{i}").str.strip_chars(" \t") for i in range(n)]
+        (uscc, name, kind, rep, id_no, phone, division, industry, status,
+         founded, address, tag_text, risk) = cells
+        plain = pl.all_horizontal([~c.str.contains(r"[\x00-\x1f\x7f]|^\s|\s$") for c in cells])
+        kind_value = kind.replace_strict(_KINDS, default=None, return_dtype=pl.String)
+        status_value = status.replace_strict(_STATUSES, default=None, return_dtype=pl.String)
+        risk_value = risk.replace_strict(_RISKS, default=None, return_dtype=pl.String)
+        founded_on = founded.str.to_date("%Y-%m-%d", strict=False)
+        parts = (tag_text.str.replace_all(r"[;；,，、]", ";").str.split(";")
+                 .list.eval(pl.element().str.strip_chars())
+                 .list.eval(pl.element().filter(pl.element() != "")))
+        tag_names = list(self.tags)
+        ok = (plain
+              & uscc.str.contains(r"^[0-9ABCDEFGHJKLMNPQRTUWXY]{18}$")
+              & name.str.len_chars().is_between(1, 200)
+              & kind_value.is_not_null()
+              & rep.str.len_chars().is_between(1, 64)
+              & id_no.str.to_uppercase().str.contains(r"^[1-9][0-9]{16}[0-9X]$")
+              & phone.str.contains(r"^(?:1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$")
+              & (phone.str.len_bytes() <= 13)
+              & division.is_in(list(self.divisions))
+              & (industry.is_in(list(self.sections))
+                 | (industry.str.contains(r"^[A-T][0-9]{2,4}$")
+                    & industry.str.slice(0, 3).is_in(self.industry_prefixes)))
+              & status_value.is_not_null()
+              & ((founded == "") | (founded.str.contains(r"^[12][0-9]{3}-[0-9]{2}-[0-9]{2}$")
+                                    & founded_on.is_not_null() & (founded_on <= self.today)))
+              & (address.str.len_chars() <= 255)
+              & ((tag_text == "") | parts.list.eval(pl.element().is_in(tag_names)).list.all())
+              & ((risk == "") | risk_value.is_not_null()))
+        rows = frame.select(
+            pl.col("row"), ok.alias("ok"), uscc.alias("uscc"), name.alias("name"), kind_value.alias("kind"),
+            rep.alias("legal_rep_name"), id_no.str.to_uppercase().alias("id"), phone.alias("phone"),
+            division.alias("division_id"), industry.str.slice(0, 1).alias("industry"),
+            industry.str.slice(1).alias("industry_class"), status_value.alias("status"),
+            pl.when(founded == "").then(None).otherwise(founded_on).alias("founded_on"),
+            pl.when(address == "").then(None).otherwise(address).alias("address"),
+            risk_value.alias("risk_level"),
+            pl.when(tag_text == "").then(None).otherwise(
+                parts.list.eval(pl.element().replace_strict(self.tags, return_dtype=pl.Int64))
+                .list.unique().list.sort()).alias("related"),
+        ).filter(pl.col("ok")).drop("ok")
+        if rows.height:
+            # the checksums, column-wise over the rows of the right shape
+            valid = (usccs_valid_packed(rows["uscc"].str.join("").item().encode("ascii"))
+                     & id_numbers_valid_packed(rows["id"].str.join("").item().encode("ascii")))
+            rows = rows.filter(pl.Series(valid))
+        plain_text = rows.select(pl.concat_str([pl.col("id"), pl.lit("\x1f"), pl.col("phone")])
+                                 .str.pad_end(32, "\0")).to_series()
+        secret = pl.Series("legal_rep_secret", self.cipher.encrypt_block_hex(
+            plain_text.str.join("").item().encode("ascii"), 32) if rows.height else [], dtype=pl.String)
+        phone_len = pl.col("phone").str.len_chars()
+        rows = rows.with_columns(secret).with_columns(
+            pl.col("uscc").alias("key"),
+            # VERSION, IV and the value: 1 + 16 + len(id) + 1 + len(phone) bytes, as hex
+            pl.col("legal_rep_secret").str.slice(0, 2 * (17 + 19 + phone_len)),
+            (pl.col("id").str.slice(0, 4) + "**********" + pl.col("id").str.slice(14, 4))
+            .alias("legal_rep_id_masked"),
+            (pl.col("phone").str.slice(0, 3) + pl.lit("*" * 13).str.slice(0, phone_len - 7)
+             + pl.col("phone").str.slice(-4, 4)).alias("legal_rep_phone_masked"),
+        ).drop("id", "phone")
+        return CleanFrame(rows, _frame_rows)
+
     def write_related(self, written: list[tuple[int, CleanRow, bool]], writer: Writer) -> None:
         """Key-field tags: a row that names tags replaces the entity's tags; one that leaves
         the cell blank keeps them."""
@@ -192,6 +269,16 @@ class EntityImport(ImportSpec):
         return [[c.example for c in COLUMNS],
                 ["92361123MA39YYYY0G", "玉山县示例小吃店", "个体工商户", "李四", "11010519491231002X",
                  "0793-8888888", "361123", "H6210", "在业", "", "", "", ""]]
+
+
+def _frame_rows(frame: Any) -> list[CleanRow]:
+    """Rows of a clean frame as ``clean_batch`` would have made them."""
+    out = []
+    for values in frame.drop("row", "key", "related").iter_rows(named=True):
+        values["legal_rep_secret"] = bytes.fromhex(values["legal_rep_secret"])
+        out.append(values)
+    return [CleanRow(n, k, v, None if rel is None else list(rel))
+            for (n, k, rel), v in zip(frame.select("row", "key", "related").iter_rows(), out, strict=True)]
 
 
 ENTITY_IMPORT = register(EntityImport())

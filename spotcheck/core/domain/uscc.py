@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from verifier.verify_draw import USCC_CHARS, USCC_WEIGHTS, uscc_check_char, uscc_is_valid
 
@@ -70,3 +71,16 @@ def usccs_valid(values: Sequence[str]) -> list[bool]:
     for i, residue in zip(shaped, acc.to_bytes(n, "big"), strict=True):
         result[i] = residue == 0
     return result
+
+
+def usccs_valid_packed(packed: bytes) -> list[bool] | Any:
+    """Validity of codes already known to be 18 characters of the alphabet, joined: a numpy
+    boolean array (one weighted sum mod 31 per row of an n×18 matrix)."""
+    import numpy as np
+
+    codes = np.frombuffer(packed, dtype=np.uint8).reshape(-1, 18)
+    values = np.asarray(_NP_VALUES)[codes]
+    return (values @ np.asarray((*USCC_WEIGHTS, 1), dtype=np.int64)) % 31 == 0
+
+
+_NP_VALUES = [_VALUE.get(chr(c), 0) for c in range(256)]

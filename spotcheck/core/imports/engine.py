@@ -3,9 +3,12 @@ resume after a crash, progress, error report, templates. See the package docstri
 
 from __future__ import annotations
 
+import contextlib
 import io
+import queue
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -14,7 +17,7 @@ from typing import IO, Any
 
 import xlsxwriter
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from config.env import env_int
@@ -23,9 +26,9 @@ from spotcheck.audit.services import audit_record
 from spotcheck.core import clock
 from spotcheck.core.errors import Conflict, Refused, ServiceError
 from spotcheck.core.exports import XLSX_CONTENT_TYPE, write_xlsx
-from spotcheck.core.imports.files import FileInfo, FileRefused, inspect_file, open_rows
+from spotcheck.core.imports.files import Chunk, FileInfo, FileRefused, csv_chunks, inspect_file, open_rows
 from spotcheck.core.imports.models import ImportJob, ImportMode, ImportRowError, ImportStatus
-from spotcheck.core.imports.spec import CleanRow, ImportSpec, Rejected
+from spotcheck.core.imports.spec import CleanFrame, CleanRow, ImportSpec, Rejected
 from spotcheck.core.imports.writers import Writer, duplicate, writer_for
 
 SPECS: dict[str, ImportSpec] = {}
@@ -168,7 +171,10 @@ def import_run(job_id: int, *, on_progress: Callable[[Progress], None] | None = 
     spec.prepare(job, present)
     runner = _Runner(job, spec, present, on_progress)
     try:
-        runner.run(rows, positions, len(header))
+        if _frames_apply(spec, info):
+            runner.run_chunks(csv_chunks(job.file_path, len(header)), positions, len(header))
+        else:
+            runner.run(rows, positions, len(header))
     except FileRefused as exc:
         return _fail(job, exc.message)
     except _TooManyErrors:
@@ -199,6 +205,13 @@ def _inspected_here(job: ImportJob) -> FileInfo | None:
     if stat.st_mtime_ns != mtime or stat.st_size != info.size or info.sha256 != job.file_sha256:
         return None
     return info
+
+
+def _frames_apply(spec: ImportSpec, info: FileInfo) -> bool:
+    """A UTF-8 CSV file is read in chunks and checked column-wise when the import has a fast
+    path (``ImportSpec.clean_frame``); other files row by row."""
+    return (info.format == "csv" and info.encoding == "utf-8-sig"
+            and type(spec).clean_frame is not ImportSpec.clean_frame)
 
 
 def _fail(job: ImportJob, message: str, *, reload: bool = False) -> ImportJob:
@@ -262,6 +275,27 @@ class _Runner:
         # Invalid rows count towards the stop limit; rows refused by the mode or as
         # duplicates are reported but are expected outcomes, not signs of a broken file.
         self.invalid_count = job.rejected
+        self.queue: queue.Queue[Any] | None = None
+        self.failure: BaseException | None = None
+
+    def _precheck(self, number: int, cells: list[str], positions: list[int], width: int
+                  ) -> list[str] | Rejected | None:
+        """The checks every row passes before its import's own: width, blank, formula.
+        The row's cells in ``columns`` order, a rejection, or None for a blank row."""
+        if len(cells) != width:
+            if len(cells) < width:
+                cells = cells + [""] * (width - len(cells))
+            elif any(c.strip() for c in cells[width:]):
+                return Rejected(number, "", [("", f"本行有 {len(cells)} 列，多于表头的 {width} 列")])
+        row = [cells[p] if p >= 0 else "" for p in positions]
+        joined = "\x1f".join(row)
+        if not joined.strip("\x1f \t"):
+            return None  # a blank row
+        if _FORMULA.search(joined):
+            formula_cols = [self.spec.columns[i].header for i in range(len(positions))
+                            if row[i] and row[i][0] in "=+-@"]
+            return Rejected(number, "", [(h, FORMULA_MESSAGE) for h in formula_cols])
+        return row
 
     def run(self, rows: Iterator[list[str]], positions: list[int], width: int) -> None:
         done = self.job.rows_done
@@ -270,39 +304,82 @@ class _Runner:
             if next(rows, None) is None:
                 break
             number += 1
-        ncols = len(positions)
         batch: list[tuple[int, list[str]]] = []
         extra: list[Rejected] = []
         consumed = 0
         first = done == 0
-        for cells in rows:
-            number += 1
-            consumed += 1
-            if len(cells) != width:
-                if len(cells) < width:
-                    cells = cells + [""] * (width - len(cells))
-                elif any(c.strip() for c in cells[width:]):
-                    extra.append(Rejected(
-                        number, "", [("", f"本行有 {len(cells)} 列，多于表头的 {width} 列")]))
-                    continue
-            row = [cells[p] if p >= 0 else "" for p in positions]
-            joined = "\x1f".join(row)
-            if not joined.strip("\x1f \t"):
-                continue  # a blank row
-            if _FORMULA.search(joined):
-                formula_cols = [self.spec.columns[i].header for i in range(ncols)
-                                if row[i] and row[i][0] in "=+-@"]
-                extra.append(Rejected(number, "", [(h, FORMULA_MESSAGE) for h in formula_cols]))
-                continue
-            batch.append((number, row))
-            if consumed >= self.batch_size:
+        with self.pipeline():
+            for cells in rows:
+                number += 1
+                consumed += 1
+                checked = self._precheck(number, cells, positions, width)
+                if isinstance(checked, Rejected):
+                    extra.append(checked)
+                elif checked is not None:
+                    batch.append((number, checked))
+                if consumed >= self.batch_size:
+                    self._process(batch, extra, consumed, first)
+                    batch, extra, consumed, first = [], [], 0, False
+            if consumed or first:
                 self._process(batch, extra, consumed, first)
-                batch, extra, consumed, first = [], [], 0, False
-        if consumed or first:
-            self._process(batch, extra, consumed, first)
+
+    def run_chunks(self, chunks: Iterator[Chunk], positions: list[int], width: int) -> None:
+        """The column-wise path: each chunk's cleanly parsed rows are checked by the import's
+        ``clean_frame``; the rows it does not accept (and chunks the csv module had to read)
+        take the row-by-row path, which has the last word and the messages."""
+        import polars as pl
+
+        skip = self.job.rows_done
+        first = skip == 0
+        most = self.spec.frame_batch_size
+        size = max(1, min(env_int("IMPORT_BATCH_ROWS", most), most))
+        ncols = len(positions)
+        with self.pipeline():
+            for chunk in chunks:
+                if skip >= chunk.count:
+                    skip -= chunk.count
+                    continue
+                if skip:
+                    chunk, skip = chunk.skip(skip), 0
+                for start in range(0, chunk.count, size):
+                    count = min(size, chunk.count - start)
+                    number = chunk.first + start
+                    if chunk.frame is None:
+                        batch: list[tuple[int, list[str]]] = []
+                        extra: list[Rejected] = []
+                        for k, cells in enumerate((chunk.rows or [])[start:start + count]):
+                            checked = self._precheck(number + k, cells, positions, width)
+                            if isinstance(checked, Rejected):
+                                extra.append(checked)
+                            elif checked is not None:
+                                batch.append((number + k, checked))
+                        self._process(batch, extra, count, first)
+                        first = False
+                        continue
+                    raw = chunk.frame.slice(start, count).with_columns(
+                        pl.int_range(number, number + count, dtype=pl.Int64).alias("row"))
+                    cells = raw.select("row", *[(pl.col(f"c{p}") if p >= 0 else pl.lit("")).alias(f"s{i}")
+                                                for i, p in enumerate(positions)])
+                    cols = [pl.col(f"s{i}") for i in range(ncols)]
+                    blank = pl.all_horizontal([c.str.strip_chars(" \t") == "" for c in cols])
+                    formula = pl.any_horizontal([c.str.contains(r"^[=+\-@]") for c in cols])
+                    flags = cells.select(blank.alias("blank"), formula.alias("formula"))
+                    clean = self.spec.clean_frame(cells.filter(~flags["blank"] & ~flags["formula"]),
+                                                  self.present)
+                    others = raw.filter(~flags["blank"]).join(
+                        clean.frame.select("row"), on="row", how="anti", maintain_order="left")
+                    batch, extra = [], []
+                    for values in others.select("row", *[f"c{i}" for i in range(width)]).iter_rows():
+                        checked = self._precheck(values[0], list(values[1:]), positions, width)
+                        if isinstance(checked, Rejected):
+                            extra.append(checked)
+                        elif checked is not None:
+                            batch.append((values[0], checked))
+                    self._process(batch, extra, count, first, frame=clean)
+                    first = False
 
     def _process(self, batch: list[tuple[int, list[str]]], extra: list[Rejected], consumed: int,
-                 first: bool) -> None:
+                 first: bool, frame: CleanFrame | None = None) -> None:
         results = self.spec.clean_batch(batch, self.present) if batch else []
         cleaned = [r for r in results if isinstance(r, CleanRow)]
         invalid = [r for r in results if isinstance(r, Rejected)] + extra
@@ -312,14 +389,73 @@ class _Runner:
             raise FileRefused(f"前 {consumed} 行中有 {len(invalid)} 行有误（超过一半），文件可能与模板不符，"
                               f"未导入任何数据。例如：{sample}")
         self.invalid_count += len(invalid)
-        self._commit(cleaned, invalid, consumed)
+        if frame is not None and not self.job.dry_run and self.job.mode != ImportMode.UPDATE:
+            self.writer.prepare_frame(frame, self.job.pk)
+        self._submit(cleaned, invalid, consumed, frame)
         if self.invalid_count > self.limit:
+            self._drain()
             raise _TooManyErrors
 
-    def _commit(self, cleaned: list[CleanRow], invalid: list[Rejected], consumed: int) -> None:
+    # --- the writer: this thread, or one beside it -------------------------------------------
+
+    @contextlib.contextmanager
+    def pipeline(self) -> Iterator[None]:
+        """On PostgreSQL outside a transaction, batches are written by a thread with its own
+        connection while this one reads and checks the next batch: the database's work
+        (COPY, indexes) and Python's overlap on two cores. One writer, one batch at a time, in
+        file order, so the checkpoint stays a row count. Elsewhere batches are written here."""
+        threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
+        if not threaded:
+            yield
+            return
+        self.queue = queue.Queue(maxsize=1)
+        self.failure = None
+        thread = threading.Thread(target=self._writer_loop, name=f"import-{self.job.pk}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            self.queue.put(None)
+            thread.join()
+            self.queue = None
+        if self.failure is not None:
+            raise self.failure
+
+    def _writer_loop(self) -> None:
+        assert self.queue is not None
+        try:
+            while (item := self.queue.get()) is not None:
+                if self.failure is None:
+                    try:
+                        self._commit(*item)
+                    except BaseException as exc:  # handed to the reading thread
+                        self.failure = exc
+                self.queue.task_done()
+            self.queue.task_done()
+        finally:
+            connection.close()
+
+    def _submit(self, cleaned: list[CleanRow], invalid: list[Rejected], consumed: int,
+                frame: CleanFrame | None) -> None:
+        if self.queue is None:
+            self._commit(cleaned, invalid, consumed, frame)
+            return
+        if self.failure is not None:
+            raise self.failure
+        self.queue.put((cleaned, invalid, consumed, frame))
+
+    def _drain(self) -> None:
+        """Wait until every submitted batch is written (or has failed)."""
+        if self.queue is not None:
+            self.queue.join()
+            if self.failure is not None:
+                raise self.failure
+
+    def _commit(self, cleaned: list[CleanRow], invalid: list[Rejected], consumed: int,
+                frame: CleanFrame | None = None) -> None:
         for attempt in range(3):
             try:
-                self._write(cleaned, invalid, consumed)
+                self._write(cleaned, invalid, consumed, frame)
                 break
             except IntegrityError:
                 # Another import inserted one of these keys meanwhile: classify again.
@@ -328,7 +464,8 @@ class _Runner:
         if self.on_progress:
             self.on_progress(self.progress)
 
-    def _write(self, cleaned: list[CleanRow], invalid: list[Rejected], consumed: int) -> None:
+    def _write(self, cleaned: list[CleanRow], invalid: list[Rejected], consumed: int,
+               frame: CleanFrame | None = None) -> None:
         job = self.job
         mode = job.mode
         p = self.progress
@@ -345,6 +482,7 @@ class _Runner:
             for bad in invalid:
                 if bad.key:
                     batch_seen.setdefault(bad.key, bad.row)
+            frame, cleaned = self._frame_duplicates(frame, cleaned, batch_seen)
             candidates: list[CleanRow] = []
             for r in cleaned:
                 first_row = batch_seen.get(r.key) or self.rejected_keys.get(r.key) or self.dry_seen.get(r.key)
@@ -354,16 +492,18 @@ class _Runner:
                 batch_seen[r.key] = r.row
                 candidates.append(r)
             outcome = self.writer.apply(candidates, mode=mode, job_id=job.pk, dry_run=job.dry_run,
-                                        key_header=self.key_header)
+                                        key_header=self.key_header, frame=frame)
             rejects += outcome.rejected
             if job.dry_run:
                 for _pk, r in [*outcome.inserted, *outcome.updated]:
                     self.dry_seen[r.key] = r.row
             elif self.spec.has_related:
-                written = [(pk, r, True) for pk, r in outcome.inserted if pk is not None]
+                written = [(pk, r, True) for pk, r in [*outcome.inserted, *outcome.frame_related]
+                           if pk is not None]
                 written += [(pk, r, False) for pk, r in outcome.updated]
                 self.spec.write_related(written, self.writer)
-            inserted, updated = len(outcome.inserted), len(outcome.updated)
+            inserted = len(outcome.inserted) + outcome.frame_inserted
+            updated = len(outcome.updated)
             ImportJob.objects.filter(pk=job.pk).update(
                 rows_done=p.rows_done + consumed, inserted=F("inserted") + inserted,
                 updated=F("updated") + updated, rejected=F("rejected") + len(rejects),
@@ -380,6 +520,30 @@ class _Runner:
         p.rejected += len(rejects)
         job.rows_done, job.inserted = p.rows_done, p.inserted
         job.updated, job.rejected = p.updated, p.rejected
+
+
+    def _frame_duplicates(self, frame: CleanFrame | None, cleaned: list[CleanRow],
+                          batch_seen: dict[str, int]) -> tuple[CleanFrame | None, list[CleanRow]]:
+        """Rows of the clean frame whose key came earlier (in this batch or among rejected
+        rows), and all of them in a dry run, join ``cleaned`` to be judged one by one; the
+        frame's remaining keys enter ``batch_seen``."""
+        if frame is None or not frame.height:
+            return None, cleaned
+        if self.job.dry_run:
+            return None, sorted([*cleaned, *frame.rows()], key=lambda r: r.row)
+        import polars as pl
+
+        known = [*batch_seen, *(r.key for r in cleaned), *self.rejected_keys]
+        key = pl.col("key")
+        doubled = ~key.is_first_distinct() | key.is_in(known)
+        marks = frame.frame.select(doubled.alias("d"))["d"]
+        if marks.any():
+            moved = CleanFrame(frame.frame.filter(marks), frame.to_rows).rows()
+            frame = CleanFrame(frame.frame.filter(~marks), frame.to_rows)
+            cleaned = sorted([*cleaned, *moved], key=lambda r: r.row)
+        if cleaned:
+            batch_seen.update(frame.frame.select("key", "row").iter_rows())
+        return frame, cleaned
 
 
 # --- reports and templates -----------------------------------------------------------------

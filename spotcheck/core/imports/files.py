@@ -14,6 +14,7 @@ import codecs
 import csv
 import datetime as dt
 import hashlib
+import io
 import os
 import zipfile
 from collections.abc import Iterator
@@ -209,3 +210,85 @@ def open_rows(path: str | os.PathLike[str], info: FileInfo) -> tuple[int, Iterat
 def _csv_rows(path: str | os.PathLike[str], encoding: str) -> Iterator[list[str]]:
     with open(path, encoding=encoding, newline="") as fh:
         yield from csv.reader(fh, strict=True)
+
+
+# --- column-wise reading of large CSV files --------------------------------------------------
+
+CHUNK_BYTES = 16 * MB
+
+
+@dataclass
+class Chunk:
+    """Consecutive records of a CSV file: ``first`` is the number of the first (the header is
+    record 1). ``frame`` holds them as a polars DataFrame of strings (columns ``c0``…) when
+    they parsed cleanly one record per line; otherwise ``rows`` holds them as the csv module
+    reads them (blank lines, line breaks inside quotes, ragged or malformed rows)."""
+
+    first: int
+    count: int
+    frame: Any = None
+    rows: list[list[str]] | None = None
+
+    def skip(self, k: int) -> Chunk:
+        if self.frame is not None:
+            return Chunk(self.first + k, self.count - k, frame=self.frame.slice(k))
+        return Chunk(self.first + k, self.count - k, rows=(self.rows or [])[k:])
+
+
+def _record_end(buf: bytes, end: int) -> int:
+    """The last line break before ``end`` that ends a record (an even number of quotes
+    before it, counted from ``buf``'s start, which is a record start); -1 if none."""
+    cut = buf.rfind(b"\n", 0, end)
+    if b'"' not in buf:
+        return cut
+    while cut >= 0 and buf.count(b'"', 0, cut) % 2:
+        cut = buf.rfind(b"\n", 0, cut)
+    return cut
+
+
+def csv_chunks(path: str | os.PathLike[str], width: int, *,
+               chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
+    """The data records of a UTF-8 CSV file (after the header) in chunks of about
+    ``chunk_bytes``, cut at record boundaries. Memory is bounded by the chunk size."""
+    import polars as pl
+
+    names = [f"c{i}" for i in range(width)]
+    number = 2
+    with open(path, "rb") as fh:
+        buf = fh.read(chunk_bytes)
+        if buf.startswith(codecs.BOM_UTF8):
+            buf = buf[3:]
+        # the header is the first record (its own line break may be inside quotes)
+        cut = buf.find(b"\n")
+        while cut >= 0 and buf.count(b'"', 0, cut) % 2:
+            cut = buf.find(b"\n", cut + 1)
+        if cut < 0:
+            return  # a header and no data
+        rest = buf[cut + 1:]
+        while True:
+            more = fh.read(chunk_bytes)
+            data = rest + more
+            if not data:
+                return
+            end = len(data) if not more else _record_end(data, len(data)) + 1
+            if end <= 0:  # no record boundary yet: a huge record; read on
+                rest = data
+                continue
+            block, rest = data[:end], data[end:]
+            if not more and not block.endswith(b"\n"):
+                block += b"\n"
+            lines = block.count(b"\n")
+            frame = None
+            try:
+                frame = pl.read_csv(block, has_header=False, infer_schema=False, empty_string_is_null=False,
+                                    new_columns=names, quote_char='"', raise_if_empty=False)
+            except (pl.exceptions.PolarsError, UnicodeDecodeError):
+                frame = None
+            if (frame is not None and frame.height == lines and frame.width == width
+                    and not any(frame.null_count().row(0))):
+                yield Chunk(number, lines, frame=frame)
+                number += lines
+                continue
+            rows = list(csv.reader(io.StringIO(block.decode("utf-8")), strict=True))
+            yield Chunk(number, len(rows), rows=rows)
+            number += len(rows)

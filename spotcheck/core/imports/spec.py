@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -45,6 +45,35 @@ class Rejected:
     errors: list[tuple[str, str]] = field(default_factory=list)
 
 
+@dataclass
+class CleanFrame:
+    """Valid rows checked column-wise: a polars DataFrame with ``row`` (file row number),
+    ``key``, one column per model attname the rows set (strings in final form, ``None`` =
+    not given, a binary field as hex) and ``related`` (null when none). ``to_rows`` turns
+    rows of such a frame into ``CleanRow`` for the paths that take rows one by one."""
+
+    frame: Any
+    to_rows: Callable[[Any], list[CleanRow]]
+    # The frame as COPY text, prepared ahead by the reading thread (PostgreSQL).
+    text: bytes | None = None
+
+    @property
+    def height(self) -> int:
+        return int(self.frame.height)
+
+    def rows(self) -> list[CleanRow]:
+        return self.to_rows(self.frame) if self.height else []
+
+    def related_rows(self) -> list[CleanRow]:
+        """Rows with related data, as ``CleanRow`` with only key and related."""
+        import polars as pl
+
+        if "related" not in self.frame.columns:
+            return []
+        sub = self.frame.filter(pl.col("related").is_not_null()).select("row", "key", "related")
+        return [CleanRow(n, k, {}, rel) for n, k, rel in sub.iter_rows()]
+
+
 class RowErrors(list[tuple[str, str]]):
     def add(self, column: str, message: str) -> None:
         self.append((column, message))
@@ -61,6 +90,8 @@ class ImportSpec:
     key_field: ClassVar[str]
     # Rows per transaction: a checkpoint per batch.
     batch_size: ClassVar[int] = 5000
+    # Rows per transaction when read column-wise (``clean_frame``).
+    frame_batch_size: ClassVar[int] = 100_000
     # Does write_related need the primary keys of written rows?
     has_related: ClassVar[bool] = False
 
@@ -91,6 +122,14 @@ class ImportSpec:
         """(key, model values, related data) for one row; add problems to ``errors``.
         An import overrides this, or ``clean_batch`` when it checks a batch at once."""
         raise NotImplementedError(f"{type(self).__name__} overrides neither clean_row nor clean_batch")
+
+    def clean_frame(self, frame: Any, present: frozenset[str]) -> CleanFrame:
+        """Optional fast path for large CSV files: check a polars DataFrame of raw cells
+        (``row``, then ``s0``… in ``columns`` order) column-wise and return the rows found
+        valid. It may be conservative: every row it does not return goes through
+        ``clean_batch``, which has the last word and the messages. An import that overrides
+        this is read column-wise (``engine._frames_apply``)."""
+        raise NotImplementedError(f"{type(self).__name__} has no column-wise path")
 
     def write_related(self, written: list[tuple[int, CleanRow, bool]], writer: Writer) -> None:
         """After the batch's rows are written, in the same transaction: (pk, row, inserted)."""

@@ -17,16 +17,18 @@ which only travels as COPY data or query parameters.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, models, transaction
+from django.db.models import NOT_PROVIDED
 from django.utils import timezone
 
 from spotcheck.core.imports.models import ImportMode
-from spotcheck.core.imports.spec import CleanRow, Rejected
+from spotcheck.core.imports.spec import CleanFrame, CleanRow, Rejected
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,14 @@ class Existing:
 
 def _concrete(model: type[models.Model]) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if not f.primary_key]
+
+
+def _has_db_default(f: models.Field) -> bool:
+    return f.db_default is not NOT_PROVIDED
+
+
+def _is_auto_time(f: models.Field) -> bool:
+    return bool(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
 
 
 def _default(f: models.Field, now: dt.datetime) -> Any:
@@ -54,6 +64,10 @@ class Outcome:
     inserted: list[tuple[int | None, CleanRow]]
     updated: list[tuple[int, CleanRow]]
     rejected: list[Rejected]
+    # Rows of a clean frame COPYed as they were: counted, not listed, except (pk, row) of
+    # those with related data.
+    frame_inserted: int = 0
+    frame_related: list[tuple[int | None, CleanRow]] = field(default_factory=list)
 
 
 def duplicate(row: CleanRow, first_row: int | None, key_header: str) -> Rejected:
@@ -98,8 +112,11 @@ class Writer:
         """Called first in each batch's transaction."""
 
     def apply(self, rows: Sequence[CleanRow], *, mode: str, job_id: int, dry_run: bool,
-              key_header: str) -> Outcome:
-        """Write the batch's rows by mode (or only classify them in a dry run)."""
+              key_header: str, frame: CleanFrame | None = None) -> Outcome:
+        """Write the batch's rows by mode (or only classify them in a dry run). Rows of a
+        clean frame are taken one by one here, like the others."""
+        if frame is not None and frame.height:
+            rows = sorted([*rows, *frame.rows()], key=lambda r: r.row)
         existing = self.existing([r.key for r in rows]) if rows else {}
         inserts, updates, rejects = classify(rows, existing, mode=mode, job_id=job_id, key_header=key_header)
         if dry_run:
@@ -150,6 +167,9 @@ class Writer:
             changed.append(obj)
         field_names = [self.model._meta.get_field(n).name for n in names if n != self.key_field]
         self.model._default_manager.bulk_update(changed, field_names, batch_size=500)
+
+    def prepare_frame(self, frame: CleanFrame, job_id: int) -> None:
+        """Work on a clean frame that can be done before the batch's transaction."""
 
     def bulk_insert(self, model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
         """Plain rows of another table (related data), e.g. many-to-many links."""
@@ -214,18 +234,36 @@ class PostgresWriter(Writer):
         self.optimistic = True
 
     def apply(self, rows: Sequence[CleanRow], *, mode: str, job_id: int, dry_run: bool,
-              key_header: str) -> Outcome:
+              key_header: str, frame: CleanFrame | None = None) -> Outcome:
         """While batches bring only new keys (a first load), COPY them straight in under a
         savepoint, without looking every key up first; the unique index refuses a key that
-        exists, and that batch (and the rest of the file) takes the lookup path."""
-        if self.optimistic and rows and not dry_run and mode != ImportMode.UPDATE:
+        exists, and that batch (and the rest of the file) takes the lookup path. A clean
+        frame is COPYed as it is, without a Python object per row."""
+        has_frame = frame is not None and frame.height > 0
+        if self.optimistic and (rows or has_frame) and not dry_run and mode != ImportMode.UPDATE:
             try:
                 with transaction.atomic():
                     ids = self.insert(rows, job_id)
-                return Outcome(list(zip(ids, rows, strict=True)), [], [])
+                    count, related = 0, []
+                    if frame is not None and has_frame:
+                        count = frame.height
+                        related = self.insert_frame(frame, job_id)
+                return Outcome(list(zip(ids, rows, strict=True)), [], [], frame_inserted=count,
+                               frame_related=related)
             except IntegrityError:
                 self.optimistic = False
-        return super().apply(rows, mode=mode, job_id=job_id, dry_run=dry_run, key_header=key_header)
+        return super().apply(rows, mode=mode, job_id=job_id, dry_run=dry_run, key_header=key_header,
+                             frame=frame)
+
+    def insert_frame(self, frame: CleanFrame, job_id: int) -> list[tuple[int | None, CleanRow]]:
+        """COPY a clean frame; (pk, row) of its rows with related data, looked up by key."""
+        text = frame.text if frame.text is not None else self.frame_text(frame.frame, job_id)
+        self._copy_text(self.table, [f.column for f in self._insert_fields()], text)
+        related = frame.related_rows()
+        if not related:
+            return []
+        ids = {k: e.pk for k, e in self.existing([r.key for r in related]).items()}
+        return [(ids.get(r.key), r) for r in related]
 
     def begin_batch(self) -> None:
         # A batch commits with its checkpoint, so a commit lost in a server crash is simply
@@ -237,16 +275,28 @@ class PostgresWriter(Writer):
         if not cols or not cols[0]:
             return
         text = "\n".join(["\t".join(t) for t in zip(*cols, strict=True)]) + "\n"
+        self._copy_text(table, columns, text.encode("utf-8"))
+
+    def _copy_text(self, table: str, columns: Sequence[str], data: bytes) -> None:
+        if not data:
+            return
         sql = f'COPY {table} ({", ".join(columns)}) FROM STDIN'
         with connection.wrap_database_errors, connection.cursor() as cursor, \
                 cursor.cursor.copy(sql) as copy:  # type: ignore[attr-defined]
-            copy.write(text.encode("utf-8"))
+            copy.write(data)
+
+    def _insert_fields(self) -> list[models.Field]:
+        """Columns a COPY of new rows fills: a timestamp with a database default is left to
+        it (PostgreSQL parses a timestamp much slower than it evaluates ``now()``)."""
+        return [f for f in self.fields if not (_has_db_default(f) and _is_auto_time(f))]
 
     def _columns(self, rows: Sequence[CleanRow], job_id: int, *, for_insert: bool) -> list[list[str]]:
         now = _one("iso", timezone.now())
         n = len(rows)
         cols: list[list[str]] = []
-        for f, kind in zip(self.fields, self.kinds, strict=True):
+        fields = self._insert_fields() if for_insert else self.fields
+        for f in fields:
+            kind = self.kinds[self.fields.index(f)]
             name = f.attname
             if name == "import_job_id":
                 cols.append([str(job_id)] * n)
@@ -259,6 +309,44 @@ class PostgresWriter(Writer):
                 cols.append(_column(kind, [r.values.get(name) for r in rows], none_text))
         return cols
 
+    def prepare_frame(self, frame: CleanFrame, job_id: int) -> None:
+        """Done by the reading thread while the writer is busy: the frame's COPY text."""
+        if frame.height:
+            frame.text = self.frame_text(frame.frame, job_id)
+
+    def frame_text(self, frame: Any, job_id: int) -> bytes:
+        """COPY text of a batch's rows checked column-wise (a polars DataFrame with a ``row``
+        column and one column per model attname it sets, strings already in their final form,
+        a ``bytea`` column as hex). Values were checked free of control characters; a
+        backslash is escaped here. Rows go in key order: the unique index takes a sorted
+        run at about two thirds of the cost of a random one (measured)."""
+        import polars as pl
+
+        exprs = []
+        for f in self._insert_fields():
+            name = f.attname
+            if name == "import_job_id":
+                exprs.append(pl.lit(str(job_id)).alias(name))
+            elif name == "import_row":
+                exprs.append(pl.col("row").cast(pl.String).alias(name))
+            elif name in frame.columns:
+                col = pl.col(name)
+                dtype = frame.schema[name]
+                if dtype == pl.String and isinstance(f, models.BinaryField):
+                    col = pl.lit("\\\\x") + col
+                elif dtype == pl.String:
+                    col = col.str.replace_all("\\", "\\\\", literal=True)
+                else:
+                    col = col.cast(pl.String)
+                # None is "not given": the field's default, as for rows taken one by one
+                exprs.append(col.fill_null(_one(_kind(f), _default(f, timezone.now()))).alias(name))
+            else:
+                exprs.append(pl.lit(_one(_kind(f), _default(f, timezone.now()))).alias(name))
+        buf = io.BytesIO()
+        frame.sort("key").select(exprs).write_csv(buf, separator="\t", quote_style="never", null_value=NULL,
+                                      include_header=False, line_terminator="\n")
+        return buf.getvalue()
+
     def existing(self, keys: Sequence[str]) -> dict[str, Existing]:
         with connection.cursor() as cursor:
             cursor.execute(
@@ -270,7 +358,7 @@ class PostgresWriter(Writer):
         """COPY the rows; ids are looked up afterwards only for rows with related data."""
         if not rows:
             return []
-        self._copy(self.table, [f.column for f in self.fields],
+        self._copy(self.table, [f.column for f in self._insert_fields()],
                    self._columns(rows, job_id, for_insert=True))
         wanted = [r.key for r in rows if r.related]
         if not wanted:

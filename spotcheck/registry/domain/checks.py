@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from typing import Any
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -103,3 +104,14 @@ def parse_industry(value: str, sections: frozenset[str] | set[str]) -> tuple[str
     if code and int(code[:2]) not in SECTION_DIVISIONS[section]:
         return f"行业代码 {code} 不属于门类 {section}"
     return section, code
+
+
+def id_numbers_valid_packed(packed: bytes) -> Any:
+    """Check characters of resident IDs already known to be 17 ASCII digits and a digit or X,
+    joined: a numpy boolean array."""
+    import numpy as np
+
+    ids = np.frombuffer(packed, dtype=np.uint8).reshape(-1, 18)
+    total = (ids[:, :17].astype(np.int64) - 48) @ np.asarray(_ID_WEIGHTS, dtype=np.int64)
+    expected = np.frombuffer(_ID_CHECK.encode("ascii"), dtype=np.uint8)[total % 11]
+    return expected == ids[:, 17]

@@ -258,6 +258,7 @@ def test_too_many_errors_stop_the_import(departments: Any, files: Any, settings:
 def test_a_crash_mid_import_resumes_with_nothing_lost_or_doubled(
         departments: Any, files: Any, monkeypatch: Any) -> None:
     monkeypatch.setattr(type(ENTITY_IMPORT), "batch_size", 10)
+    monkeypatch.setattr(type(ENTITY_IMPORT), "frame_batch_size", 10)
     data = rows(45)
     data[33] = [*data[2]]  # a duplicate of a row committed before the crash
     data[33][1] = "后来的重复行"
