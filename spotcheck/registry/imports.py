@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.db import connection
+
 from spotcheck.core import clock
 from spotcheck.core.crypto import field_cipher, mask_id_number, mask_phone
 from spotcheck.core.domain.uscc import uscc_problem, usccs_valid, usccs_valid_packed
@@ -264,6 +266,22 @@ class EntityImport(ImportSpec):
         links = [{"entity_id": pk, "tag_id": tag} for pk, row, _ in written if row.related
                  for tag in row.related]
         writer.bulk_insert(EntityTag, links)
+
+    def write_related_by_key(self, rows: list[CleanRow], writer: Writer) -> None:
+        """Tags of new entities, joined to their ids by USCC in the database (one statement
+        instead of fetching the ids)."""
+        if connection.vendor != "postgresql":
+            super().write_related_by_key(rows, writer)
+            return
+        usccs = [r.key for r in rows for _ in r.related or ()]
+        tags = [t for r in rows for t in r.related or ()]
+        if not tags:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {EntityTag._meta.db_table} (entity_id, tag_id) "  # noqa: S608
+                f"SELECT e.id, x.tag FROM unnest(%s::text[], %s::bigint[]) AS x(uscc, tag) "
+                f"JOIN {MarketEntity._meta.db_table} e ON e.uscc = x.uscc", [usccs, tags])
 
     def template_rows(self) -> list[list[str]]:
         return [[c.example for c in COLUMNS],

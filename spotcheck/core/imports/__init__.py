@@ -85,4 +85,20 @@ Behaviour (the same for every import):
 - Batches: ``spec.batch_size`` rows per transaction (at most 2,000 on SQLite);
   ``IMPORT_BATCH_ROWS`` lowers it (tests that kill an import between batches).
 - Audit: import.create / import.refuse / import.continue / import.finish / import.fail events.
+
+The column-wise path (large CSV files). A spec may also implement ``clean_frame(frame,
+present) -> CleanFrame``: then a UTF-8 CSV file is read in chunks of about 16 MB
+(``files.csv_chunks``, cut at record boundaries, parsed by polars) and each batch of
+``spec.frame_batch_size`` rows (100,000) is checked column-wise. ``clean_frame`` may be
+conservative: it returns only rows it is sure of, with the same values ``clean_batch`` would
+give; every other row (and any chunk polars cannot parse one record per line: line breaks in
+quotes, blank or ragged lines) goes through ``clean_batch`` as above, which has the last word
+and writes the messages. A property test per spec holds the two paths equal (see
+``registry/tests/test_imports_frame.py``). On PostgreSQL the frame is written as one COPY in
+key order; rows with related data are passed to ``write_related_by_key``.
+
+Two threads on PostgreSQL: outside a transaction, batches are written by a second thread with
+its own connection while the first reads and checks the next batch (one writer, batches in
+file order, so the checkpoint stays a row count). In a test's transaction everything runs in
+one thread.
 """

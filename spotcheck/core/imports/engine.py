@@ -498,10 +498,11 @@ class _Runner:
                 for _pk, r in [*outcome.inserted, *outcome.updated]:
                     self.dry_seen[r.key] = r.row
             elif self.spec.has_related:
-                written = [(pk, r, True) for pk, r in [*outcome.inserted, *outcome.frame_related]
-                           if pk is not None]
+                written = [(pk, r, True) for pk, r in outcome.inserted if pk is not None]
                 written += [(pk, r, False) for pk, r in outcome.updated]
                 self.spec.write_related(written, self.writer)
+                if outcome.frame_related:
+                    self.spec.write_related_by_key([r for _, r in outcome.frame_related], self.writer)
             inserted = len(outcome.inserted) + outcome.frame_inserted
             updated = len(outcome.updated)
             ImportJob.objects.filter(pk=job.pk).update(

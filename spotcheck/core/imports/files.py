@@ -214,7 +214,7 @@ def _csv_rows(path: str | os.PathLike[str], encoding: str) -> Iterator[list[str]
 
 # --- column-wise reading of large CSV files --------------------------------------------------
 
-CHUNK_BYTES = 16 * MB
+CHUNK_BYTES = 4 * MB
 
 
 @dataclass

@@ -91,7 +91,7 @@ class ImportSpec:
     # Rows per transaction: a checkpoint per batch.
     batch_size: ClassVar[int] = 5000
     # Rows per transaction when read column-wise (``clean_frame``).
-    frame_batch_size: ClassVar[int] = 100_000
+    frame_batch_size: ClassVar[int] = 50_000
     # Does write_related need the primary keys of written rows?
     has_related: ClassVar[bool] = False
 
@@ -133,6 +133,12 @@ class ImportSpec:
 
     def write_related(self, written: list[tuple[int, CleanRow, bool]], writer: Writer) -> None:
         """After the batch's rows are written, in the same transaction: (pk, row, inserted)."""
+
+    def write_related_by_key(self, rows: list[CleanRow], writer: Writer) -> None:
+        """Related data of new rows written from a clean frame, known by key only (their ids
+        were not fetched). By default the ids are looked up and ``write_related`` called."""
+        ids = {k: e.pk for k, e in writer.existing([r.key for r in rows]).items()}
+        self.write_related([(ids[r.key], r, True) for r in rows if r.key in ids], writer)
 
     def template_rows(self) -> list[list[str]]:
         return [[c.example for c in self.columns]]

@@ -64,8 +64,8 @@ class Outcome:
     inserted: list[tuple[int | None, CleanRow]]
     updated: list[tuple[int, CleanRow]]
     rejected: list[Rejected]
-    # Rows of a clean frame COPYed as they were: counted, not listed, except (pk, row) of
-    # those with related data.
+    # Rows of a clean frame COPYed as they were: counted, not listed, except those with
+    # related data (pk None: they are found by key).
     frame_inserted: int = 0
     frame_related: list[tuple[int | None, CleanRow]] = field(default_factory=list)
 
@@ -256,14 +256,11 @@ class PostgresWriter(Writer):
                              frame=frame)
 
     def insert_frame(self, frame: CleanFrame, job_id: int) -> list[tuple[int | None, CleanRow]]:
-        """COPY a clean frame; (pk, row) of its rows with related data, looked up by key."""
+        """COPY a clean frame; its rows with related data, as (None, row): their keys are
+        what the import's ``write_related_by_key`` goes by."""
         text = frame.text if frame.text is not None else self.frame_text(frame.frame, job_id)
         self._copy_text(self.table, [f.column for f in self._insert_fields()], text)
-        related = frame.related_rows()
-        if not related:
-            return []
-        ids = {k: e.pk for k, e in self.existing([r.key for r in related]).items()}
-        return [(ids.get(r.key), r) for r in related]
+        return [(None, r) for r in frame.related_rows()]
 
     def begin_batch(self) -> None:
         # A batch commits with its checkpoint, so a commit lost in a server crash is simply
