@@ -234,7 +234,9 @@ class EntityImport(ImportSpec):
             pl.when(address == "").then(None).otherwise(address).alias("address"),
             risk_value.alias("risk_level"),
             pl.when(tag_text == "").then(None).otherwise(
-                parts.list.eval(pl.element().replace_strict(self.tags, return_dtype=pl.Int64))
+                # rows with an unknown tag are not accepted (``ok``); they map to null here
+                parts.list.eval(pl.element().replace_strict(self.tags or {"\x00": 0}, default=None,
+                                                            return_dtype=pl.Int64))
                 .list.unique().list.sort()).alias("related"),
         ).filter(pl.col("ok")).drop("ok")
         if rows.height:

@@ -102,3 +102,26 @@ def test_rows_the_column_wise_check_leaves_are_still_imported_when_valid(departm
     rows[4][1] = "名\u3000"            # an ideographic space to strip
     fast, slow = _check(rows)
     assert (fast, slow) == (1, 6)
+
+
+@pytest.mark.django_db
+def test_every_kind_of_damage_in_every_column_is_judged_alike(departments: Any) -> None:
+    rows = []
+    for col, choices in DAMAGE.items():
+        for k, value in enumerate(choices):
+            row = list(GOOD[(col * 7 + k) % len(GOOD)])
+            row[col] = value
+            rows.append(row)
+    fast, slow = _check(rows)
+    assert 0 < fast <= slow < len(rows)
+
+
+@pytest.mark.django_db
+def test_with_no_key_field_vocabulary_rows_without_tags_still_pass(departments: Any) -> None:
+    from spotcheck.registry.models import KeyFieldTag
+
+    KeyFieldTag.objects.update(is_active=False)
+    rows = [list(r) for r in GOOD[:20]]
+    rows[0][11] = "制造业"
+    fast, slow = _check(rows)
+    assert fast == slow == sum(1 for r in rows if not r[11])
