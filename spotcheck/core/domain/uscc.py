@@ -73,7 +73,7 @@ def usccs_valid(values: Sequence[str]) -> list[bool]:
     return result
 
 
-def usccs_valid_packed(packed: bytes) -> list[bool] | Any:
+def usccs_valid_packed(packed: bytes) -> Any:
     """Validity of codes already known to be 18 characters of the alphabet, joined: a numpy
     boolean array (one weighted sum mod 31 per row of an n×18 matrix)."""
     import numpy as np

@@ -502,7 +502,7 @@ class _Runner:
                 written += [(pk, r, False) for pk, r in outcome.updated]
                 self.spec.write_related(written, self.writer)
                 if outcome.frame_related:
-                    self.spec.write_related_by_key([r for _, r in outcome.frame_related], self.writer)
+                    self.spec.write_related_by_key(outcome.frame_related, self.writer)
             inserted = len(outcome.inserted) + outcome.frame_inserted
             updated = len(outcome.updated)
             ImportJob.objects.filter(pk=job.pk).update(

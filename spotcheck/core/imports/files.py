@@ -246,6 +246,14 @@ def _record_end(buf: bytes, end: int) -> int:
     return cut
 
 
+def _first_record_end(buf: bytes) -> int:
+    """The line break that ends the first record of ``buf``; -1 if none."""
+    cut = buf.find(b"\n")
+    while cut >= 0 and buf.count(b'"', 0, cut) % 2:
+        cut = buf.find(b"\n", cut + 1)
+    return cut
+
+
 def csv_chunks(path: str | os.PathLike[str], width: int, *,
                chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
     """The data records of a UTF-8 CSV file (after the header) in chunks of about
@@ -259,9 +267,7 @@ def csv_chunks(path: str | os.PathLike[str], width: int, *,
         if buf.startswith(codecs.BOM_UTF8):
             buf = buf[3:]
         # the header is the first record (its own line break may be inside quotes)
-        cut = buf.find(b"\n")
-        while cut >= 0 and buf.count(b'"', 0, cut) % 2:
-            cut = buf.find(b"\n", cut + 1)
+        cut = _first_record_end(buf)
         if cut < 0:
             return  # a header and no data
         rest = buf[cut + 1:]

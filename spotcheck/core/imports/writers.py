@@ -65,9 +65,9 @@ class Outcome:
     updated: list[tuple[int, CleanRow]]
     rejected: list[Rejected]
     # Rows of a clean frame COPYed as they were: counted, not listed, except those with
-    # related data (pk None: they are found by key).
+    # related data (their ids were not fetched: they are found by key).
     frame_inserted: int = 0
-    frame_related: list[tuple[int | None, CleanRow]] = field(default_factory=list)
+    frame_related: list[CleanRow] = field(default_factory=list)
 
 
 def duplicate(row: CleanRow, first_row: int | None, key_header: str) -> Rejected:
@@ -255,12 +255,12 @@ class PostgresWriter(Writer):
         return super().apply(rows, mode=mode, job_id=job_id, dry_run=dry_run, key_header=key_header,
                              frame=frame)
 
-    def insert_frame(self, frame: CleanFrame, job_id: int) -> list[tuple[int | None, CleanRow]]:
-        """COPY a clean frame; its rows with related data, as (None, row): their keys are
-        what the import's ``write_related_by_key`` goes by."""
+    def insert_frame(self, frame: CleanFrame, job_id: int) -> list[CleanRow]:
+        """COPY a clean frame; its rows with related data (the import's
+        ``write_related_by_key`` finds them by key)."""
         text = frame.text if frame.text is not None else self.frame_text(frame.frame, job_id)
         self._copy_text(self.table, [f.column for f in self._insert_fields()], text)
-        return [(None, r) for r in frame.related_rows()]
+        return frame.related_rows()
 
     def begin_batch(self) -> None:
         # A batch commits with its checkpoint, so a commit lost in a server crash is simply
