@@ -11,14 +11,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.db import connection
-
 from spotcheck.core import clock
 from spotcheck.core.crypto import field_cipher, mask_id_number, mask_phone
 from spotcheck.core.domain.uscc import uscc_problem, usccs_valid, usccs_valid_packed
 from spotcheck.core.imports.engine import register
 from spotcheck.core.imports.models import ImportJob
-from spotcheck.core.imports.spec import CleanFrame, CleanRow, Column, ImportSpec, Rejected
+from spotcheck.core.imports.spec import PK_COLUMN, CleanFrame, CleanRow, Column, ImportSpec, Rejected
 from spotcheck.core.imports.writers import Writer
 from spotcheck.registry.domain.checks import (
     PHONE_RE,
@@ -189,26 +187,31 @@ class EntityImport(ImportSpec):
     def clean_frame(self, frame: Any, present: frozenset[str]) -> CleanFrame:
         """The rows of a chunk that pass every check of ``clean_batch`` in their simplest,
         commonest form, checked column-wise: resident ID of 18 characters, phone of at most
-        13, ISO date, upper-case industry code, known tags, no control character or odd
-        whitespace anywhere. Anything else (valid or not) is left to ``clean_batch``, which
-        judges it and writes the message. ``test_imports_frame`` holds the two paths equal."""
+        13, ISO date, upper-case industry code, known tags. The engine passes only rows whose
+        cells need no stripping (``frame_plain``). Anything else (valid or not) is left to
+        ``clean_batch``, which judges it and writes the message. ``test_imports_frame``
+        holds the two paths equal."""
         import polars as pl
 
-        n = len(COLUMNS)
-        cells = [pl.col(f"s{i}").str.strip_chars(" \t") for i in range(n)]
         (uscc, name, kind, rep, id_no, phone, division, industry, status,
-         founded, address, tag_text, risk) = cells
-        plain = pl.all_horizontal([~c.str.contains(r"[\x00-\x1f\x7f]|^\s|\s$") for c in cells])
+         founded, address, tag_text, risk) = [pl.col(f"s{i}") for i in range(len(COLUMNS))]
         kind_value = kind.replace_strict(_KINDS, default=None, return_dtype=pl.String)
         status_value = status.replace_strict(_STATUSES, default=None, return_dtype=pl.String)
         risk_value = risk.replace_strict(_RISKS, default=None, return_dtype=pl.String)
         founded_on = founded.str.to_date("%Y-%m-%d", strict=False)
-        parts = (tag_text.str.replace_all(r"[;；,，、]", ";").str.split(";")
-                 .list.eval(pl.element().str.strip_chars())
-                 .list.eval(pl.element().filter(pl.element() != "")))
-        tag_names = list(self.tags)
-        ok = (plain
-              & uscc.str.contains(r"^[0-9ABCDEFGHJKLMNPQRTUWXY]{18}$")
+        # tags: one (row, tag id) pair per named tag; a row naming an unknown one is not taken
+        # (a cell of separators only names no tag: an empty list, as row by row)
+        tag = pl.col("tag")
+        pairs = (frame.select("row", tag_text.alias("tag")).filter(tag != "")
+                 .with_columns(tag.str.replace_all(r"[;；,，、]", ";").str.split(";"))
+                 .explode("tag").with_columns(tag.str.strip_chars())
+                 .with_columns(pl.when(tag == "").then(-1).otherwise(
+                     tag.replace_strict(self.tags or {"\x00": 0}, default=None, return_dtype=pl.Int64))
+                     .alias("tag")))
+        unknown = pairs.filter(tag.is_null())["row"]
+        related = (pairs.group_by("row").agg(tag.filter(tag >= 0).unique().sort().alias("related"))
+                   if pairs.height else None)
+        ok = (uscc.str.contains(r"^[0-9ABCDEFGHJKLMNPQRTUWXY]{18}$")
               & name.str.len_chars().is_between(1, 200)
               & kind_value.is_not_null()
               & rep.str.len_chars().is_between(1, 64)
@@ -223,8 +226,9 @@ class EntityImport(ImportSpec):
               & ((founded == "") | (founded.str.contains(r"^[12][0-9]{3}-[0-9]{2}-[0-9]{2}$")
                                     & founded_on.is_not_null() & (founded_on <= self.today)))
               & (address.str.len_chars() <= 255)
-              & ((tag_text == "") | parts.list.eval(pl.element().is_in(tag_names)).list.all())
               & ((risk == "") | risk_value.is_not_null()))
+        if unknown.len():
+            ok = ok & ~pl.col("row").is_in(unknown.implode())
         rows = frame.select(
             pl.col("row"), ok.alias("ok"), uscc.alias("uscc"), name.alias("name"), kind_value.alias("kind"),
             rep.alias("legal_rep_name"), id_no.str.to_uppercase().alias("id"), phone.alias("phone"),
@@ -233,12 +237,11 @@ class EntityImport(ImportSpec):
             pl.when(founded == "").then(None).otherwise(founded_on).alias("founded_on"),
             pl.when(address == "").then(None).otherwise(address).alias("address"),
             risk_value.alias("risk_level"),
-            pl.when(tag_text == "").then(None).otherwise(
-                # rows with an unknown tag are not accepted (``ok``); they map to null here
-                parts.list.eval(pl.element().replace_strict(self.tags or {"\x00": 0}, default=None,
-                                                            return_dtype=pl.Int64))
-                .list.unique().list.sort()).alias("related"),
         ).filter(pl.col("ok")).drop("ok")
+        if related is not None:
+            rows = rows.join(related, on="row", how="left", maintain_order="left")
+        else:
+            rows = rows.with_columns(pl.lit(None, dtype=pl.List(pl.Int64)).alias("related"))
         if rows.height:
             # the checksums, column-wise over the rows of the right shape
             valid = (usccs_valid_packed(rows["uscc"].str.join("").item().encode("ascii"))
@@ -269,21 +272,13 @@ class EntityImport(ImportSpec):
                  for tag in row.related]
         writer.bulk_insert(EntityTag, links)
 
-    def write_related_by_key(self, rows: list[CleanRow], writer: Writer) -> None:
-        """Tags of new entities, joined to their ids by USCC in the database (one statement
-        instead of fetching the ids)."""
-        if connection.vendor != "postgresql":
-            super().write_related_by_key(rows, writer)
-            return
-        usccs = [r.key for r in rows for _ in r.related or ()]
-        tags = [t for r in rows for t in r.related or ()]
-        if not tags:
-            return
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {EntityTag._meta.db_table} (entity_id, tag_id) "  # noqa: S608
-                f"SELECT e.id, x.tag FROM unnest(%s::text[], %s::bigint[]) AS x(uscc, tag) "
-                f"JOIN {MarketEntity._meta.db_table} e ON e.uscc = x.uscc", [usccs, tags])
+    def write_related_frame(self, frame: CleanFrame, writer: Writer) -> None:
+        """Tags of new entities from a clean frame: (new id, tag id) pairs, one COPY."""
+        import polars as pl
+
+        pairs = (frame.frame.select(pl.col(PK_COLUMN).alias("entity_id"), pl.col("related").alias("tag_id"))
+                 .explode("tag_id").drop_nulls())
+        writer.bulk_insert(EntityTag, pairs.to_dicts())
 
     def template_rows(self) -> list[list[str]]:
         return [[c.example for c in COLUMNS],
@@ -294,7 +289,7 @@ class EntityImport(ImportSpec):
 def _frame_rows(frame: Any) -> list[CleanRow]:
     """Rows of a clean frame as ``clean_batch`` would have made them."""
     out = []
-    for values in frame.drop("row", "key", "related").iter_rows(named=True):
+    for values in frame.drop("row", "key", "related", PK_COLUMN, strict=False).iter_rows(named=True):
         values["legal_rep_secret"] = bytes.fromhex(values["legal_rep_secret"])
         out.append(values)
     return [CleanRow(n, k, v, None if rel is None else list(rel))

@@ -28,7 +28,7 @@ from spotcheck.core.errors import Conflict, Refused, ServiceError
 from spotcheck.core.exports import XLSX_CONTENT_TYPE, write_xlsx
 from spotcheck.core.imports.files import Chunk, FileInfo, FileRefused, csv_chunks, inspect_file, open_rows
 from spotcheck.core.imports.models import ImportJob, ImportMode, ImportRowError, ImportStatus
-from spotcheck.core.imports.spec import CleanFrame, CleanRow, ImportSpec, Rejected
+from spotcheck.core.imports.spec import CleanFrame, CleanRow, ImportSpec, Rejected, frame_plain
 from spotcheck.core.imports.writers import Writer, duplicate, writer_for
 
 SPECS: dict[str, ImportSpec] = {}
@@ -360,14 +360,11 @@ class _Runner:
                         pl.int_range(number, number + count, dtype=pl.Int64).alias("row"))
                     cells = raw.select("row", *[(pl.col(f"c{p}") if p >= 0 else pl.lit("")).alias(f"s{i}")
                                                 for i, p in enumerate(positions)])
-                    cols = [pl.col(f"s{i}") for i in range(ncols)]
-                    blank = pl.all_horizontal([c.str.strip_chars(" \t") == "" for c in cols])
-                    formula = pl.any_horizontal([c.str.contains(r"^[=+\-@]") for c in cols])
-                    flags = cells.select(blank.alias("blank"), formula.alias("formula"))
-                    clean = self.spec.clean_frame(cells.filter(~flags["blank"] & ~flags["formula"]),
-                                                  self.present)
-                    others = raw.filter(~flags["blank"]).join(
-                        clean.frame.select("row"), on="row", how="anti", maintain_order="left")
+                    plain = frame_plain(ncols, controls=chunk.controls, formulas=chunk.formulas)
+                    clean = self.spec.clean_frame(cells.filter(plain), self.present)
+                    # the rest (blank rows too) is judged row by row
+                    others = raw.join(clean.frame.select("row"), on="row", how="anti",
+                                      maintain_order="left")
                     batch, extra = [], []
                     for values in others.select("row", *[f"c{i}" for i in range(width)]).iter_rows():
                         checked = self._precheck(values[0], list(values[1:]), positions, width)
@@ -501,8 +498,8 @@ class _Runner:
                 written = [(pk, r, True) for pk, r in outcome.inserted if pk is not None]
                 written += [(pk, r, False) for pk, r in outcome.updated]
                 self.spec.write_related(written, self.writer)
-                if outcome.frame_related:
-                    self.spec.write_related_by_key(outcome.frame_related, self.writer)
+                if outcome.frame_related is not None:
+                    self.spec.write_related_frame(outcome.frame_related, self.writer)
             inserted = len(outcome.inserted) + outcome.frame_inserted
             updated = len(outcome.updated)
             ImportJob.objects.filter(pk=job.pk).update(

@@ -228,11 +228,46 @@ class Chunk:
     count: int
     frame: Any = None
     rows: list[list[str]] | None = None
+    # What the chunk's bytes may hold (False: surely not), found in one pass over the bytes,
+    # so that the column-wise checks need not look for them cell by cell.
+    controls: bool = True  # a control character other than a line end
+    formulas: bool = True  # a cell that starts with = + - @
 
     def skip(self, k: int) -> Chunk:
         if self.frame is not None:
-            return Chunk(self.first + k, self.count - k, frame=self.frame.slice(k))
+            return Chunk(self.first + k, self.count - k, frame=self.frame.slice(k),
+                         controls=self.controls, formulas=self.formulas)
         return Chunk(self.first + k, self.count - k, rows=(self.rows or [])[k:])
+
+
+_FORMULA_START = b"=+-@"
+# bytes after which a cell starts: separator, line end, opening quote
+_CELL_START = [c in b',\n\r"' for c in range(256)]
+
+
+def block_marks(block: bytes) -> tuple[bool, bool]:
+    """(controls, formulas) of a block of whole CSV records: may it hold a control character
+    other than a line end (LF, or CR before LF), may a cell start with a formula character.
+    Conservative (a quote before ``-`` inside a cell counts), exact when it says no."""
+    import numpy as np
+
+    a = np.frombuffer(block, dtype=np.uint8)
+    lf = block.count(b"\n")
+    low = int(np.count_nonzero(a < 32))
+    controls = b"\x7f" in block
+    if not controls and low != lf:
+        cr = np.flatnonzero(a == 13)
+        controls = bool(low != lf + len(cr) or (len(cr) > 0 and cr[-1] + 1 >= len(a))
+                        or not (a[np.minimum(cr + 1, len(a) - 1)] == 10).all())
+    formulas = bool(block[:1]) and block[:1] in (b"=", b"+", b"-", b"@")
+    lookup = np.asarray(_CELL_START, dtype=bool)
+    for c in _FORMULA_START:
+        if formulas:
+            break
+        if bytes((c,)) in block:
+            at = np.flatnonzero(a[1:] == c)  # positions of c, less one: the byte before it
+            formulas = bool(lookup[a[at]].any())
+    return controls, formulas
 
 
 def _record_end(buf: bytes, end: int) -> int:
@@ -292,7 +327,8 @@ def csv_chunks(path: str | os.PathLike[str], width: int, *,
                 frame = None
             if (frame is not None and frame.height == lines and frame.width == width
                     and not any(frame.null_count().row(0))):
-                yield Chunk(number, lines, frame=frame)
+                controls, formulas = block_marks(block)
+                yield Chunk(number, lines, frame=frame, controls=controls, formulas=formulas)
                 number += lines
                 continue
             rows = list(csv.reader(io.StringIO(block.decode("utf-8")), strict=True))

@@ -45,6 +45,10 @@ class Rejected:
     errors: list[tuple[str, str]] = field(default_factory=list)
 
 
+# The column of a clean frame holding the primary keys given to its new rows (PostgreSQL).
+PK_COLUMN = "_pk"
+
+
 @dataclass
 class CleanFrame:
     """Valid rows checked column-wise: a polars DataFrame with ``row`` (file row number),
@@ -62,16 +66,34 @@ class CleanFrame:
         return int(self.frame.height)
 
     def rows(self) -> list[CleanRow]:
-        return self.to_rows(self.frame) if self.height else []
+        return self.to_rows(self.frame.drop(PK_COLUMN, strict=False)) if self.height else []
 
-    def related_rows(self) -> list[CleanRow]:
-        """Rows with related data, as ``CleanRow`` with only key and related."""
+    def related(self) -> CleanFrame | None:
+        """Its rows with related data (``related`` not null), or None."""
         import polars as pl
 
         if "related" not in self.frame.columns:
-            return []
-        sub = self.frame.filter(pl.col("related").is_not_null()).select("row", "key", "related")
-        return [CleanRow(n, k, {}, rel) for n, k, rel in sub.iter_rows()]
+            return None
+        sub = self.frame.filter(pl.col("related").is_not_null())
+        return CleanFrame(sub, self.to_rows) if sub.height else None
+
+
+def frame_plain(n: int, *, controls: bool = True, formulas: bool = True) -> Any:
+    """A polars expression over the cells ``s0``…: the row's cells are exactly what the
+    row-by-row path reads (no control character, no surrounding whitespace of any kind),
+    the row is not blank and no cell starts like a formula (= + - @). Only such rows reach
+    ``clean_frame``. ``controls`` / ``formulas`` False: the chunk's bytes hold none
+    (``files.block_marks``), and those checks, the dear ones, are skipped."""
+    import polars as pl
+
+    cells = [pl.col(f"s{i}") for i in range(n)]
+    ok = [c.str.strip_chars().str.len_bytes() == c.str.len_bytes() for c in cells]
+    if controls:
+        ok += [~c.str.contains(r"[\x00-\x1f\x7f]") for c in cells]
+    if formulas:
+        ok += [~c.str.contains(r"^[=+\-@]") for c in cells]
+    ok.append(~pl.all_horizontal([c.str.len_bytes() == 0 for c in cells]))
+    return pl.all_horizontal(ok)
 
 
 class RowErrors(list[tuple[str, str]]):
@@ -125,20 +147,22 @@ class ImportSpec:
 
     def clean_frame(self, frame: Any, present: frozenset[str]) -> CleanFrame:
         """Optional fast path for large CSV files: check a polars DataFrame of raw cells
-        (``row``, then ``s0``… in ``columns`` order) column-wise and return the rows found
-        valid. It may be conservative: every row it does not return goes through
-        ``clean_batch``, which has the last word and the messages. An import that overrides
-        this is read column-wise (``engine._frames_apply``)."""
+        (``row``, then ``s0``… in ``columns`` order; only rows ``frame_plain`` accepts, so
+        no cell needs stripping) column-wise and return the rows found valid. It may be
+        conservative: every row it does not return goes through ``clean_batch``, which has
+        the last word and the messages. An import that overrides this is read column-wise
+        (``engine._frames_apply``)."""
         raise NotImplementedError(f"{type(self).__name__} has no column-wise path")
 
     def write_related(self, written: list[tuple[int, CleanRow, bool]], writer: Writer) -> None:
         """After the batch's rows are written, in the same transaction: (pk, row, inserted)."""
 
-    def write_related_by_key(self, rows: list[CleanRow], writer: Writer) -> None:
-        """Related data of new rows written from a clean frame, known by key only (their ids
-        were not fetched). By default the ids are looked up and ``write_related`` called."""
-        ids = {k: e.pk for k, e in writer.existing([r.key for r in rows]).items()}
-        self.write_related([(ids[r.key], r, True) for r in rows if r.key in ids], writer)
+    def write_related_frame(self, frame: CleanFrame, writer: Writer) -> None:
+        """Related data of new rows written from a clean frame: ``frame`` holds them with
+        their new primary keys in column ``PK_COLUMN``. By default ``write_related``."""
+        pks = frame.frame[PK_COLUMN].to_list()
+        rows = frame.rows()
+        self.write_related([(pk, r, True) for pk, r in zip(pks, rows, strict=True)], writer)
 
     def template_rows(self) -> list[list[str]]:
         return [[c.example for c in self.columns]]

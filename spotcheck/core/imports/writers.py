@@ -1,7 +1,7 @@
 """Writing a batch of clean rows into the target table: the ORM on SQLite, COPY on PostgreSQL.
 
-On PostgreSQL new rows go straight into the table with ``COPY`` (the ids of rows with
-related data are looked up afterwards by key), and updated rows are
+On PostgreSQL new rows go straight into the table with ``COPY``, with primary keys taken
+from the table's sequence beforehand (so related rows need no lookup), and updated rows are
 copied into a temporary staging table and applied with one ``UPDATE ... FROM``; a column the
 row leaves blank (``None``) keeps its current value (``COALESCE``). A unique violation
 (another import inserted the same key meanwhile) rolls the batch back and the engine retries
@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -28,7 +28,7 @@ from django.db.models import NOT_PROVIDED
 from django.utils import timezone
 
 from spotcheck.core.imports.models import ImportMode
-from spotcheck.core.imports.spec import CleanFrame, CleanRow, Rejected
+from spotcheck.core.imports.spec import PK_COLUMN, CleanFrame, CleanRow, Rejected
 
 
 @dataclass(frozen=True)
@@ -65,9 +65,9 @@ class Outcome:
     updated: list[tuple[int, CleanRow]]
     rejected: list[Rejected]
     # Rows of a clean frame COPYed as they were: counted, not listed, except those with
-    # related data (their ids were not fetched: they are found by key).
+    # related data (with their new primary keys, for ``ImportSpec.write_related_frame``).
     frame_inserted: int = 0
-    frame_related: list[CleanRow] = field(default_factory=list)
+    frame_related: CleanFrame | None = None
 
 
 def duplicate(row: CleanRow, first_row: int | None, key_header: str) -> Rejected:
@@ -232,6 +232,10 @@ class PostgresWriter(Writer):
         self.kinds = [_kind(f) for f in self.fields]
         self.stage = f"_stage_{self.table}"
         self.optimistic = True
+        self.sequence: str | None = None
+        # A first load (engine: the table was empty, its secondary indexes are dropped until
+        # the end): no key can exist, and rows need not go in key order.
+        self.bulk = False
 
     def apply(self, rows: Sequence[CleanRow], *, mode: str, job_id: int, dry_run: bool,
               key_header: str, frame: CleanFrame | None = None) -> Outcome:
@@ -244,23 +248,39 @@ class PostgresWriter(Writer):
             try:
                 with transaction.atomic():
                     ids = self.insert(rows, job_id)
-                    count, related = 0, []
+                    count, related = 0, None
                     if frame is not None and has_frame:
                         count = frame.height
                         related = self.insert_frame(frame, job_id)
                 return Outcome(list(zip(ids, rows, strict=True)), [], [], frame_inserted=count,
                                frame_related=related)
             except IntegrityError:
+                if self.bulk:
+                    raise  # no unique index to have refused a key: a real fault
                 self.optimistic = False
         return super().apply(rows, mode=mode, job_id=job_id, dry_run=dry_run, key_header=key_header,
                              frame=frame)
 
-    def insert_frame(self, frame: CleanFrame, job_id: int) -> list[CleanRow]:
-        """COPY a clean frame; its rows with related data (the import's
-        ``write_related_by_key`` finds them by key)."""
+    def reserve_ids(self, n: int) -> list[int]:
+        """``n`` new primary keys from the table's sequence, so that new rows are written
+        with their ids (no lookup by key afterwards). A batch rolled back leaves a gap, as
+        any failed insert does."""
+        if not n:
+            return []
+        with connection.cursor() as cursor:
+            if self.sequence is None:
+                cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [self.table, self.pk_column])
+                self.sequence = cursor.fetchone()[0]
+            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [self.sequence, n])
+            return [r[0] for r in cursor.fetchall()]
+
+    def insert_frame(self, frame: CleanFrame, job_id: int) -> CleanFrame | None:
+        """COPY a clean frame; its rows with related data, with their new primary keys."""
+        if PK_COLUMN not in frame.frame.columns:
+            self.prepare_frame(frame, job_id)
         text = frame.text if frame.text is not None else self.frame_text(frame.frame, job_id)
-        self._copy_text(self.table, [f.column for f in self._insert_fields()], text)
-        return frame.related_rows()
+        self._copy_text(self.table, [self.pk_column, *[f.column for f in self._insert_fields()]], text)
+        return frame.related()
 
     def begin_batch(self) -> None:
         # A batch commits with its checkpoint, so a commit lost in a server crash is simply
@@ -307,19 +327,25 @@ class PostgresWriter(Writer):
         return cols
 
     def prepare_frame(self, frame: CleanFrame, job_id: int) -> None:
-        """Done by the reading thread while the writer is busy: the frame's COPY text."""
+        """Done by the reading thread while the writer is busy: the frame's new primary keys
+        and its COPY text. Rows go in key order (the unique index takes a sorted batch at
+        about two thirds of the cost of a random one, measured), except in a first load."""
+        import polars as pl
+
         if frame.height:
+            rows = frame.frame if self.bulk else frame.frame.sort("key")
+            ids = pl.Series(PK_COLUMN, self.reserve_ids(rows.height), dtype=pl.Int64)
+            frame.frame = rows.with_columns(ids)
             frame.text = self.frame_text(frame.frame, job_id)
 
     def frame_text(self, frame: Any, job_id: int) -> bytes:
         """COPY text of a batch's rows checked column-wise (a polars DataFrame with a ``row``
-        column and one column per model attname it sets, strings already in their final form,
-        a ``bytea`` column as hex). Values were checked free of control characters; a
-        backslash is escaped here. Rows go in key order: the unique index takes a sorted
-        run at about two thirds of the cost of a random one (measured)."""
+        column, the new primary keys in ``PK_COLUMN`` and one column per model attname it
+        sets, strings already in their final form, a ``bytea`` column as hex). Values were
+        checked free of control characters; a backslash is escaped here."""
         import polars as pl
 
-        exprs = []
+        exprs = [pl.col(PK_COLUMN).cast(pl.String)]
         for f in self._insert_fields():
             name = f.attname
             if name == "import_job_id":
@@ -340,7 +366,7 @@ class PostgresWriter(Writer):
             else:
                 exprs.append(pl.lit(_one(_kind(f), _default(f, timezone.now()))).alias(name))
         buf = io.BytesIO()
-        frame.sort("key").select(exprs).write_csv(buf, separator="\t", quote_style="never", null_value=NULL,
+        frame.select(exprs).write_csv(buf, separator="\t", quote_style="never", null_value=NULL,
                                       include_header=False, line_terminator="\n")
         return buf.getvalue()
 
@@ -352,16 +378,13 @@ class PostgresWriter(Writer):
             return {k: Existing(pk, job, row) for k, pk, job, row in cursor.fetchall()}
 
     def insert(self, rows: Sequence[CleanRow], job_id: int) -> list[int | None]:
-        """COPY the rows; ids are looked up afterwards only for rows with related data."""
+        """COPY the rows with new primary keys from the sequence."""
         if not rows:
             return []
-        self._copy(self.table, [f.column for f in self._insert_fields()],
-                   self._columns(rows, job_id, for_insert=True))
-        wanted = [r.key for r in rows if r.related]
-        if not wanted:
-            return [None] * len(rows)
-        ids = {k: e.pk for k, e in self.existing(wanted).items()}
-        return [ids.get(r.key) if r.related else None for r in rows]
+        ids = self.reserve_ids(len(rows))
+        self._copy(self.table, [self.pk_column, *[f.column for f in self._insert_fields()]],
+                   [[str(i) for i in ids], *self._columns(rows, job_id, for_insert=True)])
+        return list(ids)
 
     def update(self, pairs: Sequence[tuple[Existing, CleanRow]], job_id: int) -> None:
         if not pairs:
