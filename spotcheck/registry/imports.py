@@ -81,6 +81,7 @@ class EntityImport(ImportSpec):
     key_field = "uscc"
     batch_size = 5000
     has_related = True
+    related_models = (EntityTag,)
 
     def prepare(self, job: ImportJob, present: frozenset[str]) -> None:
         scope = divisions_in_scope(job.created_by)
@@ -278,7 +279,7 @@ class EntityImport(ImportSpec):
 
         pairs = (frame.frame.select(pl.col(PK_COLUMN).alias("entity_id"), pl.col("related").alias("tag_id"))
                  .explode("tag_id").drop_nulls())
-        writer.bulk_insert(EntityTag, pairs.to_dicts())
+        writer.insert_frame_rows(EntityTag, pairs)
 
     def template_rows(self) -> list[list[str]]:
         return [[c.example for c in COLUMNS],

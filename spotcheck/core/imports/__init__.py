@@ -94,8 +94,19 @@ conservative: it returns only rows it is sure of, with the same values ``clean_b
 give; every other row (and any chunk polars cannot parse one record per line: line breaks in
 quotes, blank or ragged lines) goes through ``clean_batch`` as above, which has the last word
 and writes the messages. A property test per spec holds the two paths equal (see
-``registry/tests/test_imports_frame.py``). On PostgreSQL the frame is written as one COPY in
-key order; rows with related data are passed to ``write_related_by_key``.
+``registry/tests/test_imports_frame.py``). The engine passes ``clean_frame`` only rows
+``spec.frame_plain`` accepts (no control character, no surrounding whitespace, no formula,
+not blank): what a chunk's bytes cannot hold (``files.block_marks``) is not looked for cell
+by cell. On PostgreSQL the frame gets its primary keys from the table's sequence and is
+written as one COPY in key order; rows with related data are passed, with their new keys, to
+``write_related_frame``.
+
+A first load (PostgreSQL): a file of at least IMPORT_BULK_MIN_ROWS rows (100,000) into an
+empty table is written in one transaction that locks the table and ``spec.related_models``,
+drops their unique constraints, foreign keys and secondary indexes and rebuilds them at the
+end; keys doubled across batches are removed then (first occurrence wins) and reported as
+duplicates. Its checkpoint is written at the end: killed, it leaves nothing and reruns from
+the start. Progress shows as ``rows_pending``. See ``engine._Runner`` and docs/operations.md.
 
 Two threads on PostgreSQL: outside a transaction, batches are written by a second thread with
 its own connection while the first reads and checks the next batch (one writer, batches in

@@ -38,11 +38,20 @@ _FORMULA = re.compile(r"(?:^|\x1f)[=+\-@]")
 # The first batch decides whether the file is the right kind at all (see package docstring).
 PROBE_MIN_ROWS = 20
 PROBE_MAX_SHARE = 0.5
+# The first batch read column-wise: the writer waits for it, the rest overlaps.
+FIRST_FRAME_ROWS = 5000
 
 
 def max_errors() -> int:
     """IMPORT_MAX_ERRORS (default 10,000): an import stops after this many invalid rows."""
     return int(getattr(settings, "IMPORT_MAX_ERRORS", None) or env_int("IMPORT_MAX_ERRORS", 10_000))
+
+
+def bulk_min_rows() -> int:
+    """IMPORT_BULK_MIN_ROWS (default 100,000; 0 turns first loads off): a file of at least
+    this many rows into an empty table on PostgreSQL is loaded as a first load."""
+    value = getattr(settings, "IMPORT_BULK_MIN_ROWS", None)
+    return int(value) if value is not None else env_int("IMPORT_BULK_MIN_ROWS", 100_000)
 
 
 def register(spec: ImportSpec) -> ImportSpec:
@@ -163,7 +172,7 @@ def import_run(job_id: int, *, on_progress: Callable[[Progress], None] | None = 
         return _fail(job, exc.message)
     present = frozenset(spec.columns[i].field for i in range(len(spec.columns)) if positions[i] >= 0)
     ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.RUNNING, rows_total=estimate, heartbeat_at=clock.now(),
+        status=ImportStatus.RUNNING, rows_total=estimate, heartbeat_at=clock.now(), rows_pending=0,
         started_at=job.started_at or clock.now())
     job.refresh_from_db()
     if job.rows_done:
@@ -178,6 +187,9 @@ def import_run(job_id: int, *, on_progress: Callable[[Progress], None] | None = 
     except FileRefused as exc:
         return _fail(job, exc.message)
     except _TooManyErrors:
+        if runner.bulk:
+            return _fail(job, f"错误行超过 {max_errors()} 行，导入已停止。首次装载在全部完成后才一次提交，"
+                              "因此未导入任何数据；请修正文件后重新导入。", reload=True)
         return _fail(job, f"错误行超过 {max_errors()} 行，导入已停止。此前已提交的 {job.rows_done} 行中的"
                           f"有效行已导入（修正文件后重新导入，将按主键更新，不会重复）。", reload=True)
     with transaction.atomic():
@@ -217,7 +229,7 @@ def _frames_apply(spec: ImportSpec, info: FileInfo) -> bool:
 def _fail(job: ImportJob, message: str, *, reload: bool = False) -> ImportJob:
     with transaction.atomic():
         ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED, message=message,
-                                                   finished_at=clock.now())
+                                                   finished_at=clock.now(), rows_pending=0)
         job.refresh_from_db()
         _audit(job, "import.fail", outcome=Outcome.FAILURE, extra={"message": message})
     return job
@@ -246,6 +258,14 @@ def _map_header(spec: ImportSpec, header: list[str]) -> list[int]:
 
 class _TooManyErrors(Exception):
     pass
+
+
+class _Abandoned(Exception):
+    """Ends a first load's transaction by rolling it back."""
+
+
+_END = object()  # the reading thread is done: the writer finishes
+_ABORT = object()  # the reading thread failed: a first load is rolled back
 
 
 class _Runner:
@@ -277,6 +297,8 @@ class _Runner:
         self.invalid_count = job.rejected
         self.queue: queue.Queue[Any] | None = None
         self.failure: BaseException | None = None
+        # A first load: one transaction with the table's secondary indexes dropped (pipeline)
+        self.bulk = False
 
     def _precheck(self, number: int, cells: list[str], positions: list[int], width: int
                   ) -> list[str] | Rejected | None:
@@ -341,13 +363,16 @@ class _Runner:
                     continue
                 if skip:
                     chunk, skip = chunk.skip(skip), 0
-                for start in range(0, chunk.count, size):
-                    count = min(size, chunk.count - start)
-                    number = chunk.first + start
+                start = 0
+                while start < chunk.count:
+                    # a small first batch sets the writer going early
+                    count = min(min(size, FIRST_FRAME_ROWS) if first else size, chunk.count - start)
+                    offset, start = start, start + count
+                    number = chunk.first + offset
                     if chunk.frame is None:
                         batch: list[tuple[int, list[str]]] = []
                         extra: list[Rejected] = []
-                        for k, cells in enumerate((chunk.rows or [])[start:start + count]):
+                        for k, cells in enumerate((chunk.rows or [])[offset:offset + count]):
                             checked = self._precheck(number + k, cells, positions, width)
                             if isinstance(checked, Rejected):
                                 extra.append(checked)
@@ -356,7 +381,7 @@ class _Runner:
                         self._process(batch, extra, count, first)
                         first = False
                         continue
-                    raw = chunk.frame.slice(start, count).with_columns(
+                    raw = chunk.frame.slice(offset, count).with_columns(
                         pl.int_range(number, number + count, dtype=pl.Int64).alias("row"))
                     cells = raw.select("row", *[(pl.col(f"c{p}") if p >= 0 else pl.lit("")).alias(f"s{i}")
                                                 for i, p in enumerate(positions)])
@@ -407,30 +432,133 @@ class _Runner:
             return
         self.queue = queue.Queue(maxsize=1)
         self.failure = None
-        thread = threading.Thread(target=self._writer_loop, name=f"import-{self.job.pk}", daemon=True)
+        thread = threading.Thread(target=self._writer_loop, args=(self._bulk_wanted(),),
+                                  name=f"import-{self.job.pk}", daemon=True)
+        self.ready = threading.Event()
         thread.start()
+        ended = _ABORT
         try:
+            # A first load decided, or not, before the first batch: a batch's ids are drawn
+            # differently in one (``PostgresWriter.reserve_ids``).
+            self.ready.wait()
             yield
+            ended = _END
         finally:
-            self.queue.put(None)
+            self.queue.put(ended)
             thread.join()
             self.queue = None
         if self.failure is not None:
             raise self.failure
 
-    def _writer_loop(self) -> None:
+    def _bulk_wanted(self) -> bool:
+        """A first load is tried for a large file, from its start, that inserts rows."""
+        job = self.job
+        least = bulk_min_rows()
+        return (least > 0 and job.rows_total >= least and job.rows_done == 0 and not job.dry_run
+                and job.mode != ImportMode.UPDATE and hasattr(self.writer, "bulk_begin"))
+
+    def _writer_loop(self, bulk: bool) -> None:
         assert self.queue is not None
+        load: Any = None
         try:
-            while (item := self.queue.get()) is not None:
+            try:
+                load = self._bulk_begin() if bulk else None
+            except BaseException as exc:  # handed to the reading thread
+                self.failure = exc
+            finally:
+                self.ready.set()
+            while (item := self.queue.get()) not in (_END, _ABORT):
                 if self.failure is None:
                     try:
                         self._commit(*item)
                     except BaseException as exc:  # handed to the reading thread
                         self.failure = exc
                 self.queue.task_done()
+            if load is not None:
+                try:
+                    if item is _END and self.failure is None:
+                        self._bulk_finish()
+                        load.__exit__(None, None, None)  # commit
+                    else:
+                        load.__exit__(_Abandoned, _Abandoned(), None)  # roll back
+                except BaseException as exc:
+                    if self.failure is None:
+                        self.failure = exc
+                    if connection.in_atomic_block:
+                        load.__exit__(type(exc), exc, None)
             self.queue.task_done()
         finally:
+            if self.side is not None:
+                self.side.close()
             connection.close()
+
+    # --- a first load ------------------------------------------------------------------------
+    #
+    # A large file into an empty table (PostgreSQL): the writer holds one transaction for the
+    # whole file, with the table locked and its unique constraints and secondary indexes
+    # dropped, and builds them again at the end (one sort instead of a million random index
+    # insertions, which cost more than the COPY itself). Keys doubled across batches, which
+    # no index refused, are found then: the first occurrence stays, later ones are rejected
+    # as duplicates, as on the usual path. Killed at any point, the transaction is rolled
+    # back: the table is empty again and the rerun loads from the start. Progress goes to
+    # ``rows_pending`` through a second connection; the checkpoint is written at the end.
+
+    side: Any = None
+    ready: threading.Event
+
+    def _bulk_begin(self) -> Any:
+        """Open the load's transaction; None (and nothing held) when the table is not empty."""
+        load = transaction.atomic()
+        load.__enter__()
+        try:
+            started = self.writer.bulk_begin(self.spec.related_models)  # type: ignore[attr-defined]
+            done = ImportJob.objects.filter(pk=self.job.pk).values_list("rows_done", flat=True).first()
+        except BaseException as exc:
+            load.__exit__(type(exc), exc, None)
+            raise
+        if not started or done != self.progress.rows_done:
+            load.__exit__(_Abandoned, _Abandoned(), None)
+            if done != self.progress.rows_done:
+                raise Conflict("该文件正由另一个进程导入，本进程停止。")
+            return None
+        self.bulk = True
+        self.side = connection.get_new_connection(connection.get_connection_params())
+        self.side.autocommit = True
+        return load
+
+    def _bulk_progress(self) -> None:
+        self.side.execute(f"UPDATE {ImportJob._meta.db_table} SET rows_pending = %s, "  # noqa: S608
+                          f"heartbeat_at = now() WHERE id = %s", [self.progress.rows_done, self.job.pk])
+
+    def _bulk_finish(self) -> None:
+        """Rebuild the indexes (after removing keys doubled across batches), then write the
+        checkpoint and counts; the caller commits."""
+        writer: Any = self.writer
+        p = self.progress
+        try:
+            with transaction.atomic():
+                writer.bulk_restore()
+        except IntegrityError:
+            doubled = writer.bulk_duplicates()
+            later = [(pk, row, key, rows[0][1]) for key, rows in doubled.items() for pk, row in rows[1:]]
+            for start in range(0, len(later), 10_000):
+                part = later[start:start + 10_000]
+                self.spec.model._default_manager.filter(pk__in=[pk for pk, *_ in part]).delete()
+                ImportRowError.objects.bulk_create(
+                    [ImportRowError(job=self.job, row=row, column=self.key_header[:64], key=key[:64],
+                                    message=f"与第 {first} 行重复（{key}），以第 {first} 行为准"[:500])
+                     for _, row, key, first in part], batch_size=1000)
+            p.inserted -= len(later)
+            p.rejected += len(later)
+            # the deletions' deferred key checks run now: a table with pending ones cannot
+            # be altered
+            connection.check_constraints()
+            writer.bulk_restore()
+        ImportJob.objects.filter(pk=self.job.pk).update(
+            rows_done=p.rows_done, inserted=p.inserted, updated=p.updated, rejected=p.rejected,
+            rows_pending=0, heartbeat_at=clock.now())
+        self.job.rows_done, self.job.inserted = p.rows_done, p.inserted
+        self.job.updated, self.job.rejected = p.updated, p.rejected
 
     def _submit(self, cleaned: list[CleanRow], invalid: list[Rejected], consumed: int,
                 frame: CleanFrame | None) -> None:
@@ -469,10 +597,11 @@ class _Runner:
         with transaction.atomic():
             # The checkpoint first: locking the job row makes a second process running the
             # same job wait here, then find the checkpoint moved, and stop.
-            current = ImportJob.objects.select_for_update().filter(pk=job.pk).values_list(
-                "rows_done", flat=True).first()
-            if current != p.rows_done:
-                raise Conflict("该文件正由另一个进程导入，本进程停止。")
+            if not self.bulk:  # a first load holds the table: no other process gets this far
+                current = ImportJob.objects.select_for_update().filter(pk=job.pk).values_list(
+                    "rows_done", flat=True).first()
+                if current != p.rows_done:
+                    raise Conflict("该文件正由另一个进程导入，本进程停止。")
             self.writer.begin_batch()
             rejects: list[Rejected] = list(invalid)
             batch_seen: dict[str, int] = {}
@@ -502,10 +631,11 @@ class _Runner:
                     self.spec.write_related_frame(outcome.frame_related, self.writer)
             inserted = len(outcome.inserted) + outcome.frame_inserted
             updated = len(outcome.updated)
-            ImportJob.objects.filter(pk=job.pk).update(
-                rows_done=p.rows_done + consumed, inserted=F("inserted") + inserted,
-                updated=F("updated") + updated, rejected=F("rejected") + len(rejects),
-                heartbeat_at=clock.now())
+            if not self.bulk:  # a first load writes its checkpoint at the end
+                ImportJob.objects.filter(pk=job.pk).update(
+                    rows_done=p.rows_done + consumed, inserted=F("inserted") + inserted,
+                    updated=F("updated") + updated, rejected=F("rejected") + len(rejects),
+                    heartbeat_at=clock.now())
             errors = [ImportRowError(job=job, row=x.row, column=c[:64], message=m[:500], key=x.key[:64])
                       for x in rejects for c, m in (x.errors or [("", "本行有误")])]
             ImportRowError.objects.bulk_create(errors, batch_size=1000)
@@ -516,8 +646,11 @@ class _Runner:
         p.inserted += inserted
         p.updated += updated
         p.rejected += len(rejects)
-        job.rows_done, job.inserted = p.rows_done, p.inserted
-        job.updated, job.rejected = p.updated, p.rejected
+        if self.bulk:
+            self._bulk_progress()
+        else:
+            job.rows_done, job.inserted = p.rows_done, p.inserted
+            job.updated, job.rejected = p.updated, p.rejected
 
 
     def _frame_duplicates(self, frame: CleanFrame | None, cleaned: list[CleanRow],

@@ -51,6 +51,9 @@ class ImportJob(models.Model):
     message = models.TextField("说明", blank=True)
     rows_total = models.IntegerField("总行数（估计）", default=0)
     rows_done = models.IntegerField("已处理行数", default=0)
+    # A first load (see the package docstring) commits once at its end: the rows it has
+    # written so far, uncommitted, shown as progress; not a checkpoint.
+    rows_pending = models.IntegerField("已读入待提交行数", default=0)
     inserted = models.IntegerField("新增", default=0)
     updated = models.IntegerField("更新", default=0)
     rejected = models.IntegerField("拒绝", default=0)
@@ -81,7 +84,7 @@ class ImportJob(models.Model):
             return 100
         if not self.rows_total:
             return 0
-        return min(99, self.rows_done * 100 // self.rows_total)
+        return min(99, (self.rows_done + self.rows_pending) * 100 // self.rows_total)
 
 
 class ImportRowError(models.Model):

@@ -116,6 +116,9 @@ class ImportSpec:
     frame_batch_size: ClassVar[int] = 50_000
     # Does write_related need the primary keys of written rows?
     has_related: ClassVar[bool] = False
+    # The tables write_related writes to: a first load (engine) locks them with the target
+    # table, requires them empty too, and rebuilds their indexes and keys at its end.
+    related_models: ClassVar[tuple[type[models.Model], ...]] = ()
 
     def headers(self) -> list[str]:
         return [c.header for c in self.columns]
