@@ -43,7 +43,7 @@ def test_block_marks_never_misses_what_the_cells_hold(rows: list[list[str]]) -> 
     csv.writer(buf, lineterminator="\n").writerows(rows)
     controls, formulas = block_marks(buf.getvalue().encode("utf-8"))
     cells = [c for r in rows for c in r]
-    if any(ch < " " and ch not in "\n" or ch == "\x7f" for c in cells for ch in c):
+    if any((ch < " " and ch not in "\n") or ch == "\x7f" for c in cells for ch in c):
         assert controls
     if any(c[:1] in ("=", "+", "-", "@") for c in cells):
         assert formulas

@@ -47,7 +47,7 @@ def _file(path: Path) -> Path:
 def _outcome(job: Any) -> tuple[Any, ...]:
     cipher = field_cipher()
     entities = sorted((e.uscc, e.name, e.kind, e.division_id, e.founded_on, e.address, e.risk_level,
-                       e.import_row, cipher.decrypt(e.legal_rep_secret), e.legal_rep_id_masked,
+                       e.import_row, cipher.decrypt(e.legal_rep_secret or b""), e.legal_rep_id_masked,
                        tuple(sorted(EntityTag.objects.filter(entity=e).values_list("tag__name", flat=True))))
                       for e in MarketEntity.objects.all())
     errors = sorted(ImportRowError.objects.filter(job=job).values_list("row", "column", "message"))
