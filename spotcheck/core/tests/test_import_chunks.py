@@ -9,7 +9,7 @@ import io
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from spotcheck.core.imports.files import block_marks, csv_chunks
@@ -39,6 +39,8 @@ CELL = st.text(alphabet=st.sampled_from(list("ab-=+@ \t\r\x01\x7f\"上饶,")), m
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.lists(CELL, min_size=3, max_size=3), min_size=1, max_size=8))
 def test_block_marks_never_misses_what_the_cells_hold(rows: list[list[str]]) -> None:
+    # a last cell ending in CR is written unquoted: in the file it is a CRLF line end
+    assume(not any(r[-1].endswith("\r") for r in rows))
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(rows)
     controls, formulas = block_marks(buf.getvalue().encode("utf-8"))
