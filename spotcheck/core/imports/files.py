@@ -18,6 +18,7 @@ import io
 import os
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -147,23 +148,27 @@ def _inspect_csv(path: Path, size: int) -> FileInfo:
             raise FileRefused("文件编码无法识别：文件为 UTF-16 编码，CSV 应为 UTF-8 或 GB18030（GBK）编码，"
                               "请另存为“CSV UTF-8”。")
     for encoding in ("utf-8-sig", "gb18030"):
-        decoder = codecs.getincrementaldecoder(encoding)()
+        decoder = _Utf8Check() if encoding == "utf-8-sig" else codecs.getincrementaldecoder(encoding)()
         digest = hashlib.sha256()
         lines = quotes = 0
         last = b""
+        # the hash is taken in a second thread (hashlib lets go of the GIL), chunk after chunk
+        hashing: Future[None] | None = None
         try:
-            with path.open("rb") as fh:
-                offset = 0
+            with path.open("rb") as fh, ThreadPoolExecutor(1) as pool:
                 while chunk := fh.read(_CHUNK):
                     if b"\0" in chunk:
                         raise FileRefused("文件含有空字节（NUL），不是文本 CSV 文件。")
+                    if hashing is not None:
+                        hashing.result()
+                    hashing = pool.submit(digest.update, chunk)
                     decoder.decode(chunk)
-                    digest.update(chunk)
                     lines += chunk.count(b"\n")
                     quotes += chunk.count(b'"')
                     last = chunk[-1:]
-                    offset += len(chunk)
                 decoder.decode(b"", final=True)
+                if hashing is not None:
+                    hashing.result()
         except UnicodeDecodeError:
             continue
         if quotes % 2:
@@ -171,6 +176,27 @@ def _inspect_csv(path: Path, size: int) -> FileInfo:
         rows = lines + (1 if last not in (b"\n", b"") else 0)
         return FileInfo("csv", size, digest.hexdigest(), encoding, max(rows - 1, 0))
     raise FileRefused("文件编码无法识别：CSV 应为 UTF-8 或 GB18030（GBK）编码的文本。")
+
+
+class _Utf8Check:
+    """UTF-8 validation of a stream, in the manner of an incremental decoder but without
+    building the text: polars checks each run of whole lines (a line break never falls
+    inside a UTF-8 sequence), about three times as fast as decoding. A BOM is valid UTF-8."""
+
+    def __init__(self) -> None:
+        self.rest = b""
+
+    def decode(self, chunk: bytes, final: bool = False) -> None:
+        import polars as pl
+
+        data = self.rest + chunk
+        cut = len(data) if final else data.rfind(b"\n") + 1
+        if cut:
+            try:
+                pl.Series([data[:cut]], dtype=pl.Binary).cast(pl.String, strict=True)
+            except pl.exceptions.PolarsError as exc:
+                raise UnicodeDecodeError("utf-8", data[:16], 0, 1, "invalid utf-8") from exc
+        self.rest = data[cut:]
 
 
 def _xlsx_cell(value: Any) -> str:
