@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from spotcheck.core import clock
-from spotcheck.core.crypto import field_cipher, mask_id_number, mask_phone
+from spotcheck.core.crypto import field_cipher
 from spotcheck.core.domain.uscc import uscc_problem, usccs_valid, usccs_valid_packed
 from spotcheck.core.imports.engine import register
 from spotcheck.core.imports.models import ImportJob
@@ -173,7 +173,6 @@ class EntityImport(ImportSpec):
                 continue
             row = CleanRow(number, uscc, {
                 "uscc": uscc, "name": name, "kind": kind_value, "legal_rep_name": rep,
-                "legal_rep_id_masked": mask_id_number(id_no), "legal_rep_phone_masked": mask_phone(phone),
                 "division_id": division, "industry": section, "industry_class": industry_class,
                 "status": status_value, "founded_on": founded_on, "address": address or None,
                 "risk_level": risk_value,
@@ -257,10 +256,6 @@ class EntityImport(ImportSpec):
             pl.col("uscc").alias("key"),
             # VERSION, IV and the value: 1 + 16 + len(id) + 1 + len(phone) bytes, as hex
             pl.col("legal_rep_secret").str.slice(0, 2 * (17 + 19 + phone_len)),
-            (pl.col("id").str.slice(0, 4) + "**********" + pl.col("id").str.slice(14, 4))
-            .alias("legal_rep_id_masked"),
-            (pl.col("phone").str.slice(0, 3) + pl.lit("*" * 13).str.slice(0, phone_len - 7)
-             + pl.col("phone").str.slice(-4, 4)).alias("legal_rep_phone_masked"),
         ).drop("id", "phone")
         return CleanFrame(rows, _frame_rows)
 

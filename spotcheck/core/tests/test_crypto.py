@@ -20,6 +20,26 @@ def test_values_round_trip_and_never_share_a_counter() -> None:
     assert b"13800000000" not in b"".join(blobs)
 
 
+def test_many_values_decrypt_at_once_as_one_by_one() -> None:
+    cipher = FieldCipher(os.urandom(16))
+    values = ["11010519491231002X\x1f13800000000", "", "中文" * 30, "a", "0" * 32]
+    blobs = [*cipher.encrypt_many(values), cipher.encrypt("单独加密"),
+             # a column-wise batch (the import's fast path), cut to each value's length
+             *[b[:17 + len(v)] for b, v in zip(
+                 [bytes.fromhex(h) for h in cipher.encrypt_block_hex(b"ab".ljust(16, b"\0") * 3, 16)],
+                 ["ab"] * 3, strict=True)]]
+    assert cipher.decrypt_many(blobs) == [cipher.decrypt(b) for b in blobs]
+    assert cipher.decrypt_many(blobs)[:6] == [*values, "单独加密"]
+    # a value whose counter starts at the top of its range wraps, as CTR does
+    from cryptography.hazmat.primitives.ciphers import Cipher, modes
+
+    wrapping = crypto.VERSION + b"\xff" * 16 + os.urandom(40)
+    one = Cipher(cipher._algorithm, modes.CTR(wrapping[1:17])).decryptor().update(wrapping[17:])
+    assert cipher._ctr_many([wrapping]) == [one]
+    with pytest.raises(FieldKeyError):
+        cipher.decrypt_many([b"\x02" + bytes(20)])
+
+
 def test_a_wrong_key_does_not_read_the_value() -> None:
     blob = FieldCipher(os.urandom(16)).encrypt("11010519491231002X")
     with pytest.raises(UnicodeDecodeError):

@@ -4,7 +4,7 @@ import itertools
 
 import factory
 
-from spotcheck.core.crypto import field_cipher, mask_id_number, mask_phone
+from spotcheck.core.crypto import field_cipher
 from spotcheck.core.domain.uscc import USCC_CHARS, uscc_with_check
 from spotcheck.registry.models import MarketEntity
 
@@ -34,6 +34,4 @@ class EntityFactory(factory.django.DjangoModelFactory):
     legal_rep_name = "张三"
     division_id = "361102"
     industry = "F"
-    legal_rep_id_masked = factory.LazyAttribute(lambda o: mask_id_number(o.id_number))
-    legal_rep_phone_masked = factory.LazyAttribute(lambda o: mask_phone(o.phone))
     legal_rep_secret = factory.LazyAttribute(lambda o: field_cipher().encrypt(f"{o.id_number}\x1f{o.phone}"))

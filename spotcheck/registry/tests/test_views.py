@@ -73,6 +73,14 @@ def test_personal_data_is_masked_for_staff_and_never_in_the_api(client: Any, mak
     assert "138****0000" in page and "13800000000" not in page
     data = client.get(reverse("api:registry-entity", args=[entities["xinzhou"].pk])).json()
     assert "legal_rep_secret" not in data and "11010519491231002X" not in str(data)
+    masked = (data["legal_rep_id_masked"], data["legal_rep_phone_masked"])
+    assert masked == ("1101**********002X", "138****0000")
+    # at rest only the ciphertext: no column holds the number, whole or masked
+    columns = {f.column for f in MarketEntity._meta.concrete_fields}
+    assert not any("masked" in c for c in columns)
+    csv_text = b"".join(client.get(reverse("registry:entity_export", args=["csv"])).streaming_content
+                        ).decode("utf-8-sig")
+    assert "1101**********002X" in csv_text and "11010519491231002X" not in csv_text
 
 
 def test_an_enterprise_sees_only_its_own_entity(client: Any, make_user: Any, entities: Any) -> None:
