@@ -8,6 +8,7 @@ A and C, R-A1/R-C1). A user imports only entities of their own divisions.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -234,7 +235,8 @@ class EntityImport(ImportSpec):
             rep.alias("legal_rep_name"), id_no.str.to_uppercase().alias("id"), phone.alias("phone"),
             division.alias("division_id"), industry.str.slice(0, 1).alias("industry"),
             industry.str.slice(1).alias("industry_class"), status_value.alias("status"),
-            pl.when(founded == "").then(None).otherwise(founded_on).alias("founded_on"),
+            # ISO text, checked above: COPY reads it as it is
+            pl.when(founded == "").then(None).otherwise(founded).alias("founded_on"),
             pl.when(address == "").then(None).otherwise(address).alias("address"),
             risk_value.alias("risk_level"),
         ).filter(pl.col("ok")).drop("ok")
@@ -287,6 +289,8 @@ def _frame_rows(frame: Any) -> list[CleanRow]:
     out = []
     for values in frame.drop("row", "key", "related", PK_COLUMN, strict=False).iter_rows(named=True):
         values["legal_rep_secret"] = bytes.fromhex(values["legal_rep_secret"])
+        if values["founded_on"] is not None:
+            values["founded_on"] = dt.date.fromisoformat(values["founded_on"])
         out.append(values)
     return [CleanRow(n, k, v, None if rel is None else list(rel))
             for (n, k, rel), v in zip(frame.select("row", "key", "related").iter_rows(), out, strict=True)]

@@ -387,6 +387,7 @@ class _Runner:
                                                 for i, p in enumerate(positions)])
                     plain = frame_plain(ncols, controls=chunk.controls, formulas=chunk.formulas)
                     clean = self.spec.clean_frame(cells.filter(plain), self.present)
+                    clean.backslashes = chunk.backslashes
                     # the rest (blank rows too) is judged row by row
                     others = raw.join(clean.frame.select("row"), on="row", how="anti",
                                       maintain_order="left")
@@ -430,7 +431,8 @@ class _Runner:
         if not threaded:
             yield
             return
-        self.queue = queue.Queue(maxsize=1)
+        # the reading thread may run a batch ahead of the one being written
+        self.queue = queue.Queue(maxsize=2)
         self.failure = None
         thread = threading.Thread(target=self._writer_loop, args=(self._bulk_wanted(),),
                                   name=f"import-{self.job.pk}", daemon=True)

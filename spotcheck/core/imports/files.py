@@ -258,11 +258,12 @@ class Chunk:
     # so that the column-wise checks need not look for them cell by cell.
     controls: bool = True  # a control character other than a line end
     formulas: bool = True  # a cell that starts with = + - @
+    backslashes: bool = True
 
     def skip(self, k: int) -> Chunk:
         if self.frame is not None:
             return Chunk(self.first + k, self.count - k, frame=self.frame.slice(k),
-                         controls=self.controls, formulas=self.formulas)
+                         controls=self.controls, formulas=self.formulas, backslashes=self.backslashes)
         return Chunk(self.first + k, self.count - k, rows=(self.rows or [])[k:])
 
 
@@ -271,14 +272,15 @@ _FORMULA_START = b"=+-@"
 _CELL_START = [c in b',\n\r"' for c in range(256)]
 
 
-def block_marks(block: bytes) -> tuple[bool, bool]:
-    """(controls, formulas) of a block of whole CSV records: may it hold a control character
-    other than a line end (LF, or CR before LF), may a cell start with a formula character.
-    Conservative (a quote before ``-`` inside a cell counts), exact when it says no."""
+def block_marks(block: bytes, lines: int | None = None) -> tuple[bool, bool]:
+    """(controls, formulas) of a block of whole CSV records (``lines`` of them, if counted):
+    may it hold a control character other than a line end (LF, or CR before LF), may a cell
+    start with a formula character. Conservative (a quote before ``-`` inside a cell
+    counts), exact when it says no."""
     import numpy as np
 
     a = np.frombuffer(block, dtype=np.uint8)
-    lf = block.count(b"\n")
+    lf = block.count(b"\n") if lines is None else lines
     low = int(np.count_nonzero(a < 32))
     controls = b"\x7f" in block
     if not controls and low != lf:
@@ -353,8 +355,9 @@ def csv_chunks(path: str | os.PathLike[str], width: int, *,
                 frame = None
             if (frame is not None and frame.height == lines and frame.width == width
                     and not any(frame.null_count().row(0))):
-                controls, formulas = block_marks(block)
-                yield Chunk(number, lines, frame=frame, controls=controls, formulas=formulas)
+                controls, formulas = block_marks(block, lines)
+                yield Chunk(number, lines, frame=frame, controls=controls, formulas=formulas,
+                            backslashes=b"\\" in block)
                 number += lines
                 continue
             rows = list(csv.reader(io.StringIO(block.decode("utf-8")), strict=True))

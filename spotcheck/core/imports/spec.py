@@ -60,6 +60,8 @@ class CleanFrame:
     to_rows: Callable[[Any], list[CleanRow]]
     # The frame as COPY text, prepared ahead by the reading thread (PostgreSQL).
     text: bytes | None = None
+    # False when no value can hold a backslash (its chunk's bytes hold none): nothing to escape.
+    backslashes: bool = True
 
     @property
     def height(self) -> int:

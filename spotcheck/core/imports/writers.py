@@ -298,7 +298,8 @@ class PostgresWriter(Writer):
         """COPY a clean frame; its rows with related data, with their new primary keys."""
         if PK_COLUMN not in frame.frame.columns:
             self.prepare_frame(frame, job_id)
-        text = frame.text if frame.text is not None else self.frame_text(frame.frame, job_id)
+        text = (frame.text if frame.text is not None
+                else self.frame_text(frame.frame, job_id, backslashes=frame.backslashes))
         self._copy_text(self.table, [self.pk_column, *[f.column for f in self._insert_fields()]], text)
         return frame.related()
 
@@ -428,13 +429,14 @@ class PostgresWriter(Writer):
             column = (pl.int_range(ids.start, ids.stop, dtype=pl.Int64, eager=True).alias(PK_COLUMN)
                       if isinstance(ids, range) else pl.Series(PK_COLUMN, ids, dtype=pl.Int64))
             frame.frame = rows.with_columns(column)
-            frame.text = self.frame_text(frame.frame, job_id)
+            frame.text = self.frame_text(frame.frame, job_id, backslashes=frame.backslashes)
 
-    def frame_text(self, frame: Any, job_id: int) -> bytes:
+    def frame_text(self, frame: Any, job_id: int, *, backslashes: bool = True) -> bytes:
         """COPY text of a batch's rows checked column-wise (a polars DataFrame with a ``row``
         column, the new primary keys in ``PK_COLUMN`` and one column per model attname it
         sets, strings already in their final form, a ``bytea`` column as hex). Values were
-        checked free of control characters; a backslash is escaped here."""
+        checked free of control characters; a backslash is escaped here (``backslashes``
+        False: the values hold none)."""
         import polars as pl
 
         exprs = [pl.col(PK_COLUMN).cast(pl.String)]
@@ -449,8 +451,10 @@ class PostgresWriter(Writer):
                 dtype = frame.schema[name]
                 if dtype == pl.String and isinstance(f, models.BinaryField):
                     col = pl.lit("\\\\x") + col
-                elif dtype == pl.String:
+                elif dtype == pl.String and backslashes:
                     col = col.str.replace_all("\\", "\\\\", literal=True)
+                elif dtype == pl.String:
+                    pass
                 else:
                     col = col.cast(pl.String)
                 # None is "not given": the field's default, as for rows taken one by one
