@@ -7,6 +7,7 @@ A fresh database is created on the server of DATABASE_URL (or BENCH_PG_URL, defa
 postgres://postgres@127.0.0.1:5432) and dropped afterwards. The file is generated with the
 demo generator (valid Shangrao entities). The baseline is ``COPY bare FROM STDIN (FORMAT csv)``
 into a table of 13 text columns, streamed from the file, run before and after the import;
+before each of the three a CHECKPOINT (where allowed) settles the server;
 the import runs in a subprocess through the service the command uses
 (``import_job_create`` + ``import_run``), so its peak RSS (ru_maxrss) is its own and
 includes Django. Then a 200,000-row XLSX is imported the same way (time and memory).
@@ -85,6 +86,18 @@ def child(db_url: str, path: str, mode: str) -> tuple[dict, float, float]:
     return result, wall, max(peak, before) / 1024
 
 
+def settle(db_url: str) -> None:
+    """Start each measured phase on a settled server: a CHECKPOINT (where the role may run
+    one), so that no phase pays for flushing what the one before it wrote."""
+    import psycopg
+
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        try:
+            conn.execute("CHECKPOINT")
+        except psycopg.Error:
+            pass
+
+
 def raw_copy(db_url: str, path: Path) -> float:
     import psycopg
 
@@ -141,8 +154,11 @@ def main() -> None:
         write_csv(csv_path, args.rows, seed=1)
         print(f"generated {args.rows:,} rows ({csv_path.stat().st_size / 2**20:.0f} MB) in "
               f"{time.perf_counter() - t:.1f} s")
+        settle(db_url)
         copy_before = raw_copy(db_url, csv_path)
+        settle(db_url)
         result, wall, peak = child(db_url, str(csv_path), "import")
+        settle(db_url)
         copy_after = raw_copy(db_url, csv_path)
         baseline = (copy_before + copy_after) / 2
         seconds = result["seconds"]
