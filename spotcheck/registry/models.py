@@ -170,8 +170,9 @@ class MarketEntity(ImportedRow):
 
 
 class EntityTag(models.Model):
-    entity = models.ForeignKey(MarketEntity, on_delete=models.CASCADE, related_name="+")
-    tag = models.ForeignKey(KeyFieldTag, on_delete=models.PROTECT, related_name="+")
+    # the two composite indexes below serve both keys: no single-column index of their own
+    entity = models.ForeignKey(MarketEntity, on_delete=models.CASCADE, related_name="+", db_index=False)
+    tag = models.ForeignKey(KeyFieldTag, on_delete=models.PROTECT, related_name="+", db_index=False)
 
     class Meta:
         verbose_name = "主体重点领域"
