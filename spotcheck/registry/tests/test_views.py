@@ -168,6 +168,21 @@ def test_upload_runs_in_the_background_and_shows_progress(client: Any, make_user
     assert [c.value for c in next(sheet.iter_rows(min_row=2))][:2] == ["3", "行政区划代码"]
 
 
+def test_a_first_load_in_progress_shows_the_rows_read_and_what_it_means(client: Any, make_user: Any,
+                                                                         departments: Any) -> None:
+    user = make_user(Role.DEPT_ADMIN)
+    client.force_login(user)
+    job = ImportJob.objects.create(kind="registry.entity", file_name="全省.csv", file_path="/dev/null",
+                                   status=ImportStatus.RUNNING, rows_total=1_000_000, rows_pending=250_000,
+                                   created_by=user, department_code=user.department.code)
+    fragment = client.get(reverse("registry:import_progress", args=[job.pk])).content.decode()
+    assert "首次装载" in fragment and "250000" in fragment and "25%" in fragment
+    assert "hx-trigger" in fragment  # still polling
+    job.status, job.rows_pending = ImportStatus.FAILED, 0
+    job.save()
+    assert "首次装载" not in client.get(reverse("registry:import_progress", args=[job.pk])).content.decode()
+
+
 def test_a_refused_upload_says_why_on_the_page(client: Any, make_user: Any, departments: Any,
                                                settings: Any, tmp_path: Any) -> None:
     settings.VAR_DIR = tmp_path
