@@ -502,9 +502,10 @@ class _Runner:
     # again at the end (one sort instead of a million random index insertions, which cost
     # more than the COPY itself; one join instead of a key check per related row). Keys
     # doubled across batches, which no index refused, are found then: the first occurrence
-    # stays, later ones are rejected as duplicates, as on the usual path. Killed at any point, the transaction is rolled
-    # back: the table is empty again and the rerun loads from the start. Progress goes to
-    # ``rows_pending`` through a second connection; the checkpoint is written at the end.
+    # stays, later ones are rejected as duplicates, as on the usual path. Killed at any
+    # point, the transaction is rolled back: the table is empty again and the rerun loads
+    # from the start. Progress goes to ``rows_pending`` through a second connection; the
+    # checkpoint is written at the end.
 
     side: Any = None
     ready: threading.Event
