@@ -239,7 +239,8 @@ class EntityImport(ImportSpec):
             pl.when(founded == "").then(None).otherwise(founded).alias("founded_on"),
             pl.when(address == "").then(None).otherwise(address).alias("address"),
             risk_value.alias("risk_level"),
-        ).filter(pl.col("ok")).drop("ok")
+        )
+        rows = (rows if rows["ok"].all() else rows.filter(pl.col("ok"))).drop("ok")
         if related is not None:
             rows = rows.join(related, on="row", how="left", maintain_order="left")
         else:
@@ -248,7 +249,8 @@ class EntityImport(ImportSpec):
             # the checksums, column-wise over the rows of the right shape
             valid = (usccs_valid_packed(rows["uscc"].str.join("").item().encode("ascii"))
                      & id_numbers_valid_packed(rows["id"].str.join("").item().encode("ascii")))
-            rows = rows.filter(pl.Series(valid))
+            if not valid.all():
+                rows = rows.filter(pl.Series(valid))
         plain_text = rows.select(pl.concat_str([pl.col("id"), pl.lit("\x1f"), pl.col("phone")])
                                  .str.pad_end(32, "\0")).to_series()
         secret = pl.Series("legal_rep_secret", self.cipher.encrypt_block_hex(

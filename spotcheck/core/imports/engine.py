@@ -385,12 +385,15 @@ class _Runner:
                         pl.int_range(number, number + count, dtype=pl.Int64).alias("row"))
                     cells = raw.select("row", *[(pl.col(f"c{p}") if p >= 0 else pl.lit("")).alias(f"s{i}")
                                                 for i, p in enumerate(positions)])
-                    plain = frame_plain(ncols, controls=chunk.controls, formulas=chunk.formulas)
-                    clean = self.spec.clean_frame(cells.filter(plain), self.present)
+                    plain = cells.select(frame_plain(ncols, controls=chunk.controls,
+                                                     formulas=chunk.formulas)).to_series()
+                    clean = self.spec.clean_frame(cells if plain.all() else cells.filter(plain),
+                                                  self.present)
                     clean.backslashes = chunk.backslashes
                     # the rest (blank rows too) is judged row by row
-                    others = raw.join(clean.frame.select("row"), on="row", how="anti",
-                                      maintain_order="left")
+                    others = (raw.clear() if clean.height == raw.height else
+                              raw.join(clean.frame.select("row"), on="row", how="anti",
+                                       maintain_order="left"))
                     batch, extra = [], []
                     for values in others.select("row", *[f"c{i}" for i in range(width)]).iter_rows():
                         checked = self._precheck(values[0], list(values[1:]), positions, width)
