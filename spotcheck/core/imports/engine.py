@@ -590,8 +590,9 @@ class _Runner:
                 self._write(cleaned, invalid, consumed, frame)
                 break
             except IntegrityError:
-                # Another import inserted one of these keys meanwhile: classify again.
-                if attempt == 2:
+                # Another import inserted one of these keys meanwhile: classify again
+                # (not in a first load, which holds the table and cannot retry a batch).
+                if attempt == 2 or self.bulk:
                     raise
         if self.on_progress:
             self.on_progress(self.progress)
@@ -601,7 +602,8 @@ class _Runner:
         job = self.job
         mode = job.mode
         p = self.progress
-        with transaction.atomic():
+        # (a first load is one transaction already, undone whole on any failure: no savepoint)
+        with contextlib.nullcontext() if self.bulk else transaction.atomic():
             # The checkpoint first: locking the job row makes a second process running the
             # same job wait here, then find the checkpoint moved, and stop.
             if not self.bulk:  # a first load holds the table: no other process gets this far
@@ -609,7 +611,8 @@ class _Runner:
                     "rows_done", flat=True).first()
                 if current != p.rows_done:
                     raise Conflict("该文件正由另一个进程导入，本进程停止。")
-            self.writer.begin_batch()
+            if not self.bulk:
+                self.writer.begin_batch()
             rejects: list[Rejected] = list(invalid)
             batch_seen: dict[str, int] = {}
             for bad in invalid:

@@ -16,6 +16,7 @@ which only travels as COPY data or query parameters.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 from collections.abc import Sequence
@@ -251,7 +252,7 @@ class PostgresWriter(Writer):
         has_frame = frame is not None and frame.height > 0
         if self.optimistic and (rows or has_frame) and not dry_run and mode != ImportMode.UPDATE:
             try:
-                with transaction.atomic():
+                with contextlib.nullcontext() if self.bulk else transaction.atomic():
                     ids = self.insert(rows, job_id)
                     count, related = 0, None
                     if frame is not None and has_frame:
@@ -340,6 +341,7 @@ class PostgresWriter(Writer):
             return False
         self.dropped = dropped
         self.bulk = True
+        self.begin_batch()  # once for the whole load
         return True
 
     def bulk_duplicates(self) -> dict[str, list[tuple[int, int]]]:
