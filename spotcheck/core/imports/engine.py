@@ -511,6 +511,7 @@ class _Runner:
     # checkpoint is written at the end.
 
     side: Any = None
+    shown = 0.0  # when rows_pending was last written
     ready: threading.Event
 
     def _bulk_begin(self) -> Any:
@@ -534,6 +535,11 @@ class _Runner:
         return load
 
     def _bulk_progress(self) -> None:
+        """Rows written so far, for the page (at most twice a second)."""
+        now = time.monotonic()
+        if now - self.shown < 0.5:
+            return
+        self.shown = now
         self.side.execute(f"UPDATE {ImportJob._meta.db_table} SET rows_pending = %s, "  # noqa: S608
                           f"heartbeat_at = now() WHERE id = %s", [self.progress.rows_done, self.job.pk])
 

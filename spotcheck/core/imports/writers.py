@@ -276,7 +276,7 @@ class PostgresWriter(Writer):
         usually come out consecutive."""
         if not n:
             return []
-        with transaction.atomic(), connection.cursor() as cursor:
+        with connection.cursor() as cursor:
             if self.sequence is None:
                 cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [self.table, self.pk_column])
                 self.sequence = cursor.fetchone()[0]
@@ -285,6 +285,7 @@ class PostgresWriter(Writer):
                                [self.sequence, self.sequence, n])
                 last = cursor.fetchone()[0]
                 return range(last - n + 1, last + 1)
+        with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {self.table} IN ROW EXCLUSIVE MODE")
             cursor.execute("SELECT min(v), max(v) FROM (SELECT nextval(%s::regclass) AS v "
                            "FROM generate_series(1, %s)) AS s", [self.sequence, n])
