@@ -416,6 +416,10 @@ class _Runner:
                               f"未导入任何数据。例如：{sample}")
         self.invalid_count += len(invalid)
         if frame is not None and not self.job.dry_run and self.job.mode != ImportMode.UPDATE:
+            # A first load decided, or not, before the first ids are drawn: they are drawn
+            # differently in one (``PostgresWriter.reserve_ids``).
+            if self.queue is not None:
+                self.ready.wait()
             self.writer.prepare_frame(frame, self.job.pk)
         self._submit(cleaned, invalid, consumed, frame)
         if self.invalid_count > self.limit:
@@ -443,9 +447,6 @@ class _Runner:
         thread.start()
         ended = _ABORT
         try:
-            # A first load decided, or not, before the first batch: a batch's ids are drawn
-            # differently in one (``PostgresWriter.reserve_ids``).
-            self.ready.wait()
             yield
             ended = _END
         finally:

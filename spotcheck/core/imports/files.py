@@ -326,16 +326,22 @@ def csv_chunks(path: str | os.PathLike[str], width: int, *,
     names = [f"c{i}" for i in range(width)]
     number = 2
     with open(path, "rb") as fh:
-        buf = fh.read(chunk_bytes)
+        # a small first chunk: the first batch, which the writer waits for, is ready sooner
+        size = min(chunk_bytes, MB)
+        buf = fh.read(size)
         if buf.startswith(codecs.BOM_UTF8):
             buf = buf[3:]
         # the header is the first record (its own line break may be inside quotes)
         cut = _first_record_end(buf)
+        while cut < 0 and (more := fh.read(chunk_bytes)):
+            buf += more
+            cut = _first_record_end(buf)
         if cut < 0:
             return  # a header and no data
         rest = buf[cut + 1:]
         while True:
-            more = fh.read(chunk_bytes)
+            more = fh.read(size)
+            size = chunk_bytes
             data = rest + more
             if not data:
                 return
