@@ -87,9 +87,9 @@ Behaviour (the same for every import):
 - Audit: import.create / import.refuse / import.continue / import.finish / import.fail events.
 
 The column-wise path (large CSV files). A spec may also implement ``clean_frame(frame,
-present) -> CleanFrame``: then a UTF-8 CSV file is read in chunks of about 16 MB
+present) -> CleanFrame``: then a UTF-8 CSV file is read in chunks of about 4 MB (the first 1 MB)
 (``files.csv_chunks``, cut at record boundaries, parsed by polars) and each batch of
-``spec.frame_batch_size`` rows (100,000) is checked column-wise. ``clean_frame`` may be
+``spec.frame_batch_size`` rows (50,000; the first 5,000) is checked column-wise. ``clean_frame`` may be
 conservative: it returns only rows it is sure of, with the same values ``clean_batch`` would
 give; every other row (and any chunk polars cannot parse one record per line: line breaks in
 quotes, blank or ragged lines) goes through ``clean_batch`` as above, which has the last word
