@@ -385,8 +385,8 @@ class _Runner:
                         pl.int_range(number, number + count, dtype=pl.Int64).alias("row"))
                     cells = raw.select("row", *[(pl.col(f"c{p}") if p >= 0 else pl.lit("")).alias(f"s{i}")
                                                 for i, p in enumerate(positions)])
-                    plain = cells.select(frame_plain(ncols, controls=chunk.controls,
-                                                     formulas=chunk.formulas)).to_series()
+                    plain = cells.select(frame_plain(ncols, controls=chunk.controls, formulas=chunk.formulas,
+                                                     spaces=chunk.spaces)).to_series()
                     clean = self.spec.clean_frame(cells if plain.all() else cells.filter(plain),
                                                   self.present)
                     clean.backslashes = chunk.backslashes

@@ -80,16 +80,16 @@ class CleanFrame:
         return CleanFrame(sub, self.to_rows) if sub.height else None
 
 
-def frame_plain(n: int, *, controls: bool = True, formulas: bool = True) -> Any:
+def frame_plain(n: int, *, controls: bool = True, formulas: bool = True, spaces: bool = True) -> Any:
     """A polars expression over the cells ``s0``…: the row's cells are exactly what the
     row-by-row path reads (no control character, no surrounding whitespace of any kind),
     the row is not blank and no cell starts like a formula (= + - @). Only such rows reach
-    ``clean_frame``. ``controls`` / ``formulas`` False: the chunk's bytes hold none
-    (``files.block_marks``), and those checks, the dear ones, are skipped."""
+    ``clean_frame``. ``controls`` / ``formulas`` / ``spaces`` False: the chunk's bytes hold
+    none (``files.block_marks``), and those checks, the dear ones, are skipped."""
     import polars as pl
 
     cells = [pl.col(f"s{i}") for i in range(n)]
-    ok = [c.str.strip_chars().str.len_bytes() == c.str.len_bytes() for c in cells]
+    ok = [c.str.strip_chars().str.len_bytes() == c.str.len_bytes() for c in cells] if spaces else []
     if controls:
         ok += [~c.str.contains(r"[\x00-\x1f\x7f]") for c in cells]
     if formulas:

@@ -1,6 +1,7 @@
 """Reading a CSV file in chunks (core.imports.files): records are never cut, and what a
-chunk's bytes may hold (control characters, cells that start like a formula) is never
-missed — the column-wise checks skip what the bytes say is absent."""
+chunk's bytes may hold (control characters, cells that start like a formula, cells with
+whitespace at an edge) is never missed — the column-wise checks skip what the bytes say
+is absent."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from spotcheck.core.imports.files import block_marks, csv_chunks
+from spotcheck.core.imports.files import block_marks, count_lines, csv_chunks
 
 
 @pytest.mark.parametrize(("block", "controls", "formulas"), [
@@ -30,10 +31,38 @@ from spotcheck.core.imports.files import block_marks, csv_chunks
     (b"a,b@c\n", False, False),
 ])
 def test_block_marks(block: bytes, controls: bool, formulas: bool) -> None:
-    assert block_marks(block) == (controls, formulas)
+    marks = block_marks(block)
+    assert (marks.controls, marks.formulas) == (controls, formulas)
+    assert count_lines(block) == block.count(b"\n")
 
 
-CELL = st.text(alphabet=st.sampled_from(list("ab-=+@ \t\r\x01\x7f\"上饶,")), max_size=6)
+@pytest.mark.parametrize(("text", "spaces"), [
+    ("上饶市 信州区,b\n", False),              # a space inside a cell
+    ("a,b c,2015-03-01\r\n", False),
+    ("a, b\n", True),                          # at a cell's start
+    ("a ,b\n", True),                          # at its end
+    ("a,b \n", True),                          # before the line end
+    ("a,b \r\n", True),                        # before a CRLF line end
+    (" a,b\n", True),                          # the block's first byte
+    ("a,b ", True),                             # its last byte
+    ('a," b"\n', True),                        # inside quotes
+    ("a,\u3000上饶\n", True),                  # ideographic space
+    ("a,上饶\u3000\n", True),
+    ("a,上\u3000饶、《文》\n", False),         # inside a cell; other CJK punctuation
+    ("a,\u00a0b\n", True),                     # no-break space
+    ("a,·b\u00b7\n", False),                   # a middle dot is not whitespace
+    ("a,b\u2003\n", True),                     # em space
+    ("a,“b”—c\u2026\n", False),               # quotes, dash, ellipsis are not whitespace
+    ("a,b\u205f\n", True),
+    ("a,\u1680b\n", True),
+    ("a,\tb\n", True),                         # a tab: a control character, and whitespace
+])
+def test_block_marks_spaces(text: str, spaces: bool) -> None:
+    assert block_marks(text.encode("utf-8")).spaces is spaces
+
+
+WHITESPACE = [" ", "\t", "\u3000", "\u00a0", "\u2003", "\u2028", "\u205f", "\u1680", "\x85", "\x1f"]
+CELL = st.text(alphabet=st.sampled_from([*"ab-=+@\r\x01\x7f\"上饶,·、", *WHITESPACE]), max_size=6)
 
 
 @settings(max_examples=300, deadline=None)
@@ -43,12 +72,14 @@ def test_block_marks_never_misses_what_the_cells_hold(rows: list[list[str]]) -> 
     assume(not any(r[-1].endswith("\r") for r in rows))
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(rows)
-    controls, formulas = block_marks(buf.getvalue().encode("utf-8"))
+    controls, formulas, spaces = block_marks(buf.getvalue().encode("utf-8"))
     cells = [c for r in rows for c in r]
     if any((ch < " " and ch not in "\n") or ch == "\x7f" for c in cells for ch in c):
         assert controls
     if any(c[:1] in ("=", "+", "-", "@") for c in cells):
         assert formulas
+    if any(c.strip() != c for c in cells):
+        assert spaces
 
 
 def test_chunks_cut_at_record_boundaries_and_keep_row_numbers(tmp_path: Path) -> None:
