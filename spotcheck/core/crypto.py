@@ -25,6 +25,7 @@ import secrets
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
@@ -84,13 +85,15 @@ class FieldCipher:
             out.append(VERSION + iv + stream[start:start + len(p)])
         return out
 
-    def encrypt_block_hex(self, padded: bytes, width: int) -> list[str]:
+    def encrypt_block_hex(self, padded: bytes, width: int) -> Any:
         """Column-wise ``encrypt_many`` for ASCII values padded with NUL to ``width`` bytes
-        (a multiple of 16) and joined: the stored values as hex, ``width`` bytes of
-        ciphertext each (the caller cuts each to its value's length). Counters: a random
-        96-bit prefix per call, then the value's block offset (fewer than 2**32 blocks per
-        call, so a counter never reaches the prefix); the same format ``decrypt`` reads."""
+        (a multiple of 16) and joined: the stored values as a polars String Series of hex,
+        ``width`` bytes of ciphertext each (the caller cuts each to its value's length), built
+        without a Python object per value. Counters: a random 96-bit prefix per call, then
+        the value's block offset (fewer than 2**32 blocks per call, so a counter never
+        reaches the prefix); the same format ``decrypt`` reads."""
         import numpy as np
+        import polars as pl
 
         if width % _BLOCK or len(padded) % width:
             raise ValueError("padded values must be whole blocks of equal width")
@@ -100,15 +103,18 @@ class FieldCipher:
         prefix = secrets.token_bytes(12)
         encryptor = Cipher(self._algorithm, modes.CTR(prefix + bytes(4))).encryptor()
         stream = encryptor.update(padded) + encryptor.finalize()
-        out = np.empty((n, 1 + _BLOCK + width), dtype=np.uint8)
+        # one row of bytes per value, and a last byte that is not NUL: numpy's fixed-width
+        # bytes drop trailing NULs, which would cut a ciphertext ending in 0x00
+        size = 1 + _BLOCK + width
+        out = np.empty((n, size + 1), dtype=np.uint8)
         out[:, 0] = VERSION[0]
         out[:, 1:13] = np.frombuffer(prefix, dtype=np.uint8)
         counters = (np.arange(n, dtype=np.uint64) * (width // _BLOCK)).astype(">u4")
         out[:, 13:17] = counters.view(np.uint8).reshape(n, 4)
-        out[:, 17:] = np.frombuffer(stream, dtype=np.uint8).reshape(n, width)
-        text = out.tobytes().hex()
-        step = 2 * out.shape[1]
-        return [text[i:i + step] for i in range(0, len(text), step)]
+        out[:, 17:size] = np.frombuffer(stream, dtype=np.uint8).reshape(n, width)
+        out[:, size] = 0xFF
+        blobs = pl.Series("value", out.view(f"S{size + 1}").ravel(), dtype=pl.Binary)
+        return blobs.bin.encode("hex").str.slice(0, 2 * size)
 
     def encrypt(self, value: str) -> bytes:
         return self.encrypt_many([value])[0]

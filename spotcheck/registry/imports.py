@@ -253,8 +253,8 @@ class EntityImport(ImportSpec):
                 rows = rows.filter(pl.Series(valid))
         plain_text = rows.select(pl.concat_str([pl.col("id"), pl.lit("\x1f"), pl.col("phone")])
                                  .str.pad_end(32, "\0")).to_series()
-        secret = pl.Series("legal_rep_secret", self.cipher.encrypt_block_hex(
-            plain_text.str.join("").item().encode("ascii"), 32) if rows.height else [], dtype=pl.String)
+        secret = (self.cipher.encrypt_block_hex(plain_text.str.join("").item().encode("ascii"), 32)
+                  if rows.height else pl.Series(dtype=pl.String)).alias("legal_rep_secret")
         phone_len = pl.col("phone").str.len_chars()
         rows = rows.with_columns(secret).with_columns(
             pl.col("uscc").alias("key"),

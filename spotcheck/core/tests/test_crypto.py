@@ -40,6 +40,19 @@ def test_many_values_decrypt_at_once_as_one_by_one() -> None:
         cipher.decrypt_many([b"\x02" + bytes(20)])
 
 
+def test_a_column_wise_batch_keeps_values_that_fill_their_width() -> None:
+    """Values as long as the padded width: a ciphertext that ends in a 0x00 byte (one value
+    in 256) comes back whole, not cut at its trailing NULs."""
+    cipher = FieldCipher(os.urandom(16))
+    values = [f"{i:016d}" for i in range(2000)]
+    hexes = cipher.encrypt_block_hex("".join(values).encode("ascii"), 16)
+    blobs = [bytes.fromhex(h) for h in hexes]
+    assert all(len(b) == 17 + 16 for b in blobs)
+    assert any(b[-1] == 0 for b in blobs)  # the case in question occurred
+    assert cipher.decrypt_many(blobs) == values
+    assert len({b[1:17] for b in blobs}) == len(blobs)  # a counter range per value
+
+
 def test_a_wrong_key_does_not_read_the_value() -> None:
     blob = FieldCipher(os.urandom(16)).encrypt("11010519491231002X")
     with pytest.raises(UnicodeDecodeError):
