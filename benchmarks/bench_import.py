@@ -1,12 +1,13 @@
 """Entity import at scale on PostgreSQL, against a raw COPY of the same file measured in the
 same run (the acceptance target: at most 3x the raw COPY, peak memory < 500 MB).
 
-    python benchmarks/bench_import.py [--rows 1000000] [--xlsx-rows 200000] [--keep DIR]
+    python benchmarks/bench_import.py [--rows 1000000] [--xlsx-rows 200000] [--keep DIR] [--csv FILE]
 
 A fresh database is created on the server of DATABASE_URL (or BENCH_PG_URL, default
 postgres://postgres@127.0.0.1:5432) and dropped afterwards. The file is generated with the
-demo generator (valid Shangrao entities). The baseline is ``COPY bare FROM STDIN (FORMAT csv)``
-into a table of 13 text columns, streamed from the file, run before and after the import;
+demo generator (valid Shangrao entities), or given (``--csv``, to compare runs on one file).
+The baseline is ``COPY bare FROM STDIN (FORMAT csv)`` into a table of 13 text columns,
+streamed from the file, run before and after the import;
 before each of the three a CHECKPOINT (where allowed) settles the server;
 the import runs in a subprocess through the service the command uses
 (``import_job_create`` + ``import_run``), so its peak RSS (ru_maxrss) is its own and
@@ -140,6 +141,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--xlsx-rows", type=int, default=200_000)
     parser.add_argument("--keep", help="keep the generated files in this folder")
+    parser.add_argument("--csv", help="import this CSV file (entity columns) instead of generating one")
     args = parser.parse_args()
     base = server_url()
     name = f"spotcheck_bench_{int(time.time())}_{os.getpid()}"
@@ -149,11 +151,16 @@ def main() -> None:
     admin(base, f'CREATE DATABASE "{name}"')
     try:
         child(db_url, "", "setup")
-        csv_path = folder / f"entities-{args.rows}.csv"
-        t = time.perf_counter()
-        write_csv(csv_path, args.rows, seed=1)
-        print(f"generated {args.rows:,} rows ({csv_path.stat().st_size / 2**20:.0f} MB) in "
-              f"{time.perf_counter() - t:.1f} s")
+        if args.csv:
+            csv_path = Path(args.csv)
+            with csv_path.open("rb") as fh:
+                args.rows = sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 22), b"")) - 1
+        else:
+            csv_path = folder / f"entities-{args.rows}.csv"
+            t = time.perf_counter()
+            write_csv(csv_path, args.rows, seed=1)
+            print(f"generated {args.rows:,} rows ({csv_path.stat().st_size / 2**20:.0f} MB) in "
+                  f"{time.perf_counter() - t:.1f} s")
         settle(db_url)
         copy_before = raw_copy(db_url, csv_path)
         settle(db_url)
