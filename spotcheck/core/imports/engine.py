@@ -520,7 +520,8 @@ class _Runner:
         load = transaction.atomic()
         load.__enter__()
         try:
-            started = self.writer.bulk_begin(self.spec.related_models)  # type: ignore[attr-defined]
+            started = self.writer.bulk_begin(  # type: ignore[attr-defined]
+                self.spec.related_models, rows=self.job.rows_total - self.job.rows_done)
             done = ImportJob.objects.filter(pk=self.job.pk).values_list("rows_done", flat=True).first()
         except BaseException as exc:
             load.__exit__(type(exc), exc, None)
@@ -549,6 +550,7 @@ class _Runner:
         checkpoint and counts; the caller commits."""
         writer: Any = self.writer
         p = self.progress
+        writer.bulk_restore(primary=True)
         try:
             with transaction.atomic():
                 writer.bulk_restore()

@@ -242,6 +242,7 @@ class PostgresWriter(Writer):
         # the end): no key can exist, and rows need not go in key order.
         self.bulk = False
         self.dropped: list[tuple[str, str, str, str]] = []
+        self.block: range = range(0)  # ids drawn for a first load, not yet used
 
     def apply(self, rows: Sequence[CleanRow], *, mode: str, job_id: int, dry_run: bool,
               key_header: str, frame: CleanFrame | None = None) -> Outcome:
@@ -281,10 +282,10 @@ class PostgresWriter(Writer):
                 cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [self.table, self.pk_column])
                 self.sequence = cursor.fetchone()[0]
             if self.bulk:
-                cursor.execute("SELECT setval(%s::regclass, nextval(%s::regclass) + %s - 1)",
-                               [self.sequence, self.sequence, n])
-                last = cursor.fetchone()[0]
-                return range(last - n + 1, last + 1)
+                if len(self.block) < n:  # the load's block (``bulk_begin``) is used up
+                    self.block = self._draw_block(cursor, n)
+                ids, self.block = self.block[:n], self.block[n:]
+                return ids
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {self.table} IN ROW EXCLUSIVE MODE")
             cursor.execute("SELECT min(v), max(v) FROM (SELECT nextval(%s::regclass) AS v "
@@ -295,6 +296,17 @@ class PostgresWriter(Writer):
             # another session drew ids meanwhile: ours are not one block; draw a list
             cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [self.sequence, n])
             return [r[0] for r in cursor.fetchall()]
+
+    def _draw_block(self, cursor: Any, n: int) -> range:
+        """``n`` consecutive ids in one statement (the table is locked against every other
+        writer in a first load; ids drawn by a direct call of ``nextval`` are not ours)."""
+        if self.sequence is None:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [self.table, self.pk_column])
+            self.sequence = cursor.fetchone()[0]
+        cursor.execute("SELECT setval(%s::regclass, nextval(%s::regclass) + %s - 1)",
+                       [self.sequence, self.sequence, n])
+        last = cursor.fetchone()[0]
+        return range(last - n + 1, last + 1)
 
     def insert_frame(self, frame: CleanFrame, job_id: int) -> CleanFrame | None:
         """COPY a clean frame; its rows with related data, with their new primary keys."""
@@ -307,24 +319,34 @@ class PostgresWriter(Writer):
 
     # --- a first load: secondary indexes dropped, rebuilt once at the end -----------------
 
-    def bulk_begin(self, related: Sequence[type[models.Model]] = ()) -> bool:
-        """In the writer's open transaction: lock the table and the tables its related data
-        goes to, and if all are empty drop their unique constraints, foreign keys and
-        secondary indexes (primary keys stay), remembering the definitions for
-        ``bulk_restore``. False (nothing changed) when a table holds rows or a constraint
-        cannot be dropped (a key of another table depends on it)."""
+    def bulk_begin(self, related: Sequence[type[models.Model]] = (), *, rows: int = 0) -> bool:
+        """In the writer's open transaction: lock the table, the tables its related data goes
+        to and the tables whose foreign keys point at it, and if the first two are empty
+        drop their constraints, foreign keys and secondary indexes, the table's primary key
+        and the foreign keys pointing at it (the referencing tables hold no row that points
+        at an empty table), remembering the definitions for ``bulk_restore``; then draw the
+        ids of ``rows`` rows as one block. False (nothing changed) when a table holds rows
+        or a constraint cannot be dropped."""
         tables = [self.table, *[m._meta.db_table for m in related]]
         dropped: list[tuple[str, str, str, str]] = []  # (table, kind, name, definition)
         with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE")
+            cursor.execute("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+                           "FROM pg_constraint WHERE confrelid = %s::regclass AND contype = 'f' "
+                           "AND conrelid <> ALL(%s::regclass[]) ORDER BY 1, 2", [self.table, tables])
+            pointing = cursor.fetchall()
+            locked = [*tables, *sorted({table for table, _, _ in pointing} - set(tables))]
+            cursor.execute(f"LOCK TABLE {', '.join(locked)} IN ACCESS EXCLUSIVE MODE")
             for table in tables:
                 cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")  # noqa: S608
                 if cursor.fetchone()[0]:
                     return False
+            dropped += [(table, "f", name, definition) for table, name, definition in pointing]
             for table in tables:
+                # the primary key of the loaded table only (a related table's is cheap to keep)
                 cursor.execute("SELECT contype, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                               "WHERE conrelid = %s::regclass AND contype IN ('f', 'u', 'x') "
-                               "ORDER BY contype = 'f' DESC, conname", [table])
+                               "WHERE conrelid = %s::regclass AND (contype IN ('f', 'u', 'x') "
+                               "OR contype = 'p' AND %s) ORDER BY contype = 'f' DESC, conname",
+                               [table, table == self.table])
                 dropped += [(table, kind, name, definition) for kind, name, definition in cursor.fetchall()]
             for table in tables:
                 cursor.execute("SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
@@ -333,6 +355,8 @@ class PostgresWriter(Writer):
                                "WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid) ORDER BY 1",
                                [table])
                 dropped += [(table, "i", name, definition) for name, definition in cursor.fetchall()]
+        # every foreign key before the keys it depends on
+        dropped.sort(key=lambda d: d[1] != "f")
         try:
             with transaction.atomic(), connection.cursor() as cursor:
                 for table, kind, name, _ in dropped:
@@ -343,6 +367,9 @@ class PostgresWriter(Writer):
         self.dropped = dropped
         self.bulk = True
         self.begin_batch()  # once for the whole load
+        if rows > 0:
+            with connection.cursor() as cursor:
+                self.block = self._draw_block(cursor, rows)
         return True
 
     def bulk_duplicates(self) -> dict[str, list[tuple[int, int]]]:
@@ -354,16 +381,19 @@ class PostgresWriter(Writer):
                 f"GROUP BY {self.key_column} HAVING count(*) > 1")
             return {k: list(zip(pks, rows, strict=True)) for k, pks, rows in cursor.fetchall()}
 
-    def bulk_restore(self) -> None:
+    def bulk_restore(self, *, primary: bool = False) -> None:
         """Build the dropped constraints and indexes again (an index is one sort of its table;
-        a foreign key is checked by one query). Raises ``IntegrityError`` while a unique key
-        is still doubled."""
+        a foreign key is checked by one query): the primary key alone (``primary``: its ids
+        come from the sequence, so it cannot fail; built first, it serves the rest), or the
+        rest. Raises ``IntegrityError`` while a unique key is still doubled."""
         with connection.cursor() as cursor:
             # unique constraints and indexes first: a foreign key may need one
             for table, kind, name, definition in self.dropped:
-                if kind != "f":
+                if kind != "f" and (kind == "p") == primary:
                     cursor.execute(definition if kind == "i"
                                    else f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+            if primary:
+                return
             # A foreign key is checked by one anti-join of the related rows (a few per cent of
             # the loaded ones) against the referenced table: probing its primary key beats
             # hashing all of it, which the planner, without statistics for the fresh

@@ -59,8 +59,8 @@ def _import(path: Path, monkeypatch: Any) -> tuple[Any, list[bool]]:
     began: list[bool] = []
     real = PostgresWriter.bulk_begin
 
-    def spy(self: PostgresWriter, related: Any = ()) -> bool:
-        began.append(real(self, related))
+    def spy(self: PostgresWriter, related: Any = (), **kwargs: Any) -> bool:
+        began.append(real(self, related, **kwargs))
         return began[-1]
 
     monkeypatch.setattr(PostgresWriter, "bulk_begin", spy)
@@ -68,6 +68,19 @@ def _import(path: Path, monkeypatch: Any) -> tuple[Any, list[bool]]:
     job = engine.import_run(job.pk)
     assert job.status == ImportStatus.SUCCEEDED, job.message
     return job, began
+
+
+def _schema() -> list[tuple[str, ...]]:
+    """Constraints and indexes of the entity table, of its tags and of every table whose
+    foreign keys point at it: what a first load drops and builds again."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated::text "
+            "FROM pg_constraint WHERE conrelid IN ('registry_marketentity'::regclass, "
+            "'registry_entitytag'::regclass) OR confrelid = 'registry_marketentity'::regclass "
+            "UNION ALL SELECT tablename, indexname, indexdef, '' FROM pg_indexes "
+            "WHERE tablename IN ('registry_marketentity', 'registry_entitytag') ORDER BY 1, 2, 3")
+        return cursor.fetchall()
 
 
 def _empty() -> None:
@@ -86,11 +99,16 @@ def test_a_first_load_ends_exactly_as_the_usual_path(departments: Any, tmp_path:
     assert began == []
     expected = _outcome(usual)
     assert expected[2][:3] == (2994, 0, 6), expected[1]
+    schema = _schema()
+    assert any(d.startswith("PRIMARY KEY") for _, _, d, _ in schema)
+    assert sum(t.startswith("inspections_") for t, *_ in schema) >= 4  # keys pointing at entities
     _empty()
     settings.IMPORT_BULK_MIN_ROWS = 1000
     first, began = _import(path, monkeypatch)
     assert began == [True]
     assert _outcome(first) == expected
+    # the primary key, the keys pointing at it, uniques and indexes are all back, validated
+    assert _schema() == schema
     # again, into the table it has just filled: the usual path, every row an update
     again, began = _import(path, monkeypatch)
     assert began == [False]
@@ -128,3 +146,18 @@ def test_ids_drawn_apart_by_other_sessions_are_taken_one_by_one(departments: Any
     apart = writer.reserve_ids(5)
     assert isinstance(apart, list) and len(set(apart)) == 5 and min(apart) > max(first)
     assert all(b - a == 2 for a, b in pairwise(apart))
+
+
+@pytest.mark.django_db
+def test_a_first_load_takes_ids_from_its_block_and_draws_more_when_it_is_used_up(departments: Any) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    writer = PostgresWriter(MarketEntity, "uscc")
+    writer.bulk = True
+    with connection.cursor() as cursor:
+        writer.block = writer._draw_block(cursor, 3)
+    block = writer.block
+    assert writer.reserve_ids(2) == block[:2]
+    more = writer.reserve_ids(5)  # one id left in the block: a new block of five
+    assert len(more) == 5 and more.start > block.stop - 1
+    assert writer.reserve_ids(0) == []
