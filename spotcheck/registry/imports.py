@@ -272,13 +272,19 @@ class EntityImport(ImportSpec):
                  for tag in row.related]
         writer.bulk_insert(EntityTag, links)
 
-    def write_related_frame(self, frame: CleanFrame, writer: Writer) -> None:
-        """Tags of new entities from a clean frame: (new id, tag id) pairs, one COPY."""
+    def prepare_related_frame(self, frame: CleanFrame) -> None:
+        """(new entity id, tag id) pairs of the frame's tagged rows."""
         import polars as pl
 
-        pairs = (frame.frame.select(pl.col(PK_COLUMN).alias("entity_id"), pl.col("related").alias("tag_id"))
-                 .explode("tag_id").drop_nulls())
-        writer.insert_frame_rows(EntityTag, pairs)
+        frame.related_rows = (frame.frame.select(pl.col(PK_COLUMN).alias("entity_id"),
+                                                 pl.col("related").alias("tag_id"))
+                              .explode("tag_id").drop_nulls())
+
+    def write_related_frame(self, frame: CleanFrame, writer: Writer) -> None:
+        """Tags of new entities from a clean frame: (new id, tag id) pairs, one COPY."""
+        if frame.related_rows is None:
+            self.prepare_related_frame(frame)
+        writer.insert_frame_rows(EntityTag, frame.related_rows)
 
     def template_rows(self) -> list[list[str]]:
         return [[c.example for c in COLUMNS],

@@ -28,7 +28,7 @@ from spotcheck.core.errors import Conflict, Refused, ServiceError
 from spotcheck.core.exports import XLSX_CONTENT_TYPE, write_xlsx
 from spotcheck.core.imports.files import Chunk, FileInfo, FileRefused, csv_chunks, inspect_file, open_rows
 from spotcheck.core.imports.models import ImportJob, ImportMode, ImportRowError, ImportStatus
-from spotcheck.core.imports.spec import CleanFrame, CleanRow, ImportSpec, Rejected, frame_plain
+from spotcheck.core.imports.spec import PK_COLUMN, CleanFrame, CleanRow, ImportSpec, Rejected, frame_plain
 from spotcheck.core.imports.writers import Writer, duplicate, writer_for
 
 SPECS: dict[str, ImportSpec] = {}
@@ -421,6 +421,8 @@ class _Runner:
             if self.queue is not None:
                 self.ready.wait()
             self.writer.prepare_frame(frame, self.job.pk)
+            if PK_COLUMN in frame.frame.columns:
+                self.spec.prepare_related_frame(frame)
         self._submit(cleaned, invalid, consumed, frame)
         if self.invalid_count > self.limit:
             self._drain()

@@ -62,6 +62,9 @@ class CleanFrame:
     text: bytes | None = None
     # False when no value can hold a backslash (its chunk's bytes hold none): nothing to escape.
     backslashes: bool = True
+    # The related rows of its new rows, prepared by the reading thread
+    # (``ImportSpec.prepare_related_frame``) for ``write_related_frame``.
+    related_rows: Any = None
 
     @property
     def height(self) -> int:
@@ -74,6 +77,8 @@ class CleanFrame:
         """Its rows with related data (``related`` not null), or None."""
         import polars as pl
 
+        if self.related_rows is not None:  # prepared: this frame, or None if there are none
+            return self if self.related_rows.height else None
         if "related" not in self.frame.columns:
             return None
         sub = self.frame.filter(pl.col("related").is_not_null())
@@ -161,6 +166,11 @@ class ImportSpec:
 
     def write_related(self, written: list[tuple[int, CleanRow, bool]], writer: Writer) -> None:
         """After the batch's rows are written, in the same transaction: (pk, row, inserted)."""
+
+    def prepare_related_frame(self, frame: CleanFrame) -> None:
+        """Optional, in the reading thread once the frame's new rows have their primary keys
+        (``PK_COLUMN``): set ``frame.related_rows`` for ``write_related_frame``, so that the
+        writing thread only writes them."""
 
     def write_related_frame(self, frame: CleanFrame, writer: Writer) -> None:
         """Related data of new rows written from a clean frame: ``frame`` holds them with
