@@ -212,11 +212,14 @@ class EntityImport(ImportSpec):
         unknown = pairs.filter(tag.is_null())["row"]
         related = (pairs.group_by("row").agg(tag.filter(tag >= 0).unique().sort().alias("related"))
                    if pairs.height else None)
-        ok = (uscc.str.contains(r"^[0-9ABCDEFGHJKLMNPQRTUWXY]{18}$")
-              & name.str.len_chars().is_between(1, 200)
+        # Lengths in bytes bound those in characters: a longer name in Chinese that still
+        # fits is left to the row-by-row check. The USCC's alphabet and the ID's digits are
+        # checked with their check characters below.
+        ok = ((uscc.str.len_bytes() == 18)
+              & name.str.len_bytes().is_between(1, 200)
               & kind_value.is_not_null()
-              & rep.str.len_chars().is_between(1, 64)
-              & id_no.str.to_uppercase().str.contains(r"^[1-9][0-9]{16}[0-9X]$")
+              & rep.str.len_bytes().is_between(1, 64)
+              & (id_no.str.len_bytes() == 18)
               & phone.str.contains(r"^(?:1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$")
               & (phone.str.len_bytes() <= 13)
               & division.is_in(list(self.divisions))
@@ -226,13 +229,15 @@ class EntityImport(ImportSpec):
               & status_value.is_not_null()
               & ((founded == "") | (founded.str.contains(r"^[12][0-9]{3}-[0-9]{2}-[0-9]{2}$")
                                     & founded_on.is_not_null() & (founded_on <= self.today)))
-              & (address.str.len_chars() <= 255)
+              & (address.str.len_bytes() <= 255)
               & ((risk == "") | risk_value.is_not_null()))
         if unknown.len():
             ok = ok & ~pl.col("row").is_in(unknown.implode())
         rows = frame.select(
             pl.col("row"), ok.alias("ok"), uscc.alias("uscc"), name.alias("name"), kind_value.alias("kind"),
-            rep.alias("legal_rep_name"), id_no.str.to_uppercase().alias("id"), phone.alias("phone"),
+            rep.alias("legal_rep_name"),
+            # upper case as row by row does; only an x can change in an ID that passes below
+            id_no.str.replace_all("x", "X", literal=True).alias("id"), phone.alias("phone"),
             division.alias("division_id"), industry.str.slice(0, 1).alias("industry"),
             industry.str.slice(1).alias("industry_class"), status_value.alias("status"),
             # ISO text, checked above: COPY reads it as it is
@@ -247,8 +252,8 @@ class EntityImport(ImportSpec):
             rows = rows.with_columns(pl.lit(None, dtype=pl.List(pl.Int64)).alias("related"))
         if rows.height:
             # the checksums, column-wise over the rows of the right shape
-            valid = (usccs_valid_packed(rows["uscc"].str.join("").item().encode("ascii"))
-                     & id_numbers_valid_packed(rows["id"].str.join("").item().encode("ascii")))
+            valid = (usccs_valid_packed(rows["uscc"].str.join("").item().encode("utf-8"))
+                     & id_numbers_valid_packed(rows["id"].str.join("").item().encode("utf-8")))
             if not valid.all():
                 rows = rows.filter(pl.Series(valid))
         plain_text = rows.select(pl.concat_str([pl.col("id"), pl.lit("\x1f"), pl.col("phone")])

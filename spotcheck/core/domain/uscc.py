@@ -74,14 +74,17 @@ def usccs_valid(values: Sequence[str]) -> list[bool]:
 
 
 def usccs_valid_packed(packed: bytes) -> Any:
-    """Validity of codes already known to be 18 characters of the alphabet, joined: a numpy
-    boolean array (one weighted sum mod 31 per row of an n×18 matrix)."""
+    """Validity of codes of 18 bytes each, joined: a numpy boolean array (every byte in the
+    alphabet, and one weighted sum mod 31 per row of an n×18 matrix)."""
     import numpy as np
 
     codes = np.frombuffer(packed, dtype=np.uint8).reshape(-1, 18)
     # a byte lookup table keeps the gather in bytes (an int64 table costs five times as much)
-    values = np.asarray(_NP_VALUES, dtype=np.uint8)[codes].astype(np.int64)
-    return (values @ np.asarray((*USCC_WEIGHTS, 1), dtype=np.int64)) % 31 == 0
+    values = np.asarray(_NP_VALUES, dtype=np.uint8)[codes]
+    in_alphabet = (values != _NOT_IN_ALPHABET).all(axis=1)
+    weights = np.asarray((*USCC_WEIGHTS, 1), dtype=np.int64)
+    return in_alphabet & ((values.astype(np.int64) @ weights) % 31 == 0)
 
 
-_NP_VALUES = [_VALUE.get(chr(c), 0) for c in range(256)]
+_NOT_IN_ALPHABET = 255
+_NP_VALUES = [_VALUE.get(chr(c), _NOT_IN_ALPHABET) for c in range(256)]

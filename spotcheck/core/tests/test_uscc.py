@@ -5,7 +5,14 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spotcheck.core.domain.uscc import USCC_CHARS, uscc_is_valid, uscc_problem, uscc_with_check, usccs_valid
+from spotcheck.core.domain.uscc import (
+    USCC_CHARS,
+    uscc_is_valid,
+    uscc_problem,
+    uscc_with_check,
+    usccs_valid,
+    usccs_valid_packed,
+)
 from verifier import verify_draw
 
 alphabet17 = st.text(alphabet=USCC_CHARS, min_size=17, max_size=17)
@@ -40,3 +47,14 @@ def test_problems_are_explained_in_chinese() -> None:
     assert "校验位错误" in (uscc_problem(wrong) or "")
     assert "18 位" in (uscc_problem(good[:10]) or "")
     assert "不允许的字符" in (uscc_problem(good[:17].replace("A", "I") + "0") or "")
+
+
+eighteen = st.text(alphabet=USCC_CHARS + "IOZSVa上-", min_size=18, max_size=18).filter(
+    lambda s: len(s.encode("utf-8")) == 18)
+
+
+@given(st.lists(st.one_of(eighteen, alphabet17.map(uscc_with_check)), min_size=1, max_size=60))
+def test_the_packed_check_agrees_with_the_one_by_one_check(codes: list[str]) -> None:
+    """Codes of 18 bytes, joined (the import's column-wise path): a character outside the
+    alphabet, or any byte of a non-ASCII one, makes the code invalid."""
+    assert list(usccs_valid_packed("".join(codes).encode("utf-8"))) == [uscc_is_valid(c) for c in codes]

@@ -107,11 +107,13 @@ def parse_industry(value: str, sections: frozenset[str] | set[str]) -> tuple[str
 
 
 def id_numbers_valid_packed(packed: bytes) -> Any:
-    """Check characters of resident IDs already known to be 17 ASCII digits and a digit or X,
-    joined: a numpy boolean array."""
+    """Resident IDs of 18 bytes each, joined: a numpy boolean array, true where the ID is a
+    digit 1–9, 16 digits and its check character (a digit or upper-case X)."""
     import numpy as np
 
     ids = np.frombuffer(packed, dtype=np.uint8).reshape(-1, 18)
-    total = (ids[:, :17].astype(np.int64) - 48) @ np.asarray(_ID_WEIGHTS, dtype=np.int64)
+    digits = ids[:, :17] - np.uint8(48)  # a byte below "0" wraps round to above 9
+    shaped = (digits <= 9).all(axis=1) & (digits[:, 0] >= 1)
+    total = digits.astype(np.int64) @ np.asarray(_ID_WEIGHTS, dtype=np.int64)
     expected = np.frombuffer(_ID_CHECK.encode("ascii"), dtype=np.uint8)[total % 11]
-    return expected == ids[:, 17]
+    return shaped & (expected == ids[:, 17])

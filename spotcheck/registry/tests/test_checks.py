@@ -1,0 +1,34 @@
+"""The column-wise ID check (the import's fast path) agrees with the one-by-one check."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from spotcheck.registry.domain.checks import id_number_problem, id_numbers_valid_packed
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def _with_check(first17: str) -> str:
+    return first17 + "10X98765432"[sum(w * int(c) for w, c in zip(_WEIGHTS, first17, strict=True)) % 11]
+
+
+valid = st.text(alphabet="0123456789", min_size=17, max_size=17).filter(lambda s: s[0] != "0").map(
+    _with_check)
+# 18 bytes of anything an ID cell may hold: digits, X and x, letters, a CJK character (3 bytes)
+other = st.text(alphabet="0123456789Xx/A上", min_size=6, max_size=18).filter(lambda s: len(s.encode()) == 18)
+
+
+@given(st.lists(st.one_of(valid, other), min_size=1, max_size=60))
+def test_the_packed_check_agrees_with_the_one_by_one_check(ids: list[str]) -> None:
+    got = list(id_numbers_valid_packed("".join(ids).encode("utf-8")))
+    assert got == [bool(re.fullmatch(r"[1-9][0-9]{16}[0-9X]", v)) and id_number_problem(v) is None
+                   for v in ids]
+
+
+@given(st.lists(valid, min_size=1, max_size=60))
+def test_ids_with_their_check_character_pass(ids: list[str]) -> None:
+    assert id_numbers_valid_packed("".join(ids).encode("ascii")).all()
