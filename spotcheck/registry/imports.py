@@ -256,16 +256,11 @@ class EntityImport(ImportSpec):
                      & id_numbers_valid_packed(rows["id"].str.join("").item().encode("utf-8")))
             if not valid.all():
                 rows = rows.filter(pl.Series(valid))
-        plain_text = rows.select(pl.concat_str([pl.col("id"), pl.lit("\x1f"), pl.col("phone")])
-                                 .str.pad_end(32, "\0")).to_series()
-        secret = (self.cipher.encrypt_block_hex(plain_text.str.join("").item().encode("ascii"), 32)
-                  if rows.height else pl.Series(dtype=pl.String)).alias("legal_rep_secret")
-        phone_len = pl.col("phone").str.len_chars()
-        rows = rows.with_columns(secret).with_columns(
-            pl.col("uscc").alias("key"),
-            # VERSION, IV and the value: 1 + 16 + len(id) + 1 + len(phone) bytes, as hex
-            pl.col("legal_rep_secret").str.slice(0, 2 * (17 + 19 + phone_len)),
-        ).drop("id", "phone")
+        # the ID number and phone, packed (digits, X, -) and encrypted: 33 bytes, as hex
+        secret = (self.cipher.encrypt_packed_hex(
+            rows.select(pl.concat_str([pl.col("id"), pl.lit("\x1f"), pl.col("phone")])).to_series())
+            if rows.height else pl.Series(dtype=pl.String)).alias("legal_rep_secret")
+        rows = rows.with_columns(secret, pl.col("uscc").alias("key")).drop("id", "phone")
         return CleanFrame(rows, _frame_rows)
 
     def write_related(self, written: list[tuple[int, CleanRow, bool]], writer: Writer) -> None:

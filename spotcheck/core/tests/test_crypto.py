@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 
+import polars as pl
 import pytest
 
 from spotcheck.core import crypto
@@ -23,13 +24,12 @@ def test_values_round_trip_and_never_share_a_counter() -> None:
 def test_many_values_decrypt_at_once_as_one_by_one() -> None:
     cipher = FieldCipher(os.urandom(16))
     values = ["11010519491231002X\x1f13800000000", "", "中文" * 30, "a", "0" * 32]
+    packed = ["11010519491231002X\x1f0793-88888888", "", "0" * 32, "X-\x1f"]
     blobs = [*cipher.encrypt_many(values), cipher.encrypt("单独加密"),
-             # a column-wise batch (the import's fast path), cut to each value's length
-             *[b[:17 + len(v)] for b, v in zip(
-                 [bytes.fromhex(h) for h in cipher.encrypt_block_hex(b"ab".ljust(16, b"\0") * 3, 16)],
-                 ["ab"] * 3, strict=True)]]
+             # a column-wise batch (the import's fast path)
+             *[bytes.fromhex(h) for h in cipher.encrypt_packed_hex(pl.Series(packed))]]
     assert cipher.decrypt_many(blobs) == [cipher.decrypt(b) for b in blobs]
-    assert cipher.decrypt_many(blobs)[:6] == [*values, "单独加密"]
+    assert cipher.decrypt_many(blobs) == [*values, "单独加密", *packed]
     # a value whose counter starts at the top of its range wraps, as CTR does
     from cryptography.hazmat.primitives.ciphers import Cipher, modes
 
@@ -37,27 +37,48 @@ def test_many_values_decrypt_at_once_as_one_by_one() -> None:
     one = Cipher(cipher._algorithm, modes.CTR(wrapping[1:17])).decryptor().update(wrapping[17:])
     assert cipher._ctr_many([wrapping]) == [one]
     with pytest.raises(FieldKeyError):
-        cipher.decrypt_many([b"\x02" + bytes(20)])
+        cipher.decrypt_many([b"\x03" + bytes(20)])  # no such version
 
 
-def test_a_column_wise_batch_keeps_values_that_fill_their_width() -> None:
-    """Values as long as the padded width: a ciphertext that ends in a 0x00 byte (one value
-    in 256) comes back whole, not cut at its trailing NULs."""
+def test_a_column_wise_batch_keeps_every_ciphertext_whole() -> None:
+    """A ciphertext that ends in a 0x00 byte (one value in 256) comes back whole, not cut at
+    its trailing NULs; each value has its own counter range."""
     cipher = FieldCipher(os.urandom(16))
-    values = [f"{i:016d}" for i in range(2000)]
-    hexes = cipher.encrypt_block_hex("".join(values).encode("ascii"), 16)
-    blobs = [bytes.fromhex(h) for h in hexes]
-    assert all(len(b) == 17 + 16 for b in blobs)
+    values = [f"{i:016d}\x1f{i % 97}" for i in range(2000)]
+    blobs = [bytes.fromhex(h) for h in cipher.encrypt_packed_hex(pl.Series(values))]
+    assert all(len(b) == 33 and b[:1] == crypto.PACKED for b in blobs)
     assert any(b[-1] == 0 for b in blobs)  # the case in question occurred
     assert cipher.decrypt_many(blobs) == values
-    assert len({b[1:17] for b in blobs}) == len(blobs)  # a counter range per value
+    assert len({b[1:17] for b in blobs}) == len(blobs)
+
+
+def test_digits_are_stored_packed_and_anything_else_as_text() -> None:
+    """Version 2 (an ID number and a phone: one block, 33 bytes whatever their length) where
+    the value allows it, version 1 (UTF-8) otherwise; both read back."""
+    cipher = FieldCipher(os.urandom(16))
+    values = ["11010519491231002X\x1f13800000000", "1", "0" * 33, "G12345678\x1f13800000000", "x"]
+    blobs = cipher.encrypt_many(values)
+    assert [b[:1] for b in blobs] == [crypto.PACKED, crypto.PACKED, crypto.VERSION, crypto.VERSION,
+                                      crypto.VERSION]
+    assert len(blobs[0]) == len(blobs[1]) == 33
+    assert [cipher.decrypt(b) for b in blobs] == values == cipher.decrypt_many(blobs)
+    assert crypto.packable("0793-8888888") and not crypto.packable("0793 8888888")
+    for bad in (["a"], ["0" * 33], ["1\x7f"], ["１"], ["1", None]):
+        with pytest.raises(ValueError):
+            cipher.encrypt_packed_hex(pl.Series(bad, dtype=pl.String))
+    assert cipher.encrypt_packed_hex(pl.Series([], dtype=pl.String)).len() == 0
+    with pytest.raises(FieldKeyError):  # a packed value with a nibble outside the alphabet
+        crypto._unpack(b"\xd0" + bytes(15))
 
 
 def test_a_wrong_key_does_not_read_the_value() -> None:
-    blob = FieldCipher(os.urandom(16)).encrypt("11010519491231002X")
-    with pytest.raises(UnicodeDecodeError):
-        FieldCipher(os.urandom(16)).decrypt(blob).encode()
-        raise UnicodeDecodeError("utf-8", b"", 0, 1, "different")
+    for value in ("11010519491231002X", "G12345678"):  # packed, and as text
+        blob = FieldCipher(os.urandom(16)).encrypt(value)
+        try:
+            read = FieldCipher(os.urandom(16)).decrypt(blob)
+        except (UnicodeDecodeError, FieldKeyError):
+            read = None
+        assert read != value
 
 
 def test_the_key_comes_from_the_environment_or_is_generated_once(tmp_path, monkeypatch) -> None:
