@@ -102,10 +102,13 @@ written as one COPY in key order; rows with related data are passed, with their 
 ``write_related_frame``.
 
 A first load (PostgreSQL): a file of at least IMPORT_BULK_MIN_ROWS rows (100,000) into an
-empty table is written in one transaction that locks the table and ``spec.related_models``,
-drops their unique constraints, foreign keys and secondary indexes and rebuilds them at the
-end; keys doubled across batches are removed then (first occurrence wins) and reported as
-duplicates. Its checkpoint is written at the end: killed, it leaves nothing and reruns from
+empty table is written in one transaction that locks the table, ``spec.related_models`` and
+the tables whose foreign keys point at the table, drops the table's primary key, the unique
+constraints, foreign keys and secondary indexes of the first two and the keys pointing at
+the table, draws the file's ids as one block, and rebuilds everything at the end (primary key
+first); keys doubled across batches are removed then (first occurrence wins) and reported as
+duplicates. Related rows are prepared by the reading thread (``spec.prepare_related_frame``)
+and written a few MB at a time. Its checkpoint is written at the end: killed, it leaves nothing and reruns from
 the start. Progress shows as ``rows_pending``. See ``engine._Runner`` and docs/operations.md.
 
 Two threads on PostgreSQL: outside a transaction, batches are written by a second thread with
