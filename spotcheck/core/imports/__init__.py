@@ -108,8 +108,9 @@ constraints, foreign keys and secondary indexes of the first two and the keys po
 the table, draws the file's ids as one block, and rebuilds everything at the end (primary key
 first); keys doubled across batches are removed then (first occurrence wins) and reported as
 duplicates. Related rows are prepared by the reading thread (``spec.prepare_related_frame``)
-and written a few MB at a time. Its checkpoint is written at the end: killed, it leaves nothing and reruns from
-the start. Progress shows as ``rows_pending``. See ``engine._Runner`` and docs/operations.md.
+and written a few MB at a time. Its checkpoint is written at the end: killed, it leaves
+nothing and reruns from the start. Progress shows as ``rows_pending``. See
+``engine._Runner`` and docs/operations.md.
 
 Two threads on PostgreSQL: outside a transaction, batches are written by a second thread with
 its own connection while the first reads and checks the next batch (one writer, batches in
