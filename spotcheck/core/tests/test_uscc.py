@@ -49,8 +49,10 @@ def test_problems_are_explained_in_chinese() -> None:
     assert "不允许的字符" in (uscc_problem(good[:17].replace("A", "I") + "0") or "")
 
 
-eighteen = st.text(alphabet=USCC_CHARS + "IOZSVa上-", min_size=18, max_size=18).filter(
-    lambda s: len(s.encode("utf-8")) == 18)
+# 18 bytes: ASCII in and out of the alphabet, and k CJK characters (3 bytes each)
+eighteen = st.integers(0, 6).flatmap(lambda k: st.lists(
+    st.sampled_from(USCC_CHARS + "IOZSVa-"), min_size=18 - 3 * k, max_size=18 - 3 * k).flatmap(
+    lambda chars: st.permutations([*chars, *["上"] * k])).map("".join))
 
 
 @given(st.lists(st.one_of(eighteen, alphabet17.map(uscc_with_check)), min_size=1, max_size=60))

@@ -16,10 +16,19 @@ def _with_check(first17: str) -> str:
     return first17 + "10X98765432"[sum(w * int(c) for w, c in zip(_WEIGHTS, first17, strict=True)) % 11]
 
 
-valid = st.text(alphabet="0123456789", min_size=17, max_size=17).filter(lambda s: s[0] != "0").map(
-    _with_check)
-# 18 bytes of anything an ID cell may hold: digits, X and x, letters, a CJK character (3 bytes)
-other = st.text(alphabet="0123456789Xx/A上", min_size=6, max_size=18).filter(lambda s: len(s.encode()) == 18)
+valid = st.tuples(st.sampled_from("123456789"), st.text(alphabet="0123456789", min_size=16, max_size=16)).map(
+    lambda t: _with_check(t[0] + t[1]))
+
+
+def _bytes18(alphabet: str) -> st.SearchStrategy[str]:
+    """Texts of exactly 18 bytes: ASCII from ``alphabet`` and k CJK characters (3 bytes each)."""
+    return st.integers(0, 6).flatmap(lambda k: st.lists(
+        st.sampled_from(alphabet), min_size=18 - 3 * k, max_size=18 - 3 * k).flatmap(
+        lambda chars: st.permutations([*chars, *["上"] * k])).map("".join))
+
+
+# 18 bytes of anything an ID cell may hold: digits, X and x, letters, a CJK character
+other = _bytes18("0123456789Xx/A")
 
 
 @given(st.lists(st.one_of(valid, other), min_size=1, max_size=60))
