@@ -136,9 +136,14 @@ class FieldCipher:
         n = len(values)
         if n >= 1 << 32:
             raise ValueError("too many values for one call")
-        if n and (values.null_count() or values.str.len_bytes().max() > _PACK_WIDTH
-                  or values.str.contains(_PAD, literal=True).any()):
-            raise ValueError("values must be at most 32 characters of the packed alphabet")
+        if n:
+            value = pl.col("v")
+            nulls, longest, padded = values.alias("v").to_frame().select(
+                value.null_count().alias("n"), value.str.len_bytes().max().alias("m"),
+                value.str.contains(_PAD, literal=True).any().alias("p"),
+            ).row(0)
+            if nulls or longest > _PACK_WIDTH or padded:
+                raise ValueError("values must be at most 32 characters of the packed alphabet")
         text = values.str.pad_end(_PACK_WIDTH, _PAD).str.join("").item().encode("utf-8") if n else b""
         if len(text) != n * _PACK_WIDTH:  # a character of more than one byte
             raise ValueError("values must be at most 32 characters of the packed alphabet")

@@ -385,10 +385,14 @@ class _Runner:
                         pl.int_range(number, number + count, dtype=pl.Int64).alias("row"))
                     cells = raw.select("row", *[(pl.col(f"c{p}") if p >= 0 else pl.lit("")).alias(f"s{i}")
                                                 for i, p in enumerate(positions)])
-                    plain = cells.select(frame_plain(ncols, controls=chunk.controls, formulas=chunk.formulas,
-                                                     spaces=chunk.spaces)).to_series()
-                    clean = self.spec.clean_frame(cells if plain.all() else cells.filter(plain),
-                                                  self.present)
+                    # nothing to look for cell by cell when the bytes hold none of it and no row
+                    # can be blank (its first cell is never empty)
+                    plain = (None if not (chunk.controls or chunk.formulas or chunk.spaces)
+                             and not (cells["s0"].str.len_bytes() == 0).any() else
+                             cells.select(frame_plain(ncols, controls=chunk.controls, formulas=chunk.formulas,
+                                                      spaces=chunk.spaces)).to_series())
+                    taken = cells if plain is None or plain.all() else cells.filter(plain)
+                    clean = self.spec.clean_frame(taken, self.present)
                     clean.backslashes = chunk.backslashes
                     # the rest (blank rows too) is judged row by row
                     others = (raw.clear() if clean.height == raw.height else
