@@ -26,6 +26,7 @@ chain's job, not this column's.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Sequence
 from functools import lru_cache
@@ -48,26 +49,30 @@ _PAD = "\x7f"
 _BYTE_NIBBLES = bytes(_PACK_END if chr(b) == _PAD else _NIBBLE.get(chr(b), 0xFF) for b in range(256))
 
 
+# A packed character is a hex digit of its nibble: str.translate and bytes.fromhex do the
+# packing at C speed (a value goes through them a million times in an import).
+_PACKABLE_RE = re.compile(f"[0-9X\\-\x1f]{{0,{_PACK_WIDTH}}}")
+_TO_HEX = str.maketrans({c: format(i, "x") for i, c in enumerate(PACK_ALPHABET)})
+_FROM_HEX = str.maketrans({format(i, "x"): c for i, c in enumerate(PACK_ALPHABET)})
+
+
 def packable(value: str) -> bool:
     """Can ``value`` be stored in the packed form (version 2)?"""
-    return len(value) <= _PACK_WIDTH and all(c in _NIBBLE for c in value)
+    return _PACKABLE_RE.fullmatch(value) is not None
 
 
 def _pack(value: str) -> bytes:
-    nibbles = [_NIBBLE[c] for c in value] + [_PACK_END] * (_PACK_WIDTH - len(value))
-    return bytes((hi << 4) | lo for hi, lo in zip(nibbles[::2], nibbles[1::2], strict=True))
+    return bytes.fromhex(value.translate(_TO_HEX).ljust(_PACK_WIDTH, "f"))
 
 
 def _unpack(data: bytes) -> str:
-    out: list[str] = []
-    for byte in data:
-        for nibble in (byte >> 4, byte & 0xF):
-            if nibble == _PACK_END:
-                return "".join(out)
-            if nibble >= len(PACK_ALPHABET):
-                raise FieldKeyError("密文格式无法识别")
-            out.append(PACK_ALPHABET[nibble])
-    return "".join(out)
+    text = data.hex()
+    end = text.find("f")
+    if end >= 0:
+        text = text[:end]
+    if "d" in text or "e" in text:  # nibbles outside the alphabet: not a packed value
+        raise FieldKeyError("密文格式无法识别")
+    return text.translate(_FROM_HEX)
 
 
 class FieldKeyError(RuntimeError):

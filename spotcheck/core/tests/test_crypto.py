@@ -4,6 +4,8 @@ import os
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from spotcheck.core import crypto
 from spotcheck.core.crypto import FieldCipher, FieldKeyError, mask_id_number, mask_phone
@@ -97,3 +99,11 @@ def test_masks_keep_only_the_ends() -> None:
     assert mask_id_number("11010519491231002X") == "1101**********002X"
     assert mask_phone("13812345678") == "138****5678"
     assert mask_phone("") == ""
+
+
+@given(st.text(alphabet=crypto.PACK_ALPHABET + "xa１ 上", max_size=40))
+def test_packing_takes_exactly_the_short_texts_of_its_alphabet_and_gives_them_back(value: str) -> None:
+    assert crypto.packable(value) == (len(value) <= 32 and all(c in crypto.PACK_ALPHABET for c in value))
+    if crypto.packable(value):
+        assert len(crypto._pack(value)) == 16
+        assert crypto._unpack(crypto._pack(value)) == value
