@@ -277,38 +277,40 @@ class PostgresWriter(Writer):
         with their ids (no lookup by key afterwards). A batch rolled back leaves a gap, as
         any failed insert does. In a first load the table is locked against every other
         writer (an insert, or this method, which holds a row-exclusive lock while it draws),
-        so the ids are one block taken at once; otherwise they are drawn one by one and
-        usually come out consecutive."""
+        so its ids come from one block drawn when it begins (``bulk_begin``); otherwise they
+        are drawn one by one and usually come out consecutive."""
         if not n:
             return []
-        with connection.cursor() as cursor:
-            if self.sequence is None:
-                cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [self.table, self.pk_column])
-                self.sequence = cursor.fetchone()[0]
-            if self.bulk:
-                if len(self.block) < n:  # the load's block (``bulk_begin``) is used up
+        if self.bulk:
+            if len(self.block) < n:  # the load's block is used up
+                with connection.cursor() as cursor:
                     self.block = self._draw_block(cursor, n)
-                ids, self.block = self.block[:n], self.block[n:]
-                return ids
+            ids, self.block = self.block[:n], self.block[n:]
+            return ids
         with transaction.atomic(), connection.cursor() as cursor:
+            sequence = self._sequence(cursor)
             cursor.execute(f"LOCK TABLE {self.table} IN ROW EXCLUSIVE MODE")
             cursor.execute("SELECT min(v), max(v) FROM (SELECT nextval(%s::regclass) AS v "
-                           "FROM generate_series(1, %s)) AS s", [self.sequence, n])
+                           "FROM generate_series(1, %s)) AS s", [sequence, n])
             low, high = cursor.fetchone()
             if high - low + 1 == n:
                 return range(low, high + 1)
             # another session drew ids meanwhile: ours are not one block; draw a list
-            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [self.sequence, n])
+            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, n])
             return [r[0] for r in cursor.fetchall()]
+
+    def _sequence(self, cursor: Any) -> str:
+        """The name of the sequence of the table's primary key (looked up once)."""
+        if self.sequence is None:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [self.table, self.pk_column])
+            self.sequence = cursor.fetchone()[0]
+        return self.sequence
 
     def _draw_block(self, cursor: Any, n: int) -> range:
         """``n`` consecutive ids in one statement (the table is locked against every other
         writer in a first load; ids drawn by a direct call of ``nextval`` are not ours)."""
-        if self.sequence is None:
-            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [self.table, self.pk_column])
-            self.sequence = cursor.fetchone()[0]
-        cursor.execute("SELECT setval(%s::regclass, nextval(%s::regclass) + %s - 1)",
-                       [self.sequence, self.sequence, n])
+        sequence = self._sequence(cursor)
+        cursor.execute("SELECT setval(%s::regclass, nextval(%s::regclass) + %s - 1)", [sequence, sequence, n])
         last = cursor.fetchone()[0]
         return range(last - n + 1, last + 1)
 
