@@ -297,7 +297,7 @@ class _Runner:
         self.invalid_count = job.rejected
         self.queue: queue.Queue[Any] | None = None
         self.failure: BaseException | None = None
-        # A first load: one transaction with the table's secondary indexes dropped (pipeline)
+        # A first load: one transaction with the table's keys and indexes dropped (pipeline)
         self.bulk = False
 
     def _precheck(self, number: int, cells: list[str], positions: list[int], width: int
@@ -387,10 +387,8 @@ class _Runner:
                                                 for i, p in enumerate(positions)])
                     # nothing to look for cell by cell when the bytes hold none of it and no row
                     # can be blank (its first cell is never empty)
-                    plain = (None if not (chunk.controls or chunk.formulas or chunk.spaces)
-                             and not (cells["s0"].str.len_bytes() == 0).any() else
-                             cells.select(frame_plain(ncols, controls=chunk.controls, formulas=chunk.formulas,
-                                                      spaces=chunk.spaces)).to_series())
+                    plain = (None if not any(chunk.marks) and not (cells["s0"].str.len_bytes() == 0).any()
+                             else cells.select(frame_plain(ncols, **chunk.marks._asdict())).to_series())
                     taken = cells if plain is None or plain.all() else cells.filter(plain)
                     clean = self.spec.clean_frame(taken, self.present)
                     clean.backslashes = chunk.backslashes
@@ -507,10 +505,11 @@ class _Runner:
     # --- a first load ------------------------------------------------------------------------
     #
     # A large file into an empty table (PostgreSQL): the writer holds one transaction for the
-    # whole file, with the table and its related tables (``spec.related_models``) locked and
-    # their unique constraints, foreign keys and secondary indexes dropped, and builds them
-    # again at the end (one sort instead of a million random index insertions, which cost
-    # more than the COPY itself; one join instead of a key check per related row). Keys
+    # whole file, with the table, its related tables (``spec.related_models``) and the tables
+    # whose foreign keys point at it locked, and their keys and secondary indexes dropped
+    # (``PostgresWriter.bulk_begin``), and builds them again at the end (one sort instead of
+    # a million random index insertions, which cost more than the COPY itself; one join
+    # instead of a key check per related row). Keys
     # doubled across batches, which no index refused, are found then: the first occurrence
     # stays, later ones are rejected as duplicates, as on the usual path. Killed at any
     # point, the transaction is rolled back: the table is empty again and the rerun loads

@@ -20,7 +20,7 @@ import threading
 import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -174,8 +174,6 @@ def _inspect_csv(path: Path, size: int) -> FileInfo:
 def _scan_text(path: Path, encoding: str) -> tuple[int, int, bytes]:
     """(line breaks, double quotes, last byte) of a file that decodes in ``encoding``; raises
     ``UnicodeDecodeError`` otherwise and ``FileRefused`` at a NUL byte."""
-    import numpy as np
-
     decoder = _Utf8Check() if encoding == "utf-8-sig" else codecs.getincrementaldecoder(encoding)()
     lines = quotes = 0
     last = b""
@@ -184,8 +182,8 @@ def _scan_text(path: Path, encoding: str) -> tuple[int, int, bytes]:
             if b"\0" in chunk:
                 raise FileRefused("文件含有空字节（NUL），不是文本 CSV 文件。")
             decoder.decode(chunk)
-            # numpy counts a byte about twice as fast as bytes.count; most files quote nothing
-            lines += int(np.count_nonzero(np.frombuffer(chunk, np.uint8) == 10))
+            lines += count_lines(chunk)
+            # most files quote nothing
             if b'"' in chunk:
                 quotes += chunk.count(b'"')
             last = chunk[-1:]
@@ -258,6 +256,18 @@ def _csv_rows(path: str | os.PathLike[str], encoding: str) -> Iterator[list[str]
 CHUNK_BYTES = 4 * MB
 
 
+class BlockMarks(NamedTuple):
+    """What a block of CSV records may hold (False: surely not)."""
+
+    controls: bool  # a control character other than a line end
+    formulas: bool  # a cell that starts with = + - @
+    spaces: bool  # a cell that starts or ends with whitespace (what str.strip removes)
+
+
+# Nothing known of a block's bytes: every check is made cell by cell.
+UNMARKED = BlockMarks(controls=True, formulas=True, spaces=True)
+
+
 @dataclass
 class Chunk:
     """Consecutive records of a CSV file: ``first`` is the number of the first (the header is
@@ -269,17 +279,14 @@ class Chunk:
     count: int
     frame: Any = None
     rows: list[list[str]] | None = None
-    # What the chunk's bytes may hold (False: surely not), found in one pass over the bytes,
-    # so that the column-wise checks need not look for them cell by cell.
-    controls: bool = True  # a control character other than a line end
-    formulas: bool = True  # a cell that starts with = + - @
-    spaces: bool = True  # a cell that starts or ends with whitespace
+    # What the chunk's bytes may hold, found in one pass over the bytes (``block_marks``), so
+    # that the column-wise checks need not look for it cell by cell.
+    marks: BlockMarks = UNMARKED
     backslashes: bool = True
 
     def skip(self, k: int) -> Chunk:
         if self.frame is not None:
-            return Chunk(self.first + k, self.count - k, frame=self.frame.slice(k), controls=self.controls,
-                         formulas=self.formulas, spaces=self.spaces, backslashes=self.backslashes)
+            return replace(self, first=self.first + k, count=self.count - k, frame=self.frame.slice(k))
         return Chunk(self.first + k, self.count - k, rows=(self.rows or [])[k:])
 
 
@@ -288,14 +295,6 @@ _FORMULA_START = b"=+-@"
 _CELL_START = [c in b',\n\r"' for c in range(256)]
 # bytes before which a cell ends: separator, line end (LF or CR before it), closing quote
 _CELL_END = _CELL_START
-
-
-class BlockMarks(NamedTuple):
-    """What a block of CSV records may hold (False: surely not)."""
-
-    controls: bool  # a control character other than a line end
-    formulas: bool  # a cell that starts with = + - @
-    spaces: bool  # a cell that starts or ends with whitespace (what str.strip removes)
 
 
 def count_lines(block: bytes) -> int:
@@ -437,9 +436,8 @@ def csv_chunks(path: str | os.PathLike[str], width: int, *,
                 frame = None
             if (frame is not None and frame.height == lines and frame.width == width
                     and not any(frame.null_count().row(0))):
-                marks = block_marks(block, lines)
-                yield Chunk(number, lines, frame=frame, controls=marks.controls, formulas=marks.formulas,
-                            spaces=marks.spaces, backslashes=b"\\" in block)
+                yield Chunk(number, lines, frame=frame, marks=block_marks(block, lines),
+                            backslashes=b"\\" in block)
                 number += lines
                 continue
             rows = list(csv.reader(io.StringIO(block.decode("utf-8")), strict=True))
