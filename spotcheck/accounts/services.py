@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -15,37 +16,83 @@ from spotcheck.core import clock
 from spotcheck.core.errors import Refused, ServiceError
 
 
-@transaction.atomic
-def reference_load() -> tuple[int, int]:
-    """Divisions (GB/T 2260) and departments: the city's 33 member units, mirrored in each
-    county with its own office host and justice bureau (R-S1). Idempotent, and cheap when
-    nothing changed (a few queries), since every test and every demo run calls it."""
-    rows = reference.read_csv("divisions.csv")
-    city_code = next(r["code"] for r in rows if r["kind"] == DivisionKind.CITY)
-    existing_divisions = {d.code: d for d in Division.objects.all()}
-    new_divisions: list[Division] = []
-    changed_divisions: list[Division] = []
+@dataclass
+class ReferenceChanges:
+    """What a reference load did (or, in a dry run, would do), in words for the operator."""
+
+    city: str
+    divisions_created: list[str] = field(default_factory=list)
+    divisions_updated: list[str] = field(default_factory=list)
+    departments_created: list[str] = field(default_factory=list)
+    departments_updated: list[str] = field(default_factory=list)
+    key_field_tags_created: int = 0
+    # In the database but no longer in the files: kept (accounts and records point at them).
+    divisions_not_in_file: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.divisions_created or self.divisions_updated or self.departments_created
+                    or self.departments_updated or self.key_field_tags_created)
+
+    def lines(self) -> list[str]:
+        out = []
+        for label, names in [("新增行政区划", self.divisions_created),
+                             ("更新行政区划", self.divisions_updated),
+                             ("新增部门", self.departments_created),
+                             ("更新部门", self.departments_updated),
+                             ("文件中已无、保留未删的行政区划", self.divisions_not_in_file)]:
+            if names:
+                shown = "、".join(names[:10]) + (f" 等 {len(names)} 个" if len(names) > 10 else "")
+                out.append(f"{label} {len(names)} 个：{shown}")
+        if self.key_field_tags_created:
+            out.append(f"新增重点领域标签 {self.key_field_tags_created} 个")
+        return out or ["参考数据已是最新，无变化。"]
+
+
+def _city_rows(city: str) -> list[dict[str, str]]:
+    rows = [r for r in reference.read_csv("divisions.csv") if reference.in_city(r["code"], city)]
+    if not any(r["code"] == city and r["kind"] == DivisionKind.CITY for r in rows):
+        raise ServiceError(f"参考数据 divisions.csv 中没有设区市 {city}（见设置 SPOTCHECK_CITY）。",
+                           fields={"SPOTCHECK_CITY": [city]})
+    return rows
+
+
+def _divisions_sync(city: str, changes: ReferenceChanges) -> list[Division]:
+    rows = _city_rows(city)
+    existing = {d.code: d for d in Division.objects.filter(code__startswith=city[:4])}
+    new: list[Division] = []
+    changed: list[Division] = []
     for r in rows:
         wanted = Division(code=r["code"], name=r["name"], kind=r["kind"],
-                          parent_id=None if r["code"] == city_code else city_code)
-        have = existing_divisions.get(r["code"])
+                          parent_id=None if r["code"] == city else city)
+        have = existing.get(r["code"])
         if have is None:
-            new_divisions.append(wanted)
+            new.append(wanted)
+            changes.divisions_created.append(f"{wanted.code} {wanted.name}")
         elif (have.name, have.kind, have.parent_id) != (wanted.name, wanted.kind, wanted.parent_id):
-            changed_divisions.append(wanted)
+            changed.append(wanted)
+            changes.divisions_updated.append(f"{wanted.code} {have.name}→{wanted.name}"
+                                             if have.name != wanted.name else f"{wanted.code} {wanted.name}")
     # The city first: counties point at it.
-    Division.objects.bulk_create(sorted(new_divisions, key=lambda d: d.parent_id is not None))
-    Division.objects.bulk_update(changed_divisions, ["name", "kind", "parent"])
+    Division.objects.bulk_create(sorted(new, key=lambda d: d.parent_id is not None))
+    Division.objects.bulk_update(changed, ["name", "kind", "parent"])
+    in_file = {r["code"] for r in rows}
+    changes.divisions_not_in_file = [f"{d.code} {d.name}" for code, d in sorted(existing.items())
+                                     if code not in in_file]
+    return list(Division.objects.filter(code__in=in_file))
 
+
+def _departments_sync(city: str, divisions: list[Division], changes: ReferenceChanges) -> None:
     units = reference.member_units()
-    existing = {(d.division_id, d.unit_code): d for d in Department.objects.all()}
-    new_departments: list[Department] = []
-    changed_departments: list[Department] = []
+    existing = {(d.division_id, d.unit_code): d
+                for d in Department.objects.filter(division__in=divisions)}
+    new: list[Department] = []
+    changed: list[Department] = []
     fields = ["code", "name", "seq", "hosts_office", "is_justice"]
-    for division in Division.objects.all():
-        is_city = division.code == city_code
+    for division in divisions:
+        is_city = division.code == city
         for unit in units:
-            if not is_city and unit.seq in reference.CITY_ONLY_SEQS:
+            if not is_city and unit.city_only:
                 continue
             department = Department(
                 division=division, unit_code=unit.code, code=f"{division.code}-{unit.code}",
@@ -55,19 +102,52 @@ def reference_load() -> tuple[int, int]:
             )
             current = existing.get((division.code, unit.code))
             if current is None:
-                new_departments.append(department)
+                new.append(department)
+                changes.departments_created.append(f"{department.code} {department.name}")
             elif any(getattr(current, f) != getattr(department, f) for f in fields):
                 department.pk = current.pk
-                changed_departments.append(department)
-    Department.objects.bulk_create(new_departments)
-    Department.objects.bulk_update(changed_departments, fields)
-    divisions, departments = len(new_divisions), len(new_departments)
-    if divisions or departments or changed_divisions or changed_departments:
-        audit_record(action="reference.load", object_type="department",
-                     summary={"divisions_created": divisions, "departments_created": departments,
-                              "divisions_updated": len(changed_divisions),
-                              "departments_updated": len(changed_departments)})
-    return divisions, departments
+                changed.append(department)
+                changes.departments_updated.append(f"{department.code} {department.name}")
+    Department.objects.bulk_create(new)
+    Department.objects.bulk_update(changed, fields)
+
+
+def reference_sync(*, acting_user: Any = None, dry_run: bool = False) -> ReferenceChanges:
+    """Bring the reference tables in line with the shipped files: the deploying city's
+    divisions (GB/T 2260) and departments — its member units, mirrored in each county with
+    its own office host and justice bureau (R-S1) — and the key-field tags (R-A1).
+
+    Idempotent and cheap when nothing changed (a few queries): ``migrate`` runs it after
+    every migration, and so does every test database. Nothing is deleted: a division or a
+    unit dropped from the files stays (accounts and records point at it) and is reported.
+    A dry run does the same work in a transaction that is rolled back.
+    """
+    from spotcheck.registry.services import key_field_tags_ensure
+
+    city = reference.city_code()
+    changes = ReferenceChanges(city=city)
+    with transaction.atomic():
+        divisions = _divisions_sync(city, changes)
+        _departments_sync(city, divisions, changes)
+        changes.key_field_tags_created = key_field_tags_ensure()
+        if changes.changed:
+            audit_record(action="reference.load", actor=acting_user, object_type="department",
+                         summary={"city": city,
+                                  "divisions_created": len(changes.divisions_created),
+                                  "departments_created": len(changes.departments_created),
+                                  "divisions_updated": len(changes.divisions_updated),
+                                  "departments_updated": len(changes.departments_updated),
+                                  "key_field_tags_created": changes.key_field_tags_created})
+        if dry_run:
+            transaction.set_rollback(True)
+    return changes
+
+
+def reference_load() -> tuple[int, int]:
+    """The reference load as the platform does it (demo, benchmarks, tests): returns the
+    number of divisions and departments created."""
+    changes = reference_sync()
+    return len(changes.divisions_created), len(changes.departments_created)
 
 
 def _check_role_fits(role: str, department: Department | None, uscc: str) -> None:
