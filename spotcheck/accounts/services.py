@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import secrets
+import string
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
-from django.db import transaction
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from spotcheck.accounts import reference
 from spotcheck.accounts.models import Department, Division, DivisionKind, User
-from spotcheck.accounts.roles import STAFF_ROLES, Role
-from spotcheck.audit.services import audit_record
+from spotcheck.accounts.roles import ADMIN_ROLES, STAFF_ROLES, Role
+from spotcheck.audit.services import audit_record, refusals_audited
 from spotcheck.core import clock
 from spotcheck.core.errors import Refused, ServiceError
 
@@ -199,28 +204,44 @@ def user_create(
     return user
 
 
-@transaction.atomic
 def user_grant_role(*, acting_user: User, user: User, role: str,
                     department: Department | None = None, request: Any = None) -> User:
-    """Grant a role: the security administrator only, never to their own account."""
-    if not acting_user.has_perm("accounts.grant_role", user):
-        raise Refused("只有安全管理员可以授权，且不能为本人授权。")
-    if role not in Role.values:
-        raise ServiceError("未知的角色。", fields={"role": ["无效"]})
-    department = department or user.department
-    _check_role_fits(role, department, user.enterprise_uscc)
-    before = {"role": user.role, "department": user.department.code if user.department else ""}
-    user.role = role
-    user.department = department
-    user.division = department.division if department else None
-    user.is_staff = role in {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
-    user.full_clean()
-    user.save()
-    audit_record(action="user.grant_role", actor=acting_user, object_type="user",
-                 object_id=user.pk, request=request,
-                 summary={"before": before,
-                          "after": {"role": role,
-                                    "department": department.code if department else ""}})
+    """Grant a role: the security administrator only, never to their own account.
+
+    三员分立: the three administrators' roles are set up by ``admins_bootstrap`` only; no
+    account is made one of them here, and none of them has its role changed here, so no
+    account holds two of the three roles and no 三员 account changes another's role.
+    Refusals are audited (R-S2)."""
+    with refusals_audited("user.grant_role", actor=acting_user, object_type="user",
+                          request=request, extra={"user": user.username, "role": str(role)}):
+        if not acting_user.has_perm("accounts.grant_role", user):
+            raise Refused("只有安全管理员可以授权，且不能为本人授权。")
+        if role not in Role.values:
+            raise ServiceError("未知的角色。", fields={"role": ["无效"]})
+        if role in ADMIN_ROLES:
+            raise Refused(f"“{Role(role).label}”是三员角色，只能用 bootstrap_admins 命令设立，"
+                          "不能在授权中授予。", fields={"role": ["三员角色不能授予"]})
+        with transaction.atomic():
+            # Locked: a concurrent bootstrap cannot make this account a 三员 account meanwhile.
+            current = User.objects.select_for_update().get(pk=user.pk)
+            if current.role in ADMIN_ROLES:
+                raise Refused(f"{current} 是{Role(current.role).label}（三员），其角色不能由他人更改。",
+                              fields={"role": ["三员账户的角色不能更改"]})
+            department = department or user.department
+            _check_role_fits(role, department, user.enterprise_uscc)
+            before = {"role": current.role,
+                      "department": current.department.code if current.department else ""}
+            user.role = role
+            user.department = department
+            user.division = department.division if department else None
+            user.is_staff = False
+            user.full_clean()
+            user.save()
+            audit_record(action="user.grant_role", actor=acting_user, object_type="user",
+                         object_id=user.pk, request=request,
+                         summary={"before": before,
+                                  "after": {"role": role,
+                                            "department": department.code if department else ""}})
     return user
 
 
@@ -242,3 +263,97 @@ def password_expired(user: User, max_age_days: int) -> bool:
     if user.password_changed_at is None:
         return True
     return (clock.now() - user.password_changed_at).days >= max_age_days
+
+
+# 三员: the default account names of the three administrators, in the order they are shown.
+ADMIN_USERNAMES: dict[str, str] = {
+    Role.SYSTEM_ADMIN.value: "sysadmin",
+    Role.SECURITY_ADMIN.value: "secadmin",
+    Role.AUDIT_ADMIN.value: "auditor",
+}
+
+
+def one_time_password() -> str:
+    """16 random characters of the four classes: meets the policy, changed at first sign-in."""
+    alphabet = string.ascii_letters + string.digits
+    core = "".join(secrets.choice(alphabet) for _ in range(12))
+    upper, lower = secrets.choice(string.ascii_uppercase), secrets.choice(string.ascii_lowercase)
+    return f"{upper}{core}-{secrets.randbelow(10)}{lower}"
+
+
+def _admin_usernames(usernames: Mapping[str, str] | None) -> dict[str, str]:
+    given = dict(usernames or {})
+    unknown = sorted(set(given) - set(ADMIN_USERNAMES))
+    if unknown:
+        raise ServiceError(f"未知的三员角色：{'、'.join(unknown)}。", fields={"role": unknown})
+    wanted = {role: (given.get(role) or default).strip() for role, default in ADMIN_USERNAMES.items()}
+    for role, name in wanted.items():
+        try:
+            UnicodeUsernameValidator()(name)
+        except ValidationError:
+            raise ServiceError(f"{Role(role).label}的用户名“{name}”无效：只能含字母、数字和 @.+-_。",
+                               fields={role: ["用户名无效"]}) from None
+        if len(name) > 150:
+            raise ServiceError(f"{Role(role).label}的用户名过长（至多 150 个字符）。",
+                               fields={role: ["用户名过长"]})
+    names = list(wanted.values())
+    for name in names:
+        if names.count(name) > 1:
+            raise ServiceError(f"同一账户 {name} 不能担任两个三员角色（三员分立）。",
+                               fields={"username": [name]})
+    return wanted
+
+
+def admins_bootstrap(*, usernames: Mapping[str, str] | None = None,
+                     reset: bool = False) -> list[tuple[str, str, str]]:
+    """Create the three administrators (三员: system, security, audit) with one-time passwords
+    that must be changed at first sign-in; returns ``(role, username, password)`` per account.
+
+    Refused when any 三员 account exists, unless ``reset``: then the three named accounts get
+    new one-time passwords (created where missing, enabled again) and any other account
+    holding a 三员 role is disabled, so each role has one account. An account never holds
+    two of the roles; an ordinary account is never turned into one. Audited, refusals too.
+    """
+    with refusals_audited("user.bootstrap_admins", actor=None, object_type="user",
+                          extra={"reset": reset}):
+        wanted = _admin_usernames(usernames)
+        with transaction.atomic():
+            # Locked: two bootstraps at once take turns and the second sees the first's accounts.
+            holders = list(User.objects.select_for_update().filter(role__in=ADMIN_ROLES)
+                           .order_by("username"))
+            if holders and not reset:
+                raise Refused("三员账户已存在（" + "、".join(u.username for u in holders)
+                              + "），未作更改。如需为三员重新设置一次性密码，请加 --reset。",
+                              code="admins_exist")
+            named = {u.username: u for u in User.objects.select_for_update()
+                     .filter(username__in=wanted.values())}
+            for role, name in wanted.items():
+                other = named.get(name)
+                if other is not None and other.role != role:
+                    held = Role(other.role).label if other.role else "普通账户"
+                    raise Refused(f"账户 {name} 已是{held}，不能担任{Role(role).label}"
+                                  "（三员分立；请换一个用户名）。", fields={role: [name]})
+            created: list[tuple[str, str, str]] = []
+            accounts = []
+            for role, name in wanted.items():
+                user = named.get(name) or User(username=name, display_name=Role(role).label,
+                                               role=role)
+                password = one_time_password()
+                validate_password(password, user)
+                user.set_password(password)
+                user.is_active, user.is_staff, user.must_change_password = True, True, True
+                user.full_clean(validate_unique=False)
+                try:
+                    with transaction.atomic():
+                        user.save()
+                except IntegrityError:
+                    # A bootstrap running at the same moment created this account first.
+                    raise Refused(f"三员账户 {name} 刚由另一次执行创建，未作更改。",
+                                  code="admins_exist") from None
+                accounts.append({"role": role, "username": name, "created": name not in named})
+                created.append((role, name, password))
+            disabled = [u.username for u in holders if u.username not in wanted.values()]
+            User.objects.filter(username__in=disabled).update(is_active=False)
+            audit_record(action="user.bootstrap_admins", object_type="user",
+                         summary={"reset": reset, "accounts": accounts, "disabled": disabled})
+    return created
