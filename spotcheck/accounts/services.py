@@ -6,19 +6,21 @@ import secrets
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from spotcheck.accounts import reference
-from spotcheck.accounts.models import Department, Division, DivisionKind, User
+from spotcheck.accounts import reference, tokens
+from spotcheck.accounts.models import ApiToken, Department, Division, DivisionKind, User
 from spotcheck.accounts.roles import ADMIN_ROLES, STAFF_ROLES, Role
 from spotcheck.audit.services import audit_record, refusals_audited
 from spotcheck.core import clock
-from spotcheck.core.errors import Refused, ServiceError
+from spotcheck.core.errors import Conflict, Refused, ServiceError
 
 
 @dataclass
@@ -357,3 +359,87 @@ def admins_bootstrap(*, usernames: Mapping[str, str] | None = None,
             audit_record(action="user.bootstrap_admins", object_type="user",
                          summary={"reset": reset, "accounts": accounts, "disabled": disabled})
     return created
+
+
+# --- API tokens: made, listed and revoked by their owner on the 接口令牌 page -----------------
+
+API_TOKENS_PER_USER = 10  # live tokens per account: one per system that calls the API
+
+
+def _token_days(days: Any) -> int:
+    limit = 366
+    try:
+        value = settings.API_TOKEN_DAYS if days in (None, "") else int(days)
+    except (TypeError, ValueError):
+        value = 0
+    if isinstance(days, bool) or not 1 <= value <= limit:
+        raise ServiceError(f"有效天数应为 1 到 {limit} 之间的整数。", fields={"days": ["1–366"]})
+    return value
+
+
+def api_token_create(*, acting_user: Any, name: str, days: int | None = None,
+                     user: User | None = None, request: Any = None) -> tuple[ApiToken, str]:
+    """A named token for the acting user's own account, valid ``days`` (``API_TOKEN_DAYS`` by
+    default); returns it with its key, which is shown once and never stored (only its
+    digest is). ``acting_user=None`` is the platform making one for ``user`` (command line).
+    Audited, refusals too (R-S2)."""
+    owner = user if acting_user is None else acting_user
+    if owner is None:
+        raise ServiceError("请指定令牌所属的账户。", fields={"user": ["必填"]})
+    clean_name = str(name or "").strip()
+    with refusals_audited("token.create", actor=acting_user, object_type="api_token",
+                          request=request,
+                          extra={"user": owner.username, "name": clean_name[:64]}):
+        if acting_user is not None and (
+                (user is not None and user.pk != acting_user.pk)
+                or not acting_user.has_perm("accounts.manage_own_tokens")):
+            raise Refused("只能为本人的账户创建接口令牌。")
+        if not owner.is_active:
+            raise Refused("该账户已停用，不能创建接口令牌。")
+        if not clean_name or len(clean_name) > 64:
+            raise ServiceError("请填写令牌名称（至多 64 个字符），如调用它的系统的名称。",
+                               fields={"name": ["必填，至多 64 个字符"]})
+        lifetime = _token_days(days)
+        with transaction.atomic():
+            # The owner's row is locked: two creations at once count each other's tokens.
+            User.objects.select_for_update().filter(pk=owner.pk).exists()
+            now = clock.now()
+            mine = ApiToken.objects.filter(user=owner, revoked_at__isnull=True)
+            if mine.filter(name=clean_name).exists():
+                raise ServiceError(f"已有名为“{clean_name}”的未吊销令牌：请换一个名称，或先吊销它。",
+                                   fields={"name": ["名称重复"]})
+            if mine.filter(expires_at__gt=now).count() >= API_TOKENS_PER_USER:
+                raise ServiceError(f"每个账户至多 {API_TOKENS_PER_USER} 个有效令牌：请先吊销不用的令牌。",
+                                   code="too_many_tokens")
+            key = tokens.key_new()
+            token = ApiToken(user=owner, name=clean_name, key_digest=tokens.key_digest(key),
+                             prefix=key[:8], created_at=now,
+                             expires_at=now + timedelta(days=lifetime))
+            token.full_clean()
+            token.save()
+            audit_record(action="token.create", actor=acting_user, object_type="api_token",
+                         object_id=token.pk, request=request,
+                         summary={"user": owner.username, "name": clean_name,
+                                  "prefix": token.prefix,
+                                  "expires_at": token.expires_at.isoformat()})
+    return token, key
+
+
+def api_token_revoke(*, acting_user: Any, token: ApiToken, request: Any = None) -> ApiToken:
+    """End a token for good, from now on: its owner only (the platform too). A token revoked
+    meanwhile (another tab, another request) is a Conflict, not a second revocation."""
+    with refusals_audited("token.revoke", actor=acting_user, object_type="api_token",
+                          request=request, extra={"token": token.pk}):
+        if acting_user is not None and (token.user_id != acting_user.pk
+                                        or not acting_user.has_perm("accounts.manage_own_tokens")):
+            raise Refused("只能吊销本人的接口令牌。")
+        with transaction.atomic():
+            now = clock.now()
+            if not ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now):
+                raise Conflict("该令牌已吊销。")
+            token.revoked_at = now
+            audit_record(action="token.revoke", actor=acting_user, object_type="api_token",
+                         object_id=token.pk, request=request,
+                         summary={"user": token.user.username, "name": token.name,
+                                  "prefix": token.prefix})
+    return token
