@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.timezone import localtime
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -44,7 +45,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         else:
             form = ApiTokenForm()
             messages.success(request, f"已创建令牌“{token.name}”，有效至 "
-                             f"{token.expires_at.astimezone().strftime('%Y-%m-%d %H:%M')}。")
+                             f"{localtime(token.expires_at):%Y-%m-%d %H:%M}。")
     rows = [(t, STATUS_LABELS[token_status(t)]) for t in
             selectors.api_token_list_for(request.user)[:100]]  # type: ignore[arg-type]
     return render(request, "accounts/api_tokens.html",
