@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from spotcheck.accounts.models import Department, Division
@@ -32,8 +33,12 @@ def reference_after_migrate(sender: Any, *, verbosity: int = 1, using: str = DEF
     if not _tables_ready(using):
         return
     from spotcheck.accounts.services import reference_sync
+    from spotcheck.core.errors import ServiceError
 
-    changes = reference_sync()
+    try:
+        changes = reference_sync()
+    except ServiceError as exc:  # a city missing from the files: stop loudly, say which
+        raise ImproperlyConfigured(exc.message) from exc
     if changes.changed and verbosity >= 1 and stdout is not None:
         for line in changes.lines():
             stdout.write(f"  参考数据（{changes.city}）：{line}\n")

@@ -129,3 +129,11 @@ def test_pages_name_the_deploying_city_from_the_setting(client: Any, tmp_path: P
     reference_sync()
     body = client.get("/public/").content.decode()
     assert "南昌市市场监管部门联席会议办公室" in body and "上饶" not in body
+
+
+def test_migrate_stops_and_names_a_city_missing_from_the_reference_file(tmp_path: Path,
+                                                                        settings: Any) -> None:
+    settings.SPOTCHECK_REFERENCE_DIR = _nanchang(tmp_path)
+    settings.SPOTCHECK_CITY = "360700"
+    with pytest.raises(ImproperlyConfigured, match="没有设区市 360700"):
+        call_command("migrate", verbosity=0)
