@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str, secret_key
 
@@ -20,6 +21,24 @@ SECRET_KEY = secret_key(VAR_DIR)
 DEBUG = env_bool("DEBUG", False)
 # Demo mode: demo accounts and data exist; the sign-in page says so.
 DEMO_MODE = env_bool("SPOTCHECK_DEMO", False)
+
+
+def _city_code(raw: str) -> str:
+    """The deploying city as a GB/T 2260 code: ``3611`` or ``361100`` (a prefecture-level city
+    ends in 00)."""
+    code = raw.strip()
+    code = code + "00" if len(code) == 4 else code
+    if not (len(code) == 6 and code.isdigit() and code.endswith("00") and not code.endswith("0000")):
+        raise ImproperlyConfigured(
+            f"环境变量 SPOTCHECK_CITY 应为设区市的行政区划代码（如 3611 或 361100），实际为 {raw!r}")
+    return code
+
+
+# The deploying city (R-S1): reference data loads this city and its counties from
+# SPOTCHECK_REFERENCE_DIR (divisions.csv, member_units.csv...). Shangrao by default.
+SPOTCHECK_CITY = _city_code(env_str("SPOTCHECK_CITY", "361100"))
+SPOTCHECK_REFERENCE_DIR = Path(env_str("SPOTCHECK_REFERENCE_DIR",
+                                       str(BASE_DIR / "spotcheck" / "core" / "reference")))
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -33,7 +52,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rules.apps.AutodiscoverRulesConfig",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -87,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "spotcheck.accounts.context_processors.navigation",
+                "spotcheck.accounts.context_processors.deployment",
             ],
         },
     },
@@ -122,6 +141,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # A password older than this must be changed at the next request (days; 0 disables).
 PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90)
+# API tokens made on the user's own page expire after this many days (at most 366).
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
+if not 1 <= API_TOKEN_DAYS <= 366:
+    raise ImproperlyConfigured(f"环境变量 API_TOKEN_DAYS 应在 1 到 366 之间，实际为 {API_TOKEN_DAYS}")
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -179,8 +202,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Token first: an anonymous API call gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        # Token first: an anonymous API call gets 401 with a WWW-Authenticate header. Tokens
+        # are named, expire and can be revoked (accounts.tokens); no other kind is accepted.
+        "spotcheck.accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -77,6 +77,11 @@ class User(AbstractUser):
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"
+        constraints = [
+            # 三员分立: a superuser would hold the system, security and audit administrators'
+            # permissions at once; every account holds exactly one role.
+            models.CheckConstraint(condition=Q(is_superuser=False), name="user_no_superuser"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.username
@@ -84,3 +89,36 @@ class User(AbstractUser):
     @property
     def role_label(self) -> str:
         return Role(self.role).label if self.role else "未分配角色"
+
+
+class ApiToken(models.Model):
+    """A named API token of one user, made on the user's own page and shown once.
+
+    Only a SHA-256 digest of the key is kept, so a copy of the database does not hold usable
+    tokens. A token answers until it expires or is revoked; both end it for good.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens",
+                             verbose_name="用户")
+    name = models.CharField("名称", max_length=64)
+    key_digest = models.CharField("密钥摘要", max_length=64, unique=True)
+    prefix = models.CharField("前缀", max_length=8)
+    created_at = models.DateTimeField("创建时间")
+    expires_at = models.DateTimeField("到期时间")
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "接口令牌"
+        verbose_name_plural = "接口令牌"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One live token per name and user, so a list can say which is which.
+            models.UniqueConstraint(fields=["user", "name"], condition=Q(revoked_at__isnull=True),
+                                    name="api_token_name_once"),
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")),
+                                   name="api_token_expires_after_creation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.prefix}…）"

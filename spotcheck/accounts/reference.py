@@ -1,4 +1,9 @@
-"""Member units (R-S1, the seed's attachment) with their short ASCII codes for SCD-1 files."""
+"""Reference files of the deploying city: its divisions (GB/T 2260) and the member units of
+its joint meeting (R-S1, the seed's attachment), with their short ASCII codes for SCD-1 files.
+
+The files live in ``settings.SPOTCHECK_REFERENCE_DIR`` and the city is
+``settings.SPOTCHECK_CITY``: a deployment chooses both by setting, not by code.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,10 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-REFERENCE_DIR = Path(__file__).resolve().parent.parent / "core" / "reference"
+from django.conf import settings
 
-# Short ASCII codes (pinyin or English initials), stable: they appear in published bundles.
+# Short ASCII codes (pinyin or English initials) of the seed's units by their number, stable:
+# they appear in published bundles. A city whose list differs gives a ``code`` column.
 UNIT_CODES: dict[int, str] = {
     1: "SAMR", 2: "JUS", 3: "NR", 4: "EM", 5: "TRANS", 6: "HUD", 7: "UM", 8: "ENV",
     9: "AGRI", 10: "HEALTH", 11: "CULT", 12: "FIRE", 13: "FOREST", 14: "PSB", 15: "DRC",
@@ -18,7 +24,21 @@ UNIT_CODES: dict[int, str] = {
 }
 OFFICE_HOST_SEQ = 1  # 市市场监管局 hosts the joint-meeting office
 JUSTICE_SEQ = 2  # 市司法局
-CITY_ONLY_SEQS = frozenset({33})  # 上饶经开区管委会 is a city-level functional zone
+CITY_PREFIX = "市"  # 市生态环境局: a city bureau that each county mirrors (R-S1)
+
+
+def reference_dir() -> Path:
+    return Path(settings.SPOTCHECK_REFERENCE_DIR)
+
+
+def city_code() -> str:
+    """The deploying city's GB/T 2260 code (``361100`` for Shangrao)."""
+    return str(settings.SPOTCHECK_CITY)
+
+
+def in_city(code: str, city: str) -> bool:
+    """A county-level division belongs to the prefecture-level city of its first four digits."""
+    return code[:4] == city[:4]
 
 
 @dataclass(frozen=True)
@@ -27,18 +47,23 @@ class MemberUnit:
     name: str
     code: str
 
+    @property
+    def city_only(self) -> bool:
+        """A unit not named 市… (上饶经开区管委会, a functional zone) exists in the city only."""
+        return not self.name.startswith(CITY_PREFIX)
+
     def name_in(self, division_name: str, is_city: bool) -> str:
         """市市场监管局 in the city; 信州区市场监管局 in a county (counties mirror the city)."""
-        if is_city or not self.name.startswith("市"):
+        if is_city or self.city_only:
             return self.name
         return division_name + self.name[1:]
 
 
 def read_csv(name: str) -> list[dict[str, str]]:
-    with (REFERENCE_DIR / name).open(encoding="utf-8", newline="") as fh:
+    with (reference_dir() / name).open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
 
 
 def member_units() -> list[MemberUnit]:
-    return [MemberUnit(int(r["seq"]), r["name"], UNIT_CODES[int(r["seq"])])
+    return [MemberUnit(int(r["seq"]), r["name"], r.get("code") or UNIT_CODES[int(r["seq"])])
             for r in read_csv("member_units.csv")]

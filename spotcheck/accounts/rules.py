@@ -5,6 +5,7 @@ import rules
 from spotcheck.accounts.predicates import (
     in_own_department,
     is_dept_admin,
+    is_enterprise,
     is_security_admin,
     is_self,
     is_signed_in,
@@ -21,3 +22,5 @@ rules.add_perm("accounts.view_user", is_system_admin | is_security_admin
 rules.add_perm("accounts.add_user", is_system_admin)
 # Roles are granted by the security administrator, and never to themselves.
 rules.add_perm("accounts.grant_role", is_security_admin & ~is_self)
+# API tokens: each signed-in user for their own account; enterprises do not use the API.
+rules.add_perm("accounts.manage_own_tokens", is_signed_in & ~is_enterprise)

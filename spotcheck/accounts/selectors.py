@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from spotcheck.accounts.models import Department, User
+from spotcheck.accounts.models import ApiToken, Department, User
 from spotcheck.accounts.predicates import is_dept_admin
 
 
@@ -16,3 +16,8 @@ def user_list_for(user: User) -> QuerySet[User]:
     if is_dept_admin(user):
         return qs.filter(department=user.department)
     return qs
+
+
+def api_token_list_for(user: User) -> QuerySet[ApiToken]:
+    """The user's own tokens, newest first, revoked and expired ones included."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")

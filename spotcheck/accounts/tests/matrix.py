@@ -10,6 +10,18 @@ def _planner() -> dict[str, Any]:
     return {"pk": UserFactory.create(role=Role.PLANNER).pk}
 
 
+def _someone_s_token() -> dict[str, Any]:
+    """A token of another account: nobody revokes a token that is not theirs."""
+    from spotcheck.accounts.services import api_token_create
+    from spotcheck.accounts.tests.factories import UserFactory
+
+    token, _ = api_token_create(acting_user=UserFactory.create(role=Role.PLANNER), name="系统")
+    return {"pk": token.pk}
+
+
+# API tokens: every signed-in role but the enterprise, each for their own account.
+TOKEN_ROLES = ALL_ROLES - {Role.ENTERPRISE}
+
 CASES = [
     Case("home", ALL_ROLES),
     Case("api-docs", ALL_ROLES),
@@ -19,4 +31,7 @@ CASES = [
     Case("api:me", ALL_ROLES),
     Case("api:departments", ALL_ROLES),
     Case("api:users", roles(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.DEPT_ADMIN)),
+    Case("accounts:api_tokens", TOKEN_ROLES),
+    Case("accounts:api_tokens", TOKEN_ROLES, method="post", data={"name": "对接系统", "days": 30}),
+    Case("accounts:api_token_revoke", roles(), setup=_someone_s_token, method="post"),
 ]

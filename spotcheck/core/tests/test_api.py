@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from spotcheck.accounts.roles import Role
+from spotcheck.accounts.services import api_token_create
 
 pytestmark = pytest.mark.django_db
 
@@ -26,8 +26,8 @@ def test_a_refusal_has_the_error_shape_in_chinese(client: Any, make_user: Any) -
 
 def test_token_authentication(client: Any, make_user: Any) -> None:
     user = make_user(Role.INSPECTOR)
-    token = Token.objects.create(user=user)
-    response = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, key = api_token_create(acting_user=user, name="测试")
+    response = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 200
     assert response.json()["username"] == user.username
     assert response.json()["department"] == "361100-ENV"
