@@ -7,4 +7,9 @@ class AccountsConfig(AppConfig):
     verbose_name = "账户与部门"
 
     def ready(self) -> None:
-        from spotcheck.accounts import home, signals  # noqa: F401  (home sections, sign-in audit)
+        # Home sections, sign-in audit, the staff account import.
+        from spotcheck.accounts import home, imports, signals  # noqa: F401
+        from spotcheck.core.navigation import NavItem, register
+
+        register(NavItem("企业账户", "accounts:enterprise_accounts",
+                         "accounts.view_enterprise_accounts"), before="audit:events")
