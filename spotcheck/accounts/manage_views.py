@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
 from spotcheck.accounts import lifecycle
@@ -39,9 +40,12 @@ STAFF_IMPORT_PAGES = ImportPages(
 
 
 def _issued(request: HttpRequest, *, user: User, password: str, title: str) -> HttpResponse:
-    """The one-time password, shown once on this page and never stored in clear."""
-    return render(request, "accounts/password_issued.html",
-                  {"target": user, "password": password, "title": title})
+    """The one-time password, shown once on this page and never stored in clear (nor kept
+    by a cache)."""
+    response = render(request, "accounts/password_issued.html",
+                      {"target": user, "password": password, "title": title})
+    add_never_cache_headers(response)
+    return response
 
 
 def _target(request: HttpRequest, pk: int, **_: Any) -> User:
@@ -170,8 +174,10 @@ def activation_code_issue(request: HttpRequest, pk: int) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect(f"{reverse('accounts:enterprise_accounts')}?uscc={entity.uscc}")
-    return render(request, "accounts/activation_code.html",
-                  {"entity": entity, "code": code, "issued": issued})
+    response = render(request, "accounts/activation_code.html",
+                      {"entity": entity, "code": code, "issued": issued})
+    add_never_cache_headers(response)
+    return response
 
 
 def enterprise_activate(request: HttpRequest) -> HttpResponse:
