@@ -229,12 +229,20 @@ def _live_code(uscc: str) -> ActivationCode | None:
             .order_by("-issued_at").first())
 
 
+def _activation_refused(*, live: ActivationCode | None, uscc: str, username: str,
+                        request: Any) -> Refused:
+    audit_record(action="enterprise.activate", actor_name=username[:150],
+                 object_type="activation_code", object_id=live.pk if live else "",
+                 outcome=Outcome.FAILURE, request=request, summary={"uscc": uscc[:18]})
+    return Refused(ACTIVATION_FAILED, code="activation_failed")
+
+
 def enterprise_activate(*, uscc: str, code: str, username: str, password: str,
                         request: Any = None) -> User:
     """The enterprise activates its account with the USCC and the printed code, choosing its
-    username and password. The code is used once, expires, and dies after
-    ``ACTIVATION_MAX_ATTEMPTS`` wrong entries; every failure says the same thing (it must
-    not reveal which entities hold a code) and is audited."""
+    username and password. The code is used once, expires, and allows
+    ``ACTIVATION_MAX_ATTEMPTS`` entries; every failure says the same thing (it must not reveal
+    which entities hold a code) and is audited."""
     uscc = uscc.strip().upper()
     with _as_service_errors():
         validate_password(password, User(username=username, enterprise_uscc=uscc))
@@ -242,24 +250,18 @@ def enterprise_activate(*, uscc: str, code: str, username: str, password: str,
         raise ServiceError(f"用户名 {username} 已存在，请另选一个。", fields={"username": ["已存在"]})
     live = _live_code(uscc)
     now = clock.now()
-    wrong = (live is None or live.expires_at <= now or live.attempts >= ACTIVATION_MAX_ATTEMPTS
-             or not check_password(_normalise_code(code), live.code_hash))
-    if wrong:
-        if live is not None:
-            # Counted even though the activation fails: the count is the brake on guessing.
-            ActivationCode.objects.filter(pk=live.pk).update(attempts=F("attempts") + 1)
-        audit_record(action="enterprise.activate", actor_name=username[:150],
-                     object_type="activation_code", object_id=live.pk if live else "",
-                     outcome=Outcome.FAILURE, request=request,
-                     summary={"uscc": uscc[:18], "attempt": live.attempts + 1 if live else 0})
-        raise Refused(ACTIVATION_FAILED, code="activation_failed")
-    assert live is not None
+    # An entry is counted before the code is checked, by a guarded update: however many
+    # guesses arrive at once, no more than the limit are ever checked.
+    counted = live is not None and live.expires_at > now and ActivationCode.objects.filter(
+        pk=live.pk, attempts__lt=ACTIVATION_MAX_ATTEMPTS).update(attempts=F("attempts") + 1)
+    if not counted or live is None or not check_password(_normalise_code(code), live.code_hash):
+        raise _activation_refused(live=live, uscc=uscc, username=username, request=request)
     try:
         with transaction.atomic(), _as_service_errors():
             # A guarded update: of two activations with one code, only one gets it.
             if not ActivationCode.objects.filter(pk=live.pk, used_at__isnull=True,
                                                  revoked_at__isnull=True).update(used_at=now):
-                raise Refused(ACTIVATION_FAILED, code="activation_failed")
+                raise Conflict(ACTIVATION_FAILED, code="activation_failed")
             user = user_new(username=username, password=password,
                             display_name=live.entity.name[:64], role=Role.ENTERPRISE,
                             enterprise_uscc=live.entity.uscc, must_change_password=False)
@@ -267,6 +269,9 @@ def enterprise_activate(*, uscc: str, code: str, username: str, password: str,
             audit_record(action="enterprise.activate", actor=user, object_type="activation_code",
                          object_id=live.pk, request=request,
                          summary={"uscc": live.entity.uscc, "user": username})
+    except Conflict:
+        raise _activation_refused(live=live, uscc=uscc, username=username,
+                                  request=request) from None
     except IntegrityError as exc:  # the same username taken meanwhile
         raise ServiceError(f"用户名 {username} 已存在，请另选一个。",
                            fields={"username": ["已存在"]}) from exc

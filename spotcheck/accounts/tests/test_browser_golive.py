@@ -132,5 +132,5 @@ def test_a_city_goes_live_from_an_empty_database_without_a_shell(
 
     assert MarketEntity.objects.count() == ENTITIES
     admin = User.objects.get(username="env_admin")
-    assert admin.role == Role.DEPT_ADMIN and admin.department.code == "361100-ENV"
+    assert admin.role == Role.DEPT_ADMIN and admin.department_id == departments.get(code="361100-ENV").pk
     assert not admin.must_change_password
