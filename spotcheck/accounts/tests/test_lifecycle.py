@@ -144,6 +144,9 @@ def test_unlocking_lifts_an_axes_lockout(sysadmin: Any, make_user: Any, client: 
     response = client.post(LOGIN, {"username": inspector.username, "password": PASSWORD},
                            REMOTE_ADDR="10.0.4.1")
     assert response.status_code == 429
+    client.force_login(sysadmin)  # the system administrator's home leads to the account
+    assert reverse("accounts:user_detail", args=[inspector.pk]) in client.get("/").content.decode()
+    client.logout()
     assert lifecycle.user_unlock(acting_user=sysadmin, user=inspector) >= 1
     assert not lifecycle.is_locked(inspector.username)
     response = client.post(LOGIN, {"username": inspector.username, "password": PASSWORD},
