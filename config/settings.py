@@ -122,6 +122,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # A password older than this must be changed at the next request (days; 0 disables).
 PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90)
+# How long an enterprise's one-time activation code stays valid.
+ACTIVATION_CODE_DAYS = env_int("ACTIVATION_CODE_DAYS", 60)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"

@@ -197,7 +197,7 @@ def _normalise_code(code: str) -> str:
 
 
 def activation_code_days() -> int:
-    return int(getattr(settings, "ACTIVATION_CODE_DAYS", 60))
+    return int(settings.ACTIVATION_CODE_DAYS)
 
 
 def activation_code_issue(*, acting_user: Any, entity: Any, request: Any = None
