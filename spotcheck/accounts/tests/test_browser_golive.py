@@ -134,3 +134,52 @@ def test_a_city_goes_live_from_an_empty_database_without_a_shell(
     admin = User.objects.get(username="env_admin")
     assert admin.role == Role.DEPT_ADMIN and admin.department_id == departments.get(code="361100-ENV").pk
     assert not admin.must_change_password
+
+
+def test_an_enterprise_activates_its_account_on_a_phone_with_the_printed_code(
+        page: Any, browser: Any, live_server: Any, make_user: Any, output_dir: Path) -> None:
+    from spotcheck.accounts.tests.factories import PASSWORD
+    from spotcheck.registry.tests.factories import EntityFactory, make_uscc
+
+    entity = EntityFactory.create(uscc=make_uscc("361102"), name="上饶市信州区某食品有限公司")
+    office = make_user(Role.OFFICE)
+    base = live_server.url
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", office.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.click("nav.nav a:has-text('企业账户')")
+    page.fill("input[name=uscc]", entity.uscc)
+    page.click("button:has-text('查找')")
+    page.wait_for_selector(f"h2:has-text('{entity.name}')")
+    page.click("button:has-text('签发并打印激活码')")
+    code = page.inner_text(".activation-code").strip()
+    page.screenshot(path=str(output_dir / "accounts-activation-code.png"), full_page=True)
+
+    phone = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True)
+    mobile = phone.new_page()
+    mobile.goto(f"{base}/accounts/login/")
+    mobile.click("a:has-text('用激活码激活企业账户')")
+    mobile.fill("#id_uscc", entity.uscc)
+    mobile.fill("#id_code", "WRNG-WRNG-WRNG")
+    mobile.fill("#id_username", "shipin")
+    mobile.fill("#id_password1", "Shi-Pin-2027x")
+    mobile.fill("#id_password2", "Shi-Pin-2027x")
+    mobile.click("button:has-text('激活账户')")
+    mobile.wait_for_selector(".errors:has-text('激活码不正确')")
+    mobile.fill("#id_code", code.lower())
+    mobile.fill("#id_password1", "Shi-Pin-2027x")
+    mobile.fill("#id_password2", "Shi-Pin-2027x")
+    mobile.click("button:has-text('激活账户')")
+    mobile.wait_for_selector(".messages li:has-text('企业账户已激活')")
+    mobile.fill("#id_username", "shipin")
+    mobile.fill("#id_password", "Shi-Pin-2027x")
+    mobile.click("button[type=submit]")
+    mobile.wait_for_selector("h1")
+    mobile.goto(f"{base}/registry/entities/{entity.pk}/")
+    mobile.wait_for_selector(f"h1:has-text('{entity.name}')")
+    overflow = mobile.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    mobile.screenshot(path=str(output_dir / "accounts-enterprise-activated-375.png"), full_page=True)
+    assert overflow <= 0
+    assert User.objects.get(username="shipin").enterprise_uscc == entity.uscc
+    phone.close()
