@@ -133,10 +133,10 @@ def enterprise_accounts(request: HttpRequest) -> HttpResponse:
     """Find an entity by its USCC; its enterprise accounts and activation code."""
     uscc = request.GET.get("uscc", "").strip().upper()[:18]
     entity = MarketEntity.objects.select_related("division").filter(uscc=uscc).first() if uscc else None
-    context: dict[str, Any] = {"uscc": uscc, "entity": entity}
     if entity is not None and not request.user.has_perm("accounts.add_enterprise_account", entity):
-        context["entity"], context["out_of_scope"] = None, True
-    elif entity is not None:
+        entity = None  # out of scope reads as not found: it names no entity of another division
+    context: dict[str, Any] = {"uscc": uscc, "entity": entity}
+    if entity is not None:
         context.update(
             accounts=User.objects.filter(role=Role.ENTERPRISE, enterprise_uscc=entity.uscc)
             .order_by("username"),

@@ -248,6 +248,18 @@ def test_nobody_else_opens_an_enterprise_account(role: Role, dept: str | None, m
     assert AuditEvent.objects.filter(outcome=Outcome.DENIED, actor=actor).count() == 2
 
 
+def test_the_enterprise_page_does_not_tell_an_out_of_scope_entity_from_none(
+        make_user: Any, entity: Any, client: Any) -> None:
+    """Like the API (no out-of-scope entity named): another county's office finds nothing."""
+    url = reverse("accounts:enterprise_accounts")
+    client.force_login(make_user(Role.OFFICE, dept_code="361103-SAMR"))
+    other = client.get(url, {"uscc": entity.uscc}).content.decode()
+    missing = client.get(url, {"uscc": "91361100MA35XXXXXX"}).content.decode()
+    assert entity.name not in other and "没有找到" in other and "没有找到" in missing
+    client.force_login(make_user(Role.OFFICE))
+    assert entity.name in client.get(url, {"uscc": entity.uscc.lower()}).content.decode()
+
+
 def _activate(uscc: str, code: str, username: str = "qiye.self") -> User:
     return lifecycle.enterprise_activate(uscc=uscc, code=code, username=username, password=STRONG)
 
