@@ -103,11 +103,19 @@ _MANAGE_REFUSED = ("只有系统管理员可以管理账户；不能管理本人
                    "bootstrap_admins 命令重置。")
 
 
+def _managed(acting_user: Any, user: User) -> User:
+    """The account, locked for this transaction, once the acting user may manage it: judged
+    on the row as it is now (a role granted meanwhile counts)."""
+    fresh = User.objects.select_for_update().get(pk=user.pk)
+    refuse_unless(acting_user, "accounts.manage_user", fresh, _MANAGE_REFUSED)
+    return fresh
+
+
 def _set_active(*, acting_user: Any, user: User, active: bool, request: Any) -> User:
     action = "user.enable" if active else "user.disable"
     with _audited(action, actor=acting_user, target=user, request=request):
-        refuse_unless(acting_user, "accounts.manage_user", user, _MANAGE_REFUSED)
         with transaction.atomic():
+            _managed(acting_user, user)
             # A guarded update: of two administrators, one does it, the other is told.
             done = User.objects.filter(pk=user.pk, is_active=not active).update(is_active=active)
             if not done:
@@ -143,8 +151,8 @@ def user_unlock(*, acting_user: Any, user: User, request: Any = None) -> int:
     """Clear the account's failed sign-ins (django-axes lockout); returns how many records
     were removed."""
     with _audited("user.unlock", actor=acting_user, target=user, request=request):
-        refuse_unless(acting_user, "accounts.manage_user", user, _MANAGE_REFUSED)
         with transaction.atomic():
+            _managed(acting_user, user)
             failures = failures_of(user.username)
             if not failures:
                 raise Conflict("该账户没有被锁定，也没有失败的登录记录。")
@@ -159,10 +167,9 @@ def user_password_reset(*, acting_user: Any, user: User, request: Any = None) ->
     ``PasswordChangeRequiredMiddleware``); the account's open sessions end with the old
     password. Returns the password, shown once."""
     with _audited("user.password_reset", actor=acting_user, target=user, request=request):
-        refuse_unless(acting_user, "accounts.manage_user", user, _MANAGE_REFUSED)
         password = one_time_password()
         with transaction.atomic():
-            locked = User.objects.select_for_update().get(pk=user.pk)
+            locked = _managed(acting_user, user)
             locked.set_password(password)
             locked.must_change_password = True
             locked.save(update_fields=["password", "must_change_password"])
