@@ -145,6 +145,8 @@ PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90)
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
 if not 1 <= API_TOKEN_DAYS <= 366:
     raise ImproperlyConfigured(f"环境变量 API_TOKEN_DAYS 应在 1 到 366 之间，实际为 {API_TOKEN_DAYS}")
+# How long an enterprise's one-time activation code stays valid.
+ACTIVATION_CODE_DAYS = env_int("ACTIVATION_CODE_DAYS", 60)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"

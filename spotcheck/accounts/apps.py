@@ -9,9 +9,14 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from spotcheck.accounts import home, signals  # noqa: F401  (home sections, sign-in audit)
+        # Home sections, sign-in audit, the staff account import.
+        from spotcheck.accounts import home, imports, signals  # noqa: F401
         from spotcheck.accounts.migrate_hooks import reference_after_migrate
+        from spotcheck.core.navigation import NavItem, register
 
         # Reference data comes with migrate (divisions, departments, key-field tags).
         post_migrate.connect(reference_after_migrate, sender=self,
                              dispatch_uid="accounts.reference_after_migrate")
+
+        register(NavItem("企业账户", "accounts:enterprise_accounts",
+                         "accounts.view_enterprise_accounts"), before="audit:events")

@@ -7,10 +7,11 @@ from typing import Any
 
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.db.models import Max, Sum
 from django.urls import reverse
 
 from spotcheck.accounts.models import User
-from spotcheck.accounts.predicates import is_security_admin
+from spotcheck.accounts.predicates import is_security_admin, is_system_admin
 from spotcheck.core import clock
 from spotcheck.core.home import DueRow, DueSection, provider
 
@@ -29,18 +30,33 @@ def password_expiry(user: Any) -> list[DueSection]:
 
 @provider
 def accounts_to_look_after(user: Any) -> list[DueSection]:
-    if not is_security_admin(user):
+    """Locked accounts for the system administrator (who unlocks them) and the security
+    administrator (who watches them); accounts without a role for the security administrator."""
+    if not (is_security_admin(user) or is_system_admin(user)):
         return []
     since = clock.now() - settings.AXES_COOLOFF_TIME
-    locked = AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
-                                          attempt_time__gte=since).order_by("-attempt_time")[:20]
-    no_role = User.objects.filter(role="", is_active=True).order_by("username")[:20]
-    return [
-        DueSection("被锁定的账户或地址",
-                   [DueRow(f"{a.username or '（无用户名）'} @ {a.ip_address}：失败 "
-                           f"{a.failures_since_start} 次", when=f"{a.attempt_time:%m-%d %H:%M}")
-                    for a in locked], empty_text="当前没有被锁定的账户。"),
-        DueSection("待授权的账户",
-                   [DueRow(u.username, reverse("accounts:grant_role", args=[u.pk]))
-                    for u in no_role], empty_text="所有账户均已授权。"),
-    ]
+    recent = AccessAttempt.objects.filter(attempt_time__gte=since)
+    limit = settings.AXES_FAILURE_LIMIT
+    # Lockouts count by account and by address separately (AXES_LOCKOUT_PARAMETERS): an
+    # account attacked from many addresses is locked although no single record says so.
+    by_name = (recent.exclude(username="").values("username")
+               .annotate(n=Sum("failures_since_start"), last=Max("attempt_time"))
+               .filter(n__gte=limit).order_by("-last")[:20])
+    by_address = (recent.values("ip_address")
+                  .annotate(n=Sum("failures_since_start"), last=Max("attempt_time"))
+                  .filter(n__gte=limit).order_by("-last")[:20])
+    accounts = dict(User.objects.filter(username__in=[r["username"] for r in by_name])
+                    .values_list("username", "pk"))
+    rows = [DueRow(f"账户 {r['username']}：失败 {r['n']} 次",
+                   reverse("accounts:user_detail", args=[accounts[r["username"]]])
+                   if r["username"] in accounts else "", when=f"{r['last']:%m-%d %H:%M}")
+            for r in by_name]
+    rows += [DueRow(f"地址 {r['ip_address']}：失败 {r['n']} 次", when=f"{r['last']:%m-%d %H:%M}")
+             for r in by_address]
+    sections = [DueSection("被锁定的账户或地址", rows, empty_text="当前没有被锁定的账户。")]
+    if is_security_admin(user):
+        no_role = User.objects.filter(role="", is_active=True).order_by("username")[:20]
+        sections.append(DueSection("待授权的账户",
+                                   [DueRow(u.username, reverse("accounts:grant_role", args=[u.pk]))
+                                    for u in no_role], empty_text="所有账户均已授权。"))
+    return sections

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from spotcheck.accounts.roles import Role
+from spotcheck.core.imports.models import ImportedRow
 
 
 class DivisionKind(models.TextChoices):
@@ -61,8 +62,11 @@ class Department(models.Model):
         return self.name
 
 
-class User(AbstractUser):
-    """A person signing in. One role; a government user belongs to one department."""
+class User(AbstractUser, ImportedRow):
+    """A person signing in. One role; a government user belongs to one department.
+
+    Staff accounts may come from a file (``accounts.imports``): ``import_job_id`` names the
+    import that created or last changed the account."""
 
     display_name = models.CharField("姓名", max_length=64, blank=True)
     role = models.CharField("角色", max_length=32, choices=Role.choices, blank=True)
@@ -122,3 +126,33 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.prefix}…）"
+class ActivationCode(models.Model):
+    """A one-time code with which an enterprise activates its own account (bound to its
+    entity). Only a salted hash is stored; the code is shown once, to be printed. A code is
+    used once, expires, and dies after a few wrong attempts; issuing a new one revokes the
+    entity's earlier codes (at most one live code per entity)."""
+
+    entity = models.ForeignKey("registry.MarketEntity", on_delete=models.CASCADE,
+                               related_name="activation_codes", verbose_name="市场主体")
+    code_hash = models.CharField("激活码摘要", max_length=256)
+    issued_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name="签发人")
+    issued_at = models.DateTimeField("签发时间")
+    expires_at = models.DateTimeField("有效期至")
+    attempts = models.PositiveSmallIntegerField("错误尝试次数", default=0)
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+    used_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+", verbose_name="激活的账户")
+    revoked_at = models.DateTimeField("作废时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "企业账户激活码"
+        verbose_name_plural = "企业账户激活码"
+        ordering = ["-issued_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["entity"], name="activation_code_one_live",
+                                    condition=Q(used_at__isnull=True, revoked_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"激活码 #{self.pk}"

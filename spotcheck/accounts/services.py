@@ -169,6 +169,25 @@ def _check_role_fits(role: str, department: Department | None, uscc: str) -> Non
         raise ServiceError("企业用户须填写统一社会信用代码。", fields={"enterprise_uscc": ["必填"]})
 
 
+def user_new(*, username: str, password: str, display_name: str = "", role: str = "",
+             department: Department | None = None, enterprise_uscc: str = "",
+             must_change_password: bool = True) -> User:
+    """Check and save a new account (no permission check, no audit: the callers do both)."""
+    if User.objects.filter(username=username).exists():
+        raise ServiceError(f"用户名 {username} 已存在。", fields={"username": ["已存在"]})
+    _check_role_fits(role, department, enterprise_uscc) if role else None
+    user = User(username=username, display_name=display_name, role=role, department=department,
+                division=department.division if department else None,
+                enterprise_uscc=enterprise_uscc, must_change_password=must_change_password,
+                password_changed_at=None if must_change_password else clock.now(),
+                is_staff=role in {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+    validate_password(password, user)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    return user
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -188,17 +207,8 @@ def user_create(
     if acting_user is not None and role:
         # 三员分立: roles are granted by the security administrator, not at creation.
         raise Refused("创建账户时不能分配角色，请由安全管理员授权。")
-    if User.objects.filter(username=username).exists():
-        raise ServiceError(f"用户名 {username} 已存在。", fields={"username": ["已存在"]})
-    _check_role_fits(role, department, enterprise_uscc) if role else None
-    user = User(username=username, display_name=display_name, role=role, department=department,
-                division=department.division if department else None,
-                enterprise_uscc=enterprise_uscc,
-                is_staff=role in {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
-    validate_password(password, user)
-    user.set_password(password)
-    user.full_clean()
-    user.save()
+    user = user_new(username=username, password=password, display_name=display_name, role=role,
+                    department=department, enterprise_uscc=enterprise_uscc)
     audit_record(action="user.create", actor=acting_user, object_type="user",
                  object_id=user.pk, request=request,
                  summary={"after": {"username": username, "role": role,

@@ -7,12 +7,14 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 
 from spotcheck.accounts import selectors, services
-from spotcheck.accounts.forms import GrantRoleForm, SignInForm
+from spotcheck.accounts.forms import SignInForm
+from spotcheck.accounts.manage_forms import GrantRoleForm
 from spotcheck.accounts.models import User
 from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import ServiceError
@@ -44,8 +46,11 @@ def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwar
 
 @require_perm("accounts.view_user")
 def user_list(request: HttpRequest) -> HttpResponse:
-    users = selectors.user_list_for(request.user)[:500]  # type: ignore[arg-type]
-    return render(request, "accounts/user_list.html", {"users": users})
+    users = selectors.user_list_for(request.user)  # type: ignore[arg-type]
+    query = request.GET.get("q", "").strip()[:64]
+    if query:
+        users = users.filter(Q(username__icontains=query) | Q(display_name__icontains=query))
+    return render(request, "accounts/user_list.html", {"users": users[:500], "q": query})
 
 
 @login_required
@@ -54,7 +59,8 @@ def user_grant_role(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm("accounts.grant_role", target):
         raise PermissionDenied
     form = GrantRoleForm(request.POST or None, target=target)
-    if request.method == "POST" and form.is_valid():
+    # "查找" (no JavaScript) only lists the departments found; it saves nothing.
+    if request.method == "POST" and "find" not in request.POST and form.is_valid():
         try:
             services.user_grant_role(acting_user=request.user, user=target,  # type: ignore[arg-type]
                                      role=form.cleaned_data["role"],

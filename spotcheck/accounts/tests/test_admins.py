@@ -146,9 +146,12 @@ def test_the_grant_page_shows_the_refusal_for_a_three_admin_account(client: Any,
                                                                     make_user: Any) -> None:
     client.force_login(make_user(Role.SECURITY_ADMIN))
     auditor = make_user(Role.AUDIT_ADMIN)
+    # The page offers no 三员 role at all; an ordinary role for a 三员 account is refused.
+    response = client.get(reverse("accounts:grant_role", kwargs={"pk": auditor.pk}))
+    assert f'value="{Role.SYSTEM_ADMIN}"' not in response.content.decode()
     response = client.post(reverse("accounts:grant_role", kwargs={"pk": auditor.pk}),
-                           {"role": Role.SYSTEM_ADMIN})
-    assert response.status_code == 200 and "三员角色" in response.content.decode()
+                           {"role": Role.PLANNER, "department": "361100-ENV"})
+    assert response.status_code == 200 and "三员" in response.content.decode()
     auditor.refresh_from_db()
     assert auditor.role == Role.AUDIT_ADMIN
 

@@ -123,7 +123,7 @@ def test_the_grant_page_refuses_one_s_own_account(client: Any, make_user: Any) -
     assert client.get(f"/accounts/users/{secadmin.pk}/role/").status_code == 403
     target = make_user(Role.PLANNER)
     response = client.post(f"/accounts/users/{target.pk}/role/",
-                           {"role": Role.INSPECTOR, "department": target.department_id})
+                           {"role": Role.INSPECTOR, "department": target.department.code})
     assert response.status_code == 302
     target.refresh_from_db()
     assert target.role == Role.INSPECTOR
