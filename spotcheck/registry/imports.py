@@ -15,7 +15,7 @@ from typing import Any
 from spotcheck.core import clock
 from spotcheck.core.crypto import field_cipher
 from spotcheck.core.domain.uscc import uscc_problem, usccs_valid, usccs_valid_packed
-from spotcheck.core.imports.engine import register
+from spotcheck.core.imports.jobs import register
 from spotcheck.core.imports.models import ImportJob
 from spotcheck.core.imports.spec import PK_COLUMN, CleanFrame, CleanRow, Column, ImportSpec, Rejected
 from spotcheck.core.imports.writers import Writer

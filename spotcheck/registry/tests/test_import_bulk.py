@@ -15,7 +15,7 @@ import pytest
 from django.db import connection
 
 from spotcheck.core.crypto import field_cipher
-from spotcheck.core.imports import engine
+from spotcheck.core.imports import jobs
 from spotcheck.core.imports.models import ImportRowError, ImportStatus
 from spotcheck.core.imports.writers import PostgresWriter
 from spotcheck.registry.demo import HEADERS, entity_rows
@@ -64,8 +64,8 @@ def _import(path: Path, monkeypatch: Any) -> tuple[Any, list[bool]]:
         return began[-1]
 
     monkeypatch.setattr(PostgresWriter, "bulk_begin", spy)
-    job = engine.import_job_create(spec=ENTITY_IMPORT, acting_user=None, path=path, resume=False)
-    job = engine.import_run(job.pk)
+    job = jobs.import_job_create(spec=ENTITY_IMPORT, acting_user=None, path=path, resume=False)
+    job = jobs.import_run(job.pk)
     assert job.status == ImportStatus.SUCCEEDED, job.message
     return job, began
 
@@ -93,7 +93,7 @@ def test_a_first_load_ends_exactly_as_the_usual_path(departments: Any, tmp_path:
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL")
     path = _file(tmp_path / "entities.csv")
-    monkeypatch.setenv("IMPORT_BATCH_ROWS", "700")
+    settings.IMPORT_BATCH_ROWS = 700
     settings.IMPORT_BULK_MIN_ROWS = 0  # the usual path
     usual, began = _import(path, monkeypatch)
     assert began == []
@@ -126,9 +126,9 @@ def test_a_file_below_the_threshold_or_a_dry_run_is_not_a_first_load(departments
     assert began == []
     _empty()
     settings.IMPORT_BULK_MIN_ROWS = 1000
-    job = engine.import_job_create(spec=ENTITY_IMPORT, acting_user=None, path=path, resume=False,
+    job = jobs.import_job_create(spec=ENTITY_IMPORT, acting_user=None, path=path, resume=False,
                                    dry_run=True)
-    job = engine.import_run(job.pk)
+    job = jobs.import_run(job.pk)
     assert (job.status, MarketEntity.objects.count()) == (ImportStatus.SUCCEEDED, 0)
 
 
