@@ -19,6 +19,8 @@ class Gadget(ImportedRow):
     name = models.CharField(max_length=40)
     size = models.IntegerField(null=True, blank=True)
 
+    objects: models.Manager[Gadget] = models.Manager()
+
     class Meta:
         app_label = "imports"
         db_table = "imports_test_gadget"
