@@ -101,7 +101,9 @@ present) -> CleanFrame``: then a UTF-8 CSV file is read in chunks of about 4 MB 
 conservative: it returns only rows it is sure of, with the same values ``clean_batch`` would
 give; every other row (and any chunk polars cannot parse one record per line: line breaks in
 quotes, blank or ragged lines) goes through ``clean_batch`` as above, which has the last word
-and writes the messages. A property test per spec holds the two paths equal (see
+and writes the messages. Both are made from one declaration per column
+(``checks.Check``: ``cells`` row by row, ``frame`` column-wise, side by side; ``checks.Checks``
+applies them either way), and a property test per spec holds the two paths equal (see
 ``registry/tests/test_imports_frame.py``). The engine passes ``clean_frame`` only rows
 ``spec.frame_plain`` accepts (no control character, no surrounding whitespace, no formula,
 not blank): what a chunk's bytes cannot hold (``files.block_marks``) is not looked for cell
