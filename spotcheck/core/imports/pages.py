@@ -80,8 +80,8 @@ class ImportPages:
     view_perm: str
     back: str
     back_label: str
-    stylesheet: str
     notes: tuple[str, ...] = ()
+    stylesheet: str = ""
 
     def _job(self, request: HttpRequest, pk: int, **_: Any) -> ImportJob:
         return get_object_or_404(ImportJob, pk=pk, kind=self.spec.kind)
