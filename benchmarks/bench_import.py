@@ -38,7 +38,7 @@ import json, os, sys, time
 import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
-from spotcheck.core.imports import engine
+from spotcheck.core.imports import jobs
 from spotcheck.registry.imports import ENTITY_IMPORT
 path, mode = sys.argv[1], sys.argv[2]
 if mode == "setup":
@@ -48,8 +48,8 @@ if mode == "setup":
     reference_load()
     sys.exit(0)
 start = time.perf_counter()
-job = engine.import_job_create(spec=ENTITY_IMPORT, acting_user=None, path=path, resume=False)
-job = engine.import_run(job.pk)
+job = jobs.import_job_create(spec=ENTITY_IMPORT, acting_user=None, path=path, resume=False)
+job = jobs.import_run(job.pk)
 print(json.dumps({"seconds": time.perf_counter() - start, "status": job.status, "inserted": job.inserted,
                   "updated": job.updated, "rejected": job.rejected}))
 """

@@ -124,6 +124,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Imports (spotcheck.core.imports), read once here. File limits refuse a file before a row
+# is written; IMPORT_MAX_ERRORS invalid rows stop an import; a file of IMPORT_BULK_MIN_ROWS
+# rows or more into an empty table on PostgreSQL is a first load (0: never);
+# IMPORT_BATCH_ROWS, when above 0, lowers the rows per transaction (tests that kill an
+# import between batches).
+IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 200)
+IMPORT_MAX_UNPACKED_MB = env_int("IMPORT_MAX_UNPACKED_MB", 1000)
+IMPORT_MAX_XLSX_SHEET_MB = env_int("IMPORT_MAX_XLSX_SHEET_MB", 200)
+IMPORT_MAX_ZIP_RATIO = env_int("IMPORT_MAX_ZIP_RATIO", 100)
+IMPORT_MAX_ERRORS = env_int("IMPORT_MAX_ERRORS", 10_000)
+IMPORT_BULK_MIN_ROWS = env_int("IMPORT_BULK_MIN_ROWS", 100_000)
+IMPORT_BATCH_ROWS = env_int("IMPORT_BATCH_ROWS", 0)
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

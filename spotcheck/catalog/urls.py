@@ -2,13 +2,13 @@ from django.urls import path
 
 from spotcheck.catalog import views
 from spotcheck.catalog.imports import ITEM_IMPORT
-from spotcheck.roster.importing import ImportPages
+from spotcheck.core.imports.pages import ImportPages
 
 app_name = "catalog"
 
 IMPORT_PAGES = ImportPages(
     ITEM_IMPORT, app="catalog", perm="catalog.import_items", view_perm="catalog.view_import",
-    back="catalog:items", back_label="抽查事项清单",
+    back="catalog:items", stylesheet="css/roster.css", back_label="抽查事项清单",
     notes=("按 部门代码+年度+事项编码 新增或更新。",
            "权力事项须先在“行政权力清单”中登记（R-L1：清单外不得检查）。"))
 

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django import forms
 
-from spotcheck.core.imports.models import ImportMode
 from spotcheck.registry.models import CField, LibraryClass
 
 
@@ -23,8 +22,3 @@ class ProposalDecisionForm(forms.Form):
                                  choices=[("accept", "采纳，列入 C 类"), ("reject", "不予采纳")])
     reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
-
-class ImportForm(forms.Form):
-    file = forms.FileField(label="文件（.csv 或 .xlsx）")
-    mode = forms.ChoiceField(label="导入方式", choices=ImportMode.choices, initial=ImportMode.UPSERT)
-    dry_run = forms.BooleanField(label="试运行（只校验，不写入）", required=False)

@@ -1,5 +1,5 @@
 """Writes of the entity library: class decisions (R-A1, R-C1), class-C proposals and their
-decisions, and starting an import. Each checks permission, validates, writes the history
+decisions. Each checks permission, validates, writes the history
 and the audit event in one transaction."""
 
 from __future__ import annotations
@@ -7,18 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
 from spotcheck.audit.services import audit_record
 from spotcheck.core import clock
 from spotcheck.core.errors import Conflict, Refused, ServiceError
-from spotcheck.core.imports import engine
-from spotcheck.core.imports.models import ImportJob, ImportStatus
-from spotcheck.core.imports.views import upload_save
 from spotcheck.registry import reference
 from spotcheck.registry.domain.classes import class_move_problem
-from spotcheck.registry.imports import ENTITY_IMPORT
 from spotcheck.registry.models import (
     CField,
     ChangeSource,
@@ -126,33 +121,6 @@ def class_proposal_decide(*, acting_user: Any, proposal: ClassProposal, accept: 
                  summary={"proposal": proposal.pk, "decision": status, "reason": reason.strip(),
                           "department": proposal.department.code})
     return proposal
-
-
-def entity_import_start(*, acting_user: Any, upload: UploadedFile, mode: str, dry_run: bool,
-                        request: Any = None) -> ImportJob:
-    """Save the upload, check it as a whole and queue the import (the worker runs it)."""
-    if not acting_user.has_perm("registry.import_entity"):
-        raise Refused("您没有导入市场主体的权限。")
-    path = upload_save(upload)
-    with transaction.atomic():
-        job = engine.import_job_create(spec=ENTITY_IMPORT, acting_user=acting_user, path=path,
-                                       file_name=upload.name or path.name, mode=mode, dry_run=dry_run,
-                                       request=request, resume=False)
-        engine.import_enqueue(job)
-    return job
-
-
-def entity_import_resume(*, acting_user: Any, job: ImportJob, request: Any = None) -> ImportJob:
-    """Queue a stalled import again; it continues from its checkpoint."""
-    if not acting_user.has_perm("registry.view_import", job):
-        raise Refused("您不能继续该导入任务。")
-    if job.status != ImportStatus.RUNNING or not engine.is_stalled(job):
-        raise Conflict("该导入任务没有中断，无需继续。")
-    with transaction.atomic():
-        audit_record(action="import.resume", actor=acting_user, object_type="import_job",
-                     object_id=job.pk, request=request)
-        engine.import_enqueue(job)
-    return job
 
 
 def key_field_tags_ensure() -> int:

@@ -1,8 +1,15 @@
 from django.urls import path
 
+from spotcheck.core.imports.pages import ImportPages
 from spotcheck.registry import views
+from spotcheck.registry.imports import ENTITY_IMPORT
 
 app_name = "registry"
+
+IMPORT_PAGES = ImportPages(
+    ENTITY_IMPORT, app="registry", perm="registry.import_entity", view_perm="registry.view_import",
+    back="registry:entities", stylesheet="css/registry.css", back_label="检查对象名录库",
+    notes=("按统一社会信用代码新增或更新；文件内重复的代码以第一次出现为准，后出现的行被拒绝。",))
 
 urlpatterns = [
     path("", views.entity_list, name="entities"),
@@ -12,10 +19,5 @@ urlpatterns = [
     path("export.<str:fmt>", views.entity_export, name="entity_export"),
     path("proposals/", views.proposal_list, name="proposals"),
     path("proposals/<int:pk>/decide/", views.proposal_decide, name="proposal_decide"),
-    path("import/", views.import_upload, name="import"),
-    path("import/template.<str:fmt>", views.import_template, name="import_template"),
-    path("import/<int:pk>/", views.import_job, name="import_job"),
-    path("import/<int:pk>/progress/", views.import_progress, name="import_progress"),
-    path("import/<int:pk>/errors.xlsx", views.import_report, name="import_report"),
-    path("import/<int:pk>/resume/", views.import_resume, name="import_resume"),
+    *IMPORT_PAGES.urls(),
 ]

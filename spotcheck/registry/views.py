@@ -1,5 +1,5 @@
 """Pages of the entity library: list and search, detail with class history, class decisions
-and proposals, imports with progress, exports."""
+and proposals, exports. The import pages are ``urls.IMPORT_PAGES``."""
 
 from __future__ import annotations
 
@@ -18,12 +18,8 @@ from spotcheck.accounts.models import Division
 from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import ServiceError
 from spotcheck.core.exports import csv_response, xlsx_response
-from spotcheck.core.imports import views as import_views
-from spotcheck.core.imports.files import FileRefused
-from spotcheck.core.imports.models import ImportJob
 from spotcheck.registry import selectors, services
-from spotcheck.registry.forms import ClassDecisionForm, ImportForm, ProposalDecisionForm, ProposalForm
-from spotcheck.registry.imports import ENTITY_IMPORT
+from spotcheck.registry.forms import ClassDecisionForm, ProposalDecisionForm, ProposalForm
 from spotcheck.registry.models import (
     ClassProposal,
     EntityKind,
@@ -43,10 +39,6 @@ def _entity(request: HttpRequest, pk: int, **_: Any) -> MarketEntity:
 
 def _proposal(request: HttpRequest, pk: int, **_: Any) -> ClassProposal:
     return get_object_or_404(ClassProposal.objects.select_related("entity__division", "department"), pk=pk)
-
-
-def _job(request: HttpRequest, pk: int, **_: Any) -> ImportJob:
-    return get_object_or_404(ImportJob, pk=pk, kind=ENTITY_IMPORT.kind)
 
 
 def _filter_choices(user: Any) -> dict[str, Any]:
@@ -190,62 +182,3 @@ def entity_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     if fmt == "xlsx":
         return xlsx_response("市场主体.xlsx", EXPORT_HEADERS, _export_rows(qs), sheet_name="市场主体")
     return csv_response("市场主体.csv", EXPORT_HEADERS, _export_rows(qs))
-
-
-@require_perm("registry.import_entity")
-def import_upload(request: HttpRequest) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            job = services.entity_import_start(acting_user=request.user, upload=form.cleaned_data["file"],
-                                               mode=form.cleaned_data["mode"],
-                                               dry_run=form.cleaned_data["dry_run"], request=request)
-        except FileRefused as exc:
-            form.add_error("file", f"文件被拒绝，未写入任何数据：{exc.message}")
-        except ServiceError as exc:
-            form.add_error(None, exc.message)
-        else:
-            return redirect("registry:import_job", pk=job.pk)
-    recent = ImportJob.objects.filter(kind=ENTITY_IMPORT.kind, department_code=getattr(
-        request.user.department, "code", "")).order_by("-id")[:10]  # type: ignore[union-attr]
-    return render(request, "registry/import_upload.html", {
-        "form": form, "recent": recent, "columns": ENTITY_IMPORT.columns})
-
-
-def _progress_urls(job: ImportJob) -> dict[str, str]:
-    return {"resume_url": reverse("registry:import_resume", args=[job.pk]),
-            "report_url": reverse("registry:import_report", args=[job.pk])}
-
-
-@require_perm("registry.view_import", fn=_job)
-def import_job(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _job(request, pk)
-    url = reverse("registry:import_progress", args=[job.pk])
-    return render(request, "registry/import_job.html",
-                  {"job": job, **import_views.progress_context(job, url, **_progress_urls(job))})
-
-
-@require_perm("registry.view_import", fn=_job)
-def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _job(request, pk)
-    return import_views.progress_response(request, job, request.path, **_progress_urls(job))
-
-
-@require_perm("registry.view_import", fn=_job)
-def import_report(request: HttpRequest, pk: int) -> HttpResponseBase:
-    return import_views.error_report_response(_job(request, pk))
-
-
-@require_POST
-@require_perm("registry.view_import", fn=_job)
-def import_resume(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        services.entity_import_resume(acting_user=request.user, job=_job(request, pk), request=request)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    return redirect("registry:import_job", pk=pk)
-
-
-@require_perm("registry.import_entity")
-def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
-    return import_views.template_response(ENTITY_IMPORT, fmt)

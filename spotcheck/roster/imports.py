@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from spotcheck.accounts.models import Department
-from spotcheck.core.imports.engine import register
+from spotcheck.core.imports.jobs import register
 from spotcheck.core.imports.models import ImportJob
 from spotcheck.core.imports.spec import CleanRow, Column, ImportSpec, Rejected, RowErrors
 from spotcheck.core.imports.writers import Writer

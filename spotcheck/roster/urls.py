@@ -1,14 +1,14 @@
 from django.urls import path
 
+from spotcheck.core.imports.pages import ImportPages
 from spotcheck.roster import views
-from spotcheck.roster.importing import ImportPages
 from spotcheck.roster.imports import INSPECTOR_IMPORT
 
 app_name = "roster"
 
 IMPORT_PAGES = ImportPages(
     INSPECTOR_IMPORT, app="roster", perm="roster.import_inspectors", view_perm="roster.view_import",
-    back="roster:inspectors", back_label="执法检查人员名录库",
+    back="roster:inspectors", stylesheet="css/roster.css", back_label="执法检查人员名录库",
     notes=("按执法证号新增或更新；已登记的人员不能改到其他部门。",
            "资格与专长须先在“资格与专长标签”中登记；联合检查人员库由联席办维护，不经导入。"))
 

@@ -16,7 +16,7 @@ from spotcheck.accounts.roles import Role
 from spotcheck.catalog.imports import COLUMNS, ITEM_IMPORT
 from spotcheck.catalog.models import InspectionItem, PowerKind
 from spotcheck.catalog.tests.factories import PowerEntryFactory
-from spotcheck.core.imports import engine
+from spotcheck.core.imports import jobs
 from spotcheck.core.imports.models import ImportJob, ImportStatus
 from spotcheck.roster.tests import importfiles
 from spotcheck.roster.tests.factories import TagFactory
@@ -61,8 +61,8 @@ def row(**cells: str) -> list[str]:
 
 
 def run(path: Path, user: Any = None, **options: Any) -> ImportJob:
-    job = engine.import_job_create(spec=ITEM_IMPORT, acting_user=user, path=path, **options)
-    return engine.import_run(job.pk)
+    job = jobs.import_job_create(spec=ITEM_IMPORT, acting_user=user, path=path, **options)
+    return jobs.import_run(job.pk)
 
 
 def test_good_rows_become_items_tied_to_the_power_list(env: Department, tmp_path: Path) -> None:
@@ -146,7 +146,7 @@ def test_the_command_and_the_upload_page(client: Any, make_user: Any, env: Depar
         response = client.post(reverse("catalog:import"), {"file": fh, "mode": "upsert"})
     job = ImportJob.objects.get(kind=ITEM_IMPORT.kind, dry_run=False)
     assert response["Location"] == reverse("catalog:import_job", kwargs={"pk": job.pk})
-    engine.import_run(job.pk)
+    jobs.import_run(job.pk)
     assert InspectionItem.objects.get().item_key == f"361100-ENV/{YEAR}/ENV-01"
     progress = client.get(reverse("catalog:import_progress", kwargs={"pk": job.pk}))
     assert "已完成" in progress.content.decode()

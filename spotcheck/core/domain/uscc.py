@@ -3,17 +3,17 @@
 The check itself has one implementation: ``verifier/verify_draw.py`` (the stdlib-only file
 the public portal offers), re-exported here. This module adds what the platform needs
 beyond it: the check character of 17 given characters (demo data), a Chinese explanation of
-what is wrong with a code (imports, forms), and a check of many codes at once that costs a
-few C-level passes per batch instead of a Python loop per code (imports at a million rows).
+what is wrong with a code (``uscc_problem``: imports, forms), and a check of many codes at
+once (``usccs_valid``, over codes packed 18 bytes each) that costs a few C-level passes per
+batch instead of a Python loop per code; both ways of checking an import's rows use it.
 
-Invariant: ``usccs_valid(xs) == [uscc_is_valid(x) for x in xs]`` (a property test holds it).
+Invariant: ``usccs_valid(packed(xs)) == [uscc_is_valid(x) for x in xs]`` (a property test
+holds it).
 Pure: no Django, no app code.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
 from typing import Any
 
 from verifier.verify_draw import USCC_CHARS, USCC_WEIGHTS, uscc_check_char, uscc_is_valid
@@ -21,13 +21,7 @@ from verifier.verify_draw import USCC_CHARS, USCC_WEIGHTS, uscc_check_char, uscc
 __all__ = ["USCC_CHARS", "USCC_WEIGHTS", "uscc_check_char", "uscc_is_valid", "uscc_problem",
            "uscc_with_check", "usccs_valid"]
 
-USCC_RE = re.compile(r"[0-9ABCDEFGHJKLMNPQRTUWXY]{18}")
 _VALUE = {c: i for i, c in enumerate(USCC_CHARS)}
-# Column i of a block of codes times its weight, mod 31, as a byte translation table; the
-# check character enters with weight 1, so a code is valid iff its weighted sum is 0 mod 31.
-_TABLES = [bytes((w * _VALUE[chr(c)]) % 31 if chr(c) in _VALUE else 0 for c in range(256))
-           for w in (*USCC_WEIGHTS, 1)]
-_MOD31 = bytes(i % 31 for i in range(256))
 
 
 def uscc_with_check(first17: str) -> str:
@@ -50,30 +44,7 @@ def uscc_problem(value: str) -> str | None:
     return None
 
 
-def usccs_valid(values: Sequence[str]) -> list[bool]:
-    """``[uscc_is_valid(v) for v in values]``, computed column-wise on the whole block.
-
-    Codes of the right shape are joined; column i (``joined[i::18]``) is multiplied by its
-    weight mod 31 through a translation table, and big-integer addition sums the columns
-    byte-wise (at most 8 columns of values < 31 before reducing, so no byte carries).
-    """
-    shaped = [i for i, v in enumerate(values) if USCC_RE.fullmatch(v)]
-    result = [False] * len(values)
-    n = len(shaped)
-    if not n:
-        return result
-    joined = "".join(values[i] for i in shaped).encode("ascii")
-    acc = 0
-    for col, table in enumerate(_TABLES):
-        acc += int.from_bytes(joined[col::18].translate(table), "big")
-        if col in (7, 14, 17):
-            acc = int.from_bytes(acc.to_bytes(n, "big").translate(_MOD31), "big")
-    for i, residue in zip(shaped, acc.to_bytes(n, "big"), strict=True):
-        result[i] = residue == 0
-    return result
-
-
-def usccs_valid_packed(packed: bytes) -> Any:
+def usccs_valid(packed: bytes) -> Any:
     """Validity of codes of 18 bytes each, joined: a numpy boolean array (every byte in the
     alphabet, and one weighted sum mod 31 per row of an n×18 matrix)."""
     import numpy as np

@@ -5,7 +5,7 @@ cleaned.
 
 Declaring an import (e.g. ``spotcheck/roster/imports.py``)::
 
-    from spotcheck.core.imports.engine import register
+    from spotcheck.core.imports.jobs import register
     from spotcheck.core.imports.spec import Column, ImportSpec, RowErrors
 
     class InspectorImport(ImportSpec):
@@ -38,22 +38,29 @@ and ``writer.bulk_insert(Model, [dict])`` / ``writer.delete_where_in(Model, colu
 write in the batch's transaction (COPY on PostgreSQL). ``clean_batch`` may be overridden for
 speed (the entity import does: one call checks 5,000 USCCs, one cipher call encrypts them).
 
+The modules: ``spec`` (what an import declares), ``files`` (what a file is, its rows),
+``jobs`` (a job's life: created, queued, run, failed, audited), ``runner`` (the rows of a
+run: read, checked, written a batch per transaction, a second writing thread),
+``bulk`` (a first load), ``writers`` (SQL per database), ``reports`` (error report,
+templates), ``pages`` (the import pages), ``commands`` (the ``manage.py`` base).
+
 Running it::
 
-    from spotcheck.core.imports import engine
-    job = engine.import_job_create(spec=SPEC, acting_user=user, path=saved_path,
-                                   file_name=upload.name, mode="upsert", dry_run=False)
-    engine.import_enqueue(job)          # a django-tasks job runs engine.import_run(job.pk)
-    engine.import_command(SPEC, path, mode=..., dry_run=..., stdout=self.stdout)   # a command
+    from spotcheck.core.imports import jobs
+    job = jobs.import_start(spec=SPEC, acting_user=user, upload=uploaded_file, mode="upsert",
+                            dry_run=False)   # saves the upload, checks it, queues the run
+    job = jobs.import_job_create(spec=SPEC, acting_user=None, path=path)  # a file on disk
+    jobs.import_run(job.pk)             # what the django-tasks job (tasks.py) does
 
-Pages (``spotcheck.core.imports.views``; check your own permission first):
-``upload_save(uploaded_file) -> Path`` stores an upload under var/media/imports/;
-``progress_response(request, job, url, resume_url=..., report_url=...)`` renders
-``imports/_progress.html`` (htmx polls ``url`` every second until the job ends; a job without
-progress for two minutes shows "从断点继续", which should POST to a view that calls
-``engine.import_enqueue(job)`` after ``engine.is_stalled(job)``); ``progress_context(...)`` is the
-same as a template context; ``error_report_response(job)`` and ``template_response(spec, "csv"|"xlsx")``
-answer the downloads. See ``spotcheck/registry/views.py`` for a complete set of import pages.
+    class Command(ImportCommand):       # spotcheck.core.imports.commands: manage.py import_x
+        help = "..."
+        spec = SPEC
+
+Pages: ``spotcheck.core.imports.pages.ImportPages(SPEC, app="roster", perm=...,
+view_perm=..., back=..., back_label=..., stylesheet=...)``, whose ``urls()`` an app mounts
+in its ``urls.py``: upload with mode and dry run, the job with its progress (htmx polls
+every second until the job ends; a job without progress for two minutes offers
+"从断点继续"), the error report and the templates.
 
 Behaviour (the same for every import):
 - Modes (``ImportMode``): ``upsert`` (default) inserts new keys and updates existing ones;
@@ -73,6 +80,7 @@ Behaviour (the same for every import):
   column and the problem; the valid rows are imported. A cell beginning with = + - @ is
   refused ("单元格含公式"). A key seen in an earlier row of the file is rejected naming
   both rows (the first occurrence wins, even if it was itself rejected).
+- Limits are Django settings (``config/settings.py`` reads them from the environment once).
 - More than IMPORT_MAX_ERRORS (10,000) rejected rows stop the import: the job fails; the
   batches already committed hold only valid rows, and importing the corrected file again
   updates them by key (nothing doubled).
@@ -93,7 +101,9 @@ present) -> CleanFrame``: then a UTF-8 CSV file is read in chunks of about 4 MB 
 conservative: it returns only rows it is sure of, with the same values ``clean_batch`` would
 give; every other row (and any chunk polars cannot parse one record per line: line breaks in
 quotes, blank or ragged lines) goes through ``clean_batch`` as above, which has the last word
-and writes the messages. A property test per spec holds the two paths equal (see
+and writes the messages. Both are made from one declaration per column
+(``checks.Check``: ``cells`` row by row, ``frame`` column-wise, side by side; ``checks.Checks``
+applies them either way), and a property test per spec holds the two paths equal (see
 ``registry/tests/test_imports_frame.py``). The engine passes ``clean_frame`` only rows
 ``spec.frame_plain`` accepts (no control character, no surrounding whitespace, no formula,
 not blank): what a chunk's bytes cannot hold (``files.block_marks``) is not looked for cell
@@ -110,7 +120,7 @@ first); keys doubled across batches are removed then (first occurrence wins) and
 duplicates. Related rows are prepared by the reading thread (``spec.prepare_related_frame``)
 and written a few MB at a time. Its checkpoint is written at the end: killed, it leaves
 nothing and reruns from the start. Progress shows as ``rows_pending``. See
-``engine._Runner`` and docs/operations.md.
+``bulk.FirstLoad`` and docs/operations.md.
 
 Two threads on PostgreSQL: outside a transaction, batches are written by a second thread with
 its own connection while the first reads and checks the next batch (one writer, batches in

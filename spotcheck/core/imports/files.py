@@ -35,40 +35,57 @@ _FOREIGN_MAGIC = {b"\xd0\xcf\x11\xe0": "Excel 97-2003（.xls）或其他 OLE 文
                   b"Rar!": "RAR 压缩文件", b"7z\xbc\xaf": "7z 压缩文件"}
 
 
-def _limit(name: str, default: int) -> int:
+def _limit(name: str) -> int:
     from django.conf import settings
 
-    from config.env import env_int
-
-    return int(getattr(settings, name, None) or env_int(name, default))
+    return int(getattr(settings, name))
 
 
 def max_bytes() -> int:
     """IMPORT_MAX_MB (default 200): the largest file accepted."""
-    return _limit("IMPORT_MAX_MB", 200) * MB
+    return _limit("IMPORT_MAX_MB") * MB
 
 
 def max_unpacked_bytes() -> int:
     """IMPORT_MAX_UNPACKED_MB (default 1000): the largest declared unpacked size of an XLSX."""
-    return _limit("IMPORT_MAX_UNPACKED_MB", 1000) * MB
+    return _limit("IMPORT_MAX_UNPACKED_MB") * MB
 
 
 def max_sheet_bytes() -> int:
     """IMPORT_MAX_XLSX_SHEET_MB (default 200): calamine holds a sheet in memory, about 1.7
     times its unpacked XML; 200 MB is about 250,000 entity rows and keeps an import under
     500 MB. Larger files go as CSV, which streams."""
-    return _limit("IMPORT_MAX_XLSX_SHEET_MB", 200) * MB
+    return _limit("IMPORT_MAX_XLSX_SHEET_MB") * MB
 
 
 def max_zip_ratio() -> int:
     """IMPORT_MAX_ZIP_RATIO (default 100): unpacked/packed; real XLSX stay well under 20."""
-    return _limit("IMPORT_MAX_ZIP_RATIO", 100)
+    return _limit("IMPORT_MAX_ZIP_RATIO")
 
 
 class FileRefused(ServiceError):
     """The file as a whole cannot be imported; nothing was written."""
 
     code = "file_refused"
+
+
+def upload_save(upload: Any) -> Path:
+    """Store an upload (a Django ``UploadedFile``) under var/media/imports/, streamed in
+    chunks, and return its path; a file over IMPORT_MAX_MB is refused first."""
+    import secrets
+
+    from django.conf import settings
+
+    if upload.size and upload.size > max_bytes():
+        raise FileRefused(f"文件超过上限 {max_bytes() // (1024 * 1024)} MB。")
+    folder = Path(settings.VAR_DIR) / "media" / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = Path(upload.name or "").suffix.lower()[:8]
+    path = folder / f"{secrets.token_hex(12)}{suffix}"
+    with path.open("wb") as fh:
+        for chunk in upload.chunks():
+            fh.write(chunk)
+    return path
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,7 @@ class ImportSpec:
     frame_batch_size: ClassVar[int] = 50_000
     # Does write_related need the primary keys of written rows?
     has_related: ClassVar[bool] = False
-    # The tables write_related writes to: a first load (engine) locks them with the target
+    # The tables write_related writes to: a first load (``bulk``) locks them with the target
     # table, requires them empty too, and rebuilds their indexes and keys at its end.
     related_models: ClassVar[tuple[type[models.Model], ...]] = ()
 
@@ -161,7 +161,7 @@ class ImportSpec:
         no cell needs stripping) column-wise and return the rows found valid. It may be
         conservative: every row it does not return goes through ``clean_batch``, which has
         the last word and the messages. An import that overrides this is read column-wise
-        (``engine._frames_apply``)."""
+        (``jobs._frames_apply``)."""
         raise NotImplementedError(f"{type(self).__name__} has no column-wise path")
 
     def write_related(self, written: list[tuple[int, CleanRow, bool]], writer: Writer) -> None:

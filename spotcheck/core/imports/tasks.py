@@ -7,7 +7,7 @@ from django_tasks import task
 
 @task()
 def import_job_task(job_id: int) -> dict[str, int | str]:
-    from spotcheck.core.imports.engine import import_run
+    from spotcheck.core.imports.jobs import import_run
 
     job = import_run(job_id)
     return {"status": job.status, "inserted": job.inserted, "updated": job.updated,

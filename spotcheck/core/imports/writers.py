@@ -240,7 +240,7 @@ class PostgresWriter(Writer):
         self.stage = f"_stage_{self.table}"
         self.optimistic = True
         self.sequence: str | None = None
-        # A first load (engine: the table was empty, its keys and indexes are dropped until the
+        # A first load (``bulk``: the table was empty, its keys and indexes are dropped until the
         # end, ``bulk_begin``): no key can exist, and rows need not go in key order.
         self.bulk = False
         self.dropped: list[tuple[str, str, str, str]] = []

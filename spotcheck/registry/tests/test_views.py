@@ -225,14 +225,14 @@ def test_a_stalled_import_offers_to_continue_and_continues(client: Any, make_use
     import datetime as dt
 
     from spotcheck.core import clock
-    from spotcheck.core.imports import engine
+    from spotcheck.core.imports import jobs
     from spotcheck.registry.imports import ENTITY_IMPORT
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     admin = make_user(Role.DEPT_ADMIN)
     path = tmp_path / "e.csv"
     path.write_bytes(_upload(list(entity_rows(4, seed=6))).read())
-    job = engine.import_job_create(spec=ENTITY_IMPORT, acting_user=admin, path=path)
+    job = jobs.import_job_create(spec=ENTITY_IMPORT, acting_user=admin, path=path)
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING,
                                                heartbeat_at=clock.now() - dt.timedelta(minutes=5))
     client.force_login(admin)
@@ -248,13 +248,13 @@ def test_a_stalled_import_offers_to_continue_and_continues(client: Any, make_use
 
 
 def test_a_running_import_is_polled(client: Any, make_user: Any, departments: Any, tmp_path: Any) -> None:
-    from spotcheck.core.imports import engine
+    from spotcheck.core.imports import jobs
     from spotcheck.registry.imports import ENTITY_IMPORT
 
     admin = make_user(Role.DEPT_ADMIN)
     path = tmp_path / "e.csv"
     path.write_bytes(_upload(list(entity_rows(2, seed=6))).read())
-    job = engine.import_job_create(spec=ENTITY_IMPORT, acting_user=admin, path=path)
+    job = jobs.import_job_create(spec=ENTITY_IMPORT, acting_user=admin, path=path)
     client.force_login(admin)
     page = client.get(reverse("registry:import_job", args=[job.pk])).content.decode()
     assert f'hx-get="{reverse("registry:import_progress", args=[job.pk])}"' in page

@@ -14,7 +14,7 @@ from django.urls import reverse
 from spotcheck.accounts.models import Department
 from spotcheck.accounts.roles import Role
 from spotcheck.core.errors import Refused
-from spotcheck.core.imports import engine
+from spotcheck.core.imports import jobs
 from spotcheck.core.imports.models import ImportJob, ImportStatus
 from spotcheck.roster.imports import COLUMNS, INSPECTOR_IMPORT
 from spotcheck.roster.models import Inspector
@@ -26,8 +26,8 @@ HEADERS = [c.header for c in COLUMNS]
 
 
 def run(path: Path, user: Any = None, **options: Any) -> ImportJob:
-    job = engine.import_job_create(spec=INSPECTOR_IMPORT, acting_user=user, path=path, **options)
-    return engine.import_run(job.pk)
+    job = jobs.import_job_create(spec=INSPECTOR_IMPORT, acting_user=user, path=path, **options)
+    return jobs.import_run(job.pk)
 
 
 @pytest.fixture
@@ -143,7 +143,7 @@ def test_the_upload_page_queues_a_job_that_the_admin_follows(client: Any, make_u
         response = client.post(reverse("roster:import"), {"file": fh, "mode": "upsert"})
     job = ImportJob.objects.get(kind=INSPECTOR_IMPORT.kind)
     assert response["Location"] == reverse("roster:import_job", kwargs={"pk": job.pk})
-    engine.import_run(job.pk)
+    jobs.import_run(job.pk)
     page = client.get(response["Location"]).content.decode()
     assert "新增 <span class=\"n-inserted\">1</span>" in page and "下载错误报告" in page
     report = client.get(reverse("roster:import_report", kwargs={"pk": job.pk}))

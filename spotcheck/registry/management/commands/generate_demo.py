@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from spotcheck.accounts.services import reference_load
-from spotcheck.core.imports.engine import import_command
+from spotcheck.core.imports.commands import import_command
 from spotcheck.registry.demo import demo_classes_apply, entity_csv_write
 from spotcheck.registry.imports import ENTITY_IMPORT
 

@@ -1,27 +1,10 @@
-"""Import market entities from a CSV or XLSX file (the format is decided by the extension)."""
+"""Import market entities from a CSV or XLSX file (the format is decided by the file itself)."""
 
-from __future__ import annotations
-
-from typing import Any
-
-from django.core.management.base import BaseCommand, CommandParser
-
-from spotcheck.core.imports.engine import import_command
-from spotcheck.core.imports.models import ImportMode
+from spotcheck.core.imports.commands import ImportCommand
+from spotcheck.registry.imports import ENTITY_IMPORT
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = ("从 CSV 或 XLSX 文件导入市场主体；中断后再次运行同一命令会从断点继续。 "
             "Import market entities; rerun to resume after a crash.")
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("path", help="CSV 或 XLSX 文件")
-        parser.add_argument("--mode", choices=ImportMode.values, default=ImportMode.UPSERT,
-                            help="upsert：新增或更新（默认）；insert：仅新增；update：仅更新")
-        parser.add_argument("--dry-run", action="store_true", help="只校验与统计，不写入")
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        from spotcheck.registry.imports import ENTITY_IMPORT
-
-        import_command(ENTITY_IMPORT, options["path"], mode=options["mode"],
-                       dry_run=options["dry_run"], stdout=self.stdout, stderr=self.stderr)
+    spec = ENTITY_IMPORT

@@ -1,0 +1,235 @@
+"""Column checks declared once, from which both ways of checking a batch are made.
+
+An import declares one ``Check`` per column. The same object answers:
+- row by row (``cells``: the batch's stripped cells of its column → a value, or ``Bad``
+  with the Chinese message, per cell; the row-by-row path has the last word and the
+  messages);
+- column-wise (``frame``: polars expressions over the column's raw cells → which rows it is
+  sure of, and their values; it may be conservative: a row it does not take goes row by row,
+  so each ``frame`` takes only rows that ``cells`` accepts with the same value).
+``Checks`` applies a list of them to a batch either way. A check with several ``fields``
+gives a tuple row by row and one expression per field column-wise (``{field: expr}``); an
+expression may also be a DataFrame of (``row``, value) joined on the row (lists, e.g. tags).
+A check may add a last column-wise pass over the rows taken (``valid``: check characters,
+computed over the packed column at C speed).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from spotcheck.core.domain.uscc import uscc_problem, usccs_valid
+from spotcheck.core.imports.spec import Column
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class Bad:
+    """A cell's problem (a value, not an exception: most batches have none, and a bad
+    file's many are cheap)."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+class Check:
+    """How one column is checked. Override ``one`` (or ``cells``) and ``frame``."""
+
+    fields: tuple[str, ...] = ()
+
+    def one(self, cell: str) -> Any:
+        """The value of one stripped cell, or ``Bad``."""
+        raise NotImplementedError
+
+    def cells(self, cells: list[str]) -> list[Any]:
+        one = self.one
+        return [one(c) for c in cells]
+
+    def frame(self, frame: Any, cell: Any) -> tuple[Any, dict[str, Any]]:
+        """(rows it is sure of, {field: value}) as polars expressions over ``cell``."""
+        raise NotImplementedError
+
+    def valid(self, values: dict[str, Any]) -> Any:
+        """After the rows are taken: a boolean array over them, or None (all valid).
+        ``values`` maps this check's fields to their Series."""
+        return None
+
+
+@dataclass(frozen=True)
+class Text(Check):
+    """Free text of at most ``longest`` characters; blank is refused when required (else
+    None, "not given"); control characters are refused where ``controls`` is True."""
+
+    field: str
+    label: str
+    longest: int
+    required: bool = True
+    controls: bool = True
+
+    @property
+    def fields(self) -> tuple[str, ...]:  # type: ignore[override]
+        return (self.field,)
+
+    def one(self, cell: str) -> Any:
+        if not cell:
+            return Bad(f"{self.label}不能为空") if self.required else None
+        if len(cell) > self.longest:
+            return Bad(f"{self.label}超过 {self.longest} 字")
+        if self.controls and CONTROL.search(cell):
+            return Bad(f"{self.label}含有控制字符")
+        return cell
+
+    def frame(self, frame: Any, cell: Any) -> tuple[Any, dict[str, Any]]:
+        import polars as pl
+
+        # Length in bytes bounds that in characters: a longer text in Chinese that still fits
+        # is left to the row-by-row check.
+        ok = cell.str.len_bytes().is_between(1 if self.required else 0, self.longest)
+        value = cell if self.required else pl.when(cell == "").then(None).otherwise(cell)
+        return ok, {self.field: value}
+
+
+@dataclass(frozen=True)
+class Choice(Check):
+    """One of a vocabulary, by its label or its stored value (``names`` → value); blank is
+    None when not required."""
+
+    field: str
+    label: str
+    names: Mapping[str, str]
+    shown: str  # the labels in the message
+    required: bool = True
+
+    @property
+    def fields(self) -> tuple[str, ...]:  # type: ignore[override]
+        return (self.field,)
+
+    def one(self, cell: str) -> Any:
+        if not cell and not self.required:
+            return None
+        value = self.names.get(cell)
+        return Bad(f"{self.label}“{cell}”不正确，应为：{self.shown}") if value is None else value
+
+    def frame(self, frame: Any, cell: Any) -> tuple[Any, dict[str, Any]]:
+        import polars as pl
+
+        value = cell.replace_strict(dict(self.names), default=None, return_dtype=pl.String)
+        ok = value.is_not_null() if self.required else (cell == "") | value.is_not_null()
+        return ok, {self.field: value}
+
+
+@dataclass(frozen=True)
+class Uscc(Check):
+    """A unified social credit code with its check character (GB 32100); the key of the row."""
+
+    field: str
+
+    @property
+    def fields(self) -> tuple[str, ...]:  # type: ignore[override]
+        return (self.field,)
+
+    def cells(self, cells: list[str]) -> list[Any]:
+        shaped = [i for i, v in enumerate(cells) if len(v) == 18 and v.isascii()]
+        ok = [False] * len(cells)
+        if shaped:
+            for i, good in zip(shaped, usccs_valid("".join(cells[i] for i in shaped).encode("ascii")),
+                               strict=True):
+                ok[i] = bool(good)
+        return [v if good else Bad(uscc_problem(v) or "统一社会信用代码无效")
+                for v, good in zip(cells, ok, strict=True)]
+
+    def frame(self, frame: Any, cell: Any) -> tuple[Any, dict[str, Any]]:
+        return cell.str.len_bytes() == 18, {self.field: cell}  # the alphabet: ``valid``
+
+    def valid(self, values: dict[str, Any]) -> Any:
+        return usccs_valid(values[self.field].str.join("").item().encode("utf-8"))
+
+
+def one_of(cell: str, known: set[str] | frozenset[str], everywhere: set[str] | frozenset[str],
+           label: str) -> Bad | None:
+    """A code from ``known``; the message says whether it exists at all (``everywhere``)."""
+    if cell in known:
+        return None
+    return Bad(f"{label}“{cell}”不在您的管辖范围内" if cell in everywhere else f"未知的{label}“{cell}”")
+
+
+@dataclass(frozen=True)
+class Scope(Check):
+    """A code the user may act on (``known``, e.g. the divisions of their scope)."""
+
+    field: str
+    label: str
+    known: frozenset[str]
+    everywhere: frozenset[str]
+
+    @property
+    def fields(self) -> tuple[str, ...]:  # type: ignore[override]
+        return (self.field,)
+
+    def one(self, cell: str) -> Any:
+        return one_of(cell, self.known, self.everywhere, self.label) or cell
+
+    def frame(self, frame: Any, cell: Any) -> tuple[Any, dict[str, Any]]:
+        return cell.is_in(list(self.known)), {self.field: cell}
+
+
+class Checks:
+    """The checks of an import's columns (in ``columns`` order), applied to a batch."""
+
+    def __init__(self, columns: Sequence[Column], checks: Sequence[Check]) -> None:
+        assert len(columns) == len(checks)
+        self.headers = [c.header for c in columns]
+        self.checks = list(checks)
+
+    def rows(self, rows: list[tuple[int, list[str]]]) -> list[tuple[dict[str, Any], list[tuple[str, str]]]]:
+        """Row by row: per row, its values (field → value) and its (header, message) problems."""
+        if not rows:
+            return []
+        columns = list(zip(*(cells for _, cells in rows), strict=True))
+        results = [check.cells([c.strip() for c in column])
+                   for check, column in zip(self.checks, columns, strict=True)]
+        out = []
+        plan = [(h, c.fields, len(c.fields) > 1, r) for h, c, r in zip(self.headers, self.checks, results,
+                                                                       strict=True)]
+        for k in range(len(rows)):
+            values: dict[str, Any] = {}
+            errors: list[tuple[str, str]] = []
+            for header, fields, several, result in plan:
+                value = result[k]
+                if value.__class__ is Bad:
+                    errors.append((header, value.message))
+                elif several:
+                    values.update(zip(fields, value, strict=True))
+                else:
+                    values[fields[0]] = value
+            out.append((values, errors))
+        return out
+
+    def frame(self, frame: Any) -> Any:
+        """Column-wise: the rows every check is sure of (``row``, then one column per field)."""
+        import polars as pl
+
+        oks, exprs, joined = [], [], []
+        for i, check in enumerate(self.checks):
+            ok, values = check.frame(frame, pl.col(f"s{i}"))
+            oks.append(ok)
+            for name, value in values.items():
+                if isinstance(value, pl.DataFrame):
+                    joined.append(value)
+                else:
+                    exprs.append(value.alias(name))
+        rows = frame.select(pl.col("row"), pl.all_horizontal(oks).alias("ok"), *exprs)
+        rows = (rows if rows["ok"].all() else rows.filter(pl.col("ok"))).drop("ok")
+        for by_row in joined:
+            rows = rows.join(by_row, on="row", how="left", maintain_order="left")
+        if rows.height:
+            for check in self.checks:
+                valid = check.valid({f: rows[f] for f in check.fields})
+                if valid is not None and not valid.all():
+                    rows = rows.filter(pl.Series(valid))
+        return rows
