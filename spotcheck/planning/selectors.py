@@ -27,7 +27,13 @@ from spotcheck.accounts.predicates import (
     is_reviewer,
 )
 from spotcheck.catalog.models import InspectionItem
-from spotcheck.draws.domain.spec import DRAWABLE_STATUSES, DrawSpec, parse_spec, stratum_name
+from spotcheck.draws.domain.spec import (
+    DRAWABLE_STATUSES,
+    EXPERT_SUFFIX,
+    DrawSpec,
+    parse_spec,
+    stratum_name,
+)
 from spotcheck.draws.models import Draw
 from spotcheck.draws.selectors import division_codes, population_queryset
 from spotcheck.planning.domain.calendar import YearCalendar
@@ -55,6 +61,7 @@ from spotcheck.planning.domain.quota import (
 from spotcheck.planning.domain.review import Status
 from spotcheck.planning.models import APPROVED_OR_LATER, Plan, PlanItem, PlanningYear, PlanTransition
 from spotcheck.registry.models import MarketEntity
+from spotcheck.roster.models import Tag
 from verifier.verify_draw import allocate_quota
 
 # Entity columns behind each strata dimension (the draw's, draws.selectors).
@@ -600,3 +607,44 @@ def items_to_plan(department: Department, year: int, target_class: str) -> Query
 def item_ids_in(ids: Iterable[int]) -> list[InspectionItem]:
     return list(InspectionItem.objects.select_related("department", "power_entry").filter(pk__in=list(ids))
                 .order_by("department__seq", "code"))
+
+
+# --- the plan's draw (SCD-1) -------------------------------------------------------------------
+
+
+def _team_slots(plan: Plan) -> dict[str, Any]:
+    """The draw's team (DRAW.md section 5) from the plan's team requirement (R-I2): one slot
+    per qualification tag, "*" slots up to the number of enforcement inspectors, experts on
+    top under ``<dept>.expert``. A department's plan draws its own inspectors; a class-A joint
+    plan draws from the office's joint pool (R-I3), one slot for each department whose items it
+    takes, in turn."""
+    owner = plan.department
+    if plan.target_class != "A":
+        slots = [{"dept": owner.code, "tag": t} for t in plan.team_tags]
+        slots += [{"dept": owner.code, "tag": "*"}] * (plan.team_size - len(slots))
+        slots += [{"dept": owner.code + EXPERT_SUFFIX, "tag": "*"}] * plan.experts
+        return {"slots": slots, "cap_slack": 1, "joint_pool": False}
+    departments = list(Department.objects.filter(
+        pk__in=plan.plan_items.values("item__department_id")).order_by("seq")) or [owner]
+    tag_owner = dict(Tag.objects.filter(department__division_id=plan.division_id, code__in=plan.team_tags,
+                                        is_active=True).values_list("code", "department__code"))
+    tagged = [{"dept": tag_owner.get(t, owner.code), "tag": t} for t in plan.team_tags]
+    seats = [d.code for d in departments if d.code not in {s["dept"] for s in tagged}] + \
+        [d.code for d in departments]
+    free = [{"dept": seats[i % len(seats)], "tag": "*"} for i in range(plan.team_size - len(tagged))]
+    experts = [{"dept": owner.code + EXPERT_SUFFIX, "tag": "*"}] * plan.experts
+    # DRAW.md section 5: within a department, slots with a specific tag come before "*".
+    return {"slots": tagged + free + experts, "cap_slack": 1, "joint_pool": True}
+
+
+def plan_draw_spec(plan: Plan) -> dict[str, Any]:
+    """The draw specification of a plan (``draws.domain.spec``): its population filters,
+    strata and SCD-1 quota, its window, and its team."""
+    return {
+        "classes": [plan.target_class], "divisions": list(plan.divisions),
+        "industries": list(plan.industries), "kinds": list(plan.kinds), "tags": list(plan.tags),
+        "risk_levels": list(plan.risk_levels), "strata": list(plan.strata), "quota": plan.quota,
+        "team": _team_slots(plan),
+        "window": {"start": plan.window_start.isoformat(), "end": plan.window_end.isoformat()},
+        "hash": "sha256",
+    }

@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 
 from spotcheck.accounts.models import Department, Division
 from spotcheck.accounts.predicates import is_office
@@ -29,7 +29,7 @@ from spotcheck.catalog.models import InspectionItem
 from spotcheck.core import clock
 from spotcheck.core.errors import Conflict, Refused, ServiceError, refuse_unless
 from spotcheck.draws import services as draws
-from spotcheck.draws.domain.spec import EXPERT_SUFFIX, KINDS, MAX_SLOTS, RISK_LEVELS
+from spotcheck.draws.domain.spec import KINDS, MAX_SLOTS, RISK_LEVELS
 from spotcheck.draws.models import Draw, DrawStatus
 from spotcheck.draws.selectors import division_codes
 from spotcheck.planning import selectors
@@ -537,74 +537,14 @@ def planning_year_save(*, acting_user: Any, division: Division, year: int,
 # --- the plan's draw (SCD-1) -------------------------------------------------------------------
 
 
-def _team_slots(plan: Plan) -> dict[str, Any]:
-    """The draw's team (DRAW.md section 5) from the plan's team requirement (R-I2): one slot
-    per qualification tag, "*" slots up to the number of enforcement inspectors, experts on
-    top under ``<dept>.expert``. A department's plan draws its own inspectors; a class-A joint
-    plan draws from the office's joint pool (R-I3), one slot for each department whose items it
-    takes, in turn."""
-    owner = plan.department
-    if plan.target_class != "A":
-        slots = [{"dept": owner.code, "tag": t} for t in plan.team_tags]
-        slots += [{"dept": owner.code, "tag": "*"}] * (plan.team_size - len(slots))
-        slots += [{"dept": owner.code + EXPERT_SUFFIX, "tag": "*"}] * plan.experts
-        return {"slots": slots, "cap_slack": 1, "joint_pool": False}
-    departments = list(Department.objects.filter(
-        pk__in=plan.plan_items.values("item__department_id")).order_by("seq")) or [owner]
-    tag_owner = dict(Tag.objects.filter(department__division_id=plan.division_id, code__in=plan.team_tags,
-                                        is_active=True).values_list("code", "department__code"))
-    tagged = [{"dept": tag_owner.get(t, owner.code), "tag": t} for t in plan.team_tags]
-    seats = [d.code for d in departments if d.code not in {s["dept"] for s in tagged}] + \
-        [d.code for d in departments]
-    free = [{"dept": seats[i % len(seats)], "tag": "*"} for i in range(plan.team_size - len(tagged))]
-    experts = [{"dept": owner.code + EXPERT_SUFFIX, "tag": "*"}] * plan.experts
-    # DRAW.md section 5: within a department, slots with a specific tag come before "*".
-    return {"slots": tagged + free + experts, "cap_slack": 1, "joint_pool": True}
-
-
-def plan_draw_spec(plan: Plan) -> dict[str, Any]:
-    """The draw specification of a plan (``draws.domain.spec``): its population filters,
-    strata and SCD-1 quota, its window, and its team."""
-    return {
-        "classes": [plan.target_class], "divisions": list(plan.divisions),
-        "industries": list(plan.industries), "kinds": list(plan.kinds), "tags": list(plan.tags),
-        "risk_levels": list(plan.risk_levels), "strata": list(plan.strata), "quota": plan.quota,
-        "team": _team_slots(plan),
-        "window": {"start": plan.window_start.isoformat(), "end": plan.window_end.isoformat()},
-        "hash": "sha256",
-    }
-
-
 def plan_draw_prepare(*, acting_user: Any, plan: Plan, request: Any = None) -> Draw:
-    """Prepare the SCD-1 draw of an approved plan through the draws app and link it to the
-    plan. Class-A plans give the office's joint draw (R-A2). The parties then commit, the
-    draw is announced, revealed and executed on the draw's page; its execution starts the plan."""
+    """Prepare the SCD-1 draw of an approved plan through the draws app, which links it to the
+    plan (``draws.services.draw_prepare``). Class-A plans give the office's joint draw (R-A2).
+    The parties then commit, the draw is announced, revealed and executed on the draw's page;
+    its execution starts the plan."""
     with _audited_refusal("plan.draw_prepare", actor=acting_user, plan=plan, request=request):
         _require(acting_user, "planning.prepare_plan_draw", plan, "您没有为该计划组织抽取的权限。")
-        plan = Plan.objects.select_related("department", "division", "draw").get(pk=plan.pk)
-        if plan.status != Status.APPROVED:
-            raise Conflict(f"计划处于“{plan.get_status_display()}”状态："
-                           "经联席办和司法局审核批准后才能组织抽取（R-P3）。", code="wrong_state")
-        if plan.draw is not None and plan.draw.status != DrawStatus.CANCELLED:
-            raise Conflict(f"该计划已有抽取 {plan.draw.code}（{plan.draw.get_status_display()}）。",
-                           code="draw_exists")
-        draw = draws.draw_prepare(acting_user=acting_user, department=plan.department,
-                                  title=plan.title, spec=plan_draw_spec(plan), source_ref=plan.code,
-                                  year=plan.year, request=request)
-        with transaction.atomic():
-            linked = (Plan.objects.filter(pk=plan.pk, status=Status.APPROVED, version=plan.version)
-                      .filter(Q(draw__isnull=True) | Q(draw__status=DrawStatus.CANCELLED))
-                      .update(draw=draw, version=F("version") + 1, updated_at=clock.now()))
-            if linked:
-                audit_record(action="plan.draw_prepare", actor=acting_user,
-                             department_code=plan.department.code, object_type=OBJECT_TYPE,
-                             object_id=plan.code, request=request,
-                             summary={"draw": draw.code, "spec": draw.spec})
-        if not linked:
-            draws.draw_cancel(acting_user=acting_user, draw=draw,
-                              reason="计划已由他人组织抽取，本次准备作废。")
-            raise Conflict("计划已被他人处理，请刷新后查看最新状态。")
-        return draw
+        return draws.draw_prepare(acting_user=acting_user, plan=plan, request=request)
 
 
 def plan_draw_announce(*, acting_user: Any, plan: Plan, request: Any = None) -> Draw:
