@@ -350,11 +350,13 @@ def draw_prepare(
         title = (title or "").strip() or plan.title
         excluded = _exclusion_codes(excluded_usccs)
         with transaction.atomic():
-            plan = Plan.objects.select_for_update().select_related("department", "draw").get(pk=plan.pk)
+            # The plan's row alone (a joined row would be read as it was before the lock).
+            plan = Plan.objects.select_for_update().get(pk=plan.pk)
             _require_plan(plan)
-            if plan.draw is not None and plan.draw.status != Status.CANCELLED:
-                raise Conflict(f"{_plan_name(plan)}已有抽取 {plan.draw.code}"
-                               f"（{plan.draw.get_status_display()}）：一个计划只组织一次抽取。",
+            previous = Draw.objects.filter(pk=plan.draw_id).first() if plan.draw_id else None
+            if previous is not None and previous.status != Status.CANCELLED:
+                raise Conflict(f"{_plan_name(plan)}已有抽取 {previous.code}"
+                               f"（{previous.get_status_display()}）：一个计划只组织一次抽取。",
                                code="draw_exists")
             parties = _parties(department)
             beacon = parsed.beacon
