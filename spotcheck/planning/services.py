@@ -396,7 +396,11 @@ def plan_transition(*, acting_user: Any, plan: Plan, action: Action | str, reaso
             checks = _findings_json(figures.findings)
         if action == Action.START:
             _require_draw_executed(plan)
+        if action == Action.COMPLETE:
+            _require_inspections_done(plan)
         now = clock.now()
+        late = _late_fields(plan, action, reason, acting_user, now)
+        extra.update(late)
         with transaction.atomic():
             moved = Plan.objects.filter(pk=plan.pk, status=old, version=plan.version).update(
                 status=new, version=F("version") + 1, updated_at=now, **extra)
@@ -413,6 +417,8 @@ def plan_transition(*, acting_user: Any, plan: Plan, action: Action | str, reaso
                          object_id=plan.code, request=request,
                          summary={"from": old.value, "to": new.value, "reason": reason.strip(),
                                   "version": plan.version + 1,
+                                  "late": bool(late.get("is_late", plan.is_late)),
+                                  "late_accepted": "late_accepted_at" in late,
                                   "errors": sum(1 for c in checks if c["severity"] == "error"),
                                   "warnings": sum(1 for c in checks if c["severity"] != "error")})
         plan.refresh_from_db()
@@ -428,6 +434,35 @@ def _require_draw_executed(plan: Plan) -> None:
     if draw is None or draw.status not in DRAW_DONE:
         raise ServiceError("计划在其双随机抽取执行后才开始执行：请先准备、公告并执行本计划的抽取。",
                            code="draw_not_executed")
+
+
+def _late_fields(plan: Plan, action: Action, reason: str, acting_user: Any, now: Any) -> dict[str, Any]:
+    """R-P2: an annual plan entered after the deadline is marked late when it is submitted; the
+    office approves it only with its recorded acceptance (a reason), and the justice bureau
+    only once the office has accepted it."""
+    if action == Action.SUBMIT:
+        calendar = selectors.calendar_for(plan.division_id, plan.year)
+        return {"is_late": not plan.special and calendar.plan_is_late(plan.entered_on)}
+    if not plan.is_late:
+        return {}
+    name = f"计划 {plan.code}（{plan.title}）"
+    if action == Action.OFFICE_APPROVE:
+        if not reason.strip():
+            raise _field_error("reason", f"{name}为逾期录入的年度计划（R-P2）：联席办须填写受理意见"
+                                         "（逾期原因及同意受理的理由）后方可审核通过。")
+        return {"late_accepted_at": now, "late_accepted_by": acting_user}
+    if action == Action.JUSTICE_APPROVE and plan.late_accepted_at is None:
+        raise ServiceError(f"{name}为逾期录入的年度计划，尚未经联席办受理（R-P2），不能审核通过。",
+                           code="late_not_accepted")
+    return {}
+
+
+def _require_inspections_done(plan: Plan) -> None:
+    """R-P1: a plan is completed when its inspections are; an item counts as covered then."""
+    open_tasks = selectors.open_tasks_of(plan)
+    if open_tasks:
+        raise ServiceError(f"计划 {plan.code}（{plan.title}）还有 {open_tasks} 项检查任务尚未完成，"
+                           "不能标记完成（R-P1：事项在检查完成后才算覆盖）。", code="inspections_open")
 
 
 def plan_submit(*, acting_user: Any, plan: Plan, request: Any = None) -> Plan:
