@@ -292,11 +292,13 @@ def _planned_count(draw: Draw, spec: DrawSpec) -> int:
 def _class_a_drawn(division_id: str, year: int, exclude_pk: int | None) -> int:
     """R-A2: class-A entities of the year taken by the division's draws: those drawn by
     executed draws, and those that prepared, announced and revealed draws will take."""
-    live = Draw.objects.filter(division_id=division_id, year=year, classes="A").exclude(pk=exclude_pk)
+    live = Draw.objects.filter(division_id=division_id, year=year, classes="A")
+    if exclude_pk is not None:
+        live = live.exclude(pk=exclude_pk)
     drawn = (Selection.objects.filter(draw__in=live.filter(status__in=[Status.EXECUTED, Status.PUBLISHED]))
              .exclude(state=SelectionState.REPLACED).count())
     pending = live.exclude(status__in=[Status.EXECUTED, Status.PUBLISHED, Status.CANCELLED])
-    return drawn + sum(pending.values_list("planned_count", flat=True).exclude(planned_count=None))
+    return drawn + sum(n or 0 for n in pending.values_list("planned_count", flat=True))
 
 
 def _hold_class_a_cap(*, division_id: str, year: int, this: int, exclude_pk: int | None) -> None:

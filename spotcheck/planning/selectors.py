@@ -649,6 +649,17 @@ def items_to_plan(department: Department, year: int, target_class: str) -> Query
     return qs.filter(department=department).order_by("code")
 
 
+def joint_plan_items(items: Iterable[InspectionItem], *, departments: int = 3) -> list[InspectionItem]:
+    """Class-A joint list items of the first ``departments`` departments that have some (in
+    list order): a class-A plan takes items of two departments or more and seats an inspector
+    of each of them (R-A3); [] when fewer than two departments have joint items."""
+    chosen: dict[int, list[InspectionItem]] = {}
+    for item in items:
+        if item.in_joint_list and (item.department_id in chosen or len(chosen) < departments):
+            chosen.setdefault(item.department_id, []).append(item)
+    return [i for group in chosen.values() for i in group] if len(chosen) >= 2 else []
+
+
 def item_ids_in(ids: Iterable[int]) -> list[InspectionItem]:
     return list(InspectionItem.objects.select_related("department", "power_entry").filter(pk__in=list(ids))
                 .order_by("department__seq", "code"))

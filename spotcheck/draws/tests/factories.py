@@ -76,7 +76,7 @@ def plan_year() -> int:
 
 
 def approved_plan(spec: dict[str, Any], *, dept: str = "361100-ENV", year: int | None = None,
-                  status: str = PlanStatus.APPROVED) -> Plan:
+                  status: str = PlanStatus.APPROVED, title: str = "") -> Plan:
     """A plan as the review leaves it (approved by the office and the justice bureau, R-P3),
     whose draw specification (``plan_draw_spec``) is ``spec`` as far as a plan can say it:
     class, filters, strata, quota, window (default: June; class C: the whole year) and team
@@ -91,7 +91,7 @@ def approved_plan(spec: dict[str, Any], *, dept: str = "361100-ENV", year: int |
     seats = [s for s in slots if not s["dept"].endswith(EXPERT_SUFFIX)]
     n = next(_counter)
     plan = Plan.objects.create(
-        code=f"{dept}-{year}-T{n:04d}", title=f"测试计划{n}", department=owner,
+        code=f"{dept}-{year}-T{n:04d}", title=title or f"测试计划{n}", department=owner,
         division_id=owner.division_id, year=year, target_class=target, is_joint=target == "A",
         window_start=date.fromisoformat(window["start"]), window_end=date.fromisoformat(window["end"]),
         divisions=spec.get("divisions", []), industries=spec.get("industries", []),

@@ -106,6 +106,7 @@ def test_r_p3_announce_and_execute_refuse_a_draw_that_no_approved_plan_owns(worl
 def test_r_q1_a_revealed_draw_is_not_executed_after_its_plans_window(world: World, population: Any,
                                                                       monkeypatch: Any) -> None:
     draw = world.reveal(world.announce(world.prepare()))
+    assert draw.window_end is not None
     after = draw.window_end + timedelta(days=1)
     monkeypatch.setattr(clock, "today", lambda: after)
     with pytest.raises(ServiceError, match="已过"):

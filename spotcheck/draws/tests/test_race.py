@@ -112,11 +112,14 @@ def test_r_a2_of_two_class_a_draws_racing_for_the_last_headroom_the_second_is_re
         return n
 
     monkeypatch.setattr(services, "_class_a_drawn", counted)
-    outcomes = together([lambda p=p: services.draw_prepare(acting_user=world.office, plan=p) for p in plans])
+    def prepare(plan: Plan) -> Callable[[], Any]:
+        return lambda: services.draw_prepare(acting_user=world.office, plan=plan)
+
+    outcomes = together([prepare(p) for p in plans])
     refused = [o for o in outcomes if isinstance(o, ServiceError)]
     assert len(refused) == 1 and refused[0].code == "class_a_cap", outcomes
     assert Draw.objects.filter(classes="A").exclude(status="cancelled").count() == 1
-    assert sum(Draw.objects.values_list("planned_count", flat=True)) == 3
+    assert [d.planned_count for d in Draw.objects.all()] == [3]
 
 
 def test_r_p3_two_draws_of_one_plan_prepared_together_give_one(world: World) -> None:
