@@ -2,6 +2,11 @@
 cancel, substitute. Each checks permission, applies one transition of the lifecycle table as
 a guarded update and audits in its transaction; every refusal is audited too (R-S2).
 
+A draw is the draw of an approved plan (R-P3) and inherits its window, population, quota and
+team; at every step up to its execution the plan is checked again (still approved, window
+ahead, items on the list, class A joint, R-Q1, R-L1, R-A3) and a class-A draw is counted
+against the year's 10 % with the draws already prepared (R-A2), under a lock on the division.
+
 The selection and the teams come from ``verifier.verify_draw`` (through
 ``domain.execution``): the draw executed here is the draw anybody can verify.
 
