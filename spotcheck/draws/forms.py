@@ -42,8 +42,8 @@ class PrepareForm(forms.Form):
         plans = Plan.objects.select_related("department").filter(
             division_id=user.division_id, status=PlanStatus.APPROVED).filter(
             Q(draw__isnull=True) | Q(draw__status=DrawStatus.CANCELLED))
-        plans = plans.filter(target_class="A") if is_office(user) else plans.filter(
-            department_id=user.department_id)
+        if not is_office(user):  # the office organises for its division, departments their own
+            plans = plans.filter(department_id=user.department_id)
         choice: Any = self.fields["plan"]
         choice.queryset = plans.order_by("window_start", "code")
         choice.label_from_instance = (
