@@ -19,12 +19,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from spotcheck.accounts.models import Department
-from spotcheck.core.errors import Refused, ServiceError
+from spotcheck.core.errors import ServiceError
 from spotcheck.core.permissions import HasPerm
 from spotcheck.draws import selectors, services
 from spotcheck.draws.domain.lifecycle import DONE
 from spotcheck.draws.models import BeaconValue, Commitment, Draw
+from spotcheck.planning.models import Plan
 
 
 class CommitmentSerializer(serializers.ModelSerializer):
@@ -103,16 +103,19 @@ class DrawDetail(generics.RetrieveAPIView):
 
 
 class PrepareSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
-    department = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.all(),
-                                              required=False)
-    spec = serializers.JSONField()
+    plan = serializers.SlugRelatedField(
+        slug_field="code", queryset=Plan.objects.select_related("department"),
+        error_messages={"required": "请指定抽取所依据的经审核批准的抽查计划（plan：计划编号，R-P3）。",
+                        "does_not_exist": "计划“{value}”不存在。", "null": "请指定抽查计划（R-P3）。"})
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    spec = serializers.JSONField(required=False,
+                                 help_text="只能补充公开信标 beacon 和哈希算法 hash；其余继承计划。")
     excluded_usccs = serializers.ListField(child=serializers.CharField(max_length=32), required=False)
-    source_ref = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
 
 class DrawPrepare(APIView):
-    """Prepare a draw from a specification (see ``draws.domain.spec``)."""
+    """Prepare the draw of an approved plan (R-P3): the draw inherits the plan's population,
+    quota, window and team; ``spec`` may add the public beacon and the hash."""
 
     permission_classes = [HasPerm.of("draws.prepare_draw")]
     serializer_class = PrepareSerializer
@@ -122,19 +125,18 @@ class DrawPrepare(APIView):
         data = PrepareSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        department = values.get("department") or request.user.department  # type: ignore[union-attr]
-        if department is None:
-            raise Refused("您的账户不属于任何部门。")
-        spec = values["spec"]
+        spec = values.get("spec") or {}
         if isinstance(spec, str):
             try:
                 spec = json.loads(spec)
             except ValueError:
                 raise ServiceError("抽取规则 spec 不是有效的 JSON。",
                                    fields={"spec": ["不是 JSON"]}) from None
-        draw = services.draw_prepare(acting_user=request.user, department=department, title=values["title"],
-                                     spec=spec, excluded_usccs=values.get("excluded_usccs", []),
-                                     source_ref=values.get("source_ref", ""), request=request)
+        if not isinstance(spec, dict):
+            raise ServiceError("抽取规则 spec 应为 JSON 对象。", fields={"spec": ["应为 JSON 对象"]})
+        draw = services.draw_prepare(acting_user=request.user, plan=values["plan"],
+                                     title=values.get("title", ""), spec=spec,
+                                     excluded_usccs=values.get("excluded_usccs", []), request=request)
         return Response(DrawSerializer(draw).data, status=status.HTTP_201_CREATED)
 
 

@@ -1,16 +1,16 @@
-"""Demo draws for the quick start, run through the real services on the demo data:
+"""Demo draws for the quick start: the draws of the year's approved demo plans (R-P3: a draw
+belongs to an approved plan and inherits its window, population, quota and team), run through
+the real services on the demo data:
 
-1. the office's class-A joint draw (R-A2: at most 10 %, rates rounded down), teams from the
-   joint pool of two departments, a lottery beacon confirmed by a second person — published;
-2. 市生态环境局's class-B draw with a team of two enforcement inspectors and one entity
-   substituted after an on-site check — published;
-3. 市卫健委's class-C draw of entities only (no team) — published, so that its public bundle
-   verifies completely (a team draw's public bundle lacks conflicts.csv: PARTIAL);
-4. 市市场监管局's class-B draw, announced, waiting for its beacon a week later (the portal
-   shows a draw before it happens).
+1. the office's class-A joint plan (R-A2, R-A3): teams from the joint pool of its
+   departments, a lottery beacon confirmed by a second person — published;
+2. a department's class-B plan: one entity substituted after an on-site check — published;
+3. the class-C full-coverage plan (R-C2) — published;
+4. another class-B plan: announced, waiting for its beacon a week later (the portal shows a
+   draw before it happens).
 
-Deterministic by seed; idempotent (a second run creates nothing). Acts as the demo accounts
-when they exist, else as dedicated demo users without a usable password.
+Deterministic by seed; idempotent (a plan that has a draw is not drawn again). Acts as the
+demo accounts when they exist, else as dedicated demo users without a usable password.
 """
 
 from __future__ import annotations
@@ -20,11 +20,15 @@ import random
 from datetime import timedelta
 from typing import Any
 
+from django.db.models import Q
+
 from spotcheck.accounts.models import Department, User
 from spotcheck.accounts.roles import Role
 from spotcheck.core import clock
 from spotcheck.draws import services
-from spotcheck.draws.models import Draw, Party
+from spotcheck.draws.models import Draw, DrawStatus, Party
+from spotcheck.planning.demo import SUFFIX
+from spotcheck.planning.models import Plan, PlanStatus
 
 CITY = "361100"
 
@@ -65,75 +69,64 @@ def _walk(draw: Draw, rng: random.Random, *, owner: User, office: User, justice:
     return services.draw_execute(acting_user=owner, draw=draw, background=False)
 
 
-def draws_generate(*, seed: int) -> int:
-    """Prepare, announce, reveal, execute and publish the demo draws; the number created."""
-    ref = f"demo:{seed}"
-    if Draw.objects.filter(source_ref__startswith=ref).exists():
-        return 0
+def _demo_plans(year: int) -> dict[str, list[Plan]]:
+    """The year's approved demo plans of the city by class, without a live draw."""
+    plans = (Plan.objects.select_related("department").filter(
+        division_id=CITY, year=year, status=PlanStatus.APPROVED, title__endswith=SUFFIX)
+        .filter(Q(draw__isnull=True) | Q(draw__status=DrawStatus.CANCELLED))
+        .order_by("department__seq", "pk"))
+    out: dict[str, list[Plan]] = {"A": [], "B": [], "C": []}
+    for plan in plans:
+        out[plan.target_class].append(plan)
+    return out
+
+
+def draws_generate(*, year: int, seed: int) -> int:
+    """Prepare, announce, reveal, execute and publish the draws of the year's demo plans; the
+    number created."""
     rng = random.Random(seed)
     office = _actor(Role.OFFICE, f"{CITY}-SAMR")
     justice = _actor(Role.JUSTICE, f"{CITY}-JUS")
-    env = _actor(Role.PLANNER, f"{CITY}-ENV")
-    health = _actor(Role.PLANNER, f"{CITY}-HEALTH")
-    samr = _actor(Role.PLANNER, f"{CITY}-SAMR")
-    year = clock.today().year
+    plans = _demo_plans(year)
     created = 0
 
-    joint = services.draw_prepare(
-        acting_user=office, department=Department.objects.get(code=f"{CITY}-SAMR"), source_ref=f"{ref}:A",
-        title=f"{year} 年度 A 类库跨部门联合双随机抽查",
-        spec={"classes": ["A"], "strata": ["division"],
-              "quota": {"kind": "rates", "rounding": "floor", "rates_bp": {}, "default_bp": 1000},
-              "team": {"slots": [{"dept": f"{CITY}-SAMR", "tag": "*"}, {"dept": f"{CITY}-ENV", "tag": "*"}],
-                       "cap_slack": 1, "joint_pool": True},
-              "beacon": {"kind": "lottery", "description": f"中国福利彩票3D {year}150期开奖号码（3 位数字）"},
-              "window": {"start": f"{year}-06-01", "end": f"{year}-06-30"}})
-    joint = _walk(joint, rng, owner=office, office=office, justice=justice)
-    services.draw_publish(acting_user=office, draw=joint)
-    created += 1
+    def owner_of(plan: Plan) -> User:
+        return office if plan.is_class_a else _actor(Role.PLANNER, plan.department.code)
 
-    b_draw = services.draw_prepare(
-        acting_user=env, department=env.department, source_ref=f"{ref}:B",  # type: ignore[arg-type]
-        title=f"{year} 年度生态环境领域 B 类库双随机抽查",
-        spec={"classes": ["B"], "strata": ["class", "division"], "industries": ["C", "D", "E", "N"],
-              "quota": {"kind": "rates", "rounding": "ceil", "rates_bp": {}, "default_bp": 300},
-              "team": {"slots": [{"dept": f"{CITY}-ENV", "tag": "*"}, {"dept": f"{CITY}-ENV", "tag": "*"}],
-                       "cap_slack": 1},
-              "window": {"start": f"{year}-09-01", "end": f"{year}-09-30"}})
-    b_draw = _walk(b_draw, rng, owner=env, office=office, justice=justice)
-    result = json.loads(b_draw.result.text)
-    if result["selected"]:
-        services.draw_substitute(acting_user=env, draw=b_draw, uscc=result["selected"][0]["uscc"],
-                                 reason="经实地核查已停止经营（演示）")
-    services.draw_publish(acting_user=env, draw=b_draw)
-    created += 1
+    def run(plan: Plan, *, beacon: dict[str, str] | None = None, announce_only: bool = False) -> Draw:
+        owner = owner_of(plan)
+        draw = services.draw_prepare(acting_user=owner, plan=plan,
+                                     spec={"beacon": beacon} if beacon else None)
+        return _walk(draw, rng, owner=owner, office=office, justice=justice,
+                     stop_after_announce=announce_only)
 
-    c_draw = services.draw_prepare(
-        acting_user=health, department=health.department, source_ref=f"{ref}:C",  # type: ignore[arg-type]
-        title=f"{year} 年度卫生健康领域 C 类库双随机抽查（检查对象）",
-        spec={"classes": ["C"], "strata": ["division"],
-              "quota": {"kind": "counts", "counts": {}, "default": 2}})
-    c_draw = _walk(c_draw, rng, owner=health, office=office, justice=justice)
-    services.draw_publish(acting_user=health, draw=c_draw)
-    created += 1
-
-    at = (clock.now() + timedelta(days=7)).replace(hour=21, minute=30, second=0, microsecond=0)
-    lottery = f"中国福利彩票3D {at:%Y-%m-%d} 开奖号码（3 位数字）"
-    pending = services.draw_prepare(
-        acting_user=samr, department=samr.department, source_ref=f"{ref}:P",  # type: ignore[arg-type]
-        title=f"{year} 年度市场监管领域 B 类库双随机抽查",
-        spec={"classes": ["B"], "strata": ["class", "division"], "industries": ["F", "H"],
-              "quota": {"kind": "rates", "rounding": "ceil", "rates_bp": {}, "default_bp": 200},
-              "team": {"slots": [{"dept": f"{CITY}-SAMR", "tag": "*"}, {"dept": f"{CITY}-SAMR", "tag": "*"}],
-                       "cap_slack": 1},
-              "beacon": {"kind": "lottery", "description": lottery, "at": at.isoformat()},
-              "window": {"start": f"{year}-09-01", "end": f"{year}-09-30"}})
-    _walk(pending, rng, owner=samr, office=office, justice=justice, stop_after_announce=True)
-    created += 1
+    for plan in plans["A"][:1]:
+        lottery = f"中国福利彩票3D {year}150期开奖号码（3 位数字）"
+        joint = run(plan, beacon={"kind": "lottery", "description": lottery})
+        services.draw_publish(acting_user=office, draw=joint)
+        created += 1
+    for plan in plans["B"][:1]:
+        b_draw = run(plan)
+        result = json.loads(b_draw.result.text)
+        if result["selected"]:
+            services.draw_substitute(acting_user=owner_of(plan), draw=b_draw,
+                                     uscc=result["selected"][0]["uscc"],
+                                     reason="经实地核查已停止经营（演示）")
+        services.draw_publish(acting_user=owner_of(plan), draw=b_draw)
+        created += 1
+    for plan in plans["C"][:1]:
+        services.draw_publish(acting_user=owner_of(plan), draw=run(plan))
+        created += 1
+    for plan in plans["B"][1:2]:
+        at = (clock.now() + timedelta(days=7)).replace(hour=21, minute=30, second=0, microsecond=0)
+        lottery = f"中国福利彩票3D {at:%Y-%m-%d} 开奖号码（3 位数字）"
+        run(plan, beacon={"kind": "lottery", "description": lottery, "at": at.isoformat()},
+            announce_only=True)
+        created += 1
     return created
 
 
 def demo_summary() -> list[dict[str, Any]]:
     """What the demo made, for the command line."""
     return [{"code": d.code, "title": d.title, "status": d.get_status_display()}
-            for d in Draw.objects.filter(source_ref__startswith="demo:").order_by("pk")]
+            for d in Draw.objects.filter(plan__title__endswith=SUFFIX).order_by("pk")]

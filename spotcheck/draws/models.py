@@ -61,6 +61,9 @@ class Draw(models.Model):
     status = models.CharField("状态", max_length=16, choices=DrawStatus.choices,
                               default=DrawStatus.PREPARED)
     excluded_count = models.PositiveIntegerField("排除数", default=0)
+    # How many entities the draw takes (R-A2): estimated when prepared, exact once announced,
+    # what was drawn once executed. The year's class-A share counts it from preparation on.
+    planned_count = models.PositiveIntegerField("拟抽取数", null=True, blank=True)
     files_path = models.CharField("文件目录", max_length=255, editable=False)
 
     # Frozen by the announcement.

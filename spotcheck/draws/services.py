@@ -2,6 +2,11 @@
 cancel, substitute. Each checks permission, applies one transition of the lifecycle table as
 a guarded update and audits in its transaction; every refusal is audited too (R-S2).
 
+A draw is the draw of an approved plan (R-P3) and inherits its window, population, quota and
+team; at every step up to its execution the plan is checked again (still approved, window
+ahead, items on the list, class A joint, R-Q1, R-L1, R-A3) and a class-A draw is counted
+against the year's 10 % with the draws already prepared (R-A2), under a lock on the division.
+
 The selection and the teams come from ``verifier.verify_draw`` (through
 ``domain.execution``): the draw executed here is the draw anybody can verify.
 
@@ -22,10 +27,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from spotcheck.accounts.models import Department
+from spotcheck.accounts.models import Department, Division
 from spotcheck.accounts.predicates import is_office
 from spotcheck.audit.models import AuditEvent, Outcome
 from spotcheck.audit.services import audit_record, refusals_audited
@@ -55,6 +60,9 @@ from spotcheck.draws.models import (
     Selection,
     SelectionState,
 )
+from spotcheck.planning import selectors as plan_selectors
+from spotcheck.planning.models import Plan, PlanStatus
+from spotcheck.planning.selectors import plan_draw_spec
 from spotcheck.registry.models import KeyFieldTag, MarketEntity
 from spotcheck.roster.models import Inspector
 from verifier import verify_draw as vd
@@ -208,43 +216,162 @@ def _exclusion_codes(excluded_usccs: Iterable[str] | QuerySet[Any]) -> list[str]
     return codes
 
 
+# The parts of a draw's specification it inherits from its plan (R-P3, R-Q1, R-L1): what the
+# office and the justice bureau reviewed. A caller adds only the public beacon and the hash.
+INHERITED = {"classes": "监管库类别", "divisions": "行政区划", "industries": "行业门类",
+             "kinds": "市场主体类型", "tags": "重点领域", "risk_levels": "信用风险等级",
+             "statuses": "登记状态", "strata": "分层维度", "quota": "抽取规则", "team": "检查组",
+             "window": "实施期"}
+
+
+def _parse(raw: Mapping[str, Any]) -> DrawSpec:
+    try:
+        return parse_spec(dict(raw))
+    except SpecError as exc:
+        raise ServiceError(str(exc), fields={k: [v] for k, v in exc.fields.items()}) from None
+
+
+def _plan_name(plan: Plan) -> str:
+    return f"计划 {plan.code}（{plan.title}）"
+
+
+def _plan_spec(plan: Plan, given: Mapping[str, Any] | None) -> DrawSpec:
+    """The draw's specification: the plan's, with the caller's beacon and hash. Anything else
+    the caller names must be what the plan says (R-P3: nothing is drawn that was not reviewed)."""
+    own = plan_draw_spec(plan)
+    given = dict(given or {})
+    chosen = _parse({**own, **{k: given[k] for k in ("beacon", "hash") if k in given}})
+    claimed = _parse({**own, **given}).as_json()
+    inherited = chosen.as_json()
+    differ = [k for k in INHERITED if k in given and claimed.get(k) != inherited.get(k)]
+    if differ:
+        labels = "、".join(INHERITED[k] for k in differ)
+        raise ServiceError(f"抽取继承{_plan_name(plan)}经审核批准的{labels}，不能另行指定（R-P3）。"
+                           "如需改变，请修改计划并重新送审。", code="spec_not_plan",
+                           fields={k: [f"须与计划 {plan.code} 一致"] for k in differ})
+    return chosen
+
+
+def _plan_problem(plan: Plan | None, draw: Draw | None = None) -> str | None:
+    """Why a draw may not proceed on this plan (None: it may). Every draw that leads to
+    inspections belongs to an approved plan (R-P3) — a class-A draw to the office's approved
+    joint plan (R-A2, R-A3) — whose items are on the list (R-L1) and whose window is still
+    ahead (R-Q1)."""
+    if plan is None:
+        return ("该抽取不属于任何经审核批准的抽查计划：双随机抽取须依据经联席办和司法局审核批准的"
+                "年度抽查计划组织（R-P3）。")
+    name = _plan_name(plan)
+    if plan.status != PlanStatus.APPROVED:
+        return (f"{name}处于“{plan.get_status_display()}”状态：只有经联席办和司法局审核批准、"
+                "尚未执行的计划才能组织抽取（R-P3）。")
+    if draw is not None and plan.draw_id != draw.pk:
+        return f"{name}已改由另一次抽取执行，本抽取不能继续。"
+    if plan.window_end < clock.today():
+        return (f"{name}的实施期 {plan.window_start:%Y-%m-%d} 至 {plan.window_end:%Y-%m-%d} 已过，"
+                "不能再组织抽取（R-Q1：检查在实施期内进行）。")
+    departments = set(plan.plan_items.values_list("item__department_id", flat=True))
+    if not departments:
+        return f"{name}没有检查事项：清单之外无检查，抽取须有计划的检查事项（R-L1）。"
+    if plan.target_class == "A" and len(departments) < 2:
+        return (f"{name}只有一个部门的检查事项：A 类库检查一律为部门联合检查，"
+                "计划须含至少两个成员部门的事项（R-A3）。")
+    return None
+
+
+def _require_plan(plan: Plan | None, draw: Draw | None = None) -> None:
+    problem = _plan_problem(plan, draw)
+    if problem:
+        raise ServiceError(problem, code="plan_required", fields={"plan": [problem]})
+
+
+def _plan_of(draw: Draw) -> Plan | None:
+    return Plan.objects.select_related("department").filter(draw_id=draw.pk).first()
+
+
+def _planned_count(draw: Draw, spec: DrawSpec) -> int:
+    """How many entities the draw takes from today's population (the verifier's arithmetic)."""
+    sizes = plan_selectors.strata_sizes(selectors.population_queryset(draw, spec), spec.strata)
+    return sum(vd.allocate_quota(expand_quota(spec.quota, sizes), sizes).values())
+
+
+def _class_a_drawn(division_id: str, year: int, exclude_pk: int | None) -> int:
+    """R-A2: class-A entities of the year taken by the division's draws: those drawn by
+    executed draws, and those that prepared, announced and revealed draws will take."""
+    live = Draw.objects.filter(division_id=division_id, year=year, classes="A")
+    if exclude_pk is not None:
+        live = live.exclude(pk=exclude_pk)
+    drawn = (Selection.objects.filter(draw__in=live.filter(status__in=[Status.EXECUTED, Status.PUBLISHED]))
+             .exclude(state=SelectionState.REPLACED).count())
+    pending = live.exclude(status__in=[Status.EXECUTED, Status.PUBLISHED, Status.CANCELLED])
+    return drawn + sum(n or 0 for n in pending.values_list("planned_count", flat=True))
+
+
+def _hold_class_a_cap(*, division_id: str, year: int, this: int, exclude_pk: int | None) -> None:
+    """R-A2 at every step up to the execution, inside the caller's transaction: the division's
+    row is locked first, so of two class-A draws racing for the last headroom the second waits
+    for the first to commit, counts it, and is refused."""
+    list(Division.objects.select_for_update().filter(pk=division_id).values_list("pk", flat=True))
+    class_a_total = MarketEntity.objects.filter(
+        library_class="A", division_id__in=selectors.division_codes([division_id]),
+    ).exclude(status__in=list(NOT_INSPECTABLE)).count()
+    problem = class_a_cap_problem(drawn_this_year=_class_a_drawn(division_id, year, exclude_pk),
+                                  this_draw=this, class_a_total=class_a_total)
+    if problem:
+        raise ServiceError(problem, code="class_a_cap")
+
+
+def _hold_rules(draw: Draw, this: int | None = None) -> None:
+    """The plan (R-P3, R-Q1, R-L1, R-A3) and the class-A cap (R-A2), checked again at each
+    step of a draw up to its execution, in the step's transaction."""
+    _require_plan(_plan_of(draw), draw)
+    if draw.is_class_a:
+        _hold_class_a_cap(division_id=draw.division_id, year=draw.year,
+                          this=draw.planned_count or 0 if this is None else this, exclude_pk=draw.pk)
+
+
 def draw_prepare(
     *,
     acting_user: Any,
-    department: Department,
-    title: str,
-    spec: Mapping[str, Any],
+    plan: Plan,
+    title: str = "",
+    spec: Mapping[str, Any] | None = None,
     excluded_usccs: Iterable[str] | QuerySet[Any] = (),
-    source_ref: str = "",
-    year: int | None = None,
     request: Any = None,
 ) -> Draw:
-    """A draw in state "prepared" from a specification (see ``domain.spec``).
+    """A draw in state "prepared" for an approved plan (R-P3), whose department, year, window,
+    population, quota and team it inherits (``planning.selectors.plan_draw_spec``); ``spec``
+    may add the public beacon and the hash. The plan names the draw as its own.
 
     ``excluded_usccs`` is the planning layer's hook: entities kept out of the population (e.g.
     already inspected for the same item this year), a list of USCCs or a queryset of them or
-    of entities. ``source_ref`` names what asked for the draw (a plan).
+    of entities.
     """
     with _audited_refusal("draw.prepare", actor=acting_user, draw=None, request=request,
-                          extra={"department": department.code, "title": title}):
+                          extra={"plan": getattr(plan, "code", ""), "title": title}):
         _require(acting_user, "draws.prepare_draw", None, "您没有准备抽取的权限。")
-        title = (title or "").strip()
-        if not title:
-            raise ServiceError("请填写抽取名称。", fields={"title": ["必填"]})
-        try:
-            parsed = parse_spec(dict(spec))
-        except SpecError as exc:
-            raise ServiceError(str(exc), fields={k: [v] for k, v in exc.fields.items()}) from None
+        plan = Plan.objects.select_related("department", "department__division").get(pk=plan.pk)
+        department = plan.department
+        _require_plan(plan)
+        parsed = _plan_spec(plan, spec)
         _check_scope(acting_user, department, parsed)
+        title = (title or "").strip() or plan.title
         excluded = _exclusion_codes(excluded_usccs)
         with transaction.atomic():
+            # The plan's row alone (a joined row would be read as it was before the lock).
+            plan = Plan.objects.select_for_update().get(pk=plan.pk)
+            _require_plan(plan)
+            previous = Draw.objects.filter(pk=plan.draw_id).first() if plan.draw_id else None
+            if previous is not None and previous.status != Status.CANCELLED:
+                raise Conflict(f"{_plan_name(plan)}已有抽取 {previous.code}"
+                               f"（{previous.get_status_display()}）：一个计划只组织一次抽取。",
+                               code="draw_exists")
             parties = _parties(department)
             beacon = parsed.beacon
             draw = Draw(
                 code=f"tmp-{secrets.token_hex(8)}", title=title[:200], department=department,
-                division=department.division, year=year or clock.today().year,
+                division=department.division, year=plan.year,
                 classes="".join(parsed.classes), spec=parsed.as_json(), hash_name=parsed.hash_name,
-                source_ref=source_ref[:64], window_start=parsed.window_start,
+                source_ref=plan.code[:64], window_start=parsed.window_start,
                 window_end=parsed.window_end,
                 beacon_kind=beacon.kind if beacon else "",
                 beacon_description=beacon.description if beacon else "",
@@ -252,11 +379,17 @@ def draw_prepare(
                 excluded_count=len(excluded), files_path="-",
                 created_by=acting_user if acting_user is not None else None,
             )
+            draw.planned_count = _planned_count(draw, parsed)
+            if parsed.is_class_a:
+                _hold_class_a_cap(division_id=draw.division_id, year=draw.year, this=draw.planned_count,
+                                  exclude_pk=None)
             draw.full_clean(exclude=["code", "files_path"])
             draw.save()
             draw.code = f"{department.division_id}-{draw.year}-{draw.pk:05d}"
             draw.files_path = f"{draw.code}-{secrets.token_hex(4)}"
             Draw.objects.filter(pk=draw.pk).update(code=draw.code, files_path=draw.files_path)
+            Plan.objects.filter(pk=plan.pk).update(draw=draw, version=F("version") + 1,
+                                                   updated_at=clock.now())
             Commitment.objects.bulk_create(
                 Commitment(draw=draw, party=party, seq=i, department=dept, name=name)
                 for i, (party, dept, name) in enumerate(parties))
@@ -264,8 +397,8 @@ def draw_prepare(
                                               batch_size=5000)
             audit_record(action="draw.prepare", actor=acting_user, department_code=department.code,
                          object_type=OBJECT_TYPE, object_id=draw.code, request=request,
-                         summary={"title": draw.title, "spec": draw.spec,
-                                  "excluded": len(excluded), "source_ref": draw.source_ref})
+                         summary={"title": draw.title, "plan": plan.code, "spec": draw.spec,
+                                  "planned": draw.planned_count, "excluded": len(excluded)})
         return draw
 
 
@@ -351,6 +484,7 @@ def draw_announce(*, acting_user: Any, draw: Draw, background: bool | None = Non
             if draw.beacon_at is not None and draw.beacon_at <= clock.now():
                 raise ServiceError("公开信标须在公告之后才产生：信标产生时间已过，"
                                    "请撤销后以新的信标重新准备。", code="beacon_past")
+            _hold_rules(draw)
             _transition(draw, Action.ANNOUNCE, announced_by=acting_user, last_error="",
                         progress_phase="count", progress_done=0, progress_total=0,
                         progress_at=clock.now())
@@ -405,12 +539,6 @@ def _bundle_error_message(exc: vd.BundleError, path: Path) -> str:
     return f"冻结文件校验失败：{exc}"
 
 
-def _class_a_drawn(draw: Draw) -> int:
-    return (Selection.objects.filter(draw__division_id=draw.division_id, draw__year=draw.year,
-                                     draw__classes="A", draw__status__in=[Status.EXECUTED, Status.PUBLISHED])
-            .exclude(state=SelectionState.REPLACED).exclude(draw=draw).count())
-
-
 def draw_freeze(draw_id: int, *, echo: Progress | None = None) -> Draw:
     """The announcing work (worker or inline): files, digests, the announcement."""
     draw = Draw.objects.select_related("department", "division").get(pk=draw_id)
@@ -424,15 +552,7 @@ def draw_freeze(draw_id: int, *, echo: Progress | None = None) -> Draw:
         pop_path = directory / "population.csv"
         strata = _write_population(draw, spec, pop_path, progress)
         quota = expand_quota(spec.quota, strata)
-        if spec.is_class_a:
-            this = sum(vd.allocate_quota(quota, dict(strata)).values())
-            class_a_total = MarketEntity.objects.filter(
-                library_class="A", division_id__in=selectors.division_codes([draw.division_id]),
-            ).exclude(status__in=list(NOT_INSPECTABLE)).count()
-            problem = class_a_cap_problem(drawn_this_year=_class_a_drawn(draw), this_draw=this,
-                                          class_a_total=class_a_total)
-            if problem:
-                raise ServiceError(problem, code="class_a_cap")
+        planned = sum(vd.allocate_quota(quota, dict(strata)).values())
         team: dict[str, Any] | None = None
         roster_bytes: bytes | None = None
         conflicts_bytes: bytes | None = None
@@ -460,7 +580,9 @@ def draw_freeze(draw_id: int, *, echo: Progress | None = None) -> Draw:
         text = vd.pretty_json(a).decode("utf-8")
         digest = vd.announcement_digest(draw.hash_name, a).hex()
         with transaction.atomic():
+            _hold_rules(draw, planned)
             _transition(draw, Action.FROZEN, announcement=text, announcement_digest=digest,
+                        planned_count=planned,
                         published_at=a["published_at"], announced_at=clock.now(),
                         population_size=a["population"]["size"],
                         population_digest=a["population"]["digest"],
@@ -674,6 +796,8 @@ def draw_execute(*, acting_user: Any, draw: Draw, background: bool | None = None
         _require_intact(draw, files=True)
         with transaction.atomic():
             draw = _locked(draw)
+            _step(draw, Action.EXECUTE)
+            _hold_rules(draw)
             _transition(draw, Action.EXECUTE, executed_by=acting_user, last_error="",
                         progress_phase="verify", progress_done=0, progress_total=0,
                         progress_at=clock.now())
@@ -769,7 +893,8 @@ def _store_result(draw: Draw, execution: Execution, *, created: bool, acting_use
                         created_at=now, updated_at=now)
             except IntegrityError:
                 raise Conflict("该抽取已有结果，不能重复执行。", code="already_executed") from None
-            _transition(draw, Action.EXECUTED, executed_at=now, progress_phase="store")
+            _transition(draw, Action.EXECUTED, executed_at=now, progress_phase="store",
+                        planned_count=len(result["selected"]))
         else:
             updated = DrawResult.objects.filter(draw=draw, revision=revision).update(
                 text=text, digest=digest, substitution_count=len(result.get("substitutions", [])),

@@ -45,7 +45,7 @@ def draw_prepare(request: HttpRequest) -> HttpResponse:
     form = PrepareForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            draw = services.draw_prepare(acting_user=request.user, department=form.cleaned_data["department"],
+            draw = services.draw_prepare(acting_user=request.user, plan=form.cleaned_data["plan"],
                                          title=form.cleaned_data["title"], spec=form.spec(),
                                          excluded_usccs=form.excluded(), request=request)
         except ServiceError as exc:

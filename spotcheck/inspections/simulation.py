@@ -123,14 +123,18 @@ def _plans_wanted(division: Division, year: int) -> list[tuple[Department, dict[
                                   c_items, 10000, "ceil")
             values["industries"] = []  # R-C2: every class-C entity, once a year
             wanted.append((dept, values))
+    from spotcheck.planning.selectors import joint_plan_items
+
     office = next((d for d in departments if d.hosts_office), None)
-    joint_items = list(InspectionItem.objects.filter(department__division=division, year=year,
-                                                     is_active=True, in_joint_list=True)
-                       .order_by("department__seq", "code"))
+    joint_items = joint_plan_items(InspectionItem.objects.filter(
+        department__division=division, year=year, is_active=True, in_joint_list=True)
+        .order_by("department__seq", "code"))
     if office is not None and joint_items:
         values = _plan_values(f"{year}年度A类库跨部门联合双随机抽查{SUFFIX}", year, "A", *june,
                               joint_items, A_RATE_BP, "floor")
         values["industries"] = []
+        # R-A3: one visit by a team with an enforcement inspector of each department.
+        values["team_size"] = max(2, len({i.department_id for i in joint_items}))
         wanted.append((office, values))
     return wanted
 

@@ -192,6 +192,7 @@ class Coverage(APIView):
         return Response({
             "year": year, "division": cover.division.pk,
             "departments": [{"department": d.department.code, "items": d.items, "approved": d.approved,
+                             "done": d.done,
                              "uncovered": [i.code for i in d.uncovered],
                              "pending": [i.code for i in d.pending]} for d in cover.departments],
             "class_c": {"total": cover.class_c_total, "covered": cover.class_c_covered},

@@ -21,6 +21,7 @@ from spotcheck.core.errors import ServiceError
 from spotcheck.planning import services
 from spotcheck.planning.domain.review import Status
 from spotcheck.planning.models import Plan
+from spotcheck.planning.selectors import joint_plan_items
 
 CITY = "361100"
 SUFFIX = "（演示）"
@@ -139,14 +140,14 @@ def plans_generate(*, year: int, seed: int) -> int:
             _review(plan, owner=owner, office=office, justice=justice, to=Status.APPROVED)
 
     # Class A: the office's joint plan in June from the class-A joint list (R-A2, R-A3).
-    joint = [i for i in items if i.in_joint_list]
-    if joint:
-        picked = joint[:8]
+    picked = joint_plan_items(items)[:8]
+    if picked:
         plan = _make(office, office_dept, {
             "title": f"{year}年度A类库跨部门联合双随机抽查计划{SUFFIX}", "year": year, "target_class": "A",
             "window_start": date(year, 6, 1), "window_end": date(year, 6, 30),
             "items": [i.pk for i in picked],
-            "team_size": min(4, max(2, len({i.department_id for i in picked}))),
+            # R-A3: one enforcement inspector of each department whose items it takes.
+            "team_size": max(2, len({i.department_id for i in picked})),
             "quota": {"kind": "rates", "rates_bp": {"all": CLASS_A_RATE_BP}, "rounding": "floor"},
         })
         if plan is not None:

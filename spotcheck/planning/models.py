@@ -30,6 +30,12 @@ class PlanStatus(models.TextChoices):
     CLOSED = Status.CLOSED.value, LABELS[Status.CLOSED]
 
 
+# Plans put forward (submitted and later): what the year's class-A share counts (R-A2).
+PUT_FORWARD = (Status.SUBMITTED.value, Status.OFFICE_APPROVED.value, Status.APPROVED.value,
+               Status.EXECUTING.value, Status.COMPLETED.value, Status.CLOSED.value)
+# Plans whose inspections are done: what counts as covered (R-P1).
+DONE = (Status.COMPLETED.value, Status.CLOSED.value)
+
 # Approved plans and later: public information (一公开), what inspectors read.
 APPROVED_OR_LATER = (Status.APPROVED.value, Status.EXECUTING.value, Status.COMPLETED.value,
                      Status.CLOSED.value)
@@ -131,6 +137,14 @@ class Plan(models.Model):
     # draw is replaced by a new one.
     draw = models.OneToOneField("draws.Draw", null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="plan", verbose_name="抽取")
+
+    # R-P2: an annual plan entered after the deadline is marked late when submitted, and goes
+    # on only with the office's recorded acceptance (who, when; the reason in the history).
+    is_late = models.BooleanField("逾期录入", default=False)
+    late_accepted_at = models.DateTimeField("逾期受理时间", null=True, blank=True)
+    late_accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                         on_delete=models.PROTECT, related_name="+",
+                                         verbose_name="逾期受理人")
 
     population_estimate = models.PositiveIntegerField("抽取范围主体数（测算）", default=0)
     drawn_estimate = models.PositiveIntegerField("拟抽取主体数（测算）", default=0)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.apps import apps
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from spotcheck.accounts.models import Department, Division
@@ -27,7 +28,14 @@ from spotcheck.accounts.predicates import (
     is_reviewer,
 )
 from spotcheck.catalog.models import InspectionItem
-from spotcheck.draws.domain.spec import DRAWABLE_STATUSES, DrawSpec, parse_spec, stratum_name
+from spotcheck.core import clock
+from spotcheck.draws.domain.spec import (
+    DRAWABLE_STATUSES,
+    EXPERT_SUFFIX,
+    DrawSpec,
+    parse_spec,
+    stratum_name,
+)
 from spotcheck.draws.models import Draw
 from spotcheck.draws.selectors import division_codes, population_queryset
 from spotcheck.planning.domain.calendar import YearCalendar
@@ -53,8 +61,17 @@ from spotcheck.planning.domain.quota import (
     stratum_label,
 )
 from spotcheck.planning.domain.review import Status
-from spotcheck.planning.models import APPROVED_OR_LATER, Plan, PlanItem, PlanningYear, PlanTransition
+from spotcheck.planning.models import (
+    APPROVED_OR_LATER,
+    DONE,
+    PUT_FORWARD,
+    Plan,
+    PlanItem,
+    PlanningYear,
+    PlanTransition,
+)
 from spotcheck.registry.models import MarketEntity
+from spotcheck.roster.models import Tag
 from verifier.verify_draw import allocate_quota
 
 # Entity columns behind each strata dimension (the draw's, draws.selectors).
@@ -261,8 +278,9 @@ def class_a_population(division_id: str) -> int:
 
 
 def other_class_a_drawn(division_id: str, year: int, exclude_pk: int | None) -> int:
-    """R-A2: what the year's other class-A plans of the division draw (their last figures)."""
-    qs = Plan.objects.filter(division_id=division_id, year=year, target_class="A")
+    """R-A2: what the year's other class-A plans of the division draw (their last figures):
+    the plans put forward (submitted and later), not drafts, which bind nobody."""
+    qs = Plan.objects.filter(division_id=division_id, year=year, target_class="A", status__in=PUT_FORWARD)
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
     return sum(qs.values_list("drawn_estimate", flat=True))
@@ -425,9 +443,23 @@ def _item_norms(draft: PlanDraft) -> list[ItemNorm]:
             for i in draft.items]
 
 
+def _foreign_tags(draft: PlanDraft) -> tuple[str, ...]:
+    """R-A3: team tags that belong to no department whose items the plan takes."""
+    if not draft.team_tags:
+        return ()
+    owners = dict(Tag.objects.filter(department__division_id=draft.division_id, code__in=draft.team_tags)
+                  .values_list("code", "department_id"))
+    departments = {i.department_id for i in draft.items}
+    return tuple(t for t in draft.team_tags if owners.get(t) not in departments)
+
+
 def plan_facts(draft: PlanDraft, *, population: int, drawn: int) -> PlanFacts:
     class_a = draft.target_class == "A"
+    departments = {i.department_id: i.department for i in draft.items}
     return PlanFacts(
+        item_departments=tuple(d.name for d in sorted(departments.values(), key=lambda d: d.seq)),
+        team_size=draft.team_size, foreign_tags=_foreign_tags(draft) if class_a else (),
+        today=clock.today(),
         year=draft.year, target_class=draft.target_class,
         owner_is_office=draft.department.hosts_office, is_joint=draft.is_joint,
         window_start=draft.window_start, window_end=draft.window_end,
@@ -475,13 +507,18 @@ def plan_figures(draft: PlanDraft, *, with_overlaps: bool = True) -> Figures:
 class DepartmentCoverage:
     department: Department
     items: int
-    approved: int  # items in an approved (or later) plan
+    approved: int  # items in an approved (or later) plan: planned
     uncovered: list[InspectionItem]  # items in no plan of the year (R-P1)
     pending: list[InspectionItem]  # items only in plans not yet approved
+    done: int = 0  # items in a plan whose inspections are completed: covered (R-P1)
 
     @property
     def percent(self) -> int:
         return self.approved * 100 // self.items if self.items else 100
+
+    @property
+    def done_percent(self) -> int:
+        return self.done * 100 // self.items if self.items else 100
 
 
 @dataclass
@@ -509,6 +546,19 @@ class Coverage:
     @property
     def class_a_share_bp(self) -> int:
         return self.class_a_planned * FULL_BP // self.class_a_population if self.class_a_population else 0
+
+
+def open_tasks_of(plan: Plan) -> int:
+    """R-P1: the inspection tasks of the plan's draw not yet completed or cancelled (0 when the
+    inspections app is absent or the plan has no draw)."""
+    if not plan.draw_id:
+        return 0
+    try:
+        task = apps.get_model("inspections", "InspectionTask")
+    except LookupError:
+        return 0
+    return int(task.objects.filter(draw_id=plan.draw_id).exclude(status__in=["completed", "cancelled"])
+               .count())
 
 
 def window_savings(division: Division | str, year: int) -> Mapping[str, Any] | None:
@@ -543,8 +593,8 @@ def class_c_coverage(division_id: str, year: int) -> tuple[int, int]:
 
 
 def coverage(division: Division | str, year: int, *, department: Department | None = None) -> Coverage:
-    """R-P1 (every item has a plan), R-C2 (class C covered), R-A2 (class-A share), R-P2 (late
-    and special plans) for a division and year, or one department of it."""
+    """R-P1 (every item has a plan: planned, and done), R-C2 (class C covered), R-A2 (class-A
+    share), R-P2 (late and special plans) for a division and year, or one department of it."""
     division_obj = division if isinstance(division, Division) else Division.objects.get(pk=division)
     departments = list(Department.objects.filter(division=division_obj).order_by("seq"))
     if department is not None:
@@ -565,8 +615,9 @@ def coverage(division: Division | str, year: int, *, department: Department | No
         approved = [i for i in own if statuses.get(i.pk, set()) & set(APPROVED_OR_LATER)]
         uncovered = [i for i in own if i.pk not in statuses]
         pending = [i for i in own if i.pk in statuses and i not in approved]
+        done = sum(1 for i in own if statuses.get(i.pk, set()) & set(DONE))
         if own or department is not None:
-            rows.append(DepartmentCoverage(d, len(own), len(approved), uncovered, pending))
+            rows.append(DepartmentCoverage(d, len(own), len(approved), uncovered, pending, done))
     plans = plan_filter(_plans().filter(division=division_obj), year=year)
     if department is not None:
         plans = plans.filter(department=department)
@@ -578,7 +629,8 @@ def coverage(division: Division | str, year: int, *, department: Department | No
         year=year, division=division_obj, departments=rows, class_c_total=c_total,
         class_c_covered=c_covered, class_a_population=a_population,
         class_a_cap=a_population * CLASS_A_CAP_BP // FULL_BP,
-        class_a_planned=sum(Plan.objects.filter(division=division_obj, year=year, target_class="A")
+        class_a_planned=sum(Plan.objects.filter(division=division_obj, year=year, target_class="A",
+                                                status__in=PUT_FORWARD)
                             .values_list("drawn_estimate", flat=True)),
         special_plans=list(plans.filter(special=True)), late_plans=late,
         savings=window_savings(division_obj, year))
@@ -597,6 +649,58 @@ def items_to_plan(department: Department, year: int, target_class: str) -> Query
     return qs.filter(department=department).order_by("code")
 
 
+def joint_plan_items(items: Iterable[InspectionItem], *, departments: int = 3) -> list[InspectionItem]:
+    """Class-A joint list items of the first ``departments`` departments that have some (in
+    list order): a class-A plan takes items of two departments or more and seats an inspector
+    of each of them (R-A3); [] when fewer than two departments have joint items."""
+    chosen: dict[int, list[InspectionItem]] = {}
+    for item in items:
+        if item.in_joint_list and (item.department_id in chosen or len(chosen) < departments):
+            chosen.setdefault(item.department_id, []).append(item)
+    return [i for group in chosen.values() for i in group] if len(chosen) >= 2 else []
+
+
 def item_ids_in(ids: Iterable[int]) -> list[InspectionItem]:
     return list(InspectionItem.objects.select_related("department", "power_entry").filter(pk__in=list(ids))
                 .order_by("department__seq", "code"))
+
+
+# --- the plan's draw (SCD-1) -------------------------------------------------------------------
+
+
+def _team_slots(plan: Plan) -> dict[str, Any]:
+    """The draw's team (DRAW.md section 5) from the plan's team requirement (R-I2): one slot
+    per qualification tag, "*" slots up to the number of enforcement inspectors, experts on
+    top under ``<dept>.expert``. A department's plan draws its own inspectors; a class-A joint
+    plan draws from the office's joint pool (R-I3), one slot for each department whose items it
+    takes, in turn."""
+    owner = plan.department
+    if plan.target_class != "A":
+        slots = [{"dept": owner.code, "tag": t} for t in plan.team_tags]
+        slots += [{"dept": owner.code, "tag": "*"}] * (plan.team_size - len(slots))
+        slots += [{"dept": owner.code + EXPERT_SUFFIX, "tag": "*"}] * plan.experts
+        return {"slots": slots, "cap_slack": 1, "joint_pool": False}
+    departments = list(Department.objects.filter(
+        pk__in=plan.plan_items.values("item__department_id")).order_by("seq")) or [owner]
+    tag_owner = dict(Tag.objects.filter(department__division_id=plan.division_id, code__in=plan.team_tags,
+                                        is_active=True).values_list("code", "department__code"))
+    tagged = [{"dept": tag_owner.get(t, owner.code), "tag": t} for t in plan.team_tags]
+    seats = [d.code for d in departments if d.code not in {s["dept"] for s in tagged}] + \
+        [d.code for d in departments]
+    free = [{"dept": seats[i % len(seats)], "tag": "*"} for i in range(plan.team_size - len(tagged))]
+    experts = [{"dept": owner.code + EXPERT_SUFFIX, "tag": "*"}] * plan.experts
+    # DRAW.md section 5: within a department, slots with a specific tag come before "*".
+    return {"slots": tagged + free + experts, "cap_slack": 1, "joint_pool": True}
+
+
+def plan_draw_spec(plan: Plan) -> dict[str, Any]:
+    """The draw specification of a plan (``draws.domain.spec``): its population filters,
+    strata and SCD-1 quota, its window, and its team."""
+    return {
+        "classes": [plan.target_class], "divisions": list(plan.divisions),
+        "industries": list(plan.industries), "kinds": list(plan.kinds), "tags": list(plan.tags),
+        "risk_levels": list(plan.risk_levels), "strata": list(plan.strata), "quota": plan.quota,
+        "team": _team_slots(plan),
+        "window": {"start": plan.window_start.isoformat(), "end": plan.window_end.isoformat()},
+        "hash": "sha256",
+    }

@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 
 from spotcheck.accounts.models import Department, Division
 from spotcheck.accounts.predicates import is_office
@@ -29,7 +29,7 @@ from spotcheck.catalog.models import InspectionItem
 from spotcheck.core import clock
 from spotcheck.core.errors import Conflict, Refused, ServiceError, refuse_unless
 from spotcheck.draws import services as draws
-from spotcheck.draws.domain.spec import EXPERT_SUFFIX, KINDS, MAX_SLOTS, RISK_LEVELS
+from spotcheck.draws.domain.spec import KINDS, MAX_SLOTS, RISK_LEVELS
 from spotcheck.draws.models import Draw, DrawStatus
 from spotcheck.draws.selectors import division_codes
 from spotcheck.planning import selectors
@@ -396,7 +396,11 @@ def plan_transition(*, acting_user: Any, plan: Plan, action: Action | str, reaso
             checks = _findings_json(figures.findings)
         if action == Action.START:
             _require_draw_executed(plan)
+        if action == Action.COMPLETE:
+            _require_inspections_done(plan)
         now = clock.now()
+        late = _late_fields(plan, action, reason, acting_user, now)
+        extra.update(late)
         with transaction.atomic():
             moved = Plan.objects.filter(pk=plan.pk, status=old, version=plan.version).update(
                 status=new, version=F("version") + 1, updated_at=now, **extra)
@@ -413,6 +417,8 @@ def plan_transition(*, acting_user: Any, plan: Plan, action: Action | str, reaso
                          object_id=plan.code, request=request,
                          summary={"from": old.value, "to": new.value, "reason": reason.strip(),
                                   "version": plan.version + 1,
+                                  "late": bool(late.get("is_late", plan.is_late)),
+                                  "late_accepted": "late_accepted_at" in late,
                                   "errors": sum(1 for c in checks if c["severity"] == "error"),
                                   "warnings": sum(1 for c in checks if c["severity"] != "error")})
         plan.refresh_from_db()
@@ -428,6 +434,35 @@ def _require_draw_executed(plan: Plan) -> None:
     if draw is None or draw.status not in DRAW_DONE:
         raise ServiceError("计划在其双随机抽取执行后才开始执行：请先准备、公告并执行本计划的抽取。",
                            code="draw_not_executed")
+
+
+def _late_fields(plan: Plan, action: Action, reason: str, acting_user: Any, now: Any) -> dict[str, Any]:
+    """R-P2: an annual plan entered after the deadline is marked late when it is submitted; the
+    office approves it only with its recorded acceptance (a reason), and the justice bureau
+    only once the office has accepted it."""
+    if action == Action.SUBMIT:
+        calendar = selectors.calendar_for(plan.division_id, plan.year)
+        return {"is_late": not plan.special and calendar.plan_is_late(plan.entered_on)}
+    if not plan.is_late:
+        return {}
+    name = f"计划 {plan.code}（{plan.title}）"
+    if action == Action.OFFICE_APPROVE:
+        if not reason.strip():
+            raise _field_error("reason", f"{name}为逾期录入的年度计划（R-P2）：联席办须填写受理意见"
+                                         "（逾期原因及同意受理的理由）后方可审核通过。")
+        return {"late_accepted_at": now, "late_accepted_by": acting_user}
+    if action == Action.JUSTICE_APPROVE and plan.late_accepted_at is None:
+        raise ServiceError(f"{name}为逾期录入的年度计划，尚未经联席办受理（R-P2），不能审核通过。",
+                           code="late_not_accepted")
+    return {}
+
+
+def _require_inspections_done(plan: Plan) -> None:
+    """R-P1: a plan is completed when its inspections are; an item counts as covered then."""
+    open_tasks = selectors.open_tasks_of(plan)
+    if open_tasks:
+        raise ServiceError(f"计划 {plan.code}（{plan.title}）还有 {open_tasks} 项检查任务尚未完成，"
+                           "不能标记完成（R-P1：事项在检查完成后才算覆盖）。", code="inspections_open")
 
 
 def plan_submit(*, acting_user: Any, plan: Plan, request: Any = None) -> Plan:
@@ -537,74 +572,14 @@ def planning_year_save(*, acting_user: Any, division: Division, year: int,
 # --- the plan's draw (SCD-1) -------------------------------------------------------------------
 
 
-def _team_slots(plan: Plan) -> dict[str, Any]:
-    """The draw's team (DRAW.md section 5) from the plan's team requirement (R-I2): one slot
-    per qualification tag, "*" slots up to the number of enforcement inspectors, experts on
-    top under ``<dept>.expert``. A department's plan draws its own inspectors; a class-A joint
-    plan draws from the office's joint pool (R-I3), one slot for each department whose items it
-    takes, in turn."""
-    owner = plan.department
-    if plan.target_class != "A":
-        slots = [{"dept": owner.code, "tag": t} for t in plan.team_tags]
-        slots += [{"dept": owner.code, "tag": "*"}] * (plan.team_size - len(slots))
-        slots += [{"dept": owner.code + EXPERT_SUFFIX, "tag": "*"}] * plan.experts
-        return {"slots": slots, "cap_slack": 1, "joint_pool": False}
-    departments = list(Department.objects.filter(
-        pk__in=plan.plan_items.values("item__department_id")).order_by("seq")) or [owner]
-    tag_owner = dict(Tag.objects.filter(department__division_id=plan.division_id, code__in=plan.team_tags,
-                                        is_active=True).values_list("code", "department__code"))
-    tagged = [{"dept": tag_owner.get(t, owner.code), "tag": t} for t in plan.team_tags]
-    seats = [d.code for d in departments if d.code not in {s["dept"] for s in tagged}] + \
-        [d.code for d in departments]
-    free = [{"dept": seats[i % len(seats)], "tag": "*"} for i in range(plan.team_size - len(tagged))]
-    experts = [{"dept": owner.code + EXPERT_SUFFIX, "tag": "*"}] * plan.experts
-    # DRAW.md section 5: within a department, slots with a specific tag come before "*".
-    return {"slots": tagged + free + experts, "cap_slack": 1, "joint_pool": True}
-
-
-def plan_draw_spec(plan: Plan) -> dict[str, Any]:
-    """The draw specification of a plan (``draws.domain.spec``): its population filters,
-    strata and SCD-1 quota, its window, and its team."""
-    return {
-        "classes": [plan.target_class], "divisions": list(plan.divisions),
-        "industries": list(plan.industries), "kinds": list(plan.kinds), "tags": list(plan.tags),
-        "risk_levels": list(plan.risk_levels), "strata": list(plan.strata), "quota": plan.quota,
-        "team": _team_slots(plan),
-        "window": {"start": plan.window_start.isoformat(), "end": plan.window_end.isoformat()},
-        "hash": "sha256",
-    }
-
-
 def plan_draw_prepare(*, acting_user: Any, plan: Plan, request: Any = None) -> Draw:
-    """Prepare the SCD-1 draw of an approved plan through the draws app and link it to the
-    plan. Class-A plans give the office's joint draw (R-A2). The parties then commit, the
-    draw is announced, revealed and executed on the draw's page; its execution starts the plan."""
+    """Prepare the SCD-1 draw of an approved plan through the draws app, which links it to the
+    plan (``draws.services.draw_prepare``). Class-A plans give the office's joint draw (R-A2).
+    The parties then commit, the draw is announced, revealed and executed on the draw's page;
+    its execution starts the plan."""
     with _audited_refusal("plan.draw_prepare", actor=acting_user, plan=plan, request=request):
         _require(acting_user, "planning.prepare_plan_draw", plan, "您没有为该计划组织抽取的权限。")
-        plan = Plan.objects.select_related("department", "division", "draw").get(pk=plan.pk)
-        if plan.status != Status.APPROVED:
-            raise Conflict(f"计划处于“{plan.get_status_display()}”状态："
-                           "经联席办和司法局审核批准后才能组织抽取（R-P3）。", code="wrong_state")
-        if plan.draw is not None and plan.draw.status != DrawStatus.CANCELLED:
-            raise Conflict(f"该计划已有抽取 {plan.draw.code}（{plan.draw.get_status_display()}）。",
-                           code="draw_exists")
-        draw = draws.draw_prepare(acting_user=acting_user, department=plan.department,
-                                  title=plan.title, spec=plan_draw_spec(plan), source_ref=plan.code,
-                                  year=plan.year, request=request)
-        with transaction.atomic():
-            linked = (Plan.objects.filter(pk=plan.pk, status=Status.APPROVED, version=plan.version)
-                      .filter(Q(draw__isnull=True) | Q(draw__status=DrawStatus.CANCELLED))
-                      .update(draw=draw, version=F("version") + 1, updated_at=clock.now()))
-            if linked:
-                audit_record(action="plan.draw_prepare", actor=acting_user,
-                             department_code=plan.department.code, object_type=OBJECT_TYPE,
-                             object_id=plan.code, request=request,
-                             summary={"draw": draw.code, "spec": draw.spec})
-        if not linked:
-            draws.draw_cancel(acting_user=acting_user, draw=draw,
-                              reason="计划已由他人组织抽取，本次准备作废。")
-            raise Conflict("计划已被他人处理，请刷新后查看最新状态。")
-        return draw
+        return draws.draw_prepare(acting_user=acting_user, plan=plan, request=request)
 
 
 def plan_draw_announce(*, acting_user: Any, plan: Plan, request: Any = None) -> Draw:

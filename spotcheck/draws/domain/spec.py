@@ -407,9 +407,10 @@ def expand_quota(rule: Mapping[str, Any], strata: Iterable[str]) -> dict[str, An
 
 
 def class_a_cap_problem(*, drawn_this_year: int, this_draw: int, class_a_total: int) -> str | None:
-    """R-A2: the class-A entities drawn in a year stay within 10 % of class A."""
+    """R-A2: the class-A entities drawn in a year stay within 10 % of class A; ``drawn_this_year``
+    counts the draws already executed and those prepared or announced (they will draw)."""
     cap = class_a_total * CLASS_A_CAP_BP // 10000
     if drawn_this_year + this_draw > cap:
         return (f"A 类库抽查比例超过上限（R-A2：每年不超过 10%）：A 类共 {class_a_total} 户，"
-                f"上限 {cap} 户，本年已抽取 {drawn_this_year} 户，本次将抽取 {this_draw} 户。")
+                f"上限 {cap} 户，本年已抽取及已准备抽取 {drawn_this_year} 户，本次将抽取 {this_draw} 户。")
     return None

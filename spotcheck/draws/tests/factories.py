@@ -13,9 +13,13 @@ from django.conf import settings
 
 from spotcheck.accounts.models import Department, Division
 from spotcheck.accounts.roles import Role
+from spotcheck.catalog.tests.factories import InspectionItemFactory
+from spotcheck.core import clock
 from spotcheck.core.domain.uscc import uscc_with_check
 from spotcheck.draws import services
+from spotcheck.draws.domain.spec import EXPERT_SUFFIX
 from spotcheck.draws.models import Draw, Party
+from spotcheck.planning.models import Plan, PlanItem, PlanStatus
 from spotcheck.registry.models import MarketEntity
 from spotcheck.roster.models import Inspector, InspectorKind, Tag
 
@@ -66,6 +70,44 @@ def make_inspectors(n: int, *, dept: str = "361100-ENV", tags: tuple[str, ...] =
     return out
 
 
+def plan_year() -> int:
+    """The year test plans are for: next year, whose windows are all ahead (R-Q1)."""
+    return clock.today().year + 1
+
+
+def approved_plan(spec: dict[str, Any], *, dept: str = "361100-ENV", year: int | None = None,
+                  status: str = PlanStatus.APPROVED, title: str = "") -> Plan:
+    """A plan as the review leaves it (approved by the office and the justice bureau, R-P3),
+    whose draw specification (``plan_draw_spec``) is ``spec`` as far as a plan can say it:
+    class, filters, strata, quota, window (default: June; class C: the whole year) and team
+    (enforcement seats, their tags, experts). A class-A plan is the office's joint plan with
+    items of two departments (R-A3); others take one item of the department's list (R-L1)."""
+    year = year or plan_year()
+    target = spec["classes"][0]
+    owner = Department.objects.get(code=dept)
+    window = spec.get("window") or ({"start": f"{year}-01-01", "end": f"{year}-12-31"} if target == "C"
+                                    else {"start": f"{year}-06-01", "end": f"{year}-06-30"})
+    slots = (spec.get("team") or {}).get("slots") or [{"dept": dept, "tag": "*"}] * 2
+    seats = [s for s in slots if not s["dept"].endswith(EXPERT_SUFFIX)]
+    n = next(_counter)
+    plan = Plan.objects.create(
+        code=f"{dept}-{year}-T{n:04d}", title=title or f"测试计划{n}", department=owner,
+        division_id=owner.division_id, year=year, target_class=target, is_joint=target == "A",
+        window_start=date.fromisoformat(window["start"]), window_end=date.fromisoformat(window["end"]),
+        divisions=spec.get("divisions", []), industries=spec.get("industries", []),
+        kinds=spec.get("kinds", []), tags=spec.get("tags", []), risk_levels=spec.get("risk_levels", []),
+        strata=spec.get("strata", []), quota=spec["quota"], team_size=max(2, len(seats)),
+        team_tags=[s["tag"] for s in seats if s["tag"] != "*"], experts=len(slots) - len(seats),
+        status=status, entered_on=clock.today())
+    depts = (["361100-SAMR", "361100-ENV"] if target == "A" else [dept])
+    for code in depts:
+        department = Department.objects.get(code=code)
+        item = InspectionItemFactory.create(department=department, year=year, in_joint_list=target == "A",
+                                            applicable_classes=["A", "B", "C"])
+        PlanItem.objects.create(plan=plan, item=item)
+    return plan
+
+
 def b_spec(**overrides: Any) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "classes": ["B"], "strata": ["class", "division"],
@@ -108,9 +150,14 @@ class World:
         return self.user(Role.PLANNER, draw.department.code)
 
     def prepare(self, *, spec: dict[str, Any] | None = None, by: Any = None, dept: str = "361100-ENV",
-                title: str = "测试抽取", **kwargs: Any) -> Draw:
-        return services.draw_prepare(acting_user=by or self.planner, title=title, spec=spec or b_spec(),
-                                     department=Department.objects.get(code=dept), **kwargs)
+                title: str = "测试抽取", plan: Plan | None = None, **kwargs: Any) -> Draw:
+        """A draw of an approved plan (R-P3): ``plan``, or one made to say what ``spec`` says;
+        the draw adds the spec's beacon and hash."""
+        spec = spec or b_spec()
+        plan = plan or approved_plan(spec, dept=dept)
+        extra = {k: spec[k] for k in ("beacon", "hash") if k in spec}
+        return services.draw_prepare(acting_user=by or self.planner, plan=plan, title=title, spec=extra,
+                                     **kwargs)
 
     def commit_all(self, draw: Draw) -> Draw:
         for c in draw.commitments.all():

@@ -25,7 +25,8 @@ SHARED_SECRET = "matrix-secret-0000-shared"
 BEACON_VALUE = "528"
 # Filled in by the setup: the entity to substitute is known only once the draw is executed.
 SUBSTITUTE: dict[str, Any] = {"uscc": "", "reason": "经实地核查已歇业"}
-SPEC_JSON = '{"classes": ["B"], "quota": {"kind": "total", "total": 1}}'
+SPEC_JSON = '{"hash": "sm3"}'
+MATRIX_PLAN = "361100-ENV-MATRIX"
 
 
 def _world() -> Any:
@@ -74,6 +75,18 @@ def _executed() -> Any:
     world, draw = _revealed()
     world.execute(draw)
     return world, draw
+
+
+def approved_plan() -> dict[str, Any]:
+    """An approved plan of the department, named ``MATRIX_PLAN`` (a draw belongs to one, R-P3)."""
+    from spotcheck.draws.tests.factories import approved_plan, b_spec, make_entities, use_temp_draws_dir
+    from spotcheck.planning.models import Plan
+
+    use_temp_draws_dir()
+    make_entities(6)
+    plan = approved_plan(b_spec(quota={"kind": "total", "total": 1}))
+    Plan.objects.filter(pk=plan.pk).update(code=MATRIX_PLAN)
+    return {}
 
 
 def prepared() -> dict[str, Any]:
@@ -146,7 +159,7 @@ CASES = [
     # API
     Case("api:draws-list", READERS),
     Case("api:draws-prepare", OWNERS, method="post", ok_status=201,
-         data={"title": "接口准备的抽取", "spec": SPEC_JSON}),
+         setup=approved_plan, data={"title": "接口准备的抽取", "plan": MATRIX_PLAN, "spec": SPEC_JSON}),
     Case("api:draws-detail", READERS, setup=prepared),
     Case("api:draws-commit", PARTIES, setup=prepared, method="post"),
     Case("api:draws-announce", OWNERS, setup=committed, method="post"),

@@ -8,6 +8,7 @@ settles it. PostgreSQL only: SQLite serialises writers, so there is no race to t
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -16,10 +17,11 @@ import pytest
 from django.db import connection, connections
 
 from spotcheck.audit.models import AuditEvent, Outcome
-from spotcheck.core.errors import Conflict
+from spotcheck.core.errors import Conflict, ServiceError
 from spotcheck.draws import services
 from spotcheck.draws.models import Draw, DrawResult, Selection
-from spotcheck.draws.tests.factories import World, make_entities
+from spotcheck.draws.tests.factories import World, approved_plan, b_spec, make_entities
+from spotcheck.planning.models import Plan
 
 pytestmark = [
     pytest.mark.postgres,
@@ -91,3 +93,39 @@ def test_two_runs_of_a_claimed_draw_store_one_result(world: World, monkeypatch: 
     assert Draw.objects.get(pk=draw.pk).status == "executed"
     stored = DrawResult.objects.get(draw=draw)
     assert Selection.objects.filter(draw=draw).count() == stored.selected_count  # stored once
+
+
+def test_r_a2_of_two_class_a_draws_racing_for_the_last_headroom_the_second_is_refused(
+        world: World, monkeypatch: Any) -> None:
+    # 40 class-A entities: at most 4 a year. Each plan draws 3: one fits, two do not.
+    make_entities(40, cls="A")
+    spec = {"classes": ["A"], "strata": [], "quota": {"kind": "total", "total": 3}}
+    plans = [approved_plan(spec, dept="361100-SAMR") for _ in range(2)]
+    # Both have counted the year's class-A draws before either writes its own.
+    meet = threading.Barrier(2, timeout=10)
+    real_count = services._class_a_drawn
+
+    def counted(*args: Any, **kwargs: Any) -> int:
+        n = real_count(*args, **kwargs)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            meet.wait()
+        return n
+
+    monkeypatch.setattr(services, "_class_a_drawn", counted)
+    def prepare(plan: Plan) -> Callable[[], Any]:
+        return lambda: services.draw_prepare(acting_user=world.office, plan=plan)
+
+    outcomes = together([prepare(p) for p in plans])
+    refused = [o for o in outcomes if isinstance(o, ServiceError)]
+    assert len(refused) == 1 and refused[0].code == "class_a_cap", outcomes
+    assert Draw.objects.filter(classes="A").exclude(status="cancelled").count() == 1
+    assert [d.planned_count for d in Draw.objects.all()] == [3]
+
+
+def test_r_p3_two_draws_of_one_plan_prepared_together_give_one(world: World) -> None:
+    make_entities(10)
+    plan = approved_plan(b_spec())
+    outcomes = together([lambda: services.draw_prepare(acting_user=world.planner, plan=plan)] * 2)
+    conflicts = [o for o in outcomes if isinstance(o, Conflict)]
+    assert len(conflicts) == 1 and conflicts[0].code == "draw_exists", outcomes
+    assert Draw.objects.count() == 1 and Plan.objects.get(pk=plan.pk).draw_id == Draw.objects.get().pk

@@ -20,6 +20,7 @@ from spotcheck.draws.tests.factories import (
     BEACON,
     SECRETS,
     World,
+    approved_plan,
     b_spec,
     make_entities,
     make_inspectors,
@@ -82,11 +83,21 @@ def test_a_bad_specification_names_its_fields(world: World) -> None:
     audited("draw.prepare", Outcome.FAILURE)
 
 
-def test_a_department_draw_uses_its_own_inspectors_only(world: World) -> None:
-    team = {"slots": [{"dept": "361100-ENV", "tag": "*"}, {"dept": "361100-HEALTH", "tag": "*"}]}
-    refused(ServiceError, "本部门的执法检查人员", world.prepare, spec=b_spec(team=team))
-    nope = {"slots": [{"dept": "NOPE", "tag": "*"}] * 2}
-    refused(ServiceError, "不存在", world.prepare, spec=b_spec(team=nope))
+def test_a_draw_takes_its_team_window_and_quota_from_its_plan_only(world: World) -> None:  # R-P3
+    plan = approved_plan(b_spec())
+    other_team = {"slots": [{"dept": "361100-ENV", "tag": "*"}, {"dept": "361100-HEALTH", "tag": "*"}]}
+    march = {"start": f"{plan.year}-03-01", "end": f"{plan.year}-03-31"}
+    for given, field in ((b_spec(team=other_team), "team"),
+                         (b_spec(quota={"kind": "total", "total": 9}), "quota"),
+                         (b_spec(window=march), "window")):
+        exc = refused(ServiceError, f"继承计划 {plan.code}", services.draw_prepare, acting_user=world.planner,
+                      plan=plan, title="t", spec=given)
+        assert field in exc.fields  # type: ignore[attr-defined]
+        audited("draw.prepare", Outcome.FAILURE)
+    draw = services.draw_prepare(acting_user=world.planner, plan=plan, spec={"hash": "sm3"})
+    assert draw.hash_name == "sm3" and draw.title == plan.title
+    assert [s["dept"] for s in draw.spec["team"]["slots"]] == ["361100-ENV", "361100-ENV"]
+    assert (draw.window_start, draw.window_end) == (plan.window_start, plan.window_end)
 
 
 def test_divisions_stay_inside_the_organisers_division(world: World, make_user: Any) -> None:
@@ -193,23 +204,22 @@ def test_strata_by_risk_level(world: World) -> None:
 def test_class_a_draws_stay_within_ten_percent_a_year(world: World) -> None:  # R-A2
     make_entities(40, cls="A")
     spec = b_spec(classes=["A"], strata=[], quota={"kind": "total", "total": 5})
-    draw = world.prepare(spec=spec, by=world.office, dept="361100-SAMR")
-    with pytest.raises(ServiceError, match="R-A2"):
-        world.announce(draw)
-    draw.refresh_from_db()
-    assert draw.status == "prepared" and "R-A2" in draw.last_error
-    audited("draw.announce", Outcome.FAILURE)
+    refused(ServiceError, "R-A2", world.prepare, spec=spec, by=world.office, dept="361100-SAMR")
+    audited("draw.prepare", Outcome.FAILURE)
     ok = world.prepare(spec=b_spec(classes=["A"], strata=[], quota={"kind": "rates", "rounding": "floor",
                                                                      "default_bp": 1000}),
                        by=world.office, dept="361100-SAMR")
+    assert ok.planned_count == 4
+    one = b_spec(classes=["A"], strata=[], quota={"kind": "total", "total": 1})
+    # A prepared draw holds its share: a second one is refused before either is executed.
+    refused(ServiceError, "本年已抽取及已准备抽取 4 户", world.prepare, spec=one, by=world.office,
+            dept="361100-SAMR")
     world.announce(ok)
     world.reveal(ok)
     world.execute(ok)
     assert DrawResult.objects.get(draw=ok).selected_count == 4
-    again = world.prepare(spec=b_spec(classes=["A"], strata=[], quota={"kind": "total", "total": 1}),
-                          by=world.office, dept="361100-SAMR")
-    with pytest.raises(ServiceError, match="本年已抽取 4 户"):
-        world.announce(again)
+    refused(ServiceError, "本年已抽取及已准备抽取 4 户", world.prepare, spec=one, by=world.office,
+            dept="361100-SAMR")
 
 
 def test_a_beacon_must_not_exist_yet_at_the_announcement(world: World, population: Any) -> None:

@@ -15,7 +15,14 @@ from spotcheck.accounts.roles import Role
 from spotcheck.audit.models import AuditEvent
 from spotcheck.draws import services
 from spotcheck.draws.models import Draw, Party
-from spotcheck.draws.tests.factories import SECRETS, World, b_spec, make_entities, make_inspectors
+from spotcheck.draws.tests.factories import (
+    SECRETS,
+    World,
+    approved_plan,
+    b_spec,
+    make_entities,
+    make_inspectors,
+)
 from spotcheck.roster.models import Inspector
 
 pytestmark = pytest.mark.django_db
@@ -33,32 +40,31 @@ def zip_names(response: Any) -> list[str]:
         return sorted(n.split("/", 1)[1] for n in zf.namelist())
 
 
-def test_a_planner_prepares_a_draw_with_the_form(client: Any, world: World, entities: Any) -> None:
+def test_a_planner_prepares_the_draw_of_an_approved_plan_with_the_form(client: Any, world: World,
+                                                                      entities: Any) -> None:  # R-P3
+    plan = approved_plan(b_spec(quota={"kind": "rates", "rounding": "ceil", "rates_bp": {},
+                                       "default_bp": 2000}, team=TEAM))
+    draft = approved_plan(b_spec(), status="draft")
     client.force_login(world.planner)
-    page = client.get(reverse("draws:prepare"))
-    assert page.status_code == 200 and "A类" not in page.content.decode()  # R-A2: not offered
+    page = client.get(reverse("draws:prepare")).content.decode()
+    assert plan.code in page and draft.code not in page  # only approved plans are offered
     response = client.post(reverse("draws:prepare"), {
-        "title": "生态环境 B 类抽查", "department": world.planner.department_id, "classes": ["B"],
-        "statuses": ["existing"], "strata": ["class", "division"], "quota_kind": "rates",
-        "rate_percent": "20",
-        "rounding": "ceil", "team_slots": "361100-ENV *\n361100-ENV *", "cap_slack": "1",
-        "beacon_kind": "lottery", "beacon_description": "福彩3D 2027150期", "hash_name": "sm3",
-        "window_start": "2027-06-01", "window_end": "2027-06-30"})
+        "plan": plan.pk, "title": "生态环境 B 类抽查", "beacon_kind": "lottery",
+        "beacon_description": "福彩3D 2027150期", "hash_name": "sm3"})
     draw = Draw.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("draws:detail", args=[draw.pk])
     assert draw.spec["quota"] == {"kind": "rates", "rounding": "ceil", "rates_bp": {}, "default_bp": 2000}
     assert draw.spec["team"]["slots"] == TEAM["slots"] and draw.hash_name == "sm3"
+    assert (draw.window_start, draw.window_end) == (plan.window_start, plan.window_end)
     detail = client.get(response["Location"]).content.decode()
     assert "每个分层 20%" in detail and "提交承诺值" in detail
 
 
-def test_the_prepare_form_shows_the_services_message(client: Any, world: World, entities: Any) -> None:
+def test_the_prepare_form_offers_no_plan_that_is_not_approved(client: Any, world: World) -> None:  # R-P3
+    draft = approved_plan(b_spec(), status="submitted")
     client.force_login(world.planner)
-    response = client.post(reverse("draws:prepare"), {
-        "title": "x", "department": world.planner.department_id, "classes": ["B"], "quota_kind": "rates",
-        "rounding": "ceil", "team_slots": "361100-ENV *", "hash_name": "sha256"})
-    assert response.status_code == 200
-    assert "至少需要 2 名执法检查人员" in response.content.decode()
+    response = client.post(reverse("draws:prepare"), {"plan": draft.pk, "hash_name": "sha256"})
+    assert response.status_code == 200 and "plan" in response.context["form"].errors
     assert not Draw.objects.exists()
 
 
@@ -185,9 +191,8 @@ def test_parties_see_what_is_due_on_the_home_page(client: Any, world: World, ent
 
 def test_the_api_walks_a_draw_through_its_life(client: Any, world: World, entities: Any) -> None:
     client.force_login(world.planner)
-    spec = b_spec(quota={"kind": "total", "total": 3})
-    created = client.post(reverse("api:draws-prepare"),
-                          {"title": "接口抽取", "spec": spec, "source_ref": "plan-7"},
+    plan = approved_plan(b_spec(quota={"kind": "total", "total": 3}))
+    created = client.post(reverse("api:draws-prepare"), {"title": "接口抽取", "plan": plan.code},
                           content_type="application/json")
     assert created.status_code == 201, created.json()
     pk = created.json()["id"]
@@ -211,15 +216,30 @@ def test_the_api_walks_a_draw_through_its_life(client: Any, world: World, entiti
     assert again.status_code == 409 and again.json()["code"] == "already_executed"
     result = client.get(reverse("api:draws-result", args=[pk])).json()
     assert len(result["result"]["selected"]) == 3 == len(result["selection"])
-    listed = client.get(reverse("api:draws-list"), {"source_ref": "plan-7"}).json()
+    listed = client.get(reverse("api:draws-list"), {"source_ref": plan.code}).json()
     assert [d["id"] for d in listed["results"]] == [pk]
 
 
 def test_the_api_refuses_class_a_to_a_department(client: Any, world: World) -> None:
+    plan = approved_plan(b_spec(classes=["A"]), dept="361100-SAMR")
     client.force_login(world.planner)
-    response = client.post(reverse("api:draws-prepare"), {"title": "A", "spec": b_spec(classes=["A"])},
+    response = client.post(reverse("api:draws-prepare"), {"title": "A", "plan": plan.code},
                            content_type="application/json")
     assert response.status_code == 403 and "R-A2" in response.json()["message"]
+
+
+def test_the_api_refuses_a_draw_without_an_approved_plan_naming_the_field(client: Any, world: World
+                                                                          ) -> None:  # R-P3
+    client.force_login(world.planner)
+    missing = client.post(reverse("api:draws-prepare"), {"title": "无计划", "spec": b_spec()},
+                          content_type="application/json")
+    assert missing.status_code == 400 and "plan" in missing.json()["fields"]
+    draft = approved_plan(b_spec(), status="draft")
+    response = client.post(reverse("api:draws-prepare"), {"plan": draft.code},
+                           content_type="application/json")
+    body = response.json()
+    assert response.status_code == 400 and draft.code in body["message"] and "R-P3" in body["message"]
+    assert "plan" in body["fields"] and not Draw.objects.exists()
 
 
 def test_the_api_result_of_an_unexecuted_draw_is_a_clear_error(client: Any, world: World, entities: Any

@@ -29,12 +29,14 @@ def small_city(departments: Any, on_day: Any, settings: Any, tmp_path: Path) -> 
             item.applicable_classes = ["B", "C"]
             item.save(update_fields=["applicable_classes"])
         f.inspectors(code, 3)
-    joint_item = f.items("361100-SAMR", 1)[0]
-    joint_item.applicable_classes, joint_item.in_joint_list = ["A"], True
-    joint_item.save(update_fields=["applicable_classes", "in_joint_list"])
-    for inspector in f.inspectors("361100-SAMR", 3):
-        inspector.in_joint_pool = True
-        inspector.save(update_fields=["in_joint_pool"])
+    # The class-A joint list of two departments, each with joint-pool inspectors (R-A3, R-I3).
+    for code in ("361100-SAMR", NR):
+        joint_item = f.items(code, 1)[0]
+        joint_item.applicable_classes, joint_item.in_joint_list = ["A"], True
+        joint_item.save(update_fields=["applicable_classes", "in_joint_list"])
+        for inspector in f.inspectors(code, 3):
+            inspector.in_joint_pool = True
+            inspector.save(update_fields=["in_joint_pool"])
     f.entities(30, "B")
     f.entities(4, "C")
     f.entities(20, "A")
@@ -47,6 +49,9 @@ def test_a_year_runs_from_plans_to_joint_inspections_and_runs_once(small_city: N
     assert summary.draws_executed == 5
     assert summary.class_c_total == 4 and summary.class_c_covered == 4
     assert summary.class_a_drawn == 1 and summary.class_a_population == 20  # 5 %, floor
+    joint_draw = Plan.objects.get(target_class="A").draw
+    assert joint_draw is not None  # R-A3: one team seating an inspector of each department
+    assert {s["dept"] for s in joint_draw.spec["team"]["slots"]} == {"361100-SAMR", NR}
     # Both departments cover every class-C entity: each is visited once, jointly (R-C3).
     assert JointInspection.objects.filter(is_joint=True, window_start=date(2027, 1, 1)).count() == 4
     assert summary.joint_inspections >= 4 and summary.visits_saved >= 4

@@ -76,9 +76,9 @@ def plan(*, owner: Any, status: str = Status.DRAFT, office: Any = None, justice:
          **values: Any) -> Plan:
     """A plan created by ``owner`` (a user) and moved to ``status`` by the right people."""
     target = values.pop("target_class", "B")
-    if "items" not in values:
-        dept = owner.department.code if target != "A" else "361100-ENV"
-        values["items"] = [joint_item(dept) if target == "A" else item(dept)]
+    if "items" not in values:  # class A: the joint list of two departments (R-A3)
+        values["items"] = ([joint_item("361100-ENV"), joint_item("361100-SAMR")] if target == "A"
+                           else [item(owner.department.code)])
     p = services.plan_create(acting_user=owner, **plan_values(target_class=target, **values))
     path = [Status.SUBMITTED, Status.OFFICE_APPROVED, Status.APPROVED, Status.EXECUTING,
             Status.COMPLETED, Status.CLOSED]

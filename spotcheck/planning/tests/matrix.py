@@ -16,10 +16,12 @@ REVIEWERS = roles(Role.OFFICE, Role.JUSTICE)
 
 def _draft() -> dict[str, Any]:
     from spotcheck.planning import services
-    from spotcheck.planning.tests.factories import department, item, plan_values
+    from spotcheck.planning.tests.factories import department, item, plan_values, this_year
 
+    # Next year's plan: this year's windows may have passed (R-P2 refuses those).
+    year = this_year() + 1
     plan = services.plan_create(acting_user=None, department=department("361100-ENV"),
-                                **plan_values(items=[item()]))
+                                **plan_values(items=[item(year=year)], year=year))
     return {"pk": plan.pk}
 
 

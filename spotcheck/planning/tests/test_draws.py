@@ -65,14 +65,14 @@ def test_an_approved_plan_prepares_its_draw_and_the_execution_starts_the_plan(
     start = plan.transitions.order_by("version").last()
     assert start is not None and (start.action, start.actor, start.actor_name) == ("start", None, "平台")
     assert draw.code in start.reason
-    with pytest.raises(Conflict, match="计划处于“执行中”状态"):
+    with pytest.raises(ServiceError, match="处于“执行中”状态"):
         services.plan_draw_prepare(acting_user=world.planner, plan=plan)
 
 
 def test_the_same_plan_gets_one_draw_at_a_time_and_a_new_one_after_cancelling(world: World) -> None:
     plan = approved_plan(world)
     first = services.plan_draw_prepare(acting_user=world.planner, plan=plan)
-    with pytest.raises(Conflict, match=f"该计划已有抽取 {first.code}"):
+    with pytest.raises(Conflict, match=f"已有抽取 {first.code}"):
         services.plan_draw_prepare(acting_user=world.planner, plan=Plan.objects.get(pk=plan.pk))
     from spotcheck.draws import services as draws
 
@@ -84,7 +84,7 @@ def test_the_same_plan_gets_one_draw_at_a_time_and_a_new_one_after_cancelling(wo
 
 def test_only_approved_plans_of_the_own_department_make_draws(world: World, make_user: Any) -> None:
     submitted = f.plan(owner=world.planner, status=Status.SUBMITTED)
-    with pytest.raises(Conflict, match="审核批准后才能组织抽取"):
+    with pytest.raises(ServiceError, match="审核批准.*才能组织抽取（R-P3）"):
         services.plan_draw_prepare(acting_user=world.planner, plan=submitted)
     plan = approved_plan(world)
     with pytest.raises(Refused, match="没有为该计划组织抽取的权限"):
@@ -117,4 +117,4 @@ def test_the_draw_page_action_sends_the_owner_to_the_draw(client: Any, world: Wo
     plan.refresh_from_db()
     assert plan.draw is not None and response["Location"] == reverse("draws:detail", args=[plan.draw.pk])
     again = client.post(reverse("planning:plan_draw", args=[plan.pk]), follow=True)
-    assert "该计划已有抽取" in again.content.decode()
+    assert "已有抽取" in again.content.decode()

@@ -51,7 +51,8 @@ class TestCreate:
         """R-A3: class-A plans are joint plans of the office."""
         with pytest.raises(Refused, match="联席办统一制定"):
             services.plan_create(acting_user=planner, **plan_values(target_class="A", items=[joint_item()]))
-        plan = services.plan_create(acting_user=office, **plan_values(target_class="A", items=[joint_item()]))
+        plan = services.plan_create(acting_user=office, **plan_values(
+            target_class="A", items=[joint_item(), joint_item("361100-SAMR")]))
         assert plan.is_joint and plan.department.code == "361100-SAMR"
         assert "R-A3" not in rules_of(selectors.plan_figures(selectors.draft_of(plan)))
 
@@ -116,14 +117,15 @@ class TestBadInput:
 class TestRules:
     def test_r_a2_class_a_share_is_capped_at_ten_percent_across_all_class_a_plans(
             self, office: Any) -> None:
-        """R-A2: at most 10 % of class A per year, counted over every class-A plan."""
+        """R-A2: at most 10 % of class A per year, counted over every class-A plan put forward."""
         entities(100, library_class="A")
         first = services.plan_create(acting_user=office, **plan_values(
-            target_class="A", items=[joint_item()],
+            target_class="A", items=[joint_item(), joint_item("361100-SAMR")],
             quota={"kind": "rates", "rates_bp": {"all": 600}, "rounding": "floor"}))
         assert first.drawn_estimate == 6
+        assert services.plan_submit(acting_user=office, plan=first).status == Status.SUBMITTED
         second = services.plan_create(acting_user=office, **plan_values(
-            target_class="A", items=[joint_item("361100-HEALTH")],
+            target_class="A", items=[joint_item("361100-HEALTH"), joint_item()],
             quota={"kind": "rates", "rates_bp": {"all": 500}, "rounding": "floor"}))
         figures = selectors.plan_figures(selectors.draft_of(second))
         assert figures.class_a is not None and figures.class_a.headroom == 4
@@ -132,8 +134,7 @@ class TestRules:
             services.plan_submit(acting_user=office, plan=second)
         second = services.plan_update(acting_user=office, plan=second,
                                       quota={"kind": "rates", "rates_bp": {"all": 400}, "rounding": "floor"})
-        assert services.plan_submit(acting_user=office, plan=second).status == Status.SUBMITTED
-        assert services.plan_submit(acting_user=office, plan=first).status == Status.SUBMITTED  # 6 + 4
+        assert services.plan_submit(acting_user=office, plan=second).status == Status.SUBMITTED  # 6 + 4
 
     def test_r_c2_a_class_c_plan_covers_its_whole_population(self, planner: Any) -> None:
         """R-C2: class C is covered 100 % in the year."""

@@ -35,7 +35,7 @@ class Command(BaseCommand):
         year = options["year"] or clock.today().year + 1
         call_command("simulate_year", year=year, stdout=self.stdout, stderr=self.stderr)
         self.stdout.write(f"演示计划（含待审核）：{plans_generate(year=year, seed=1)} 个。")
-        self.stdout.write(f"演示抽取：{draws_generate(seed=1)} 个。")
+        self.stdout.write(f"演示抽取：{draws_generate(year=year, seed=1)} 个。")
 
     def _link_inspectors(self) -> None:
         """Each demo inspector account speaks for one enforcement inspector of its department,
