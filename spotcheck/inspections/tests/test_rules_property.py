@@ -331,11 +331,11 @@ def world(make_user: Any, on_day: Any, settings: Any, tmp_path: Path) -> World:
     from spotcheck.planning import services as planning
 
     plans = []
-    for title, target, owner, dept, items, rate in (
+    for title, cls, owner, dept, items, rate in (
             ("B类抽查一", "B", users["planner"], ENV, b_items, 1000),
             ("A类联合抽查一", "A", users["office"], SAMR, joint_items, 500),
             ("A类联合抽查二", "A", users["office"], SAMR, joint_items, 500)):
-        values = _plan_values(f"{YEAR}年度{title}", YEAR, target, *june, items, rate, "floor")
+        values = _plan_values(f"{YEAR}年度{title}", YEAR, cls, *june, items, rate, "floor")
         values["industries"] = []
         plan = planning.plan_create(acting_user=owner, department=f.dept(dept), **values)
         plans.append(_review(plan, owner=owner, office=users["office"], justice=users["justice"]))
