@@ -922,6 +922,9 @@ def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, E
     problem = recording_problem(visit)
     if problem:
         raise ServiceError(problem, code="outside_window")
+    me = getattr(acting_user, "inspector", None) if acting_user is not None else None
+    if me is not None and conflicts_in_force([visit.uscc], [me.pk]):
+        raise Refused("您已申报对该市场主体回避（R-I2），不能录入其检查结果。")
     tasks = visit_tasks(visit)
     rows = {r.pk: r for r in TaskItem.objects.filter(task__in=tasks).select_related("item")}
     tree = reference.result_tree()

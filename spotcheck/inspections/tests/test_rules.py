@@ -213,6 +213,16 @@ def test_a_conflict_declared_after_the_draw_keeps_the_inspector_off_the_task_r_i
     assert task in selectors.tasks_needing_team(task.division_id)
 
 
+def test_an_inspector_who_declared_a_conflict_after_the_draw_records_no_result_r_i2(
+        inspector: Any, on_day: Any) -> None:
+    task = _task(inspector)
+    ConflictFactory.create(inspector=inspector.inspector, uscc=task.uscc)
+    on_day(date(2027, 9, 10))
+    with pytest.raises(Refused, match="回避"):
+        _record(inspector, task)
+    assert not TaskItem.objects.filter(task=task).exclude(result_code="").exists()
+
+
 def _pool(count: int, department: str = SAMR) -> list[Any]:
     made = f.inspectors(department, count)
     for i in made:
