@@ -27,7 +27,6 @@ from spotcheck.inspections.models import (
     LeadChange,
     TaskItem,
 )
-from spotcheck.registry.models import MarketEntity
 from spotcheck.roster.models import Inspector
 
 
@@ -281,20 +280,21 @@ class FilingList(generics.ListCreateAPIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         uscc = data["uscc"].strip().upper()
-        entity = MarketEntity.objects.filter(uscc=uscc).select_related("division").first()
+        entity = selectors.entity_for_department(department, uscc)
         if entity is None:
-            raise ServiceError(f"检查对象名录库中没有统一社会信用代码为 {uscc} 的市场主体。",
-                               fields={"uscc": ["不存在"]})
+            raise services.entity_not_found(uscc)
         items = list(InspectionItem.objects.filter(department=department, year=data["planned_on"].year,
                                                    code__in=data["items"]))
         unknown = sorted(set(data["items"]) - {i.code for i in items})
         if unknown:
             raise ServiceError(f"事项 {'、'.join(unknown)} 不在本部门 {data['planned_on'].year} 年度清单中。",
                                fields={"items": ["不在清单中"]})
-        inspectors = list(Inspector.objects.filter(certificate_no__in=data["inspectors"]))
+        # Another department's people are answered as unknown: nothing about them here.
+        inspectors = list(Inspector.objects.filter(certificate_no__in=data["inspectors"],
+                                                   department=department))
         missing = sorted(set(data["inspectors"]) - {i.certificate_no for i in inspectors})
         if missing:
-            raise ServiceError(f"执法证号 {'、'.join(missing)} 不在名录库中。",
+            raise ServiceError(f"执法证号 {'、'.join(missing)} 不在本部门名录库中。",
                                fields={"inspectors": ["不在名录库中"]})
         task = services.inspection_create(
             acting_user=request.user, department=department, entity=entity,

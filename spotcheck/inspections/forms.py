@@ -13,7 +13,7 @@ from spotcheck.inspections import reference
 from spotcheck.roster.forms import DateInput, apply_service_error
 from spotcheck.roster.models import Inspector
 
-__all__ = ["FilingForm", "LeadForm", "MergeForm", "apply_service_error"]
+__all__ = ["FilingForm", "LatePermitForm", "LeadForm", "MergeForm", "TeamAssignForm", "apply_service_error"]
 
 
 class MergeForm(forms.Form):
@@ -44,7 +44,8 @@ class FilingForm(forms.Form):
                                                 widget=forms.CheckboxSelectMultiple,
                                                 help_text="至少 2 名执法检查人员")
     reason = forms.ChoiceField(label="备案事由", required=False,
-                               help_text="企业安静期内（R-Q2）或 A 类主体随机抽查以外（R-A4）的检查必填")
+                               help_text="企业安静期内（R-Q2）或 A 类主体随机抽查以外（R-A4）的检查必填；"
+                                         "清单为列举，其他原因选“其他特殊情况（须说明）”")
     justification = forms.CharField(label="理由说明", required=False,
                                     widget=forms.Textarea(attrs={"rows": 4}),
                                     help_text="写明线索来源、检查必要性等，至少 15 字")
@@ -64,3 +65,22 @@ class FilingForm(forms.Form):
 
     def clean_uscc(self) -> str:
         return str(self.cleaned_data["uscc"]).strip().upper()
+
+
+class LatePermitForm(forms.Form):
+    reason = forms.CharField(label="逾期补录理由", max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="窗口结束后一天内补录（R-Q1 的例外），理由记录在案")
+
+
+class TeamAssignForm(forms.Form):
+    inspectors = forms.CharField(label="执法证号", widget=forms.Textarea(attrs={"rows": 3}),
+                                 help_text="联合检查人员库或本行政区划其他部门的人员，逗号或换行分隔，"
+                                           "至少 2 名执法检查人员；已申报回避者不可选派（R-I2）")
+    reason = forms.CharField(label="选派理由", max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_inspectors(self) -> list[str]:
+        raw = str(self.cleaned_data["inspectors"]).replace("，", ",").replace("、", ",")
+        codes = [c.strip() for part in raw.splitlines() for c in part.split(",") if c.strip()]
+        if not codes:
+            raise forms.ValidationError("请填写执法证号。")
+        return list(dict.fromkeys(codes))

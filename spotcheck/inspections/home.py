@@ -1,6 +1,7 @@
 """Home-page sections of inspections: an inspector's visits due (date and entity), an
-enterprise's notices, a department's lead changes awaiting its agreement (R-C3), and the
-filings the office and the justice bureau received lately (R-A4, R-Q2)."""
+enterprise's notices, a department's lead changes awaiting its agreement (R-C3), the
+filings the office and the justice bureau received lately (R-A4, R-Q2), overdue tasks for
+the department and the office (R-Q1), and the tasks the office must staff (R-I2)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from spotcheck.accounts.predicates import (
     is_dept_admin,
     is_enterprise,
     is_inspector,
+    is_office,
     is_planner,
     is_reviewer,
 )
@@ -88,3 +90,30 @@ def filings_received(user: Any) -> list[DueSection]:
     if not rows:
         return []
     return [DueSection("近期计划外检查备案", rows, more_url=reverse("inspections:filings"))]
+
+
+@provider
+def overdue_inspections(user: Any) -> list[DueSection]:
+    if not (is_office(user) or is_dept_admin(user) or is_planner(user)):
+        return []
+    qs = selectors.overdue_tasks_for(user)
+    rows = [DueRow(f"{t.department.name}：{t.entity.name}（{t.get_status_display()}）",
+                   reverse("inspections:task_detail", args=[t.pk]),
+                   f"截至 {(t.joint.window_end if t.joint else t.window_end):%Y-%m-%d}")
+            for t in qs[:10]]
+    if not rows:
+        return []
+    return [DueSection("逾期未完成的检查", rows, more_url=reverse("inspections:tasks") + "?overdue=1")]
+
+
+@provider
+def tasks_to_staff(user: Any) -> list[DueSection]:
+    if not is_office(user) or not user.division_id:
+        return []
+    rows = [DueRow(f"{t.department.name}：{t.entity.name}（无可派检查人员）",
+                   reverse("inspections:team_assign", args=[t.pk]),
+                   _window_text(t.window_start, t.window_end))
+            for t in selectors.tasks_needing_team(user.division_id)[:10]]
+    if not rows:
+        return []
+    return [DueSection("待联席办派员的检查", rows, more_url=reverse("inspections:staffing"))]

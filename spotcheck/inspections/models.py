@@ -269,6 +269,35 @@ class TaskItem(models.Model):
         return bool(self.result_code)
 
 
+class LatePermit(models.Model):
+    """The office's exception to R-Q1 for one visit: its results may be recorded one day
+    after its window closed, for the reason recorded here (audited). One per visit."""
+
+    joint = models.OneToOneField(JointInspection, null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="late_permit", verbose_name="联合检查")
+    task = models.OneToOneField(InspectionTask, null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="late_permit", verbose_name="检查任务")
+    until = models.DateField("补录截止日期")
+    reason = models.CharField("逾期原因", max_length=500)
+    granted_at = models.DateTimeField("批准时间")
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name="批准人")
+
+    class Meta:
+        verbose_name = "逾期补录许可"
+        verbose_name_plural = "逾期补录许可"
+        ordering = ["-granted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(joint__isnull=True, task__isnull=False)
+                                   | Q(joint__isnull=False, task__isnull=True),
+                                   name="inspections_late_permit_one_visit"),
+            models.CheckConstraint(condition=~Q(reason=""), name="inspections_late_permit_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.joint_id or self.task_id} → {self.until:%Y-%m-%d}"
+
+
 class LeadChangeStatus(models.TextChoices):
     PENDING = "pending", "待各部门同意"
     EFFECTIVE = "effective", "已生效"

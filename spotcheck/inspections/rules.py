@@ -5,7 +5,8 @@
   inspections outside the plans with a filing (R-A4, R-Q2).
 - An inspector sees the tasks and visits they are on the team of, and records the one form.
 - The office and the justice bureau read every task, visit and filing of their division
-  (filings go to both); the office merges a window's draws into joint visits (R-B3).
+  (filings go to both); the office merges a window's draws into joint visits (R-B3), lets a
+  visit's results in a day late (R-Q1) and staffs a task the draw left without a team (R-I2).
 - An enterprise reads its own notices. The three administrators see nothing here.
 """
 
@@ -86,6 +87,10 @@ rules.add_perm("inspections.view_joint",
                | (is_reviewer & in_division))
 rules.add_perm("inspections.change_lead", department_people & takes_part)
 rules.add_perm("inspections.record_results", is_inspector & is_team_member)
+# The office's exceptions and repairs in its division: a late entry (R-Q1), a team the draw
+# could not staff (R-I2).
+rules.add_perm("inspections.permit_late", is_office & in_division)
+rules.add_perm("inspections.assign_team", is_office & in_division)
 rules.add_perm("inspections.view_filings", department_people | is_office | is_justice)
 rules.add_perm("inspections.view_filing",
                (department_people & in_own_department) | (is_reviewer & in_division))

@@ -11,13 +11,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from spotcheck.accounts.models import Division
 from spotcheck.accounts.predicates import (
     is_dept_admin,
     is_enterprise,
     is_inspector,
+    is_office,
     is_planner,
     is_reviewer,
 )
@@ -35,9 +37,12 @@ from spotcheck.inspections.models import (
     LeadChangeStatus,
     TaskItem,
     TaskMember,
+    TaskSource,
     TaskStatus,
 )
 from spotcheck.registry.models import MarketEntity
+
+OPEN_STATES = [TaskStatus.PENDING, TaskStatus.IN_PROGRESS]
 
 
 def _division_id(division: Division | str) -> str:
@@ -63,9 +68,9 @@ def task_list_for(user: Any) -> QuerySet[InspectionTask]:
 
 
 def task_filter(qs: QuerySet[InspectionTask], *, window: str = "", department: str = "",
-                status: str = "") -> QuerySet[InspectionTask]:
+                status: str = "", overdue: bool = False) -> QuerySet[InspectionTask]:
     """Filters of the task list: a window (month ``6``, ``YYYY-MM`` or a span: the tasks
-    whose own window overlaps it), a department code, a status."""
+    whose own window overlaps it), a department code, a status, overdue (open, window closed)."""
     if window:
         year = int(window[:4]) if len(window) >= 7 and window[:4].isdigit() else clock.today().year
         try:
@@ -77,7 +82,48 @@ def task_filter(qs: QuerySet[InspectionTask], *, window: str = "", department: s
         qs = qs.filter(department__code=department)
     if status:
         qs = qs.filter(status=status) if status in TaskStatus.values else qs.none()
-    return qs
+    return qs.filter(_overdue()) if overdue else qs
+
+
+def _overdue() -> Q:
+    """Open, and the window of its visit (the joint one once merged) has closed."""
+    today = clock.today()
+    return Q(status__in=OPEN_STATES) & (Q(joint__isnull=True, window_end__lt=today)
+                                        | Q(joint__isnull=False, joint__window_end__lt=today))
+
+
+def overdue_tasks_for(user: Any) -> QuerySet[InspectionTask]:
+    """Open tasks whose visit's window has closed: flagged to their department and to the
+    division's office (R-Q1: a result comes within the window)."""
+    qs = (InspectionTask.objects.select_related("department", "entity", "joint")
+          .filter(_overdue()).order_by("window_end", "id"))
+    if is_office(user):
+        return qs.filter(division_id=user.division_id)
+    if (is_dept_admin(user) or is_planner(user)) and user.department_id:
+        return qs.filter(department_id=user.department_id)
+    return qs.none()
+
+
+def tasks_needing_team(division: Division | str) -> QuerySet[InspectionTask]:
+    """Open tasks of a draw whose entity has fewer than two inspectors on its team (the
+    draw escalated it: every inspector conflicted, R-I2): the office staffs them."""
+    members = (TaskMember.objects.filter(task__draw_id=OuterRef("draw_id"),
+                                         task__entity_id=OuterRef("entity_id"))
+               .order_by().values("task__draw_id").annotate(n=Count("pk")).values("n"))
+    return (InspectionTask.objects.select_related("department", "entity", "draw")
+            .filter(division_id=_division_id(division), status__in=OPEN_STATES, draw__isnull=False)
+            .exclude(source__in=[TaskSource.FILING, TaskSource.OUTSIDE])
+            .annotate(team_size=Coalesce(Subquery(members, output_field=IntegerField()), 0))
+            .filter(team_size__lt=2).order_by("window_start", "id"))
+
+
+def entity_for_department(department: Any, uscc: str) -> MarketEntity | None:
+    """The entity of that USCC if it lies in the department's division (or a division under
+    it); None otherwise, as for an unknown USCC (R-S1: nothing about entities out of scope)."""
+    from spotcheck.draws.selectors import division_codes
+
+    return (MarketEntity.objects.select_related("division")
+            .filter(uscc=uscc, division_id__in=division_codes([department.division_id])).first())
 
 
 def task_detail(pk: int) -> InspectionTask:

@@ -16,14 +16,14 @@ import importlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
 from spotcheck.accounts.models import Department, Division
-from spotcheck.audit.services import audit_record
+from spotcheck.audit.services import audit_record, refusals_audited
 from spotcheck.catalog.models import InspectionItem
 from spotcheck.core import clock
 from spotcheck.core.errors import Conflict, Refused, ServiceError
@@ -31,6 +31,7 @@ from spotcheck.draws.domain.lifecycle import DONE
 from spotcheck.draws.domain.spec import EXPERT_SUFFIX, NOT_INSPECTABLE
 from spotcheck.draws.models import Assignment, Draw, SelectionState
 from spotcheck.draws.models import Selection as DrawSelection
+from spotcheck.draws.selectors import division_codes
 from spotcheck.inspections import reference
 from spotcheck.inspections.domain import filing as filing_rules
 from spotcheck.inspections.domain import windows
@@ -44,6 +45,7 @@ from spotcheck.inspections.models import (
     InspectionTask,
     JointInspection,
     JointParticipant,
+    LatePermit,
     LeadAgreement,
     LeadChange,
     LeadChangeStatus,
@@ -55,6 +57,7 @@ from spotcheck.inspections.models import (
 from spotcheck.planning.domain.calendar import Window, YearCalendar
 from spotcheck.registry.models import MarketEntity
 from spotcheck.roster.models import Inspector
+from spotcheck.roster.selectors import conflicts_in_force
 
 BATCH = 2000
 T = TypeVar("T")
@@ -238,6 +241,12 @@ def tasks_from_draw(*, draw: Draw, acting_user: Any = None, plan: PlanInfo | Non
         items_by_dept[owner.pk] = list(plan.items)
     joint_draw = draw.is_class_a and len(departments) > 1
 
+    # R-I2: a conflict declared after the draw still keeps the inspector off the team; an
+    # entity left without a team goes to the office (``task_team_assign``).
+    selected = list(DrawSelection.objects.filter(draw=draw).exclude(state=SelectionState.REPLACED)
+                    .values_list("id", "uscc", "entity_id").order_by("position"))
+    conflicted = conflicts_in_force([u for _, u, _ in selected],
+                                    {m[1] for team in teams.values() for m in team if m[1]})
     existing = dict(((e, d), (pk, status)) for pk, e, d, status in InspectionTask.objects.filter(
         draw=draw).values_list("id", "entity_id", "department_id", "status"))
     active: set[int] = set()
@@ -246,9 +255,7 @@ def tasks_from_draw(*, draw: Draw, acting_user: Any = None, plan: PlanInfo | Non
     new_members: list[tuple[InspectionTask, list[tuple[int, int | None, str, str]]]] = []
     creator = _user(acting_user)
     with transaction.atomic():
-        for sel_id, uscc, entity_id in (DrawSelection.objects.filter(draw=draw)
-                                        .exclude(state=SelectionState.REPLACED)
-                                        .values_list("id", "uscc", "entity_id").order_by("position")):
+        for sel_id, uscc, entity_id in selected:
             if entity_id is None:
                 summary.skipped += 1
                 continue
@@ -263,7 +270,7 @@ def tasks_from_draw(*, draw: Draw, acting_user: Any = None, plan: PlanInfo | Non
                     plan_ref=plan.ref[:64], plan_title=plan.title[:200],
                     window_start=start, window_end=end, created_by=creator)
                 new_tasks.append(task)
-                team = teams.get(sel_id, [])
+                team = [m for m in teams.get(sel_id, []) if (uscc, m[1]) not in conflicted]
                 if joint_draw:
                     team = [m for m in team if m[3] == dept.code]
                 new_members.append((task, team))
@@ -727,14 +734,61 @@ def filing_requirement(entity: MarketEntity, on: date) -> frozenset[str]:
                                 quiet=calendar.is_quiet(entity.library_class, on))
 
 
+def entity_not_found(uscc: str) -> ServiceError:
+    """The one answer for an unknown USCC and for an entity outside the department's
+    division: nothing about an entity the department may not see (R-S1)."""
+    return ServiceError(f"检查对象名录库中没有统一社会信用代码为 {uscc} 的市场主体。",
+                        fields={"uscc": ["不存在"]})
+
+
+def within_division(division_id: str, of: Division | str) -> bool:
+    """``division_id`` is ``of`` or a division under it (a city covers its counties)."""
+    return division_id in division_codes([of.pk if isinstance(of, Division) else of])
+
+
+def _team_problems(inspectors: Sequence[Inspector], uscc: str, *, allowed: Any, on: date,
+                   outsider: str, already: int = 0) -> list[str]:
+    """What keeps these inspectors from the team of the entity ``uscc`` on ``on``: not
+    ``allowed`` (outside the scope, say ``outsider``), certificate not valid, a declared
+    conflict (R-I2), fewer than two enforcement inspectors with the ``already`` on it."""
+    bad = [i.certificate_no for i in inspectors if not allowed(i) or not i.drawable_on(on)]
+    if bad:
+        return [f"人员 {'、'.join(bad)} {outsider}"]
+    recused = conflicts_in_force([uscc], [i.pk for i in inspectors])
+    if recused:
+        names = "、".join(i.certificate_no for i in inspectors if (uscc, i.pk) in recused)
+        return [f"人员 {names} 已申报对该市场主体回避（R-I2），不能参加检查。"]
+    if already + sum(1 for i in inspectors if i.is_enforcement) < 2:
+        return ["检查须由至少 2 名执法检查人员实施（外部专家不计入，R-I2）。"]
+    return []
+
+
 def inspection_create(*, acting_user: Any, department: Department, entity: MarketEntity,
                       planned_on: date, items: Sequence[InspectionItem],
                       inspectors: Sequence[Inspector] = (), reason: str = "",
                       justification: str = "", request: Any = None) -> InspectionTask:
     """An inspection outside the plans. In the quiet period (R-Q2) or of a class-A entity
     (outside the office's random draws, R-A4) it is created only together with a filing to
-    the office and the justice bureau, for a reason the rule allows, with a justification."""
-    _check(acting_user, "inspections.create_outside", department, "只能以本部门名义创建检查。")
+    the office and the justice bureau, for a stated special reason (the lists are open),
+    with a justification. Only entities of the department's division (R-S1); never with an
+    inspector who declared a conflict with the entity (R-I2). Refusals are audited."""
+    with refusals_audited("inspections.inspection_create", actor=acting_user,
+                          object_type="inspections.task", request=request,
+                          extra={"department": department.code, "uscc": entity.uscc,
+                                 "planned_on": str(planned_on)}):
+        _check(acting_user, "inspections.create_outside", department, "只能以本部门名义创建检查。")
+        if not within_division(entity.division_id, department.division_id):
+            raise entity_not_found(entity.uscc)
+        task = _inspection_create(acting_user=acting_user, department=department, entity=entity,
+                                  planned_on=planned_on, items=items, inspectors=inspectors,
+                                  reason=reason, justification=justification, request=request)
+    return task
+
+
+def _inspection_create(*, acting_user: Any, department: Department, entity: MarketEntity,
+                       planned_on: date, items: Sequence[InspectionItem],
+                       inspectors: Sequence[Inspector], reason: str, justification: str,
+                       request: Any) -> InspectionTask:
     fields: dict[str, list[str]] = {}
     if entity.status in NOT_INSPECTABLE:
         raise ServiceError(f"{entity.name}{NOT_INSPECTABLE[entity.status]}，不能检查。",
@@ -751,13 +805,11 @@ def inspection_create(*, acting_user: Any, department: Department, entity: Marke
         fields["items"] = [f"事项 {'、'.join(wrong)} 不在{department.name} {planned_on.year} "
                            "年度的有效抽查事项清单中（R-P3）。"]
     inspectors = list(inspectors)
-    enforcement = [i for i in inspectors if i.is_enforcement]
-    bad = [i.certificate_no for i in inspectors
-           if i.department_id != department.pk or not i.drawable_on(planned_on)]
-    if bad:
-        fields["inspectors"] = [f"人员 {'、'.join(bad)} 不是本部门在册且证件有效的执法检查人员。"]
-    elif len(enforcement) < 2:
-        fields["inspectors"] = ["检查须由至少 2 名执法检查人员实施。"]
+    team = _team_problems(inspectors, entity.uscc, on=planned_on,
+                          allowed=lambda i: i.department_id == department.pk,
+                          outsider="不是本部门在册且证件有效的执法检查人员。")
+    if team:
+        fields["inspectors"] = team
     needed = filing_requirement(entity, planned_on)
     if needed:
         problem = filing_rules.reason_problem(reason.strip(), reference.filing_reasons(), needed)
@@ -830,17 +882,49 @@ def _step(model: type[Any], pk: int, step: Step, **fields: Any) -> int:
     return int(model.objects.filter(pk=pk, status=row).update(status=new, **fields))
 
 
+def _late_until(visit: Visitable) -> date | None:
+    permit = LatePermit.objects.filter(**{_visit_key(visit): visit}).first()
+    return permit.until if permit is not None else None
+
+
+def _visit_key(visit: Visitable) -> str:
+    return "joint" if isinstance(visit, JointInspection) else "task"
+
+
+def recording_problem(visit: Visitable, today: date | None = None) -> str | None:
+    """Why the visit's results may not be recorded today (R-Q1), or None."""
+    return windows.recording_problem(visit.window_start, visit.window_end, today or clock.today(),
+                                     _late_until(visit))
+
+
 def visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, Entry],
                  complete: bool = False, request: Any = None) -> int:
     """Record results on the visit's one form (``entries`` by ``TaskItem`` id; blank entries
     are left as they are); with ``complete`` the visit is completed once every item has a
-    result. Returns how many items were recorded."""
+    result. Only within the visit's window, or one day later with the office's permit
+    (R-Q1); a visit without items is never completed (R-P3). Returns how many items were
+    recorded; refusals are audited."""
+    with refusals_audited("inspections.results_record", actor=acting_user,
+                          object_type=f"inspections.{type(visit).__name__.lower()}", request=request,
+                          extra={"visit": visit.pk, "complete": complete}):
+        return _visit_record(acting_user=acting_user, visit=visit, entries=entries,
+                             complete=complete, request=request)
+
+
+def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, Entry],
+                  complete: bool, request: Any) -> int:
     _check(acting_user, "inspections.record_results", visit, "只有检查组成员可以录入检查结果。")
     if (isinstance(visit, InspectionTask) and visit.joint is not None
             and visit.joint.status != TaskStatus.CANCELLED):
         raise ServiceError("该任务已并入联合检查，请在联合检查的检查表中录入。", code="merged")
     if visit.status not in OPEN:
         raise Conflict(f"该检查已{visit.get_status_display()}，不能再录入。")
+    problem = recording_problem(visit)
+    if problem:
+        raise ServiceError(problem, code="outside_window")
+    me = getattr(acting_user, "inspector", None) if acting_user is not None else None
+    if me is not None and conflicts_in_force([visit.uscc], [me.pk]):
+        raise Refused("您已申报对该市场主体回避（R-I2），不能录入其检查结果。")
     tasks = visit_tasks(visit)
     rows = {r.pk: r for r in TaskItem.objects.filter(task__in=tasks).select_related("item")}
     tree = reference.result_tree()
@@ -867,6 +951,9 @@ def visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, En
     if fields:
         raise ServiceError("；".join(m for ms in fields.values() for m in ms), fields=fields)
     missing = [r.item.name for r in rows.values() if not r.result_code]
+    if complete and not rows:
+        raise ServiceError("该检查没有检查事项，不能完成检查（R-P3：按清单事项检查）。", code="no_items",
+                           fields={"complete": ["没有检查事项"]})
     if complete and missing:
         raise ServiceError(f"尚有 {len(missing)} 项未录入结果（{'、'.join(missing[:5])}），不能完成检查。",
                            code="incomplete", fields={"complete": ["尚有事项未录入结果"]})
@@ -894,3 +981,89 @@ def visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, En
                          object_id=visit.pk, request=request,
                          summary={"tasks": [t.pk for t in tasks], "items": len(rows)})
     return len(changed)
+
+
+def visit_late_permit(*, acting_user: Any, visit: Visitable, reason: str,
+                      request: Any = None) -> LatePermit:
+    """The office lets the visit's results in one day after its window (the exception to
+    R-Q1), for a stated reason; recorded and audited. Refused later than that day."""
+    with refusals_audited("inspections.late_permit", actor=acting_user,
+                          object_type=f"inspections.{type(visit).__name__.lower()}", request=request,
+                          extra={"visit": visit.pk}):
+        _check(acting_user, "inspections.permit_late", visit, "只有本行政区划的联席办可以批准逾期补录。")
+        reason = (reason or "").strip()
+        if not reason:
+            raise ServiceError("请填写逾期补录的理由。", fields={"reason": ["必填"]})
+        until = visit.window_end + timedelta(days=windows.LATE_DAYS)
+        if clock.today() > until:
+            raise ServiceError(f"检查窗口已于 {visit.window_end} 结束，逾期超过一天，不能批准补录（R-Q1）。",
+                               code="outside_window", fields={"reason": ["逾期超过一天"]})
+        if isinstance(visit, InspectionTask) and visit.joint_id is not None:
+            raise ServiceError("该任务已并入联合检查，请对联合检查批准补录。", code="merged")
+        with transaction.atomic():
+            locked = type(visit).objects.select_for_update().get(pk=visit.pk)
+            if locked.status not in OPEN:
+                raise Conflict(f"该检查已{locked.get_status_display()}，无需补录。")
+            if LatePermit.objects.filter(**{_visit_key(visit): locked}).exists():
+                raise Conflict("该检查已批准逾期补录。")
+            permit = LatePermit(until=until, reason=reason[:500], granted_at=clock.now(),
+                                granted_by=acting_user, **{_visit_key(visit): locked})
+            permit.full_clean()
+            permit.save()
+            audit_record(action="inspections.late_permit", actor=acting_user,
+                         object_type=f"inspections.{type(visit).__name__.lower()}", object_id=visit.pk,
+                         request=request, summary={"uscc": visit.uscc, "window_end": str(visit.window_end),
+                                                   "until": str(until), "reason": permit.reason})
+    return permit
+
+
+# --- teams the draw could not staff (R-I2) ---------------------------------------------------
+
+
+def task_team_assign(*, acting_user: Any, task: InspectionTask, inspectors: Sequence[Inspector],
+                     reason: str, request: Any = None) -> InspectionTask:
+    """The office staffs a task the draw left without a team (every inspector of the
+    department conflicted with the entity, or one declared a conflict after the draw): from
+    the joint pool or any department of the division, never an inspector conflicted with the
+    entity (R-I2), at least two enforcement inspectors with those already on it; audited."""
+    with refusals_audited("inspections.team_assign", actor=acting_user, object_type="inspections.task",
+                          request=request, extra={"task": task.pk,
+                                                  "inspectors": [i.certificate_no for i in inspectors]}):
+        _check(acting_user, "inspections.assign_team", task, "只有本行政区划的联席办可以为检查任务选派人员。")
+        reason = (reason or "").strip()
+        if not reason:
+            raise ServiceError("请填写选派理由。", fields={"reason": ["必填"]})
+        inspectors = list({i.pk: i for i in inspectors}.values())
+        with transaction.atomic():
+            task = InspectionTask.objects.select_for_update(of=("self",)).select_related("joint").get(pk=task.pk)
+            if task.status not in OPEN:
+                raise Conflict(f"该检查任务已{task.get_status_display()}，不能再选派人员。")
+            group = TaskMember.objects.filter(task__draw_id=task.draw_id, task__entity_id=task.entity_id) \
+                if task.draw_id else TaskMember.objects.filter(task=task)
+            on_team = list(group.select_related("inspector"))
+            if len(on_team) >= 2:
+                raise Conflict("该检查已有检查组，无需联席办选派。")
+            already = {m.inspector_id for m in on_team}
+            problems = _team_problems(
+                [i for i in inspectors if i.pk not in already], task.uscc,
+                on=max(clock.today(), task.window_start),
+                allowed=lambda i: i.department.division_id == task.division_id,
+                outsider="不是本行政区划在册且证件有效的执法检查人员。",
+                already=sum(1 for m in on_team if m.inspector is not None and m.inspector.is_enforcement))
+            if problems:
+                raise ServiceError("；".join(problems), fields={"inspectors": problems})
+            first = max((m.slot for m in TaskMember.objects.filter(task=task)), default=-1) + 1
+            added = [i for i in inspectors if i.pk not in already]
+            TaskMember.objects.bulk_create(
+                TaskMember(task=task, slot=first + n, inspector=i, certificate_no=i.certificate_no)
+                for n, i in enumerate(added))
+            if task.joint is not None:
+                task.joint.team = [*task.joint.team, *(i.certificate_no for i in added
+                                                       if i.certificate_no not in task.joint.team)]
+                task.joint.save(update_fields=["team", "updated_at"])
+            audit_record(action="inspections.team_assign", actor=acting_user,
+                         department_code=task.department.code, object_type="inspections.task",
+                         object_id=task.pk, request=request,
+                         summary={"uscc": task.uscc, "draw": task.draw_id, "reason": reason,
+                                  "inspectors": [i.certificate_no for i in added]})
+    return task

@@ -8,7 +8,9 @@
 3. draws — each approved plan's SCD-1 draw is prepared, committed by its three parties,
    announced, revealed and executed;
 4. tasks from every executed draw, then each window merged into joint inspections (R-B3,
-   R-C3), class C last over the whole year.
+   R-C3), class C last over the whole year;
+5. results: every second visit is inspected and recorded on the first day of its window, on
+   the year's own clock (R-Q1: results only within the window), the others stay to be done.
 
 Idempotent per year: a second run finds its plans by their titles and only finishes what is
 unfinished. Acts as the demo accounts when they exist, else as dedicated simulation users
@@ -17,20 +19,27 @@ without a usable password.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 
 from spotcheck.accounts.models import Department, Division, User
 from spotcheck.accounts.roles import Role
 from spotcheck.catalog.models import InspectionItem
+from spotcheck.core import clock
 from spotcheck.core.errors import ServiceError
 from spotcheck.draws import services as draws
 from spotcheck.draws.domain.lifecycle import DONE
 from spotcheck.draws.models import Draw, DrawStatus, Party, Selection, SelectionState
 from spotcheck.inspections import selectors, services
+from spotcheck.inspections.domain.results import Entry
+from spotcheck.inspections.models import InspectionTask, JointInspection, TaskStatus
 from spotcheck.registry.models import MarketEntity
 
 SUFFIX = "（年度模拟）"
@@ -55,6 +64,7 @@ class YearSummary:
     visits_before: int = 0
     visits_after: int = 0
     visits_saved: int = 0
+    visits_completed: int = 0
     class_c_total: int = 0
     class_c_covered: int = 0
     class_a_population: int = 0
@@ -70,6 +80,7 @@ class YearSummary:
             f"  执行抽取 {self.draws_executed} 次，抽中市场主体 {self.entities_drawn} 户",
             f"  检查任务 {self.tasks} 项，联合检查 {self.joint_inspections} 次",
             f"  入户检查 {self.visits_before} → {self.visits_after} 次（减少 {self.visits_saved} 次）",
+            f"  已完成检查 {self.visits_completed} 次（均在检查窗口内录入结果，R-Q1）",
             f"  C 类覆盖 {self.class_c_covered}/{self.class_c_total}（{c_pct:.1f}%，R-C2）",
             f"  A 类抽取 {self.class_a_drawn}/{self.class_a_population}（{a_pct:.1f}%，上限 10%，R-A2）",
         ]
@@ -169,6 +180,40 @@ def _walk(draw: Draw, *, owner: User, office: User, justice: User) -> Draw:
     return draws.draw_execute(acting_user=owner, draw=draw, background=False)
 
 
+@contextlib.contextmanager
+def _on(day: date) -> Iterator[None]:
+    """The year's own clock: the services see ``day`` (noon, local time) while it lasts."""
+    real = clock.now
+    moment = datetime(day.year, day.month, day.day, 12, 0, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    clock.now = lambda: moment  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        clock.now = real  # type: ignore[assignment]
+
+
+def _record_results(division: Division, year: int, say: Echo) -> None:
+    """Every second visit of the year not yet recorded: no problem found on any item,
+    recorded and completed on the first day of its window (R-Q1), by the platform."""
+    visits: list[Any] = [
+        *JointInspection.objects.filter(division=division, year=year).exclude(status=TaskStatus.CANCELLED),
+        *InspectionTask.objects.filter(division=division, year=year, joint__isnull=True)
+        .exclude(status=TaskStatus.CANCELLED)]
+    visits.sort(key=lambda v: (v.window_start, type(v).__name__, v.pk))
+    done = 0
+    for visit in visits[::2]:
+        if visit.status != TaskStatus.PENDING:
+            continue
+        rows = [row for g in selectors.form_groups(services.visit_tasks(visit)) for row in g.rows]
+        if not rows:
+            continue
+        with _on(visit.window_start):
+            services.visit_record(acting_user=None, visit=visit, complete=True,
+                                  entries={row.pk: Entry(result_code="1", method="实地检查") for row in rows})
+        done += 1
+    say(f"录入检查结果：{done} 次检查（各在其检查窗口首日）")
+
+
 def year_simulate(*, year: int, division: str = "361100", echo: Echo | None = None) -> YearSummary:
     """Run (or finish) the year; returns its figures."""
     from spotcheck.planning import services as planning
@@ -212,6 +257,8 @@ def year_simulate(*, year: int, division: str = "361100", echo: Echo | None = No
         say(f"合并 {merged.window}：联合检查 {merged.joint_inspections} 次，"
             f"减少入户 {merged.visits_saved} 次")
 
+    _record_results(division_obj, year, say)
+
     plans = Plan.objects.filter(division=division_obj, year=year)
     summary.plans = plans.count()
     summary.approved = plans.filter(status__in=APPROVED_OR_LATER).count()
@@ -226,6 +273,10 @@ def year_simulate(*, year: int, division: str = "361100", echo: Echo | None = No
     summary.visits_before = savings["visits_before"]
     summary.visits_after = savings["visits_after"]
     summary.visits_saved = savings["visits_saved"]
+    summary.visits_completed = (
+        JointInspection.objects.filter(division=division_obj, year=year, status=TaskStatus.COMPLETED).count()
+        + InspectionTask.objects.filter(division=division_obj, year=year, joint__isnull=True,
+                                        status=TaskStatus.COMPLETED).count())
     coverage = selectors.class_c_coverage(division_obj, year)
     summary.class_c_total, summary.class_c_covered = coverage["class_c"], coverage["covered"]
     summary.class_a_population = MarketEntity.objects.filter(

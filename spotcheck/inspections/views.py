@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -18,15 +18,23 @@ from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import ServiceError
 from spotcheck.inspections import reference, selectors, services
 from spotcheck.inspections.domain.results import Entry
-from spotcheck.inspections.forms import FilingForm, LeadForm, MergeForm, apply_service_error
+from spotcheck.inspections.forms import (
+    FilingForm,
+    LatePermitForm,
+    LeadForm,
+    MergeForm,
+    TeamAssignForm,
+    apply_service_error,
+)
 from spotcheck.inspections.models import (
     Filing,
     InspectionTask,
     JointInspection,
     TaskStatus,
 )
-from spotcheck.registry.models import MarketEntity
+from spotcheck.roster.models import Conflict, Inspector
 from spotcheck.roster.paging import keyset_page
+from spotcheck.roster.selectors import inspector_for_user
 
 
 def _task(request: HttpRequest, pk: int) -> InspectionTask:
@@ -64,8 +72,9 @@ def _year(request: HttpRequest) -> int:
 @require_perm("inspections.view_tasks")
 def task_list(request: HttpRequest) -> HttpResponse:
     g = request.GET
-    f = {"window": g.get("window", "").strip(), "department": g.get("department", "").strip(),
-         "status": g.get("status", "")}
+    f: dict[str, Any] = {"window": g.get("window", "").strip(),
+                         "department": g.get("department", "").strip(),
+                         "status": g.get("status", ""), "overdue": g.get("overdue") == "1"}
     qs = selectors.task_filter(selectors.task_list_for(request.user), **f)
     page = keyset_page(request, qs, ("window_start", "id"))
     return render(request, "inspections/task_list.html", {
@@ -99,7 +108,9 @@ def _entries(request: HttpRequest, groups: list[selectors.FormGroup]) -> dict[in
 def _visit_form(request: HttpRequest, visit: JointInspection | InspectionTask) -> HttpResponse:
     tasks = services.visit_tasks(visit)
     groups = selectors.form_groups(tasks)
-    can_record = request.user.has_perm("inspections.record_results", visit) and visit.is_open
+    window_problem = services.recording_problem(visit) if visit.is_open else None
+    can_record = (request.user.has_perm("inspections.record_results", visit) and visit.is_open
+                  and window_problem is None)
     errors: dict[str, list[str]] = {}
     posted: dict[int, Entry] = {}
     if request.method == "POST":
@@ -133,6 +144,9 @@ def _visit_form(request: HttpRequest, visit: JointInspection | InspectionTask) -
         "methods": reference.methods(), "follow_ups": reference.follow_ups(),
         "recorded": sum(1 for g in groups for r in g.rows if r.result_code),
         "total": sum(len(g.rows) for g in groups),
+        "recorder": inspector_for_user(request.user), "window_problem": window_problem,
+        "can_permit_late": visit.is_open and window_problem is not None
+        and request.user.has_perm("inspections.permit_late", visit),
     })
 
 
@@ -147,6 +161,72 @@ def task_form(request: HttpRequest, pk: int) -> HttpResponse:
 @require_perm("inspections.view_joint", fn=_joint)
 def joint_form(request: HttpRequest, pk: int) -> HttpResponse:
     return _visit_form(request, _joint(request, pk))
+
+
+def _visit(request: HttpRequest, kind: str, pk: int) -> JointInspection | InspectionTask:
+    if kind == "joint":
+        return _joint(request, pk)
+    if kind == "task":
+        return _task(request, pk)
+    raise Http404
+
+
+@require_perm("inspections.permit_late", fn=_visit)
+def late_permit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """The office lets a visit's results in one day after its window (R-Q1), with a reason."""
+    visit = _visit(request, kind, pk)
+    form = LatePermitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            permit = services.visit_late_permit(acting_user=request.user, visit=visit,
+                                                reason=form.cleaned_data["reason"], request=request)
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, f"已批准逾期补录，补录截止 {permit.until:%Y-%m-%d}。")
+            return redirect(f"inspections:{kind}_form", pk=visit.pk)
+    return render(request, "inspections/late_permit.html", {"visit": visit, "form": form,
+                                                           "entity": visit.entity})
+
+
+# --- teams the draw could not staff (R-I2) -------------------------------------------------
+
+
+@require_perm("inspections.assign_team")
+def staffing(request: HttpRequest) -> HttpResponse:
+    """The office's list of tasks whose entity the draw left without a team."""
+    division = _me(request).division_id
+    tasks = selectors.tasks_needing_team(division) if division else InspectionTask.objects.none()
+    page = keyset_page(request, tasks, ("window_start", "id"))
+    return render(request, "inspections/staffing.html", {"page": page})
+
+
+@require_perm("inspections.assign_team", fn=_task)
+def team_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _task(request, pk)
+    form = TeamAssignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = form.cleaned_data["inspectors"]
+        found = {i.certificate_no: i for i in Inspector.objects.select_related("department").filter(
+            certificate_no__in=codes, department__division_id=task.division_id)}
+        unknown = [c for c in codes if c not in found]
+        if unknown:
+            form.add_error("inspectors", f"本行政区划名录库中没有执法证号 {'、'.join(unknown)}。")
+        else:
+            try:
+                services.task_team_assign(acting_user=request.user, task=task,
+                                          inspectors=[found[c] for c in codes],
+                                          reason=form.cleaned_data["reason"], request=request)
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, f"已为 {task.entity.name} 选派检查人员。")
+                return redirect("inspections:task_detail", pk=task.pk)
+    recused = Conflict.objects.filter(inspector=OuterRef("pk"), uscc=task.uscc, withdrawn_at__isnull=True)
+    pool = (Inspector.objects.filter(department__division_id=task.division_id, in_joint_pool=True,
+                                     is_active=True).exclude(Exists(recused))
+            .select_related("department").order_by("certificate_no")[:50])
+    return render(request, "inspections/team_assign.html", {"task": task, "form": form, "pool": pool})
 
 
 # --- joint inspections --------------------------------------------------------------------
@@ -250,9 +330,9 @@ def filing_create(request: HttpRequest) -> HttpResponse:
     form = FilingForm(request.POST or None, department=department)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        entity = MarketEntity.objects.filter(uscc=data["uscc"]).select_related("division").first()
+        entity = selectors.entity_for_department(department, data["uscc"])
         if entity is None:
-            form.add_error("uscc", f"检查对象名录库中没有统一社会信用代码为 {data['uscc']} 的市场主体。")
+            form.add_error("uscc", services.entity_not_found(data["uscc"]).message)
         else:
             try:
                 task = services.inspection_create(

@@ -253,7 +253,8 @@ class ConflictList(generics.ListCreateAPIView):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = ConflictDeclareSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        inspector = Inspector.objects.select_related("department").filter(
+        # Only among the people the user may read: another department's is answered as unknown.
+        inspector = selectors.inspector_list_for(request.user).filter(
             certificate_no=body.validated_data["inspector"]).first()
         if inspector is None:
             raise ServiceError("未找到该执法证号的人员。", fields={"inspector": ["未找到"]})

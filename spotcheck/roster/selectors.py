@@ -167,6 +167,16 @@ def conflict_lines(department_ids: Iterable[int] | None, on_date: date, *,
     return sorted(pairs)
 
 
+def conflicts_in_force(usccs: Iterable[str], inspector_ids: Iterable[int] | None = None
+                       ) -> set[tuple[str, int]]:
+    """``(uscc, inspector id)`` of the declarations in force for these entities (and these
+    inspectors when given): whoever puts an inspector on an entity's team asks here (R-I2)."""
+    qs = Conflict.objects.filter(withdrawn_at__isnull=True, uscc__in=sorted(set(usccs)))
+    if inspector_ids is not None:
+        qs = qs.filter(inspector_id__in=sorted(set(inspector_ids)))
+    return set(qs.values_list("uscc", "inspector_id"))
+
+
 # --- yearly confirmation (R-I3) --------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from spotcheck.accounts.models import Department, User
 from spotcheck.accounts.roles import Role
@@ -246,13 +247,15 @@ def inspector_deactivate(*, acting_user: Any, inspector: Inspector, reason: str,
 # --- conflicts of interest (回避) ------------------------------------------------------
 
 
-def _entity_name(uscc: str) -> str:
-    """The entity's name from the entity library, when that library holds it."""
+def _entity_name(uscc: str, department: Department) -> str:
+    """The entity's name from the entity library, when that library holds it within the
+    department's division (or a division under it): nothing about an entity out of scope."""
     try:
         entity_model = apps.get_model("registry", "MarketEntity")
     except LookupError:
         return ""
-    entity = entity_model.objects.filter(uscc=uscc).only("name").first()
+    scope = Q(division_id=department.division_id) | Q(division__parent_id=department.division_id)
+    entity = entity_model.objects.filter(scope, uscc=uscc).only("name").first()
     return str(getattr(entity, "name", "") or "") if entity else ""
 
 
@@ -271,8 +274,8 @@ def conflict_declare(*, acting_user: Any, inspector: Inspector, uscc: str, reaso
     require((reason or "").strip(), "请填写回避原因。", "reason")
     if Conflict.objects.filter(inspector=inspector, uscc=uscc, withdrawn_at__isnull=True).exists():
         raise ConflictError(f"{inspector} 对 {uscc} 的回避已申报。", fields={"uscc": ["已申报"]})
-    conflict = Conflict(inspector=inspector, uscc=uscc, reason=reason.strip()[:500],
-                        entity_name=(entity_name or "").strip()[:200] or _entity_name(uscc),
+    name = (entity_name or "").strip()[:200] or _entity_name(uscc, inspector.department)
+    conflict = Conflict(inspector=inspector, uscc=uscc, reason=reason.strip()[:500], entity_name=name,
                         declared_at=clock.now(),
                         declared_by=acting_user if acting_user is not None else None)
     clean_or_raise(conflict, exclude=["declared_by"])

@@ -1,16 +1,18 @@
 """Inspections outside the plans: when a filing (备案) is needed, and which reasons allow one.
 
 R-Q2: an inspection in the quiet period (企业安静期, the days outside the class's windows,
-R-Q1) is allowed only for safety production, environmental protection, emergency/fire,
-occupational health, emergencies, complaints/reports or assignments from a higher level,
-with a filing to the office and the justice bureau.
-R-A4: besides random draws, a class-A entity gets no other enforcement inspection, except
-for complaints/reports, assignments from a higher level or cases transferred from
-elsewhere, each with a filing to the office and the justice bureau.
+R-Q1) needs a special reason *such as* (等) safety production, environmental protection,
+emergency/fire, occupational health, emergencies, complaints/reports or assignments from a
+higher level, with a filing to the office and the justice bureau.
+R-A4: besides random draws, a class-A entity gets in principle no other enforcement
+inspection; special circumstances *such as* complaints/reports, assignments from a higher
+level or cases transferred from elsewhere may justify one, with a filing.
 
-Both may apply at once (a class-A entity in the quiet period): the reason must then be
-allowed by both rules. Which reason applies where is data (``filing_reasons.csv``, column
-``applies_to``), passed in as rows.
+Both lists are open (等): a filing states a listed reason or "其他特殊情况" and always its
+justification. A class-A entity in the quiet period needs one filing, which serves both
+rules: the reason may come from either list; the lists are never intersected. The column
+``applies_to`` of ``filing_reasons.csv`` says which rule's list names a reason (shown to
+the user), it does not restrict where the reason may serve.
 
 Pure: standard library only (import-linter contract).
 """
@@ -55,24 +57,21 @@ def grounds(*, library_class: str, quiet: bool) -> frozenset[str]:
 
 
 def allowed_reasons(reasons: Iterable[Reason], needed: frozenset[str]) -> list[str]:
-    """Reasons that satisfy every rule in ``needed`` (in the file's order)."""
-    return [r.name for r in reasons if needed <= r.rules]
+    """Reasons a filing under ``needed`` may state (in the file's order): every listed one,
+    since the lists are open and one filing serves both rules (R-A4, R-Q2)."""
+    return [r.name for r in reasons if r.rules] if needed else []
 
 
 def reason_problem(reason: str, reasons: Iterable[Reason], needed: frozenset[str]) -> str | None:
-    """A Chinese message citing the rule when ``reason`` does not allow the inspection."""
+    """A Chinese message citing the rules when ``reason`` is missing or not on the list."""
     reasons = tuple(reasons)
-    known = {r.name: r for r in reasons}
     rules = "、".join(sorted(needed))
     allowed = "、".join(allowed_reasons(reasons, needed))
     if not reason:
         return f"{rules}：须选择备案事由（可选：{allowed}）。"
-    if reason not in known:
-        return f"备案事由“{reason}”不在规定的事由清单中（可选：{allowed}）。"
-    missing = needed - known[reason].rules
-    if missing:
-        which = "；".join(f"{rule}（{RULE_LABELS[rule]}）" for rule in sorted(missing))
-        return f"{which}不允许以“{reason}”为由检查（可选：{allowed}）。"
+    if reason not in {r.name for r in reasons}:
+        return (f"备案事由“{reason}”不在备案事由清单中（可选：{allowed}；"
+                "其他原因请选择“其他特殊情况”并说明）。")
     return None
 
 

@@ -68,3 +68,18 @@ def label(window: Window) -> str:
     if window.start.day == 1 and window.start.month == window.end.month:
         return f"{window.start.year}年{window.start.month}月"
     return f"{window.start:%Y-%m-%d}至{window.end:%Y-%m-%d}"
+
+
+LATE_DAYS = 1  # the office may let results in one day after the window (R-Q1 exception)
+
+
+def recording_problem(start: date, end: date, today: date, late_until: date | None = None) -> str | None:
+    """Why results may not be recorded ``today`` for a visit of window ``start``–``end``
+    (R-Q1, R-Q2: inspections, and so their results, happen within the window), or None.
+    ``late_until``: the office's recorded exception, at most ``LATE_DAYS`` after the end."""
+    if today < start:
+        return f"检查窗口为 {start} 至 {end}，尚未开始，不能录入检查结果（R-Q1）。"
+    if today > end and (late_until is None or today > late_until):
+        return (f"检查窗口已于 {end} 结束，不能再录入检查结果（R-Q1）；"
+                f"逾期 {LATE_DAYS} 天内的补录须经联席办批准。")
+    return None

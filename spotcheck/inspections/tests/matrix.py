@@ -47,6 +47,10 @@ def _joint() -> dict[str, Any]:
     return {"pk": JointInspection.objects.get(entity=target).pk}
 
 
+def _late_task() -> dict[str, Any]:
+    return {"kind": "task", **_task()}
+
+
 def _filing() -> dict[str, Any]:
     from django.utils import timezone
 
@@ -111,6 +115,12 @@ CASES = [
     Case("inspections:joint_form", frozenset(), setup=_joint, method="post", data={"action": "save"}),
     Case("inspections:joint_lead", DEPARTMENT, setup=_joint, method="post", ok_status=302,
          data={"new_lead": ""}),
+    Case("inspections:staffing", OFFICE),
+    Case("inspections:team_assign", OFFICE, setup=_task),
+    Case("inspections:team_assign", OFFICE, setup=_task, method="post",
+         data={"inspectors": "", "reason": ""}),
+    Case("inspections:late_permit", OFFICE, setup=_late_task),
+    Case("inspections:late_permit", OFFICE, setup=_late_task, method="post", data={"reason": ""}),
     Case("inspections:merge", OFFICE),
     Case("inspections:merge", OFFICE, method="post", ok_status=302, data={"year": "2027", "window": "6"}),
     Case("inspections:filings", OWN),

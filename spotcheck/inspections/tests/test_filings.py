@@ -57,9 +57,10 @@ def test_a_quiet_period_inspection_without_a_filing_is_refused_r_q2(planner: Any
     assert not Filing.objects.exists() and not InspectionTask.objects.exists()
 
 
-def test_a_transfer_from_elsewhere_does_not_open_the_quiet_period(planner: Any) -> None:
-    with pytest.raises(ServiceError, match="R-Q2"):
-        _create(planner, f.entity("B"), IN_JULY, "外地移送")
+def test_a_transfer_from_elsewhere_may_justify_a_quiet_period_inspection_open_list_r_q2(
+        planner: Any) -> None:
+    task = _create(planner, f.entity("B"), IN_JULY, "外地移送")
+    assert task.filing is not None and task.filing.quiet_period
 
 
 @pytest.mark.parametrize("reason", ["投诉举报", "上级交办", "外地移送"])
@@ -70,9 +71,16 @@ def test_a_class_a_inspection_outside_a_draw_with_an_allowed_reason_is_filed_r_a
 
 
 @pytest.mark.parametrize("reason", ["安全生产", "环境保护", "突发事件"])
-def test_a_class_a_inspection_for_a_quiet_period_reason_is_refused_r_a4(planner: Any, reason: str) -> None:
-    with pytest.raises(ServiceError, match="R-A4"):
-        _create(planner, f.entity("A"), IN_JUNE, reason)
+def test_a_class_a_inspection_for_a_reason_of_the_other_list_is_filed_open_list_r_a4(
+        planner: Any, reason: str) -> None:
+    task = _create(planner, f.entity("A"), IN_JUNE, reason)
+    assert task.filing is not None and task.filing.class_a and task.filing.reason == reason
+
+
+def test_an_unlisted_reason_is_refused_pointing_to_another_special_reason_r_a4(planner: Any) -> None:
+    with pytest.raises(ServiceError, match="其他特殊情况") as exc:
+        _create(planner, f.entity("A"), IN_JUNE, "领导要求")
+    assert "reason" in exc.value.fields and not Filing.objects.exists()
 
 
 def test_a_class_a_inspection_outside_a_draw_without_a_filing_is_refused_r_a4(planner: Any) -> None:
@@ -81,12 +89,12 @@ def test_a_class_a_inspection_outside_a_draw_without_a_filing_is_refused_r_a4(pl
     assert exc.value.code == "filing_required"
 
 
-def test_class_a_in_the_quiet_period_needs_a_reason_both_rules_allow(planner: Any) -> None:
-    with pytest.raises(ServiceError, match="R-Q2"):
-        _create(planner, f.entity("A"), IN_JULY, "外地移送")
-    task = _create(planner, f.entity("A"), IN_JULY, "上级交办")
+@pytest.mark.parametrize("reason", ["外地移送", "安全生产", "上级交办"])
+def test_class_a_in_the_quiet_period_needs_one_filing_for_a_reason_of_either_list_r_a4_r_q2(
+        planner: Any, reason: str) -> None:
+    task = _create(planner, f.entity("A"), IN_JULY, reason)
     assert task.filing is not None and task.filing.class_a and task.filing.quiet_period
-    assert task.filing.rules_text == "R-Q2、R-A4"
+    assert task.filing.rules_text == "R-Q2、R-A4" and Filing.objects.count() == 1
 
 
 @pytest.mark.parametrize(("justification", "message"), [("", "须填写"), ("有人投诉", "过短")])

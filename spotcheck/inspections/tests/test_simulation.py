@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
-from spotcheck.inspections.models import EnterpriseNotice, InspectionTask, JointInspection
+from spotcheck.core import clock
+from spotcheck.inspections.models import EnterpriseNotice, InspectionTask, JointInspection, TaskItem
 from spotcheck.inspections.simulation import year_simulate
 from spotcheck.inspections.tests import factories as f
 from spotcheck.planning.models import Plan
@@ -43,6 +45,7 @@ def small_city(departments: Any, on_day: Any, settings: Any, tmp_path: Path) -> 
 
 
 def test_a_year_runs_from_plans_to_joint_inspections_and_runs_once(small_city: None) -> None:
+    before = clock.now
     summary = year_simulate(year=2027)
     assert summary.refused == []
     assert summary.plans == summary.approved == 5  # B and C for NR and TRANS, the office's A
@@ -59,6 +62,17 @@ def test_a_year_runs_from_plans_to_joint_inspections_and_runs_once(small_city: N
     assert EnterpriseNotice.objects.filter(is_current=True).count() == summary.visits_after
     lines = "\n".join(summary.lines())
     assert "C 类覆盖 4/4（100.0%，R-C2）" in lines
+
+    # Results are recorded on the year's own clock, each within its visit's window (R-Q1).
+    recorded = TaskItem.objects.filter(recorded_at__isnull=False).select_related("task", "task__joint")
+    assert summary.visits_completed > 0 and recorded.exists()
+    for row in recorded:
+        visit = row.task.joint or row.task
+        on = timezone.localdate(row.recorded_at)
+        assert visit.window_start <= on <= visit.window_end, (row, on)
+        assert visit.status == "completed"
+    assert summary.visits_completed < summary.visits_after  # some visits stay to be done
+    assert clock.now is before  # the year's clock is given back
 
     again = year_simulate(year=2027)
     assert again == summary

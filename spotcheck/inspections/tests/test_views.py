@@ -34,6 +34,12 @@ def inspector(make_user: Any) -> Any:
 
 
 @pytest.fixture
+def in_june(on_day: Any) -> Any:
+    """Move the clock into the June window, where results are recorded (R-Q1)."""
+    return lambda: on_day(date(2027, 6, 10))
+
+
+@pytest.fixture
 def joint(office: Any, inspector: Any) -> JointInspection:
     """ENV (two items, the signed-in inspector on its team) and SAMR (one item) drew one entity."""
     target = f.entity(uscc=ENTERPRISE_USCC, name="上饶联合检查样本有限公司")
@@ -53,8 +59,9 @@ def _form_data(joint: JointInspection, **override: str) -> dict[str, str]:
     return data
 
 
-def test_the_team_fills_one_form_with_every_department_s_items(client: Any, inspector: Any,
+def test_the_team_fills_one_form_with_every_department_s_items(client: Any, inspector: Any, in_june: Any,
                                                                joint: JointInspection) -> None:
+    in_june()
     _login(client, inspector)
     url = reverse("inspections:joint_form", args=[joint.pk])
     page = client.get(url).content.decode()
@@ -77,7 +84,8 @@ def test_the_team_fills_one_form_with_every_department_s_items(client: Any, insp
 
 
 def test_a_problem_without_follow_up_is_refused_on_the_form_in_chinese(
-        client: Any, inspector: Any, joint: JointInspection) -> None:
+        client: Any, inspector: Any, in_june: Any, joint: JointInspection) -> None:
+    in_june()
     _login(client, inspector)
     row = TaskItem.objects.filter(task__joint=joint).first()
     assert row is not None
@@ -88,8 +96,9 @@ def test_a_problem_without_follow_up_is_refused_on_the_form_in_chinese(
     assert not TaskItem.objects.filter(task__joint=joint).exclude(result_code="").exists()
 
 
-def test_completing_with_items_missing_is_refused(client: Any, inspector: Any,
+def test_completing_with_items_missing_is_refused(client: Any, inspector: Any, in_june: Any,
                                                   joint: JointInspection) -> None:
+    in_june()
     _login(client, inspector)
     response = client.post(reverse("inspections:joint_form", args=[joint.pk]), {"action": "complete"})
     assert "尚有 3 项未录入结果" in response.content.decode()
@@ -248,3 +257,112 @@ def test_pages_fit_a_phone(client: Any, inspector: Any, joint: JointInspection) 
     page = client.get(reverse("inspections:joint_form", args=[joint.pk])).content.decode()
     assert 'name="viewport"' in page and "css/inspections.css" in page and "style=" not in page
     assert date(2027, 6, 1).strftime("%Y-%m-%d") in page
+
+
+# --- the rules on every path: pages and API ------------------------------------------------
+
+
+def test_the_form_shows_the_signed_in_inspector_s_roster_name(client: Any, inspector: Any, in_june: Any,
+                                                               joint: JointInspection) -> None:
+    in_june()
+    _login(client, inspector)
+    page = client.get(reverse("inspections:joint_form", args=[joint.pk])).content.decode()
+    mine = inspector.inspector
+    assert f"录入人：<strong>{mine.name}</strong>" in page and mine.certificate_no in page
+
+
+def test_outside_its_window_the_form_says_why_and_takes_no_result_r_q1(
+        client: Any, inspector: Any, joint: JointInspection, office: Any) -> None:
+    _login(client, inspector)  # 2027-05-15, before the June window
+    url = reverse("inspections:joint_form", args=[joint.pk])
+    page = client.get(url).content.decode()
+    assert "尚未开始" in page and "R-Q1" in page and 'name="action"' not in page
+    response = client.post(url, _form_data(joint, action="complete"))
+    assert "R-Q1" in response.content.decode()
+    joint.refresh_from_db()
+    assert joint.status == TaskStatus.PENDING
+    assert AuditEvent.objects.filter(action="inspections.results_record", outcome="failure").exists()
+
+
+def test_the_office_permits_a_late_entry_from_the_page_r_q1(client: Any, office: Any, on_day: Any,
+                                                            joint: JointInspection) -> None:
+    on_day(date(2027, 7, 1))
+    _login(client, office)
+    form = client.get(reverse("inspections:joint_form", args=[joint.pk])).content.decode()
+    url = reverse("inspections:late_permit", args=["joint", joint.pk])
+    assert url in form
+    assert client.post(url, {"reason": ""}).status_code == 200  # the form again, nothing granted
+    response = client.post(url, {"reason": "暴雨封路，检查组未能在窗口最后一日录入。"})
+    assert response.status_code == 302
+    joint.refresh_from_db()
+    assert joint.late_permit.until == date(2027, 7, 1)
+
+
+def test_overdue_tasks_are_listed_with_the_overdue_filter(client: Any, office: Any, on_day: Any,
+                                                          joint: JointInspection) -> None:
+    on_day(date(2027, 7, 5))
+    _login(client, office)
+    page = client.get(reverse("inspections:tasks") + "?overdue=1").content.decode()
+    assert page.count("上饶联合检查样本有限公司") == 2  # both departments' tasks of the visit
+    on_day(date(2027, 6, 20))
+    page = client.get(reverse("inspections:tasks") + "?overdue=1").content.decode()
+    assert "上饶联合检查样本有限公司" not in page
+
+
+def test_the_office_staffs_an_escalated_task_from_its_page_r_i2(client: Any, office: Any) -> None:
+    target = f.entity(name="上饶回避样本有限公司")
+    draw = f.executed_draw(ENV, [target], team=())
+    services.tasks_from_draw(draw=draw, plan=f.plan(draw, f.items(ENV, 1)))
+    task = InspectionTask.objects.get(draw=draw)
+    pool = f.inspectors(SAMR, 2)
+    _login(client, office)
+    assert "上饶回避样本有限公司" in client.get(reverse("inspections:staffing")).content.decode()
+    url = reverse("inspections:team_assign", args=[task.pk])
+    foreign = f.inspectors("361103-ENV", 1)[0]
+    page = client.post(url, {"inspectors": f"{pool[0].certificate_no}，{foreign.certificate_no}",
+                             "reason": "本部门人员均回避"}).content.decode()
+    assert f"本行政区划名录库中没有执法证号 {foreign.certificate_no}" in page
+    response = client.post(url, {"inspectors": "\n".join(i.certificate_no for i in pool),
+                                 "reason": "本部门执法人员均已申报回避，从市场监管局选派。"})
+    assert response.status_code == 302
+    assert task.members.count() == 2
+    assert "没有待派员的检查任务" in client.get(reverse("inspections:staffing")).content.decode()
+
+
+def _filing_body(target: Any, department: str, team: list[Any], item: Any) -> dict[str, Any]:
+    return {"uscc": target.uscc, "planned_on": "2027-07-15", "items": [item.code],
+            "inspectors": [i.certificate_no for i in team], "reason": "投诉举报",
+            "justification": "接到群众投诉，反映该企业夜间偷排废水，需现场核查。"}
+
+
+def test_the_api_answers_an_out_of_scope_entity_as_if_it_did_not_exist(client: Any,
+                                                                       make_user: Any) -> None:
+    """信州区 (361102) may not inspect a 广丰区 (361103) entity: the reply is the one for an
+    unknown USCC, naming neither the entity nor its class (R-S1)."""
+    xinzhou = "361102-ENV"
+    foreign = f.entity("A", division="361103", name="广丰区保密样本有限公司")
+    body = _filing_body(foreign, xinzhou, f.inspectors(xinzhou), f.items(xinzhou, 1)[0])
+    _login(client, make_user(Role.PLANNER, xinzhou))
+    url = reverse("api:inspections-filings")
+    response = client.post(url, body)
+    unknown = client.post(url, {**body, "uscc": "91361100MA35ZZZZ0" + "0"})
+    assert response.status_code == unknown.status_code == 400
+    text = response.content.decode()
+    assert "广丰区保密样本有限公司" not in text and "A类" not in text and "R-A4" not in text
+    assert response.json()["fields"] == unknown.json()["fields"] == {"uscc": ["不存在"]}
+    assert response.json()["message"] == unknown.json()["message"].replace(
+        "91361100MA35ZZZZ00", foreign.uscc)
+    assert not InspectionTask.objects.exists()
+    page = client.post(reverse("inspections:filing_create"), {
+        **body, "items": [f.items(xinzhou, 1)[0].pk],
+        "inspectors": [i.pk for i in f.inspectors(xinzhou)], "planned_on": "2027-07-15"}).content.decode()
+    assert "广丰区保密样本有限公司" not in page and "没有统一社会信用代码为" in page
+
+
+def test_the_api_answers_another_department_s_inspector_as_unknown(client: Any, make_user: Any) -> None:
+    target = f.entity("B")
+    body = _filing_body(target, ENV, [*f.inspectors(ENV, 1), *f.inspectors(SAMR, 1)], f.items(ENV, 1)[0])
+    _login(client, make_user(Role.PLANNER, ENV))
+    response = client.post(reverse("api:inspections-filings"), body)
+    assert response.status_code == 400 and response.json()["fields"] == {"inspectors": ["不在名录库中"]}
+    assert "本部门名录库" in response.json()["message"]

@@ -91,9 +91,10 @@ def test_conflicts_are_declared_by_certificate_number_and_withdrawn(make_user: A
                                     kwargs={"pk": created.json()["id"]}), {"reason": "误报"})
     assert withdrawn.json()["withdrawn_at"]
     assert client.get(url).json()["results"] == []
+    # Another department's certificate is answered as an unknown one (nothing about it).
     other_admin, _ = _api(make_user, Role.DEPT_ADMIN, "361100-SAMR")
-    assert other_admin.post(url, {"inspector": "C1", "uscc": USCC_A, "reason": "x"}
-                            ).status_code == 403
+    foreign = other_admin.post(url, {"inspector": "C1", "uscc": USCC_A, "reason": "x"})
+    assert foreign.status_code == 400 and foreign.json() == missing.json()
 
 
 def test_joint_pool_and_confirmations(make_user: Any, env: Department) -> None:

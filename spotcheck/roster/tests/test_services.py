@@ -189,6 +189,28 @@ class TestConflicts:
             services.conflict_declare(acting_user=admin, inspector=inspector, uscc=USCC_A,
                                       reason="亲属")
 
+    def test_a_declaration_names_only_an_entity_of_the_department_s_division(
+            self, make_user: Any, env: Department) -> None:
+        """R-S1: a county department learns nothing of another county's entity (R-I2
+        declarations are keyed by USCC and may name an entity outside the library)."""
+        from spotcheck.inspections.tests import factories as f
+
+        foreign = f.entity("A", division="361103", name="广丰区保密样本有限公司")
+        own = f.entity("B", division="361102", name="信州区样本有限公司")
+        county = Department.objects.get(code="361102-ENV")
+        admin = make_user(Role.DEPT_ADMIN, county.code)
+        inspector = InspectorFactory.create(department=county)
+        hidden = services.conflict_declare(acting_user=admin, inspector=inspector, uscc=foreign.uscc,
+                                           reason="亲属在该企业任职")
+        assert hidden.entity_name == ""
+        named = services.conflict_declare(acting_user=admin, inspector=inspector, uscc=own.uscc,
+                                          reason="亲属在该企业任职")
+        assert named.entity_name == "信州区样本有限公司"
+        city = services.conflict_declare(acting_user=make_user(Role.DEPT_ADMIN),
+                                         inspector=InspectorFactory.create(department=env),
+                                         uscc=foreign.uscc, reason="亲属在该企业任职")
+        assert city.entity_name == "广丰区保密样本有限公司"  # the city covers its counties
+
     def test_a_withdrawn_conflict_can_be_declared_again(self, admin: Any, env: Department) -> None:
         conflict = ConflictFactory.create(inspector=InspectorFactory.create(department=env))
         services.conflict_withdraw(acting_user=admin, conflict=conflict, reason="误报")

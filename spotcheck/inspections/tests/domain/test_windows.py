@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from spotcheck.inspections.domain import windows
 from spotcheck.inspections.domain.windows import WindowError, key, label, overlaps, parse_window, within
 from spotcheck.inspections.domain.workflow import State, Step, StepRefused, next_state
 from spotcheck.planning.domain.calendar import Window, month
@@ -46,3 +47,19 @@ def test_the_task_workflow() -> None:
         next_state("completed", Step.RECORD)
     with pytest.raises(StepRefused, match="检查中"):
         next_state("in_progress", Step.CANCEL)
+
+
+@pytest.mark.parametrize(("today", "late_until", "allowed"), [
+    (date(2026, 12, 4), None, False),  # long before a 2027-09 window
+    (date(2027, 8, 31), None, False),
+    (date(2027, 9, 1), None, True),
+    (date(2027, 9, 30), None, True),
+    (date(2027, 10, 1), None, False),
+    (date(2027, 10, 1), date(2027, 10, 1), True),  # the office's exception
+    (date(2027, 10, 2), date(2027, 10, 1), False),
+])
+def test_results_are_recorded_only_within_the_window_r_q1(today: date, late_until: date | None,
+                                                          allowed: bool) -> None:
+    problem = windows.recording_problem(date(2027, 9, 1), date(2027, 9, 30), today, late_until)
+    assert (problem is None) == allowed
+    assert problem is None or "R-Q1" in problem
