@@ -91,3 +91,14 @@ def test_government_staff_keep_the_api_docs_and_the_entity_library_in_their_menu
         make_user: Any, role: str) -> None:
     urls = {item["url_name"] for item in navigation.items_for(make_user(role))}
     assert {"api-docs", "registry:entities"} <= urls
+
+
+def test_in_december_homes_ask_for_the_planning_year_s_roster_and_item_list_r_i3_r_l2(
+        client: Any, make_user: Any, on_day: Any) -> None:
+    year = fp.this_year()
+    on_day(date(year, 12, 4))
+    client.force_login(make_user(Role.DEPT_ADMIN))
+    body = client.get(reverse("home")).content.decode()
+    assert f"确认本部门 {year + 1} 年度执法检查人员名录" in body
+    assert f"{reverse('roster:confirmations')}?year={year + 1}" in body
+    assert f"报送 {year + 1} 年度" in body and f"报送 {year} 年度" not in body
