@@ -182,6 +182,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "plan": plan, "figures": figures, "stored": plan.figures, "history": history,
         "rule": wording.rule_text(plan.quota, names), "strata": wording.strata_text(plan.strata),
         "scope": wording.scope_text(plan, names),
+        "team_tags": wording.team_tag_labels(plan),
         "items": [pi.item for pi in plan.plan_items.all()],
         "actions": _actions_for(user, plan),
         "can_edit": plan.is_editable and user.has_perm("planning.change_plan", plan),

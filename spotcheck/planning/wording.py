@@ -14,6 +14,7 @@ from spotcheck.catalog.services import industry_sections
 from spotcheck.draws.domain.spec import DIMENSIONS
 from spotcheck.planning.domain.office import percent
 from spotcheck.planning.domain.quota import KIND_LABELS, RISK_LABELS, stratum_label
+from spotcheck.roster.models import Tag
 
 ROUNDING_WORDS = {"ceil": "向上取整", "floor": "向下取整"}
 
@@ -82,3 +83,12 @@ def scope_text(plan: Any, names: Mapping[str, str]) -> str:
     if plan.risk_levels:
         parts.append("信用风险等级 " + "、".join(RISK_LABELS.get(c, c) for c in plan.risk_levels))
     return "；".join(parts) or f"{plan.division.name}及所辖全部 {plan.target_class} 类主体"
+
+
+def team_tag_labels(plan: Any) -> list[str]:
+    """The qualifications a plan's team requires, by their roster labels (the codes are kept
+    where a tag has since gone)."""
+    owners = (Tag.objects.filter(department__division_id=plan.division_id) if plan.target_class == "A"
+              else Tag.objects.filter(department_id=plan.department_id))
+    labels = dict(owners.filter(code__in=plan.team_tags).values_list("code", "label"))
+    return [labels.get(code, code) for code in plan.team_tags]
