@@ -6,7 +6,6 @@ from spotcheck.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
-    path("welcome/", core_views.welcome, name="welcome"),
     path("accounts/", include("spotcheck.accounts.urls")),
     path("audit/", include("spotcheck.audit.urls")),
     path("registry/", include("spotcheck.registry.urls")),

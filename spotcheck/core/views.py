@@ -1,24 +1,18 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
 from spotcheck.audit.services import audit_refusal
 from spotcheck.core.home import sections_for
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The work bench of a signed-in user; anyone else is shown the way in (R-S5): the
-    public results, and sign-in for staff and enterprises."""
+    """The work bench of a signed-in user; anyone else is shown the way in (R-S5): what the
+    platform is, the public portal, and sign-in for staff and enterprises."""
     if not request.user.is_authenticated:
-        return redirect("welcome")
+        return render(request, "core/welcome.html")
     return render(request, "core/home.html", {"sections": sections_for(request.user)})
-
-
-def welcome(request: HttpRequest) -> HttpResponse:
-    """The landing of an anonymous visitor: what the platform is, the public portal, sign-in
-    (public: a signed-in user is offered the work bench instead of sign-in)."""
-    return render(request, "core/welcome.html")
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -11,7 +11,7 @@ def _planner() -> dict[str, Any]:
 
 
 CASES = [
-    Case("home", ALL_ROLES),
+    Case("home", ALL_ROLES, public=True),  # anonymous: the landing (public portal, sign-in)
     Case("api-docs", ALL_ROLES),
     Case("api-schema", ALL_ROLES),
     Case("accounts:users", roles(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.DEPT_ADMIN)),

@@ -43,7 +43,3 @@ def roles(*names: Role) -> frozenset[Role]:
 
 
 STAFF = roles(Role.OFFICE, Role.JUSTICE, Role.DEPT_ADMIN, Role.PLANNER, Role.INSPECTOR)
-
-
-# The core app's own pages: the landing is public (it leads to the public portal and sign-in).
-CASES = [Case("welcome", ALL_ROLES, public=True)]
