@@ -16,7 +16,7 @@ from django.contrib.auth.hashers import make_password
 
 from spotcheck.accounts.models import Department, User
 from spotcheck.accounts.roles import ADMIN_ROLES, Role
-from spotcheck.core.imports.engine import register
+from spotcheck.core.imports.jobs import register
 from spotcheck.core.imports.models import ImportJob
 from spotcheck.core.imports.spec import CleanRow, Column, ImportSpec, Rejected, RowErrors
 

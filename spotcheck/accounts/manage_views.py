@@ -29,7 +29,7 @@ from spotcheck.core import clock
 from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import ServiceError
 from spotcheck.registry.models import MarketEntity
-from spotcheck.roster.importing import ImportPages
+from spotcheck.core.imports.pages import ImportPages
 
 STAFF_IMPORT_PAGES = ImportPages(
     STAFF_IMPORT, app="accounts", perm="accounts.import_staff",

@@ -121,7 +121,7 @@ class FilingForm(forms.Form):
         super().__init__(*args, **kwargs)
         year = clock.today().year
         self.fields["year"].choices = [(year, str(year)), (year + 1, str(year + 1))]  # type: ignore[attr-defined]
-        self.fields["year"].initial = year
+        self.fields["year"].initial = clock.planning_year(clock.today())
 
 
 class CarryOverForm(forms.Form):

@@ -1,6 +1,7 @@
 """Home-page sections of the item list: the lists due with the office and the justice bureau
 by the end of March (R-L2) — for the department admin its own, for office and justice the
-departments of the division that are late."""
+departments of the division that are late. The lists due are the planning year's
+(``clock.planning_year``): the lists the year's plans are drawn from."""
 
 from __future__ import annotations
 
@@ -19,25 +20,26 @@ from spotcheck.core.home import DueRow, DueSection, provider
 @provider
 def item_list_filing_due(user: Any) -> list[DueSection]:
     today = clock.today()
-    url = reverse("catalog:filings")
+    year = clock.planning_year(today)
+    url = f"{reverse('catalog:filings')}?year={year}"
     rows: list[DueRow] = []
     if is_dept_admin(user) and user.department_id:
         department = Department.objects.get(pk=user.department_id)
-        has_joint = selectors.joint_list_items(department.division_id, today.year).filter(
+        has_joint = selectors.joint_list_items(department.division_id, year).filter(
             department=department).exists()
         for kind, label in FilingKind.choices:
             if kind == FilingKind.JOINT_A and not has_joint:
                 continue  # nothing to file: the department has no class-A joint items
-            status = selectors.filing_status([department], today.year, today, kind)[0]
+            status = selectors.filing_status([department], year, today, kind)[0]
             if status.filing is None:
                 overdue = "（已逾期）" if status.overdue else ""
-                rows.append(DueRow(f"报送 {today.year} 年度{label}{overdue}", url,
+                rows.append(DueRow(f"报送 {year} 年度{label}{overdue}", url,
                                    f"截止 {status.deadline:%Y-%m-%d}"))
     if is_reviewer(user) and user.division_id:
         departments = Department.objects.filter(division_id=user.division_id)
-        late = [s for s in selectors.filing_status(departments, today.year, today) if s.overdue]
+        late = [s for s in selectors.filing_status(departments, year, today) if s.overdue]
         if late:
-            rows.append(DueRow(f"{len(late)} 个部门逾期未报送 {today.year} 年度随机抽查事项清单", url))
+            rows.append(DueRow(f"{len(late)} 个部门逾期未报送 {year} 年度随机抽查事项清单", url))
     if not rows:
         return []
     return [DueSection("检查事项清单报送", rows, more_url=url)]

@@ -61,7 +61,7 @@ def _flag(value: str) -> bool | None:
 def item_list(request: HttpRequest) -> HttpResponse:
     g = request.GET
     today = clock.today()
-    year = g.get("year", str(today.year))
+    year = g.get("year", str(clock.planning_year(today)))  # the lists the plans are drawn from
     department = g.get("department", "")
     qs = selectors.item_filter(
         selectors.item_list_for(request.user),
@@ -205,7 +205,8 @@ def filing_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     department = getattr(user, "department", None)
     can_file = department is not None and user.has_perm("catalog.file_list", department)
-    year = int(request.GET["year"]) if request.GET.get("year", "").isdigit() else today.year
+    year = (int(request.GET["year"]) if request.GET.get("year", "").isdigit()
+            else clock.planning_year(today))  # the lists due by the end of March (R-L2)
     followed = (_departments(request) or ([department] if department is not None else []))
     page = keyset_page(request, selectors.filing_list_for(user).defer("snapshot"),
                        ("-filed_at", "-id"))

@@ -1,4 +1,6 @@
-"""Navigation by role: each entry shows only to users holding its permission."""
+"""Navigation by role: each entry shows only to users holding its permission, and only to
+its audience — an entry for the work of government staff (a library, the API reference)
+is not shown to an enterprise even where a permission on its own records lets it in."""
 
 from __future__ import annotations
 
@@ -7,12 +9,21 @@ from typing import Any
 
 from django.urls import reverse
 
+from spotcheck.accounts.predicates import is_administrator, is_government_staff
+
+# The audience of work pages: staff of the member departments and the three administrators.
+STAFF = is_government_staff | is_administrator
+
 
 @dataclass(frozen=True)
 class NavItem:
     label: str
     url_name: str
     perm: str
+    audience: Any = None  # a predicate of the user; None: everyone holding ``perm``
+
+    def shows_to(self, user: Any) -> bool:
+        return bool(user.has_perm(self.perm) and (self.audience is None or self.audience(user)))
 
 
 # Apps append their entries in AppConfig.ready(); order here is the menu's order.
@@ -20,7 +31,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("工作台", "home", "core.view_home"),
     NavItem("账户管理", "accounts:users", "accounts.view_user"),
     NavItem("审计日志", "audit:events", "audit.view_auditevent"),
-    NavItem("接口文档", "api-docs", "core.view_api_docs"),
+    NavItem("接口文档", "api-docs", "core.view_api_docs", audience=STAFF),
 ]
 
 
@@ -37,4 +48,4 @@ def register(item: NavItem, *, before: str | None = None) -> None:
 
 def items_for(user: Any) -> list[dict[str, str]]:
     return [{"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name}
-            for item in NAV_ITEMS if user.has_perm(item.perm)]
+            for item in NAV_ITEMS if item.shows_to(user)]

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -8,8 +7,11 @@ from spotcheck.audit.services import audit_refusal
 from spotcheck.core.home import sections_for
 
 
-@login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The work bench of a signed-in user; anyone else is shown the way in (R-S5): what the
+    platform is, the public portal, and sign-in for staff and enterprises."""
+    if not request.user.is_authenticated:
+        return render(request, "core/welcome.html")
     return render(request, "core/home.html", {"sections": sections_for(request.user)})
 
 

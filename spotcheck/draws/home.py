@@ -10,7 +10,7 @@ from django.utils import timezone
 from spotcheck.accounts.predicates import is_government_staff, is_inspector
 from spotcheck.core.home import DueRow, DueSection, provider
 from spotcheck.draws.domain.lifecycle import Status
-from spotcheck.draws.models import Commitment
+from spotcheck.draws.models import Commitment, Draw
 from spotcheck.draws.selectors import assignments_for
 
 MAX_ROWS = 20
@@ -26,17 +26,22 @@ def window_text(start: Any, end: Any) -> str:
 
 @provider
 def inspector_assignments(user: Any) -> list[DueSection]:
-    """Draws in which the inspector is on a team: entity and window."""
+    """Assignments in executed draws whose inspection task is not there yet. Once the task
+    exists the inspections app lists the visit, linked to its task (not to the whole draw)."""
     if not is_inspector(user):
         return []
-    section = DueSection("我的抽查任务", empty_text="暂无分派给您的抽查任务。")
-    for a in assignments_for(user)[:MAX_ROWS]:
-        s, draw = a.selection, a.selection.draw
-        section.rows.append(DueRow(
-            text=f"{s.entity_name or s.uscc}（{s.uscc}）· {draw.title}",
-            url=reverse("draws:detail", kwargs={"pk": draw.pk}),
-            when=window_text(draw.window_start, draw.window_end)))
-    return [section]
+    assignments = list(assignments_for(user)[:MAX_ROWS])
+    # Tasks are the inspections app's (``InspectionTask.draw``, related name
+    # ``inspection_tasks``): asked by name so that draws does not import it.
+    with_task = set(Draw.objects.filter(pk__in={a.selection.draw_id for a in assignments})
+                    .values_list("pk", "inspection_tasks__uscc"))
+    rows = [DueRow(text=f"{a.selection.entity_name or a.selection.uscc}（{a.selection.uscc}）"
+                        f"· {a.selection.draw.title}，检查任务生成中",
+                   when=window_text(a.selection.draw.window_start, a.selection.draw.window_end))
+            for a in assignments if (a.selection.draw_id, a.selection.uscc) not in with_task]
+    if not rows:
+        return []
+    return [DueSection("我的抽查任务", rows)]
 
 
 @provider

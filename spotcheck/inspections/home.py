@@ -54,7 +54,7 @@ def inspector_visits_due(user: Any) -> list[DueSection]:
 def enterprise_notices(user: Any) -> list[DueSection]:
     if not is_enterprise(user):
         return []
-    year = clock.today().year
+    year = clock.execution_year(clock.today())  # the notices of the inspections under way
     rows = []
     for notice in selectors.notices_for(user).filter(year__gte=year).order_by("window_start", "id")[:10]:
         joint = "联合检查" if len(notice.departments) > 1 else "检查"

@@ -3,27 +3,41 @@ services' (the editor shows the services' messages on the fields they name)."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 
-from spotcheck.accounts.models import Department, Division
+from spotcheck.accounts.models import Department
 from spotcheck.catalog.services import industry_sections
+from spotcheck.core import clock
 from spotcheck.draws.domain.spec import DIMENSIONS
 from spotcheck.draws.selectors import division_codes
 from spotcheck.planning import selectors
 from spotcheck.planning.domain.calendar import YearCalendar
-from spotcheck.planning.domain.quota import KIND_LABELS, RISK_LABELS, quota_entries
+from spotcheck.planning.domain.quota import (
+    INDUSTRY_SECTIONS,
+    KIND_LABELS,
+    RISK_LABELS,
+    QuotaError,
+    StrataScope,
+    possible_strata,
+    quota_entries,
+    stratum_label,
+)
 from spotcheck.planning.models import Plan
+from spotcheck.planning.wording import bp_of, division_names, percent_value, split_default
 from spotcheck.registry.models import KeyFieldTag
 from spotcheck.roster.forms import DateInput
 from spotcheck.roster.models import Tag, TagKind
 
-LINE = re.compile(r"^\s*([A-Za-z0-9_.:-]{1,64})\s*[=:：,，\s]\s*(-?\d+)\s*$")
-QUOTA_KIND_CHOICES = [("rates", "按比例（万分比）"), ("counts", "按数量（户）"),
-                      ("total", "按总数（户，按分层规模分配）")]
+QUOTA_KIND_CHOICES = [("rates", "按比例（%）"), ("counts", "按数量（户）"),
+                      ("total", "按总数（户，按各分层主体数分配）")]
+# Per-stratum boxes are offered for every stratum up to this many; beyond it only the
+# strata already set apart get a box (the others take the common value).
+MAX_STRATUM_BOXES = 60
+STRATUM_PREFIX = "s:"
 ROUNDING_CHOICES = [("ceil", "向上取整（比例为下限）"), ("floor", "向下取整（比例为上限，A 类必选）")]
 
 
@@ -52,11 +66,10 @@ class PlanForm(forms.Form):
     strata = _checkboxes(list(DIMENSIONS.items()), "分层维度（不选：不分层）")
     quota_kind = forms.ChoiceField(label="抽取方式", choices=QUOTA_KIND_CHOICES, initial="rates")
     rounding = forms.ChoiceField(label="取整方式", choices=ROUNDING_CHOICES, initial="ceil")
-    quota_default = forms.IntegerField(label="其余分层（万分比或户数）", required=False, min_value=0,
-                                       help_text="未单独列出的分层都按此值；500 万分比 = 5%")
-    quota_lines = forms.CharField(
-        label="各分层单独设置", required=False, widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="每行一个：分层 数值，如“risk.high 3000”（高风险 30%）")
+    quota_default = forms.DecimalField(
+        label="各分层抽取比例（%）或数量（户）", required=False, min_value=0, max_digits=7,
+        decimal_places=2,
+        help_text="下面未单独设置的分层都按此值：按比例填百分数，如 5 或 2.5；按数量填户数。")
     quota_total = forms.IntegerField(label="抽取总数（户）", required=False, min_value=1)
     team_size = forms.IntegerField(label="执法检查人员人数", min_value=2, max_value=12, initial=2,
                                    help_text="至少 2 名执法检查人员（R-I2）")
@@ -66,22 +79,27 @@ class PlanForm(forms.Form):
     note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, owner: Department, target_class: str, today: date,
-                 plan: Plan | None = None, preview: bool = False, **kwargs: Any) -> None:
+                 plan: Plan | None = None, preview: bool = False, year: int | None = None,
+                 **kwargs: Any) -> None:
         data = args[0] if args else kwargs.get("data")
         if plan is not None and data is None and "initial" not in kwargs:
             kwargs["initial"] = initial_of(plan)
         super().__init__(*args, **kwargs)
-        self.owner, self.target_class, self.plan = owner, target_class, plan
-        years = sorted({today.year, today.year + 1} | ({plan.year} if plan else set()))
+        self.owner, self.target_class, self.plan, self.preview = owner, target_class, plan, preview
+        # The editor opens on the planning year (clock.planning_year), or the year asked for.
+        chosen = plan.year if plan is not None else year or clock.planning_year(today)
+        years = sorted({*clock.years_around(today)[1:], chosen})
         self.fields["year"].choices = [(y, f"{y} 年") for y in years]  # type: ignore[attr-defined]
-        self.fields["year"].initial = today.year
+        self.fields["year"].initial = chosen
+        self.chosen_year = self._year_of(chosen, years)
         items = [i for y in years for i in selectors.items_to_plan(owner, y, target_class)]
         self.fields["items"].choices = [  # type: ignore[attr-defined]
             (i.pk, f"{i.year}｜{i.department.name if target_class == 'A' else ''}{i.code} {i.name}")
             for i in items]
-        names = dict(Division.objects.values_list("code", "name"))
-        scope = sorted(division_codes([owner.division_id]))
-        self.fields["divisions"].choices = [(c, names.get(c, c)) for c in scope]  # type: ignore[attr-defined]
+        self.scope = sorted(division_codes([owner.division_id]))
+        self.division_names = division_names(self.scope)
+        self.fields["divisions"].choices = [  # type: ignore[attr-defined]
+            (c, self.division_names.get(c, c)) for c in self.scope]
         self.fields["industries"].choices = [  # type: ignore[attr-defined]
             (k, f"{k} {v}") for k, v in industry_sections().items()]
         self.fields["tags"].choices = [  # type: ignore[attr-defined]
@@ -91,48 +109,128 @@ class PlanForm(forms.Form):
                 else tags.filter(department=owner))
         self.fields["team_tags"].choices = [  # type: ignore[attr-defined]
             (t.code, f"{t.label}（{t.code}）") for t in tags.select_related("department")]
-        # A new plan starts in the class's first window of the year (R-Q1; class C: the rest
+        # A new plan starts in the class's first window of its year (R-Q1; class C: the rest
         # of the year), so the editor can show figures before anything is typed.
-        calendar = selectors.calendar_for(owner.division_id, today.year)
-        windows = calendar.windows_for(target_class)
+        self.calendar = selectors.calendar_for(owner.division_id, self.chosen_year)
+        windows = self.calendar.windows_for(target_class)
         if windows:
             upcoming = [w for w in windows if w.end >= today] or list(windows)
             self.fields["window_start"].initial, self.fields["window_end"].initial = (
                 upcoming[0].start, upcoming[0].end)
         else:
-            self.fields["window_start"].initial = today
-            self.fields["window_end"].initial = date(today.year, 12, 31)
+            self.fields["window_start"].initial = (today if today.year == self.chosen_year
+                                                   else date(self.chosen_year, 1, 1))
+            self.fields["window_end"].initial = date(self.chosen_year, 12, 31)
         if preview:
             self.fields["title"].required = False  # the figures do not need a name
         if target_class == "A":
             self.fields["rounding"].initial = "floor"
         if target_class == "C":
-            self.fields["quota_default"].initial = 10000  # R-C2: everyone, every year
+            self.fields["quota_default"].initial = 100  # R-C2: everyone, every year
         elif plan is None:
-            self.fields["quota_default"].initial = 1000 if target_class == "A" else 500
+            self.fields["quota_default"].initial = 10 if target_class == "A" else 5
+        self._add_stratum_boxes()
 
-    def clean_quota_lines(self) -> dict[str, int]:
-        values: dict[str, int] = {}
-        for no, line in enumerate((self.cleaned_data.get("quota_lines") or "").splitlines(), 1):
-            if not line.strip():
-                continue
-            match = LINE.match(line)
-            if match is None:
-                raise forms.ValidationError(
-                    f"第 {no} 行“{line.strip()}”格式应为“分层 数值”，如 risk.high 3000。")
-            values[match.group(1)] = int(match.group(2))
-        return values
+    # --- the year and the strata the plan can have, from what is typed (or stored) ---------
+
+    def _given(self, name: str) -> Any:
+        if self.is_bound:
+            getlist = getattr(self.data, "getlist", None)
+            many = isinstance(self.fields[name], forms.MultipleChoiceField)
+            if many:
+                return getlist(name) if getlist else self.data.get(name) or []
+            return self.data.get(name)
+        return self.initial.get(name, self.fields[name].initial)
+
+    def _year_of(self, chosen: int, years: list[int]) -> int:
+        raw = str(self._given("year") or "")
+        return int(raw) if raw.isdigit() and int(raw) in years else chosen
+
+    def _strata_names(self) -> list[str]:
+        """Every stratum the plan's dimensions and filters can produce (as the service
+        computes them); none when the choice is too fine (the service then says so)."""
+        def picked(name: str, allowed: Any) -> list[str]:
+            return [v for v in (self._given(name) or []) if v in allowed]
+
+        chosen_divisions = picked("divisions", self.scope)
+        try:
+            return possible_strata(picked("strata", DIMENSIONS), StrataScope(
+                target_class=self.target_class,
+                divisions=sorted(division_codes(chosen_divisions or [self.owner.division_id])),
+                risk_levels=picked("risk_levels", RISK_LABELS),
+                industries=picked("industries", INDUSTRY_SECTIONS), kinds=picked("kinds", KIND_LABELS)))
+        except QuotaError:
+            return []
+
+    def _add_stratum_boxes(self) -> None:
+        """One box per stratum, labelled in words (高风险, 信州区·公司): blank takes the
+        common value above. Values typed for strata the current choice no longer produces
+        are kept aside in ``stale`` and named, never dropped silently."""
+        names = self._strata_names()
+        self.strata_count = len(names)
+        typed: dict[str, str] = {}
+        if self.is_bound:
+            typed = {k[len(STRATUM_PREFIX):]: str(v).strip() for k, v in self.data.items()
+                     if k.startswith(STRATUM_PREFIX) and str(v).strip()}
+        else:
+            typed = dict(self.initial.get("strata_values") or {})
+        if len(names) > MAX_STRATUM_BOXES:
+            boxes = [n for n in names if n in typed]
+        else:
+            boxes = [] if names == ["all"] else names
+        known = set(names)
+        self.stale = [(stratum_label(k, self.division_names), v) for k, v in typed.items()
+                      if k not in known]
+        self.stratum_fields = []
+        for name in boxes:
+            field = forms.DecimalField(label=stratum_label(name, self.division_names), required=False,
+                                       min_value=0, max_digits=7, decimal_places=2)
+            field.widget.attrs.update({"inputmode": "decimal", "placeholder": "同上"})
+            key = STRATUM_PREFIX + name
+            self.fields[key] = field
+            if not self.is_bound and name in typed:
+                self.initial[key] = typed[name]
+            self.stratum_fields.append(key)
+        self.strata_shown = "|".join(boxes)
+
+    def stratum_rows(self) -> list[forms.BoundField]:
+        return [self[k] for k in self.stratum_fields]
+
+    def clean(self) -> dict[str, Any]:
+        d = super().clean() or {}
+        if self.stale and not self.preview:
+            shown = "、".join(f"{label}（{value}）" for label, value in self.stale)
+            raise forms.ValidationError(
+                f"分层维度或抽取范围已改变，单独设置的分层 {shown} 不再存在。"
+                "请核对下面各分层的比例或数量后再保存。")
+        kind = d.get("quota_kind")
+        if kind == "counts":
+            for key in ("quota_default", *self.stratum_fields):
+                value = d.get(key)
+                if value is not None and value != value.to_integral_value():
+                    self.add_error(key, "按数量抽取时请填整数户数。")
+        elif kind == "rates":
+            for key in ("quota_default", *self.stratum_fields):
+                value = d.get(key)
+                if value is not None and value > 100:
+                    self.add_error(key, f"抽取比例为 {value}%，不能超过 100%。")
+        return d
 
     def service_values(self) -> dict[str, Any]:
         d = self.cleaned_data
         kind = d["quota_kind"]
         quota: dict[str, Any] = {"kind": kind}
+
+        def amount(value: Decimal) -> int:
+            return bp_of(value) if kind == "rates" else int(value)
+
         if kind == "total":
             quota["total"] = d.get("quota_total")
         else:
-            quota["rates_bp" if kind == "rates" else "counts"] = d.get("quota_lines") or {}
+            quota["rates_bp" if kind == "rates" else "counts"] = {
+                k[len(STRATUM_PREFIX):]: amount(d[k]) for k in self.stratum_fields if d.get(k) is not None}
             if d.get("quota_default") is not None:
-                quota["default_bp" if kind == "rates" else "default"] = d["quota_default"]
+                quota["default_bp" if kind == "rates" else "default"] = amount(d["quota_default"])
             quota["rounding"] = d["rounding"]
         names = ("title", "year", "window_start", "window_end", "frequency_per_year", "special",
                  "special_reason", "items", "divisions", "industries", "kinds", "tags", "risk_levels",
@@ -146,7 +244,11 @@ class PlanForm(forms.Form):
 
 
 def initial_of(plan: Plan) -> dict[str, Any]:
+    """What the editor shows for a stored plan, so that saving it untouched stores the same
+    rule: the value most strata share goes in the common box, the others in their own."""
     entries, total = quota_entries(plan.quota)
+    default, apart = split_default(entries)
+    show = percent_value if plan.quota.get("kind") == "rates" else str
     return {
         "title": plan.title, "year": plan.year, "window_start": plan.window_start,
         "window_end": plan.window_end, "frequency_per_year": plan.frequency_per_year,
@@ -155,7 +257,8 @@ def initial_of(plan: Plan) -> dict[str, Any]:
         "divisions": plan.divisions, "industries": plan.industries, "kinds": plan.kinds,
         "tags": plan.tags, "risk_levels": plan.risk_levels, "strata": plan.strata,
         "quota_kind": plan.quota.get("kind", "rates"), "rounding": plan.quota.get("rounding", "ceil"),
-        "quota_lines": "\n".join(f"{k} {v}" for k, v in entries.items()), "quota_total": total,
+        "quota_default": show(default) if default is not None else None,
+        "strata_values": {k: show(v) for k, v in apart.items()}, "quota_total": total,
         "team_size": plan.team_size, "team_tags": plan.team_tags, "experts": plan.experts,
         "note": plan.note,
     }

@@ -1,14 +1,15 @@
 """Home-page sections of plans: for reviewers their queue; for planners their drafts (and
-returned plans with the reasons) before the end-of-March deadline (R-P2)."""
+returned plans with the reasons) before the end-of-March deadline of each plan's year (R-P2),
+and their approved plans whose draw is still to be organised (R-P3)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from django.urls import reverse
 
 from spotcheck.accounts.predicates import is_dept_admin, is_office, is_planner, is_reviewer
-from spotcheck.core import clock
 from spotcheck.core.home import DueRow, DueSection, provider
 from spotcheck.planning import selectors
 from spotcheck.planning.domain.review import Status
@@ -32,12 +33,22 @@ def plans_due(user: Any) -> list[DueSection]:
         owner_plans = Plan.objects.filter(division_id=user.division_id, target_class="A")
     drafts = list(owner_plans.filter(status=Status.DRAFT).order_by("-updated_at")[:10])
     if drafts:
-        deadline = selectors.calendar_for(user.division_id, clock.today().year).plan_deadline
+        # Each draft is due by the deadline of its own year (a 2027 plan: 2027-03-31).
+        deadlines = {y: selectors.calendar_for(user.division_id, y).plan_deadline
+                     for y in {p.year for p in drafts}}
         returned = {t.plan_id: t for t in PlanTransition.objects.filter(
             plan__in=drafts, action__in=["office_return", "justice_return"]).order_by("version")}
         rows = []
         for p in drafts:
-            note = f"已退回：{returned[p.pk].reason}" if p.pk in returned else f"录入截止 {deadline:%Y-%m-%d}"
+            note = (f"已退回：{returned[p.pk].reason}" if p.pk in returned
+                    else f"录入截止 {deadlines[p.year]:%Y-%m-%d}")
             rows.append(DueRow(f"提交计划：{p.title}", reverse("planning:plan_detail", args=[p.pk]), note))
         sections.append(DueSection("待提交的抽查计划", rows, more_url=reverse("planning:plans")))
+    awaiting = [p for p in owner_plans.filter(status=Status.APPROVED)
+                .filter(Q(draw__isnull=True) | Q(draw__status="cancelled"))
+                .order_by("window_start", "id")[:10] if user.has_perm("planning.prepare_plan_draw", p)]
+    if awaiting:
+        sections.append(DueSection("待组织抽取的计划", [
+            DueRow(f"组织抽取：{p.title}", reverse("planning:plan_detail", args=[p.pk]),
+                   f"实施期 {p.window_start:%Y-%m-%d} 起") for p in awaiting]))
     return sections

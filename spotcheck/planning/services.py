@@ -337,6 +337,11 @@ def plan_update(*, acting_user: Any, plan: Plan, request: Any = None, **values: 
             raise _field_error("target_class", "监管库类别不能修改：请另建计划。")
         before = _values_of(plan)
         cleaned, items = _clean(acting_user, plan.department, {**before, **values})
+        if (all(before.get(k) == v for k, v in cleaned.items() if k in FIELDS)
+                and sorted(before["items"]) == sorted(i.pk for i in items)):
+            # An edit that would store what is stored is refused, so that a change the
+            # editor failed to carry is never reported as saved.
+            raise ServiceError("没有任何修改：提交的内容与已保存的计划相同。", code="no_change")
         figures = selectors.plan_figures(_draft(plan.department, cleaned, items,
                                                 entered_on=plan.entered_on, pk=plan.pk, code=plan.code))
         with transaction.atomic():

@@ -17,7 +17,8 @@ from spotcheck.accounts.predicates import is_office, is_reviewer
 from spotcheck.core import clock
 from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import Refused, ServiceError
-from spotcheck.planning import selectors, services
+from spotcheck.draws.selectors import division_codes
+from spotcheck.planning import selectors, services, wording
 from spotcheck.planning.domain.review import ACTION_LABELS, RETURNS, Action, Status, actions_from
 from spotcheck.planning.forms import CalendarForm, PlanForm, TransitionForm
 from spotcheck.planning.models import Plan, PlanStatus
@@ -42,9 +43,15 @@ def _owner_and_class(request: HttpRequest) -> tuple[Department, str]:
     return user.department, "C" if wanted == "C" else "B"
 
 
-def _year(request: HttpRequest) -> int:
+def _asked_year(request: HttpRequest) -> int | None:
     raw = request.GET.get("year", "")
-    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else clock.today().year
+    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else None
+
+
+def _year(request: HttpRequest) -> int:
+    """The year asked for, else the planning year: plan pages are for the plans being
+    written (``clock.planning_year``)."""
+    return _asked_year(request) or clock.planning_year(clock.today())
 
 
 @require_perm("planning.view_plan")
@@ -60,10 +67,9 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     departments = (list(Department.objects.filter(division_id=user.division_id).order_by("seq"))
                    if is_reviewer(user) else None)
-    today = clock.today()
     return render(request, "planning/plan_list.html", {
         "page": page, "departments": departments, "statuses": PlanStatus.choices,
-        "years": [today.year - 1, today.year, today.year + 1],
+        "years": clock.years_around(clock.today()),
         "f": {"year": str(_year(request)), "status": g.get("status", ""), "department": department,
               "class": g.get("class", ""), "special": g.get("special", "")},
         "can_add": user.has_perm("planning.add_plan"),
@@ -73,17 +79,18 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 
 def _editor(request: HttpRequest, form: PlanForm, plan: Plan | None, target_class: str,
             owner: Department) -> HttpResponse:
-    calendar = selectors.calendar_for(owner.division_id, form.initial.get("year") or clock.today().year)
     return render(request, "planning/plan_form.html", {
         "form": form, "plan": plan, "target_class": target_class, "owner": owner,
-        "windows": calendar.windows_for(target_class), "calendar": calendar,
+        "windows": form.calendar.windows_for(target_class), "calendar": form.calendar,
+        "year": form.chosen_year, "years": form.fields["year"].choices,  # type: ignore[attr-defined]
     })
 
 
 @require_perm("planning.add_plan")
 def plan_create(request: HttpRequest) -> HttpResponse:
     owner, target_class = _owner_and_class(request)
-    form = PlanForm(request.POST or None, owner=owner, target_class=target_class, today=clock.today())
+    form = PlanForm(request.POST or None, owner=owner, target_class=target_class, today=clock.today(),
+                    year=_asked_year(request))
     if request.method == "POST" and form.is_valid():
         try:
             plan = services.plan_create(acting_user=request.user, request=request, **form.service_values())
@@ -135,7 +142,11 @@ def plan_preview(request: HttpRequest) -> HttpResponse:
         owner, target_class = _owner_and_class(request)
     form = PlanForm(request.POST, owner=owner, target_class=target_class, today=clock.today(), plan=plan,
                     preview=True)
-    context: dict[str, Any] = {"form": form, "target_class": target_class}
+    context: dict[str, Any] = {
+        "form": form, "target_class": target_class, "year": form.chosen_year, "calendar": form.calendar,
+        "windows": form.calendar.windows_for(target_class), "oob": True,
+        # The per-stratum boxes are redrawn only when the strata changed (typing is not lost).
+        "strata_changed": request.POST.get("strata_shown", "") != form.strata_shown}
     if form.is_valid():
         try:
             context["figures"] = services.plan_preview(acting_user=request.user, plan=plan,
@@ -166,8 +177,12 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Status.DRAFT, Status.SUBMITTED, Status.OFFICE_APPROVED) else None
     history = list(selectors.plan_history(plan))
     returned = next((h for h in reversed(history) if h.action in RETURNS), None)
+    names = wording.division_names(sorted(division_codes([plan.division_id])))
     return render(request, "planning/plan_detail.html", {
         "plan": plan, "figures": figures, "stored": plan.figures, "history": history,
+        "rule": wording.rule_text(plan.quota, names), "strata": wording.strata_text(plan.strata),
+        "scope": wording.scope_text(plan, names),
+        "team_tags": wording.team_tag_labels(plan),
         "items": [pi.item for pi in plan.plan_items.all()],
         "actions": _actions_for(user, plan),
         "can_edit": plan.is_editable and user.has_perm("planning.change_plan", plan),
@@ -239,9 +254,8 @@ def coverage(request: HttpRequest) -> HttpResponse:
     if department is None and not is_reviewer(user):
         raise PermissionDenied
     cover = selectors.coverage(user.division_id, year, department=department)
-    today = clock.today()
     return render(request, "planning/coverage.html", {
-        "cover": cover, "year": year, "years": [today.year - 1, today.year, today.year + 1],
+        "cover": cover, "year": year, "years": clock.years_around(clock.today()),
         "own_department": department,
     })
 
@@ -263,8 +277,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{year} 年检查日历已保存。")
             return redirect(f"{request.path}?year={year}")
-    today = clock.today()
+    years = clock.years_around(clock.today())
     return render(request, "planning/calendar.html", {
-        "form": form, "year": year, "calendar": current,
-        "years": [today.year - 1, today.year, today.year + 1, today.year + 2],
+        "form": form, "year": year, "calendar": current, "years": [*years, years[-1] + 1],
     })

@@ -19,22 +19,25 @@ from spotcheck.roster.models import ConfirmationScope, Inspector
 EXPIRY_NOTICE_DAYS = 60
 
 
-def _due_text(what: str, status: selectors.ConfirmationStatus) -> DueRow:
+def _due_text(what: str, status: selectors.ConfirmationStatus, url: str) -> DueRow:
     when = f"截止 {status.deadline:%Y-%m-%d}"
     if status.overdue:
-        return DueRow(f"{what}（已逾期）", reverse("roster:confirmations"), when)
-    return DueRow(what, reverse("roster:confirmations"), when)
+        return DueRow(f"{what}（已逾期）", url, when)
+    return DueRow(what, url, when)
 
 
 @provider
 def roster_confirmation_due(user: Any) -> list[DueSection]:
     today = clock.today()
+    # The rosters confirmed by the end of March are those of the planning year (R-I3).
+    year = clock.planning_year(today)
+    url = f"{reverse('roster:confirmations')}?year={year}"
     rows: list[DueRow] = []
     if is_dept_admin(user) and user.department_id:
         department = Department.objects.get(pk=user.department_id)
-        status = selectors.confirmation_status([department], today.year, today)[0]
+        status = selectors.confirmation_status([department], year, today)[0]
         if not status.confirmed:
-            rows.append(_due_text(f"确认本部门 {today.year} 年度执法检查人员名录", status))
+            rows.append(_due_text(f"确认本部门 {year} 年度执法检查人员名录", status, url))
         soon = (Inspector.objects.filter(department_id=user.department_id, is_active=True,
                                          valid_until__gte=today,
                                          valid_until__lte=today + timedelta(days=EXPIRY_NOTICE_DAYS))
@@ -43,17 +46,16 @@ def roster_confirmation_due(user: Any) -> list[DueSection]:
                         f"{i.valid_until:%Y-%m-%d}") for i in soon]
     if is_office(user) and user.department_id:
         department = Department.objects.get(pk=user.department_id)
-        pool = selectors.confirmation_status([department], today.year, today,
+        pool = selectors.confirmation_status([department], year, today,
                                              scope=ConfirmationScope.JOINT_POOL)[0]
         if not pool.confirmed:
-            rows.append(DueRow(f"确认 {today.year} 年度联合检查人员库" + ("（已逾期）" if pool.overdue
+            rows.append(DueRow(f"确认 {year} 年度联合检查人员库" + ("（已逾期）" if pool.overdue
                                                                    else ""),
                                reverse("roster:joint_pool"), f"截止 {pool.deadline:%Y-%m-%d}"))
         late = [s for s in selectors.confirmation_status(
-            selectors.departments_keeping_rosters(user), today.year, today) if s.overdue]
+            selectors.departments_keeping_rosters(user), year, today) if s.overdue]
         if late:
-            rows.append(DueRow(f"{len(late)} 个部门逾期未确认 {today.year} 年度名录库",
-                               reverse("roster:confirmations")))
+            rows.append(DueRow(f"{len(late)} 个部门逾期未确认 {year} 年度名录库", url))
     if not rows:
         return []
-    return [DueSection("执法检查人员名录库", rows, more_url=reverse("roster:confirmations"))]
+    return [DueSection("执法检查人员名录库", rows, more_url=url)]

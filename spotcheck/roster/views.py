@@ -265,7 +265,9 @@ def tag_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_perm("roster.view_confirmation")
 def confirmation_list(request: HttpRequest) -> HttpResponse:
     today = clock.today()
-    year = int(request.GET["year"]) if request.GET.get("year", "").isdigit() else today.year
+    # The rosters confirmed by the end of March are the planning year's (R-I3).
+    year = (int(request.GET["year"]) if request.GET.get("year", "").isdigit()
+            else clock.planning_year(today))
     departments = selectors.departments_keeping_rosters(request.user)
     user_department = getattr(request.user, "department", None)
     return render(request, "roster/confirmation_list.html", {
@@ -274,7 +276,7 @@ def confirmation_list(request: HttpRequest) -> HttpResponse:
         "deadline": services.roster_deadline(year),
         "can_confirm": request.user.has_perm("roster.confirm_roster", user_department)
         and user_department is not None,
-        "form": ConfirmForm(initial={"year": today.year}),
+        "form": ConfirmForm(initial={"year": year}),
     })
 
 
@@ -302,17 +304,18 @@ def roster_confirm(request: HttpRequest) -> HttpResponse:
 def joint_pool(request: HttpRequest) -> HttpResponse:
     """The office's joint-inspection roster of its division (R-I3)."""
     today = clock.today()
+    year = clock.planning_year(today)  # the pool kept for the year being planned (R-I3)
     qs = selectors.inspector_filter(selectors.inspector_list_for(request.user), joint_pool=True)
     page = keyset_page(request, qs.prefetch_related("tags"), ("certificate_no",))
     department = getattr(request.user, "department", None)
     confirmation = (RosterConfirmation.objects.select_related("confirmed_by")
-                    .filter(department=department, year=today.year,
+                    .filter(department=department, year=year,
                             scope=ConfirmationScope.JOINT_POOL).first())
     return render(request, "roster/joint_pool.html", {
-        "page": page, "today": today, "confirmation": confirmation,
-        "deadline": services.roster_deadline(today.year),
+        "page": page, "today": today, "year": year, "confirmation": confirmation,
+        "deadline": services.roster_deadline(year),
         "can_manage": request.user.has_perm("roster.set_joint_pool", department),
-        "form": ConfirmForm(initial={"year": today.year}),
+        "form": ConfirmForm(initial={"year": year}),
     })
 
 

@@ -55,7 +55,7 @@ def _someone_s_token() -> dict[str, Any]:
 TOKEN_ROLES = ALL_ROLES - {Role.ENTERPRISE}
 
 CASES = [
-    Case("home", ALL_ROLES),
+    Case("home", ALL_ROLES, public=True),  # anonymous: the landing (public portal, sign-in)
     Case("api-docs", ALL_ROLES),
     Case("api-schema", ALL_ROLES),
     Case("accounts:users", roles(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.DEPT_ADMIN)),

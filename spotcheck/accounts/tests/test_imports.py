@@ -18,7 +18,7 @@ from spotcheck.accounts.models import User
 from spotcheck.accounts.roles import Role
 from spotcheck.audit.models import AuditEvent
 from spotcheck.core.errors import Refused
-from spotcheck.core.imports import engine
+from spotcheck.core.imports import jobs
 from spotcheck.core.imports.files import FileRefused
 from spotcheck.core.imports.models import ImportJob, ImportRowError, ImportStatus
 
@@ -36,8 +36,8 @@ def _file(tmp_path: Path, rows: list[list[str]], header: list[str] = HEADER,
 
 
 def _run(actor: Any, path: Path, **kwargs: Any) -> ImportJob:
-    job = engine.import_job_create(spec=STAFF_IMPORT, acting_user=actor, path=path, **kwargs)
-    return engine.import_run(job.pk)
+    job = jobs.import_job_create(spec=STAFF_IMPORT, acting_user=actor, path=path, **kwargs)
+    return jobs.import_run(job.pk)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ NAV = {
     Role.JUSTICE: ({"工作台"}, {"审计日志", "账户管理"}),
     Role.PLANNER: ({"工作台"}, {"审计日志", "账户管理"}),
     Role.INSPECTOR: ({"工作台"}, {"审计日志", "账户管理"}),
-    Role.ENTERPRISE: ({"工作台"}, {"审计日志", "账户管理"}),
+    Role.ENTERPRISE: ({"工作台", "检查通知"}, {"审计日志", "账户管理", "接口文档", "检查对象名录库"}),
 }
 
 
@@ -76,3 +76,17 @@ def test_home_page_screenshots(width: int, height: int, page: Any, live_server: 
     path = output_dir / f"home-{width}.png"
     page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 5000
+
+
+def test_a_visitor_on_a_phone_finds_the_public_portal_and_sign_in(page: Any, live_server: Any,
+                                                                   output_dir: Path) -> None:
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(live_server.url + "/")
+    page.wait_for_selector("h1")
+    assert "信息公示" in page.inner_text("main")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    page.screenshot(path=str(output_dir / "welcome-375.png"), full_page=True)
+    page.click("main a.button:has-text('进入信息公示')")
+    page.wait_for_selector("h1:has-text('信息公示')")
+    page.click("header a:has-text('登录')")
+    page.wait_for_selector("#id_username")

@@ -73,7 +73,7 @@ def test_a_plan_from_draft_to_joint_inspections_and_the_one_form(
     page.check(f"input[name=items][value='{env_item.pk}']")
     page.fill("#id_window_start", f"{year}-06-01")
     page.fill("#id_window_end", f"{year}-06-30")
-    page.fill("#id_quota_default", "10000")
+    page.fill("#id_quota_default", "100")
     page.click("button:has-text('保存草稿')")
     page.wait_for_selector("h1:has-text('生态环境B类库双随机抽查')")
     plan = Plan.objects.get(department__code=ENV)

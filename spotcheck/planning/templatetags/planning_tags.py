@@ -27,3 +27,9 @@ def dash(value: Any) -> Any:
 @register.filter
 def get(mapping: Any, key: str) -> Any:
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def total(rows: Any, attr: str) -> int:
+    """The sum of one attribute over rows: the overlap panel's summary line."""
+    return sum(getattr(row, attr, 0) or 0 for row in rows or ())

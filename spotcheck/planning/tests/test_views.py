@@ -22,7 +22,7 @@ YEAR = this_year()
 def editor_data(**extra: Any) -> dict[str, Any]:
     data = {"target_class": "B", "title": "生态环境随机抽查", "year": str(YEAR),
             "window_start": f"{YEAR}-09-01", "window_end": f"{YEAR}-09-30", "frequency_per_year": "1",
-            "quota_kind": "rates", "rounding": "ceil", "quota_default": "500", "quota_lines": "",
+            "quota_kind": "rates", "rounding": "ceil", "quota_default": "5",
             "team_size": "2", "experts": "0"}
     data.update(extra)
     return data
@@ -35,7 +35,7 @@ class TestEditor:
         it = item()
         client.force_login(planner)
         response = client.post(reverse("planning:plan_preview"), editor_data(
-            items=[it.pk], strata=["risk"], quota_lines="risk.high 3000"), HTTP_HX_REQUEST="true")
+            items=[it.pk], strata=["risk"], **{"s:risk.high": "30"}), HTTP_HX_REQUEST="true")
         assert response.status_code == 200
         body = response.content.decode()
         assert "<strong>50</strong> 户" in body and "<strong>5</strong> 户" in body
@@ -45,11 +45,11 @@ class TestEditor:
     def test_the_preview_names_bad_input_in_chinese(self, client: Any, planner: Any) -> None:
         client.force_login(planner)
         body = client.post(reverse("planning:plan_preview"), editor_data(
-            items=[item().pk], quota_lines="all 12000")).content.decode()
-        assert "超过 10000 个基点" in body
+            items=[item().pk], quota_default="120")).content.decode()
+        assert "各分层抽取比例（%）或数量（户）：抽取比例为 120%，不能超过 100%" in body
         body = client.post(reverse("planning:plan_preview"), editor_data(
-            quota_lines="这不是一行")).content.decode()
-        assert "格式应为“分层 数值”" in body
+            strata=["risk"], **{"s:risk.high": "三成"})).content.decode()
+        assert "高风险：" in body
         body = client.post(reverse("planning:plan_preview"), editor_data(
             window_end=f"{YEAR + 1}-01-10")).content.decode()
         assert f"实施期须在计划年度 {YEAR} 年内" in body
@@ -64,7 +64,7 @@ class TestEditor:
         client.force_login(office)
         body = client.post(reverse("planning:plan_preview"), editor_data(
             target_class="A", items=[f.joint_item().pk], window_start=f"{YEAR}-06-01",
-            window_end=f"{YEAR}-06-30", rounding="floor", quota_default="1000")).content.decode()
+            window_end=f"{YEAR}-06-30", rounding="floor", quota_default="10")).content.decode()
         assert "本计划最多还可抽</dt><dd><strong>5</strong>" in body
 
     def test_saving_from_the_editor_creates_the_draft(self, client: Any, planner: Any) -> None:
@@ -92,10 +92,10 @@ class TestEditor:
                              "rounding": "ceil"})
         client.force_login(planner)
         body = client.get(reverse("planning:plan_edit", args=[plan.pk])).content.decode()
-        assert "risk.high 2500" in body and "risk.low 400" in body
+        assert 'name="s:risk.high"' in body and 'value="25"' in body and 'value="4"' in body
         response = client.post(reverse("planning:plan_edit", args=[plan.pk]), editor_data(
             title="改过的计划", items=[i.pk for i in plan.items.all()], strata=["risk"],
-            quota_lines="risk.high 2500", quota_default="600"))
+            quota_default="6", **{"s:risk.high": "25"}))
         assert response.status_code == 302
         plan.refresh_from_db()
         assert plan.title == "改过的计划" and plan.quota["rates_bp"]["risk.low"] == 600
