@@ -28,8 +28,8 @@ from spotcheck.accounts.roles import Role
 from spotcheck.core import clock
 from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import ServiceError
-from spotcheck.registry.models import MarketEntity
 from spotcheck.core.imports.pages import ImportPages
+from spotcheck.registry.models import MarketEntity
 
 STAFF_IMPORT_PAGES = ImportPages(
     STAFF_IMPORT, app="accounts", perm="accounts.import_staff",

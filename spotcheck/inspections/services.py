@@ -1035,7 +1035,8 @@ def task_team_assign(*, acting_user: Any, task: InspectionTask, inspectors: Sequ
             raise ServiceError("请填写选派理由。", fields={"reason": ["必填"]})
         inspectors = list({i.pk: i for i in inspectors}.values())
         with transaction.atomic():
-            task = InspectionTask.objects.select_for_update(of=("self",)).select_related("joint").get(pk=task.pk)
+            task = (InspectionTask.objects.select_for_update(of=("self",)).select_related("joint")
+                    .get(pk=task.pk))
             if task.status not in OPEN:
                 raise Conflict(f"该检查任务已{task.get_status_display()}，不能再选派人员。")
             group = TaskMember.objects.filter(task__draw_id=task.draw_id, task__entity_id=task.entity_id) \

@@ -93,12 +93,13 @@ def _draw_for_plan(plan: Plan, *, owner: Any, office: Any, justice: Any) -> Draw
 
 def _draw_without_plan(department: Any, classes: str, window: tuple[date, date], *, owner: Any,
                        office: Any, justice: Any) -> Draw:
-    """A draw prepared straight from a specification, as no plan asked for it."""
-    spec = {"classes": [classes], "quota": {"kind": "rates", "default_bp": 1000, "rounding": "ceil"},
-            "window": {"start": window[0].isoformat(), "end": window[1].isoformat()},
-            "team": {"slots": [{"dept": department.code, "tag": "*"}] * 2}}
-    draw = draws.draw_prepare(acting_user=owner, department=department, title="未经计划的抽取",
-                              spec=spec, year=YEAR)
+    """A draw asked for by a plan that nobody reviewed (a draft in the quiet period): the draw
+    services must refuse it (R-P3, R-Q1)."""
+    from spotcheck.planning.tests import factories as plan_factories
+
+    draft = plan_factories.plan(owner=owner, target_class=classes, window_start=window[0],
+                                window_end=window[1])
+    draw = draws.draw_prepare(acting_user=owner, plan=draft, title="未经审查的计划的抽取")
     draw = _walk(draw, owner=owner, office=office, justice=justice)
     services.tasks_from_draw(draw=draw)
     return draw
@@ -357,8 +358,6 @@ def test_random_sequences_of_service_calls_keep_every_rule(world: World) -> None
         assert DONE_CALLS.get(name), (name, DONE_CALLS)
 
 
-@pytest.mark.xfail(reason="R-P3/R-A2: the draw services do not yet refuse a draw that no approved "
-                          "plan asked for; this passes once they do", strict=False)
 def test_random_sequences_with_draws_outside_plans_keep_every_rule(world: World) -> None:
     # No shrinking while it fails: a failing run would otherwise take minutes.
     run_state_machine_as_test(EveryPath, settings=settings(SETTINGS, phases=[Phase.explicit, Phase.generate]))

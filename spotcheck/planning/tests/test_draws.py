@@ -84,7 +84,7 @@ def test_the_same_plan_gets_one_draw_at_a_time_and_a_new_one_after_cancelling(wo
 
 def test_only_approved_plans_of_the_own_department_make_draws(world: World, make_user: Any) -> None:
     submitted = f.plan(owner=world.planner, status=Status.SUBMITTED)
-    with pytest.raises(ServiceError, match="审核批准.*才能组织抽取（R-P3）"):
+    with pytest.raises(ServiceError, match=r"审核批准.*才能组织抽取（R-P3）"):
         services.plan_draw_prepare(acting_user=world.planner, plan=submitted)
     plan = approved_plan(world)
     with pytest.raises(Refused, match="没有为该计划组织抽取的权限"):
