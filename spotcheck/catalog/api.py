@@ -22,6 +22,7 @@ from spotcheck.catalog.models import (
     PowerKind,
 )
 from spotcheck.core import clock
+from spotcheck.core.api import Int64Field, StrictSerializer, YearField
 from spotcheck.core.errors import ServiceError
 from spotcheck.core.permissions import HasPerm, ObjectPerm
 from spotcheck.roster.api import own_department, slug
@@ -41,7 +42,7 @@ class PowerEntrySerializer(serializers.ModelSerializer):
         fields = ["id", "department", "code", "name", "kind", "legal_basis", "is_active"]
 
 
-class PowerEntryWriteSerializer(serializers.Serializer):
+class PowerEntryWriteSerializer(StrictSerializer):
     code = serializers.CharField(max_length=64, required=False)
     name = serializers.CharField(max_length=200, required=False)
     kind = serializers.ChoiceField(choices=PowerKind.choices, required=False)
@@ -125,8 +126,8 @@ def _strings() -> serializers.ListField:
     return serializers.ListField(child=serializers.CharField(max_length=64), required=False)
 
 
-class ItemWriteSerializer(serializers.Serializer):
-    year = serializers.IntegerField(required=False)
+class ItemWriteSerializer(StrictSerializer):
+    year = YearField(required=False)
     code = serializers.CharField(max_length=32, required=False)
     name = serializers.CharField(max_length=200, required=False)
     sub_item = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -138,10 +139,10 @@ class ItemWriteSerializer(serializers.Serializer):
     target_entity_types = _strings()
     target_industries = _strings()
     target_tags = _strings()
-    default_ratio_bp = serializers.IntegerField(required=False)
-    frequency_per_year = serializers.IntegerField(required=False)
+    default_ratio_bp = Int64Field(required=False)
+    frequency_per_year = Int64Field(required=False)
     inspector_tags = _strings()
-    inspectors_required = serializers.IntegerField(required=False)
+    inspectors_required = Int64Field(required=False)
     applicable_classes = _strings()
     in_joint_list = serializers.BooleanField(required=False)
     is_active = serializers.BooleanField(required=False)
@@ -155,6 +156,12 @@ class ItemWriteSerializer(serializers.Serializer):
                 raise ServiceError(f"本部门行政权力清单中没有权力编码 {self.validated_data['power_entry']}"
                                    "（R-L1）。", fields={"power_entry": ["未找到"]})
         return values
+
+
+class ItemCreateSerializer(ItemWriteSerializer):
+    """A new item is active: ``is_active`` is for edits only."""
+
+    is_active = None  # type: ignore[assignment]
 
 
 class ItemList(generics.ListCreateAPIView):
@@ -181,7 +188,7 @@ class ItemList(generics.ListCreateAPIView):
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         department = own_department(request)
-        body = ItemWriteSerializer(data=request.data)
+        body = ItemCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         values = body.service_values(department)
         values.setdefault("power_entry", None)
@@ -232,8 +239,8 @@ class FilingDetailSerializer(FilingSerializer):
         fields = [*FilingSerializer.Meta.fields, "snapshot"]
 
 
-class FileSerializer(serializers.Serializer):
-    year = serializers.IntegerField()
+class FileSerializer(StrictSerializer):
+    year = YearField()
     kind = serializers.ChoiceField(choices=FilingKind.choices)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 

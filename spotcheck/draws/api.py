@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from spotcheck.accounts.models import Department
+from spotcheck.core.api import JSONObjectField, StrictSerializer
 from spotcheck.core.errors import Refused, ServiceError
 from spotcheck.core.permissions import HasPerm
 from spotcheck.draws import selectors, services
@@ -38,10 +39,10 @@ class CommitmentSerializer(serializers.ModelSerializer):
 
 
 class BeaconSerializer(serializers.ModelSerializer):
-    entered_by: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="username",
-                                                                             read_only=True)
-    confirmed_by: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="username",
-                                                                               read_only=True)
+    entered_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True)
+    confirmed_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = BeaconValue
@@ -102,11 +103,11 @@ class DrawDetail(generics.RetrieveAPIView):
     queryset = Draw.objects.select_related("department", "division")
 
 
-class PrepareSerializer(serializers.Serializer):
+class PrepareSerializer(StrictSerializer):
     title = serializers.CharField(max_length=200)
     department = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.all(),
                                               required=False)
-    spec = serializers.JSONField()
+    spec = JSONObjectField(help_text="抽取规则（对象，或含 JSON 对象的字符串），见 draws.domain.spec")
     excluded_usccs = serializers.ListField(child=serializers.CharField(max_length=32), required=False)
     source_ref = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
@@ -125,20 +126,13 @@ class DrawPrepare(APIView):
         department = values.get("department") or request.user.department  # type: ignore[union-attr]
         if department is None:
             raise Refused("您的账户不属于任何部门。")
-        spec = values["spec"]
-        if isinstance(spec, str):
-            try:
-                spec = json.loads(spec)
-            except ValueError:
-                raise ServiceError("抽取规则 spec 不是有效的 JSON。",
-                                   fields={"spec": ["不是 JSON"]}) from None
         draw = services.draw_prepare(acting_user=request.user, department=department, title=values["title"],
-                                     spec=spec, excluded_usccs=values.get("excluded_usccs", []),
+                                     spec=values["spec"], excluded_usccs=values.get("excluded_usccs", []),
                                      source_ref=values.get("source_ref", ""), request=request)
         return Response(DrawSerializer(draw).data, status=status.HTTP_201_CREATED)
 
 
-class EmptySerializer(serializers.Serializer):
+class EmptySerializer(StrictSerializer):
     pass
 
 
@@ -171,20 +165,20 @@ def _action(name: str, perm: str, body: type[serializers.Serializer], act: Any, 
     return view
 
 
-class SecretSerializer(serializers.Serializer):
+class SecretSerializer(StrictSerializer):
     party = serializers.ChoiceField(choices=["office", "justice", "department"], required=False)
     secret = serializers.CharField(max_length=200, required=False, allow_blank=True, trim_whitespace=False)
 
 
-class ValueSerializer(serializers.Serializer):
+class ValueSerializer(StrictSerializer):
     value = serializers.CharField(max_length=200)
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=500)
 
 
-class SubstituteSerializer(serializers.Serializer):
+class SubstituteSerializer(StrictSerializer):
     uscc = serializers.CharField(max_length=18)
     reason = serializers.CharField(max_length=500)
 
@@ -261,7 +255,7 @@ class SelectionSerializer(serializers.Serializer):
     stratum = serializers.CharField()
     state = serializers.CharField()
     reason = serializers.CharField()
-    replaces = serializers.CharField(source="replaces.uscc", default=None)
+    replaces = serializers.CharField(source="replaces.uscc", default=None, allow_null=True)
     team = serializers.ListField(child=serializers.CharField())
 
 
@@ -269,8 +263,11 @@ class DrawResultView(APIView):
     """result.json of an executed draw, and the selection with its teams (inspector codes)."""
 
     permission_classes = [HasPerm.of("draws.view_draw")]
-    serializer_class = SelectionSerializer
 
+    @extend_schema(responses=inline_serializer("DrawResult", fields={
+        "result": serializers.JSONField(help_text="result.json（SCD-1）"),
+        "result_digest": serializers.CharField(), "revision": serializers.IntegerField(),
+        "selection": SelectionSerializer(many=True)}))
     def get(self, request: Request, pk: int) -> Response:
         draw = get_object_or_404(Draw, pk=pk)
         self.check_object_permissions(request, draw)

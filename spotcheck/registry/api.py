@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from spotcheck.core.api import StrictSerializer, query_int
 from spotcheck.core.permissions import HasPerm
 from spotcheck.registry import selectors, services
 from spotcheck.registry.models import CField, ClassChange, ClassProposal, LibraryClass, MarketEntity
@@ -60,22 +61,25 @@ class ProposalSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DecideSerializer(serializers.Serializer):
+class DecideSerializer(StrictSerializer):
     to_class = serializers.ChoiceField(choices=LibraryClass.choices)
     c_field = serializers.ChoiceField(choices=CField.choices, required=False, allow_blank=True, default="")
     basis = serializers.CharField(max_length=2000)
 
 
-class ProposeSerializer(serializers.Serializer):
+class ProposeSerializer(StrictSerializer):
     c_field = serializers.ChoiceField(choices=CField.choices)
     basis = serializers.CharField(max_length=2000)
 
 
-class ProposalDecisionSerializer(serializers.Serializer):
+class ProposalDecisionSerializer(StrictSerializer):
     accept = serializers.BooleanField()
     reason = serializers.CharField(max_length=2000)
 
 
+@extend_schema_view(get=extend_schema(parameters=[
+    OpenApiParameter(name, str) for name in ("q", "division", "industry", "library_class", "risk_level",
+                                             "status")] + [OpenApiParameter("tag", int)]))
 class EntityList(generics.ListAPIView):
     """Entities in the user's divisions. Filters: q (exact USCC or name contains), division,
     industry, library_class, risk_level, status, tag (id). Keyset pages, newest first."""
@@ -86,6 +90,7 @@ class EntityList(generics.ListAPIView):
     ordering = ("-id",)
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
+        query_int(self.request, "tag", "重点领域标签")  # a 400 naming it, before the selector
         return selectors.entity_list_for(self.request.user,
                                          selectors.EntityFilters.from_params(self.request.query_params))
 
