@@ -13,8 +13,7 @@ Input is refused here, generally, not endpoint by endpoint:
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -28,12 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from spotcheck.core.errors import ServiceError
-from spotcheck.core.parsers import INT64_MAX, INT64_MIN, JSONParser, refuse_unstorable
-
-__all__ = ["INT64_MAX", "INT64_MIN", "JSONParser", "refuse_unstorable"]
-
-log = logging.getLogger("spotcheck.api")
-
+from spotcheck.core.parsers import INT64_MAX, INT64_MIN, refuse_unstorable
 
 _MESSAGES = {
     "not_authenticated": "请先登录。",
@@ -252,6 +246,23 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if not _on_api(request):
         return defaults.server_error(request)
     return _json_error("server_error", 500)
+
+
+def query_gate(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
+    """Middleware: a query string holding a NUL is refused on the API before any view runs
+    (PostgreSQL text cannot hold it; Django decodes everything else to storable text)."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        if _on_api(request):
+            bad = sorted({k for k, values in request.GET.lists()
+                          if "\x00" in k or any("\x00" in v for v in values)})
+            if bad:
+                fields = {k.replace("\x00", "\\x00"): ["含有空字符（\\u0000）"] for k in bad}
+                return JsonResponse(error_body("invalid", _naming(fields), fields), status=400,
+                                    json_dumps_params={"ensure_ascii": False})
+        return get_response(request)
+
+    return middleware
 
 
 class KeysetPagination(CursorPagination):

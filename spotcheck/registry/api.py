@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from spotcheck.core.api import StrictSerializer, query_int
+from spotcheck.core.api import StrictSerializer, query_int, validated
 from spotcheck.core.permissions import HasPerm
 from spotcheck.registry import selectors, services
 from spotcheck.registry.models import CField, ClassChange, ClassProposal, LibraryClass, MarketEntity
@@ -104,12 +104,6 @@ class EntityDetail(generics.RetrieveAPIView):
             "tags", "class_changes__by", "class_changes__department")
 
 
-def _validated(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    data = serializer_class(data=request.data)
-    data.is_valid(raise_exception=True)
-    return dict(data.validated_data)
-
-
 class EntityDecide(APIView):
     """The office moves the entity to class A, B or C with a basis (R-A1, R-C1)."""
 
@@ -120,7 +114,7 @@ class EntityDecide(APIView):
         entity = get_object_or_404(MarketEntity.objects.select_related("division"), pk=pk)
         self.check_object_permissions(request, entity)
         change = services.entity_class_decide(acting_user=request.user, entity=entity, request=request,
-                                              **_validated(DecideSerializer, request))
+                                              **validated(DecideSerializer, request))
         return Response(ClassChangeSerializer(change).data)
 
 
@@ -147,7 +141,7 @@ class ProposalCreate(APIView):
         entity = get_object_or_404(MarketEntity.objects.select_related("division"), pk=pk)
         self.check_object_permissions(request, entity)
         proposal = services.class_proposal_create(acting_user=request.user, entity=entity, request=request,
-                                                  **_validated(ProposeSerializer, request))
+                                                  **validated(ProposeSerializer, request))
         return Response(ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
 
 
@@ -160,7 +154,7 @@ class ProposalDecide(APIView):
     def post(self, request: Request, pk: int) -> Response:
         proposal = get_object_or_404(ClassProposal.objects.select_related("entity__division"), pk=pk)
         self.check_object_permissions(request, proposal)
-        decision = _validated(ProposalDecisionSerializer, request)
+        decision = validated(ProposalDecisionSerializer, request)
         proposal = services.class_proposal_decide(acting_user=request.user, proposal=proposal,
                                                   request=request, **decision)
         return Response(ProposalSerializer(proposal).data)

@@ -115,6 +115,12 @@ class TestQueryIntegers:
         _is_400_naming(response, "year")
 
 
+    def test_a_nul_in_a_query_string_is_refused_before_the_database(self, office_client: Any) -> None:
+        """PostgreSQL text cannot hold a NUL: refused on every backend, naming the parameter."""
+        response = office_client.get(reverse("api:registry-entities"), {"q": "公司\x00"})
+        _is_400_naming(response, "q")
+
+
 class TestDrawPrepare:
     @pytest.mark.parametrize("spec", [[1, 2], 5, "[1]", "not json", None])
     def test_a_spec_that_is_not_an_object_is_refused(self, office_client: Any, spec: Any) -> None:
