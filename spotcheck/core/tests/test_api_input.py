@@ -177,3 +177,18 @@ def test_an_ordinary_refusal_logs_one_line_without_a_traceback(client: Any, make
     assert len(refusals) == 2
     assert not [r for r in caplog.records if r.exc_info or r.exc_text]
     assert all("\n" not in r.getMessage() for r in refusals)
+
+
+def test_a_service_refusal_is_recorded_whatever_text_came_with_it(make_user: Any) -> None:
+    """Pages and commands reach the services without the API's gate: a refused act whose
+    input holds a lone surrogate or a NUL still leaves its audit event (R-S2)."""
+    from spotcheck.core.errors import Refused
+    from spotcheck.planning import services
+
+    office = make_user(Role.OFFICE)
+    values = f.plan_values(title="计划\ud800\x00")
+    with pytest.raises(Refused):
+        services.plan_create(acting_user=office, **values)  # the office makes no class-B plan (R-B2)
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert event is not None and event.action == "plan.create" and event.outcome == Outcome.DENIED
+    assert event.summary["title"] == "计划\\ud800\\x00"
