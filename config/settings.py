@@ -215,6 +215,8 @@ SPECTACULAR_SETTINGS = {
         "RegistrationStatusEnum": "spotcheck.registry.models.RegistrationStatus",
         "EntityKindEnum": "spotcheck.registry.models.EntityKind",
         "FilingKindEnum": "spotcheck.catalog.models.FilingKind",
+        "PowerKindEnum": "spotcheck.catalog.models.PowerKind",
+        "InspectorKindEnum": "spotcheck.roster.models.InspectorKind",
     },
 }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
@@ -50,6 +50,8 @@ class PowerEntryWriteSerializer(StrictSerializer):
     is_active = serializers.BooleanField(required=False)
 
 
+@extend_schema_view(post=extend_schema(request=PowerEntryWriteSerializer,
+                                        responses={201: PowerEntrySerializer}))
 class PowerEntryList(generics.ListCreateAPIView):
     serializer_class = PowerEntrySerializer
     ordering = ("department_id", "code", "id")
@@ -75,6 +77,7 @@ class PowerEntryList(generics.ListCreateAPIView):
         return Response(PowerEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(patch=extend_schema(request=PowerEntryWriteSerializer, responses=PowerEntrySerializer))
 class PowerEntryDetail(generics.RetrieveUpdateAPIView):
     serializer_class = PowerEntrySerializer
     http_method_names = ["get", "patch", "head", "options"]
@@ -164,6 +167,7 @@ class ItemCreateSerializer(ItemWriteSerializer):
     is_active = None  # type: ignore[assignment]
 
 
+@extend_schema_view(post=extend_schema(request=ItemCreateSerializer, responses={201: ItemSerializer}))
 class ItemList(generics.ListCreateAPIView):
     """Items the user may read; filters: department (code), year, class, joint, active.
     POST: a department admin adds an item to their list (power entry by its code)."""
@@ -200,6 +204,7 @@ class ItemList(generics.ListCreateAPIView):
         return Response(ItemSerializer(item).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(patch=extend_schema(request=ItemWriteSerializer, responses=ItemSerializer))
 class ItemDetail(generics.RetrieveUpdateAPIView):
     serializer_class = ItemSerializer
     http_method_names = ["get", "patch", "head", "options"]
@@ -245,6 +250,7 @@ class FileSerializer(StrictSerializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
+@extend_schema_view(post=extend_schema(request=FileSerializer, responses={201: FilingDetailSerializer}))
 class FilingList(generics.ListCreateAPIView):
     """Filings the user may read (own department; the division for office and justice).
     POST: a department admin files the year's list or its class-A joint items (R-L2)."""

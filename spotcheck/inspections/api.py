@@ -6,7 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -267,6 +274,13 @@ class FilingBody(StrictSerializer):
     justification = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
+FilingCreated = PolymorphicProxySerializer(
+    component_name="OutsideFilingCreated", resource_type_field_name=None, serializers=[
+        FilingSerializer, inline_serializer("TaskWithoutFiling", fields={
+            "task": serializers.IntegerField(), "filing": serializers.IntegerField(allow_null=True)})])
+
+
+@extend_schema_view(post=extend_schema(request=FilingBody, responses={201: FilingCreated}))
 class FilingList(generics.ListCreateAPIView):
     """Filings of inspections outside the plans (R-A4, R-Q2): the division's office and justice
     bureau read all, a department its own. POST: a department's inspection with its filing."""

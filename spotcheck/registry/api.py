@@ -136,7 +136,7 @@ class ProposalCreate(APIView):
 
     permission_classes = [HasPerm.of("registry.propose_class")]
 
-    @extend_schema(request=ProposeSerializer, responses=ProposalSerializer)
+    @extend_schema(request=ProposeSerializer, responses={201: ProposalSerializer})
     def post(self, request: Request, pk: int) -> Response:
         entity = get_object_or_404(MarketEntity.objects.select_related("division"), pk=pk)
         self.check_object_permissions(request, entity)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -69,6 +69,8 @@ class InspectorWriteSerializer(StrictSerializer):
         return data
 
 
+@extend_schema_view(post=extend_schema(request=InspectorWriteSerializer,
+                                        responses={201: InspectorSerializer}))
 class InspectorList(generics.ListCreateAPIView):
     """The roster the user may read; filters: department (code), kind, tag, active, joint_pool.
     POST: a department admin adds a person to their department's roster."""
@@ -103,6 +105,7 @@ class InspectorList(generics.ListCreateAPIView):
         return Response(InspectorSerializer(inspector).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(patch=extend_schema(request=InspectorWriteSerializer, responses=InspectorSerializer))
 class InspectorDetail(generics.RetrieveUpdateAPIView):
     """One record: readers of the department, or the inspector themself. PATCH: the admin."""
 
@@ -234,6 +237,8 @@ class ConflictDeclareSerializer(StrictSerializer):
     entity_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
+@extend_schema_view(post=extend_schema(request=ConflictDeclareSerializer,
+                                        responses={201: ConflictSerializer}))
 class ConflictList(generics.ListCreateAPIView):
     """Declarations in force the user may read (``?all=1`` with withdrawn ones). POST: declare
     (the department admin for anyone of the department, an inspector for themself)."""
@@ -316,7 +321,7 @@ class Confirmations(APIView):
             selectors.departments_keeping_rosters(request.user), query_year(request, today.year), today)
         return Response(ConfirmationStatusSerializer(statuses, many=True).data)
 
-    @extend_schema(request=ConfirmSerializer, responses=ConfirmationStatusSerializer)
+    @extend_schema(request=ConfirmSerializer, responses={201: ConfirmationStatusSerializer})
     def post(self, request: Request) -> Response:
         body = ConfirmSerializer(data=request.data)
         body.is_valid(raise_exception=True)
