@@ -5,7 +5,7 @@ loop measured in the same run: ``bench_draw_core.py`` (stdlib only), reused here
 
 (b) an end-to-end draw on PostgreSQL through the platform's services: a fresh database
 (like ``bin/with-postgres``) is filled with 5,000,000 synthetic market entities by COPY;
-then the draw service prepares a class B/C draw of a department with a two-inspector team,
+then the draw service prepares the draw of a department's approved class-B plan (two inspectors),
 freezes it (population streamed from the database in USCC byte order into population.csv,
 roster and conflicts, announcement), takes the reveals, executes it (the verifier's selection
 and assignment, substitutes for deregistered entities) and stores the result; the exported
@@ -43,10 +43,9 @@ DIVISIONS = ["361100", "361102", "361103", "361104", "361123", "361124", "361125
              "361128", "361129", "361130", "361181"]
 DEPT = "361100-ENV"
 INSPECTORS = 200
-RATES_BP = {"B": 100, "C": 300}  # 1 % of class B, 3 % of class C: about 60,000 of 5 million
+RATE_B_BP = 126  # 1.26 % of class B (92 % of the entities): about 58,000 of 5 million
 DEREGISTERED_EVERY = 37  # about 2.7 % of the entities are deregistered, revoked or moved out
-COLUMNS = ("uscc", "name", "kind", "legal_rep_name", "legal_rep_id_masked", "legal_rep_phone_masked",
-           "division_id", "industry", "industry_class", "address", "status", "risk_level", "library_class",
+COLUMNS = ("uscc", "name", "kind", "legal_rep_name", "division_id", "industry", "industry_class", "address", "status", "risk_level", "library_class",
            "created_at", "updated_at")
 SECRETS = {"office": "bench-office-secret-0001", "justice": "bench-justice-secret-002",
            "department": "bench-department-secret-3"}
@@ -80,7 +79,7 @@ def entity_rows(n: int) -> Any:
         division = DIVISIONS[i % len(DIVISIONS)]
         cls = "C" if rng.random() < 0.08 else "B"
         status = statuses[i % 3] if i % DEREGISTERED_EVERY == 0 else "existing"
-        yield (f"{uscc}\t企业{i}\tcompany\t张三\t\t\t{division}\tF\t\t\t{status}\tgeneral\t{cls}"
+        yield (f"{uscc}\t企业{i}\tcompany\t张三\t{division}\tF\t\t\t{status}\tgeneral\t{cls}"
                f"\t{now}\t{now}\n")
 
 
@@ -173,17 +172,23 @@ def phase_roster(state: dict[str, Any]) -> dict[str, Any]:
 
 
 def phase_prepare(state: dict[str, Any]) -> dict[str, Any]:
+    """An approved class-B plan of the department (every draw belongs to one, R-P3), then its
+    draw prepared and committed to. The plan draws 1.26 % of class B in each division: about
+    the 60,000 of 5 million that a B/C draw took before plans held one class each."""
     from spotcheck.accounts.models import Department
+    from spotcheck.core import clock
     from spotcheck.draws import services
+    from spotcheck.planning.tests import factories as plans
 
     users = _users()
+    year = clock.planning_year(clock.today())
+    plan = plans.plan(
+        owner=users["planner"], status="approved", office=users["office"], justice=users["justice"],
+        year=year, items=[plans.item(DEPT, year=year)], strata=["division"],
+        quota={"kind": "rates", "rounding": "ceil", "default_bp": RATE_B_BP, "rates_bp": {}})
+    assert Department.objects.get(code=DEPT) == plan.department
     start = time.perf_counter()
-    draw = services.draw_prepare(
-        acting_user=users["planner"], department=Department.objects.get(code=DEPT), title="省级规模基准抽取",
-        spec={"classes": ["B", "C"], "strata": ["class", "division"],
-              "quota": {"kind": "rates", "rounding": "ceil",
-                        "rates_bp": {f"{c}.{d}": RATES_BP[c] for c in RATES_BP for d in DIVISIONS}},
-              "team": {"slots": [{"dept": DEPT, "tag": "*"}, {"dept": DEPT, "tag": "*"}], "cap_slack": 1}})
+    draw = services.draw_prepare(acting_user=users["planner"], plan=plan, title="省级规模基准抽取")
     for party, who in (("office", "office"), ("justice", "justice"), ("department", "planner")):
         services.draw_commit(acting_user=users[who], draw=draw, party=party, secret=SECRETS[party])
     return {"seconds": time.perf_counter() - start, "draw": draw.pk}

@@ -1,11 +1,21 @@
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from spotcheck.core import views as core_views
 
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico before reading the page's icon link."""
+    return redirect(static("img/favicon.ico"))
+
+
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("favicon.ico", favicon),
     path("accounts/", include("spotcheck.accounts.urls")),
     path("audit/", include("spotcheck.audit.urls")),
     path("registry/", include("spotcheck.registry.urls")),
@@ -22,3 +32,7 @@ urlpatterns = [
 ]
 
 handler403 = "spotcheck.core.views.permission_denied"
+# On /api/ paths Django's own errors come back in the API's error shape, not as HTML pages.
+handler400 = "spotcheck.core.api.bad_request"
+handler404 = "spotcheck.core.api.page_not_found"
+handler500 = "spotcheck.core.api.server_error"

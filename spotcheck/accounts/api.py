@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,7 +21,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
 
 class UserSerializer(serializers.ModelSerializer):
     department: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="code", read_only=True)
+        slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = User
@@ -30,11 +31,9 @@ class UserSerializer(serializers.ModelSerializer):
 class MeView(APIView):
     """The signed-in user, with the role and department the permissions are computed from."""
 
+    @extend_schema(responses=UserSerializer)
     def get(self, request: Request) -> Response:
         return Response(UserSerializer(request.user).data)
-
-    def get_serializer(self) -> UserSerializer:  # for the schema
-        return UserSerializer()
 
 
 class DepartmentList(generics.ListAPIView):

@@ -22,6 +22,18 @@ def client_ip(request: HttpRequest | None) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))[:64]
 
 
+def _storable(value: Any) -> Any:
+    """``value`` with text every column and the chain's hash can encode: a lone surrogate or a
+    NUL typed by a user is kept visible as an escape, so recording a refusal never fails."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+    if isinstance(value, Mapping):
+        return {_storable(str(k)): _storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]
+    return value
+
+
 def audit_record(
     *,
     action: str,
@@ -51,12 +63,12 @@ def audit_record(
             seq=head.last_seq + 1,
             at=clock.now().astimezone(UTC),
             actor=actor,
-            actor_name=actor_name[:150],
+            actor_name=_storable(actor_name[:150]),
             department_code=department_code,
             action=action,
             object_type=object_type,
-            object_id=str(object_id),
-            summary=summary or {},
+            object_id=_storable(str(object_id)),
+            summary=_storable(summary or {}),
             outcome=outcome,
             client_ip=client_ip(request),
             prev_hash=bytes(head.last_hash),
@@ -98,4 +110,5 @@ def refusals_audited(action: str, *, actor: Any, object_type: str, obj: Any = No
                      department_code=department.code if department is not None else "",
                      summary={"code": exc.code, "message": exc.message, **(extra or {})},
                      outcome=outcome, request=request)
+        exc.audited = True  # type: ignore[attr-defined]  # recorded: the API does not again
         raise

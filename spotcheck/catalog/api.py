@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
@@ -22,6 +22,7 @@ from spotcheck.catalog.models import (
     PowerKind,
 )
 from spotcheck.core import clock
+from spotcheck.core.api import Int64Field, StrictSerializer, YearField
 from spotcheck.core.errors import ServiceError
 from spotcheck.core.permissions import HasPerm, ObjectPerm
 from spotcheck.roster.api import own_department, slug
@@ -41,7 +42,7 @@ class PowerEntrySerializer(serializers.ModelSerializer):
         fields = ["id", "department", "code", "name", "kind", "legal_basis", "is_active"]
 
 
-class PowerEntryWriteSerializer(serializers.Serializer):
+class PowerEntryWriteSerializer(StrictSerializer):
     code = serializers.CharField(max_length=64, required=False)
     name = serializers.CharField(max_length=200, required=False)
     kind = serializers.ChoiceField(choices=PowerKind.choices, required=False)
@@ -49,6 +50,8 @@ class PowerEntryWriteSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(required=False)
 
 
+@extend_schema_view(post=extend_schema(request=PowerEntryWriteSerializer,
+                                        responses={201: PowerEntrySerializer}))
 class PowerEntryList(generics.ListCreateAPIView):
     serializer_class = PowerEntrySerializer
     ordering = ("department_id", "code", "id")
@@ -74,6 +77,7 @@ class PowerEntryList(generics.ListCreateAPIView):
         return Response(PowerEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(patch=extend_schema(request=PowerEntryWriteSerializer, responses=PowerEntrySerializer))
 class PowerEntryDetail(generics.RetrieveUpdateAPIView):
     serializer_class = PowerEntrySerializer
     http_method_names = ["get", "patch", "head", "options"]
@@ -125,8 +129,8 @@ def _strings() -> serializers.ListField:
     return serializers.ListField(child=serializers.CharField(max_length=64), required=False)
 
 
-class ItemWriteSerializer(serializers.Serializer):
-    year = serializers.IntegerField(required=False)
+class ItemWriteSerializer(StrictSerializer):
+    year = YearField(required=False)
     code = serializers.CharField(max_length=32, required=False)
     name = serializers.CharField(max_length=200, required=False)
     sub_item = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -138,10 +142,10 @@ class ItemWriteSerializer(serializers.Serializer):
     target_entity_types = _strings()
     target_industries = _strings()
     target_tags = _strings()
-    default_ratio_bp = serializers.IntegerField(required=False)
-    frequency_per_year = serializers.IntegerField(required=False)
+    default_ratio_bp = Int64Field(required=False)
+    frequency_per_year = Int64Field(required=False)
     inspector_tags = _strings()
-    inspectors_required = serializers.IntegerField(required=False)
+    inspectors_required = Int64Field(required=False)
     applicable_classes = _strings()
     in_joint_list = serializers.BooleanField(required=False)
     is_active = serializers.BooleanField(required=False)
@@ -157,6 +161,13 @@ class ItemWriteSerializer(serializers.Serializer):
         return values
 
 
+class ItemCreateSerializer(ItemWriteSerializer):
+    """A new item is active: ``is_active`` is for edits only."""
+
+    is_active = None  # type: ignore[assignment]
+
+
+@extend_schema_view(post=extend_schema(request=ItemCreateSerializer, responses={201: ItemSerializer}))
 class ItemList(generics.ListCreateAPIView):
     """Items the user may read; filters: department (code), year, class, joint, active.
     POST: a department admin adds an item to their list (power entry by its code)."""
@@ -181,7 +192,7 @@ class ItemList(generics.ListCreateAPIView):
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         department = own_department(request)
-        body = ItemWriteSerializer(data=request.data)
+        body = ItemCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         values = body.service_values(department)
         values.setdefault("power_entry", None)
@@ -193,6 +204,7 @@ class ItemList(generics.ListCreateAPIView):
         return Response(ItemSerializer(item).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(patch=extend_schema(request=ItemWriteSerializer, responses=ItemSerializer))
 class ItemDetail(generics.RetrieveUpdateAPIView):
     serializer_class = ItemSerializer
     http_method_names = ["get", "patch", "head", "options"]
@@ -232,12 +244,13 @@ class FilingDetailSerializer(FilingSerializer):
         fields = [*FilingSerializer.Meta.fields, "snapshot"]
 
 
-class FileSerializer(serializers.Serializer):
-    year = serializers.IntegerField()
+class FileSerializer(StrictSerializer):
+    year = YearField()
     kind = serializers.ChoiceField(choices=FilingKind.choices)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
+@extend_schema_view(post=extend_schema(request=FileSerializer, responses={201: FilingDetailSerializer}))
 class FilingList(generics.ListCreateAPIView):
     """Filings the user may read (own department; the division for office and justice).
     POST: a department admin files the year's list or its class-A joint items (R-L2)."""

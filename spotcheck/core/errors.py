@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 
@@ -38,3 +39,16 @@ def refuse_unless(acting_user: Any, perm: str, obj: Any, message: str) -> None:
     """Services' permission check: ``acting_user=None`` is the platform itself."""
     if acting_user is not None and not acting_user.has_perm(perm, obj):
         raise Refused(message)
+
+
+class RefusalLogFilter(logging.Filter):
+    """An ordinary refusal (401, 403, 404) is logged in one line, without the traceback Django
+    attaches to ``PermissionDenied``: it is expected, and already in the audit trail (R-S2)."""
+
+    QUIET = frozenset({401, 403, 404, 405, 413, 415})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", None) in self.QUIET:
+            record.exc_info = None
+            record.exc_text = None
+        return True

@@ -12,13 +12,14 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from spotcheck.core.api import JSONObjectField, StrictSerializer
 from spotcheck.core.errors import ServiceError
 from spotcheck.core.permissions import HasPerm
 from spotcheck.draws import selectors, services
@@ -38,10 +39,10 @@ class CommitmentSerializer(serializers.ModelSerializer):
 
 
 class BeaconSerializer(serializers.ModelSerializer):
-    entered_by: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="username",
-                                                                             read_only=True)
-    confirmed_by: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="username",
-                                                                               read_only=True)
+    entered_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True)
+    confirmed_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = BeaconValue
@@ -102,14 +103,15 @@ class DrawDetail(generics.RetrieveAPIView):
     queryset = Draw.objects.select_related("department", "division")
 
 
-class PrepareSerializer(serializers.Serializer):
+class PrepareSerializer(StrictSerializer):
     plan = serializers.SlugRelatedField(
         slug_field="code", queryset=Plan.objects.select_related("department"),
         error_messages={"required": "请指定抽取所依据的经审核批准的抽查计划（plan：计划编号，R-P3）。",
                         "does_not_exist": "计划“{value}”不存在。", "null": "请指定抽查计划（R-P3）。"})
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    spec = serializers.JSONField(required=False,
-                                 help_text="只能补充公开信标 beacon 和哈希算法 hash；其余继承计划。")
+    spec = JSONObjectField(required=False,
+                           help_text="只能补充公开信标 beacon 和哈希算法 hash"
+                                     "（对象，或含 JSON 对象的字符串）；其余继承计划。")
     excluded_usccs = serializers.ListField(child=serializers.CharField(max_length=32), required=False)
 
 
@@ -125,22 +127,13 @@ class DrawPrepare(APIView):
         data = PrepareSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        spec = values.get("spec") or {}
-        if isinstance(spec, str):
-            try:
-                spec = json.loads(spec)
-            except ValueError:
-                raise ServiceError("抽取规则 spec 不是有效的 JSON。",
-                                   fields={"spec": ["不是 JSON"]}) from None
-        if not isinstance(spec, dict):
-            raise ServiceError("抽取规则 spec 应为 JSON 对象。", fields={"spec": ["应为 JSON 对象"]})
         draw = services.draw_prepare(acting_user=request.user, plan=values["plan"],
-                                     title=values.get("title", ""), spec=spec,
+                                     title=values.get("title", ""), spec=values.get("spec") or {},
                                      excluded_usccs=values.get("excluded_usccs", []), request=request)
         return Response(DrawSerializer(draw).data, status=status.HTTP_201_CREATED)
 
 
-class EmptySerializer(serializers.Serializer):
+class EmptySerializer(StrictSerializer):
     pass
 
 
@@ -173,20 +166,20 @@ def _action(name: str, perm: str, body: type[serializers.Serializer], act: Any, 
     return view
 
 
-class SecretSerializer(serializers.Serializer):
+class SecretSerializer(StrictSerializer):
     party = serializers.ChoiceField(choices=["office", "justice", "department"], required=False)
     secret = serializers.CharField(max_length=200, required=False, allow_blank=True, trim_whitespace=False)
 
 
-class ValueSerializer(serializers.Serializer):
+class ValueSerializer(StrictSerializer):
     value = serializers.CharField(max_length=200)
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=500)
 
 
-class SubstituteSerializer(serializers.Serializer):
+class SubstituteSerializer(StrictSerializer):
     uscc = serializers.CharField(max_length=18)
     reason = serializers.CharField(max_length=500)
 
@@ -263,7 +256,7 @@ class SelectionSerializer(serializers.Serializer):
     stratum = serializers.CharField()
     state = serializers.CharField()
     reason = serializers.CharField()
-    replaces = serializers.CharField(source="replaces.uscc", default=None)
+    replaces = serializers.CharField(source="replaces.uscc", default=None, allow_null=True)
     team = serializers.ListField(child=serializers.CharField())
 
 
@@ -271,8 +264,11 @@ class DrawResultView(APIView):
     """result.json of an executed draw, and the selection with its teams (inspector codes)."""
 
     permission_classes = [HasPerm.of("draws.view_draw")]
-    serializer_class = SelectionSerializer
 
+    @extend_schema(responses=inline_serializer("DrawResult", fields={
+        "result": serializers.JSONField(help_text="result.json（SCD-1）"),
+        "result_digest": serializers.CharField(), "revision": serializers.IntegerField(),
+        "selection": SelectionSerializer(many=True)}))
     def get(self, request: Request, pk: int) -> Response:
         draw = get_object_or_404(Draw, pk=pk)
         self.check_object_permissions(request, draw)

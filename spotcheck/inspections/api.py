@@ -6,6 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -15,6 +23,7 @@ from rest_framework.views import APIView
 from spotcheck.accounts.models import Department
 from spotcheck.catalog.models import InspectionItem
 from spotcheck.core import clock
+from spotcheck.core.api import StrictSerializer, YearField, query_year
 from spotcheck.core.errors import Refused, ServiceError
 from spotcheck.core.permissions import HasPerm, ObjectPerm
 from spotcheck.inspections import selectors, services
@@ -32,16 +41,14 @@ from spotcheck.roster.models import Inspector
 
 def _slug(field: str = "code") -> serializers.SlugRelatedField[Any]:
     """A related object shown by its code (departments, draws) or username."""
-    return serializers.SlugRelatedField(slug_field=field, read_only=True)
+    return serializers.SlugRelatedField(slug_field=field, read_only=True, allow_null=True)
 
 
 def _year(request: Request) -> int:
-    value = request.query_params.get("year", "")
-    if not value:
-        return clock.today().year
-    if not value.isdigit() or not 2000 <= int(value) <= 2100:
-        raise ServiceError(f"年度“{value}”无效。", fields={"year": ["应为 2000 至 2100 的年份"]})
-    return int(value)
+    return query_year(request, clock.today().year)
+
+
+YEAR = OpenApiParameter("year", int, description="年度（缺省：今年）")
 
 
 class TaskItemSerializer(serializers.ModelSerializer):
@@ -179,7 +186,7 @@ class JointDetail(generics.RetrieveAPIView):
             "participants__department")
 
 
-class LeadBody(serializers.Serializer):
+class LeadBody(StrictSerializer):
     new_lead = serializers.CharField(max_length=32, help_text="拟任牵头部门代码")
 
 
@@ -189,6 +196,7 @@ class JointLead(APIView):
 
     permission_classes = [ObjectPerm.of("inspections.change_lead")]
 
+    @extend_schema(request=LeadBody, responses=LeadChangeSerializer)
     def post(self, request: Request, pk: int) -> Response:
         joint = get_object_or_404(JointInspection.objects.select_related("lead"), pk=pk)
         self.check_object_permissions(request, joint)
@@ -202,13 +210,21 @@ class JointLead(APIView):
                                             request=request._request)
         return Response(LeadChangeSerializer(change).data)
 
-    def get_serializer(self) -> LeadBody:
-        return LeadBody()
 
-
-class MergeBody(serializers.Serializer):
-    year = serializers.IntegerField(min_value=2000, max_value=2100)
+class MergeBody(StrictSerializer):
+    year = YearField()
     window = serializers.CharField(max_length=21)
+
+
+def _counts(*names: str) -> dict[str, serializers.IntegerField]:
+    return {name: serializers.IntegerField() for name in names}
+
+
+MergeSummarySerializer = inline_serializer("MergeSummary", fields={
+    "division": serializers.CharField(), "year": serializers.IntegerField(),
+    "window": serializers.CharField(),
+    **_counts("draws_tasked", "tasks", "visits_before", "visits_after", "joint_inspections",
+              "merged_visits", "dissolved", "notices", "visits_saved")})
 
 
 class WindowMerge(APIView):
@@ -216,6 +232,7 @@ class WindowMerge(APIView):
 
     permission_classes = [HasPerm.of("inspections.merge_window")]
 
+    @extend_schema(request=MergeBody, responses=MergeSummarySerializer)
     def post(self, request: Request) -> Response:
         body = MergeBody(data=request.data)
         body.is_valid(raise_exception=True)
@@ -225,10 +242,8 @@ class WindowMerge(APIView):
                                         request=request._request)
         return Response(summary.as_dict())
 
-    def get_serializer(self) -> MergeBody:
-        return MergeBody()
 
-
+@extend_schema_serializer(component_name="OutsideFiling")
 class FilingSerializer(serializers.ModelSerializer):
     department = _slug()
     entity_name = serializers.CharField(source="entity.name")
@@ -247,7 +262,7 @@ class FilingSerializer(serializers.ModelSerializer):
         return task.pk if task else None
 
 
-class FilingBody(serializers.Serializer):
+class FilingBody(StrictSerializer):
     uscc = serializers.CharField(max_length=18)
     planned_on = serializers.DateField()
     items = serializers.ListField(child=serializers.CharField(max_length=32), allow_empty=False,
@@ -258,6 +273,13 @@ class FilingBody(serializers.Serializer):
     justification = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
+FilingCreated = PolymorphicProxySerializer(
+    component_name="OutsideFilingCreated", resource_type_field_name=None, serializers=[
+        FilingSerializer, inline_serializer("TaskWithoutFiling", fields={
+            "task": serializers.IntegerField(), "filing": serializers.IntegerField(allow_null=True)})])
+
+
+@extend_schema_view(post=extend_schema(request=FilingBody, responses={201: FilingCreated}))
 class FilingList(generics.ListCreateAPIView):
     """Filings of inspections outside the plans (R-A4, R-Q2): the division's office and justice
     bureau read all, a department its own. POST: a department's inspection with its filing."""
@@ -354,11 +376,18 @@ class BurdenList(generics.ListAPIView):
         return qs.filter(uscc=uscc) if uscc else qs
 
 
+SavingsSerializer = inline_serializer("Savings", fields={
+    "division": serializers.CharField(), "year": serializers.IntegerField(),
+    **_counts("tasks", "entities", "joint_inspections", "merged_visits", "visits_before", "visits_after",
+              "visits_saved")})
+
+
 class Savings(APIView):
     """What merging saved in the user's division and a year (``window_savings``)."""
 
     permission_classes = [HasPerm.of("inspections.view_burden")]
 
+    @extend_schema(parameters=[YEAR], responses=SavingsSerializer)
     def get(self, request: Request) -> Response:
         user: Any = request.user
         if not user.division_id:

@@ -6,18 +6,29 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from spotcheck.accounts.models import Department
 from spotcheck.accounts.predicates import is_reviewer
 from spotcheck.core import clock
-from spotcheck.core.errors import Refused, ServiceError
+from spotcheck.core.api import (
+    Int64Field,
+    JSONObjectField,
+    StrictSerializer,
+    query_int,
+    query_year,
+    validated,
+)
+from spotcheck.core.errors import Refused
 from spotcheck.core.permissions import HasPerm, ObjectPerm
 from spotcheck.planning import selectors, services
-from spotcheck.planning.models import Plan, PlanStatus, PlanTransition
+from spotcheck.planning.domain.review import Action
+from spotcheck.planning.models import Plan, PlanStatus, PlanTransition, TargetClass
 
 
 class PlanSerializer(serializers.ModelSerializer):
@@ -59,16 +70,50 @@ class TransitionSerializer(serializers.ModelSerializer):
         return row.actor.get_username() if row.actor is not None else row.actor_name
 
 
-class TransitionWriteSerializer(serializers.Serializer):
-    action = serializers.CharField(max_length=32)
+class TransitionWriteSerializer(StrictSerializer):
+    action = serializers.ChoiceField(choices=[a.value for a in Action])
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    version = serializers.IntegerField(required=False, help_text="您看到的计划版本；计划已变化时返回 409")
+    version = Int64Field(required=False, help_text="您看到的计划版本；计划已变化时返回 409")
 
 
-def _write_values(request: Request) -> dict[str, Any]:
-    if not isinstance(request.data, dict):
-        raise ServiceError("请求内容应为 JSON 对象。")
-    return dict(request.data)
+def _texts(help_text: str = "") -> serializers.ListField:
+    return serializers.ListField(child=serializers.CharField(max_length=64), required=False,
+                                 help_text=help_text)
+
+
+class PlanWriteSerializer(StrictSerializer):
+    """What a plan is written with: the service's fields by name, nothing else (a key the
+    service does not take, such as ``acting_user``, is refused as unknown)."""
+
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    year = Int64Field(required=False)
+    target_class = serializers.ChoiceField(choices=TargetClass.choices, required=False)
+    window_start = serializers.DateField(required=False)
+    window_end = serializers.DateField(required=False)
+    items = serializers.ListField(child=Int64Field(min_value=1), required=False, help_text="检查事项 id")
+    frequency_per_year = Int64Field(required=False)
+    special = serializers.BooleanField(required=False)
+    special_reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    divisions = _texts("行政区划代码")
+    industries = _texts("行业门类")
+    kinds = _texts("市场主体类型")
+    tags = _texts("重点领域")
+    risk_levels = _texts("信用风险等级")
+    strata = _texts("分层维度")
+    quota = JSONObjectField(required=False, help_text="抽取规则，如 {\"kind\": \"rates\", ...}")
+    team_size = Int64Field(required=False)
+    team_tags = _texts("执法资格要求（资格标签代码）")
+    experts = Int64Field(required=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+
+class PlanCreateSerializer(PlanWriteSerializer):
+    department = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.all(),
+                                              required=False, help_text="部门代码（缺省：本部门）")
+
+
+class PlanUpdateSerializer(PlanWriteSerializer):
+    version = Int64Field(required=False, help_text="您看到的计划版本；计划已变化时返回 409")
 
 
 def _reading(request: Request) -> bool:
@@ -80,6 +125,12 @@ def _plans_with_items() -> Any:
         "plan_items__item__department")
 
 
+@extend_schema_view(
+    get=extend_schema(parameters=[OpenApiParameter("year", int), OpenApiParameter("status", str),
+                                  OpenApiParameter("class", str), OpenApiParameter("department", str)]),
+    post=extend_schema(request=PlanCreateSerializer,
+                       responses=PlanSerializer),
+)
 class PlanList(generics.ListCreateAPIView):
     """Plans the user may read; filters: year, status, class, department (code). POST: a draft."""
 
@@ -92,7 +143,7 @@ class PlanList(generics.ListCreateAPIView):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         p = self.request.query_params
         qs = selectors.plan_filter(selectors.plan_list_for(self.request.user),
-                                   year=p.get("year") if (p.get("year") or "").isdigit() else None,
+                                   year=query_int(self.request, "year", "计划年度", lo=2000, hi=2100),
                                    status=p.get("status", "") if p.get("status") in PlanStatus.values else "",
                                    target_class=p.get("class", ""))
         if p.get("department"):
@@ -101,11 +152,16 @@ class PlanList(generics.ListCreateAPIView):
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         plan = services.plan_create(acting_user=request.user, request=request._request,
-                                    **_write_values(request))
+                                    **validated(PlanCreateSerializer, request))
         return Response(PlanSerializer(_plans_with_items().get(pk=plan.pk)).data,
                         status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    get=extend_schema(responses=PlanSerializer),
+    patch=extend_schema(request=PlanUpdateSerializer,
+                        responses=PlanSerializer),
+)
 class PlanDetail(generics.RetrieveUpdateAPIView):
     serializer_class = PlanSerializer
     http_method_names = ["get", "patch", "head", "options"]
@@ -118,9 +174,9 @@ class PlanDetail(generics.RetrieveUpdateAPIView):
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         plan = self.get_object()
-        values = _write_values(request)
+        values = validated(PlanUpdateSerializer, request, partial=True)
         seen = values.pop("version", None)
-        if isinstance(seen, int):
+        if seen is not None:
             plan.version = seen
         plan = services.plan_update(acting_user=request.user, plan=plan, request=request._request, **values)
         return Response(PlanSerializer(_plans_with_items().get(pk=plan.pk)).data)
@@ -133,22 +189,28 @@ def _readable_plan(request: Request, pk: int) -> Plan:
     return plan
 
 
+HistorySerializer = inline_serializer("PlanHistory", fields={
+    "plan": serializers.CharField(), "status": serializers.CharField(), "version": serializers.IntegerField(),
+    "history": TransitionSerializer(many=True)})
+
+
 class PlanTransitions(APIView):
     """GET: the plan's review history. POST {"action", "reason", "version"}: one workflow move
     (submit, office_approve, office_return, justice_approve, justice_return, complete, close)."""
 
     permission_classes = [HasPerm.of("planning.view_plan")]
 
+    @extend_schema(responses=HistorySerializer)
     def get(self, request: Request, pk: int) -> Response:
         plan = _readable_plan(request, pk)
         return Response({"plan": plan.code, "status": plan.status, "version": plan.version,
                          "history": TransitionSerializer(selectors.plan_history(plan), many=True).data})
 
+    @extend_schema(request=TransitionWriteSerializer,
+                   responses=PlanSerializer)
     def post(self, request: Request, pk: int) -> Response:
         plan = _readable_plan(request, pk)
-        body = TransitionWriteSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = validated(TransitionWriteSerializer, request)
         if data.get("version") is not None:
             plan.version = data["version"]
         plan = services.plan_transition(acting_user=request.user, plan=plan, action=data["action"],
@@ -167,14 +229,42 @@ def figures_json(figures: selectors.Figures) -> dict[str, Any]:
     }
 
 
+ChecksSerializer = inline_serializer("PlanChecks", fields={
+    "plan": serializers.CharField(), "population": serializers.IntegerField(),
+    "drawn": serializers.IntegerField(), "ratio_bp": serializers.IntegerField(allow_null=True),
+    "strata": inline_serializer("PlanStratumFigures", fields={
+        "stratum": serializers.CharField(), "label": serializers.CharField(),
+        "size": serializers.IntegerField(), "value": serializers.IntegerField(allow_null=True),
+        "quota": serializers.IntegerField()}, many=True),
+    "class_a": serializers.JSONField(allow_null=True, help_text="A 类库：总数、上限、他计划已抽、余量"),
+    "overlaps": serializers.ListField(child=serializers.JSONField()),
+    "findings": serializers.ListField(child=serializers.DictField(child=serializers.CharField())),
+    "ok": serializers.BooleanField()})
+
+
 class PlanChecks(APIView):
     """The figures and rule findings of a plan, computed now (R-P3)."""
 
     permission_classes = [HasPerm.of("planning.view_plan")]
 
+    @extend_schema(responses=ChecksSerializer)
     def get(self, request: Request, pk: int) -> Response:
         plan = _readable_plan(request, pk)
         return Response({"plan": plan.code, **figures_json(selectors.plan_figures(selectors.draft_of(plan)))})
+
+
+CoverageSerializer = inline_serializer("Coverage", fields={
+    "year": serializers.IntegerField(), "division": serializers.CharField(),
+    "departments": inline_serializer("DepartmentCoverage", fields={
+        "department": serializers.CharField(), "items": serializers.IntegerField(),
+        "approved": serializers.IntegerField(),
+        "uncovered": serializers.ListField(child=serializers.CharField()),
+        "pending": serializers.ListField(child=serializers.CharField())}, many=True),
+    "class_c": serializers.DictField(child=serializers.IntegerField()),
+    "class_a": serializers.DictField(child=serializers.IntegerField()),
+    "special_plans": serializers.ListField(child=serializers.CharField()),
+    "late_plans": serializers.ListField(child=serializers.CharField()),
+    "savings": serializers.DictField(allow_null=True, child=serializers.JSONField())})
 
 
 class Coverage(APIView):
@@ -183,10 +273,11 @@ class Coverage(APIView):
 
     permission_classes = [HasPerm.of("planning.view_coverage")]
 
+    @extend_schema(parameters=[OpenApiParameter("year", int, description="年度（缺省：今年）")],
+                   responses=CoverageSerializer)
     def get(self, request: Request) -> Response:
         user: Any = request.user
-        raw = request.query_params.get("year", "")
-        year = int(raw) if raw.isdigit() else clock.today().year
+        year = query_year(request, clock.today().year)
         department = None if is_reviewer(user) else user.department
         cover = selectors.coverage(user.division_id, year, department=department)
         return Response({

@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from spotcheck.core.api import StrictSerializer, query_int, validated
 from spotcheck.core.permissions import HasPerm
 from spotcheck.registry import selectors, services
 from spotcheck.registry.models import CField, ClassChange, ClassProposal, LibraryClass, MarketEntity
@@ -60,22 +61,25 @@ class ProposalSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DecideSerializer(serializers.Serializer):
+class DecideSerializer(StrictSerializer):
     to_class = serializers.ChoiceField(choices=LibraryClass.choices)
     c_field = serializers.ChoiceField(choices=CField.choices, required=False, allow_blank=True, default="")
     basis = serializers.CharField(max_length=2000)
 
 
-class ProposeSerializer(serializers.Serializer):
+class ProposeSerializer(StrictSerializer):
     c_field = serializers.ChoiceField(choices=CField.choices)
     basis = serializers.CharField(max_length=2000)
 
 
-class ProposalDecisionSerializer(serializers.Serializer):
+class ProposalDecisionSerializer(StrictSerializer):
     accept = serializers.BooleanField()
     reason = serializers.CharField(max_length=2000)
 
 
+@extend_schema_view(get=extend_schema(parameters=[
+    OpenApiParameter(name, str) for name in ("q", "division", "industry", "library_class", "risk_level",
+                                             "status")] + [OpenApiParameter("tag", int)]))
 class EntityList(generics.ListAPIView):
     """Entities in the user's divisions. Filters: q (exact USCC or name contains), division,
     industry, library_class, risk_level, status, tag (id). Keyset pages, newest first."""
@@ -86,6 +90,7 @@ class EntityList(generics.ListAPIView):
     ordering = ("-id",)
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
+        query_int(self.request, "tag", "重点领域标签")  # a 400 naming it, before the selector
         return selectors.entity_list_for(self.request.user,
                                          selectors.EntityFilters.from_params(self.request.query_params))
 
@@ -99,12 +104,6 @@ class EntityDetail(generics.RetrieveAPIView):
             "tags", "class_changes__by", "class_changes__department")
 
 
-def _validated(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    data = serializer_class(data=request.data)
-    data.is_valid(raise_exception=True)
-    return dict(data.validated_data)
-
-
 class EntityDecide(APIView):
     """The office moves the entity to class A, B or C with a basis (R-A1, R-C1)."""
 
@@ -115,7 +114,7 @@ class EntityDecide(APIView):
         entity = get_object_or_404(MarketEntity.objects.select_related("division"), pk=pk)
         self.check_object_permissions(request, entity)
         change = services.entity_class_decide(acting_user=request.user, entity=entity, request=request,
-                                              **_validated(DecideSerializer, request))
+                                              **validated(DecideSerializer, request))
         return Response(ClassChangeSerializer(change).data)
 
 
@@ -137,12 +136,12 @@ class ProposalCreate(APIView):
 
     permission_classes = [HasPerm.of("registry.propose_class")]
 
-    @extend_schema(request=ProposeSerializer, responses=ProposalSerializer)
+    @extend_schema(request=ProposeSerializer, responses={201: ProposalSerializer})
     def post(self, request: Request, pk: int) -> Response:
         entity = get_object_or_404(MarketEntity.objects.select_related("division"), pk=pk)
         self.check_object_permissions(request, entity)
         proposal = services.class_proposal_create(acting_user=request.user, entity=entity, request=request,
-                                                  **_validated(ProposeSerializer, request))
+                                                  **validated(ProposeSerializer, request))
         return Response(ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
 
 
@@ -155,7 +154,7 @@ class ProposalDecide(APIView):
     def post(self, request: Request, pk: int) -> Response:
         proposal = get_object_or_404(ClassProposal.objects.select_related("entity__division"), pk=pk)
         self.check_object_permissions(request, proposal)
-        decision = _validated(ProposalDecisionSerializer, request)
+        decision = validated(ProposalDecisionSerializer, request)
         proposal = services.class_proposal_decide(acting_user=request.user, proposal=proposal,
                                                   request=request, **decision)
         return Response(ProposalSerializer(proposal).data)

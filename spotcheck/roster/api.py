@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from spotcheck.accounts.models import User
 from spotcheck.core import clock
+from spotcheck.core.api import RefuseUnknownKeys, StrictSerializer, YearField, query_year
 from spotcheck.core.errors import Refused, ServiceError
 from spotcheck.core.permissions import HasPerm, ObjectPerm
 from spotcheck.roster import selectors, services
@@ -25,6 +26,7 @@ def slug(field: str, **kwargs: Any) -> serializers.SlugRelatedField:
     """A related object named by a slug field (department code, username, certificate no.)."""
     if "queryset" not in kwargs:
         kwargs["read_only"] = True
+        kwargs.setdefault("allow_null", True)  # shown as null where the relation is empty
     return serializers.SlugRelatedField(slug_field=field, **kwargs)
 
 
@@ -50,7 +52,7 @@ class InspectorSerializer(serializers.ModelSerializer):
         return sorted(t.code for t in obj.tags.all())
 
 
-class InspectorWriteSerializer(serializers.Serializer):
+class InspectorWriteSerializer(StrictSerializer):
     certificate_no = serializers.CharField(max_length=64, required=False)
     name = serializers.CharField(max_length=64, required=False)
     kind = serializers.ChoiceField(choices=InspectorKind.choices, required=False)
@@ -67,6 +69,8 @@ class InspectorWriteSerializer(serializers.Serializer):
         return data
 
 
+@extend_schema_view(post=extend_schema(request=InspectorWriteSerializer,
+                                        responses={201: InspectorSerializer}))
 class InspectorList(generics.ListCreateAPIView):
     """The roster the user may read; filters: department (code), kind, tag, active, joint_pool.
     POST: a department admin adds a person to their department's roster."""
@@ -101,6 +105,7 @@ class InspectorList(generics.ListCreateAPIView):
         return Response(InspectorSerializer(inspector).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(patch=extend_schema(request=InspectorWriteSerializer, responses=InspectorSerializer))
 class InspectorDetail(generics.RetrieveUpdateAPIView):
     """One record: readers of the department, or the inspector themself. PATCH: the admin."""
 
@@ -141,7 +146,7 @@ class MyRecord(APIView):
 
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=500)
 
 
@@ -161,7 +166,7 @@ class InspectorDeactivate(APIView):
 
 
 
-class MemberSerializer(serializers.Serializer):
+class MemberSerializer(StrictSerializer):
     member = serializers.BooleanField()
 
 
@@ -183,7 +188,7 @@ class JointPoolSet(APIView):
 
 
 
-class TagSerializer(serializers.ModelSerializer):
+class TagSerializer(RefuseUnknownKeys, serializers.ModelSerializer):
     department = slug("code")
     kind = serializers.ChoiceField(choices=TagKind.choices, default=TagKind.EXPERTISE)
 
@@ -225,13 +230,15 @@ class ConflictSerializer(serializers.ModelSerializer):
                   "declared_by", "withdrawn_at", "withdraw_reason"]
 
 
-class ConflictDeclareSerializer(serializers.Serializer):
+class ConflictDeclareSerializer(StrictSerializer):
     inspector = serializers.CharField(max_length=64, help_text="执法证号")
     uscc = serializers.CharField(max_length=18)
     reason = serializers.CharField(max_length=500)
     entity_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
+@extend_schema_view(post=extend_schema(request=ConflictDeclareSerializer,
+                                        responses={201: ConflictSerializer}))
 class ConflictList(generics.ListCreateAPIView):
     """Declarations in force the user may read (``?all=1`` with withdrawn ones). POST: declare
     (the department admin for anyone of the department, an inspector for themself)."""
@@ -287,14 +294,16 @@ class ConfirmationStatusSerializer(serializers.Serializer):
     department = serializers.CharField(source="department.code")
     year = serializers.IntegerField()
     deadline = serializers.DateField()
-    confirmed_at = serializers.DateTimeField(source="confirmation.confirmed_at", default=None)
+    confirmed_at = serializers.DateTimeField(source="confirmation.confirmed_at", default=None,
+                                             allow_null=True)
     is_late = serializers.BooleanField(source="confirmation.is_late", default=False)
-    inspector_count = serializers.IntegerField(source="confirmation.inspector_count", default=None)
+    inspector_count = serializers.IntegerField(source="confirmation.inspector_count", default=None,
+                                               allow_null=True)
     overdue = serializers.BooleanField()
 
 
-class ConfirmSerializer(serializers.Serializer):
-    year = serializers.IntegerField(required=False)
+class ConfirmSerializer(StrictSerializer):
+    year = YearField(required=False)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
@@ -305,16 +314,15 @@ class Confirmations(APIView):
         return [HasPerm.of("roster.confirm_roster" if self.request.method == "POST"
                            else "roster.view_confirmation")()]
 
-    @extend_schema(responses=ConfirmationStatusSerializer(many=True))
+    @extend_schema(parameters=[OpenApiParameter("year", int)],
+                   responses=ConfirmationStatusSerializer(many=True))
     def get(self, request: Request) -> Response:
         today = clock.today()
-        year = request.query_params.get("year", "")
         statuses = selectors.confirmation_status(
-            selectors.departments_keeping_rosters(request.user),
-            int(year) if year.isdigit() else today.year, today)
+            selectors.departments_keeping_rosters(request.user), query_year(request, today.year), today)
         return Response(ConfirmationStatusSerializer(statuses, many=True).data)
 
-    @extend_schema(request=ConfirmSerializer, responses=ConfirmationStatusSerializer)
+    @extend_schema(request=ConfirmSerializer, responses={201: ConfirmationStatusSerializer})
     def post(self, request: Request) -> Response:
         body = ConfirmSerializer(data=request.data)
         body.is_valid(raise_exception=True)

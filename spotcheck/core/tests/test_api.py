@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -52,3 +53,39 @@ def test_the_openapi_schema_describes_v1(client: Any, make_user: Any) -> None:
     assert "/api/v1/me/" in paths and "/api/v1/audit/events/" in paths
     docs = client.get("/api/docs/").content.decode()
     assert "cdn" not in docs.lower() and "jsdelivr" not in docs.lower()
+
+
+SEVEN = {("/api/v1/me/", "get"), ("/api/v1/inspections/joint/{id}/lead/", "post"),
+         ("/api/v1/inspections/merge/", "post"), ("/api/v1/inspections/savings/", "get"),
+         ("/api/v1/planning/coverage/", "get"), ("/api/v1/planning/plans/{id}/checks/", "get"),
+         ("/api/v1/planning/plans/{id}/transitions/", "get"),
+         ("/api/v1/planning/plans/{id}/transitions/", "post")}
+
+
+def test_the_schema_validates_without_a_warning_and_leaves_no_view_out(tmp_path: Any) -> None:
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.json"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--format", "openapi-json",
+                 "--file", str(out))
+    schema = json.loads(out.read_text(encoding="utf-8"))
+    assert {(p, m) for p, m in SEVEN if m in schema["paths"].get(p, {})} == SEVEN
+    # Every operation documents its error replies in the one error shape.
+    lead = schema["paths"]["/api/v1/inspections/joint/{id}/lead/"]["post"]["responses"]
+    assert {"200", "400", "403", "404", "409"} <= set(lead)
+    assert lead["400"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+
+
+def test_django_s_own_errors_on_an_api_path_are_in_the_error_shape(client: Any, make_user: Any) -> None:
+    client.force_login(make_user(Role.OFFICE))
+    response = client.get("/api/v1/no-such-endpoint/")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")
+
+
+def test_the_favicon_is_shipped_and_linked(client: Any, make_user: Any) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302 and response["Location"].endswith(".ico")
+    client.force_login(make_user(Role.PLANNER))
+    page = client.get("/").content.decode()
+    assert 'rel="icon"' in page and "img/favicon.svg" in page
