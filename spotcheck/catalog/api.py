@@ -196,7 +196,7 @@ class ItemList(generics.ListCreateAPIView):
         body.is_valid(raise_exception=True)
         values = body.service_values(department)
         values.setdefault("power_entry", None)
-        values.setdefault("year", clock.today().year)
+        values.setdefault("year", clock.planning_year())
         for key in ("code", "name", "basis", "content", "methods"):
             values.setdefault(key, "" if key != "methods" else [])
         item = services.item_create(acting_user=request.user, department=department,

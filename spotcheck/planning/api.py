@@ -273,11 +273,11 @@ class Coverage(APIView):
 
     permission_classes = [HasPerm.of("planning.view_coverage")]
 
-    @extend_schema(parameters=[OpenApiParameter("year", int, description="年度（缺省：今年）")],
+    @extend_schema(parameters=[OpenApiParameter("year", int, description="年度（缺省：计划年度）")],
                    responses=CoverageSerializer)
     def get(self, request: Request) -> Response:
         user: Any = request.user
-        year = query_year(request, clock.today().year)
+        year = query_year(request, clock.planning_year())
         department = None if is_reviewer(user) else user.department
         cover = selectors.coverage(user.division_id, year, department=department)
         return Response({

@@ -314,12 +314,12 @@ class Confirmations(APIView):
         return [HasPerm.of("roster.confirm_roster" if self.request.method == "POST"
                            else "roster.view_confirmation")()]
 
-    @extend_schema(parameters=[OpenApiParameter("year", int)],
+    @extend_schema(parameters=[OpenApiParameter("year", int, description="年度（缺省：计划年度）")],
                    responses=ConfirmationStatusSerializer(many=True))
     def get(self, request: Request) -> Response:
         today = clock.today()
         statuses = selectors.confirmation_status(
-            selectors.departments_keeping_rosters(request.user), query_year(request, today.year), today)
+            selectors.departments_keeping_rosters(request.user), query_year(request, clock.planning_year(today)), today)
         return Response(ConfirmationStatusSerializer(statuses, many=True).data)
 
     @extend_schema(request=ConfirmSerializer, responses={201: ConfirmationStatusSerializer})
@@ -331,7 +331,7 @@ class Confirmations(APIView):
                                 year=body.validated_data.get("year"),
                                 note=body.validated_data.get("note", ""), request=request._request)
         status_row = selectors.confirmation_status(
-            [department], body.validated_data.get("year") or clock.today().year, clock.today())[0]
+            [department], body.validated_data.get("year") or clock.planning_year(), clock.today())[0]
         return Response(ConfirmationStatusSerializer(status_row).data,
                         status=status.HTTP_201_CREATED)
 

@@ -316,7 +316,7 @@ def _confirm(*, acting_user: Any, department: Department, year: int | None, scop
     if acting_user is None:
         raise Refused("名录库确认须由具体人员完成。")
     today = clock.today()
-    year = year or today.year
+    year = year or clock.planning_year(today)
     if year not in (today.year, today.year + 1):
         raise ServiceError(f"只能确认本年度或下一年度的名录（{today.year} 或 {today.year + 1}）。",
                            fields={"year": ["年度无效"]})

@@ -97,7 +97,8 @@ def test_a_disabled_account_cannot_sign_in_and_is_enabled_again(sysadmin: Any, m
     planner = make_user(Role.PLANNER)
     client.force_login(planner)
     lifecycle.user_disable(acting_user=sysadmin, user=planner)
-    assert client.get("/").status_code == 302  # the open session ends too
+    # "/" is the visitors' landing too: a signed-in page tells whether the session lives.
+    assert client.get(reverse("accounts:api_tokens")).status_code == 302  # the open session ends too
     assert not _signs_in(client, planner.username, PASSWORD)
     with pytest.raises(Conflict, match="已停用"):
         lifecycle.user_disable(acting_user=sysadmin, user=planner)
@@ -163,7 +164,8 @@ def test_a_reset_forces_a_change_and_ends_the_old_password(sysadmin: Any, make_u
     planner.refresh_from_db()
     assert planner.must_change_password and planner.check_password(password)
     assert not planner.check_password(PASSWORD)
-    assert client.get("/").status_code == 302 and "login" in client.get("/").url  # session ended
+    ended = client.get(reverse("accounts:api_tokens"))
+    assert ended.status_code == 302 and "login" in ended.url  # the session ended
     client.post(LOGIN, {"username": planner.username, "password": password})
     assert client.get("/").url == reverse("accounts:password_change")
     assert password not in str(_events("user.password_reset").get().summary)

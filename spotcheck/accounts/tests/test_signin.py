@@ -86,15 +86,16 @@ def test_an_idle_session_ends_after_thirty_minutes(client: Any, make_user: Any,
 
     user = make_user(Role.PLANNER)
     _login(client, user.username, PASSWORD)
-    assert client.get("/").status_code == 200
+    page = reverse("accounts:api_tokens")  # signed-in only ("/" is the visitors' landing too)
+    assert client.get(page).status_code == 200
     real = time_module.time
     monkeypatch.setattr(time_module, "time", lambda: real() + 29 * 60)
-    assert client.get("/").status_code == 200, "29 minutes idle is still within the limit"
+    assert client.get(page).status_code == 200, "29 minutes idle is still within the limit"
     monkeypatch.setattr(time_module, "time", lambda: real() + 29 * 60 + 31 * 60)
-    response = client.get("/")
+    response = client.get(page)
     assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
     assert AuditEvent.objects.filter(action="auth.idle_timeout", actor=user).exists()
-    assert client.get("/").status_code == 302
+    assert client.get(page).status_code == 302
 
 
 @pytest.mark.parametrize(("password", "reason"), [
