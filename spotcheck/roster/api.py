@@ -318,8 +318,9 @@ class Confirmations(APIView):
                    responses=ConfirmationStatusSerializer(many=True))
     def get(self, request: Request) -> Response:
         today = clock.today()
+        year = query_year(request, clock.planning_year(today))
         statuses = selectors.confirmation_status(
-            selectors.departments_keeping_rosters(request.user), query_year(request, clock.planning_year(today)), today)
+            selectors.departments_keeping_rosters(request.user), year, today)
         return Response(ConfirmationStatusSerializer(statuses, many=True).data)
 
     @extend_schema(request=ConfirmSerializer, responses={201: ConfirmationStatusSerializer})
