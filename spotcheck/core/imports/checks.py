@@ -44,7 +44,7 @@ class Check:
 
     def one(self, cell: str) -> Any:
         """The value of one stripped cell, or ``Bad``."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} overrides neither one nor cells")
 
     def cells(self, cells: list[str]) -> list[Any]:
         one = self.one
@@ -52,7 +52,7 @@ class Check:
 
     def frame(self, frame: Any, cell: Any) -> tuple[Any, dict[str, Any]]:
         """(rows it is sure of, {field: value}) as polars expressions over ``cell``."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} has no column-wise check")
 
     def valid(self, values: dict[str, Any]) -> Any:
         """After the rows are taken: a boolean array over them, or None (all valid).
