@@ -23,14 +23,35 @@ TEST_OUTPUT = Path(__file__).resolve().parent / "test-output"
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings: Any) -> None:
+def _test_settings(settings: Any, tmp_path: Path) -> None:
     """Tests do not need collectstatic (static files from the app folders), and hash
-    passwords with a fast hasher (the policy validators still run)."""
+    passwords with a fast hasher (the policy validators still run). Each test anchors and
+    archives the audit trail of its own database in its own folder."""
+    settings.AUDIT_ANCHOR_FILE = tmp_path / "audit" / "anchors.jsonl"
+    settings.AUDIT_ARCHIVE_DIR = tmp_path / "audit" / "archive"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _audit_rows_cleared_before_flush(request: Any) -> Any:
+    """A transactional test ends with Django's flush, which on SQLite deletes row by row: the
+    append-only triggers would refuse it for audit events. Those rows are cleared first, the
+    triggers off for that statement only (PostgreSQL flushes with TRUNCATE, no trigger)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = ("transactional_db" in request.fixturenames
+                     or (marker is not None and marker.kwargs.get("transaction")))
+    if not transactional:
+        yield
+        return
+    request.getfixturevalue("transactional_db")  # torn down after this fixture
+    yield
+    from spotcheck.audit.testing import audit_tables_clear
+
+    audit_tables_clear()
 
 
 @pytest.fixture(scope="session")

@@ -181,6 +181,16 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "spotcheck.accounts.views.locked_out"
 AXES_VERBOSE = False
 
+# The audit trail (spotcheck.audit): chain keys in AUDIT_CHAIN_KEYS or var/keys (core.keys);
+# the head anchored daily to an append-only file outside the database; events older than
+# AUDIT_ARCHIVE_AFTER_DAYS (at least 183: six months) moved to signed archive files.
+AUDIT_ANCHOR_FILE = Path(env_str("AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit" / "anchors.jsonl")))
+AUDIT_ARCHIVE_DIR = Path(env_str("AUDIT_ARCHIVE_DIR", str(VAR_DIR / "audit" / "archive")))
+AUDIT_ARCHIVE_AFTER_DAYS = env_int("AUDIT_ARCHIVE_AFTER_DAYS", 365)
+if AUDIT_ARCHIVE_AFTER_DAYS < 183:
+    raise ImproperlyConfigured(
+        f"环境变量 AUDIT_ARCHIVE_AFTER_DAYS 至少为 183（审计记录在线保存不少于六个月），实际为 {AUDIT_ARCHIVE_AFTER_DAYS}")
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"

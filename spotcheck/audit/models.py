@@ -27,6 +27,7 @@ class AuditEvent(models.Model):
     summary = models.JSONField("变更摘要", default=dict, blank=True)
     outcome = models.CharField("结果", max_length=16, choices=Outcome.choices)
     client_ip = models.CharField("客户端地址", max_length=64, blank=True)
+    key_id = models.CharField("链密钥", max_length=32, blank=True)
     prev_hash = models.BinaryField("前一哈希", max_length=32)
     hash = models.BinaryField("哈希", max_length=32, unique=True)
 
@@ -53,11 +54,14 @@ class AuditEvent(models.Model):
             "summary": self.summary,
             "outcome": self.outcome,
             "client_ip": self.client_ip,
+            "key_id": self.key_id,
         }
 
 
 class AuditHead(models.Model):
-    """The chain's tip, one row; locked to append so concurrent writers cannot fork the chain."""
+    """The chain's tip, one row, kept apart from the events: ``audit_verify`` compares the
+    last event with it (a deleted tail is named); locked to append so concurrent writers
+    cannot fork the chain."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.BigIntegerField(default=0)
@@ -68,3 +72,28 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head #{self.last_seq}"
+
+
+class AuditArchive(models.Model):
+    """Events moved out of the table after ``AUDIT_RETENTION_DAYS`` into a signed file
+    (``spotcheck.audit.archive``); the table then starts at ``last_seq + 1``. The database
+    lets archived rows, and only them, be deleted (migration 0003)."""
+
+    first_seq = models.BigIntegerField("起始序号", unique=True)
+    last_seq = models.BigIntegerField("截止序号", unique=True)
+    last_hash = models.BinaryField("末条哈希", max_length=32)
+    count = models.BigIntegerField("事件数")
+    file_name = models.CharField("文件", max_length=200)
+    file_sm3 = models.CharField("文件 SM3", max_length=64)
+    created_at = models.DateTimeField("归档时间")
+
+    class Meta:
+        verbose_name = "审计归档"
+        verbose_name_plural = "审计归档"
+        ordering = ["first_seq"]
+        default_permissions = ("view",)
+        constraints = [models.CheckConstraint(condition=models.Q(last_seq__gte=models.F("first_seq")),
+                                              name="audit_archive_range")]
+
+    def __str__(self) -> str:
+        return f"archive #{self.first_seq}–#{self.last_seq}"

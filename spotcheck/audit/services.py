@@ -5,15 +5,37 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Mapping
 from datetime import UTC
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 
 from spotcheck.audit.domain import chain
 from spotcheck.audit.models import AuditEvent, AuditHead, Outcome
-from spotcheck.core import clock
+from spotcheck.core import clock, keys
 from spotcheck.core.errors import Conflict, Refused, ServiceError
+
+
+KEYRING = "audit_chain"
+KEY_BYTES = 32
+
+
+@lru_cache(maxsize=1)
+def chain_keyring() -> keys.Keyring:
+    """The audit chain's keys (``AUDIT_CHAIN_KEYS`` or ``var/keys/audit_chain.keys``): outside
+    the database, so whoever can write the table still cannot re-link the chain."""
+    return keys.load(Path(settings.VAR_DIR), KEYRING, size=KEY_BYTES)
+
+
+def chain_key_rotate() -> str:
+    """A new current chain key; events keep the id of the key that linked them."""
+    new_id = keys.rotate(Path(settings.VAR_DIR), KEYRING, size=KEY_BYTES)
+    chain_keyring.cache_clear()
+    audit_record(action="audit.key_rotate", object_type="key", object_id=new_id)
+    return new_id
 
 
 def client_ip(request: HttpRequest | None) -> str:
@@ -57,6 +79,7 @@ def audit_record(
         department_code = department_code or (department.code if department else "")
     else:
         actor = None
+    ring = chain_keyring()
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
         event = AuditEvent(
@@ -71,9 +94,10 @@ def audit_record(
             summary=_storable(summary or {}),
             outcome=outcome,
             client_ip=client_ip(request),
+            key_id=ring.current_id,
             prev_hash=bytes(head.last_hash),
         )
-        event.hash = chain.link(bytes(head.last_hash), event.chain_fields())
+        event.hash = chain.link(bytes(head.last_hash), event.chain_fields(), ring.current)
         event.save(force_insert=True)
         AuditHead.objects.filter(id=1).update(last_seq=event.seq, last_hash=event.hash)
     return event

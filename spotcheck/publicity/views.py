@@ -68,3 +68,12 @@ def verifier(request: HttpRequest) -> FileResponse:
     """The verifier itself: one file, Python standard library only."""
     return FileResponse(open(VERIFIER, "rb"), as_attachment=True, filename="verify_draw.py",
                         content_type="text/x-python; charset=utf-8")
+
+
+def audit_anchors(request: HttpRequest) -> HttpResponse:
+    """The audit chain's heads as anchored each day (R-S2): published so that nobody, the
+    platform's own operators included, can later shorten or rewrite the trail unseen."""
+    from spotcheck.audit.anchors import anchors_public
+
+    page = Paginator(anchors_public(), PAGE).get_page(request.GET.get("page"))
+    return render(request, "publicity/audit_anchors.html", {"page": page})

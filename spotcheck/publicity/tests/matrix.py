@@ -26,4 +26,5 @@ CASES = [
     Case("publicity:draw", ALL_ROLES, setup=published, public=True, query="?page=1"),
     Case("publicity:draw_bundle", ALL_ROLES, setup=published, public=True),
     Case("publicity:verifier", ALL_ROLES, public=True),
+    Case("publicity:audit_anchors", ALL_ROLES, public=True),
 ]
