@@ -189,7 +189,8 @@ AUDIT_ARCHIVE_DIR = Path(env_str("AUDIT_ARCHIVE_DIR", str(VAR_DIR / "audit" / "a
 AUDIT_ARCHIVE_AFTER_DAYS = env_int("AUDIT_ARCHIVE_AFTER_DAYS", 365)
 if AUDIT_ARCHIVE_AFTER_DAYS < 183:
     raise ImproperlyConfigured(
-        f"环境变量 AUDIT_ARCHIVE_AFTER_DAYS 至少为 183（审计记录在线保存不少于六个月），实际为 {AUDIT_ARCHIVE_AFTER_DAYS}")
+        "环境变量 AUDIT_ARCHIVE_AFTER_DAYS 至少为 183（审计记录在线保存不少于六个月），"
+        f"实际为 {AUDIT_ARCHIVE_AFTER_DAYS}")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]

@@ -20,6 +20,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -97,7 +98,7 @@ def anchors_read() -> tuple[list[AnchorLine], list[tuple[int, str]]]:
     return out, bad
 
 
-def anchors_public(limit: int = 400) -> list[dict[str, object]]:
+def anchors_public(limit: int = 400) -> list[dict[str, Any]]:
     """What the portal shows: newest first, date, sequence number and hash."""
     lines, _ = anchors_read()
     rows = []

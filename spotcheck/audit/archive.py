@@ -104,7 +104,8 @@ def read_archive(archive: AuditArchive) -> Iterator[chain.Row | str]:
     try:
         data = path.read_bytes()
     except OSError:
-        yield f"归档文件 {archive.file_name} 缺失或无法读取（第 {archive.first_seq}–{archive.last_seq} 号事件）"
+        yield (f"归档文件 {archive.file_name} 缺失或无法读取"
+               f"（第 {archive.first_seq}–{archive.last_seq} 号事件）")
         return
     if chain.digest(data).hex() != archive.file_sm3:
         yield f"归档文件 {archive.file_name} 的 SM3 与归档记录不符"

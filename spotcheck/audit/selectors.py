@@ -24,9 +24,9 @@ def _converters() -> list[tuple[str, Any, list[Any]]]:
     table = AuditEvent._meta.db_table
     out = []
     for name in _COLUMNS:
-        field = AuditEvent._meta.get_field(name)
-        col = field.get_col(table)  # type: ignore[attr-defined]
-        out.append((field.attname, col,  # type: ignore[attr-defined]
+        field: Any = AuditEvent._meta.get_field(name)
+        col = field.get_col(table)
+        out.append((field.attname, col,
                     connection.ops.get_db_converters(col) + field.get_db_converters(connection)))
     return out
 
@@ -39,11 +39,11 @@ def _convert_row(raw: tuple[Any, ...], converters: list[tuple[str, Any, list[Any
         try:
             for conv in convs:
                 value = conv(value, col, connection)
-        except Exception:  # noqa: BLE001  # any failure is a damaged cell, named below
+        except Exception:  # any failure is a damaged cell, named below
             damaged.append(attname)
             value = None
         values[attname] = value
-    hashes = {}
+    hashes: dict[str, bytes | None] = {}
     for name in ("prev_hash", "hash"):
         value = values[name]
         if isinstance(value, bytes | memoryview) and len(bytes(value)) == 32:
@@ -58,7 +58,7 @@ def _convert_row(raw: tuple[Any, ...], converters: list[tuple[str, Any, list[Any
             event = AuditEvent(**{k: v for k, v in values.items() if k not in ("prev_hash", "hash")})
             fields = event.chain_fields()
             chain.canonical(fields)
-        except Exception:  # noqa: BLE001
+        except Exception:
             fields = None
             damaged.append("at/summary")
     return chain.Row(
@@ -72,8 +72,8 @@ def chain_rows(batch: int = 2000) -> Iterator[chain.Row]:
     """Events in chain order, streamed, as the domain verifier wants them; never raises on
     the content of a row."""
     converters = _converters()
-    columns = ", ".join(connection.ops.quote_name(AuditEvent._meta.get_field(n).column)  # type: ignore[union-attr]
-                        for n in _COLUMNS)
+    fields: list[Any] = [AuditEvent._meta.get_field(n) for n in _COLUMNS]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     last = -1
     with connection.cursor() as cursor:

@@ -18,7 +18,6 @@ from spotcheck.audit.models import AuditEvent, AuditHead, Outcome
 from spotcheck.core import clock, keys
 from spotcheck.core.errors import Conflict, Refused, ServiceError
 
-
 KEYRING = "audit_chain"
 KEY_BYTES = 32
 

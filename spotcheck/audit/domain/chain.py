@@ -157,9 +157,11 @@ class Walker:
             if head_seq > r.last_seq:
                 missing = (f"第 {head_seq} 号" if head_seq == r.last_seq + 1
                            else f"第 {r.last_seq + 1}–{head_seq} 号")
-                r.add(r.last_seq + 1, f"{missing}事件缺失：链头记录到第 {head_seq} 号 (events missing at the end)")
+                r.add(r.last_seq + 1,
+                      f"{missing}事件缺失：链头记录到第 {head_seq} 号 (events missing at the end)")
             elif head_seq < r.last_seq:
-                r.add(head_seq + 1, f"链头只记录到第 {head_seq} 号，其后的事件不为链头所证 (head behind the chain)")
+                r.add(head_seq + 1,
+                      f"链头只记录到第 {head_seq} 号，其后的事件不为链头所证 (head behind the chain)")
             elif head_hash != r.last_hash:
                 r.add(head_seq, "链头哈希与最后一条事件不符 (head hash does not match)")
         for anchor in self._anchors[self._next_anchor:]:

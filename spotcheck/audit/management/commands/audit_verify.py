@@ -17,7 +17,7 @@ class Command(BaseCommand):
 
         report = trail_verify(progress=progress)
         if not report.ok:
-            lines = [f"{'第 %d 号事件' % p.seq if p.seq else '锚定文件'}：{p.reason}"
+            lines = [f"{f'第 {p.seq} 号事件' if p.seq else '锚定文件'}：{p.reason}"
                      for p in report.problems]
             more = "（问题过多，只列出前若干处）" if report.truncated else ""
             raise CommandError(
