@@ -28,6 +28,9 @@ def _test_settings(settings: Any, tmp_path: Path) -> None:
     passwords with a fast hasher (the policy validators still run). Each test anchors and
     archives the audit trail of its own database in its own folder."""
     settings.AUDIT_ANCHOR_FILE = tmp_path / "audit" / "anchors.jsonl"
+    # the test client and the live server speak http (production: tests/test_deploy.py)
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     settings.AUDIT_ARCHIVE_DIR = tmp_path / "audit" / "archive"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {

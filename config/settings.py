@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "spotcheck.accounts.middleware.NoStoreWhenSignedInMiddleware",
+    "spotcheck.accounts.middleware.AnonymousRefusalAuditMiddleware",
     "spotcheck.accounts.middleware.IdleTimeoutMiddleware",
     "spotcheck.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -165,13 +167,28 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Idle timeout: the session ends after this many seconds without a request.
+# Idle timeout: the session ends after this many seconds without a request, enforced and
+# audited by the server (accounts.middleware.IdleTimeoutMiddleware); the cookie lives
+# longer, so that the server sees the idle session come back and records its end.
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
-SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
+SESSION_COOKIE_AGE = max(env_int("SESSION_COOKIE_AGE", 12 * 3600), SESSION_IDLE_TIMEOUT + 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+
+# Served over HTTPS (production): Secure cookies, HSTS, redirect to https. On by default;
+# off by default only for DEBUG and the demo (`make run` serves http on 127.0.0.1).
+# Behind a reverse proxy that terminates TLS, SECURE_PROXY_SSL_HEADER=true trusts its
+# X-Forwarded-Proto (the proxy must set it and strip it from clients).
+HTTPS = env_bool("SPOTCHECK_HTTPS", not (DEBUG or DEMO_MODE))
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Lockout after 5 failures for 30 minutes, counted per account and per address separately.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)

@@ -1,4 +1,5 @@
-"""Session rules: idle timeout (30 minutes by default) and forced password change."""
+"""Session rules: idle timeout (30 minutes by default), forced password change, anonymous
+refusals recorded, nothing a signed-in user sees kept in a cache."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 
 from spotcheck.accounts.services import password_expired
+from spotcheck.audit.models import Outcome
 from spotcheck.audit.services import audit_record
 
 _LAST_SEEN = "last_seen"
@@ -22,7 +25,9 @@ class IdleTimeoutMiddleware:
     """Ends a session that saw no request for ``SESSION_IDLE_TIMEOUT`` seconds.
 
     Kept in the session rather than left to the cookie's age alone, so that the end is
-    enforced on the server and recorded.
+    enforced on the server and recorded: the cookie lives longer (``SESSION_COOKIE_AGE``),
+    so the server sees the idle session come back and ends it itself (GB/T 22239-2019
+    8.1.4.2 d, 8.1.4.3).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -35,7 +40,9 @@ class IdleTimeoutMiddleware:
             last = request.session.get(_LAST_SEEN)
             if last is not None and now - float(last) > settings.SESSION_IDLE_TIMEOUT:
                 audit_record(action="auth.idle_timeout", actor=user, object_type="user",
-                             object_id=user.pk, request=request)
+                             object_id=user.pk, request=request,
+                             summary={"idle_seconds": int(now - float(last)), "path": request.path[:128]})
+                request._refusal_audited = True  # type: ignore[attr-defined]
                 logout(request)
                 messages.info(request, "您已长时间未操作，请重新登录。")
                 return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
@@ -65,3 +72,45 @@ class PasswordChangeRequiredMiddleware:
                                                "请先登录网页修改初始或过期的密码。"), status=403)
             return redirect("accounts:password_change")
         return self.get_response(request)
+
+
+class AnonymousRefusalAuditMiddleware:
+    """Every request refused for want of a sign-in is recorded (R-S2; GB/T 22239-2019
+    8.1.4.3): an API reply 401, a page's redirect to sign-in (with ``next``). Signed-in
+    refusals (403) are recorded where they are made (``core.views.permission_denied``, the
+    API's exception handler)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return response
+        if getattr(request, "_refusal_audited", False):
+            return response
+        refused = response.status_code == 401
+        if response.status_code in (301, 302, 303, 307) and not refused:
+            location = response.get("Location", "")
+            refused = location.startswith(reverse(settings.LOGIN_URL)) and "next=" in location
+        if refused:
+            audit_record(action="auth.anonymous_refused", object_type="path", object_id=request.path[:128],
+                         outcome=Outcome.DENIED, request=request,
+                         summary={"method": request.method, "status": response.status_code})
+        return response
+
+
+class NoStoreWhenSignedInMiddleware:
+    """What a signed-in user is shown is never kept by a browser or a proxy cache
+    (``Cache-Control: no-store``), unless the view set its own caching."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response
