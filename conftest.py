@@ -28,9 +28,6 @@ def _test_settings(settings: Any, tmp_path: Path) -> None:
     passwords with a fast hasher (the policy validators still run). Each test anchors and
     archives the audit trail of its own database in its own folder."""
     settings.AUDIT_ANCHOR_FILE = tmp_path / "audit" / "anchors.jsonl"
-    # the test client and the live server speak http (production: tests/test_deploy.py)
-    settings.SECURE_SSL_REDIRECT = False
-    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     settings.AUDIT_ARCHIVE_DIR = tmp_path / "audit" / "archive"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
@@ -55,6 +52,31 @@ def _audit_rows_cleared_before_flush(request: Any) -> Any:
     from spotcheck.audit.testing import audit_tables_clear
 
     audit_tables_clear()
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_on_test_sign_ins(request: Any, monkeypatch: Any) -> None:
+    """``client.login``/``force_login`` of an account with a second factor also passes it,
+    as the user would: a confirmed TOTP device is enrolled and the session verified with it
+    (django-otp's own ``login``). Tests of the second factor itself mark ``real_otp``."""
+    if request.node.get_closest_marker("real_otp"):
+        return
+    from django.test import Client
+
+    real = Client._login
+
+    def login(self: Any, user: Any, backend: Any = None) -> None:
+        real(self, user, backend)
+        from spotcheck.accounts import otp
+
+        if otp.otp_required(user) or otp.has_device(user):
+            from spotcheck.accounts.tests.otp import enrolled_device
+
+            session = self.session
+            session["otp_device_id"] = enrolled_device(user).persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "_login", login)
 
 
 @pytest.fixture(scope="session")

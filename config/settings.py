@@ -6,6 +6,7 @@ PostgreSQL in production and in the second test run.
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -59,6 +60,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "simple_history",
     "spotcheck.core",
     "spotcheck.core.imports",
@@ -82,10 +86,12 @@ MIDDLEWARE = [
     "spotcheck.core.api.query_gate",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "spotcheck.accounts.middleware.NoStoreWhenSignedInMiddleware",
     "spotcheck.accounts.middleware.AnonymousRefusalAuditMiddleware",
     "spotcheck.accounts.middleware.IdleTimeoutMiddleware",
+    "spotcheck.accounts.middleware.OtpRequiredMiddleware",
     "spotcheck.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -163,6 +169,15 @@ if not 1 <= API_TOKEN_DAYS <= 366:
     raise ImproperlyConfigured(f"环境变量 API_TOKEN_DAYS 应在 1 到 366 之间，实际为 {API_TOKEN_DAYS}")
 # How long an enterprise's one-time activation code stays valid.
 ACTIVATION_CODE_DAYS = env_int("ACTIVATION_CODE_DAYS", 60)
+# Second factor (accounts.otp): TOTP mandatory for these roles — the three administrators,
+# the office and the justice bureau — and offered to other staff when OTP_OPTIONAL_STAFF.
+# The demo (SPOTCHECK_DEMO) makes it optional so that its accounts sign in with a password.
+OTP_REQUIRED_ROLES = env_list(
+    "OTP_REQUIRED_ROLES",
+    [] if DEMO_MODE else ["system_admin", "security_admin", "audit_admin", "office", "justice"])
+OTP_OPTIONAL_STAFF = env_bool("OTP_OPTIONAL_STAFF", True)
+OTP_TOTP_ISSUER = "spotcheck"
+OTP_TOTP_THROTTLE_FACTOR = 0  # five wrong codes lock the account (django-axes), no back-off on top
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -176,10 +191,12 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 
 # Served over HTTPS (production): Secure cookies, HSTS, redirect to https. On by default;
-# off by default only for DEBUG and the demo (`make run` serves http on 127.0.0.1).
+# off by default only for DEBUG, the demo (`make run` serves http on 127.0.0.1) and the test
+# run (its client and live server speak http; tests/test_session_security.py runs
+# `check --deploy` with the production environment in a process of its own).
 # Behind a reverse proxy that terminates TLS, SECURE_PROXY_SSL_HEADER=true trusts its
 # X-Forwarded-Proto (the proxy must set it and strip it from clients).
-HTTPS = env_bool("SPOTCHECK_HTTPS", not (DEBUG or DEMO_MODE))
+HTTPS = env_bool("SPOTCHECK_HTTPS", not (DEBUG or DEMO_MODE or "pytest" in sys.modules))
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_COOKIE_HTTPONLY = True

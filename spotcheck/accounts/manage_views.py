@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
-from spotcheck.accounts import lifecycle
+from spotcheck.accounts import lifecycle, otp
 from spotcheck.accounts.imports import STAFF_IMPORT
 from spotcheck.accounts.manage_forms import (
     AccountCreateForm,
@@ -84,7 +84,9 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "target": target, "failures": lifecycle.failures_of(target.username),
         "locked": lifecycle.is_locked(target.username),
         "may_manage": request.user.has_perm("accounts.manage_user", target),
-        "may_grant": request.user.has_perm("accounts.grant_role", target)})
+        "may_grant": request.user.has_perm("accounts.grant_role", target),
+        "may_reset_otp": request.user.has_perm("accounts.reset_otp", target),
+        "otp_enrolled": otp.has_device(target)})
 
 
 def _act(act: Callable[..., Any], done: str) -> Callable[[HttpRequest, int], HttpResponse]:

@@ -53,7 +53,7 @@ class IdleTimeoutMiddleware:
 class PasswordChangeRequiredMiddleware:
     """At first sign-in and after ``PASSWORD_MAX_AGE_DAYS``, every page leads to the change."""
 
-    EXEMPT_PREFIXES = ("/accounts/password/", "/accounts/logout/", "/static/")
+    EXEMPT_PREFIXES = ("/accounts/password/", "/accounts/logout/", "/accounts/otp/", "/static/")
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -114,3 +114,38 @@ class NoStoreWhenSignedInMiddleware:
         if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
         return response
+
+
+class OtpRequiredMiddleware:
+    """The second factor (accounts.otp): a session signed in with a password only reaches
+    nothing but the code page when the account has a device, and the enrolment page when
+    its role requires one. The password change at first sign-in comes first (there is no
+    device yet). API tokens are made after a full sign-in and are not concerned."""
+
+    EXEMPT_PREFIXES = ("/accounts/otp/", "/accounts/logout/", "/static/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from spotcheck.accounts import otp
+
+        user = getattr(request, "user", None)
+        if (user is None or not user.is_authenticated or user.is_verified()
+                or request.path.startswith(self.EXEMPT_PREFIXES)):
+            return self.get_response(request)
+        if otp.has_device(user):
+            target = "accounts:otp_verify"
+        elif otp.otp_required(user):
+            if password_expired(user, settings.PASSWORD_MAX_AGE_DAYS):
+                return self.get_response(request)  # the password change first
+            target = "accounts:otp_enrol"
+        else:
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            from django.http import JsonResponse
+
+            from spotcheck.core.api import error_body
+
+            return JsonResponse(error_body("otp_required", "请先在网页上完成动态验证码认证。"), status=403)
+        return redirect(f"{reverse(target)}?next={request.get_full_path()}")

@@ -27,6 +27,8 @@ rules.add_perm("accounts.view_user", is_system_admin | is_security_admin
 rules.add_perm("accounts.add_user", is_system_admin)
 # Roles are granted by the security administrator, and never to themselves.
 rules.add_perm("accounts.grant_role", is_security_admin & ~is_self)
+# The second factor of another account is reset by the security administrator only.
+rules.add_perm("accounts.reset_otp", is_security_admin & ~is_self)
 # API tokens: each signed-in user for their own account; enterprises do not use the API.
 rules.add_perm("accounts.manage_own_tokens", is_signed_in & ~is_enterprise)
 

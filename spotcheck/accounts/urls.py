@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from spotcheck.accounts import manage_views, token_views, views
+from spotcheck.accounts import manage_views, otp_views, token_views, views
 
 app_name = "accounts"
 
@@ -9,6 +9,10 @@ urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    # Second factor (accounts.otp): enrolment at first sign-in, the code, the reset.
+    path("otp/enrol/", otp_views.otp_enrol, name="otp_enrol"),
+    path("otp/verify/", otp_views.otp_verify, name="otp_verify"),
+    path("users/<int:pk>/otp/reset/", otp_views.otp_reset, name="otp_reset"),
     path("users/", views.user_list, name="users"),
     path("users/<int:pk>/role/", views.user_grant_role, name="grant_role"),
     # The user's own API tokens.

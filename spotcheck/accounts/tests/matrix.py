@@ -78,6 +78,8 @@ CASES = [
     Case("accounts:user_enable", SYSADMIN, setup=lambda: _planner(is_active=False),
          method="post", ok_status=302),
     Case("accounts:user_unlock", SYSADMIN, setup=_planner, method="post", ok_status=302),
+    # The second factor of another account: the security administrator resets it.
+    Case("accounts:otp_reset", roles(Role.SECURITY_ADMIN), setup=_planner, method="post", ok_status=302),
     Case("accounts:user_reset", SYSADMIN, setup=_planner, method="post"),
     Case("accounts:department_options", ALL_ROLES, query="?dept_q=信州+生态"),
     Case("accounts:import", SYSADMIN),

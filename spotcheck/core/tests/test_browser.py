@@ -10,6 +10,7 @@ import pytest
 
 from spotcheck.accounts.roles import Role
 from spotcheck.accounts.tests.factories import PASSWORD
+from spotcheck.accounts.tests.otp import pass_second_step
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,6 +33,7 @@ def sign_in(page: Any, base: str, username: str, password: str = PASSWORD) -> No
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
+    pass_second_step(page, username)
 
 
 @pytest.mark.parametrize("role", list(NAV))

@@ -14,6 +14,7 @@ import pytest
 
 from spotcheck.accounts.roles import Role
 from spotcheck.accounts.tests.factories import PASSWORD
+from spotcheck.accounts.tests.otp import pass_second_step
 from spotcheck.registry.demo import HEADERS, entity_rows
 from spotcheck.registry.models import ClassChange, MarketEntity
 
@@ -25,6 +26,7 @@ def sign_in(page: Any, base: str, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
+    pass_second_step(page, username)
     page.wait_for_selector("h1")
 
 

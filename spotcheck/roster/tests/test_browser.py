@@ -10,6 +10,7 @@ import pytest
 from spotcheck.accounts.models import Department
 from spotcheck.accounts.roles import Role
 from spotcheck.accounts.tests.factories import PASSWORD
+from spotcheck.accounts.tests.otp import pass_second_step
 from spotcheck.roster.models import Inspector
 from spotcheck.roster.tests.factories import InspectorFactory, TagFactory
 
@@ -21,6 +22,7 @@ def _sign_in(page: Any, base: str, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
+    pass_second_step(page, username)
     page.wait_for_selector("h1:has-text('工作台')")
 
 
