@@ -63,7 +63,7 @@ def _second_factor_on_test_sign_ins(request: Any, monkeypatch: Any) -> None:
         return
     from django.test import Client
 
-    real = Client._login
+    real = Client._login  # type: ignore[attr-defined]
 
     def login(self: Any, user: Any, backend: Any = None) -> None:
         real(self, user, backend)

@@ -52,7 +52,8 @@ def test_the_auditor_enrols_at_first_sign_in_then_signs_in_with_a_code(
     assert "auth.otp_enrol" in actions and "auth.otp_verify" in actions
 
 
-def test_five_wrong_codes_in_the_browser_lock_the_account(page: Any, live_server: Any, make_user: Any) -> None:
+def test_five_wrong_codes_in_the_browser_lock_the_account(page: Any, live_server: Any,
+                                                          make_user: Any) -> None:
     from spotcheck.accounts.tests.otp import enrolled_device
 
     office = make_user(Role.OFFICE)
