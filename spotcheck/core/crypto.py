@@ -1,17 +1,21 @@
 """Field encryption at rest with SM4 (GB/T 32907), for personal data such as a legal
 representative's ID-card number and phone.
 
-Key: ``FIELD_ENCRYPTION_KEY`` (32 hex digits, 128 bits) from the environment; for the quick
-start, generated once into ``var/field_encryption_key`` like ``SECRET_KEY`` (config/env.py).
-Losing the key loses the data: production sets it and keeps it with the database backups.
+Keys: a keyring (``spotcheck.core.keys``): ``FIELD_KEYS="field-1:hex,field-2:hex"`` in the
+environment, or ``var/keys/field.keys``; the older single key (``FIELD_ENCRYPTION_KEY`` or
+``var/field_encryption_key``) is the ring's first key. The last key encrypts; every key of
+the ring decrypts what it wrote, so ``keys_rotate field`` adds a key and re-encrypts in the
+background while everything stays readable. Losing a key loses the data it wrote:
+production keeps the keys apart from, and as safely as, the database backups.
 
-Format of a stored value: a version byte, IV (16 bytes), SM4-CTR ciphertext. Version 1
-encrypts the UTF-8 text. Version 2 encrypts a text of at most 32 characters from
+Format of a stored value: a version byte, IV (16 bytes), SM4-CTR ciphertext. The version
+byte's low four bits are the mode, its high four bits the key's place in the ring (0 for
+the first key, so values written before keyrings read as they did; at most 16 keys). Mode 1
+encrypts the UTF-8 text. Mode 2 encrypts a text of at most 32 characters from
 ``0123456789X-`` and the separator U+001F (an ID number, a phone, the two joined), packed
 two characters to a byte (a nibble each, 0xF after the end): one block of 16 bytes whatever
 the length, so the stored value is 33 bytes instead of up to 49, the cipher does half the
-work, and the length of the value no longer shows. The version byte leaves room for another
-mode or key later.
+work, and the length of the value no longer shows.
 
 Why CTR and not GCM (measured on the 2-core reference machine, see benchmarks/):
 SM4-GCM through ``cryptography`` costs about 5 µs per value because a Cipher object must be
@@ -97,17 +101,39 @@ def _key_from_env_or_file(var_dir: Path) -> bytes:
     return key
 
 
-class FieldCipher:
-    """Encrypts and decrypts text fields with one SM4 key."""
+MAX_KEYS = 16
 
-    def __init__(self, key: bytes) -> None:
-        self._algorithm = algorithms.SM4(key)
+
+def _mode(version: int) -> int:
+    return version & 0x0F
+
+
+def slot_of(blob: bytes | memoryview) -> int:
+    """The place in the keyring of the key that wrote ``blob``."""
+    return bytes(blob[:1])[0] >> 4
+
+
+class FieldCipher:
+    """Encrypts text fields with the current SM4 key and decrypts with any key of the ring.
+
+    ``FieldCipher(key)``: one key; ``FieldCipher(key, older=[k0, k1])``: ``key`` is the
+    current one, placed after the older ones (their places are the values' key numbers)."""
+
+    def __init__(self, key: bytes, *, older: Sequence[bytes] = ()) -> None:
+        keys = [*older, key]
+        if len(keys) > MAX_KEYS:
+            raise FieldKeyError(f"字段加密密钥环最多 {MAX_KEYS} 个密钥")
+        self._algorithms = [algorithms.SM4(k) for k in keys]
+        self.slot = len(keys) - 1
+        self._algorithm = self._algorithms[self.slot]
+        self._text = bytes([(self.slot << 4) | VERSION[0]])
+        self._packed = bytes([(self.slot << 4) | PACKED[0]])
 
     def encrypt_many(self, values: Sequence[str]) -> list[bytes]:
         """Encrypt a batch in one cipher call; each value has its own, never-reused counter
         range. Values of the packed alphabet are stored packed (version 2)."""
-        versions = [PACKED if packable(v) else VERSION for v in values]
-        plain = [_pack(v) if version == PACKED else v.encode("utf-8")
+        versions = [self._packed if packable(v) else self._text for v in values]
+        plain = [_pack(v) if version == self._packed else v.encode("utf-8")
                  for v, version in zip(values, versions, strict=True)]
         base = secrets.randbits(128)
         offsets = []
@@ -161,7 +187,7 @@ class FieldCipher:
         # bytes drop trailing NULs, which would cut a ciphertext ending in 0x00
         size = 1 + _BLOCK + _BLOCK
         out = np.empty((n, size + 1), dtype=np.uint8)
-        out[:, 0] = PACKED[0]
+        out[:, 0] = self._packed[0]
         out[:, 1:13] = np.frombuffer(prefix, dtype=np.uint8)
         out[:, 13:17] = np.arange(n, dtype=np.uint64).astype(">u4").view(np.uint8).reshape(n, 4)
         out[:, 17:size] = np.frombuffer(stream, dtype=np.uint8).reshape(n, _BLOCK)
@@ -177,40 +203,63 @@ class FieldCipher:
         one SM4-ECB call (a CTR keystream is the encryption of IV, IV + 1, …), then each
         value is XORed with its part — no cipher object per value (lists, exports)."""
         data = [bytes(b) for b in blobs]
-        return [_unpack(p) if d[:1] == PACKED else p.decode("utf-8")
+        return [_unpack(p) if _mode(d[0]) == PACKED[0] else p.decode("utf-8")
                 for d, p in zip(data, self._ctr_many(data), strict=True)]
 
     def _ctr_many(self, data: list[bytes]) -> list[bytes]:
         for d in data:
-            if d[:1] not in (VERSION, PACKED) or len(d) < 17:
+            if (len(d) < 17 or _mode(d[0]) not in (VERSION[0], PACKED[0])
+                    or d[0] >> 4 >= len(self._algorithms)):
                 raise FieldKeyError("密文格式无法识别")
-        counters = []
-        for d in data:
-            iv = int.from_bytes(d[1:17], "big")
-            blocks = (len(d) - 17 + _BLOCK - 1) // _BLOCK
-            counters += [((iv + k) & _MASK128).to_bytes(16, "big") for k in range(blocks)]
-        # ECB over counter blocks is how CTR is built: no plaintext goes through it
-        encryptor = Cipher(self._algorithm, modes.ECB()).encryptor()  # noqa: S305
-        stream = encryptor.update(b"".join(counters)) + encryptor.finalize()
-        out = []
-        start = 0
-        for d in data:
-            n = len(d) - 17
-            key = int.from_bytes(stream[start:start + n], "big")
-            out.append((int.from_bytes(d[17:], "big") ^ key).to_bytes(n, "big"))
-            start += (n + _BLOCK - 1) // _BLOCK * _BLOCK
+        out: list[bytes] = [b""] * len(data)
+        for slot in sorted({d[0] >> 4 for d in data}):
+            idx = [i for i, d in enumerate(data) if d[0] >> 4 == slot]
+            counters = []
+            for i in idx:
+                d = data[i]
+                iv = int.from_bytes(d[1:17], "big")
+                blocks = (len(d) - 17 + _BLOCK - 1) // _BLOCK
+                counters += [((iv + k) & _MASK128).to_bytes(16, "big") for k in range(blocks)]
+            # ECB over counter blocks is how CTR is built: no plaintext goes through it
+            encryptor = Cipher(self._algorithms[slot], modes.ECB()).encryptor()  # noqa: S305
+            stream = encryptor.update(b"".join(counters)) + encryptor.finalize()
+            start = 0
+            for i in idx:
+                d = data[i]
+                n = len(d) - 17
+                key = int.from_bytes(stream[start:start + n], "big")
+                out[i] = (int.from_bytes(d[17:], "big") ^ key).to_bytes(n, "big")
+                start += (n + _BLOCK - 1) // _BLOCK * _BLOCK
         return out
 
     def decrypt(self, blob: bytes | memoryview) -> str:
         return self.decrypt_many([blob])[0]
 
 
-@lru_cache(maxsize=1)
-def field_cipher() -> FieldCipher:
-    """The platform's cipher (key read once per process)."""
+FIELD_KEYRING = "field"
+
+
+def field_keyring() -> Any:
+    """The field keys: ``FIELD_KEYS``, else the single ``FIELD_ENCRYPTION_KEY`` (one key, not
+    rotatable from here), else ``var/keys/field.keys`` begun with the older key file's key."""
     from django.conf import settings
 
-    return FieldCipher(_key_from_env_or_file(Path(settings.VAR_DIR)))
+    from spotcheck.core import keys
+
+    var_dir = Path(settings.VAR_DIR)
+    if not os.environ.get("FIELD_KEYS", "").strip() and os.environ.get("FIELD_ENCRYPTION_KEY", "").strip():
+        return keys.Keyring(FIELD_KEYRING, (("field-1", _key_from_env_or_file(var_dir)),), "env")
+    legacy = None
+    if not keys.keyring_path(var_dir, FIELD_KEYRING).exists():
+        legacy = ("field-1", _key_from_env_or_file(var_dir))
+    return keys.load(var_dir, FIELD_KEYRING, size=16, legacy=legacy)
+
+
+@lru_cache(maxsize=1)
+def field_cipher() -> FieldCipher:
+    """The platform's cipher (keys read once per process; ``cache_clear`` after a rotation)."""
+    ring = field_keyring()
+    return FieldCipher(ring.current, older=[k for _, k in ring.keys[:-1]])
 
 
 def mask_middle(value: str, keep_start: int, keep_end: int) -> str:
