@@ -37,16 +37,21 @@ def _entities(n: int) -> dict[str, str]:
     plain = {make_uscc("361102", n=900_000 + i): f"3611021990{i:06d}"[:17] + "X\x1f138" + f"{i:08d}"
              for i in range(n)}
     blobs = cipher.encrypt_many(list(plain.values()))
-    MarketEntity.objects.bulk_create(
-        [MarketEntity(uscc=u, name=f"轮换测试{i}", kind="company", legal_rep_name="张三", division_id="361102",
-                      industry="F", legal_rep_secret=b) for i, (u, b) in enumerate(zip(plain, blobs, strict=True))],
-        batch_size=2000)
+    rows = [MarketEntity(uscc=u, name=f"轮换测试{i}", kind="company", legal_rep_name="张三",
+                         division_id="361102", industry="F", legal_rep_secret=b)
+            for i, (u, b) in enumerate(zip(plain, blobs, strict=True))]
+    MarketEntity.objects.bulk_create(rows, batch_size=2000)
     return plain
+
+
+def _stored(plain: dict[str, str]) -> dict[str, Any]:
+    return dict(MarketEntity.objects.filter(uscc__in=list(plain)).values_list("uscc", "legal_rep_secret"))
 
 
 def _raw_secrets() -> list[bytes]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT legal_rep_secret FROM registry_marketentity WHERE legal_rep_secret IS NOT NULL")
+        cursor.execute("SELECT legal_rep_secret FROM registry_marketentity "
+                       "WHERE legal_rep_secret IS NOT NULL")
         return [bytes(r[0]) for r in cursor.fetchall()]
 
 
@@ -70,7 +75,7 @@ def test_rotation_keeps_every_value_readable_and_moves_them_to_the_new_key(own_k
     call_command("field_key_rotate", "--status", stdout=status)
     assert f"{ring.current_id}\t{N}" in status.getvalue() and f"{first_id}\t0" in status.getvalue()
     cipher = crypto.field_cipher()
-    by_uscc: dict[str, Any] = dict(MarketEntity.objects.filter(uscc__in=list(plain)).values_list("uscc", "legal_rep_secret"))
+    by_uscc = _stored(plain)
     read = dict(zip(by_uscc, cipher.decrypt_many(list(by_uscc.values())), strict=True))
     assert read == plain
     raw = b"".join(_raw_secrets())
@@ -102,7 +107,7 @@ def test_a_stopped_re_encryption_resumes(own_keys: Path) -> None:
     call_command("field_key_rotate", "--resume", stdout=StringIO(), stderr=StringIO())
     assert {crypto.slot_of(b) for b in _raw_secrets()} == {1}
     cipher = crypto.field_cipher()
-    rows: dict[str, Any] = dict(MarketEntity.objects.filter(uscc__in=list(plain)).values_list("uscc", "legal_rep_secret"))
+    rows = _stored(plain)
     assert dict(zip(rows, cipher.decrypt_many(list(rows.values())), strict=True)) == plain
 
 
