@@ -27,7 +27,7 @@ class IdleTimeoutMiddleware:
     Kept in the session rather than left to the cookie's age alone, so that the end is
     enforced on the server and recorded: the cookie lives longer (``SESSION_COOKIE_AGE``),
     so the server sees the idle session come back and ends it itself (GB/T 22239-2019
-    8.1.4.2 d, 8.1.4.3).
+    8.1.4.1 b, 8.1.4.3).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

@@ -1,4 +1,4 @@
-"""Sessions and headers (GB/T 22239-2019 8.1.4.1 d, 8.1.4.2, 8.1.4.3): the idle end is the
+"""Sessions and headers (GB/T 22239-2019 8.1.4.1 b, 8.1.4.3, 8.1.4.8): the idle end is the
 server's and is audited, refusals of anonymous requests and lockouts are recorded as such,
 signed-in pages are not cached, production settings pass ``check --deploy``."""
 

@@ -1,4 +1,4 @@
-"""The audit trail as a whole (R-S2; GB/T 22239-2019 8.1.4.3 audit, 8.1.4.6 integrity):
+"""The audit trail as a whole (R-S2; GB/T 22239-2019 8.1.4.3 audit, 8.1.4.7 integrity):
 every attack below leaves audit_verify naming the events it no longer vouches for, and none
 makes it crash."""
 

@@ -1,4 +1,4 @@
-"""Backup drill on PostgreSQL (GB/T 22239-2019 8.1.4.11 data backup and recovery): the
+"""Backup drill on PostgreSQL (GB/T 22239-2019 8.1.4.9 data backup and recovery): the
 database is dumped with pg_dump and restored with pg_restore into a new database; with the
 files kept beside it (the keys in var/keys, the draw files, the anchor file), the restored
 platform verifies its audit trail, decrypts the field key's values, and exports a draw

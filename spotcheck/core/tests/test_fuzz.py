@@ -1,5 +1,5 @@
-"""Fuzzing the readers of outside input (GB/T 22239-2019 8.1.4.6 data integrity; software
-fault tolerance): import files (CSV sniffing and chunking, XLSX) and API request bodies.
+"""Fuzzing the readers of outside input (GB/T 22239-2019 8.1.4.4 input validation, 8.1.4.7
+integrity; software fault tolerance): import files (CSV sniffing and chunking, XLSX) and API request bodies.
 
 Properties: any bytes give either the rows or a refusal in Chinese (``ServiceError``,
 ``ParseError``), never another exception; well-formed CSV written by the csv module comes
