@@ -1,8 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rules.contrib.admin import ObjectPermissionsModelAdmin
 
 from spotcheck.accounts.models import Department, Division, User
+
+# Second-factor devices hold secrets: never in the admin; managed through accounts.otp only.
+for _device in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device):
+        admin.site.unregister(_device)
 
 
 @admin.register(Division)

@@ -129,3 +129,9 @@ def test_the_secret_is_not_in_the_admin_nor_the_audit_trail(client: Any, make_us
     client.post(reverse("accounts:otp_enrol"), {"code": code_for(device)})
     trail = " ".join(str(e.summary) for e in AuditEvent.objects.all())
     assert device.key not in trail and otp.secret_base32(device) not in trail
+    from django.contrib import admin
+
+    assert not admin.site.is_registered(TOTPDevice) and not admin.site.is_registered(type(device))
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    assert not admin.site.is_registered(StaticDevice)
