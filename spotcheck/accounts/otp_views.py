@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -32,8 +33,7 @@ def _next(request: HttpRequest) -> str:
 def otp_enrol(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not otp.otp_offered(user):
-        messages.info(request, "您的账户不使用双因素认证。")
-        return redirect("home")
+        raise PermissionDenied  # enterprises, or staff when OTP_OPTIONAL_STAFF is off (audited 403)
     if otp.has_device(user) and not user.is_verified():  # type: ignore[union-attr]
         return redirect(f"/accounts/otp/verify/?next={_next(request)}")
     device = otp.enrolment_device(user)

@@ -78,6 +78,10 @@ CASES = [
     Case("accounts:user_enable", SYSADMIN, setup=lambda: _planner(is_active=False),
          method="post", ok_status=302),
     Case("accounts:user_unlock", SYSADMIN, setup=_planner, method="post", ok_status=302),
+    # The second factor: enrolment for staff and the three administrators (not enterprises);
+    # the code page sends a session already verified on to its next page.
+    Case("accounts:otp_enrol", ALL_ROLES - {Role.ENTERPRISE}),
+    Case("accounts:otp_verify", ALL_ROLES, ok_status=302),
     # The second factor of another account: the security administrator resets it.
     Case("accounts:otp_reset", roles(Role.SECURITY_ADMIN), setup=_planner, method="post", ok_status=302),
     Case("accounts:user_reset", SYSADMIN, setup=_planner, method="post"),

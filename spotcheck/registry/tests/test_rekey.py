@@ -55,7 +55,7 @@ def _raw_secrets() -> list[bytes]:
         return [bytes(r[0]) for r in cursor.fetchall()]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the real worker commits its own transactions
 def test_rotation_keeps_every_value_readable_and_moves_them_to_the_new_key(own_keys: Path) -> None:
     plain = _entities(N)
     first_id = crypto.field_keyring().current_id
