@@ -37,7 +37,7 @@ from spotcheck.audit.services import audit_record, refusals_audited
 from spotcheck.core import clock
 from spotcheck.core.domain.uscc import uscc_problem
 from spotcheck.core.errors import Conflict, Refused, ServiceError, refuse_unless
-from spotcheck.draws import selectors
+from spotcheck.draws import hooks, selectors
 from spotcheck.draws.domain import commitments as cm
 from spotcheck.draws.domain.execution import Execution, active_selection, execute, final_teams
 from spotcheck.draws.domain.lifecycle import Action, Status, TransitionRefused, next_status
@@ -893,6 +893,8 @@ def _store_result(draw: Draw, execution: Execution, *, created: bool, acting_use
                         created_at=now, updated_at=now)
             except IntegrityError:
                 raise Conflict("该抽取已有结果，不能重复执行。", code="already_executed") from None
+            # The apps above draws build on it once this commits (plan started, tasks).
+            hooks.on_draw_executed(draw.pk)
             _transition(draw, Action.EXECUTED, executed_at=now, progress_phase="store",
                         planned_count=len(result["selected"]))
         else:

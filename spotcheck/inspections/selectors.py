@@ -227,6 +227,12 @@ def burden_of(uscc: str, year: int) -> EntityBurden | None:
     return EntityBurden.objects.filter(uscc=uscc, year=year).first()
 
 
+def open_tasks_of_draw(draw_id: int) -> int:
+    """The tasks of a draw not yet completed or cancelled (R-P1: a plan completes without)."""
+    return (InspectionTask.objects.filter(draw_id=draw_id)
+            .exclude(status__in=[TaskStatus.COMPLETED, TaskStatus.CANCELLED]).count())
+
+
 def window_savings(division: Division | str, year: int) -> dict[str, Any]:
     """What merging saved in a division's year: joint inspections (more than one department),
     merged visits, visits without merging, actual visits, and the difference."""

@@ -12,7 +12,7 @@ department and has no items until one is given.
 
 from __future__ import annotations
 
-import importlib
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -55,12 +55,14 @@ from spotcheck.inspections.models import (
     TaskStatus,
 )
 from spotcheck.planning.domain.calendar import Window, YearCalendar
+from spotcheck.planning.selectors import calendar_for, plan_for_draw
 from spotcheck.registry.models import MarketEntity
 from spotcheck.roster.models import Inspector
 from spotcheck.roster.selectors import conflicts_in_force
 
 BATCH = 2000
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def _check(acting_user: Any, perm: str, obj: Any, message: str) -> None:
@@ -101,21 +103,10 @@ def _plan_items(plan: Any) -> tuple[InspectionItem, ...]:
     return tuple(r if isinstance(r, InspectionItem) else r.item for r in rows)
 
 
-def _planning_selector(name: str) -> Any:
-    try:
-        module = importlib.import_module("spotcheck.planning.selectors")
-    except ImportError:
-        return None
-    return getattr(module, name, None)
-
-
 def plan_info_for_draw(draw: Draw) -> PlanInfo:
-    """The plan behind ``draw``, from ``spotcheck.planning.selectors.plan_for_draw`` when the
-    planning app provides it; otherwise what the draw itself says."""
-    plan = None
-    finder = _planning_selector("plan_for_draw")
-    if finder is not None:
-        plan = finder(draw)
+    """The plan behind ``draw`` (``planning.selectors.plan_for_draw``); for a draw made
+    outside planning, what the draw itself says."""
+    plan = plan_for_draw(draw)
     if plan is None:
         return PlanInfo(ref=draw.source_ref, title=draw.title, department=draw.department,
                         window_start=draw.window_start, window_end=draw.window_end,
@@ -135,9 +126,8 @@ def plan_info_for_draw(draw: Draw) -> PlanInfo:
 def year_calendar(division: Division | str | None, year: int) -> YearCalendar:
     """The planning year's calendar (windows, quiet period): the office's configuration
     through ``spotcheck.planning.selectors.calendar_for``, else the seed's defaults (R-Q1)."""
-    configured = _planning_selector("calendar_for")
-    if configured is not None and division is not None:
-        return configured(division, year)  # type: ignore[no-any-return]
+    if division is not None:
+        return calendar_for(division, year)
     return YearCalendar.default(year)
 
 
@@ -195,6 +185,16 @@ def _task_window(draw: Draw, plan: PlanInfo) -> tuple[date, date]:
 
 def _team_department(code: str) -> str:
     return code[: -len(EXPERT_SUFFIX)] if code.endswith(EXPERT_SUFFIX) else code
+
+
+def tasks_after_draw_executed(draw_id: int) -> None:
+    """An executed draw becomes inspection tasks once its result is committed (registered
+    with ``draws.hooks`` by this app's ``ready``). A refusal here never undoes the draw: the
+    window merge makes the tasks of any executed draw that has none."""
+    try:
+        tasks_from_draw(draw=Draw.objects.get(pk=draw_id))
+    except ServiceError as exc:
+        log.warning("检查任务未生成（抽取 %s）：%s", draw_id, exc.message)
 
 
 def tasks_from_draw(*, draw: Draw, acting_user: Any = None, plan: PlanInfo | None = None,

@@ -8,14 +8,12 @@ draws app's own ``population_queryset`` from the specification ``plan_draw_spec`
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from spotcheck.accounts.models import Department, Division
@@ -548,30 +546,37 @@ class Coverage:
         return self.class_a_planned * FULL_BP // self.class_a_population if self.class_a_population else 0
 
 
+@dataclass(frozen=True)
+class TaskFigures:
+    """What the inspections app, which sits above planning, tells planning about its tasks.
+    It registers them at startup (``InspectionsConfig.ready``), so planning reads them without
+    importing the layer above it (docs/architecture.md)."""
+
+    window_savings: Callable[[Division | str, int], Mapping[str, Any]]
+    open_tasks_of_draw: Callable[[int], int]
+
+
+_task_figures: list[TaskFigures] = []
+
+
+def register_task_figures(figures: TaskFigures) -> None:
+    _task_figures[:] = [figures]
+
+
 def open_tasks_of(plan: Plan) -> int:
-    """R-P1: the inspection tasks of the plan's draw not yet completed or cancelled (0 when the
-    inspections app is absent or the plan has no draw)."""
-    if not plan.draw_id:
+    """R-P1: the inspection tasks of the plan's draw not yet completed or cancelled (0 when no
+    app gives task figures or the plan has no draw)."""
+    if not plan.draw_id or not _task_figures:
         return 0
-    try:
-        task = apps.get_model("inspections", "InspectionTask")
-    except LookupError:
-        return 0
-    return int(task.objects.filter(draw_id=plan.draw_id).exclude(status__in=["completed", "cancelled"])
-               .count())
+    return int(_task_figures[0].open_tasks_of_draw(plan.draw_id))
 
 
 def window_savings(division: Division | str, year: int) -> Mapping[str, Any] | None:
-    """'Joint inspections merged' and 'visits saved' from the inspections app, when it offers
-    ``spotcheck.inspections.selectors.window_savings(division, year)``; None otherwise."""
-    try:
-        module = importlib.import_module("spotcheck.inspections.selectors")
-    except ModuleNotFoundError:
+    """'Joint inspections merged' and 'visits saved' from the registered task figures; None
+    when no app gives them."""
+    if not _task_figures:
         return None
-    func = getattr(module, "window_savings", None)
-    if func is None:
-        return None
-    result = func(division, year)
+    result = _task_figures[0].window_savings(division, year)
     return result if isinstance(result, Mapping) else None
 
 
