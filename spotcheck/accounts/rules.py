@@ -5,6 +5,7 @@ from typing import Any
 import rules
 
 from spotcheck.accounts.predicates import (
+    entity_in_scope,
     in_own_department,
     is_dept_admin,
     is_enterprise,
@@ -15,7 +16,6 @@ from spotcheck.accounts.predicates import (
     is_system_admin,
 )
 from spotcheck.accounts.roles import ADMIN_ROLES
-from spotcheck.registry.rules import entity_in_scope
 
 rules.add_perm("core.view_home", is_signed_in)
 rules.add_perm("core.view_api_docs", is_signed_in)

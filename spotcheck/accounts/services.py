@@ -21,6 +21,7 @@ from spotcheck.accounts.roles import ADMIN_ROLES, STAFF_ROLES, Role
 from spotcheck.audit.services import audit_record, refusals_audited
 from spotcheck.core import clock
 from spotcheck.core.errors import Conflict, Refused, ServiceError
+from spotcheck.core.reference import read_csv
 
 
 @dataclass
@@ -57,7 +58,7 @@ class ReferenceChanges:
 
 
 def _city_rows(city: str) -> list[dict[str, str]]:
-    rows = [r for r in reference.read_csv("divisions.csv") if reference.in_city(r["code"], city)]
+    rows = [r for r in read_csv("divisions.csv") if reference.in_city(r["code"], city)]
     if not any(r["code"] == city and r["kind"] == DivisionKind.CITY for r in rows):
         raise ServiceError(f"参考数据 divisions.csv 中没有设区市 {city}（见设置 SPOTCHECK_CITY）。",
                            fields={"SPOTCHECK_CITY": [city]})

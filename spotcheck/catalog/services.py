@@ -7,17 +7,14 @@ the office and the justice bureau (R-L2). Every write checks permission, validat
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
-from functools import lru_cache
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from spotcheck.accounts.models import Department
-from spotcheck.accounts.reference import read_csv
 from spotcheck.audit.services import audit_record
 from spotcheck.catalog.domain.items import (
     MIN_INSPECTORS,
@@ -37,10 +34,11 @@ from spotcheck.catalog.models import (
     PowerKind,
     item_key,
 )
+from spotcheck.catalog.selectors import item_list_deadline
 from spotcheck.core import clock
 from spotcheck.core.errors import Refused, ServiceError
+from spotcheck.core.reference import industry_sections, inspection_methods
 from spotcheck.registry.models import EntityKind, KeyFieldTag
-from spotcheck.roster.domain.rules import deadline_in
 from spotcheck.roster.models import Tag
 from spotcheck.roster.validation import changed, check_perm, clean_or_raise, refuse_fixed, require
 
@@ -50,24 +48,6 @@ ITEM_FIELDS = ("name", "sub_item", "power_entry", "basis", "content", "methods",
                "applicable_classes", "in_joint_list", "is_active")
 LIST_FIELDS = ("methods", "target_entity_types", "target_industries", "target_tags",
                "inspector_tags", "applicable_classes")
-
-
-@lru_cache(maxsize=1)
-def inspection_methods() -> tuple[str, ...]:
-    """核查方式 from ``core/reference/inspection_methods.csv``."""
-    return tuple(r["name"] for r in read_csv("inspection_methods.csv"))
-
-
-@lru_cache(maxsize=1)
-def industry_sections() -> dict[str, str]:
-    """GB/T 4754-2017 sections: letter -> name."""
-    return {r["section"]: r["name"] for r in read_csv("industries_gbt4754_2017.csv")}
-
-
-def item_list_deadline(year: int) -> date:
-    """R-L2: lists are filed by the end of March of their year (configurable)."""
-    return deadline_in(year, getattr(settings, "SPOTCHECK_ITEM_LIST_DEADLINE", "03-31"))
-
 
 
 def _check_year(year: Any) -> int:

@@ -18,6 +18,7 @@ from spotcheck.catalog.models import FilingKind, InspectionItem, ItemListFiling,
 from spotcheck.core import clock
 from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import ServiceError
+from spotcheck.core.reference import industry_sections
 from spotcheck.registry.models import EntityKind
 from spotcheck.roster.forms import apply_service_error
 from spotcheck.roster.paging import keyset_page
@@ -102,7 +103,7 @@ def item_create(request: HttpRequest) -> HttpResponse:
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = _item(request, pk)
     kinds = dict(EntityKind.choices)
-    sections = services.industry_sections()
+    sections = industry_sections()
     return render(request, "catalog/item_detail.html", {
         "item": item,
         "entity_types": [kinds.get(k, k) for k in item.target_entity_types],
@@ -215,7 +216,7 @@ def filing_list(request: HttpRequest) -> HttpResponse:
         "statuses": list(zip(selectors.filing_status(followed, year, today, FilingKind.ANNUAL),
                              selectors.filing_status(followed, year, today, FilingKind.JOINT_A),
                              strict=True)),
-        "deadline": services.item_list_deadline(year),
+        "deadline": selectors.item_list_deadline(year),
         "form": FilingForm() if can_file else None,
     })
 

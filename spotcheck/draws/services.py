@@ -30,6 +30,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from spotcheck.accounts.divisions import division_codes
 from spotcheck.accounts.models import Department, Division
 from spotcheck.accounts.predicates import is_office
 from spotcheck.audit.models import AuditEvent, Outcome
@@ -175,7 +176,7 @@ def _check_scope(acting_user: Any, department: Department, spec: DrawSpec) -> No
                 raise Refused("联席办只能组织本行政区划的抽取。")
         elif department.pk != acting_user.department_id:
             raise Refused("只能为本部门准备抽取。")
-    scope = selectors.division_codes([department.division_id])
+    scope = division_codes([department.division_id])
     outside = [d for d in spec.divisions if d not in scope]
     if outside:
         raise ServiceError(f"行政区划 {'、'.join(outside)} 不在{department.division.name}范围内。",
@@ -312,7 +313,7 @@ def _hold_class_a_cap(*, division_id: str, year: int, this: int, exclude_pk: int
     for the first to commit, counts it, and is refused."""
     list(Division.objects.select_for_update().filter(pk=division_id).values_list("pk", flat=True))
     class_a_total = MarketEntity.objects.filter(
-        library_class="A", division_id__in=selectors.division_codes([division_id]),
+        library_class="A", division_id__in=division_codes([division_id]),
     ).exclude(status__in=list(NOT_INSPECTABLE)).count()
     problem = class_a_cap_problem(drawn_this_year=_class_a_drawn(division_id, year, exclude_pk),
                                   this_draw=this, class_a_total=class_a_total)

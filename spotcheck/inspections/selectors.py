@@ -120,7 +120,7 @@ def tasks_needing_team(division: Division | str) -> QuerySet[InspectionTask]:
 def entity_for_department(department: Any, uscc: str) -> MarketEntity | None:
     """The entity of that USCC if it lies in the department's division (or a division under
     it); None otherwise, as for an unknown USCC (R-S1: nothing about entities out of scope)."""
-    from spotcheck.draws.selectors import division_codes
+    from spotcheck.accounts.divisions import division_codes
 
     return (MarketEntity.objects.select_related("division")
             .filter(uscc=uscc, division_id__in=division_codes([department.division_id])).first())

@@ -22,16 +22,17 @@ from typing import Any, TypeVar
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
+from spotcheck.accounts.divisions import division_codes
 from spotcheck.accounts.models import Department, Division
 from spotcheck.audit.services import audit_record, refusals_audited
 from spotcheck.catalog.models import InspectionItem
 from spotcheck.core import clock
 from spotcheck.core.errors import Conflict, Refused, ServiceError
+from spotcheck.core.reference import follow_up_actions, inspection_methods
 from spotcheck.draws.domain.lifecycle import DONE
 from spotcheck.draws.domain.spec import EXPERT_SUFFIX, NOT_INSPECTABLE
 from spotcheck.draws.models import Assignment, Draw, SelectionState
 from spotcheck.draws.models import Selection as DrawSelection
-from spotcheck.draws.selectors import division_codes
 from spotcheck.inspections import reference
 from spotcheck.inspections.domain import filing as filing_rules
 from spotcheck.inspections.domain import windows
@@ -938,7 +939,7 @@ def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, E
             continue
         if not (entry.result_code or entry.method or entry.follow_up or entry.note):
             continue
-        problems = entry_problems(entry, tree, reference.methods(), reference.follow_ups())
+        problems = entry_problems(entry, tree, inspection_methods(), follow_up_actions())
         for name, message in problems.items():
             fields[f"item-{row_id}-{name}"] = [f"事项“{row.item.name}”：{message}"]
         if problems:

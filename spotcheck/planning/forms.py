@@ -9,11 +9,11 @@ from typing import Any
 
 from django import forms
 
+from spotcheck.accounts.divisions import division_codes
 from spotcheck.accounts.models import Department
-from spotcheck.catalog.services import industry_sections
 from spotcheck.core import clock
+from spotcheck.core.reference import industry_sections
 from spotcheck.draws.domain.spec import DIMENSIONS
-from spotcheck.draws.selectors import division_codes
 from spotcheck.planning import selectors
 from spotcheck.planning.domain.calendar import YearCalendar
 from spotcheck.planning.domain.quota import (

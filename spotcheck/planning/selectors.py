@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from spotcheck.accounts.divisions import division_codes, related_divisions
 from spotcheck.accounts.models import Department, Division
 from spotcheck.accounts.predicates import (
     is_dept_admin,
@@ -35,7 +36,7 @@ from spotcheck.draws.domain.spec import (
     stratum_name,
 )
 from spotcheck.draws.models import Draw
-from spotcheck.draws.selectors import division_codes, population_queryset
+from spotcheck.draws.selectors import population_queryset
 from spotcheck.planning.domain.calendar import YearCalendar
 from spotcheck.planning.domain.checks import (
     CLASS_A_CAP_BP,
@@ -378,16 +379,6 @@ def planned_item(draft: PlanDraft, item: InspectionItem) -> PlannedItem:
                        has_power_basis=bool(item.power_entry_id and item.power_entry.is_active))
 
 
-def _related_divisions(division_id: str) -> set[str]:
-    """The division, the divisions below it and those above it: where plans may share entities."""
-    related = division_codes([division_id])
-    code: str | None = division_id
-    while code is not None:
-        related.add(code)
-        code = Division.objects.filter(pk=code).values_list("parent_id", flat=True).first()
-    return related
-
-
 def _stored_rates(plan: Plan) -> tuple[tuple[str, ...], dict[str, Any]] | None:
     figures = plan.figures or {}
     if "strata" not in figures or "quota" not in figures:
@@ -401,7 +392,7 @@ def overlaps_of(draft: PlanDraft, own_sizes: Mapping[str, int], own_quota: Mappi
     with the entities both populations hold and the number both draws are expected to hit."""
     others = (Plan.objects.select_related("department")
               .filter(year=draft.year, target_class=draft.target_class,
-                      division_id__in=_related_divisions(draft.division_id),
+                      division_id__in=related_divisions(draft.division_id),
                       window_start__lte=draft.window_end, window_end__gte=draft.window_start)
               .exclude(department_id=draft.department.pk).order_by("department__seq", "id"))
     if draft.pk is not None:
@@ -587,7 +578,7 @@ def class_c_coverage(division_id: str, year: int) -> tuple[int, int]:
                                         division_id__in=division_codes([division_id]))
     total = scope.count()
     full = [p for p in Plan.objects.select_related("department").filter(
-        division_id__in=_related_divisions(division_id), year=year, target_class="C",
+        division_id__in=related_divisions(division_id), year=year, target_class="C",
         status__in=APPROVED_OR_LATER) if p.population_estimate and p.drawn_estimate >= p.population_estimate]
     if not full or not total:
         return total, 0

@@ -22,6 +22,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 
+from spotcheck.accounts.divisions import division_codes
 from spotcheck.accounts.models import Department, Division
 from spotcheck.accounts.predicates import is_office
 from spotcheck.audit.services import audit_record, refusals_audited
@@ -31,7 +32,6 @@ from spotcheck.core.errors import Conflict, Refused, ServiceError, refuse_unless
 from spotcheck.draws import services as draws
 from spotcheck.draws.domain.spec import KINDS, MAX_SLOTS, RISK_LEVELS
 from spotcheck.draws.models import Draw, DrawStatus
-from spotcheck.draws.selectors import division_codes
 from spotcheck.planning import selectors
 from spotcheck.planning.domain.calendar import Window, YearCalendar
 from spotcheck.planning.domain.checks import Finding

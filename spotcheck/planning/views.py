@@ -12,12 +12,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from spotcheck.accounts.divisions import division_codes
 from spotcheck.accounts.models import Department
 from spotcheck.accounts.predicates import is_office, is_reviewer
 from spotcheck.core import clock
 from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import Refused, ServiceError
-from spotcheck.draws.selectors import division_codes
 from spotcheck.planning import selectors, services, wording
 from spotcheck.planning.domain.review import ACTION_LABELS, RETURNS, Action, Status, actions_from
 from spotcheck.planning.forms import CalendarForm, PlanForm, TransitionForm

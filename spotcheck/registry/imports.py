@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from spotcheck.accounts.divisions import division_parents, divisions_in_scope
 from spotcheck.core import clock
 from spotcheck.core.crypto import field_cipher
 from spotcheck.core.imports.checks import Bad, Check, Checks, Choice, Scope, Text, Uscc
@@ -19,6 +20,7 @@ from spotcheck.core.imports.jobs import register
 from spotcheck.core.imports.models import ImportJob
 from spotcheck.core.imports.spec import PK_COLUMN, CleanFrame, CleanRow, Column, ImportSpec, Rejected
 from spotcheck.core.imports.writers import Writer
+from spotcheck.core.reference import industry_sections
 from spotcheck.registry.domain.checks import (
     ID_RE,
     PHONE_RE,
@@ -36,7 +38,6 @@ from spotcheck.registry.models import (
     RegistrationStatus,
     RiskLevel,
 )
-from spotcheck.registry.reference import division_parents, divisions_in_scope, industries
 
 COLUMNS = [
     Column("统一社会信用代码", "uscc", example="91361102MA35XXXX06",
@@ -230,7 +231,7 @@ class EntityImport(ImportSpec):
             Phone(),
             Scope("division_id", "行政区划代码", frozenset(scope) if scope is not None else everywhere,
                   everywhere),
-            Industry(frozenset(industries())),
+            Industry(frozenset(industry_sections())),
             Choice("status", "登记状态", _STATUSES, _STATUS_LABELS),
             PastDate("founded_on", "成立日期", clock.today()),
             Text("address", "住所", 255, required=False),

@@ -11,7 +11,6 @@ from datetime import date
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
@@ -22,7 +21,7 @@ from spotcheck.core import clock
 from spotcheck.core.domain.uscc import uscc_problem
 from spotcheck.core.errors import Conflict as ConflictError
 from spotcheck.core.errors import Refused, ServiceError
-from spotcheck.roster.domain.rules import deadline_in, is_scd1_id
+from spotcheck.roster.domain.rules import is_scd1_id
 from spotcheck.roster.models import (
     ConfirmationScope,
     Conflict,
@@ -32,17 +31,12 @@ from spotcheck.roster.models import (
     Tag,
     TagKind,
 )
+from spotcheck.roster.selectors import roster_deadline
 from spotcheck.roster.validation import changed, check_perm, clean_or_raise, refuse_fixed, require
 
 # Fields of an inspector that ``inspector_update`` may change. The certificate number is the
 # SCD-1 id and the upsert key of imports; the department owns the record: neither changes.
 UPDATABLE = ("name", "kind", "organisation", "valid_until", "tag_codes", "is_active", "user")
-
-
-def roster_deadline(year: int) -> date:
-    """R-I3: rosters are confirmed every year by the end of March (configurable)."""
-    return deadline_in(year, getattr(settings, "SPOTCHECK_ROSTER_DEADLINE", "03-31"))
-
 
 
 def _snapshot(inspector: Inspector) -> dict[str, Any]:

@@ -273,7 +273,7 @@ def confirmation_list(request: HttpRequest) -> HttpResponse:
     return render(request, "roster/confirmation_list.html", {
         "year": year, "years": [today.year - 1, today.year, today.year + 1],
         "statuses": selectors.confirmation_status(departments, year, today),
-        "deadline": services.roster_deadline(year),
+        "deadline": selectors.roster_deadline(year),
         "can_confirm": request.user.has_perm("roster.confirm_roster", user_department)
         and user_department is not None,
         "form": ConfirmForm(initial={"year": year}),
@@ -313,7 +313,7 @@ def joint_pool(request: HttpRequest) -> HttpResponse:
                             scope=ConfirmationScope.JOINT_POOL).first())
     return render(request, "roster/joint_pool.html", {
         "page": page, "today": today, "year": year, "confirmation": confirmation,
-        "deadline": services.roster_deadline(year),
+        "deadline": selectors.roster_deadline(year),
         "can_manage": request.user.has_perm("roster.set_joint_pool", department),
         "form": ConfirmForm(initial={"year": year}),
     })
