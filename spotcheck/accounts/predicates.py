@@ -89,3 +89,8 @@ def entity_in_scope(user: Any, entity: Any) -> bool:
     entity = getattr(entity, "entity", entity)
     division = entity.division
     return division_covers(getattr(user, "division_id", None), division.code, division.parent_id)
+
+
+# The audience of work pages (navigation): staff of the member departments and the three
+# administrators, never an enterprise.
+STAFF = is_government_staff | is_administrator
