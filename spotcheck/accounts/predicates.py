@@ -76,3 +76,12 @@ def in_own_division(user: Any, obj: Any) -> bool:
 reads_department_data = (
     (is_dept_admin | is_planner | is_inspector) & in_own_department
 ) | (is_reviewer & in_own_division)
+
+
+@rules.predicate
+def is_own_department_job(user: Any, job: Any) -> bool:
+    """An import job run for the user's department (no job: the page itself)."""
+    if job is None:
+        return True
+    department = getattr(user, "department", None)
+    return department is not None and job.department_code == department.code

@@ -18,9 +18,9 @@ from spotcheck.catalog.models import FilingKind, InspectionItem, ItemListFiling,
 from spotcheck.core import clock
 from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import ServiceError
+from spotcheck.core.forms import apply_service_error
+from spotcheck.core.paging import keyset_page
 from spotcheck.registry.models import EntityKind
-from spotcheck.roster.forms import apply_service_error
-from spotcheck.roster.paging import keyset_page
 
 
 def _item(request: HttpRequest, pk: int) -> InspectionItem:

@@ -26,7 +26,7 @@ from spotcheck.accounts.models import Department, Division
 from spotcheck.audit.services import audit_record, refusals_audited
 from spotcheck.catalog.models import InspectionItem
 from spotcheck.core import clock
-from spotcheck.core.errors import Conflict, Refused, ServiceError
+from spotcheck.core.errors import Conflict, Refused, ServiceError, refuse_unless
 from spotcheck.draws.domain.lifecycle import DONE
 from spotcheck.draws.domain.spec import EXPERT_SUFFIX, NOT_INSPECTABLE
 from spotcheck.draws.models import Assignment, Draw, SelectionState
@@ -61,11 +61,6 @@ from spotcheck.roster.selectors import conflicts_in_force
 
 BATCH = 2000
 T = TypeVar("T")
-
-
-def _check(acting_user: Any, perm: str, obj: Any, message: str) -> None:
-    if acting_user is not None and not acting_user.has_perm(perm, obj):
-        raise Refused(message)
 
 
 def _batches(items: Sequence[T], size: int = BATCH) -> Iterator[Sequence[T]]:
@@ -206,7 +201,7 @@ def tasks_from_draw(*, draw: Draw, acting_user: Any = None, plan: PlanInfo | Non
     task while nothing was recorded on it, substitutes gain one.
     """
     draw = Draw.objects.select_related("department", "division").get(pk=draw.pk)
-    _check(acting_user, "inspections.create_tasks", draw, "您没有为该抽取生成检查任务的权限。")
+    refuse_unless(acting_user, "inspections.create_tasks", draw, "您没有为该抽取生成检查任务的权限。")
     if draw.status not in {s.value for s in DONE}:
         raise ServiceError(f"抽取 {draw.code} 尚未执行（当前：{draw.get_status_display()}），"
                            "不能生成检查任务。", code="draw_not_executed")
@@ -404,8 +399,8 @@ def window_merge(*, division: Division | str, year: int, window: Any, acting_use
     Writes in batches of ``batch_size``; memory grows with the window's tasks only.
     """
     division = _division(division)
-    _check(acting_user, "inspections.merge_window", division,
-           "只有本行政区划的联席办可以组织检查窗口的合并（R-B3）。")
+    refuse_unless(acting_user, "inspections.merge_window", division,
+                  "只有本行政区划的联席办可以组织检查窗口的合并（R-B3）。")
     w = _window(year, window)
     wkey = windows.key(w)
     summary = MergeSummary(division=division.code, year=year, window=wkey)
@@ -669,8 +664,8 @@ def joint_lead_change(*, acting_user: Any, joint: JointInspection, new_lead: Dep
     The first agreement opens the proposal (a proposal for another department replaces a
     pending one); the change takes effect when every participating department has agreed.
     """
-    _check(acting_user, "inspections.change_lead", joint,
-           "只有参与该联合检查的部门可以协商变更牵头部门（R-C3）。")
+    refuse_unless(acting_user, "inspections.change_lead", joint,
+                  "只有参与该联合检查的部门可以协商变更牵头部门（R-C3）。")
     if acting_user is None or acting_user.department_id is None:
         raise Refused("须以参与部门人员身份同意变更牵头部门。")
     with transaction.atomic():
@@ -776,7 +771,7 @@ def inspection_create(*, acting_user: Any, department: Department, entity: Marke
                           object_type="inspections.task", request=request,
                           extra={"department": department.code, "uscc": entity.uscc,
                                  "planned_on": str(planned_on)}):
-        _check(acting_user, "inspections.create_outside", department, "只能以本部门名义创建检查。")
+        refuse_unless(acting_user, "inspections.create_outside", department, "只能以本部门名义创建检查。")
         if not within_division(entity.division_id, department.division_id):
             raise entity_not_found(entity.uscc)
         task = _inspection_create(acting_user=acting_user, department=department, entity=entity,
@@ -913,7 +908,7 @@ def visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, En
 
 def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, Entry],
                   complete: bool, request: Any) -> int:
-    _check(acting_user, "inspections.record_results", visit, "只有检查组成员可以录入检查结果。")
+    refuse_unless(acting_user, "inspections.record_results", visit, "只有检查组成员可以录入检查结果。")
     if (isinstance(visit, InspectionTask) and visit.joint is not None
             and visit.joint.status != TaskStatus.CANCELLED):
         raise ServiceError("该任务已并入联合检查，请在联合检查的检查表中录入。", code="merged")
@@ -990,7 +985,8 @@ def visit_late_permit(*, acting_user: Any, visit: Visitable, reason: str,
     with refusals_audited("inspections.late_permit", actor=acting_user,
                           object_type=f"inspections.{type(visit).__name__.lower()}", request=request,
                           extra={"visit": visit.pk}):
-        _check(acting_user, "inspections.permit_late", visit, "只有本行政区划的联席办可以批准逾期补录。")
+        refuse_unless(acting_user, "inspections.permit_late", visit,
+                      "只有本行政区划的联席办可以批准逾期补录。")
         reason = (reason or "").strip()
         if not reason:
             raise ServiceError("请填写逾期补录的理由。", fields={"reason": ["必填"]})
@@ -1029,7 +1025,8 @@ def task_team_assign(*, acting_user: Any, task: InspectionTask, inspectors: Sequ
     with refusals_audited("inspections.team_assign", actor=acting_user, object_type="inspections.task",
                           request=request, extra={"task": task.pk,
                                                   "inspectors": [i.certificate_no for i in inspectors]}):
-        _check(acting_user, "inspections.assign_team", task, "只有本行政区划的联席办可以为检查任务选派人员。")
+        refuse_unless(acting_user, "inspections.assign_team", task,
+                      "只有本行政区划的联席办可以为检查任务选派人员。")
         reason = (reason or "").strip()
         if not reason:
             raise ServiceError("请填写选派理由。", fields={"reason": ["必填"]})

@@ -28,6 +28,7 @@ from spotcheck.audit.services import audit_record, refusals_audited
 from spotcheck.catalog.models import InspectionItem
 from spotcheck.core import clock
 from spotcheck.core.errors import Conflict, Refused, ServiceError, refuse_unless
+from spotcheck.core.validation import clean_or_raise
 from spotcheck.draws import services as draws
 from spotcheck.draws.domain.spec import KINDS, MAX_SLOTS, RISK_LEVELS
 from spotcheck.draws.models import Draw, DrawStatus
@@ -56,7 +57,6 @@ from spotcheck.planning.models import Plan, PlanItem, PlanningYear, PlanTransiti
 from spotcheck.planning.rules import ACTION_PERMS
 from spotcheck.registry.models import KeyFieldTag
 from spotcheck.roster.models import Tag
-from spotcheck.roster.validation import clean_or_raise
 
 OBJECT_TYPE = "planning.plan"
 MAX_EXPERTS = 10

@@ -17,14 +17,14 @@ from spotcheck.accounts.predicates import is_office, is_reviewer
 from spotcheck.core import clock
 from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import Refused, ServiceError
+from spotcheck.core.forms import apply_service_error
+from spotcheck.core.paging import keyset_page
 from spotcheck.draws.selectors import division_codes
 from spotcheck.planning import selectors, services, wording
 from spotcheck.planning.domain.review import ACTION_LABELS, RETURNS, Action, Status, actions_from
 from spotcheck.planning.forms import CalendarForm, PlanForm, TransitionForm
 from spotcheck.planning.models import Plan, PlanStatus
 from spotcheck.planning.rules import ACTION_PERMS
-from spotcheck.roster.forms import apply_service_error
-from spotcheck.roster.paging import keyset_page
 
 
 def _plan(request: HttpRequest, pk: int) -> Plan:

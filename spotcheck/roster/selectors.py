@@ -21,7 +21,8 @@ from spotcheck.accounts.predicates import (
     is_planner,
     is_reviewer,
 )
-from spotcheck.roster.domain.rules import RosterLine, is_overdue, roster_line
+from spotcheck.core.domain.deadlines import is_overdue
+from spotcheck.roster.domain.rules import RosterLine, roster_line
 from spotcheck.roster.models import (
     ConfirmationScope,
     Conflict,

@@ -16,15 +16,10 @@ from spotcheck.accounts.models import Department
 from spotcheck.core import clock
 from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import ServiceError
+from spotcheck.core.forms import apply_service_error
+from spotcheck.core.paging import keyset_page
 from spotcheck.roster import selectors, services
-from spotcheck.roster.forms import (
-    ConfirmForm,
-    ConflictForm,
-    InspectorForm,
-    ReasonForm,
-    TagForm,
-    apply_service_error,
-)
+from spotcheck.roster.forms import ConfirmForm, ConflictForm, InspectorForm, ReasonForm, TagForm
 from spotcheck.roster.models import (
     ConfirmationScope,
     Conflict,
@@ -33,7 +28,6 @@ from spotcheck.roster.models import (
     RosterConfirmation,
     Tag,
 )
-from spotcheck.roster.paging import keyset_page
 
 
 def _inspector(request: HttpRequest, pk: int) -> Inspector:
