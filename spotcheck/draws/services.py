@@ -36,11 +36,12 @@ from spotcheck.audit.models import AuditEvent, Outcome
 from spotcheck.audit.services import audit_record, refusals_audited
 from spotcheck.core import clock
 from spotcheck.core.domain.uscc import uscc_problem
+from spotcheck.core.domain.workflow import TransitionRefused, guarded_update, next_state
 from spotcheck.core.errors import Conflict, Refused, ServiceError, refuse_unless
 from spotcheck.draws import selectors
 from spotcheck.draws.domain import commitments as cm
 from spotcheck.draws.domain.execution import Execution, active_selection, execute, final_teams
-from spotcheck.draws.domain.lifecycle import Action, Status, TransitionRefused, next_status
+from spotcheck.draws.domain.lifecycle import LIFECYCLE, Action, Status
 from spotcheck.draws.domain.spec import (
     NOT_INSPECTABLE,
     DrawSpec,
@@ -102,7 +103,7 @@ _require = refuse_unless
 
 def _step(draw: Draw, action: Action) -> Status:
     try:
-        return next_status(draw.status, action)
+        return next_state(LIFECYCLE, draw.status, action)
     except TransitionRefused as exc:
         code = "already_executed" if action == Action.EXECUTE and draw.status in (
             Status.EXECUTING, Status.EXECUTED, Status.PUBLISHED) else "wrong_state"
@@ -113,7 +114,7 @@ def _transition(draw: Draw, action: Action, **fields: Any) -> Draw:
     """Apply one transition as a guarded update; Conflict when someone else got there first."""
     old = draw.status
     new = _step(draw, action)
-    if not Draw.objects.filter(pk=draw.pk, status=old).update(status=new, **fields):
+    if not guarded_update(Draw.objects.filter(pk=draw.pk), expected=old, new=new, **fields):
         raise Conflict("抽取的状态刚刚被他人改变，请刷新后重试。", code="conflict")
     draw.status = new
     for k, v in fields.items():
@@ -863,8 +864,10 @@ def draw_run(draw_id: int, *, echo: Progress | None = None) -> Draw:
         message = exc.message if isinstance(exc, ServiceError) else f"抽取失败：{type(exc).__name__}: {exc}"
         if not (isinstance(exc, Conflict) and exc.code == "already_executed"):
             with transaction.atomic():
-                failed = Draw.objects.filter(pk=draw.pk, status=Status.EXECUTING).update(
-                    status=next_status(Status.EXECUTING, Action.EXECUTE_FAILED), last_error=message)
+                failed = guarded_update(
+                    Draw.objects.filter(pk=draw.pk), expected=Status.EXECUTING,
+                    new=next_state(LIFECYCLE, Status.EXECUTING, Action.EXECUTE_FAILED),
+                    last_error=message)
                 if failed:
                     audit_record(action="draw.execute", actor=draw.executed_by,
                                  department_code=draw.department.code, object_type=OBJECT_TYPE,

@@ -26,6 +26,7 @@ from spotcheck.accounts.models import Department, Division
 from spotcheck.audit.services import audit_record, refusals_audited
 from spotcheck.catalog.models import InspectionItem
 from spotcheck.core import clock
+from spotcheck.core.domain.workflow import TransitionRefused, guarded_update, next_state
 from spotcheck.core.errors import Conflict, Refused, ServiceError, refuse_unless
 from spotcheck.draws.domain.lifecycle import DONE
 from spotcheck.draws.domain.spec import EXPERT_SUFFIX, NOT_INSPECTABLE
@@ -37,7 +38,7 @@ from spotcheck.inspections.domain import filing as filing_rules
 from spotcheck.inspections.domain import windows
 from spotcheck.inspections.domain.overlap import Selection, Source, Visit, merge
 from spotcheck.inspections.domain.results import Entry, entry_problems
-from spotcheck.inspections.domain.workflow import OPEN, Step, StepRefused, next_state
+from spotcheck.inspections.domain.workflow import OPEN, WORKFLOW, Step
 from spotcheck.inspections.models import (
     EnterpriseNotice,
     EntityBurden,
@@ -284,7 +285,7 @@ def tasks_from_draw(*, draw: Draw, acting_user: Any = None, plan: PlanInfo | Non
         for id_chunk in _batches(gone):
             summary.cancelled += InspectionTask.objects.filter(
                 pk__in=id_chunk, status=TaskStatus.PENDING).update(
-                status=next_state(TaskStatus.PENDING, Step.CANCEL),
+                status=next_state(WORKFLOW, TaskStatus.PENDING, Step.CANCEL),
                 cancel_reason="抽取结果经替补，该主体不再检查。")
         gone_set = set(gone)
         touched = {t.entity_id for t in new_tasks} | {e for (e, _), (pk, _) in existing.items()
@@ -868,13 +869,13 @@ def visit_tasks(visit: Visitable) -> list[InspectionTask]:
     return [visit]
 
 
-def _step(model: type[Any], pk: int, step: Step, **fields: Any) -> int:
+def _step(model: type[Any], pk: int, step: Step, **fields: Any) -> bool:
     row = model.objects.filter(pk=pk).values_list("status", flat=True).first()
     try:
-        new = next_state(row, step)
-    except StepRefused as exc:
-        raise Conflict(str(exc)) from None
-    return int(model.objects.filter(pk=pk, status=row).update(status=new, **fields))
+        new = next_state(WORKFLOW, row, step)
+    except TransitionRefused as exc:
+        raise Conflict(exc.message) from None
+    return guarded_update(model.objects.filter(pk=pk), expected=row, new=new, **fields)
 
 
 def _late_until(visit: Visitable) -> date | None:

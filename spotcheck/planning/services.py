@@ -27,6 +27,7 @@ from spotcheck.accounts.predicates import is_office
 from spotcheck.audit.services import audit_record, refusals_audited
 from spotcheck.catalog.models import InspectionItem
 from spotcheck.core import clock
+from spotcheck.core.domain.workflow import TransitionRefused, guarded_update, next_state
 from spotcheck.core.errors import Conflict, Refused, ServiceError, refuse_unless
 from spotcheck.core.validation import clean_or_raise
 from spotcheck.draws import services as draws
@@ -47,11 +48,11 @@ from spotcheck.planning.domain.quota import (
 from spotcheck.planning.domain.review import (
     ACTION_LABELS,
     RETURNS,
+    REVIEW,
     TRANSITIONS,
     Action,
     Status,
-    TransitionError,
-    next_status,
+    require_reason,
 )
 from spotcheck.planning.models import Plan, PlanItem, PlanningYear, PlanTransition
 from spotcheck.planning.rules import ACTION_PERMS
@@ -384,8 +385,9 @@ def plan_transition(*, acting_user: Any, plan: Plan, action: Action | str, reaso
         _require(acting_user, ACTION_PERMS[action], plan, f"您没有对该计划执行“{label}”的权限。")
         old = Status(plan.status)
         try:
-            new = next_status(old, action, reason=reason)
-        except TransitionError as exc:
+            new = next_state(REVIEW, old, action)
+            require_reason(action, reason)
+        except TransitionRefused as exc:
             if action in RETURNS and (old, action) in TRANSITIONS:
                 raise _field_error("reason", str(exc)) from None
             raise Conflict(str(exc), code="wrong_state") from None
@@ -407,8 +409,9 @@ def plan_transition(*, acting_user: Any, plan: Plan, action: Action | str, reaso
         late = _late_fields(plan, action, reason, acting_user, now)
         extra.update(late)
         with transaction.atomic():
-            moved = Plan.objects.filter(pk=plan.pk, status=old, version=plan.version).update(
-                status=new, version=F("version") + 1, updated_at=now, **extra)
+            moved = guarded_update(Plan.objects.filter(pk=plan.pk, version=plan.version),
+                                   expected=old, new=new, version=F("version") + 1, updated_at=now,
+                                   **extra)
             if not moved:
                 raise Conflict("计划已被他人处理，请刷新后查看最新状态。")
             department = getattr(acting_user, "department", None) if acting_user is not None else None

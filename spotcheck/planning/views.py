@@ -21,7 +21,7 @@ from spotcheck.core.forms import apply_service_error
 from spotcheck.core.paging import keyset_page
 from spotcheck.draws.selectors import division_codes
 from spotcheck.planning import selectors, services, wording
-from spotcheck.planning.domain.review import ACTION_LABELS, RETURNS, Action, Status, actions_from
+from spotcheck.planning.domain.review import ACTION_LABELS, RETURNS, REVIEW, Action, Status
 from spotcheck.planning.forms import CalendarForm, PlanForm, TransitionForm
 from spotcheck.planning.models import Plan, PlanStatus
 from spotcheck.planning.rules import ACTION_PERMS
@@ -160,7 +160,7 @@ def plan_preview(request: HttpRequest) -> HttpResponse:
 
 def _actions_for(user: Any, plan: Plan) -> list[dict[str, Any]]:
     out = []
-    for action in actions_from(Status(plan.status)):
+    for action in REVIEW.actions_from(Status(plan.status)):
         if action == Action.START and not (plan.draw is not None and plan.draw.status in services.DRAW_DONE):
             continue  # the plan starts when its draw is executed
         if user.has_perm(ACTION_PERMS[action], plan):
