@@ -94,3 +94,12 @@ def entity_in_scope(user: Any, entity: Any) -> bool:
 # The audience of work pages (navigation): staff of the member departments and the three
 # administrators, never an enterprise.
 STAFF = is_government_staff | is_administrator
+
+
+@rules.predicate
+def is_own_department_job(user: Any, job: Any) -> bool:
+    """An import job run for the user's department (no job: the page itself)."""
+    if job is None:
+        return True
+    department = getattr(user, "department", None)
+    return department is not None and job.department_code == department.code

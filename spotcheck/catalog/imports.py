@@ -23,12 +23,12 @@ from spotcheck.catalog.domain.items import (
 )
 from spotcheck.catalog.models import InspectionItem, PowerEntry, PowerKind, item_key
 from spotcheck.core import clock
+from spotcheck.core.domain.cells import SPLIT, parse_flag
 from spotcheck.core.imports.jobs import register
 from spotcheck.core.imports.models import ImportJob
 from spotcheck.core.imports.spec import CleanRow, Column, ImportSpec, Rejected, RowErrors
 from spotcheck.core.reference import industry_sections, inspection_methods
 from spotcheck.registry.models import EntityKind, KeyFieldTag
-from spotcheck.roster.imports import SPLIT, parse_flag
 from spotcheck.roster.models import Tag
 
 _KINDS = {**{label: value for value, label in EntityKind.choices},

@@ -23,7 +23,7 @@ from spotcheck.accounts.predicates import (
     is_reviewer,
 )
 from spotcheck.catalog.models import FilingKind, InspectionItem, ItemListFiling, PowerEntry
-from spotcheck.roster.domain.rules import deadline_in
+from spotcheck.core.domain.deadlines import deadline_in
 
 
 def item_list_deadline(year: int) -> date:

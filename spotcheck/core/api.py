@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from spotcheck.core.errors import ServiceError
+from spotcheck.core.errors import Refused, ServiceError
 from spotcheck.core.parsers import INT64_MAX, INT64_MIN, refuse_unstorable
 
 _MESSAGES = {
@@ -263,6 +263,21 @@ def query_gate(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable[
         return get_response(request)
 
     return middleware
+
+
+def slug(field: str, **kwargs: Any) -> serializers.SlugRelatedField:
+    """A related object named by a slug field (department code, username, certificate no.)."""
+    if "queryset" not in kwargs:
+        kwargs["read_only"] = True
+        kwargs.setdefault("allow_null", True)  # shown as null where the relation is empty
+    return serializers.SlugRelatedField(slug_field=field, **kwargs)
+
+
+def own_department(request: Request) -> Any:
+    department = getattr(request.user, "department", None)
+    if department is None:
+        raise Refused("您的账户不属于任何部门。")
+    return department
 
 
 class KeysetPagination(CursorPagination):

@@ -27,7 +27,8 @@ from spotcheck.accounts.models import Department, Division
 from spotcheck.audit.services import audit_record, refusals_audited
 from spotcheck.catalog.models import InspectionItem
 from spotcheck.core import clock
-from spotcheck.core.errors import Conflict, Refused, ServiceError
+from spotcheck.core.domain.workflow import TransitionRefused, guarded_update, next_state
+from spotcheck.core.errors import Conflict, Refused, ServiceError, refuse_unless
 from spotcheck.core.reference import follow_up_actions, inspection_methods
 from spotcheck.draws.domain.lifecycle import DONE
 from spotcheck.draws.domain.spec import EXPERT_SUFFIX, NOT_INSPECTABLE
@@ -38,7 +39,7 @@ from spotcheck.inspections.domain import filing as filing_rules
 from spotcheck.inspections.domain import windows
 from spotcheck.inspections.domain.overlap import Selection, Source, Visit, merge
 from spotcheck.inspections.domain.results import Entry, entry_problems
-from spotcheck.inspections.domain.workflow import OPEN, Step, StepRefused, next_state
+from spotcheck.inspections.domain.workflow import OPEN, WORKFLOW, Step
 from spotcheck.inspections.models import (
     EnterpriseNotice,
     EntityBurden,
@@ -64,11 +65,6 @@ from spotcheck.roster.selectors import conflicts_in_force
 BATCH = 2000
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-
-
-def _check(acting_user: Any, perm: str, obj: Any, message: str) -> None:
-    if acting_user is not None and not acting_user.has_perm(perm, obj):
-        raise Refused(message)
 
 
 def _batches(items: Sequence[T], size: int = BATCH) -> Iterator[Sequence[T]]:
@@ -207,7 +203,7 @@ def tasks_from_draw(*, draw: Draw, acting_user: Any = None, plan: PlanInfo | Non
     task while nothing was recorded on it, substitutes gain one.
     """
     draw = Draw.objects.select_related("department", "division").get(pk=draw.pk)
-    _check(acting_user, "inspections.create_tasks", draw, "您没有为该抽取生成检查任务的权限。")
+    refuse_unless(acting_user, "inspections.create_tasks", draw, "您没有为该抽取生成检查任务的权限。")
     if draw.status not in {s.value for s in DONE}:
         raise ServiceError(f"抽取 {draw.code} 尚未执行（当前：{draw.get_status_display()}），"
                            "不能生成检查任务。", code="draw_not_executed")
@@ -290,7 +286,7 @@ def tasks_from_draw(*, draw: Draw, acting_user: Any = None, plan: PlanInfo | Non
         for id_chunk in _batches(gone):
             summary.cancelled += InspectionTask.objects.filter(
                 pk__in=id_chunk, status=TaskStatus.PENDING).update(
-                status=next_state(TaskStatus.PENDING, Step.CANCEL),
+                status=next_state(WORKFLOW, TaskStatus.PENDING, Step.CANCEL),
                 cancel_reason="抽取结果经替补，该主体不再检查。")
         gone_set = set(gone)
         touched = {t.entity_id for t in new_tasks} | {e for (e, _), (pk, _) in existing.items()
@@ -405,8 +401,8 @@ def window_merge(*, division: Division | str, year: int, window: Any, acting_use
     Writes in batches of ``batch_size``; memory grows with the window's tasks only.
     """
     division = _division(division)
-    _check(acting_user, "inspections.merge_window", division,
-           "只有本行政区划的联席办可以组织检查窗口的合并（R-B3）。")
+    refuse_unless(acting_user, "inspections.merge_window", division,
+                  "只有本行政区划的联席办可以组织检查窗口的合并（R-B3）。")
     w = _window(year, window)
     wkey = windows.key(w)
     summary = MergeSummary(division=division.code, year=year, window=wkey)
@@ -670,8 +666,8 @@ def joint_lead_change(*, acting_user: Any, joint: JointInspection, new_lead: Dep
     The first agreement opens the proposal (a proposal for another department replaces a
     pending one); the change takes effect when every participating department has agreed.
     """
-    _check(acting_user, "inspections.change_lead", joint,
-           "只有参与该联合检查的部门可以协商变更牵头部门（R-C3）。")
+    refuse_unless(acting_user, "inspections.change_lead", joint,
+                  "只有参与该联合检查的部门可以协商变更牵头部门（R-C3）。")
     if acting_user is None or acting_user.department_id is None:
         raise Refused("须以参与部门人员身份同意变更牵头部门。")
     with transaction.atomic():
@@ -777,7 +773,7 @@ def inspection_create(*, acting_user: Any, department: Department, entity: Marke
                           object_type="inspections.task", request=request,
                           extra={"department": department.code, "uscc": entity.uscc,
                                  "planned_on": str(planned_on)}):
-        _check(acting_user, "inspections.create_outside", department, "只能以本部门名义创建检查。")
+        refuse_unless(acting_user, "inspections.create_outside", department, "只能以本部门名义创建检查。")
         if not within_division(entity.division_id, department.division_id):
             raise entity_not_found(entity.uscc)
         task = _inspection_create(acting_user=acting_user, department=department, entity=entity,
@@ -874,13 +870,13 @@ def visit_tasks(visit: Visitable) -> list[InspectionTask]:
     return [visit]
 
 
-def _step(model: type[Any], pk: int, step: Step, **fields: Any) -> int:
+def _step(model: type[Any], pk: int, step: Step, **fields: Any) -> bool:
     row = model.objects.filter(pk=pk).values_list("status", flat=True).first()
     try:
-        new = next_state(row, step)
-    except StepRefused as exc:
-        raise Conflict(str(exc)) from None
-    return int(model.objects.filter(pk=pk, status=row).update(status=new, **fields))
+        new = next_state(WORKFLOW, row, step)
+    except TransitionRefused as exc:
+        raise Conflict(exc.message) from None
+    return guarded_update(model.objects.filter(pk=pk), expected=row, new=new, **fields)
 
 
 def _late_until(visit: Visitable) -> date | None:
@@ -914,7 +910,7 @@ def visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, En
 
 def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, Entry],
                   complete: bool, request: Any) -> int:
-    _check(acting_user, "inspections.record_results", visit, "只有检查组成员可以录入检查结果。")
+    refuse_unless(acting_user, "inspections.record_results", visit, "只有检查组成员可以录入检查结果。")
     if (isinstance(visit, InspectionTask) and visit.joint is not None
             and visit.joint.status != TaskStatus.CANCELLED):
         raise ServiceError("该任务已并入联合检查，请在联合检查的检查表中录入。", code="merged")
@@ -991,7 +987,8 @@ def visit_late_permit(*, acting_user: Any, visit: Visitable, reason: str,
     with refusals_audited("inspections.late_permit", actor=acting_user,
                           object_type=f"inspections.{type(visit).__name__.lower()}", request=request,
                           extra={"visit": visit.pk}):
-        _check(acting_user, "inspections.permit_late", visit, "只有本行政区划的联席办可以批准逾期补录。")
+        refuse_unless(acting_user, "inspections.permit_late", visit,
+                      "只有本行政区划的联席办可以批准逾期补录。")
         reason = (reason or "").strip()
         if not reason:
             raise ServiceError("请填写逾期补录的理由。", fields={"reason": ["必填"]})
@@ -1030,7 +1027,8 @@ def task_team_assign(*, acting_user: Any, task: InspectionTask, inspectors: Sequ
     with refusals_audited("inspections.team_assign", actor=acting_user, object_type="inspections.task",
                           request=request, extra={"task": task.pk,
                                                   "inspectors": [i.certificate_no for i in inspectors]}):
-        _check(acting_user, "inspections.assign_team", task, "只有本行政区划的联席办可以为检查任务选派人员。")
+        refuse_unless(acting_user, "inspections.assign_team", task,
+                      "只有本行政区划的联席办可以为检查任务选派人员。")
         reason = (reason or "").strip()
         if not reason:
             raise ServiceError("请填写选派理由。", fields={"reason": ["必填"]})

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from spotcheck.core import clock
 from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import ServiceError
+from spotcheck.core.paging import keyset_page
 from spotcheck.core.reference import follow_up_actions, inspection_methods
 from spotcheck.inspections import reference, selectors, services
 from spotcheck.inspections.domain.results import Entry
@@ -34,7 +35,6 @@ from spotcheck.inspections.models import (
     TaskStatus,
 )
 from spotcheck.roster.models import Conflict, Inspector
-from spotcheck.roster.paging import keyset_page
 from spotcheck.roster.selectors import inspector_for_user
 
 

@@ -7,21 +7,18 @@ joint pool is the office's and is not imported; neither are conflicts of interes
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from spotcheck.accounts.models import Department
+from spotcheck.core.domain.cells import SPLIT, parse_flag
+from spotcheck.core.domain.scd1 import is_scd1_id
 from spotcheck.core.imports.jobs import register
 from spotcheck.core.imports.models import ImportJob
 from spotcheck.core.imports.spec import CleanRow, Column, ImportSpec, Rejected, RowErrors
 from spotcheck.core.imports.writers import Writer
 from spotcheck.registry.domain.checks import parse_date
-from spotcheck.roster.domain.rules import is_scd1_id
 from spotcheck.roster.models import Inspector, InspectorKind, Tag
 
-SPLIT = re.compile(r"[;；,，、\s]+")
-YES = {"是", "在册", "Y", "y", "YES", "yes", "1", "true", "TRUE"}
-NO = {"否", "不在册", "N", "n", "NO", "no", "0", "false", "FALSE"}
 _KINDS = {**{label: value for value, label in InspectorKind.choices},
           **{v: v for v in InspectorKind.values}}
 
@@ -42,17 +39,6 @@ COLUMNS = [
     Column("在册", "is_active", required=False, example="是", help="是 / 否；留空：新增为“是”，更新不修改"),
 ]
 H = {c.field: c.header for c in COLUMNS}
-
-
-def parse_flag(value: str) -> bool | str | None:
-    """是/否 → True/False, blank → None, anything else → the bad text."""
-    if not value:
-        return None
-    if value in YES:
-        return True
-    if value in NO:
-        return False
-    return value
 
 
 class InspectorImport(ImportSpec):

@@ -22,7 +22,8 @@ from spotcheck.accounts.predicates import (
     is_planner,
     is_reviewer,
 )
-from spotcheck.roster.domain.rules import RosterLine, deadline_in, is_overdue, roster_line
+from spotcheck.core.domain.deadlines import deadline_in, is_overdue
+from spotcheck.roster.domain.rules import RosterLine, roster_line
 from spotcheck.roster.models import (
     ConfirmationScope,
     Conflict,
