@@ -79,14 +79,17 @@ class IdNumber(Check):
 
     def cells(self, cells: list[str]) -> list[Any]:
         ids = [c.upper() for c in cells]
-        shaped = [i for i, v in enumerate(ids) if len(v) == 18 and v.isascii() and ID_RE.fullmatch(v)]
-        wrong = set()
-        if shaped:
-            checked = id_numbers_valid("".join(ids[i] for i in shaped).encode("ascii"))
-            wrong = {i for i, ok in zip(shaped, checked, strict=True) if not ok}
-        return [Bad(id_number_problem(v) or "证件号码校验位错误") if i in wrong
+        # resident IDs checked at once (``id_numbers_valid``); every other cell is explained
+        # by ``id_number_problem``, which also refuses 17 digits followed by anything but a
+        # digit or X (GB 11643: a resident ID, not another document's number)
+        resident = [i for i, v in enumerate(ids) if len(v) == 18 and v.isascii() and ID_RE.fullmatch(v)]
+        good = set()
+        if resident:
+            checked = id_numbers_valid("".join(ids[i] for i in resident).encode("ascii"))
+            good = {i for i, ok in zip(resident, checked, strict=True) if ok}
+        return [v if i in good
                 else Bad("法定代表人证件号码不能为空") if not v
-                else Bad(problem) if len(v) != 18 and (problem := id_number_problem(v))
+                else Bad(problem) if (problem := id_number_problem(v))
                 else v for i, v in enumerate(ids)]
 
     def frame(self, frame: Any, cell: Any) -> tuple[Any, dict[str, Any]]:
