@@ -14,7 +14,7 @@ from typing import Any
 
 from spotcheck.core import clock
 from spotcheck.core.crypto import field_cipher
-from spotcheck.core.imports.checks import Bad, Check, Checks, Choice, Scope, Text, Uscc
+from spotcheck.core.imports.checks import Bad, Check, Checks, Choice, Date, Scope, Text, Uscc
 from spotcheck.core.imports.jobs import register
 from spotcheck.core.imports.models import ImportJob
 from spotcheck.core.imports.spec import PK_COLUMN, CleanFrame, CleanRow, Column, ImportSpec, Rejected
@@ -25,7 +25,6 @@ from spotcheck.registry.domain.checks import (
     SECTION_DIVISIONS,
     id_number_problem,
     id_numbers_valid,
-    parse_date,
     parse_industry,
 )
 from spotcheck.registry.models import (
@@ -143,32 +142,6 @@ class Industry(Check):
         return ok, {"industry": cell.str.slice(0, 1), "industry_class": cell.str.slice(1)}
 
 
-class PastDate(Check):
-    """An optional date as people write it (``parse_date``), not after today. Column-wise:
-    ISO dates only, kept as ISO text (COPY reads it as it is)."""
-
-    def __init__(self, field: str, label: str, today: dt.date) -> None:
-        self.fields = (field,)
-        self.label = label
-        self.today = today
-
-    def one(self, cell: str) -> Any:
-        if not cell:
-            return None
-        day = parse_date(cell)
-        if day is None:
-            return Bad(f"{self.label}“{cell}”不是有效日期（如 2015-03-01）")
-        return Bad(f"{self.label} {day} 晚于今天") if day > self.today else day
-
-    def frame(self, frame: Any, cell: Any) -> tuple[Any, dict[str, Any]]:
-        import polars as pl
-
-        day = cell.str.to_date("%Y-%m-%d", strict=False)
-        ok = (cell == "") | (cell.str.contains(r"^[12][0-9]{3}-[0-9]{2}-[0-9]{2}$")
-                             & day.is_not_null() & (day <= self.today))
-        return ok, {self.fields[0]: pl.when(cell == "").then(None).otherwise(cell)}
-
-
 class Tags(Check):
     """Key-field tags named from the vocabulary, separated by ; , or 、: their ids, sorted
     (the row's related data); blank: None (an update keeps the entity's tags)."""
@@ -235,7 +208,7 @@ class EntityImport(ImportSpec):
                   everywhere),
             Industry(frozenset(industries())),
             Choice("status", "登记状态", _STATUSES, _STATUS_LABELS),
-            PastDate("founded_on", "成立日期", clock.today()),
+            Date("founded_on", "成立日期", "2015-03-01", latest=clock.today()),
             Text("address", "住所", 255, required=False),
             Tags(tags),
             Choice("risk_level", "信用风险等级", _RISKS, _RISK_LABELS, required=False),

@@ -16,13 +16,15 @@ computed over the packed column at C speed).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from spotcheck.core.domain.dates import parse_date
 from spotcheck.core.domain.uscc import uscc_problem, usccs_valid
-from spotcheck.core.imports.spec import Column
+from spotcheck.core.imports.spec import Column, RowErrors
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -151,40 +153,156 @@ class Uscc(Check):
 
 
 def one_of(cell: str, known: set[str] | frozenset[str], everywhere: set[str] | frozenset[str],
-           label: str) -> Bad | None:
+           label: str, out_of_reach: str = "不在您的管辖范围内") -> Bad | None:
     """A code from ``known``; the message says whether it exists at all (``everywhere``)."""
     if cell in known:
         return None
-    return Bad(f"{label}“{cell}”不在您的管辖范围内" if cell in everywhere else f"未知的{label}“{cell}”")
+    return Bad(f"{label}“{cell}”{out_of_reach}" if cell in everywhere else f"未知的{label}“{cell}”")
 
 
 @dataclass(frozen=True)
 class Scope(Check):
-    """A code the user may act on (``known``, e.g. the divisions of their scope)."""
+    """A code the user may act on (``known``, e.g. the divisions of their scope, the
+    departments they import for); ``out_of_reach`` says why an existing one is not."""
 
     field: str
     label: str
     known: frozenset[str]
     everywhere: frozenset[str]
+    out_of_reach: str = "不在您的管辖范围内"
+    blank: str | None = None  # the message for a blank cell, when it differs
 
     @property
     def fields(self) -> tuple[str, ...]:  # type: ignore[override]
         return (self.field,)
 
     def one(self, cell: str) -> Any:
-        return one_of(cell, self.known, self.everywhere, self.label) or cell
+        if not cell and self.blank is not None:
+            return Bad(self.blank)
+        return one_of(cell, self.known, self.everywhere, self.label, self.out_of_reach) or cell
 
     def frame(self, frame: Any, cell: Any) -> tuple[Any, dict[str, Any]]:
         return cell.is_in(list(self.known)), {self.field: cell}
 
 
+@dataclass(frozen=True)
+class Code(Check):
+    """An identifier that ``accepts`` takes (a username, a certificate number); ``rule`` says
+    in Chinese what it may hold."""
+
+    field: str
+    label: str
+    accepts: Callable[[str], object]  # truthy: valid
+    rule: str
+
+    @property
+    def fields(self) -> tuple[str, ...]:  # type: ignore[override]
+        return (self.field,)
+
+    def one(self, cell: str) -> Any:
+        if self.accepts(cell):
+            return cell
+        return Bad(f"{self.label}“{cell}”无效：{self.rule}" if cell else f"{self.label}不能为空")
+
+
+YES = frozenset({"是", "在册", "Y", "y", "YES", "yes", "1", "true", "TRUE"})
+NO = frozenset({"否", "不在册", "N", "n", "NO", "no", "0", "false", "FALSE"})
+
+
+@dataclass(frozen=True)
+class Flag(Check):
+    """是 / 否 (and their usual spellings) → True / False; blank → None (not given)."""
+
+    field: str
+    label: str = ""
+
+    @property
+    def fields(self) -> tuple[str, ...]:  # type: ignore[override]
+        return (self.field,)
+
+    def one(self, cell: str) -> Any:
+        if not cell:
+            return None
+        if cell in YES:
+            return True
+        if cell in NO:
+            return False
+        return Bad(f"{self.label}“{cell}”不正确，应为 是 或 否")
+
+
+@dataclass(frozen=True)
+class Whole(Check):
+    """A whole number written with digits only; blank → None (not given)."""
+
+    field: str
+    label: str
+
+    @property
+    def fields(self) -> tuple[str, ...]:  # type: ignore[override]
+        return (self.field,)
+
+    def one(self, cell: str) -> Any:
+        if not cell:
+            return None
+        return int(cell) if cell.isdigit() else Bad(f"{self.label}“{cell}”应为正整数")
+
+
+@dataclass(frozen=True)
+class Date(Check):
+    """An optional date as people write it (``parse_date``), not after ``latest`` when given;
+    ``example`` shows the expected form. Column-wise: ISO dates only, kept as ISO text."""
+
+    field: str
+    label: str
+    example: str
+    latest: dt.date | None = None
+
+    @property
+    def fields(self) -> tuple[str, ...]:  # type: ignore[override]
+        return (self.field,)
+
+    def one(self, cell: str) -> Any:
+        if not cell:
+            return None
+        day = parse_date(cell)
+        if day is None:
+            return Bad(f"{self.label}“{cell}”不是有效日期（如 {self.example}）")
+        return Bad(f"{self.label} {day} 晚于今天") if self.latest and day > self.latest else day
+
+    def frame(self, frame: Any, cell: Any) -> tuple[Any, dict[str, Any]]:
+        import polars as pl
+
+        day = cell.str.to_date("%Y-%m-%d", strict=False)
+        ok = (cell == "") | (cell.str.contains(r"^[12][0-9]{3}-[0-9]{2}-[0-9]{2}$") & day.is_not_null())
+        if self.latest is not None:
+            ok = ok & ((cell == "") | (day <= self.latest))
+        return ok, {self.field: pl.when(cell == "").then(None).otherwise(cell)}
+
+
 class Checks:
-    """The checks of an import's columns (in ``columns`` order), applied to a batch."""
+    """The checks of an import's columns (in ``columns`` order), applied to a batch, or to
+    one row (``row``: an import whose rows also need rules across columns)."""
 
     def __init__(self, columns: Sequence[Column], checks: Sequence[Check]) -> None:
         assert len(columns) == len(checks)
         self.headers = [c.header for c in columns]
+        self.columns = [c.field for c in columns]
         self.checks = list(checks)
+
+    def row(self, data: Mapping[str, str], errors: RowErrors) -> dict[str, Any]:
+        """One row's stripped cells (column field → cell): the checked columns' values (a
+        refused column's fields are None); each problem added as (header, message)."""
+        values: dict[str, Any] = {}
+        for column, header, check in zip(self.columns, self.headers, self.checks, strict=True):
+            value = check.cells([data[column]])[0]
+            if value.__class__ is Bad:
+                errors.add(header, value.message)
+                values.update(dict.fromkeys(check.fields))
+            elif len(check.fields) > 1:
+                values.update(zip(check.fields, value, strict=True))
+            else:
+                values[check.fields[0]] = value
+        return values
 
     def rows(self, rows: list[tuple[int, list[str]]]) -> list[tuple[dict[str, Any], list[tuple[str, str]]]]:
         """Row by row: per row, its values (field → value) and its (header, message) problems."""
