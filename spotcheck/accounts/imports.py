@@ -47,11 +47,12 @@ class StaffImport(ImportSpec):
         self.departments = {code: (pk, division) for pk, code, division in
                             Department.objects.values_list("pk", "code", "division_id")}
         codes = frozenset(self.departments)
-        self.checks = Checks(COLUMNS, [
-            Code("username", "用户名", USERNAME.match, "只能由字母、数字及 @ . + - _ 组成，至多 150 位"),
-            Text("display_name", "姓名", 64, controls=False),
-            Scope("department", "部门代码", codes, codes, blank="部门代码不能为空"),
-        ])
+        self.checks = Checks(COLUMNS, {
+            "username": Code("username", "用户名", USERNAME.match,
+                             "只能由字母、数字及 @ . + - _ 组成，至多 150 位"),
+            "display_name": Text("display_name", "姓名", 64, controls=False),
+            "department": Scope("department", "部门代码", codes, codes, blank="部门代码不能为空"),
+        })
 
     def clean_batch(self, rows: list[tuple[int, list[str]]], present: frozenset[str]
                     ) -> list[CleanRow | Rejected]:

@@ -70,11 +70,12 @@ COLUMNS = [
 ]
 H = {c.field: c.header for c in COLUMNS}
 # the columns checked one by one (the list columns and the rules across columns: clean_row)
-CHECKS = Checks([next(c for c in COLUMNS if c.field == f)
-                 for f in ("frequency_per_year", "inspectors_required", "in_joint_list", "is_active")],
-                [Whole("frequency_per_year", H["frequency_per_year"]),
-                 Whole("inspectors_required", H["inspectors_required"]),
-                 Flag("in_joint_list"), Flag("is_active")])
+CHECKS = Checks(COLUMNS, {
+    "frequency_per_year": Whole("frequency_per_year", H["frequency_per_year"]),
+    "inspectors_required": Whole("inspectors_required", H["inspectors_required"]),
+    "in_joint_list": Flag("in_joint_list"),
+    "is_active": Flag("is_active"),
+})
 COLUMN_OF = {**H, "default_ratio_bp": H["default_ratio"]}  # rule field -> the column to name
 LIST_FIELDS = ("methods", "target_entity_types", "target_industries", "target_tags",
                "inspector_tags", "applicable_classes")

@@ -196,23 +196,24 @@ class EntityImport(ImportSpec):
         everywhere = frozenset(division_parents())
         tags = {name: pk for name, pk in KeyFieldTag.objects.filter(is_active=True).values_list("name", "id")}
         self.cipher = field_cipher()
-        # one check per column, in COLUMNS order: both ways of checking rows are made from them
-        self.checks = Checks(COLUMNS, [
-            Uscc("uscc"),
-            Text("name", "企业名称", 200),
-            Choice("kind", "市场主体类型", _KINDS, _KIND_LABELS),
-            Text("legal_rep_name", "法定代表人", 64, controls=False),
-            IdNumber(),
-            Phone(),
-            Scope("division_id", "行政区划代码", frozenset(scope) if scope is not None else everywhere,
-                  everywhere),
-            Industry(frozenset(industries())),
-            Choice("status", "登记状态", _STATUSES, _STATUS_LABELS),
-            Date("founded_on", "成立日期", "2015-03-01", latest=clock.today()),
-            Text("address", "住所", 255, required=False),
-            Tags(tags),
-            Choice("risk_level", "信用风险等级", _RISKS, _RISK_LABELS, required=False),
-        ])
+        # one check per column (column field → check): both ways of checking rows are made
+        # from them
+        self.checks = Checks(COLUMNS, {
+            "uscc": Uscc("uscc"),
+            "name": Text("name", "企业名称", 200),
+            "kind": Choice("kind", "市场主体类型", _KINDS, _KIND_LABELS),
+            "legal_rep_name": Text("legal_rep_name", "法定代表人", 64, controls=False),
+            "legal_rep_id": IdNumber(),
+            "legal_rep_phone": Phone(),
+            "division": Scope("division_id", "行政区划代码",
+                              frozenset(scope) if scope is not None else everywhere, everywhere),
+            "industry": Industry(frozenset(industries())),
+            "status": Choice("status", "登记状态", _STATUSES, _STATUS_LABELS),
+            "founded_on": Date("founded_on", "成立日期", "2015-03-01", latest=clock.today()),
+            "address": Text("address", "住所", 255, required=False),
+            "tags": Tags(tags),
+            "risk_level": Choice("risk_level", "信用风险等级", _RISKS, _RISK_LABELS, required=False),
+        })
 
     def clean_batch(self, rows: list[tuple[int, list[str]]], present: frozenset[str]
                     ) -> list[CleanRow | Rejected]:

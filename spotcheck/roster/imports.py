@@ -40,7 +40,6 @@ COLUMNS = [
     Column("在册", "is_active", required=False, example="是", help="是 / 否；留空：新增为“是”，更新不修改"),
 ]
 H = {c.field: c.header for c in COLUMNS}
-C = {c.field: c for c in COLUMNS}
 
 
 class InspectorImport(ImportSpec):
@@ -69,16 +68,16 @@ class InspectorImport(ImportSpec):
         codes = frozenset(self.departments)
         # one check per column; the rules across columns (a department change, an expert's
         # organisation, a certificate's expiry by kind, tags of the department) in clean_row
-        self.checks = Checks([C[f] for f in ("certificate_no", "name", "department", "kind", "valid_until",
-                                             "is_active")], [
-            Code("certificate_no", "执法证号", is_scd1_id, "只能由英文字母、数字及 _ . : - 组成，1 至 64 位"),
-            Text("name", "姓名", 64, controls=False),
-            Scope("department", "部门代码", codes, frozenset(self.all_departments),
-                  out_of_reach="不在您可导入的部门中"),
-            Choice("kind", "人员类别", _KINDS, "、".join(InspectorKind.labels)),
-            Date("valid_until", "证件有效期", "2028-12-31"),
-            Flag("is_active", "在册"),
-        ])
+        self.checks = Checks(COLUMNS, {
+            "certificate_no": Code("certificate_no", "执法证号", is_scd1_id,
+                                   "只能由英文字母、数字及 _ . : - 组成，1 至 64 位"),
+            "name": Text("name", "姓名", 64, controls=False),
+            "department": Scope("department", "部门代码", codes, frozenset(self.all_departments),
+                                out_of_reach="不在您可导入的部门中"),
+            "kind": Choice("kind", "人员类别", _KINDS, "、".join(InspectorKind.labels)),
+            "valid_until": Date("valid_until", "证件有效期", "2028-12-31"),
+            "is_active": Flag("is_active", "在册"),
+        })
 
     def clean_batch(self, rows: list[tuple[int, list[str]]], present: frozenset[str]
                     ) -> list[CleanRow | Rejected]:

@@ -7,7 +7,11 @@ An import declares one ``Check`` per column. The same object answers:
 - column-wise (``frame``: polars expressions over the column's raw cells → which rows it is
   sure of, and their values; it may be conservative: a row it does not take goes row by row,
   so each ``frame`` takes only rows that ``cells`` accepts with the same value).
-``Checks`` applies a list of them to a batch either way. A check with several ``fields``
+``Checks`` (column field → its check) applies them to a batch either way, or to one row
+(``row``) for an import that adds rules across columns in ``clean_row``. The checks shared by
+the imports (one function each): ``Text``, ``Choice``, ``Code``, ``Scope``, ``Flag``,
+``Whole``, ``Date``, ``Uscc``; an import adds its own (the entity import: ID number, phone,
+industry, tags). A check with several ``fields``
 gives a tuple row by row and one expression per field column-wise (``{field: expr}``); an
 expression may also be a DataFrame of (``row``, value) joined on the row (lists, e.g. tags).
 A check may add a last column-wise pass over the rows taken (``valid``: check characters,
@@ -283,11 +287,17 @@ class Checks:
     """The checks of an import's columns (in ``columns`` order), applied to a batch, or to
     one row (``row``: an import whose rows also need rules across columns)."""
 
-    def __init__(self, columns: Sequence[Column], checks: Sequence[Check]) -> None:
-        assert len(columns) == len(checks)
-        self.headers = [c.header for c in columns]
-        self.columns = [c.field for c in columns]
-        self.checks = list(checks)
+    def __init__(self, columns: Sequence[Column], checks: Mapping[str, Check]) -> None:
+        """``checks``: column field → its check, for every column or some (an import whose
+        other columns are checked across columns in ``clean_row``)."""
+        unknown = set(checks) - {c.field for c in columns}
+        if unknown:
+            raise ValueError(f"checks for no column: {sorted(unknown)}")
+        # the checked columns' positions among the import's columns (cells ``s0``…)
+        self.positions = [i for i, c in enumerate(columns) if c.field in checks]
+        self.headers = [columns[i].header for i in self.positions]
+        self.columns = [columns[i].field for i in self.positions]
+        self.checks = [checks[f] for f in self.columns]
 
     def row(self, data: Mapping[str, str], errors: RowErrors) -> dict[str, Any]:
         """One row's stripped cells (column field → cell): the checked columns' values (a
@@ -309,8 +319,8 @@ class Checks:
         if not rows:
             return []
         columns = list(zip(*(cells for _, cells in rows), strict=True))
-        results = [check.cells([c.strip() for c in column])
-                   for check, column in zip(self.checks, columns, strict=True)]
+        results = [check.cells([c.strip() for c in columns[i]])
+                   for check, i in zip(self.checks, self.positions, strict=True)]
         out = []
         plan = [(h, c.fields, len(c.fields) > 1, r) for h, c, r in zip(self.headers, self.checks, results,
                                                                        strict=True)]
@@ -333,7 +343,7 @@ class Checks:
         import polars as pl
 
         oks, exprs, joined = [], [], []
-        for i, check in enumerate(self.checks):
+        for i, check in zip(self.positions, self.checks, strict=True):
             ok, values = check.frame(frame, pl.col(f"s{i}"))
             oks.append(ok)
             for name, value in values.items():

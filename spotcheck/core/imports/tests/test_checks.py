@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,14 +20,14 @@ COLUMNS = [Column("代码", "code"), Column("名称", "name"), Column("类型", 
            Column("区划", "division"), Column("备注", "note", required=False),
            Column("等级", "level", required=False)]
 GOOD_CODE = uscc_with_check("91361102MA35XXXX0")
-CHECKS = Checks(COLUMNS, [
-    Uscc("code"),
-    Text("name", "名称", 6),
-    Choice("kind", "类型", {"公司": "company", "company": "company"}, "公司"),
-    Scope("division", "区划", frozenset({"361102"}), frozenset({"361102", "361123"})),
-    Text("note", "备注", 4, required=False),
-    Choice("level", "等级", {"低": "low"}, "低", required=False),
-])
+CHECKS = Checks(COLUMNS, {
+    "code": Uscc("code"),
+    "name": Text("name", "名称", 6),
+    "kind": Choice("kind", "类型", {"公司": "company", "company": "company"}, "公司"),
+    "division": Scope("division", "区划", frozenset({"361102"}), frozenset({"361102", "361123"})),
+    "note": Text("note", "备注", 4, required=False),
+    "level": Choice("level", "等级", {"低": "low"}, "低", required=False),
+})
 CELLS = [
     [GOOD_CODE, GOOD_CODE[:17] + "0", GOOD_CODE.lower(), "913611", "上" * 6],
     ["名称", "", "名" * 7, "名\t称", "abcdef"],
@@ -75,14 +76,19 @@ def test_a_clean_row_takes_both_ways_and_each_problem_names_its_column() -> None
 
 ONE_ROW = [Column("用户名", "user"), Column("部门", "dept"), Column("在册", "active", required=False),
            Column("人数", "count", required=False), Column("有效期", "until", required=False)]
-ONE_ROW_CHECKS = Checks(ONE_ROW, [
-    Code("user", "用户名", str.isalnum, "只能由字母和数字组成"),
-    Scope("dept", "部门", frozenset({"A"}), frozenset({"A", "B"}), out_of_reach="不在您可导入的部门中",
-          blank="部门不能为空"),
-    Flag("active", "在册"),
-    Whole("count", "人数"),
-    Date("until", "有效期", "2028-12-31", latest=dt.date(2030, 1, 1)),
-])
+ONE_ROW_CHECKS = Checks(ONE_ROW, {
+    "user": Code("user", "用户名", str.isalnum, "只能由字母和数字组成"),
+    "dept": Scope("dept", "部门", frozenset({"A"}), frozenset({"A", "B"}),
+                  out_of_reach="不在您可导入的部门中", blank="部门不能为空"),
+    "active": Flag("active", "在册"),
+    "count": Whole("count", "人数"),
+    "until": Date("until", "有效期", "2028-12-31", latest=dt.date(2030, 1, 1)),
+})
+
+
+def test_checks_of_some_columns_only_are_for_columns_the_import_has() -> None:
+    with pytest.raises(ValueError, match="nothing"):
+        Checks(ONE_ROW, {"nothing": Flag("nothing")})
 
 
 def test_the_checks_shared_by_the_imports_read_one_row_and_name_each_bad_column() -> None:
