@@ -11,9 +11,9 @@ An import declares one ``Check`` per column. The same object answers:
 (``row``) for an import that adds rules across columns in ``clean_row``. The checks shared by
 the imports (one function each): ``Text``, ``Choice``, ``Code``, ``Scope``, ``Flag``,
 ``Whole``, ``Date``, ``Uscc``; an import adds its own (the entity import: ID number, phone,
-industry, tags). A check with several ``fields``
-gives a tuple row by row and one expression per field column-wise (``{field: expr}``); an
-expression may also be a DataFrame of (``row``, value) joined on the row (lists, e.g. tags).
+industry, tags). A check with several ``fields`` gives a tuple row by row and one expression
+per field column-wise (``{field: expr}``); an expression may also be a DataFrame of
+(``row``, value) joined on the row (lists, e.g. tags).
 A check may add a last column-wise pass over the rows taken (``valid``: check characters,
 computed over the packed column at C speed).
 """
