@@ -67,19 +67,25 @@ class Check:
 
 
 @dataclass(frozen=True)
-class Text(Check):
-    """Free text of at most ``longest`` characters; blank is refused when required (else
-    None, "not given"); control characters are refused where ``controls`` is True."""
+class OneField(Check):
+    """A check of a column that feeds one field (``field``)."""
 
     field: str
-    label: str
-    longest: int
-    required: bool = True
-    controls: bool = True
 
     @property
     def fields(self) -> tuple[str, ...]:  # type: ignore[override]
         return (self.field,)
+
+
+@dataclass(frozen=True)
+class Text(OneField):
+    """Free text of at most ``longest`` characters; blank is refused when required (else
+    None, "not given"); control characters are refused where ``controls`` is True."""
+
+    label: str
+    longest: int
+    required: bool = True
+    controls: bool = True
 
     def one(self, cell: str) -> Any:
         if not cell:
@@ -101,19 +107,14 @@ class Text(Check):
 
 
 @dataclass(frozen=True)
-class Choice(Check):
+class Choice(OneField):
     """One of a vocabulary, by its label or its stored value (``names`` → value); blank is
     None when not required."""
 
-    field: str
     label: str
     names: Mapping[str, str]
     shown: str  # the labels in the message
     required: bool = True
-
-    @property
-    def fields(self) -> tuple[str, ...]:  # type: ignore[override]
-        return (self.field,)
 
     def one(self, cell: str) -> Any:
         if not cell and not self.required:
@@ -130,14 +131,9 @@ class Choice(Check):
 
 
 @dataclass(frozen=True)
-class Uscc(Check):
+class Uscc(OneField):
     """A unified social credit code with its check character (GB 32100); the key of the row."""
 
-    field: str
-
-    @property
-    def fields(self) -> tuple[str, ...]:  # type: ignore[override]
-        return (self.field,)
 
     def cells(self, cells: list[str]) -> list[Any]:
         shaped = [i for i, v in enumerate(cells) if len(v) == 18 and v.isascii()]
@@ -165,20 +161,15 @@ def one_of(cell: str, known: set[str] | frozenset[str], everywhere: set[str] | f
 
 
 @dataclass(frozen=True)
-class Scope(Check):
+class Scope(OneField):
     """A code the user may act on (``known``, e.g. the divisions of their scope, the
     departments they import for); ``out_of_reach`` says why an existing one is not."""
 
-    field: str
     label: str
     known: frozenset[str]
     everywhere: frozenset[str]
     out_of_reach: str = "不在您的管辖范围内"
     blank: str | None = None  # the message for a blank cell, when it differs
-
-    @property
-    def fields(self) -> tuple[str, ...]:  # type: ignore[override]
-        return (self.field,)
 
     def one(self, cell: str) -> Any:
         if not cell and self.blank is not None:
@@ -190,18 +181,13 @@ class Scope(Check):
 
 
 @dataclass(frozen=True)
-class Code(Check):
+class Code(OneField):
     """An identifier that ``accepts`` takes (a username, a certificate number); ``rule`` says
     in Chinese what it may hold."""
 
-    field: str
     label: str
     accepts: Callable[[str], object]  # truthy: valid
     rule: str
-
-    @property
-    def fields(self) -> tuple[str, ...]:  # type: ignore[override]
-        return (self.field,)
 
     def one(self, cell: str) -> Any:
         if self.accepts(cell):
@@ -214,15 +200,10 @@ NO = frozenset({"否", "不在册", "N", "n", "NO", "no", "0", "false", "FALSE"}
 
 
 @dataclass(frozen=True)
-class Flag(Check):
+class Flag(OneField):
     """是 / 否 (and their usual spellings) → True / False; blank → None (not given)."""
 
-    field: str
     label: str = ""
-
-    @property
-    def fields(self) -> tuple[str, ...]:  # type: ignore[override]
-        return (self.field,)
 
     def one(self, cell: str) -> Any:
         if not cell:
@@ -235,15 +216,10 @@ class Flag(Check):
 
 
 @dataclass(frozen=True)
-class Whole(Check):
+class Whole(OneField):
     """A whole number written with digits only; blank → None (not given)."""
 
-    field: str
     label: str
-
-    @property
-    def fields(self) -> tuple[str, ...]:  # type: ignore[override]
-        return (self.field,)
 
     def one(self, cell: str) -> Any:
         if not cell:
@@ -252,18 +228,13 @@ class Whole(Check):
 
 
 @dataclass(frozen=True)
-class Date(Check):
+class Date(OneField):
     """An optional date as people write it (``parse_date``), not after ``latest`` when given;
     ``example`` shows the expected form. Column-wise: ISO dates only, kept as ISO text."""
 
-    field: str
     label: str
     example: str
     latest: dt.date | None = None
-
-    @property
-    def fields(self) -> tuple[str, ...]:  # type: ignore[override]
-        return (self.field,)
 
     def one(self, cell: str) -> Any:
         if not cell:
