@@ -41,8 +41,6 @@ def batch_rows(size: int) -> int:
     return min(size, lower) if lower > 0 else size
 
 
-
-
 class TooManyErrors(Exception):
     """More than IMPORT_MAX_ERRORS invalid rows: the import stops."""
 
