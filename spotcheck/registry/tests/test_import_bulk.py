@@ -19,7 +19,7 @@ from spotcheck.core.crypto import field_cipher
 from spotcheck.core.imports import jobs
 from spotcheck.core.imports.models import ImportRowError, ImportStatus
 from spotcheck.core.imports.writers import PostgresWriter
-from spotcheck.registry.demo import HEADERS, entity_rows
+from spotcheck.demo.registry import HEADERS, entity_rows
 from spotcheck.registry.imports import ENTITY_IMPORT
 from spotcheck.registry.models import EntityTag, MarketEntity
 

@@ -20,7 +20,6 @@ without a usable password.
 from __future__ import annotations
 
 import contextlib
-import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -34,9 +33,9 @@ from spotcheck.accounts.roles import Role
 from spotcheck.catalog.models import InspectionItem
 from spotcheck.core import clock
 from spotcheck.core.errors import ServiceError
-from spotcheck.draws import services as draws
+from spotcheck.demo.walk import draw_walk
 from spotcheck.draws.domain.lifecycle import DONE
-from spotcheck.draws.models import Draw, DrawStatus, Party, Selection, SelectionState
+from spotcheck.draws.models import Draw, DrawStatus, Selection, SelectionState
 from spotcheck.inspections import selectors, services
 from spotcheck.inspections.domain.results import Entry
 from spotcheck.inspections.models import InspectionTask, JointInspection, TaskStatus
@@ -165,21 +164,6 @@ def _review(plan: Any, *, owner: User, office: User, justice: User) -> Any:
     return plan
 
 
-def _walk(draw: Draw, *, owner: User, office: User, justice: User) -> Draw:
-    """Commit, announce, reveal and execute a prepared draw (DRAW.md), as its parties."""
-    keys: dict[str, str] = {}
-    who = {Party.OFFICE: office, Party.JUSTICE: justice}
-    for c in draw.commitments.all():
-        keys[c.party] = secrets.token_hex(16)
-        draws.draw_commit(acting_user=who.get(Party(c.party), owner), draw=draw, party=c.party,
-                          secret=keys[c.party])
-    draw = draws.draw_announce(acting_user=owner, draw=draw, background=False)
-    for c in draw.commitments.all():
-        draws.draw_reveal(acting_user=who.get(Party(c.party), owner), draw=draw, party=c.party,
-                          secret=keys[c.party])
-    return draws.draw_execute(acting_user=owner, draw=draw, background=False)
-
-
 @contextlib.contextmanager
 def _on(day: date) -> Iterator[None]:
     """The year's own clock: the services see ``day`` (noon, local time) while it lasts."""
@@ -240,7 +224,7 @@ def year_simulate(*, year: int, division: str = "361100", echo: Echo | None = No
                 if draw is None or draw.status == DrawStatus.CANCELLED:
                     draw = planning.plan_draw_prepare(acting_user=owner, plan=plan)
                 if draw.status == DrawStatus.PREPARED:
-                    draw = _walk(draw, owner=owner, office=office, justice=justice)
+                    draw = draw_walk(draw, owner=owner, office=office, justice=justice)
                     say(f"抽取 {draw.code}：抽中 {draw.result.selected_count} 户")
                 if draw.status in {s.value for s in DONE}:
                     services.tasks_from_draw(draw=draw)

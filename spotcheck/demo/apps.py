@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class DemoConfig(AppConfig):
+    """Demo data and the year simulation: everything the quick start makes, through the
+    services of the other apps (no app imports this one)."""
+
+    name = "spotcheck.demo"
+    label = "demo"
+    verbose_name = "演示数据"
