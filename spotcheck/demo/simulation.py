@@ -27,6 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import transaction
 
 from spotcheck.accounts.models import Department, Division, User
 from spotcheck.accounts.roles import Role
@@ -38,7 +39,7 @@ from spotcheck.draws.domain.lifecycle import DONE
 from spotcheck.draws.models import Draw, DrawStatus, Selection, SelectionState
 from spotcheck.inspections import selectors, services
 from spotcheck.inspections.domain.results import Entry
-from spotcheck.inspections.models import InspectionTask, JointInspection, TaskStatus
+from spotcheck.inspections.models import InspectionTask, JointInspection, TaskItem, TaskStatus
 from spotcheck.registry.models import MarketEntity
 
 SUFFIX = "（年度模拟）"
@@ -176,25 +177,43 @@ def _on(day: date) -> Iterator[None]:
         clock.now = real  # type: ignore[assignment]
 
 
+RECORD_BATCH = 200  # visits recorded per transaction: one commit per batch, not per visit
+
+
 def _record_results(division: Division, year: int, say: Echo) -> None:
     """Every second visit of the year not yet recorded: no problem found on any item,
-    recorded and completed on the first day of its window (R-Q1), by the platform."""
+    recorded and completed on the first day of its window (R-Q1), by the platform.
+
+    Each visit goes through ``visit_record`` (its checks and audit events); a batch of them
+    shares one transaction. A refused visit stops the run after the visits before it (and
+    the refusal's audit event) are committed; a second run finishes the rest."""
     visits: list[Any] = [
         *JointInspection.objects.filter(division=division, year=year).exclude(status=TaskStatus.CANCELLED),
         *InspectionTask.objects.filter(division=division, year=year, joint__isnull=True)
         .exclude(status=TaskStatus.CANCELLED)]
     visits.sort(key=lambda v: (v.window_start, type(v).__name__, v.pk))
+    todo = [v for v in visits[::2] if v.status == TaskStatus.PENDING]
     done = 0
-    for visit in visits[::2]:
-        if visit.status != TaskStatus.PENDING:
-            continue
-        rows = [row for g in selectors.form_groups(services.visit_tasks(visit)) for row in g.rows]
-        if not rows:
-            continue
-        with _on(visit.window_start):
-            services.visit_record(acting_user=None, visit=visit, complete=True,
-                                  entries={row.pk: Entry(result_code="1", method="实地检查") for row in rows})
-        done += 1
+    for i in range(0, len(todo), RECORD_BATCH):
+        refused: ServiceError | None = None
+        with transaction.atomic():
+            for visit in todo[i:i + RECORD_BATCH]:
+                rows = list(TaskItem.objects.filter(task__in=services.visit_tasks(visit))
+                            .order_by("pk").values_list("pk", flat=True))
+                if not rows:
+                    continue
+                try:
+                    with _on(visit.window_start):
+                        services.visit_record(acting_user=None, visit=visit, complete=True,
+                                              entries={pk: Entry(result_code="1", method="实地检查")
+                                                       for pk in rows})
+                except ServiceError as exc:
+                    refused = exc
+                    break
+                done += 1
+        if refused is not None:
+            raise refused
+        say(f"录入检查结果：{done}/{len(todo)}")
     say(f"录入检查结果：{done} 次检查（各在其检查窗口首日）")
 
 
