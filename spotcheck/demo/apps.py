@@ -3,7 +3,8 @@ from django.apps import AppConfig
 
 class DemoConfig(AppConfig):
     """Demo data and the year simulation: everything the quick start makes, through the
-    services of the other apps (no app imports this one)."""
+    services of the other apps. No app's code imports this one; tests may use its generators
+    and its draw walk."""
 
     name = "spotcheck.demo"
     label = "demo"
