@@ -870,13 +870,29 @@ def visit_tasks(visit: Visitable) -> list[InspectionTask]:
     return [visit]
 
 
-def _step(model: type[Any], pk: int, step: Step, **fields: Any) -> bool:
+def _step(model: type[Any], pk: int, step: Step, **fields: Any) -> int:
     row = model.objects.filter(pk=pk).values_list("status", flat=True).first()
     try:
         new = next_state(WORKFLOW, row, step)
     except TransitionRefused as exc:
         raise Conflict(exc.message) from None
     return guarded_update(model.objects.filter(pk=pk), expected=row, new=new, **fields)
+
+
+def _steps(model: type[Any], pks: Sequence[int], step: Step, **fields: Any) -> int:
+    """``_step`` for many rows: their states read in one query, every row's step checked,
+    one guarded UPDATE per state they were in."""
+    by_state: dict[str, list[int]] = defaultdict(list)
+    for pk, status in model.objects.filter(pk__in=pks).values_list("pk", "status"):
+        by_state[status].append(pk)
+    moves: list[tuple[str, str, list[int]]] = []
+    for status, ids in by_state.items():
+        try:
+            moves.append((status, next_state(WORKFLOW, status, step), ids))
+        except TransitionRefused as exc:
+            raise Conflict(exc.message) from None
+    return sum(guarded_update(model.objects.filter(pk__in=ids), expected=status, new=new, **fields)
+               for status, new, ids in moves)
 
 
 def _late_until(visit: Visitable) -> date | None:
@@ -892,6 +908,19 @@ def recording_problem(visit: Visitable, today: date | None = None) -> str | None
     """Why the visit's results may not be recorded today (R-Q1), or None."""
     return windows.recording_problem(visit.window_start, visit.window_end, today or clock.today(),
                                      _late_until(visit))
+
+
+def _rows_update(rows: Sequence[TaskItem]) -> None:
+    """Write recorded results: one UPDATE per distinct set of values (a form mostly gives many
+    items the same result), instead of a CASE per row and field."""
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for r in rows:
+        key = (r.result_code, r.result_name, r.method, r.follow_up, r.note, r.recorded_at, r.recorded_by_id)
+        groups.setdefault(key, []).append(r.pk)
+    for (code, name, method, follow_up, note, at, by), pks in groups.items():
+        TaskItem.objects.filter(pk__in=pks).update(result_code=code, result_name=name, method=method,
+                                                   follow_up=follow_up, note=note, recorded_at=at,
+                                                   recorded_by_id=by)
 
 
 def visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, Entry],
@@ -955,13 +984,11 @@ def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, E
         raise ServiceError(f"尚有 {len(missing)} 项未录入结果（{'、'.join(missing[:5])}），不能完成检查。",
                            code="incomplete", fields={"complete": ["尚有事项未录入结果"]})
     with transaction.atomic():
-        TaskItem.objects.bulk_update(changed, ["result_code", "result_name", "method", "follow_up",
-                                               "note", "recorded_at", "recorded_by"])
+        _rows_update(changed)
         if changed:
             _step(type(visit), visit.pk, Step.RECORD)
             if isinstance(visit, JointInspection):
-                for task in tasks:
-                    _step(InspectionTask, task.pk, Step.RECORD)
+                _steps(InspectionTask, [task.pk for task in tasks], Step.RECORD)
         audit_record(action="inspections.results_record", actor=acting_user,
                      object_type=f"inspections.{type(visit).__name__.lower()}", object_id=visit.pk,
                      request=request, summary={"recorded": [
@@ -971,8 +998,7 @@ def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, E
             _step(type(visit), visit.pk, Step.COMPLETE, completed_at=now,
                   **({"completed_by": acting_user} if isinstance(visit, JointInspection) else {}))
             if isinstance(visit, JointInspection):
-                for task in tasks:
-                    _step(InspectionTask, task.pk, Step.COMPLETE, completed_at=now)
+                _steps(InspectionTask, [task.pk for task in tasks], Step.COMPLETE, completed_at=now)
             audit_record(action="inspections.visit_complete", actor=acting_user,
                          object_type=f"inspections.{type(visit).__name__.lower()}",
                          object_id=visit.pk, request=request,

@@ -61,7 +61,7 @@ class Rows(Protocol):
 
 
 def guarded_update(rows: Rows, *, expected: str, new: str, field: str = "status",
-                   **values: Any) -> bool:
-    """``UPDATE rows SET field = new, values... WHERE field = expected``; whether it applied
-    (False: the row moved on, or is gone — someone else got there first)."""
-    return bool(rows.filter(**{field: expected}).update(**{field: new}, **values))
+                   **values: Any) -> int:
+    """``UPDATE rows SET field = new, values... WHERE field = expected``; how many rows it
+    applied to (0: the rows moved on, or are gone — someone else got there first)."""
+    return int(rows.filter(**{field: expected}).update(**{field: new}, **values))

@@ -17,7 +17,7 @@ from spotcheck.audit.models import AuditEvent
 from spotcheck.core.crypto import field_cipher
 from spotcheck.core.imports import jobs
 from spotcheck.core.imports.models import ImportRowError, ImportStatus
-from spotcheck.registry.demo import HEADERS, entity_rows
+from spotcheck.demo.registry import HEADERS, entity_rows
 from spotcheck.registry.imports import ENTITY_IMPORT
 from spotcheck.registry.models import EntityTag, MarketEntity
 

@@ -19,7 +19,7 @@ from spotcheck.core.imports.files import FileRefused
 from spotcheck.core.imports.models import ImportJob, ImportRowError, ImportStatus
 from spotcheck.core.imports.reports import error_report_write, template_csv, template_xlsx
 from spotcheck.core.imports.runner import FORMULA_MESSAGE
-from spotcheck.registry.demo import entity_rows
+from spotcheck.demo.registry import entity_rows
 from spotcheck.registry.imports import ENTITY_IMPORT
 from spotcheck.registry.models import EntityTag, LibraryClass, MarketEntity
 

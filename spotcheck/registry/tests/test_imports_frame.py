@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from spotcheck.core.crypto import field_cipher
 from spotcheck.core.imports.models import ImportJob
 from spotcheck.core.imports.spec import CleanRow, frame_plain
-from spotcheck.registry.demo import entity_rows
+from spotcheck.demo.registry import entity_rows
 from spotcheck.registry.imports import COLUMNS, ENTITY_IMPORT
 
 GOOD = list(entity_rows(400, seed=11))
