@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from spotcheck.audit.services import audit_refusal
+from spotcheck.core import recorder
 from spotcheck.core.home import sections_for
 
 
@@ -20,7 +20,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Every refusal is recorded (R-S2) and explained in Chinese."""
-    audit_refusal(request=request, reason="page")
+    recorder.refusal(request=request, reason="page")
     return render(request, "core/403.html", status=403)
 
 

@@ -14,9 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
-from spotcheck.audit.models import Outcome
-from spotcheck.audit.services import audit_record
-from spotcheck.core import clock
+from spotcheck.core import clock, recorder
 from spotcheck.core.errors import Refused, ServiceError
 from spotcheck.core.imports.files import (
     FileInfo,
@@ -28,6 +26,7 @@ from spotcheck.core.imports.files import (
 from spotcheck.core.imports.models import ImportJob, ImportMode, ImportStatus
 from spotcheck.core.imports.runner import Progress, Runner, TooManyErrors
 from spotcheck.core.imports.spec import ImportSpec
+from spotcheck.core.recorder import Outcome
 
 SPECS: dict[str, ImportSpec] = {}
 
@@ -93,9 +92,9 @@ def _audit(job: ImportJob, action: str, *, outcome: str = Outcome.SUCCESS, reque
     summary = {"kind": job.kind, "file": job.file_name, "sha256": job.file_sha256, "mode": job.mode,
                "dry_run": job.dry_run, "inserted": job.inserted, "updated": job.updated,
                "rejected": job.rejected, **(extra or {})}
-    audit_record(action=action, actor=job.created_by,
-                 actor_name="" if job.created_by else "manage.py", object_type="import_job",
-                 object_id=job.pk, summary=summary, outcome=outcome, request=request)
+    recorder.record(action=action, actor=job.created_by,
+                    actor_name="" if job.created_by else "manage.py", object_type="import_job",
+                    object_id=job.pk, summary=summary, outcome=outcome, request=request)
 
 
 def is_stalled(job: ImportJob, *, seconds: int = 120) -> bool:

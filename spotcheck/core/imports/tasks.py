@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django_tasks import task
 
-from spotcheck.audit.services import audit_record
+from spotcheck.core import recorder
 from spotcheck.core.errors import Conflict, Refused
 from spotcheck.core.imports.files import upload_save
 from spotcheck.core.imports.jobs import import_job_create, import_run, is_stalled
@@ -53,7 +53,7 @@ def import_resume(*, acting_user: Any, job: ImportJob, view_perm: str,
     if job.status != ImportStatus.RUNNING or not is_stalled(job):
         raise Conflict("该导入任务没有中断，无需继续。")
     with transaction.atomic():
-        audit_record(action="import.resume", actor=acting_user, object_type="import_job",
-                     object_id=job.pk, request=request)
+        recorder.record(action="import.resume", actor=acting_user, object_type="import_job",
+                        object_id=job.pk, request=request)
         import_enqueue(job)
     return job

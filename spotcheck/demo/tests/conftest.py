@@ -6,9 +6,8 @@ from typing import Any
 import pytest
 
 from spotcheck.planning.tests.conftest import march
-from spotcheck.roster.tests.conftest import on_day
 
-__all__ = ["march", "on_day"]
+__all__ = ["march"]
 
 
 @pytest.fixture(autouse=True)
