@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django_tasks import task
 
 from spotcheck.accounts.divisions import division_codes
 from spotcheck.accounts.models import Department, Division
@@ -493,8 +494,6 @@ def draw_announce(*, acting_user: Any, draw: Draw, background: bool | None = Non
     if background is None:
         background = selectors.population_estimate(draw) > _inline_max()
     if background:
-        from spotcheck.draws.tasks import draw_freeze_task
-
         transaction.on_commit(lambda: draw_freeze_task.enqueue(draw.pk))
         return draw
     return draw_freeze(draw.pk)
@@ -806,8 +805,6 @@ def draw_execute(*, acting_user: Any, draw: Draw, background: bool | None = None
     if background is None:
         background = (draw.population_size or 0) > _inline_max()
     if background:
-        from spotcheck.draws.tasks import draw_run_task
-
         transaction.on_commit(lambda: draw_run_task.enqueue(draw.pk))
         return draw
     return draw_run(draw.pk)
@@ -1077,3 +1074,21 @@ def bundle_zip(draw: Draw, fileobj: Any, *, public: bool = False) -> None:
                 zf.write(content, arcname)
             else:
                 zf.writestr(arcname, content)
+
+
+# --- background work (STYLE 9): load by id, call one service; progress is on the draw row ---
+# Kept beside the services they call, so that enqueueing and running form no import circle.
+
+
+@task()
+def draw_freeze_task(draw_id: int) -> dict[str, str | int | None]:
+    """Freeze the population, roster and conflicts and write the announcement."""
+    draw = draw_freeze(draw_id)
+    return {"code": draw.code, "status": draw.status, "population": draw.population_size}
+
+
+@task()
+def draw_run_task(draw_id: int) -> dict[str, str | int | None]:
+    """Execute a claimed draw and store its result."""
+    draw = draw_run(draw_id)
+    return {"code": draw.code, "status": draw.status}
