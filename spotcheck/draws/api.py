@@ -122,6 +122,12 @@ class PrepareSerializer(StrictSerializer):
                                      "（对象，或含 JSON 对象的字符串）；其余继承计划。")
     excluded_usccs = serializers.ListField(child=serializers.CharField(max_length=32), required=False)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        plan: Any = self.fields["plan"]
+        plan.queryset = plan_gate().queryset()  # what the API schema reads: a plan's code
+
+
 class DrawPrepare(APIView):
     """Prepare the draw of an approved plan (R-P3): the draw inherits the plan's population,
     quota, window and team; ``spec`` may add the public beacon and the hash."""
