@@ -1,4 +1,5 @@
-"""What happens after a draw is executed, registered by the apps above draws.
+"""What the apps above draws register with it: what happens after a draw is executed, and
+the plan a draw executes (the plan gate, at the end of this module).
 
 The layers run one way: inspections > planning > draws (docs/architecture.md). The draws app
 must not know who builds on an executed draw, yet an executed draw starts its plan (planning)
