@@ -31,8 +31,8 @@ def _scope(request: HttpRequest) -> tuple[Division, Department | None]:
     user: Any = request.user
     g = request.GET
     department: Department | None = None
-    if g.get("department", "").isdigit():
-        department = Department.objects.select_related("division").filter(pk=int(g["department"])).first()
+    if g.get("department", ""):
+        department = Department.objects.select_related("division").filter(code=g["department"]).first()
         if department is None:
             raise Http404("没有该部门。")
     elif not is_reviewer(user):
