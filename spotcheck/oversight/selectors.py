@@ -100,6 +100,18 @@ class Dashboard:
     tasks_by_status: dict[str, int] = field(default_factory=dict)
 
     @property
+    def active_rows(self) -> list[DepartmentRow]:
+        """The departments with anything in the year (items, plans, tasks, filings); a
+        department's own view keeps its row even when empty."""
+        if self.department is not None:
+            return self.rows
+        return [r for r in self.rows if r.items or r.plans or r.tasks or r.filings]
+
+    @property
+    def quiet_departments(self) -> int:
+        return len(self.rows) - len(self.active_rows)
+
+    @property
     def class_a_share_bp(self) -> int:
         return self.class_a_drawn * FULL_BP // self.class_a_population if self.class_a_population else 0
 
@@ -268,21 +280,22 @@ def dashboard(division: Division | str, year: int, *, department: Department | N
 def chart_data(board: Dashboard) -> dict[str, Any]:
     """What the charts draw, passed to the page through ``json_script``: the same numbers
     as the tables beside them."""
-    names = [r.department.name for r in board.rows]
+    rows = board.active_rows
+    names = [r.department.name for r in rows]
     return {
         "departments": {
             "names": names,
             "series": [
-                {"name": "抽查任务", "data": [r.tasks for r in board.rows]},
-                {"name": "已完成", "data": [r.tasks_done for r in board.rows]},
-                {"name": "逾期未完成", "data": [r.tasks_overdue for r in board.rows]},
+                {"name": "抽查任务", "data": [r.tasks for r in rows]},
+                {"name": "已完成", "data": [r.tasks_done for r in rows]},
+                {"name": "逾期未完成", "data": [r.tasks_overdue for r in rows]},
             ],
         },
         "plans": {
             "names": names,
             "series": [
-                {"name": "按期提交", "data": [r.plans_on_time for r in board.rows]},
-                {"name": "逾期", "data": [r.plans_late for r in board.rows]},
+                {"name": "按期提交", "data": [r.plans_on_time for r in rows]},
+                {"name": "逾期", "data": [r.plans_late for r in rows]},
             ],
         },
         "class_a": {"drawn": board.class_a_drawn, "cap": board.class_a_cap,

@@ -20,8 +20,11 @@
     };
     function bars(el, block) {
       var option = base();
-      option.xAxis = { type: "category", data: block.names, axisLabel: { interval: 0, rotate: block.names.length > 4 ? 30 : 0 } };
-      option.yAxis = { type: "value", minInterval: 1 };
+      // Horizontal bars: the departments' names read on a phone too; one band per department.
+      el.style.height = Math.max(200, block.names.length * 36 + 60) + "px";
+      option.yAxis = { type: "category", data: block.names, inverse: true, axisLabel: { interval: 0 } };
+      option.xAxis = { type: "value", minInterval: 1 };
+      option.tooltip.axisPointer = { type: "shadow" };
       option.series = block.series.map(function (s) { return { name: s.name, type: "bar", data: s.data }; });
       return option;
     }
