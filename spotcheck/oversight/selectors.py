@@ -212,22 +212,22 @@ def dashboard(division: Division | str, year: int, *, department: Department | N
         timely = on_time(p, when, deadline, today)
         t = draw_tasks.get(p.draw_id, {}) if p.draw_id else {}
         plan_rows.append(PlanRow(p, when, timely, t.get("n", 0), t.get("done", 0), t.get("overdue", 0)))
-        row = rows.get(p.department_id)
-        if row is not None:
-            row.plans += 1
-            row.plans_on_time += timely is True
-            row.plans_late += timely is False
+        owner = rows.get(p.department_id)
+        if owner is not None:
+            owner.plans += 1
+            owner.plans_on_time += timely is True
+            owner.plans_late += timely is False
 
     by_status: dict[str, int] = {}
     for r in task_qs.values("department_id", "status").annotate(
             n=Count("id"), overdue=Count("id", filter=_overdue(today))):
         by_status[r["status"]] = by_status.get(r["status"], 0) + r["n"]
-        row = rows.get(r["department_id"])
-        if row is None or r["status"] == TaskStatus.CANCELLED:
+        line = rows.get(r["department_id"])
+        if line is None or r["status"] == TaskStatus.CANCELLED:
             continue
-        row.tasks += r["n"]
-        row.tasks_done += r["n"] if r["status"] == TaskStatus.COMPLETED else 0
-        row.tasks_overdue += r["overdue"]
+        line.tasks += r["n"]
+        line.tasks_done += r["n"] if r["status"] == TaskStatus.COMPLETED else 0
+        line.tasks_overdue += r["overdue"]
 
     for r in filing_qs.values("department_id").annotate(n=Count("id")):
         if r["department_id"] in rows:
@@ -256,7 +256,8 @@ def dashboard(division: Division | str, year: int, *, department: Department | N
     if department is None:
         child_tasks = {r["division_id"]: r for r in InspectionTask.objects.filter(
             division__parent=div, year=year).values("division_id").annotate(
-            n=Count("id", filter=~Q(status=TaskStatus.CANCELLED)), overdue=Count("id", filter=_overdue(today)))}
+            n=Count("id", filter=~Q(status=TaskStatus.CANCELLED)),
+            overdue=Count("id", filter=_overdue(today)))}
         child_plans = dict(Plan.objects.filter(division__parent=div, year=year).values("division_id")
                            .annotate(n=Count("id")).values_list("division_id", "n"))
         for child in Division.objects.filter(parent=div).order_by("code"):

@@ -60,8 +60,9 @@ def world(make_user: Any, on_day: Any) -> dict[str, Any]:
     samr_draw = fi.executed_draw("361100-SAMR", [env_entities[0], fi.entity()],
                                  window=fi.SEPTEMBER)
     tasks_from_draw(draw=samr_draw, plan=fi.plan(samr_draw, fi.items("361100-SAMR", 1)))
-    done = InspectionTask.objects.filter(department__code="361100-ENV").order_by("id").first()
-    InspectionTask.objects.filter(pk=done.pk).update(status=TaskStatus.COMPLETED)
+    first = InspectionTask.objects.filter(department__code="361100-ENV").order_by("id")[:1]
+    done = list(first.values_list("pk", flat=True))
+    InspectionTask.objects.filter(pk__in=done).update(status=TaskStatus.COMPLETED)
 
     class_a = fi.entities(30, "A")
     fi.executed_draw("361100-SAMR", class_a[:2], classes="A")

@@ -65,6 +65,7 @@ def test_on_time_is_decided_by_the_first_submission(world: dict[str, Any]) -> No
     from spotcheck.planning.models import Plan
 
     p = Plan.objects.filter(special=False).first()
+    assert p is not None
     deadline = date(YEAR, 3, 31)
     assert selectors.on_time(p, date(YEAR, 3, 31), deadline, date(YEAR, 7, 1)) is True
     assert selectors.on_time(p, date(YEAR, 4, 1), deadline, date(YEAR, 7, 1)) is False
