@@ -11,7 +11,7 @@ from spotcheck.accounts.predicates import is_reviewer
 from spotcheck.core import clock
 from spotcheck.core.home import DueRow, DueSection, provider
 from spotcheck.inspections.models import Filing, InspectionTask
-from spotcheck.oversight.selectors import OPEN
+from spotcheck.oversight.selectors import overdue_q
 
 
 @provider
@@ -21,8 +21,7 @@ def oversight_due(user: Any) -> list[DueSection]:
     today = clock.today()
     year = clock.execution_year(today)
     url = reverse("oversight:dashboard")
-    overdue = InspectionTask.objects.filter(division_id=user.division_id, status__in=OPEN,
-                                            window_end__lt=today, joint__isnull=True).count()
+    overdue = InspectionTask.objects.filter(overdue_q(today), division_id=user.division_id).count()
     filings = Filing.objects.filter(division_id=user.division_id, planned_on__year=year).count()
     return [DueSection(f"{year} 年监督看板", [
         DueRow(f"逾期未完成的检查任务 {overdue} 项", url, "R-Q1"),

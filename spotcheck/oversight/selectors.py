@@ -152,7 +152,7 @@ class Dashboard:
         return self.burden_tasks - self.burden_visits
 
 
-def _overdue(today: date) -> Q:
+def overdue_q(today: date) -> Q:
     """Open, and the window of its visit (the joint one once merged) has closed (the same
     test as inspections' overdue list)."""
     return Q(status__in=OPEN) & (Q(joint__isnull=True, window_end__lt=today)
@@ -206,7 +206,7 @@ def dashboard(division: Division | str, year: int, *, department: Department | N
     draw_tasks = {r["draw_id"]: r for r in task_qs.exclude(draw__isnull=True).values("draw_id").annotate(
         n=Count("id", filter=~Q(status=TaskStatus.CANCELLED)),
         done=Count("id", filter=Q(status=TaskStatus.COMPLETED)),
-        overdue=Count("id", filter=_overdue(today)))}
+        overdue=Count("id", filter=overdue_q(today)))}
     for p in plans:
         when = submitted.get(p.pk)
         timely = on_time(p, when, deadline, today)
@@ -220,7 +220,7 @@ def dashboard(division: Division | str, year: int, *, department: Department | N
 
     by_status: dict[str, int] = {}
     for r in task_qs.values("department_id", "status").annotate(
-            n=Count("id"), overdue=Count("id", filter=_overdue(today))):
+            n=Count("id"), overdue=Count("id", filter=overdue_q(today))):
         by_status[r["status"]] = by_status.get(r["status"], 0) + r["n"]
         line = rows.get(r["department_id"])
         if line is None or r["status"] == TaskStatus.CANCELLED:
@@ -257,7 +257,7 @@ def dashboard(division: Division | str, year: int, *, department: Department | N
         child_tasks = {r["division_id"]: r for r in InspectionTask.objects.filter(
             division__parent=div, year=year).values("division_id").annotate(
             n=Count("id", filter=~Q(status=TaskStatus.CANCELLED)),
-            overdue=Count("id", filter=_overdue(today)))}
+            overdue=Count("id", filter=overdue_q(today)))}
         child_plans = dict(Plan.objects.filter(division__parent=div, year=year).values("division_id")
                            .annotate(n=Count("id")).values_list("division_id", "n"))
         for child in Division.objects.filter(parent=div).order_by("code"):

@@ -76,10 +76,11 @@ def test_a_county_office_cannot_read_the_city(client: Any, make_user: Any) -> No
     assert client.get("/oversight/?department=361100-ENV").status_code == 403
 
 
-def test_the_menu_and_the_office_home_page_lead_to_the_dashboard(client: Any, make_user: Any) -> None:
-    client.force_login(make_user(Role.OFFICE))
+def test_the_menu_and_the_office_home_page_lead_to_the_dashboard(
+        client: Any, fresh_user: Any, world: dict[str, Any]) -> None:
+    client.force_login(fresh_user(Role.OFFICE))
     html = client.get("/").content.decode()
-    assert 'data-nav="oversight:dashboard"' in html and "监督看板" in html
-    assert "逾期未完成的检查任务" in html
-    client.force_login(make_user(Role.INSPECTOR))
+    assert 'data-nav="oversight:dashboard"' in html and "2027 年监督看板" in html
+    assert "逾期未完成的检查任务 2 项" in html and "计划外检查备案 3 件" in html
+    client.force_login(fresh_user(Role.INSPECTOR))
     assert 'data-nav="oversight:dashboard"' not in client.get("/").content.decode()
