@@ -23,7 +23,8 @@ import django
 django.setup()
 
 from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from spotcheck.accounts.models import User  # noqa: E402
@@ -43,6 +44,9 @@ def timed(client: Client, url: str, repeat: int) -> tuple[float, int]:
     return statistics.median(times), queries
 
 
+# No collectstatic for a measurement: static URLs from the app folders.
+@override_settings(STORAGES={**settings.STORAGES, "staticfiles": {
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}})
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=5)
@@ -53,7 +57,7 @@ def main() -> None:
         user = User.objects.filter(role=role, is_active=True).order_by("id").first()
         if user is None:
             sys.exit(f"no active {role} user: build the demo database first (make run)")
-        client = Client()
+        client = Client(SERVER_NAME="localhost")
         client.force_login(user)
         base_t, base_q = timed(client, f"/planning/coverage/{year}", args.repeat)
         dash_t, dash_q = timed(client, f"/oversight/{year}", args.repeat)

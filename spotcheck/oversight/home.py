@@ -19,7 +19,7 @@ def oversight_due(user: Any) -> list[DueSection]:
     if not (is_reviewer(user) and user.division_id):
         return []
     today = clock.today()
-    year = clock.execution_year(today)
+    year = clock.planning_year(today)
     url = reverse("oversight:dashboard")
     overdue = InspectionTask.objects.filter(overdue_q(today), division_id=user.division_id).count()
     filings = Filing.objects.filter(division_id=user.division_id, planned_on__year=year).count()

@@ -236,12 +236,12 @@ def dashboard(division: Division | str, year: int, *, department: Department | N
                                 a=Count("id", filter=Q(class_a=True, quiet_period=False)),
                                 both=Count("id", filter=Q(class_a=True, quiet_period=True)))
 
-    # R-A2: the class-A entities the year's executed draws of the division selected.
-    draws = Draw.objects.filter(division=div, year=year, status__in=DONE_DRAWS)
+    # R-A2: the entities the year's executed class-A draws of the division selected (an
+    # entity drawn twice counts once).
+    draws = Draw.objects.filter(division=div, year=year, status__in=DONE_DRAWS, classes__contains="A")
     if department is not None:
         draws = draws.filter(department=department)
-    class_a_drawn = (Selection.objects.filter(draw__in=draws, state=SelectionState.SELECTED,
-                                              entity__library_class="A")
+    class_a_drawn = (Selection.objects.filter(draw__in=draws, state=SelectionState.SELECTED)
                      .values("entity_id").distinct().count())
 
     c_total, c_planned = cover.class_c_total, cover.class_c_covered

@@ -17,12 +17,13 @@ from spotcheck.oversight import selectors
 
 
 def _year(request: HttpRequest) -> int:
-    """The year asked for (one of the picker's), else the year in execution."""
+    """The year asked for (one of the picker's), else the planning year, as on the coverage
+    page (from October: next year's plans, and the tasks of the draws made for them)."""
     years = clock.years_around(clock.today())
     raw = request.GET.get("year", "")
     if raw.isdigit() and int(raw) in years:
         return int(raw)
-    return clock.execution_year(clock.today())
+    return clock.planning_year(clock.today())
 
 
 def _scope(request: HttpRequest) -> tuple[Division, Department | None]:
