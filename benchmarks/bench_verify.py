@@ -29,9 +29,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench_draw_core as core  # noqa: E402  (population_lines: valid USCCs in byte order)
+import bench_draw_core as core
 
-from verifier import verify_draw as vd  # noqa: E402
+from verifier import verify_draw as vd
 
 VERIFIER = Path(vd.__file__).resolve()
 PLAIN = """

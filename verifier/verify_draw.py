@@ -32,7 +32,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from itertools import compress, islice, repeat
+from itertools import compress, islice
 from math import isqrt
 from operator import itemgetter, le, lt
 from pathlib import Path
@@ -428,23 +428,67 @@ def selection_entries(
     ]
 
 
-Row = tuple  # (uscc, stratum, score hex): one entry of "selected" without its keys
-
 _SELECTED_KEYS = ("uscc", "stratum", "score")
+_USCC_LEN = 18
 _score_part, _uscc_part = itemgetter(slice(0, _SCORE_LEN)), itemgetter(slice(_SCORE_LEN, None))
 
 
-def _selected_rows(kept: Mapping[bytes, Sequence[bytes]], quota: Mapping[str, int]) -> list[Row]:
-    """The selection as (uscc, stratum, score hex) rows in result order, from sorted score || uscc keys."""
-    rows: list[Row] = []
-    for s in sorted(quota, key=str.encode):
-        keys = kept.get(s.encode(), [])[: quota[s]]
-        rows.extend(zip(map(bytes.decode, map(_uscc_part, keys)), repeat(s), map(bytes.hex, map(_score_part, keys))))
-    return rows
+@dataclass
+class Selected:
+    """The result's "selected" kept column-wise: score || uscc keys in result order, and the stratum of each.
 
+    Turned into result objects only when asked (``entries``); ``matches`` compares it with
+    result.json's list a column at a time, in C, without an object per entry.
+    """
 
-def _entries(rows: Iterable[Row]) -> list[dict[str, str]]:
-    return [dict(zip(_SELECTED_KEYS, row)) for row in rows]
+    keys: list[bytes] = field(default_factory=list)
+    strata: list[str] = field(default_factory=list)
+
+    @classmethod
+    def cut(cls, kept: Mapping[bytes, Sequence[bytes]], quota: Mapping[str, int]) -> "Selected":
+        out = cls()
+        for s in sorted(quota, key=str.encode):
+            keys = kept.get(s.encode(), [])[: quota[s]]
+            out.keys.extend(keys)
+            out.strata.extend([s] * len(keys))
+        return out
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def usccs(self) -> list[str]:
+        return b"\n".join(map(_uscc_part, self.keys)).decode("ascii").split("\n") if self.keys else []
+
+    def scores_hex(self) -> str:
+        return b"".join(map(_score_part, self.keys)).hex()
+
+    def entries(self) -> list[dict[str, str]]:
+        scores = self.scores_hex()
+        hexes = (scores[i : i + 2 * _SCORE_LEN] for i in range(0, len(scores), 2 * _SCORE_LEN))
+        return [dict(zip(_SELECTED_KEYS, row)) for row in zip(self.usccs(), self.strata, hexes)]
+
+    def matches(self, found: Any) -> bool:
+        """Whether ``found`` is exactly this selection: a list of objects with these three keys
+        holding these strings. USCCs (18 characters) and scores (64) are compared joined,
+        which is exact once every found one has that length."""
+        if not isinstance(found, list) or len(found) != len(self.keys):
+            return False
+        if not found:
+            return True
+        if set(map(type, found)) != {dict} or set(map(len, found)) != {len(_SELECTED_KEYS)}:
+            return False
+        try:
+            usccs, strata, scores = (list(map(itemgetter(k), found)) for k in _SELECTED_KEYS)
+        except KeyError:
+            return False
+        if set(map(type, usccs + scores)) != {str} or set(map(len, usccs)) != {_USCC_LEN}:
+            return False
+        if set(map(len, scores)) != {2 * _SCORE_LEN}:
+            return False
+        # strata: lists of strings compared element-wise (a string equals only a string)
+        return strata == self.strata and "".join(usccs) == b"".join(map(_uscc_part, self.keys)).decode(
+            "ascii"
+        ) and "".join(scores) == self.scores_hex()
 
 
 def select(
@@ -1120,13 +1164,13 @@ class DrawInputs:
 class Computation:
     """A computed result plus what was learnt on the way (the population's digest and size).
 
-    ``rows`` is the selection as (uscc, stratum, score hex); ``result["selected"]`` holds the
-    same as objects only when they were asked for (the verifier compares the rows directly).
+    ``selected`` is the selection column-wise; ``result["selected"]`` holds it as objects only
+    when they were asked for (the verifier compares the columns directly).
     """
 
     result: dict[str, Any]
     population: PopulationStats
-    rows: list[Row] = field(default_factory=list)
+    selected: Selected = field(default_factory=Selected)
     substitution_error: str | None = None
 
 
@@ -1162,7 +1206,7 @@ def _compute(inputs: DrawInputs, with_teams: bool = True, entries: bool = True) 
     again = _first_entities(kept, bounds, limits)
     if again:  # a bound proved too tight (see _size_bound): rank those strata in a pass of their own
         kept.update(_rank_file(inputs.population, h, k_sel, again, None, stats.digest))
-    rows = _selected_rows(kept, quota)
+    selected = Selected.cut(kept, quota)
     result: dict[str, Any] = {
         "version": VERSION,
         "draw_id": a["draw_id"],
@@ -1171,9 +1215,9 @@ def _compute(inputs: DrawInputs, with_teams: bool = True, entries: bool = True) 
         "quota": quota,
     }
     if entries:
-        result["selected"] = _entries(rows)
+        result["selected"] = selected.entries()
     if "team" in a and with_teams:
-        usccs = [row[0] for row in rows]
+        usccs = selected.usccs()
         teams, escalated, relaxed = assign(
             h, k_asg, usccs, inputs.roster or [], inputs.conflicts or [], a["team"]
         )
@@ -1188,7 +1232,7 @@ def _compute(inputs: DrawInputs, with_teams: bool = True, entries: bool = True) 
         result["substitutions"] = [
             {"out": s["out"], "in": new, "reason": s["reason"]} for s, new in zip(inputs.substitutions, ins)
         ]
-    return Computation(result, stats, rows, error)
+    return Computation(result, stats, selected, error)
 
 
 def compute_result(inputs: DrawInputs) -> dict[str, Any]:
@@ -1258,24 +1302,11 @@ def compare_results(expected: Mapping[str, Any], found: Mapping[str, Any], keys:
     return out
 
 
-_row_of = itemgetter(*_SELECTED_KEYS)
-
-
-def compare_selected(rows: Sequence[Row], found: Mapping[str, Any]) -> list[str]:
-    """compare_results for "selected" against the computed rows, without building an object per entry when equal."""
-    selected = found.get("selected")
-    if (
-        isinstance(selected, list)
-        and len(selected) == len(rows)
-        and set(map(type, selected)) <= {dict}
-        and set(map(len, selected)) <= {len(_SELECTED_KEYS)}
-    ):
-        try:
-            if list(map(_row_of, selected)) == rows:  # rows hold strings only: == is exact
-                return []
-        except KeyError:
-            pass
-    return compare_results({"selected": _entries(rows)}, found, ["selected"])
+def compare_selected(selected: Selected, found: Mapping[str, Any]) -> list[str]:
+    """compare_results for "selected" against the computed selection, without an object per entry when equal."""
+    if "selected" in found and selected.matches(found["selected"]):
+        return []
+    return compare_results({"selected": selected.entries()}, found, ["selected"])
 
 
 def _substitution_messages(computed: Computation, found: list[dict[str, str]]) -> list[str]:
@@ -1345,7 +1376,7 @@ def check_bundle(path: PathLike) -> Report:
         _input_messages(a, "population.csv", computed.population.digest, computed.population.size) + messages
     )
     messages += compare_results(computed.result, found, [k for k in _VERIFIED if k != "selected"])
-    messages += compare_selected(computed.rows, found)
+    messages += compare_selected(computed.selected, found)
     if has_team and not partial:
         messages += compare_results(computed.result, found, _TEAM_KEYS)
     if not has_team:
@@ -1362,7 +1393,7 @@ def _summary(c: Computation, partial: bool) -> str:
     r = c.result
     parts = [
         f"{r['draw_id']}: {c.population.size} entities in {len(r['quota'])} strata",
-        f"{len(c.rows)} selected",
+        f"{len(c.selected)} selected",
     ]
     if "teams" in r:
         parts.append(
