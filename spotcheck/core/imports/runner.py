@@ -51,6 +51,7 @@ class Progress:
     updated: int
     rejected: int
     started: float = field(default_factory=time.monotonic)
+    phase: str = ""  # after the last row of a first load: "重建索引 …", "提交"
 
 
 
@@ -266,7 +267,7 @@ class Runner:
         try:
             try:
                 if bulk:
-                    load = FirstLoad(self.job, self.spec, self.writer, self.progress)
+                    load = FirstLoad(self.job, self.spec, self.writer, self.progress, self.on_progress)
                     self.load = load if load.begin() else None
             except BaseException as exc:  # handed to the reading thread
                 self.failure = exc
