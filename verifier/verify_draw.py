@@ -469,8 +469,12 @@ class Selected:
 
     def matches(self, found: Any) -> bool:
         """Whether ``found`` is exactly this selection: a list of objects with these three keys
-        holding these strings. USCCs (18 characters) and scores (64) are compared joined,
-        which is exact once every found one has that length."""
+        holding these strings.
+
+        Column-wise, in C: the found scores (64 lowercase hex digits each) and USCCs (18 ASCII
+        characters each) are joined and decoded once, and byte column j of the fixed-width
+        keys (``keys_joined[j::50]``) is compared with byte column j of the found ones.
+        """
         if not isinstance(found, list) or len(found) != len(self.keys):
             return False
         if not found:
@@ -481,14 +485,25 @@ class Selected:
             usccs, strata, scores = (list(map(itemgetter(k), found)) for k in _SELECTED_KEYS)
         except KeyError:
             return False
-        if set(map(type, usccs + scores)) != {str} or set(map(len, usccs)) != {_USCC_LEN}:
+        if set(map(type, usccs + scores)) != {str} or strata != self.strata:
+            return False  # strata: strings compared element-wise (a string equals only a string)
+        if set(map(len, usccs)) != {_USCC_LEN} or set(map(len, scores)) != {2 * _SCORE_LEN}:
             return False
-        if set(map(len, scores)) != {2 * _SCORE_LEN}:
+        score_text = "".join(scores)
+        try:
+            found_scores = bytes.fromhex(score_text)  # whitespace would shorten it: caught below
+            found_usccs = "".join(usccs).encode("ascii")
+        except (ValueError, UnicodeEncodeError):
             return False
-        # strata: lists of strings compared element-wise (a string equals only a string)
-        return strata == self.strata and "".join(usccs) == b"".join(map(_uscc_part, self.keys)).decode(
-            "ascii"
-        ) and "".join(scores) == self.scores_hex()
+        n, width = len(self.keys), _SCORE_LEN + _USCC_LEN
+        if len(found_scores) != _SCORE_LEN * n or score_text != score_text.lower():
+            return False
+        joined = b"".join(self.keys)
+        if len(joined) != width * n:  # a key of another width (never from a checked population)
+            return [k[:_SCORE_LEN].hex() for k in self.keys] == scores and self.usccs() == usccs
+        return all(joined[j::width] == found_scores[j::_SCORE_LEN] for j in range(_SCORE_LEN)) and all(
+            joined[_SCORE_LEN + j :: width] == found_usccs[j::_USCC_LEN] for j in range(_USCC_LEN)
+        )
 
 
 def select(
