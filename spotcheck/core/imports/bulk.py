@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -31,9 +32,21 @@ from spotcheck.core.errors import Conflict
 from spotcheck.core.imports.models import ImportJob, ImportMode, ImportRowError
 
 if TYPE_CHECKING:
-    from spotcheck.core.imports.runner import Progress
     from spotcheck.core.imports.spec import ImportSpec
     from spotcheck.core.imports.writers import Writer
+
+
+@dataclass
+class Progress:
+    """A run's counts as they stand (the runner's, shown by a first load as it goes)."""
+
+    job: ImportJob
+    rows_done: int
+    inserted: int
+    updated: int
+    rejected: int
+    started: float = field(default_factory=time.monotonic)
+    phase: str = ""  # after the last row of a first load: "重建索引 …", "提交"
 
 
 class Abandoned(Exception):
