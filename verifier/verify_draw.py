@@ -816,7 +816,7 @@ def _fields(block: bytes) -> list[bytes]:
 
 @dataclass
 class PopulationStats:
-    """What the first pass over population.csv learns: digest, line count, stratum sizes in order of appearance."""
+    """What the check of population.csv learns: digest, line count, stratum sizes in order of appearance."""
 
     digest: bytes
     size: int
@@ -921,7 +921,8 @@ def rank_population(
     sizes: Mapping[str, int] | None = None,
     expect_digest: bytes | None = None,
 ) -> Ranking:
-    """rank() over a population.csv already checked by scan_population (the second pass).
+    """rank() over a population.csv already checked by scan_population (a pass of its own: for
+    substitutes ranked further, and for strata whose bound in scan_and_rank proved too tight).
 
     ``sizes`` (the stratum sizes from the scan) allow starting bounds; ``expect_digest``
     guards against the file changing between the passes.
