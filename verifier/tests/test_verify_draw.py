@@ -846,3 +846,15 @@ def test_the_one_pass_selection_equals_the_two_pass_ranking(
     k_sel, _ = vd.derive_keys("sha256", vd.compute_seed("sha256", a, reveals))
     assert result["quota"] == quota
     assert result["selected"] == vd.select("sha256", k_sel, pairs, quota)
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {}, [], {"a": []}, {"a": {}}, {"a": [{}]}, {"a": [{"x": "y"}, {}]}, {"a": [1, {"b": "c"}]},
+        {"a": "é\n\"\\\u2028", "b": [{"k\n": "v\"é", "z": "1"}]}, {"a": [{"x": 1}]}, {"a": [{"x": True}]},
+        {"a": [[]]}, {"a": [{"x": "y", "y": {"z": "w"}}]}, {"q": {"A": 1, "B": [1, 2, {"c": []}]}},
+    ],
+)
+def test_pretty_json_is_json_dumps_with_indent_one(obj: Any) -> None:
+    assert vd.pretty_json(obj) == json.dumps(obj, indent=1, ensure_ascii=False).encode("utf-8")
