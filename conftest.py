@@ -95,6 +95,18 @@ def _second_factor_on_test_sign_ins(request: Any, monkeypatch: Any) -> None:
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """A "replica" alias mirroring the test database: a second connection to it, which tests
+    of the portal's replica reads name in their ``databases`` and turn on with the setting
+    PORTAL_READ_DATABASE (elsewhere nothing reads from it)."""
+    from django.db import connections
+
+    default = connections.settings["default"]
+    connections.settings.setdefault("replica", {**default, "OPTIONS": dict(default["OPTIONS"]),
+                                                "TEST": {**default["TEST"], "MIRROR": "default"}})
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     """Reference data (divisions, departments) once per test database, as in production;
     tests that flush the database get it back from the ``departments`` fixture."""

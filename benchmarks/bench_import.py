@@ -2,6 +2,7 @@
 same run (the acceptance target: at most 3x the raw COPY, peak memory < 500 MB).
 
     python benchmarks/bench_import.py [--rows 1000000] [--xlsx-rows 200000] [--keep DIR] [--csv FILE]
+    python benchmarks/bench_import.py --end-to-end [--rows 1000000] [--repeat 2]
 
 A fresh database is created on the server of DATABASE_URL (or BENCH_PG_URL, default
 postgres://postgres@127.0.0.1:5432) and dropped afterwards. The file is generated with the
@@ -12,6 +13,14 @@ before each of the three a CHECKPOINT (where allowed) settles the server;
 the import runs in a subprocess through the service the command uses
 (``import_job_create`` + ``import_run``), so its peak RSS (ru_maxrss) is its own and
 includes Django. Then a 200,000-row XLSX is imported the same way (time and memory).
+
+``--end-to-end`` measures the whole command as a person runs it: ``manage.py import_entities
+FILE`` as a process, from its start to its exit, into an empty entity table (a first load),
+against ``psql -c "\\copy bare FROM FILE (FORMAT csv, HEADER)"`` into a bare table of 13 text
+columns, also a whole process, in the same run (target: at most 3x). From the command's
+progress output it also tells how long the start took (until the first progress line), the
+loading (to 100 %), and the end (from 100 % to the exit: the rebuild of the indexes and keys,
+shown as "重建索引", and the commit). Each round uses a fresh database.
 """
 
 from __future__ import annotations
@@ -136,14 +145,102 @@ def write_xlsx(path: Path, n: int, seed: int) -> None:
     book.close()
 
 
+def psql_copy(db_url: str, path: Path) -> float:
+    """``psql \\copy`` of the file into a fresh bare table: the whole psql process, timed."""
+    import psycopg
+
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bare")
+        conn.execute("CREATE TABLE bare (" + ", ".join(f"c{i} text" for i in range(len(HEADERS))) + ")")
+    start = time.perf_counter()
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", db_url, "-c",
+                    f"\\copy bare FROM '{path}' WITH (FORMAT csv, HEADER true)"], check=True)
+    seconds = time.perf_counter() - start
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE bare")
+    return seconds
+
+
+def command_run(db_url: str, path: Path) -> dict[str, float | str]:
+    """``manage.py import_entities FILE`` from process start to exit, with the moments its
+    progress output showed: the first progress line, 100 %, "重建索引", the summary."""
+    env = {**os.environ, "DATABASE_URL": db_url, "LOG_LEVEL": "ERROR"}
+    marks: dict[str, float] = {}
+    seen = b""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "manage.py", "import_entities", str(path)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert proc.stdout is not None
+    while chunk := os.read(proc.stdout.fileno(), 1 << 16):
+        now = time.perf_counter() - start
+        seen += chunk
+        for mark, text in (("first", "] "), ("full", "100.0%"), ("rebuild", "重建索引"), ("summary", "导入任务")):
+            if mark not in marks and text.encode() in seen:
+                marks[mark] = now
+    code = proc.wait()
+    marks["exit"] = time.perf_counter() - start
+    if code != 0:
+        raise SystemExit(f"import_entities failed ({code}):\n{seen.decode(errors='replace')[-3000:]}")
+    summary = next((line for line in seen.decode().splitlines() if "导入任务" in line), "")
+    return {**marks, "summary": summary.strip()}
+
+
+def end_to_end(args: argparse.Namespace, base: str, folder: Path) -> None:
+    csv_path = Path(args.csv) if args.csv else folder / f"entities-{args.rows}.csv"
+    if not args.csv:
+        t = time.perf_counter()
+        write_csv(csv_path, args.rows, seed=1)
+        print(f"generated {args.rows:,} rows ({csv_path.stat().st_size / 2**20:.0f} MB) in "
+              f"{time.perf_counter() - t:.1f} s", flush=True)
+    print(f"\n{'round':>5} {'psql copy s':>13} {'command s':>10} {'x copy':>7} {'start s':>8} {'load s':>7} "
+          f"{'end s':>6} {'rebuild shown s':>15} {'load avg':>8}")
+    for n in range(args.repeat):
+        name = f"spotcheck_bench_e2e_{int(time.time())}_{os.getpid()}_{n}"
+        db_url = f"{base}/{name}"
+        admin(base, f'CREATE DATABASE "{name}"')
+        try:
+            child(db_url, "", "setup")
+            settle(db_url)
+            before = psql_copy(db_url, csv_path)
+            settle(db_url)
+            run = command_run(db_url, csv_path)
+            settle(db_url)
+            after = psql_copy(db_url, csv_path)
+        finally:
+            admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        copy = (before + after) / 2
+        total = float(run["exit"])
+        first, full = float(run.get("first", 0.0)), float(run.get("full", total))
+        rebuild = run.get("rebuild")
+        print(f"{n + 1:5} {copy:13.2f} {total:10.2f} {total / copy:7.2f} {first:8.2f} {full - first:7.2f} "
+              f"{total - full:6.2f} {float(rebuild) - full if rebuild is not None else float('nan'):15.2f} "
+              f"{os.getloadavg()[0]:8.1f}   (copy before {before:.2f} s, after {after:.2f} s)")
+        print(f"      {run['summary']}", flush=True)
+    print("\ntarget: the whole command in at most 3x the psql \\copy of the same file")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--end-to-end", action="store_true",
+                        help="time `manage.py import_entities` as a process against `psql \\copy`")
+    parser.add_argument("--repeat", type=int, default=2, help="rounds of --end-to-end (each on a fresh database)")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--xlsx-rows", type=int, default=200_000)
     parser.add_argument("--keep", help="keep the generated files in this folder")
     parser.add_argument("--csv", help="import this CSV file (entity columns) instead of generating one")
     args = parser.parse_args()
     base = server_url()
+    if args.end_to_end:
+        folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_import_"))
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            end_to_end(args, base, folder)
+        finally:
+            if not args.keep:
+                for p in folder.iterdir():
+                    p.unlink()
+                folder.rmdir()
+        return
     name = f"spotcheck_bench_{int(time.time())}_{os.getpid()}"
     db_url = f"{base}/{name}"
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_import_"))

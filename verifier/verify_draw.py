@@ -27,12 +27,14 @@ import os
 import re
 import struct
 import sys
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import islice
+from functools import partial
+from itertools import compress, islice
 from math import isqrt
-from operator import lt
+from operator import itemgetter, le, lt
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator, Mapping, Sequence, Union
 
@@ -163,8 +165,37 @@ def canonical_json(obj: Any) -> bytes:
 
 
 def pretty_json(obj: Any) -> bytes:
-    """How bundle JSON files are written (the layout of the test vectors: indent 1, no final newline)."""
-    return json.dumps(obj, indent=1, ensure_ascii=False).encode("utf-8")
+    """How bundle JSON files are written (the layout of the test vectors: indent 1, no final newline).
+
+    Byte for byte ``json.dumps(obj, indent=1, ensure_ascii=False)``, whose indenting encoder is
+    pure Python; a top-level object's values are laid out one by one so that a long list of
+    flat string objects (a result's "selected": a million entries at provincial scale) is
+    written by string templates, in about 60 % of the time. JSON text never holds a raw line break
+    (inside strings it is escaped), so indenting a nested value is replacing "\n".
+    """
+    if not isinstance(obj, dict) or not obj or not all(isinstance(k, str) for k in obj):
+        return json.dumps(obj, indent=1, ensure_ascii=False).encode("utf-8")
+    members = [f" {_json_str(k)}: {_pretty_member(v)}" for k, v in obj.items()]
+    return ("{\n" + ",\n".join(members) + "\n}").encode("utf-8")
+
+
+_json_str = json.encoder.encode_basestring  # type: ignore[attr-defined]  # what dumps(ensure_ascii=False) uses
+
+
+def _pretty_member(value: Any) -> str:
+    """A top-level member's value as json.dumps(indent=1) lays it out at depth 1."""
+    if (
+        isinstance(value, list)
+        and value
+        and all(type(e) is dict and e for e in value)
+        and all(type(k) is str and type(v) is str for e in value for k, v in e.items())
+    ):
+        entries = (
+            "  {\n" + ",\n".join(f"   {_json_str(k)}: {_json_str(v)}" for k, v in e.items()) + "\n  }"
+            for e in value
+        )
+        return "[\n" + ",\n".join(entries) + "\n ]"
+    return json.dumps(value, indent=1, ensure_ascii=False).replace("\n", "\n ")
 
 
 def lp(b: bytes) -> bytes:
@@ -342,27 +373,30 @@ def _rank_batches(
 ) -> dict[bytes, list[bytes]]:
     """The ``limits[s]`` first entities of each stratum in (score, uscc) order, in one streaming pass.
 
-    Hot loop: H(K_sel) is computed once and copied per entity (DRAW.md section 7). Each stratum
-    keeps only candidates at or below its threshold, the limit-th best key seen so far, so memory
-    stays O(sum of limits) whatever the population size. A candidate is kept as the bytes
-    score || uscc: scores have a fixed length, so these sort exactly like (score, uscc) tuples
-    but compare several times faster. ``bounds`` are optional starting thresholds (see
-    _size_bound); a stratum that keeps fewer than its limit under one must be ranked again.
+    Hot loop: one ``H(K_sel || u)`` per entity (DRAW.md section 7). K_sel || u is shorter than
+    one hash block, so hashing it whole costs the same compression as copying a prepared
+    H(K_sel), with one call instead of three. The per-entity work runs as chained ``map`` calls
+    (concatenate, hash, digest, compare with the stratum's threshold) that stay in C; Python
+    only sees the few entities that pass. Each stratum keeps only candidates at or below its
+    threshold, the limit-th best key seen so far, so memory stays O(sum of limits) whatever the
+    population size. A candidate is kept as the bytes score || uscc: scores have a fixed
+    length, so these sort exactly like (score, uscc) tuples but compare several times faster.
+    ``bounds`` are optional starting thresholds (see _size_bound); a stratum that keeps fewer
+    than its limit under one must be ranked again.
     """
-    base = new_hash(hash_name)
-    base.update(k_sel)
-    fork = base.copy
+    hash_of, digest_of = _hash_functions(hash_name)
+    prefix = k_sel.__add__
     bounds = bounds or {}
     thr = _Thresholds({s: (bounds.get(s, _ABOVE_ALL) if q > 0 else b"") for s, q in limits.items()})
+    threshold = thr.__getitem__
     kept: dict[bytes, list[bytes]] = {s: [] for s, q in limits.items() if q > 0}
     for fields in batches:
-        pairs = iter(fields)
-        for u, s in zip(pairs, pairs):
-            h = fork()
-            h.update(u)
-            d = h.digest()
-            if d <= thr[s]:  # d <= key iff d <= key's score part: ties kept, order decides later
-                kept[s].append(d + u)
+        usccs, strata = fields[0::2], fields[1::2]
+        scores = list(map(digest_of, map(hash_of, map(prefix, usccs))))
+        # d <= key iff d <= key's score part: ties kept, the order decides later
+        passing = compress(zip(scores, usccs, strata), map(le, scores, map(threshold, strata)))
+        for d, u, s in passing:
+            kept[s].append(d + u)
         for s, cands in kept.items():
             if len(cands) > limits[s]:
                 cands.sort()
@@ -371,6 +405,15 @@ def _rank_batches(
     for cands in kept.values():
         cands.sort()
     return kept
+
+
+def _hash_functions(hash_name: str) -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
+    """(H constructor taking the data, digest of a hash object): both C functions for OpenSSL's hashes."""
+    if hash_name == "sha256":
+        return hashlib.sha256, type(hashlib.sha256()).digest
+    if hash_name == "sm3" and _SM3_NATIVE:
+        return partial(hashlib.new, "sm3"), type(hashlib.new("sm3")).digest
+    return partial(new_hash, hash_name), _SM3.digest if hash_name == "sm3" else type(new_hash(hash_name)).digest
 
 
 # Starting bounds: the fraction (limit + 6 sqrt(limit) + 16) / n of the score space holds fewer
@@ -414,6 +457,84 @@ def selection_entries(
         for s in sorted(quota, key=str.encode)
         for d, u in ranking.get(s, [])[: quota[s]]
     ]
+
+
+_SELECTED_KEYS = ("uscc", "stratum", "score")
+_USCC_LEN = 18
+_score_part, _uscc_part = itemgetter(slice(0, _SCORE_LEN)), itemgetter(slice(_SCORE_LEN, None))
+
+
+@dataclass
+class Selected:
+    """The result's "selected" kept column-wise: score || uscc keys in result order, and the stratum of each.
+
+    Turned into result objects only when asked (``entries``); ``matches`` compares it with
+    result.json's list a column at a time, in C, without an object per entry.
+    """
+
+    keys: list[bytes] = field(default_factory=list)
+    strata: list[str] = field(default_factory=list)
+
+    @classmethod
+    def cut(cls, kept: Mapping[bytes, Sequence[bytes]], quota: Mapping[str, int]) -> "Selected":
+        out = cls()
+        for s in sorted(quota, key=str.encode):
+            keys = kept.get(s.encode(), [])[: quota[s]]
+            out.keys.extend(keys)
+            out.strata.extend([s] * len(keys))
+        return out
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def usccs(self) -> list[str]:
+        return b"\n".join(map(_uscc_part, self.keys)).decode("ascii").split("\n") if self.keys else []
+
+    def scores_hex(self) -> str:
+        return b"".join(map(_score_part, self.keys)).hex()
+
+    def entries(self) -> list[dict[str, str]]:
+        scores = self.scores_hex()
+        hexes = (scores[i : i + 2 * _SCORE_LEN] for i in range(0, len(scores), 2 * _SCORE_LEN))
+        return [dict(zip(_SELECTED_KEYS, row)) for row in zip(self.usccs(), self.strata, hexes)]
+
+    def matches(self, found: Any) -> bool:
+        """Whether ``found`` is exactly this selection: a list of objects with these three keys
+        holding these strings.
+
+        Column-wise, in C: the found scores (64 lowercase hex digits each) and USCCs (18 ASCII
+        characters each) are joined and decoded once, and byte column j of the fixed-width
+        keys (``keys_joined[j::50]``) is compared with byte column j of the found ones.
+        """
+        if not isinstance(found, list) or len(found) != len(self.keys):
+            return False
+        if not found:
+            return True
+        if set(map(type, found)) != {dict} or set(map(len, found)) != {len(_SELECTED_KEYS)}:
+            return False
+        try:
+            usccs, strata, scores = (list(map(itemgetter(k), found)) for k in _SELECTED_KEYS)
+        except KeyError:
+            return False
+        if set(map(type, usccs + scores)) != {str} or strata != self.strata:
+            return False  # strata: strings compared element-wise (a string equals only a string)
+        if set(map(len, usccs)) != {_USCC_LEN} or set(map(len, scores)) != {2 * _SCORE_LEN}:
+            return False
+        score_text = "".join(scores)
+        try:
+            found_scores = bytes.fromhex(score_text)  # whitespace would shorten it: caught below
+            found_usccs = "".join(usccs).encode("ascii")
+        except (ValueError, UnicodeEncodeError):
+            return False
+        n, width = len(self.keys), _SCORE_LEN + _USCC_LEN
+        if len(found_scores) != _SCORE_LEN * n or score_text != score_text.lower():
+            return False
+        joined = b"".join(self.keys)
+        if len(joined) != width * n:  # a key of another width (never from a checked population)
+            return [k[:_SCORE_LEN].hex() for k in self.keys] == scores and self.usccs() == usccs
+        return all(joined[j::width] == found_scores[j::_SCORE_LEN] for j in range(_SCORE_LEN)) and all(
+            joined[_SCORE_LEN + j :: width] == found_usccs[j::_USCC_LEN] for j in range(_USCC_LEN)
+        )
 
 
 def select(
@@ -724,7 +845,7 @@ def _fields(block: bytes) -> list[bytes]:
 
 @dataclass
 class PopulationStats:
-    """What the first pass over population.csv learns: digest, line count, stratum sizes in order of appearance."""
+    """What the check of population.csv learns: digest, line count, stratum sizes in order of appearance."""
 
     digest: bytes
     size: int
@@ -737,8 +858,36 @@ def scan_population(src: Source, hash_name: str) -> PopulationStats:
     Fast path: whole-block checks in C (regex, sorted USCCs, column-wise check characters);
     only a block that fails is re-read line by line to name the bad line.
     """
+    return scan_and_rank(src, hash_name, None, lambda stratum, n: 0)[0]
+
+
+# (stratum, entities of it seen so far) -> an upper estimate of how many of its first entities
+# will be wanted once the whole population is known (see scan_and_rank).
+LimitEstimate = Callable[[bytes, int], int]
+
+
+def scan_and_rank(
+    src: Source, hash_name: str, k_sel: bytes | None, estimate: LimitEstimate
+) -> tuple[PopulationStats, dict[bytes, list[bytes]], dict[bytes, bytes]]:
+    """scan_population and the ranking in one pass over the file: (stats, candidates, bounds).
+
+    The quota of a stratum is known only once it is counted, so this pass cannot cut each
+    stratum at its limit. It keeps instead every entity whose score is under the stratum's
+    bound (_size_bound of ``estimate(s, n)`` for the n entities of s seen so far, never
+    raised again): an entity under the final bound was under every earlier one, so the
+    candidates of s hold all entities under ``bounds[s]``, each as score || uscc, unsorted.
+    When at least the limit of them are under it, the first ``limit`` of the sorted candidates
+    are exactly the stratum's first entities (see _first_entities); otherwise that stratum
+    needs a ranking pass of its own. The bounds shrink like 1/n, so the candidates number
+    about the selection plus a few square roots: memory follows the selection, not the
+    population. ``k_sel`` None only scans.
+    """
     hasher = new_hash(hash_name)
     counts: Counter[bytes] = Counter()
+    bounds: dict[bytes, bytes] = {}
+    kept: dict[bytes, list[bytes]] = {}
+    hash_of, digest_of = _hash_functions(hash_name)
+    prefix = (k_sel or b"").__add__
     size, prev = 0, None
     for block in _population_blocks(src, hasher):
         fields = _fields(block) if _POPULATION_BLOCK.fullmatch(block) else []
@@ -756,10 +905,41 @@ def scan_population(src: Source, hash_name: str) -> PopulationStats:
             raise BundleError(
                 "population.csv", "malformed", size + 1
             )  # pragma: no cover - slow path names it
-        counts.update(fields[1::2])
+        strata = fields[1::2]
+        counts.update(strata)
         size += len(usccs)
         prev = (usccs[-1] + b"," + fields[-1], usccs[-1].decode())
-    return PopulationStats(hasher.digest(), size, {s.decode(): n for s, n in counts.items()})
+        if k_sel is None:
+            continue
+        for s in set(strata):
+            n = counts[s]
+            limit = estimate(s, n)
+            bound = _size_bound(limit, n) if limit > 0 else b""
+            if s not in bounds or bound < bounds[s]:
+                bounds[s] = bound
+                kept.setdefault(s, [])
+        # the hot loop as chained maps in C, as in _rank_batches
+        scores = list(map(digest_of, map(hash_of, map(prefix, usccs))))
+        for d, u, s in compress(zip(scores, usccs, strata), map(le, scores, map(bounds.__getitem__, strata))):
+            kept[s].append(d + u)
+    stats = PopulationStats(hasher.digest(), size, {s.decode(): n for s, n in counts.items()})
+    return stats, kept, bounds
+
+
+def _first_entities(
+    kept: dict[bytes, list[bytes]], bounds: Mapping[bytes, bytes], limits: Mapping[str, int]
+) -> dict[bytes, int]:
+    """Cut scan_and_rank's candidates to each stratum's limit, in place; the strata it could not
+    serve (fewer than their limit under the bound) with their limits, to be ranked again."""
+    again: dict[bytes, int] = {}
+    for name, limit in limits.items():
+        s = name.encode()
+        cands = sorted(kept.get(s, []))
+        if bisect_left(cands, bounds.get(s, b"")) >= limit:  # keys under the bound come first
+            kept[s] = cands[:limit]
+        else:
+            again[s] = limit
+    return again
 
 
 def rank_population(
@@ -770,11 +950,24 @@ def rank_population(
     sizes: Mapping[str, int] | None = None,
     expect_digest: bytes | None = None,
 ) -> Ranking:
-    """rank() over a population.csv already checked by scan_population (the second pass).
+    """rank() over a population.csv already checked by scan_population (a pass of its own: for
+    substitutes ranked further, and for strata whose bound in scan_and_rank proved too tight).
 
     ``sizes`` (the stratum sizes from the scan) allow starting bounds; ``expect_digest``
     guards against the file changing between the passes.
     """
+    return _decode_ranking(_rank_population_keys(src, hash_name, k_sel, limits, sizes, expect_digest))
+
+
+def _rank_population_keys(
+    src: Source,
+    hash_name: str,
+    k_sel: bytes,
+    limits: Mapping[str, int],
+    sizes: Mapping[str, int] | None,
+    expect_digest: bytes | None,
+) -> dict[bytes, list[bytes]]:
+    """rank_population's ranking as sorted score || uscc keys per stratum (not decoded)."""
     blimits = {s.encode(): q for s, q in limits.items()}
     bounds = {s.encode(): _size_bound(q, sizes[s]) for s, q in limits.items()} if sizes else None
     kept = _rank_file(src, hash_name, k_sel, blimits, bounds, expect_digest)
@@ -783,7 +976,7 @@ def rank_population(
     again = {s: q for s, q in blimits.items() if bounds and bounds[s] is not _ABOVE_ALL and len(kept[s]) < q}
     if again:
         kept.update(_rank_file(src, hash_name, k_sel, again, None, expect_digest))
-    return _decode_ranking(kept)
+    return kept
 
 
 def _rank_file(
@@ -806,10 +999,11 @@ def _rank_file(
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [k for k, _ in pairs]
-    if len(set(keys)) != len(keys):
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        keys = [k for k, _ in pairs]
         raise ValueError(f"duplicate key {next(k for k in keys if keys.count(k) > 1)!r}")
-    return dict(pairs)
+    return obj
 
 
 def _no_float(s: str) -> Any:
@@ -1015,33 +1209,62 @@ class DrawInputs:
 
 @dataclass
 class Computation:
-    """A computed result plus what was learnt on the way (the population's digest and size)."""
+    """A computed result plus what was learnt on the way (the population's digest and size).
+
+    ``selected`` is the selection column-wise; ``result["selected"]`` holds it as objects only
+    when they were asked for (the verifier compares the columns directly).
+    """
 
     result: dict[str, Any]
     population: PopulationStats
+    selected: Selected = field(default_factory=Selected)
     substitution_error: str | None = None
 
 
-def _compute(inputs: DrawInputs, with_teams: bool = True) -> Computation:
+def _limit_estimate(rule: Mapping[str, Any], announced_size: int, extra: int) -> LimitEstimate:
+    """An upper estimate of q_s + extra (section 4) for a stratum of which n entities are seen so far.
+
+    q_s grows with n_s for rates and totals, so the estimate is made for the n seen; a total
+    relies on the announced population size (a wrong one only costs a second pass).
+    """
+    kind = rule["kind"]
+    if kind == "counts":
+        counts = {s.encode(): k for s, k in rule["counts"].items()}
+        return lambda s, n: min(n, counts.get(s, 0) + extra)
+    if kind == "rates":
+        rates = {s.encode(): bp for s, bp in rule["rates_bp"].items()}
+        return lambda s, n: min(n, -(-n * rates.get(s, 0) // 10000) + extra)
+    total = min(rule["total"], announced_size)
+    if announced_size <= 0:
+        return lambda s, n: n
+    return lambda s, n: min(n, total * n // announced_size + 1 + extra)
+
+
+def _compute(inputs: DrawInputs, with_teams: bool = True, entries: bool = True) -> Computation:
     a = inputs.announcement
     h = a["hash"]
     seed = compute_seed(h, a, inputs.reveals, check=False)
     k_sel, k_asg = derive_keys(h, seed)
-    stats = scan_population(inputs.population, h)
-    quota = allocate_quota(a["quota"], stats.strata)
     outs = [s["out"] for s in inputs.substitutions]
+    estimate = _limit_estimate(a["quota"], a["population"]["size"], len(outs))
+    stats, kept, bounds = scan_and_rank(inputs.population, h, k_sel, estimate)
+    quota = allocate_quota(a["quota"], stats.strata)
     limits = {s: min(q + len(outs), stats.strata[s]) for s, q in quota.items()}
-    ranking = rank_population(inputs.population, h, k_sel, limits, stats.strata, stats.digest)
+    again = _first_entities(kept, bounds, limits)
+    if again:  # a bound proved too tight (see _size_bound): rank those strata in a pass of their own
+        kept.update(_rank_file(inputs.population, h, k_sel, again, None, stats.digest))
+    selected = Selected.cut(kept, quota)
     result: dict[str, Any] = {
         "version": VERSION,
         "draw_id": a["draw_id"],
         "announcement_digest": announcement_digest(h, a).hex(),
         "seed": seed.hex(),
         "quota": quota,
-        "selected": selection_entries(ranking, quota),
     }
+    if entries:
+        result["selected"] = selected.entries()
     if "team" in a and with_teams:
-        usccs = [e["uscc"] for e in result["selected"]]
+        usccs = selected.usccs()
         teams, escalated, relaxed = assign(
             h, k_asg, usccs, inputs.roster or [], inputs.conflicts or [], a["team"]
         )
@@ -1050,13 +1273,13 @@ def _compute(inputs: DrawInputs, with_teams: bool = True) -> Computation:
     ins: list[str] = []
     if outs:
         try:
-            ins.extend(_substitutes(ranking, quota, outs))
+            ins.extend(_substitutes(_decode_ranking(kept), quota, outs))
         except DrawError as e:  # the verifier still compares the substitutions made before it
             error = str(e)
         result["substitutions"] = [
             {"out": s["out"], "in": new, "reason": s["reason"]} for s, new in zip(inputs.substitutions, ins)
         ]
-    return Computation(result, stats, error)
+    return Computation(result, stats, selected, error)
 
 
 def compute_result(inputs: DrawInputs) -> dict[str, Any]:
@@ -1099,15 +1322,38 @@ def _diff(path: str, expected: Any, found: Any, out: list[str], hint: str = "") 
         out.append(f"result.json: {path} differs{hint}: expected {_show(expected)}, found {_show(found)}")
 
 
+# Keys whose computed value holds strings only, at any depth: for them Python's == is exact
+# JSON equality (a string equals only a string), whereas 1 == 1.0 == True elsewhere.
+_STRINGS_ONLY = frozenset(("version", "draw_id", "announcement_digest", "seed", "selected") + _TEAM_KEYS)
+
+
+def _same(key: str, expected: Any, found: Any) -> bool:
+    """Whether result.json's value under ``key`` is exactly the expected one: one pass, no messages."""
+    if expected != found:
+        return False
+    return key in _STRINGS_ONLY or canonical_json(expected) == canonical_json(found)
+
+
 def compare_results(expected: Mapping[str, Any], found: Mapping[str, Any], keys: Iterable[str]) -> list[str]:
-    """Messages naming every verified key of result.json whose value is not the expected one."""
+    """Messages naming every verified key of result.json whose value is not the expected one.
+
+    Equal values are recognised in one comparison; only a value that differs is walked to
+    name each difference.
+    """
     out: list[str] = []
     for key in keys:
         if key not in found:
             out.append(f"result.json: key {key!r} is missing")
-        else:
+        elif not _same(key, expected[key], found[key]):
             _diff(key, expected[key], found[key], out, _HINTS.get(key, ""))
     return out
+
+
+def compare_selected(selected: Selected, found: Mapping[str, Any]) -> list[str]:
+    """compare_results for "selected" against the computed selection, without an object per entry when equal."""
+    if "selected" in found and selected.matches(found["selected"]):
+        return []
+    return compare_results({"selected": selected.entries()}, found, ["selected"])
 
 
 def _substitution_messages(computed: Computation, found: list[dict[str, str]]) -> list[str]:
@@ -1172,12 +1418,14 @@ def check_bundle(path: PathLike) -> Report:
             conflicts_bytes = _read_bytes(d / "conflicts.csv", "conflicts.csv")
             inputs.conflicts = parse_conflicts(conflicts_bytes)
             messages += _input_messages(a, "conflicts.csv", digest(h, conflicts_bytes), len(inputs.conflicts))
-    computed = _compute(inputs, with_teams=not partial)
+    computed = _compute(inputs, with_teams=not partial, entries=False)
     messages = (
         _input_messages(a, "population.csv", computed.population.digest, computed.population.size) + messages
     )
-    keys = list(_VERIFIED) + (list(_TEAM_KEYS) if has_team and not partial else [])
-    messages += compare_results(computed.result, found, keys)
+    messages += compare_results(computed.result, found, [k for k in _VERIFIED if k != "selected"])
+    messages += compare_selected(computed.selected, found)
+    if has_team and not partial:
+        messages += compare_results(computed.result, found, _TEAM_KEYS)
     if not has_team:
         messages += [
             f"result.json: {k!r} is present but announcement.json has no team"
@@ -1192,7 +1440,7 @@ def _summary(c: Computation, partial: bool) -> str:
     r = c.result
     parts = [
         f"{r['draw_id']}: {c.population.size} entities in {len(r['quota'])} strata",
-        f"{len(r['selected'])} selected",
+        f"{len(c.selected)} selected",
     ]
     if "teams" in r:
         parts.append(

@@ -775,3 +775,86 @@ def test_the_module_imports_nothing_outside_the_standard_library() -> None:
     )
     r = subprocess.run([sys.executable, "-c", code], cwd=SCRIPT.parent, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+# --- one pass, and equal results compared at once (DRAW.md section 7) --------------------
+
+
+@pytest.mark.parametrize("value", [1.0, True, "1"])
+def test_a_quota_number_of_another_json_type_differs(value: Any, tmp_path: Path) -> None:
+    """Python's 1 == 1.0 == True: the one-comparison path must not let these through."""
+    work = copy_bundle(VECTOR_DIRS[0], tmp_path)
+    result = json.loads((work / "result.json").read_bytes())
+    stratum = next(s for s, q in result["quota"].items() if q == 1)
+    result["quota"][stratum] = value
+    (work / "result.json").write_bytes(vd.pretty_json(result))
+    kind, text = outcome(work)
+    assert kind == "differs" and f'quota["{stratum}"] differs' in text
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["swap two entries", "extra key", "score upper case", "uscc padded", "entry is a list", "stratum renamed"],
+)
+def test_a_changed_selection_is_named_entry_by_entry(change: str, tmp_path: Path) -> None:
+    work = copy_bundle(VECTOR_DIRS[1], tmp_path)
+    result = json.loads((work / "result.json").read_bytes())
+    sel = result["selected"]
+    if change == "swap two entries":
+        sel[0], sel[1] = sel[1], sel[0]
+    elif change == "extra key":
+        sel[3]["note"] = "x"
+    elif change == "score upper case":
+        sel[2]["score"] = sel[2]["score"].upper()
+    elif change == "uscc padded":
+        sel[4]["uscc"] = " " + sel[4]["uscc"][:-1]
+    elif change == "entry is a list":
+        sel[5] = list(sel[5].values())
+    else:
+        sel[6]["stratum"] += "x"
+    (work / "result.json").write_bytes(vd.pretty_json(result))
+    kind, text = outcome(work)
+    assert kind == "differs" and "result.json: selected[" in text, text
+
+
+@pytest.mark.parametrize("kind", ["counts", "rates-ceil", "rates-floor", "total"])
+@pytest.mark.parametrize("tight", [False, True])
+def test_the_one_pass_selection_equals_the_two_pass_ranking(
+    kind: str, tight: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """scan_and_rank keeps candidates under bounds made while counting; a bound that proves too
+    tight (forced here) sends its stratum to a pass of its own: the selection is the same."""
+    if tight:
+        monkeypatch.setattr(vd, "_BOUND_SIGMAS", -6)
+        monkeypatch.setattr(vd, "_BOUND_EXTRA", -20)
+    pairs = sorted({with_check_char(f"{i * 7919:017d}"): "ABCD"[i % 7 % 4] for i in range(4000)}.items())
+    pop = vd.population_csv(pairs)
+    sizes = dict(Counter(s for _, s in pairs))
+    rule = {
+        "counts": {"kind": "counts", "counts": {"A": 50, "B": 3, "D": 5000}},
+        "rates-ceil": {"kind": "rates", "rates_bp": {"A": 1000, "B": 10, "C": 10000}, "rounding": "ceil"},
+        "rates-floor": {"kind": "rates", "rates_bp": {"A": 1000, "B": 10, "C": 333}, "rounding": "floor"},
+        "total": {"kind": "total", "total": 321},
+    }[kind]
+    a = vd.make_announcement(
+        draw_id="T", hash_name="sha256", published_at="2027-01-01T00:00:00+08:00", population=pop,
+        quota=rule, commitments=[{"name": "o", "commit": vd.commitment("sha256", b"s")}],
+    )
+    reveals = [{"name": "o", "value_hex": b"s".hex()}]
+    result = vd.compute_result(vd.DrawInputs(a, reveals, pop))
+    quota = vd.allocate_quota(rule, sizes)
+    k_sel, _ = vd.derive_keys("sha256", vd.compute_seed("sha256", a, reveals))
+    assert result["quota"] == quota
+    assert result["selected"] == vd.select("sha256", k_sel, pairs, quota)
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {}, [], {"a": []}, {"a": {}}, {"a": [{}]}, {"a": [{"x": "y"}, {}]}, {"a": [1, {"b": "c"}]},
+        {"a": "é\n\"\\\u2028", "b": [{"k\n": "v\"é", "z": "1"}]}, {"a": [{"x": 1}]}, {"a": [{"x": True}]},
+        {"a": [[]]}, {"a": [{"x": "y", "y": {"z": "w"}}]}, {"q": {"A": 1, "B": [1, 2, {"c": []}]}},
+    ],
+)
+def test_pretty_json_is_json_dumps_with_indent_one(obj: Any) -> None:
+    assert vd.pretty_json(obj) == json.dumps(obj, indent=1, ensure_ascii=False).encode("utf-8")

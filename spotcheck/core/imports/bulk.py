@@ -8,12 +8,19 @@ COPY itself; one join instead of a key check per related row). Keys doubled acro
 which no index refused, are found then: the first occurrence stays, later ones are rejected
 as duplicates, as on the usual path. Killed at any point, the transaction is rolled back:
 the table is empty again and the rerun loads from the start. Progress goes to
-``rows_pending`` through a second connection; the checkpoint is written at the end.
+``rows_pending`` through a second connection, and after the last row the phase ("重建索引
+1/2：主键", "重建索引 2/2：…", "提交") to ``phase`` and the command line; the checkpoint is
+written at the end.
+
+The rebuild sorts the whole table once per index: it is given memory enough to sort in memory
+(``IMPORT_MAINTENANCE_WORK_MEM``) and PostgreSQL's parallel index build
+(``IMPORT_PARALLEL_MAINTENANCE_WORKERS``), for this transaction only (SET LOCAL).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +46,7 @@ class Progress:
     updated: int
     rejected: int
     started: float = field(default_factory=time.monotonic)
+    phase: str = ""  # after the last row of a first load: "重建索引 …", "提交"
 
 
 class Abandoned(Exception):
@@ -57,11 +65,13 @@ class FirstLoad:
     """The transaction of one first load, run by the writing thread: ``begin``, batches
     written by the runner with ``show`` after each, then ``end``."""
 
-    def __init__(self, job: ImportJob, spec: ImportSpec, writer: Writer, progress: Progress) -> None:
+    def __init__(self, job: ImportJob, spec: ImportSpec, writer: Writer, progress: Progress,
+                 notify: Callable[[Progress], None] | None = None) -> None:
         self.job = job
         self.spec = spec
         self.writer: Any = writer
         self.progress = progress
+        self.notify = notify
         self.atomic: Any = None
         self.side: Any = None
         self.shown = 0.0  # when rows_pending was last written
@@ -96,6 +106,15 @@ class FirstLoad:
         self.side.execute(f"UPDATE {ImportJob._meta.db_table} SET rows_pending = %s, "  # noqa: S608
                           f"heartbeat_at = now() WHERE id = %s", [self.progress.rows_done, self.job.pk])
 
+    def step(self, phase: str) -> None:
+        """Name what the load does now, on the page (``phase``) and the command line."""
+        self.progress.phase = phase
+        self.side.execute(f"UPDATE {ImportJob._meta.db_table} SET phase = %s, rows_pending = %s, "  # noqa: S608
+                          f"heartbeat_at = now() WHERE id = %s",
+                          [phase[:64], self.progress.rows_done, self.job.pk])
+        if self.notify:
+            self.notify(self.progress)
+
     def end(self, *, commit: bool) -> None:
         """Rebuild and commit, or roll back; the progress connection is closed either way."""
         load = self.atomic
@@ -117,7 +136,15 @@ class FirstLoad:
         checkpoint and counts; ``end`` commits."""
         writer = self.writer
         p = self.progress
+        rest = sum(1 for _table, kind, _name, _definition in getattr(writer, "dropped", []) if kind != "p")
+        with connection.cursor() as cursor:  # for this transaction only
+            cursor.execute("SELECT set_config('maintenance_work_mem', %s, true), "
+                           "set_config('max_parallel_maintenance_workers', %s, true)",
+                           [settings.IMPORT_MAINTENANCE_WORK_MEM,
+                            str(settings.IMPORT_PARALLEL_MAINTENANCE_WORKERS)])
+        self.step("重建索引 1/2：主键")
         writer.bulk_restore(primary=True)
+        self.step(f"重建索引 2/2：{rest} 个索引、唯一约束与外键")
         try:
             with transaction.atomic():
                 writer.bulk_restore()
@@ -138,8 +165,9 @@ class FirstLoad:
             # be altered
             connection.check_constraints()
             writer.bulk_restore()
+        self.step("提交")  # the last write through the side connection: the row is ours from here
         ImportJob.objects.filter(pk=self.job.pk).update(
             rows_done=p.rows_done, inserted=p.inserted, updated=p.updated, rejected=p.rejected,
-            rows_pending=0, heartbeat_at=clock.now())
+            rows_pending=0, phase="", heartbeat_at=clock.now())
         self.job.rows_done, self.job.inserted = p.rows_done, p.inserted
         self.job.updated, self.job.rejected = p.updated, p.rejected

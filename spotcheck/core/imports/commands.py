@@ -23,6 +23,9 @@ class ImportCommand(BaseCommand):
     and ``help``."""
 
     spec: ImportSpec
+    # The system checks (every URLconf and view module imported, about a second) belong to
+    # deploying and ``migrate``; an import that may be run many times does not repeat them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help="CSV 或 XLSX 文件")
@@ -47,7 +50,16 @@ def import_command(spec: ImportSpec, path: str, *, mode: str, dry_run: bool, std
     if job.rows_done:
         stdout.write(f"继续未完成的导入任务 #{job.pk}：已处理 {job.rows_done} 行。\n")
 
+    shown = {"phase": ""}
+
     def show(p: Progress) -> None:
+        if p.phase:  # after the last row of a first load: one line per phase
+            if p.phase != shown["phase"]:
+                shown["phase"] = p.phase
+                elapsed = time.monotonic() - p.started
+                stderr.write(f"\n{p.phase} …（已用 {elapsed:.1f} 秒）")
+                stderr.flush()
+            return
         total = max(p.job.rows_total, p.rows_done, 1)
         share = min(p.rows_done / total, 1.0)
         bar = "#" * int(share * 30)

@@ -127,7 +127,7 @@ def import_run(job_id: int, *, on_progress: Callable[[Progress], None] | None = 
         return _fail(job, exc.message)
     present = frozenset(spec.columns[i].field for i in range(len(spec.columns)) if positions[i] >= 0)
     ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.RUNNING, rows_total=estimate, heartbeat_at=clock.now(), rows_pending=0,
+        status=ImportStatus.RUNNING, rows_total=estimate, heartbeat_at=clock.now(), rows_pending=0, phase="",
         started_at=job.started_at or clock.now())
     job.refresh_from_db()
     if job.rows_done:
@@ -185,7 +185,7 @@ def _frames_apply(spec: ImportSpec, info: FileInfo) -> bool:
 def _fail(job: ImportJob, message: str, *, reload: bool = False) -> ImportJob:
     with transaction.atomic():
         ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED, message=message,
-                                                   finished_at=clock.now(), rows_pending=0)
+                                                   finished_at=clock.now(), rows_pending=0, phase="")
         job.refresh_from_db()
         _audit(job, "import.fail", outcome=Outcome.FAILURE, extra={"message": message})
     return job

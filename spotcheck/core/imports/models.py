@@ -54,6 +54,9 @@ class ImportJob(models.Model):
     # A first load (see the package docstring) commits once at its end: the rows it has
     # written so far, uncommitted, shown as progress; not a checkpoint.
     rows_pending = models.IntegerField("已读入待提交行数", default=0)
+    # What a first load is doing after its last row (rebuilding indexes, committing): shown
+    # on the page while it runs.
+    phase = models.CharField("阶段", max_length=64, blank=True)
     inserted = models.IntegerField("新增", default=0)
     updated = models.IntegerField("更新", default=0)
     rejected = models.IntegerField("拒绝", default=0)

@@ -253,7 +253,7 @@ class Runner:
         try:
             try:
                 if bulk:
-                    load = FirstLoad(self.job, self.spec, self.writer, self.progress)
+                    load = FirstLoad(self.job, self.spec, self.writer, self.progress, self.on_progress)
                     self.load = load if load.begin() else None
             except BaseException as exc:  # handed to the reading thread
                 self.failure = exc

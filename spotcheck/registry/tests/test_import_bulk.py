@@ -122,3 +122,37 @@ def test_a_file_below_the_threshold_or_a_dry_run_is_not_a_first_load(departments
                                    dry_run=True)
     job = jobs.import_run(job.pk)
     assert (job.status, MarketEntity.objects.count()) == (ImportStatus.SUCCEEDED, 0)
+
+
+def test_the_rebuild_after_the_last_row_shows_its_phases(departments: Any, tmp_path: Path, settings: Any,
+                                                         capsys: Any) -> None:
+    """After 100 % a first load still rebuilds its indexes and commits: the command line says
+    so phase by phase, and the job row (read by the page) carries each phase while it runs."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    from django.core.management import call_command
+
+    from spotcheck.core.imports.models import ImportJob
+
+    settings.IMPORT_BULK_MIN_ROWS = 1000
+    settings.IMPORT_MAINTENANCE_WORK_MEM = "32MB"
+    settings.IMPORT_PARALLEL_MAINTENANCE_WORKERS = 1
+    path = _file(tmp_path / "entities.csv")
+    seen: list[tuple[str, str]] = []
+
+    def spy(p: Any) -> None:  # in the writing thread, inside the load's transaction
+        if p.phase:
+            seen.append((p.phase, ImportJob.objects.get(pk=p.job.pk).phase))
+
+    job = jobs.import_job_create(spec=ENTITY_IMPORT, acting_user=None, path=path, resume=False)
+    job = jobs.import_run(job.pk, on_progress=spy)
+    assert job.status == ImportStatus.SUCCEEDED and job.phase == ""
+    assert [shown for shown, _ in seen] == ["重建索引 1/2：主键", seen[1][0], "提交"]
+    assert seen[1][0].startswith("重建索引 2/2：") and "外键" in seen[1][0]
+    assert all(shown == stored for shown, stored in seen)  # the page's row said the same
+    _empty()
+    call_command("import_entities", str(path))
+    err = capsys.readouterr().err
+    order = [err.index(text) for text in ("100.0%", "重建索引 1/2：主键", "重建索引 2/2", "提交")]
+    assert order == sorted(order)
+    assert MarketEntity.objects.count() == 2994

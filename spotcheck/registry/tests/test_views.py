@@ -259,3 +259,22 @@ def test_a_running_import_is_polled(client: Any, make_user: Any, departments: An
     page = client.get(reverse("registry:import_job", args=[job.pk])).content.decode()
     assert f'hx-get="{reverse("registry:import_progress", args=[job.pk])}"' in page
     assert 'hx-trigger="every 1s"' in page
+
+
+def test_a_first_load_rebuilding_its_indexes_says_so_on_the_page(client: Any, make_user: Any,
+                                                                 departments: Any, tmp_path: Any) -> None:
+    from spotcheck.core.imports import jobs
+    from spotcheck.registry.imports import ENTITY_IMPORT
+
+    admin = make_user(Role.DEPT_ADMIN)
+    path = tmp_path / "e.csv"
+    path.write_bytes(_upload(list(entity_rows(2, seed=6))).read())
+    job = jobs.import_job_create(spec=ENTITY_IMPORT, acting_user=admin, path=path)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, rows_done=0, rows_pending=2,
+                                               phase="重建索引 2/2：14 个索引、唯一约束与外键")
+    client.force_login(admin)
+    url = reverse("registry:import_progress", args=[job.pk])
+    fragment = client.get(url).content.decode()
+    assert "重建索引 2/2：14 个索引、唯一约束与外键" in fragment and 'hx-trigger="every 1s"' in fragment
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.SUCCEEDED, rows_done=2, rows_pending=0)
+    assert "重建索引" not in client.get(url).content.decode()  # a finished job shows no phase
