@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from spotcheck.inspections.domain.workflow import LABELS, State
+from spotcheck.inspections.domain.workflow import LABELS, REVIEW_LABELS, Review, State
 
 
 class TaskStatus(models.TextChoices):
@@ -27,6 +27,16 @@ class TaskStatus(models.TextChoices):
     IN_PROGRESS = State.IN_PROGRESS.value, LABELS[State.IN_PROGRESS]
     COMPLETED = State.COMPLETED.value, LABELS[State.COMPLETED]
     CANCELLED = State.CANCELLED.value, LABELS[State.CANCELLED]
+
+
+class ReviewStatus(models.TextChoices):
+    """The lead department's check of a completed visit's results (R-R2); ``confirmed`` is
+    what publication reads, with ``confirmed_at`` and ``publish_due``."""
+
+    NONE = Review.NONE.value, REVIEW_LABELS[Review.NONE]
+    PENDING = Review.PENDING.value, REVIEW_LABELS[Review.PENDING]
+    RETURNED = Review.RETURNED.value, REVIEW_LABELS[Review.RETURNED]
+    CONFIRMED = Review.CONFIRMED.value, REVIEW_LABELS[Review.CONFIRMED]
 
 
 class TaskSource(models.TextChoices):
@@ -67,6 +77,14 @@ class JointInspection(models.Model):
     completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+",
                                      verbose_name="完成人")
+    review_status = models.CharField("结果审核", max_length=16, choices=ReviewStatus.choices,
+                                     default=ReviewStatus.NONE)
+    review_reason = models.CharField("退回理由", max_length=500, blank=True)
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="确认人")
+    publish_due = models.DateField("公示截止日期（R-R2）", null=True, blank=True)
 
     class Meta:
         verbose_name = "联合检查"
@@ -184,6 +202,14 @@ class InspectionTask(models.Model):
                                    on_delete=models.PROTECT, related_name="+",
                                    verbose_name="生成人")
     completed_at = models.DateTimeField("完成时间", null=True, blank=True)
+    review_status = models.CharField("结果审核", max_length=16, choices=ReviewStatus.choices,
+                                     default=ReviewStatus.NONE)
+    review_reason = models.CharField("退回理由", max_length=500, blank=True)
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="确认人")
+    publish_due = models.DateField("公示截止日期（R-R2）", null=True, blank=True)
 
     class Meta:
         verbose_name = "检查任务"
@@ -198,6 +224,11 @@ class InspectionTask(models.Model):
                                    name="inspections_task_window_order"),
             models.CheckConstraint(condition=Q(status__in=TaskStatus.values),
                                    name="inspections_task_status_known"),
+            models.CheckConstraint(condition=Q(review_status__in=ReviewStatus.values),
+                                   name="inspections_task_review_known"),
+            models.CheckConstraint(condition=~Q(review_status="confirmed")
+                                   | Q(confirmed_at__isnull=False, publish_due__isnull=False),
+                                   name="inspections_task_confirmed_dated"),
             models.CheckConstraint(condition=~Q(source=TaskSource.FILING) | Q(filing__isnull=False),
                                    name="inspections_task_filing_source"),
         ]
@@ -205,6 +236,7 @@ class InspectionTask(models.Model):
             models.Index(fields=["division", "year", "status"], name="inspections_task_div_year"),
             models.Index(fields=["department", "year", "status"], name="inspections_task_dept_year"),
             models.Index(fields=["entity", "year"], name="inspections_task_entity_year"),
+            models.Index(fields=["review_status", "publish_due"], name="inspections_task_review"),
         ]
 
     def __str__(self) -> str:
@@ -267,6 +299,42 @@ class TaskItem(models.Model):
     @property
     def is_recorded(self) -> bool:
         return bool(self.result_code)
+
+
+class ResultReview(models.Model):
+    """One decision of the lead department on a visit's results: returned with a reason, or
+    confirmed (R-R2). Kept for the file (R-S6)."""
+
+    class Decision(models.TextChoices):
+        RETURN = "return", "退回修改"
+        CONFIRM = "confirm", "确认"
+
+    joint = models.ForeignKey(JointInspection, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="reviews", verbose_name="联合检查")
+    task = models.ForeignKey(InspectionTask, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="reviews", verbose_name="检查任务")
+    decision = models.CharField("审核意见", max_length=16, choices=Decision.choices)
+    reason = models.CharField("理由", max_length=500, blank=True)
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT,
+                                   related_name="+", verbose_name="审核部门")
+    decided_at = models.DateTimeField("审核时间")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name="审核人")
+
+    class Meta:
+        verbose_name = "检查结果审核"
+        verbose_name_plural = "检查结果审核"
+        ordering = ["decided_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(joint__isnull=True, task__isnull=False)
+                                   | Q(joint__isnull=False, task__isnull=True),
+                                   name="inspections_review_one_visit"),
+            models.CheckConstraint(condition=~Q(decision="return") | ~Q(reason=""),
+                                   name="inspections_review_return_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.joint_id or self.task_id} {self.decision}"
 
 
 class LatePermit(models.Model):

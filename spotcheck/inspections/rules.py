@@ -71,6 +71,20 @@ def is_own_enterprise(user: Any, obj: Any) -> bool:
     return bool(uscc) and getattr(obj, "uscc", None) == uscc
 
 
+@rules.predicate
+def is_lead_department(user: Any, obj: Any) -> bool:
+    """The user's department leads the visit: a joint inspection's lead, a lone task's own
+    department (R-R2: the lead department checks the results)."""
+    if obj is None:
+        return True
+    if user.department_id is None:
+        return False
+    from spotcheck.inspections.models import JointInspection
+
+    lead = obj.lead_id if isinstance(obj, JointInspection) else getattr(obj, "department_id", None)
+    return bool(lead == user.department_id)
+
+
 department_people = is_dept_admin | is_planner
 readers = department_people | is_inspector | is_reviewer
 
@@ -87,6 +101,9 @@ rules.add_perm("inspections.view_joint",
                | (is_reviewer & in_division))
 rules.add_perm("inspections.change_lead", department_people & takes_part)
 rules.add_perm("inspections.record_results", is_inspector & is_team_member)
+# The lead department's check of the results before publication (R-R2).
+rules.add_perm("inspections.view_reviews", department_people)
+rules.add_perm("inspections.review_results", department_people & is_lead_department)
 # The office's exceptions and repairs in its division: a late entry (R-Q1), a team the draw
 # could not staff (R-I2).
 rules.add_perm("inspections.permit_late", is_office & in_division)

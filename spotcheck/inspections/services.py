@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
 from spotcheck.accounts.models import Department, Division
 from spotcheck.audit.services import audit_record, refusals_audited
 from spotcheck.catalog.models import InspectionItem
-from spotcheck.core import clock
+from spotcheck.core import clock, workdays
 from spotcheck.core.errors import Conflict, Refused, ServiceError
 from spotcheck.draws.domain.lifecycle import DONE
 from spotcheck.draws.domain.spec import EXPERT_SUFFIX, NOT_INSPECTABLE
@@ -37,7 +38,14 @@ from spotcheck.inspections.domain import filing as filing_rules
 from spotcheck.inspections.domain import windows
 from spotcheck.inspections.domain.overlap import Selection, Source, Visit, merge
 from spotcheck.inspections.domain.results import Entry, entry_problems
-from spotcheck.inspections.domain.workflow import OPEN, Step, StepRefused, next_state
+from spotcheck.inspections.domain.workflow import (
+    OPEN,
+    ReviewStep,
+    Step,
+    StepRefused,
+    next_review,
+    next_state,
+)
 from spotcheck.inspections.models import (
     EnterpriseNotice,
     EntityBurden,
@@ -49,6 +57,7 @@ from spotcheck.inspections.models import (
     LeadAgreement,
     LeadChange,
     LeadChangeStatus,
+    ResultReview,
     TaskItem,
     TaskMember,
     TaskSource,
@@ -971,6 +980,7 @@ def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, E
                          {"item": r.item.code, "result": r.result_code, "method": r.method,
                           "follow_up": r.follow_up} for r in changed]})
         if complete:
+            due = _submit_for_review(visit, tasks, now)
             _step(type(visit), visit.pk, Step.COMPLETE, completed_at=now,
                   **({"completed_by": acting_user} if isinstance(visit, JointInspection) else {}))
             if isinstance(visit, JointInspection):
@@ -979,8 +989,100 @@ def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, E
             audit_record(action="inspections.visit_complete", actor=acting_user,
                          object_type=f"inspections.{type(visit).__name__.lower()}",
                          object_id=visit.pk, request=request,
-                         summary={"tasks": [t.pk for t in tasks], "items": len(rows)})
+                         summary={"tasks": [t.pk for t in tasks], "items": len(rows),
+                                  "publish_due": str(due)})
     return len(changed)
+
+
+# --- the review of results and the publication deadline (R-R2) -----------------------------
+
+
+def publication_due(completed_on: date) -> date:
+    """The last day to publish the results of a visit completed on ``completed_on`` (R-R2):
+    ``SPOTCHECK_PUBLICATION_DAYS`` days later, working days or calendar days by
+    ``SPOTCHECK_PUBLICATION_WORKING_DAYS``."""
+    return workdays.add_days(completed_on, settings.SPOTCHECK_PUBLICATION_DAYS,
+                             working=settings.SPOTCHECK_PUBLICATION_WORKING_DAYS)
+
+
+def publication_days_left(due: date, today: date | None = None) -> int:
+    return workdays.days_left(today or clock.today(), due,
+                              working=settings.SPOTCHECK_PUBLICATION_WORKING_DAYS)
+
+
+def _submit_for_review(visit: Visitable, tasks: Sequence[InspectionTask], now: Any) -> date:
+    """The completed visit goes to the lead department's check; the publication deadline runs
+    from the first completion (a return for correction does not move it)."""
+    current = type(visit).objects.filter(pk=visit.pk).values_list("review_status", "publish_due").get()
+    try:
+        review = next_review(current[0], ReviewStep.SUBMIT)
+    except StepRefused as exc:
+        raise Conflict(str(exc)) from None
+    due = current[1] or publication_due(clock.today())
+    type(visit).objects.filter(pk=visit.pk).update(review_status=review, publish_due=due,
+                                                   review_reason="")
+    if isinstance(visit, JointInspection):
+        InspectionTask.objects.filter(pk__in=[t.pk for t in tasks]).update(
+            review_status=review, publish_due=due, review_reason="")
+    return due
+
+
+def _lead_department_id(visit: Visitable) -> int:
+    return visit.lead_id if isinstance(visit, JointInspection) else visit.department_id
+
+
+def visit_review(*, acting_user: Any, visit: Visitable, confirm: bool, reason: str = "",
+                 request: Any = None) -> ResultReview:
+    """The lead department checks a completed visit's results: returns them to the team with
+    a reason (the visit is open again for correction), or confirms them, after which they are
+    ready for publication (``review_status = confirmed``, R-R2). Audited, refusals too."""
+    kind = type(visit).__name__.lower()
+    with refusals_audited("inspections.results_review", actor=acting_user,
+                          object_type=f"inspections.{kind}", request=request,
+                          extra={"visit": visit.pk, "confirm": confirm}):
+        _check(acting_user, "inspections.review_results", visit,
+               "只有牵头部门可以审核该检查的结果。")
+        reason = (reason or "").strip()
+        if not confirm and not reason:
+            raise ServiceError("退回须填写理由。", fields={"reason": ["退回须填写理由。"]})
+        if len(reason) > 500:
+            raise ServiceError("理由不能超过 500 字。", fields={"reason": ["过长"]})
+        with transaction.atomic():
+            locked = type(visit).objects.select_for_update().get(pk=visit.pk)
+            if locked.status != TaskStatus.COMPLETED:
+                raise Conflict(f"该检查{locked.get_status_display()}，完成后才能审核结果。")
+            try:
+                review = next_review(locked.review_status,
+                                     ReviewStep.CONFIRM if confirm else ReviewStep.RETURN)
+            except StepRefused as exc:
+                raise Conflict(str(exc)) from None
+            tasks = visit_tasks(locked)
+            now = clock.now()
+            fields: dict[str, Any] = {"review_status": review}
+            if confirm:
+                fields.update(confirmed_at=now, confirmed_by=acting_user, review_reason="")
+            else:
+                fields.update(review_reason=reason)
+            type(visit).objects.filter(pk=visit.pk).update(**fields)
+            if isinstance(locked, JointInspection):
+                InspectionTask.objects.filter(pk__in=[t.pk for t in tasks]).update(**fields)
+            if not confirm:
+                _step(type(visit), visit.pk, Step.REOPEN)
+                if isinstance(locked, JointInspection):
+                    for task in tasks:
+                        _step(InspectionTask, task.pk, Step.REOPEN)
+            decision = ResultReview(decision=ResultReview.Decision.CONFIRM if confirm
+                                    else ResultReview.Decision.RETURN, reason=reason,
+                                    department_id=_lead_department_id(locked), decided_at=now,
+                                    decided_by=acting_user, **{_visit_key(visit): locked})
+            decision.full_clean()
+            decision.save()
+            audit_record(action="inspections.results_confirm" if confirm else "inspections.results_return",
+                         actor=acting_user, object_type=f"inspections.{kind}", object_id=visit.pk,
+                         request=request, summary={"uscc": locked.uscc, "reason": reason,
+                                                   "tasks": [t.pk for t in tasks],
+                                                   "publish_due": str(locked.publish_due)})
+    return decision
 
 
 def visit_late_permit(*, acting_user: Any, visit: Visitable, reason: str,

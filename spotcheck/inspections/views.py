@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OuterRef
@@ -23,6 +24,7 @@ from spotcheck.inspections.forms import (
     LatePermitForm,
     LeadForm,
     MergeForm,
+    ReviewForm,
     TeamAssignForm,
     apply_service_error,
 )
@@ -187,6 +189,47 @@ def late_permit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             return redirect(f"inspections:{kind}_form", pk=visit.pk)
     return render(request, "inspections/late_permit.html", {"visit": visit, "form": form,
                                                            "entity": visit.entity})
+
+
+# --- the lead department's check of the results (R-R2) --------------------------------------
+
+
+@require_perm("inspections.view_reviews")
+def review_list(request: HttpRequest) -> HttpResponse:
+    """Completed visits the user's department leads, awaiting its check, by deadline."""
+    visits = selectors.reviews_awaiting(request.user)
+    for v in visits:
+        v.kind = "joint" if isinstance(v, JointInspection) else "task"
+        v.days_left = services.publication_days_left(v.publish_due) if v.publish_due else None
+    return render(request, "inspections/review_list.html", {
+        "visits": visits, "working": settings.SPOTCHECK_PUBLICATION_WORKING_DAYS})
+
+
+@require_perm("inspections.review_results", fn=_visit)
+def review(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """Return the results to the team with a reason, or confirm them for publication."""
+    visit = _visit(request, kind, pk)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        confirm = form.cleaned_data["decision"] == "confirm"
+        try:
+            services.visit_review(acting_user=request.user, visit=visit, confirm=confirm,
+                                  reason=form.cleaned_data["reason"], request=request)
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, "检查结果已确认，待公示。" if confirm
+                             else "已退回检查组修改。")
+            return redirect("inspections:review", kind=kind, pk=visit.pk)
+    visit.refresh_from_db()
+    return render(request, "inspections/review.html", {
+        "visit": visit, "kind": kind, "entity": visit.entity, "form": form,
+        "groups": selectors.form_groups(services.visit_tasks(visit)),
+        "reviews": visit.reviews.select_related("decided_by", "department"),
+        "days_left": services.publication_days_left(visit.publish_due) if visit.publish_due else None,
+        "working": settings.SPOTCHECK_PUBLICATION_WORKING_DAYS,
+        "can_decide": visit.status == TaskStatus.COMPLETED and visit.review_status == "pending",
+    })
 
 
 # --- teams the draw could not staff (R-I2) -------------------------------------------------

@@ -51,6 +51,14 @@ def _late_task() -> dict[str, Any]:
     return {"kind": "task", **_task()}
 
 
+def _review_task() -> dict[str, Any]:
+    return {"kind": "task", **_task()}
+
+
+def _review_joint() -> dict[str, Any]:
+    return {"kind": "joint", **_joint()}
+
+
 def _filing() -> dict[str, Any]:
     from django.utils import timezone
 
@@ -115,6 +123,12 @@ CASES = [
     Case("inspections:joint_form", frozenset(), setup=_joint, method="post", data={"action": "save"}),
     Case("inspections:joint_lead", DEPARTMENT, setup=_joint, method="post", ok_status=302,
          data={"new_lead": ""}),
+    # The lead department's check of results (R-R2): ENV leads both visits.
+    Case("inspections:reviews", DEPARTMENT),
+    Case("inspections:review", DEPARTMENT, setup=_review_task),
+    Case("inspections:review", DEPARTMENT, setup=_review_joint),
+    Case("inspections:review", DEPARTMENT, setup=_review_joint, method="post",
+         data={"decision": "confirm", "reason": ""}),
     Case("inspections:staffing", OFFICE),
     Case("inspections:team_assign", OFFICE, setup=_task),
     Case("inspections:team_assign", OFFICE, setup=_task, method="post",
