@@ -77,6 +77,8 @@ class JointInspection(models.Model):
     completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+",
                                      verbose_name="完成人")
+    visited_on = models.DateField("检查日期", null=True, blank=True)
+    place = models.CharField("检查地点", max_length=200, blank=True)
     review_status = models.CharField("结果审核", max_length=16, choices=ReviewStatus.choices,
                                      default=ReviewStatus.NONE)
     review_reason = models.CharField("退回理由", max_length=500, blank=True)
@@ -202,6 +204,8 @@ class InspectionTask(models.Model):
                                    on_delete=models.PROTECT, related_name="+",
                                    verbose_name="生成人")
     completed_at = models.DateTimeField("完成时间", null=True, blank=True)
+    visited_on = models.DateField("检查日期", null=True, blank=True)
+    place = models.CharField("检查地点", max_length=200, blank=True)
     review_status = models.CharField("结果审核", max_length=16, choices=ReviewStatus.choices,
                                      default=ReviewStatus.NONE)
     review_reason = models.CharField("退回理由", max_length=500, blank=True)
@@ -299,6 +303,104 @@ class TaskItem(models.Model):
     @property
     def is_recorded(self) -> bool:
         return bool(self.result_code)
+
+
+class Evidence(models.Model):
+    """A photo or file kept as evidence of one item of the form: stored under MEDIA_ROOT
+    (never in the database), its kind found from its first bytes, its SM3 digest recorded."""
+
+    task_item = models.ForeignKey(TaskItem, on_delete=models.PROTECT, related_name="evidence",
+                                  verbose_name="检查事项")
+    name = models.CharField("文件名", max_length=200)
+    content_type = models.CharField("类型", max_length=64)
+    size = models.PositiveBigIntegerField("大小（字节）")
+    sm3 = models.CharField("SM3 摘要", max_length=64)
+    path = models.CharField("存储路径", max_length=300)
+    uploaded_at = models.DateTimeField("上传时间")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name="上传人")
+
+    class Meta:
+        verbose_name = "检查证据"
+        verbose_name_plural = "检查证据"
+        ordering = ["task_item_id", "uploaded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["task_item", "sm3"], name="inspections_evidence_once",
+                                    violation_error_message="该事项已上传过同一文件。"),
+            models.CheckConstraint(condition=Q(sm3__regex=r"^[0-9a-f]{64}$"),
+                                   name="inspections_evidence_sm3"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_item_id} {self.name}"
+
+    @property
+    def is_photo(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class SignatureRole(models.TextChoices):
+    INSPECTOR = "inspector", "检查人员"
+    ENTERPRISE = "enterprise", "企业代表"
+
+
+class SignatureMethod(models.TextChoices):
+    ACCOUNT = "account", "本人账号确认"
+    ON_SITE = "on_site", "现场签字"
+    REFUSED = "refused", "拒绝签字"
+
+
+class FormSignature(models.Model):
+    """A signature on a completed form: each inspector of the team from their own account,
+    the enterprise's representative on site (recorded by the team) or their refusal. It
+    holds the SM3 digest of the form as signed; a correction after a return voids it."""
+
+    joint = models.ForeignKey(JointInspection, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="signatures", verbose_name="联合检查")
+    task = models.ForeignKey(InspectionTask, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="signatures", verbose_name="检查任务")
+    role = models.CharField("签字方", max_length=16, choices=SignatureRole.choices)
+    method = models.CharField("方式", max_length=16, choices=SignatureMethod.choices)
+    inspector = models.ForeignKey("roster.Inspector", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name="检查人员")
+    certificate_no = models.CharField("执法证号", max_length=64, blank=True)
+    signer_name = models.CharField("签字人", max_length=100)
+    note = models.CharField("说明", max_length=500, blank=True)
+    digest = models.CharField("检查表摘要（SM3）", max_length=64)
+    is_valid = models.BooleanField("有效", default=True)
+    signed_at = models.DateTimeField("签字时间")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name="记录人")
+
+    class Meta:
+        verbose_name = "检查表签字"
+        verbose_name_plural = "检查表签字"
+        ordering = ["signed_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(joint__isnull=True, task__isnull=False)
+                                   | Q(joint__isnull=False, task__isnull=True),
+                                   name="inspections_signature_one_visit"),
+            models.CheckConstraint(condition=~Q(role="inspector") | Q(inspector__isnull=False,
+                                                                     method="account"),
+                                   name="inspections_signature_inspector_own"),
+            models.CheckConstraint(condition=~Q(method="refused") | ~Q(note=""),
+                                   name="inspections_signature_refusal_noted"),
+            models.UniqueConstraint(fields=["joint", "inspector"], name="inspections_sign_joint_once",
+                                    condition=Q(is_valid=True, inspector__isnull=False),
+                                    violation_error_message="您已在该检查表上签字。"),
+            models.UniqueConstraint(fields=["task", "inspector"], name="inspections_sign_task_once",
+                                    condition=Q(is_valid=True, inspector__isnull=False),
+                                    violation_error_message="您已在该检查表上签字。"),
+            models.UniqueConstraint(fields=["joint"], name="inspections_sign_joint_enterprise",
+                                    condition=Q(is_valid=True, role="enterprise"),
+                                    violation_error_message="企业代表签字已记录。"),
+            models.UniqueConstraint(fields=["task"], name="inspections_sign_task_enterprise",
+                                    condition=Q(is_valid=True, role="enterprise"),
+                                    violation_error_message="企业代表签字已记录。"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.joint_id or self.task_id} {self.signer_name} {self.method}"
 
 
 class ResultReview(models.Model):

@@ -101,6 +101,21 @@ rules.add_perm("inspections.view_joint",
                | (is_reviewer & in_division))
 rules.add_perm("inspections.change_lead", department_people & takes_part)
 rules.add_perm("inspections.record_results", is_inspector & is_team_member)
+rules.add_perm("inspections.sign_form", is_inspector & is_team_member)
+
+
+@rules.predicate
+def may_view_visit(user: Any, obj: Any) -> bool:
+    """The user may read the visit (a joint inspection or a lone task): evidence files."""
+    if obj is None:
+        return True
+    from spotcheck.inspections.models import JointInspection
+
+    perm = "inspections.view_joint" if isinstance(obj, JointInspection) else "inspections.view_task"
+    return bool(rules.has_perm(perm, user, obj))
+
+
+rules.add_perm("inspections.view_visit", may_view_visit)
 # The lead department's check of the results before publication (R-R2).
 rules.add_perm("inspections.view_reviews", department_people)
 rules.add_perm("inspections.review_results", department_people & is_lead_department)

@@ -907,7 +907,8 @@ def recording_problem(visit: Visitable, today: date | None = None) -> str | None
 
 
 def visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, Entry],
-                 complete: bool = False, request: Any = None) -> int:
+                 complete: bool = False, visited_on: date | None = None, place: str | None = None,
+                 request: Any = None) -> int:
     """Record results on the visit's one form (``entries`` by ``TaskItem`` id; blank entries
     are left as they are); with ``complete`` the visit is completed once every item has a
     result. Only within the visit's window, or one day later with the office's permit
@@ -917,11 +918,12 @@ def visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, En
                           object_type=f"inspections.{type(visit).__name__.lower()}", request=request,
                           extra={"visit": visit.pk, "complete": complete}):
         return _visit_record(acting_user=acting_user, visit=visit, entries=entries,
-                             complete=complete, request=request)
+                             complete=complete, visited_on=visited_on, place=place, request=request)
 
 
 def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, Entry],
-                  complete: bool, request: Any) -> int:
+                  complete: bool, request: Any, visited_on: date | None = None,
+                  place: str | None = None) -> int:
     _check(acting_user, "inspections.record_results", visit, "只有检查组成员可以录入检查结果。")
     if (isinstance(visit, InspectionTask) and visit.joint is not None
             and visit.joint.status != TaskStatus.CANCELLED):
@@ -935,7 +937,8 @@ def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, E
     if me is not None and conflicts_in_force([visit.uscc], [me.pk]):
         raise Refused("您已申报对该市场主体回避（R-I2），不能录入其检查结果。")
     tasks = visit_tasks(visit)
-    rows = {r.pk: r for r in TaskItem.objects.filter(task__in=tasks).select_related("item")}
+    rows = {r.pk: r for r in TaskItem.objects.filter(task__in=tasks).select_related(
+        "item", "item__department")}
     tree = reference.result_tree()
     fields: dict[str, list[str]] = {}
     changed: list[TaskItem] = []
@@ -947,7 +950,10 @@ def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, E
             continue
         if not (entry.result_code or entry.method or entry.follow_up or entry.note):
             continue
-        problems = entry_problems(entry, tree, reference.methods(), reference.follow_ups())
+        dept = row.item.department
+        problems = entry_problems(entry, tree, reference.methods(), reference.follow_ups(),
+                                  allowed=reference.result_codes_for(dept.unit_code),
+                                  list_name=dept.name)
         for name, message in problems.items():
             fields[f"item-{row_id}-{name}"] = [f"事项“{row.item.name}”：{message}"]
         if problems:
@@ -957,6 +963,14 @@ def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, E
         row.method, row.follow_up, row.note = entry.method, entry.follow_up, entry.note.strip()
         row.recorded_at, row.recorded_by = now, acting_user
         changed.append(row)
+    if visited_on is not None:
+        late = _late_until(visit)
+        if not (visit.window_start <= visited_on <= max(visit.window_end, late or visit.window_end)) \
+                or visited_on > clock.today():
+            fields["visited_on"] = [f"检查日期 {visited_on} 不在检查窗口 {visit.window_start} 至 "
+                                    f"{visit.window_end} 内或晚于今天（R-Q1）。"]
+    if place is not None and len(place.strip()) > 200:
+        fields["place"] = ["检查地点至多 200 字。"]
     if fields:
         raise ServiceError("；".join(m for ms in fields.values() for m in ms), fields=fields)
     missing = [r.item.name for r in rows.values() if not r.result_code]
@@ -969,6 +983,15 @@ def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, E
     with transaction.atomic():
         TaskItem.objects.bulk_update(changed, ["result_code", "result_name", "method", "follow_up",
                                                "note", "recorded_at", "recorded_by"])
+        where: dict[str, Any] = {}
+        if visited_on is not None:
+            where["visited_on"] = visited_on
+        elif complete and visit.visited_on is None:
+            where["visited_on"] = clock.today()
+        if place is not None:
+            where["place"] = place.strip()
+        if where:
+            type(visit).objects.filter(pk=visit.pk).update(**where)
         if changed:
             _step(type(visit), visit.pk, Step.RECORD)
             if isinstance(visit, JointInspection):
@@ -1056,6 +1079,14 @@ def visit_review(*, acting_user: Any, visit: Visitable, confirm: bool, reason: s
                                      ReviewStep.CONFIRM if confirm else ReviewStep.RETURN)
             except StepRefused as exc:
                 raise Conflict(str(exc)) from None
+            from spotcheck.inspections import form_services  # it builds on this module
+
+            if confirm:
+                unsigned = form_services.signature_state(locked).problem
+                if unsigned:
+                    raise ServiceError(f"{unsigned}签字齐全后才能确认结果。", code="unsigned")
+            else:
+                form_services.void_signatures(locked)
             tasks = visit_tasks(locked)
             now = clock.now()
             fields: dict[str, Any] = {"review_status": review}

@@ -4,20 +4,21 @@ Reads through selectors, writes through services; permissions by ``require_perm`
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OuterRef
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from spotcheck.core import clock
 from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import ServiceError
-from spotcheck.inspections import reference, selectors, services
+from spotcheck.inspections import form_services, reference, selectors, services
 from spotcheck.inspections.domain.results import Entry
 from spotcheck.inspections.forms import (
     FilingForm,
@@ -29,9 +30,11 @@ from spotcheck.inspections.forms import (
     apply_service_error,
 )
 from spotcheck.inspections.models import (
+    Evidence,
     Filing,
     InspectionTask,
     JointInspection,
+    TaskItem,
     TaskStatus,
 )
 from spotcheck.roster.models import Conflict, Inspector
@@ -107,6 +110,17 @@ def _entries(request: HttpRequest, groups: list[selectors.FormGroup]) -> dict[in
             for group in groups for row in group.rows}
 
 
+def _posted_date(value: str) -> date | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ServiceError(f"检查日期“{value}”应为 YYYY-MM-DD。",
+                           fields={"visited_on": ["日期格式不正确"]}) from None
+
+
 def _visit_form(request: HttpRequest, visit: JointInspection | InspectionTask) -> HttpResponse:
     tasks = services.visit_tasks(visit)
     groups = selectors.form_groups(tasks)
@@ -121,8 +135,10 @@ def _visit_form(request: HttpRequest, visit: JointInspection | InspectionTask) -
         posted = _entries(request, groups)
         complete = request.POST.get("action") == "complete"
         try:
+            visited_on = _posted_date(request.POST.get("visited_on", ""))
             count = services.visit_record(acting_user=request.user, visit=visit, entries=posted,
-                                          complete=complete, request=request)
+                                          complete=complete, visited_on=visited_on,
+                                          place=request.POST.get("place"), request=request)
         except ServiceError as exc:
             errors = exc.fields
             messages.error(request, exc.message)
@@ -139,8 +155,28 @@ def _visit_form(request: HttpRequest, visit: JointInspection | InspectionTask) -
                 "note": entry.note if entry else row.note,
                 "errors": [m for k, ms in errors.items() if k.startswith(f"item-{row.pk}") for m in ms],
             }
+    for group in groups:
+        group.results = reference.result_choices_for(group.department.unit_code)  # type: ignore[attr-defined]
+    evidence: dict[int, list[Any]] = {}
+    for ev in Evidence.objects.filter(task_item__task__in=tasks).order_by("uploaded_at", "id"):
+        evidence.setdefault(ev.task_item_id, []).append(ev)
+    for group in groups:
+        for row in group.rows:
+            row.files = evidence.get(row.pk, [])  # type: ignore[attr-defined]
     joint = visit if isinstance(visit, JointInspection) else None
+    kind = "joint" if joint else "task"
+    signing = visit.status == TaskStatus.COMPLETED and visit.review_status == "pending"
+    state = form_services.signature_state(visit) if visit.status == TaskStatus.COMPLETED else None
+    me = inspector_for_user(request.user)
     return render(request, "inspections/visit_form.html", {
+        "kind": kind, "signatures": state,
+        "all_signatures": visit.signatures.select_related("inspector").order_by("signed_at", "id"),
+        "can_sign": signing and me is not None
+        and request.user.has_perm("inspections.sign_form", visit)
+        and (state is None or all(sig.inspector_id != me.pk for sig in state.inspectors)),
+        "can_record_enterprise": signing and request.user.has_perm("inspections.record_results", visit)
+        and (state is None or state.enterprise is None),
+        "max_mb": form_services.max_evidence_bytes() // 1048576,
         "visit": visit, "joint": joint, "entity": visit.entity, "groups": groups,
         "tasks": tasks, "can_record": can_record, "results": reference.result_choices(),
         "methods": reference.methods(), "follow_ups": reference.follow_ups(),
@@ -230,6 +266,86 @@ def review(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         "working": settings.SPOTCHECK_PUBLICATION_WORKING_DAYS,
         "can_decide": visit.status == TaskStatus.COMPLETED and visit.review_status == "pending",
     })
+
+
+# --- evidence and signatures of the one form ----------------------------------------------------
+
+
+@require_POST
+@require_perm("inspections.record_results", fn=_visit)
+def evidence_upload(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """A photo or file as evidence of one item (multipart: ``item``, ``file``)."""
+    visit = _visit(request, kind, pk)
+    upload = request.FILES.get("file")
+    item = request.POST.get("item", "")
+    row = (TaskItem.objects.select_related("item", "task", "task__joint").filter(pk=item).first()
+           if item.isdigit() else None)
+    try:
+        if upload is None:
+            raise ServiceError("请选择要上传的照片或文件。", fields={"file": ["必填"]})
+        if row is None:
+            raise ServiceError("该事项不属于本次检查。", fields={"item": ["不属于本次检查"]})
+        evidence = form_services.evidence_add(acting_user=request.user, row=row, visit=visit,
+                                              name=upload.name or "", data=upload,
+                                              size=upload.size or 0, request=request)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        status = 413 if exc.fields.get("file") and "超过上限" in exc.message else 400
+        if request.headers.get("Accept", "").startswith("application/json"):
+            return JsonResponse({"detail": exc.message, "fields": exc.fields}, status=status)
+    else:
+        messages.success(request, f"已上传证据“{evidence.name}”（SM3 {evidence.sm3[:12]}…）。")
+        if request.headers.get("Accept", "").startswith("application/json"):
+            return JsonResponse({"id": evidence.pk, "sm3": evidence.sm3}, status=201)
+    return redirect(f"inspections:{kind}_form", pk=visit.pk)
+
+
+def _evidence(request: HttpRequest, pk: int) -> Any:
+    evidence = get_object_or_404(Evidence.objects.select_related("task_item__task__joint"), pk=pk)
+    return form_services.visit_of_item(evidence.task_item)
+
+
+@require_perm("inspections.view_visit", fn=_evidence)
+def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = get_object_or_404(Evidence, pk=pk)
+    try:
+        content = form_services.evidence_bytes(evidence)
+    except ServiceError as exc:
+        return HttpResponse(exc.message, status=409, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content, content_type=evidence.content_type)
+    response["Content-Disposition"] = f"inline; filename=evidence-{evidence.pk}"
+    return response
+
+
+@require_POST
+@require_perm("inspections.sign_form", fn=_visit)
+def form_sign(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    visit = _visit(request, kind, pk)
+    try:
+        form_services.visit_sign(acting_user=request.user, visit=visit, request=request)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已签字确认检查表。")
+    return redirect(f"inspections:{kind}_form", pk=visit.pk)
+
+
+@require_POST
+@require_perm("inspections.record_results", fn=_visit)
+def enterprise_sign(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    visit = _visit(request, kind, pk)
+    p = request.POST
+    try:
+        form_services.visit_enterprise_sign(acting_user=request.user, visit=visit,
+                                            representative=p.get("representative", ""),
+                                            refused=p.get("refused") == "1", note=p.get("note", ""),
+                                            request=request)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已记录企业代表拒签情况。" if p.get("refused") == "1"
+                         else "已记录企业代表签字。")
+    return redirect(f"inspections:{kind}_form", pk=visit.pk)
 
 
 # --- teams the draw could not staff (R-I2) -------------------------------------------------

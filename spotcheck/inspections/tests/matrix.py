@@ -59,6 +59,27 @@ def _review_joint() -> dict[str, Any]:
     return {"kind": "joint", **_joint()}
 
 
+def _evidence() -> dict[str, Any]:
+    """An ENV task with one photo of its item (uploaded by one of its team)."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from spotcheck.accounts.models import User
+    from spotcheck.core.crypto import sm3_hex
+    from spotcheck.inspections.models import Evidence, TaskItem
+
+    pk = _task()["pk"]
+    data = b"\xff\xd8\xff\xe0matrix"
+    digest = sm3_hex(data)
+    path = default_storage.save(f"evidence/matrix/{digest}.jpg", ContentFile(data))
+    uploader = User.objects.create(username="uploader", role=Role.INSPECTOR)
+    evidence = Evidence.objects.create(task_item=TaskItem.objects.get(task_id=pk), name="m.jpg",
+                                       content_type="image/jpeg", size=len(data), sm3=digest, path=path,
+                                       uploaded_at=timezone.now(), uploaded_by=uploader)
+    return {"pk": evidence.pk}
+
+
 def _filing() -> dict[str, Any]:
     from django.utils import timezone
 
@@ -123,6 +144,13 @@ CASES = [
     Case("inspections:joint_form", frozenset(), setup=_joint, method="post", data={"action": "save"}),
     Case("inspections:joint_lead", DEPARTMENT, setup=_joint, method="post", ok_status=302,
          data={"new_lead": ""}),
+    # The one form's evidence and signatures: only the team (nobody in the matrix) writes.
+    Case("inspections:evidence_upload", frozenset(), setup=_review_joint, method="post",
+         data={"item": "0"}),
+    Case("inspections:evidence_file", OWN, setup=_evidence),
+    Case("inspections:form_sign", frozenset(), setup=_review_joint, method="post"),
+    Case("inspections:enterprise_sign", frozenset(), setup=_review_task, method="post",
+         data={"representative": "王五"}),
     # The lead department's check of results (R-R2): ENV leads both visits.
     Case("inspections:reviews", DEPARTMENT),
     Case("inspections:review", DEPARTMENT, setup=_review_task),

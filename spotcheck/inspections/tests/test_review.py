@@ -16,7 +16,7 @@ from spotcheck.audit.models import AuditEvent
 from spotcheck.core import clock, workdays
 from spotcheck.core.errors import Conflict, Refused, ServiceError
 from spotcheck.core.home import sections_for
-from spotcheck.inspections import services
+from spotcheck.inspections import form_services, services
 from spotcheck.inspections.domain.results import Entry
 from spotcheck.inspections.models import (
     InspectionTask,
@@ -27,6 +27,7 @@ from spotcheck.inspections.models import (
     TaskStatus,
 )
 from spotcheck.inspections.tests import factories as f
+from spotcheck.roster.models import Inspector
 
 pytestmark = pytest.mark.usefixtures("spring")
 
@@ -45,10 +46,17 @@ def inspector(make_user: Any) -> Any:
 
 
 @pytest.fixture
-def joint(office: Any, inspector: Any) -> JointInspection:
+def colleague(make_user: Any) -> Any:
+    return make_user(Role.INSPECTOR, ENV)
+
+
+@pytest.fixture
+def joint(office: Any, inspector: Any, colleague: Any) -> JointInspection:
     """ENV (two items, lead) and SAMR (one item) visit one entity in June."""
     target = f.entity()
-    for owner, n, team in ((ENV, 2, f.inspectors(ENV, 2, user=inspector)), (SAMR, 1, f.inspectors(SAMR))):
+    env_team = f.inspectors(ENV, 2, user=inspector)
+    Inspector.objects.filter(pk=env_team[1].pk).update(user=colleague)
+    for owner, n, team in ((ENV, 2, env_team), (SAMR, 1, f.inspectors(SAMR))):
         draw = f.executed_draw(owner, [target], team=team)
         services.tasks_from_draw(draw=draw, plan=f.plan(draw, f.items(owner, n)))
     services.window_merge(division="361100", year=f.YEAR, window=6, acting_user=office)
@@ -56,9 +64,13 @@ def joint(office: Any, inspector: Any) -> JointInspection:
 
 
 def _complete(inspector: Any, joint: JointInspection) -> None:
+    """Complete the form and sign it: both ENV inspectors, the enterprise's representative."""
     entries = {row.pk: OK for row in TaskItem.objects.filter(task__joint=joint)}
     services.visit_record(acting_user=inspector, visit=JointInspection.objects.get(pk=joint.pk),
                           entries=entries, complete=True)
+    for member in Inspector.objects.filter(inspection_tasks__task__joint=joint, user__isnull=False):
+        form_services.visit_sign(acting_user=member.user, visit=joint)
+    form_services.visit_enterprise_sign(acting_user=inspector, visit=joint, representative="王五")
 
 
 # --- working days (core.workdays) ----------------------------------------------------------
