@@ -15,6 +15,9 @@ enterprise receives, the yearly burden per entity, and filings of inspections ou
 
 from __future__ import annotations
 
+import secrets
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -527,6 +530,10 @@ class LeadAgreement(models.Model):
         return f"{self.change_id} {self.department_id}"
 
 
+def _verify_token() -> str:
+    return secrets.token_hex(8)
+
+
 class EnterpriseNotice(models.Model):
     """What the enterprise is told about one visit: when, who, what, who leads. The one of a
     lone task gives way to the joint one when a later merge joins the task to others."""
@@ -550,6 +557,20 @@ class EnterpriseNotice(models.Model):
     is_current = models.BooleanField("有效", default=True)
     created_at = models.DateTimeField("通知时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # The public check of the document's authenticity (its QR code): number and token.
+    verify_token = models.CharField("核验码", max_length=32, default=_verify_token, editable=False)
+    # The day: the enterprise may propose one inside the window; the lead department
+    # confirms it or sets another.
+    proposed_day = models.DateField("企业建议检查日期", null=True, blank=True)
+    proposed_at = models.DateTimeField("建议时间", null=True, blank=True)
+    visit_day = models.DateField("确定的检查日期", null=True, blank=True)
+    visit_day_note = models.CharField("日期说明", max_length=200, blank=True)
+    visit_day_set_at = models.DateTimeField("日期确定时间", null=True, blank=True)
+    contact = models.CharField("联系方式", max_length=100, blank=True)
+    # A lone task's notice that a merge replaced: the joint visit's notice, and why.
+    replaced_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="replaces", verbose_name="替代通知")
+    replaced_reason = models.CharField("替代原因", max_length=300, blank=True)
 
     class Meta:
         verbose_name = "检查通知"
@@ -564,6 +585,15 @@ class EnterpriseNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.uscc} {self.window_start:%Y-%m-%d}"
+
+    @property
+    def number(self) -> str:
+        """The document's number: division, year, serial (检查通知书编号)."""
+        return f"{self.division_id}-{self.year}-JC{self.pk:07d}"
+
+    @property
+    def visit(self) -> Any:
+        return self.joint if self.joint_id else self.task
 
 
 class EntityBurden(models.Model):

@@ -129,4 +129,19 @@ rules.add_perm("inspections.view_filing",
 rules.add_perm("inspections.create_outside", department_people & in_own_department)
 rules.add_perm("inspections.view_notices", is_enterprise)
 rules.add_perm("inspections.view_notice", is_enterprise & is_own_enterprise)
+
+
+@rules.predicate
+def leads_notice(user: Any, obj: Any) -> bool:
+    """The user's department leads the visit of the notice."""
+    if obj is None:
+        return True
+    return bool(user.department_id is not None and obj.lead_id == user.department_id)
+
+
+# The day of the visit (R-P3): the enterprise proposes, the lead department decides.
+rules.add_perm("inspections.propose_day", is_enterprise & is_own_enterprise)
+rules.add_perm("inspections.set_visit_day", department_people & leads_notice)
+rules.add_perm("inspections.print_notice", (is_enterprise & is_own_enterprise)
+               | (department_people & leads_notice))
 rules.add_perm("inspections.view_burden", department_people | is_reviewer)

@@ -627,6 +627,7 @@ def _write_joints(state: _Window, visits: list[Visit]) -> None:
     EnterpriseNotice.objects.bulk_create(new_notices, batch_size=BATCH)
     EnterpriseNotice.objects.bulk_update(changed, ["lead", "departments", "items", "is_current",
                                                    "updated_at"], batch_size=BATCH)
+    _link_replaced_notices(state, visits, joints, relink)
     tasks = sum(len(state.by_uscc[v.entity]) for v in visits)
     summary = state.summary
     summary.notices += len(new_notices)
@@ -635,6 +636,26 @@ def _write_joints(state: _Window, visits: list[Visit]) -> None:
     summary.tasks += tasks
     summary.visits_before += tasks
     summary.visits_after += len(visits)
+
+
+def _link_replaced_notices(state: _Window, visits: list[Visit], joints: Mapping[str, JointInspection],
+                           relink: Sequence[_Candidate]) -> None:
+    """The lone notices a merge replaced point to the visit's one notice and say why (R-B3:
+    the enterprise sees that its inspections became one visit)."""
+    if not relink:
+        return
+    by_joint = dict(EnterpriseNotice.objects.filter(joint_id__in=[j.pk for j in joints.values()])
+                    .values_list("joint_id", "pk"))
+    names = {v.entity: _department_names(v.departments, v.lead, state.dept_by_code) for v in visits}
+    target = {c.id: (by_joint.get(joints[c.uscc].pk), names.get(c.uscc, [])) for c in relink}
+    replaced = list(EnterpriseNotice.objects.filter(task_id__in=list(target), is_current=False))
+    for notice in replaced:
+        notice_id, depts = target[notice.task_id or 0]
+        notice.replaced_by_id = notice_id
+        notice.replaced_reason = (f"本次检查已与{'、'.join(depts)}的检查合并为一次联合检查"
+                                  "（进一次门、查多项事），请以联合检查通知为准。")[:300]
+    EnterpriseNotice.objects.bulk_update(replaced, ["replaced_by", "replaced_reason", "updated_at"],
+                                         batch_size=BATCH)
 
 
 def _write_singles(state: _Window, chunk: Sequence[_Candidate]) -> None:

@@ -26,5 +26,9 @@ urlpatterns = [
     path("filings/new/", views.filing_create, name="filing_create"),
     path("filings/<int:pk>/", views.filing_detail, name="filing_detail"),
     path("notices/", views.notice_list, name="notices"),
+    path("notices/<int:pk>/", views.notice_detail, name="notice_detail"),
+    path("notices/<int:pk>/pdf/", views.notice_pdf, name="notice_pdf"),
+    path("notices/<int:pk>/day/", views.notice_day, name="notice_day"),
+    path("notices/check/", views.notice_check, name="notice_check"),
     path("burden/", views.burden_list, name="burden"),
 ]

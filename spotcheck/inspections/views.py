@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,12 +14,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from spotcheck.core import clock
 from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import ServiceError
-from spotcheck.inspections import form_services, reference, selectors, services
+from spotcheck.inspections import form_services, notices, reference, selectors, services
 from spotcheck.inspections.domain.results import Entry
 from spotcheck.inspections.forms import (
     FilingForm,
@@ -30,6 +32,7 @@ from spotcheck.inspections.forms import (
     apply_service_error,
 )
 from spotcheck.inspections.models import (
+    EnterpriseNotice,
     Evidence,
     Filing,
     InspectionTask,
@@ -524,8 +527,82 @@ def notice_list(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     return render(request, "inspections/notice_list.html", {
         "notices": selectors.notices_for(request.user).filter(year=year).order_by("window_start", "id"),
+        "replaced": selectors.notices_for(request.user, current_only=False).filter(
+            year=year, is_current=False, replaced_by__isnull=False).order_by("window_start", "id"),
         "burden": selectors.burden_of(_me(request).enterprise_uscc, year), "year": year,
     })
+
+
+def _notice(request: HttpRequest, pk: int) -> EnterpriseNotice:
+    return get_object_or_404(EnterpriseNotice.objects.select_related(
+        "entity", "lead", "joint", "task", "replaced_by"), pk=pk)
+
+
+def _verify_url(request: HttpRequest, notice: EnterpriseNotice) -> str:
+    return request.build_absolute_uri(
+        reverse("inspections:notice_check") + "?" + urlencode({"n": notice.number, "k": notice.verify_token}))
+
+
+@require_perm("inspections.print_notice", fn=_notice)
+def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The notice as the enterprise reads it; the enterprise proposes a day here."""
+    notice = _notice(request, pk)
+    if request.method == "POST":
+        if not request.user.has_perm("inspections.propose_day", notice):
+            raise PermissionDenied
+        try:
+            day = _posted_date(request.POST.get("day", "")) or None
+            if day is None:
+                raise ServiceError("请选择建议的检查日期。", fields={"day": ["必填"]})
+            notices.notice_propose_day(acting_user=request.user, notice=notice, day=day, request=request)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已提交建议检查日期，待牵头部门确认。")
+            return redirect("inspections:notice_detail", pk=notice.pk)
+    return render(request, "inspections/notice_detail.html", {
+        "doc": notices.document(notice), "notice": notice,
+        "can_propose": request.user.has_perm("inspections.propose_day", notice) and notice.is_current
+        and notice.visit_day is None,
+        "can_set_day": request.user.has_perm("inspections.set_visit_day", notice) and notice.is_current,
+        "qr": notices.qr_data_uri(_verify_url(request, notice)),
+    })
+
+
+@require_perm("inspections.print_notice", fn=_notice)
+def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _notice(request, pk)
+    pdf = notices.notice_pdf(notice, _verify_url(request, notice))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="notice-{notice.number}.pdf"'
+    return response
+
+
+@require_perm("inspections.set_visit_day", fn=_notice)
+def notice_day(request: HttpRequest, pk: int) -> HttpResponse:
+    """The lead department confirms the enterprise's proposed day or sets another."""
+    notice = _notice(request, pk)
+    if request.method == "POST":
+        try:
+            day = _posted_date(request.POST.get("day", ""))
+            if day is None:
+                raise ServiceError("请选择检查日期。", fields={"day": ["必填"]})
+            notices.notice_set_day(acting_user=request.user, notice=notice, day=day,
+                                   note=request.POST.get("note", ""),
+                                   contact=request.POST.get("contact", ""), request=request)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已确定检查日期，企业可在检查通知中看到。")
+            return redirect("inspections:notice_day", pk=notice.pk)
+    return render(request, "inspections/notice_day.html", {"notice": notice, "doc": notices.document(notice)})
+
+
+def notice_check(request: HttpRequest) -> HttpResponse:
+    """Public: is a notice with this number (and the token of its QR code) genuine?"""
+    number, token = request.GET.get("n", "").strip()[:64], request.GET.get("k", "").strip()[:64]
+    notice = notices.verify(number, token) if number else None
+    return render(request, "inspections/notice_check.html", {"number": number, "notice": notice})
 
 
 @require_perm("inspections.view_burden")

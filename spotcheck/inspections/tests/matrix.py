@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from spotcheck.accounts.roles import Role
-from spotcheck.core.tests.matrix import Case, roles
+from spotcheck.core.tests.matrix import ALL_ROLES, Case, roles
 
 READERS = roles(Role.DEPT_ADMIN, Role.PLANNER, Role.INSPECTOR, Role.OFFICE, Role.JUSTICE)
 OWN = roles(Role.DEPT_ADMIN, Role.PLANNER, Role.OFFICE, Role.JUSTICE)
@@ -78,6 +78,21 @@ def _evidence() -> dict[str, Any]:
                                        content_type="image/jpeg", size=len(data), sm3=digest, path=path,
                                        uploaded_at=timezone.now(), uploaded_by=uploader)
     return {"pk": evidence.pk}
+
+
+def _notice() -> dict[str, Any]:
+    """The notice of a joint visit (ENV leads) to the matrix's enterprise."""
+    from spotcheck.accounts.tests.factories import ENTERPRISE_USCC
+    from spotcheck.inspections import services
+    from spotcheck.inspections.models import EnterpriseNotice
+    from spotcheck.inspections.tests import factories as f
+
+    target = f.entity(uscc=ENTERPRISE_USCC)
+    for owner, n in ((ENV, 2), (SAMR, 1)):
+        draw = f.executed_draw(owner, [target], team=f.inspectors(owner))
+        services.tasks_from_draw(draw=draw, plan=f.plan(draw, f.items(owner, n)))
+    services.window_merge(division="361100", year=f.YEAR, window=6)
+    return {"pk": EnterpriseNotice.objects.get(joint__entity=target).pk}
 
 
 def _filing() -> dict[str, Any]:
@@ -169,6 +184,14 @@ CASES = [
     Case("inspections:filing_create", DEPARTMENT),
     Case("inspections:filing_detail", OWN, setup=_filing),
     Case("inspections:notices", ENTERPRISE),
+    # The one notice (R-P3): the enterprise and the lead department read and print it; the
+    # enterprise proposes a day, the lead department sets it; anyone checks a number.
+    Case("inspections:notice_detail", ENTERPRISE | DEPARTMENT, setup=_notice),
+    Case("inspections:notice_detail", ENTERPRISE, setup=_notice, method="post", data={"day": ""}),
+    Case("inspections:notice_pdf", ENTERPRISE | DEPARTMENT, setup=_notice),
+    Case("inspections:notice_day", DEPARTMENT, setup=_notice),
+    Case("inspections:notice_day", DEPARTMENT, setup=_notice, method="post", data={"day": ""}),
+    Case("inspections:notice_check", ALL_ROLES, public=True, query="?n=361100-2027-JC0000001&k=x"),
     Case("inspections:burden", OWN),
     Case("api:inspections-tasks", READERS),
     Case("api:inspections-tasks", READERS, query="?window=6&status=pending"),
