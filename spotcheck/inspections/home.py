@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from spotcheck.accounts.predicates import (
     is_dept_admin,
@@ -21,7 +22,7 @@ from spotcheck.accounts.predicates import (
 )
 from spotcheck.core import clock, workdays
 from spotcheck.core.home import DueRow, DueSection, provider
-from spotcheck.inspections import selectors, services
+from spotcheck.inspections import selectors, services, violations
 from spotcheck.inspections.models import JointInspection
 
 RECENT_FILING_DAYS = 30
@@ -161,3 +162,35 @@ def publication_deadlines(user: Any) -> list[DueSection]:
     if not rows:
         return []
     return [DueSection("公示期限将至或已逾期的检查结果（R-R2）", rows)]
+
+
+@provider
+def transfers_to_acknowledge(user: Any) -> list[DueSection]:
+    """Violations another department transferred to the user's department (R-R1)."""
+    if not (is_dept_admin(user) or is_planner(user)) or not user.department_id:
+        return []
+    from spotcheck.inspections.models import Violation, ViolationStatus
+
+    rows = [DueRow(f"接收移送：{v.department.name} 移送 {v.uscc}（{v.get_severity_display()}）",
+                   reverse("inspections:violation_detail", args=[v.pk]),
+                   f"应于 {violations.ack_deadline(timezone.localdate(v.transferred_at)):%Y-%m-%d} 前接收")
+            for v in Violation.objects.filter(transfer_to_id=user.department_id,
+                                              status=ViolationStatus.TRANSFERRED)
+            .select_related("department").order_by("transferred_at", "id")[:10]
+            if v.transferred_at is not None]
+    if not rows:
+        return []
+    return [DueSection("待接收的违法线索移送", rows, more_url=reverse("inspections:violations"))]
+
+
+@provider
+def transfers_escalated(user: Any) -> list[DueSection]:
+    """Transfers not acknowledged in time, escalated to the office (R-R1)."""
+    if not is_office(user) or not user.division_id:
+        return []
+    rows = [DueRow(f"⚠ {v.department.name} → {v.transfer_to.name if v.transfer_to else ''}："
+                   f"{v.uscc} 逾期未接收", reverse("inspections:violation_detail", args=[v.pk]))
+            for v in violations.overdue_transfers(user.division_id)[:10]]
+    if not rows:
+        return []
+    return [DueSection("逾期未接收的违法线索移送", rows, more_url=reverse("inspections:violations"))]

@@ -47,6 +47,7 @@ class TaskSource(models.TextChoices):
     CLASS_C = "class_c", "C类全覆盖检查"
     FILING = "filing", "计划外检查（已备案）"
     OUTSIDE = "outside", "计划外检查"
+    RECHECK = "recheck", "整改复查"
 
 
 class JointInspection(models.Model):
@@ -440,6 +441,116 @@ class ResultReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.joint_id or self.task_id} {self.decision}"
+
+
+class NoPenaltyEntry(models.Model):
+    """An entry of a department's list of minor violations exempt from penalty (免罚清单,
+    R-R5), per year; imported from the department's published list."""
+
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT,
+                                   related_name="no_penalty_entries", verbose_name="部门")
+    year = models.PositiveSmallIntegerField("年度")
+    code = models.CharField("序号", max_length=32)
+    behaviour = models.CharField("违法行为", max_length=500)
+    basis = models.TextField("处罚依据", blank=True)
+    conditions = models.TextField("免罚条件", blank=True)
+    created_at = models.DateTimeField("导入时间")
+
+    class Meta:
+        verbose_name = "免罚清单事项"
+        verbose_name_plural = "免罚清单事项"
+        ordering = ["department_id", "year", "code"]
+        constraints = [models.UniqueConstraint(fields=["department", "year", "code"],
+                                               name="inspections_no_penalty_once",
+                                               violation_error_message="免罚清单中已有该序号。")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.behaviour}"
+
+
+class Severity(models.TextChoices):
+    MINOR = "minor", "轻微"
+    GENERAL = "general", "一般"
+    SERIOUS = "serious", "严重"
+
+
+class ViolationStatus(models.TextChoices):
+    OPEN = "open", "待处置"
+    CORRECTING = "correcting", "责令整改中"
+    CORRECTED = "corrected", "已整改"
+    EXEMPT = "exempt", "轻微违法免予处罚"
+    TRANSFERRED = "transferred", "已移送，待接收"
+    ACKNOWLEDGED = "acknowledged", "主管部门已接收"
+    JUDICIAL = "judicial", "已移送司法机关"
+
+
+class Violation(models.Model):
+    """A finding of a violation on the form, as a case (R-R1): handled by the inspecting
+    department (order to correct by a date, with a re-check that is not a new draw),
+    transferred to the competent department (which acknowledges it; escalated to the office
+    when it does not in time), or handed over to the judicial organs. A minor violation
+    corrected in time that is on the department's no-penalty list is recorded as such with
+    the entry cited (R-R5)."""
+
+    task_item = models.ForeignKey(TaskItem, on_delete=models.PROTECT, related_name="violations",
+                                  verbose_name="检查事项")
+    task = models.ForeignKey(InspectionTask, on_delete=models.PROTECT, related_name="violations",
+                             verbose_name="检查任务")
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+",
+                                   verbose_name="检查部门")
+    division = models.ForeignKey("accounts.Division", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name="行政区划")
+    uscc = models.CharField("统一社会信用代码", max_length=18)
+    severity = models.CharField("情节", max_length=16, choices=Severity.choices)
+    description = models.TextField("违法事实")
+    status = models.CharField("状态", max_length=16, choices=ViolationStatus.choices,
+                              default=ViolationStatus.OPEN)
+    correct_due = models.DateField("整改期限", null=True, blank=True)
+    corrected_on = models.DateField("整改完成日期", null=True, blank=True)
+    recheck_task = models.OneToOneField(InspectionTask, null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="rechecks", verbose_name="复查任务")
+    transfer_to = models.ForeignKey("accounts.Department", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="violations_received",
+                                    verbose_name="移送至")
+    transfer_reason = models.CharField("移送理由", max_length=500, blank=True)
+    transferred_at = models.DateTimeField("移送时间", null=True, blank=True)
+    acknowledged_at = models.DateTimeField("接收时间", null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="+", verbose_name="接收人")
+    escalated_at = models.DateTimeField("报联席办时间", null=True, blank=True)
+    judicial_organ = models.CharField("移送司法机关", max_length=200, blank=True)
+    judicial_doc_no = models.CharField("移送文书号", max_length=100, blank=True)
+    handed_over_at = models.DateTimeField("移送司法时间", null=True, blank=True)
+    no_penalty = models.ForeignKey(NoPenaltyEntry, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="violations", verbose_name="适用免罚清单事项")
+    created_at = models.DateTimeField("立案时间")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name="记录人")
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "违法行为"
+        verbose_name_plural = "违法行为"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ViolationStatus.values),
+                                   name="inspections_violation_status_known"),
+            models.CheckConstraint(condition=Q(severity__in=Severity.values),
+                                   name="inspections_violation_severity_known"),
+            models.CheckConstraint(condition=~Q(status="exempt") | Q(severity="minor",
+                                                                      no_penalty__isnull=False),
+                                   name="inspections_violation_exempt_minor_cited"),
+            models.CheckConstraint(condition=~Q(status__in=["transferred", "acknowledged"])
+                                   | Q(transfer_to__isnull=False, transferred_at__isnull=False),
+                                   name="inspections_violation_transfer_named"),
+            models.CheckConstraint(condition=~Q(status="judicial") | ~Q(judicial_organ=""),
+                                   name="inspections_violation_judicial_named"),
+        ]
+        indexes = [models.Index(fields=["department", "status"], name="inspections_violation_dept"),
+                   models.Index(fields=["transfer_to", "status"], name="inspections_violation_to")]
+
+    def __str__(self) -> str:
+        return f"{self.uscc} {self.get_severity_display()} {self.get_status_display()}"
 
 
 class LatePermit(models.Model):

@@ -145,3 +145,37 @@ rules.add_perm("inspections.set_visit_day", department_people & leads_notice)
 rules.add_perm("inspections.print_notice", (is_enterprise & is_own_enterprise)
                | (department_people & leads_notice))
 rules.add_perm("inspections.view_burden", department_people | is_reviewer)
+
+
+# --- violations (R-R1, R-R5) -----------------------------------------------------------------
+
+
+@rules.predicate
+def of_violation_department(user: Any, obj: Any) -> bool:
+    """The violation's (or task's) inspecting department is the user's."""
+    if obj is None:
+        return True
+    return bool(user.department_id is not None and getattr(obj, "department_id", None) == user.department_id)
+
+
+@rules.predicate
+def receives_violation(user: Any, obj: Any) -> bool:
+    if obj is None:
+        return True
+    return bool(user.department_id is not None and getattr(obj, "transfer_to_id", None) == user.department_id)
+
+
+@rules.predicate
+def is_own_department_obj(user: Any, obj: Any) -> bool:
+    if obj is None:
+        return True
+    return bool(user.department_id is not None and obj.pk == user.department_id)
+
+
+rules.add_perm("inspections.view_violations", department_people | is_reviewer)
+rules.add_perm("inspections.view_violation",
+               (department_people & (of_violation_department | receives_violation))
+               | (is_reviewer & in_division))
+rules.add_perm("inspections.handle_violations", department_people & of_violation_department)
+rules.add_perm("inspections.acknowledge_violation", department_people & receives_violation)
+rules.add_perm("inspections.manage_no_penalty", department_people & is_own_department_obj)

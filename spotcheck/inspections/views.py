@@ -11,16 +11,18 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from spotcheck.accounts.models import Department
 from spotcheck.core import clock
 from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import ServiceError
-from spotcheck.inspections import form_services, notices, reference, selectors, services
+from spotcheck.inspections import form_services, notices, reference, selectors, services, violations
 from spotcheck.inspections.domain.results import Entry
 from spotcheck.inspections.forms import (
     FilingForm,
@@ -37,8 +39,11 @@ from spotcheck.inspections.models import (
     Filing,
     InspectionTask,
     JointInspection,
+    NoPenaltyEntry,
+    Severity,
     TaskItem,
     TaskStatus,
+    Violation,
 )
 from spotcheck.roster.models import Conflict, Inspector
 from spotcheck.roster.paging import keyset_page
@@ -163,16 +168,24 @@ def _visit_form(request: HttpRequest, visit: JointInspection | InspectionTask) -
     evidence: dict[int, list[Any]] = {}
     for ev in Evidence.objects.filter(task_item__task__in=tasks).order_by("uploaded_at", "id"):
         evidence.setdefault(ev.task_item_id, []).append(ev)
+    tree = reference.result_tree()
+    cases: dict[int, list[Any]] = {}
+    for case in Violation.objects.filter(task__in=tasks).order_by("id"):
+        cases.setdefault(case.task_item_id, []).append(case)
     for group in groups:
         for row in group.rows:
             row.files = evidence.get(row.pk, [])  # type: ignore[attr-defined]
+            row.is_problem = bool(row.result_code) and tree.is_problem(row.result_code)  # type: ignore[attr-defined]
+            row.cases = cases.get(row.pk, [])  # type: ignore[attr-defined]
     joint = visit if isinstance(visit, JointInspection) else None
     kind = "joint" if joint else "task"
     signing = visit.status == TaskStatus.COMPLETED and visit.review_status == "pending"
     state = form_services.signature_state(visit) if visit.status == TaskStatus.COMPLETED else None
     me = inspector_for_user(request.user)
     return render(request, "inspections/visit_form.html", {
-        "kind": kind, "signatures": state,
+        "kind": kind, "signatures": state, "severities": Severity.choices,
+        "can_record_violation": request.user.has_perm("inspections.record_results", visit)
+        or any(request.user.has_perm("inspections.handle_violations", t) for t in tasks),
         "all_signatures": visit.signatures.select_related("inspector").order_by("signed_at", "id"),
         "can_sign": signing and me is not None
         and request.user.has_perm("inspections.sign_form", visit)
@@ -603,6 +616,138 @@ def notice_check(request: HttpRequest) -> HttpResponse:
     number, token = request.GET.get("n", "").strip()[:64], request.GET.get("k", "").strip()[:64]
     notice = notices.verify(number, token) if number else None
     return render(request, "inspections/notice_check.html", {"number": number, "notice": notice})
+
+
+# --- violations (R-R1, R-R5) ------------------------------------------------------------------
+
+
+def _violation(request: HttpRequest, pk: int) -> Violation:
+    return get_object_or_404(Violation.objects.select_related(
+        "department", "transfer_to", "task_item__item", "task", "no_penalty", "recheck_task"), pk=pk)
+
+
+@require_perm("inspections.view_violations")
+def violation_list(request: HttpRequest) -> HttpResponse:
+    me = _me(request)
+    qs = Violation.objects.select_related("department", "transfer_to", "task_item__item")
+    if me.role in ("office", "justice"):
+        qs = qs.filter(division_id=me.division_id)
+    else:
+        qs = qs.filter(Q(department_id=me.department_id) | Q(transfer_to_id=me.department_id))
+    page = keyset_page(request, qs, ("-created_at", "-id"))
+    return render(request, "inspections/violation_list.html", {
+        "page": page, "overdue": violations.overdue_transfers(me.division_id)
+        if me.role == "office" else []})
+
+
+@require_perm("inspections.view_violation", fn=_violation)
+def violation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    v = _violation(request, pk)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        p = request.POST
+        try:
+            if action == "acknowledge":
+                violations.violation_acknowledge(acting_user=request.user, violation=v, request=request)
+            elif not request.user.has_perm("inspections.handle_violations", v):
+                raise PermissionDenied
+            elif action == "correct":
+                violations.violation_order_correct(acting_user=request.user, violation=v,
+                                                   due=_required_date(p.get("due", ""), "整改期限"),
+                                                   request=request)
+            elif action == "corrected":
+                entry = None
+                if p.get("no_penalty", "").isdigit():
+                    entry = NoPenaltyEntry.objects.filter(pk=int(p["no_penalty"])).first()
+                violations.violation_corrected(acting_user=request.user, violation=v,
+                                               corrected_on=_required_date(p.get("corrected_on", ""),
+                                                                           "整改完成日期"),
+                                               no_penalty=entry, request=request)
+            elif action == "transfer":
+                to = Department.objects.filter(code=p.get("to", "")).first()
+                if to is None:
+                    raise ServiceError("请选择移送的主管部门。", fields={"to": ["必填"]})
+                violations.violation_transfer(acting_user=request.user, violation=v, to=to,
+                                              reason=p.get("reason", ""), request=request)
+            elif action == "judicial":
+                violations.violation_judicial(acting_user=request.user, violation=v, organ=p.get("organ", ""),
+                                              doc_no=p.get("doc_no", ""), request=request)
+            else:
+                raise ServiceError("未知的操作。")
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已办理。")
+            return redirect("inspections:violation_detail", pk=v.pk)
+        v = _violation(request, pk)
+    return render(request, "inspections/violation_detail.html", {
+        "v": v, "can_handle": request.user.has_perm("inspections.handle_violations", v),
+        "can_acknowledge": request.user.has_perm("inspections.acknowledge_violation", v)
+        and v.status == "transferred",
+        "departments": Department.objects.filter(division_id=v.division_id).exclude(pk=v.department_id)
+        .order_by("code"),
+        "entries": NoPenaltyEntry.objects.filter(department_id=v.department_id, year=v.task.year),
+        "ack_due": violations.ack_deadline(timezone.localdate(v.transferred_at))
+        if v.transferred_at else None,
+    })
+
+
+def _required_date(value: str, label: str) -> date:
+    day = _posted_date(value)
+    if day is None:
+        raise ServiceError(f"请填写{label}。")
+    return day
+
+
+@require_POST
+@require_perm("inspections.view_visit", fn=_visit)
+def violation_create(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """A finding of the form becomes a violation case (the item's result is a problem)."""
+    visit = _visit(request, kind, pk)
+    item = request.POST.get("item", "")
+    row = TaskItem.objects.filter(pk=item, task__in=services.visit_tasks(visit)).first() \
+        if item.isdigit() else None
+    try:
+        if row is None:
+            raise ServiceError("该事项不属于本次检查。", fields={"item": ["不属于本次检查"]})
+        v = violations.violation_record(acting_user=request.user, row=row,
+                                        severity=request.POST.get("severity", ""),
+                                        description=request.POST.get("description", ""), request=request)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(f"inspections:{kind}_form", pk=visit.pk)
+    messages.success(request, "已记录违法行为。")
+    return redirect("inspections:violation_detail", pk=v.pk)
+
+
+@require_perm("inspections.manage_no_penalty", fn=lambda request: request.user.department)
+def no_penalty(request: HttpRequest) -> HttpResponse:
+    """The department's no-penalty list (免罚清单) of a year, imported from CSV (R-R5)."""
+    department = _me(request).department
+    if department is None:
+        raise PermissionDenied
+    year = _year(request)
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        year = int(request.POST["year"]) if request.POST.get("year", "").isdigit() else year
+        try:
+            if upload is None:
+                raise ServiceError("请选择免罚清单 CSV 文件。")
+            if (upload.size or 0) > 2 * 1024 * 1024:
+                raise ServiceError("免罚清单文件超过 2 MB。")
+            text = upload.read().decode("utf-8")
+            summary = violations.no_penalty_import(acting_user=request.user, department=department, year=year,
+                                                   text=text, request=request)
+        except UnicodeDecodeError:
+            messages.error(request, "免罚清单文件应为 UTF-8 编码的 CSV。")
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已导入：新增 {summary.created} 项，更新 {summary.updated} 项。")
+            return redirect(f"{request.path}?year={year}")
+    return render(request, "inspections/no_penalty.html", {
+        "department": department, "year": year,
+        "entries": NoPenaltyEntry.objects.filter(department=department, year=year)})
 
 
 @require_perm("inspections.view_burden")

@@ -95,6 +95,27 @@ def _notice() -> dict[str, Any]:
     return {"pk": EnterpriseNotice.objects.get(joint__entity=target).pk}
 
 
+def _violation() -> dict[str, Any]:
+    """A general violation found on ENV's task, transferred to SAMR."""
+    from django.utils import timezone
+
+    from spotcheck.accounts.models import User
+    from spotcheck.inspections.models import InspectionTask, TaskItem, Violation
+    from spotcheck.inspections.tests import factories as f
+
+    pk = _task()["pk"]
+    task = InspectionTask.objects.get(pk=pk)
+    row = TaskItem.objects.get(task=task)
+    TaskItem.objects.filter(pk=row.pk).update(result_code="5", method="实地检查", follow_up="抄告相关部门")
+    author = User.objects.create(username="finder", role=Role.INSPECTOR)
+    v = Violation.objects.create(task_item=row, task=task, department=task.department,
+                                 division_id=task.division_id, uscc=task.uscc, severity="general",
+                                 description="未按规定公示", status="transferred", transfer_to=f.dept(SAMR),
+                                 transfer_reason="属市场监管部门职责", transferred_at=timezone.now(),
+                                 created_at=timezone.now(), created_by=author)
+    return {"pk": v.pk}
+
+
 def _filing() -> dict[str, Any]:
     from django.utils import timezone
 
@@ -166,6 +187,16 @@ CASES = [
     Case("inspections:form_sign", frozenset(), setup=_review_joint, method="post"),
     Case("inspections:enterprise_sign", frozenset(), setup=_review_task, method="post",
          data={"representative": "王五"}),
+    # Violations (R-R1, R-R5): ENV found it (department), SAMR received it (not in the
+    # matrix's department), the office and the justice bureau read their division's.
+    Case("inspections:violations", OWN),
+    Case("inspections:violation_detail", OWN, setup=_violation),
+    Case("inspections:violation_detail", DEPARTMENT, setup=_violation, method="post",
+         data={"action": "judicial", "organ": "", "doc_no": ""}),
+    Case("inspections:violation_create", OWN, setup=_review_task, method="post", ok_status=302,
+         data={"item": "0"}),
+    Case("inspections:no_penalty", DEPARTMENT),
+    Case("inspections:no_penalty", DEPARTMENT, method="post", data={"year": "2027"}),
     # The lead department's check of results (R-R2): ENV leads both visits.
     Case("inspections:reviews", DEPARTMENT),
     Case("inspections:review", DEPARTMENT, setup=_review_task),
