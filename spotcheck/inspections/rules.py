@@ -179,3 +179,27 @@ rules.add_perm("inspections.view_violation",
 rules.add_perm("inspections.handle_violations", department_people & of_violation_department)
 rules.add_perm("inspections.acknowledge_violation", department_people & receives_violation)
 rules.add_perm("inspections.manage_no_penalty", department_people & is_own_department_obj)
+
+
+# --- the file (R-S6) -----------------------------------------------------------------------------
+
+
+@rules.predicate
+def enterprise_of_visit(user: Any, obj: Any) -> bool:
+    if obj is None:
+        return True
+    uscc = getattr(user, "enterprise_uscc", "")
+    return bool(uscc) and getattr(obj, "uscc", None) == uscc
+
+
+rules.add_perm("inspections.view_archive", may_view_visit | (is_enterprise & enterprise_of_visit))
+
+
+@rules.predicate
+def department_in_division(user: Any, obj: Any) -> bool:
+    if obj is None:
+        return True
+    return bool(getattr(obj, "division_id", None) == user.division_id)
+
+
+rules.add_perm("inspections.export_archives", is_office & department_in_division)

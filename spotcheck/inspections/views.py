@@ -11,8 +11,9 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.db.models import Exists, F, OuterRef, Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +23,16 @@ from spotcheck.accounts.models import Department
 from spotcheck.core import clock
 from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import ServiceError
-from spotcheck.inspections import form_services, notices, reference, selectors, services, violations
+from spotcheck.inspections import (
+    archive,
+    archive_export,
+    form_services,
+    notices,
+    reference,
+    selectors,
+    services,
+    violations,
+)
 from spotcheck.inspections.domain.results import Entry
 from spotcheck.inspections.forms import (
     FilingForm,
@@ -34,6 +44,7 @@ from spotcheck.inspections.forms import (
     apply_service_error,
 )
 from spotcheck.inspections.models import (
+    ArchiveExport,
     EnterpriseNotice,
     Evidence,
     Filing,
@@ -748,6 +759,81 @@ def no_penalty(request: HttpRequest) -> HttpResponse:
     return render(request, "inspections/no_penalty.html", {
         "department": department, "year": year,
         "entries": NoPenaltyEntry.objects.filter(department=department, year=year)})
+
+
+# --- the file (R-S6) ---------------------------------------------------------------------------
+
+
+@require_perm("inspections.view_archive", fn=_visit)
+def archive_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """The visit's file: its parts and their SM3 digests, the PDF and the zip to download."""
+    visit = _visit(request, kind, pk)
+    built = archive.build(visit, with_files=False)
+    return render(request, "inspections/archive.html", {"visit": visit, "kind": kind, "a": built})
+
+
+@require_perm("inspections.view_archive", fn=_visit)
+def archive_pdf(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    visit = _visit(request, kind, pk)
+    try:
+        built = archive.build(visit)
+    except ServiceError as exc:
+        return HttpResponse(exc.message, status=409, content_type="text/plain; charset=utf-8")
+    notice = built.notice
+    url = _verify_url(request, notice) if notice is not None else ""
+    response = HttpResponse(archive.pdf_bytes(built, url), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="archive-{built.name}.pdf"'
+    return response
+
+
+@require_perm("inspections.view_archive", fn=_visit)
+def archive_zip(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    visit = _visit(request, kind, pk)
+    try:
+        built = archive.build(visit)
+    except ServiceError as exc:
+        return HttpResponse(exc.message, status=409, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(archive.zip_bytes(built), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="archive-{built.name}.zip"'
+    return response
+
+
+@require_perm("inspections.export_archives")
+def archive_exports(request: HttpRequest) -> HttpResponse:
+    """The office exports a department's files of a year in the background, with progress."""
+    me = _me(request)
+    if request.method == "POST":
+        department = Department.objects.filter(code=request.POST.get("department", ""),
+                                                division_id=me.division_id).first()
+        year = request.POST.get("year", "")
+        try:
+            if department is None:
+                raise ServiceError("请选择本行政区划的部门。")
+            export = archive_export.export_create(acting_user=request.user, department=department,
+                                                  year=int(year) if year.isdigit() else 0, request=request)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已提交导出：{department.name} {export.year} 年度，"
+                                      f"共 {export.total} 份档案。")
+            return redirect("inspections:archive_exports")
+    exports = ArchiveExport.objects.filter(division_id=me.division_id).select_related("department")[:50]
+    return render(request, "inspections/archive_exports.html", {
+        "exports": exports, "year": _year(request),
+        "departments": Department.objects.filter(division_id=me.division_id).order_by("code"),
+        "running": any(e.status in ("queued", "running") for e in exports)})
+
+
+def _export(request: HttpRequest, pk: int) -> Any:
+    return get_object_or_404(ArchiveExport.objects.select_related("department"), pk=pk).department
+
+
+@require_perm("inspections.export_archives", fn=_export)
+def archive_export_file(request: HttpRequest, pk: int) -> FileResponse:
+    export = get_object_or_404(ArchiveExport, pk=pk, status="done")
+    response = FileResponse(default_storage.open(export.path, "rb"), content_type="application/zip",
+                            as_attachment=True, filename=export.path.rsplit("/", 1)[-1])
+    return response
 
 
 @require_perm("inspections.view_burden")

@@ -116,6 +116,25 @@ def _violation() -> dict[str, Any]:
     return {"pk": v.pk}
 
 
+def _export() -> dict[str, Any]:
+    """A finished export of ENV's files (a file under the media root)."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from spotcheck.accounts.models import User
+    from spotcheck.inspections.models import ArchiveExport
+    from spotcheck.inspections.tests import factories as f
+
+    path = default_storage.save("exports/matrix.zip", ContentFile(b"PK\x05\x06" + bytes(18)))
+    author = User.objects.create(username="exporter", role=Role.OFFICE)
+    department = f.dept(ENV)
+    export = ArchiveExport.objects.create(division_id=department.division_id, department=department,
+                                          year=2027, status="done", path=path, created_at=timezone.now(),
+                                          created_by=author)
+    return {"pk": export.pk}
+
+
 def _filing() -> dict[str, Any]:
     from django.utils import timezone
 
@@ -197,6 +216,13 @@ CASES = [
          data={"item": "0"}),
     Case("inspections:no_penalty", DEPARTMENT),
     Case("inspections:no_penalty", DEPARTMENT, method="post", data={"year": "2027"}),
+    # The file (R-S6): who reads the visit; the office exports a department's year.
+    Case("inspections:archive", OWN, setup=_review_joint),
+    Case("inspections:archive_pdf", OWN, setup=_review_task),
+    Case("inspections:archive_zip", OWN, setup=_review_joint),
+    Case("inspections:archive_exports", OFFICE),
+    Case("inspections:archive_exports", OFFICE, method="post", data={"department": "", "year": ""}),
+    Case("inspections:archive_export_file", OFFICE, setup=_export),
     # The lead department's check of results (R-R2): ENV leads both visits.
     Case("inspections:reviews", DEPARTMENT),
     Case("inspections:review", DEPARTMENT, setup=_review_task),
