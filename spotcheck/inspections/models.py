@@ -81,6 +81,9 @@ class JointInspection(models.Model):
     completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+",
                                      verbose_name="完成人")
+    # Raised by every save of the form; a save made on an older version is refused (409)
+    # and shown beside the newer one, never written over it.
+    form_version = models.PositiveIntegerField("检查表版本", default=0)
     visited_on = models.DateField("检查日期", null=True, blank=True)
     place = models.CharField("检查地点", max_length=200, blank=True)
     review_status = models.CharField("结果审核", max_length=16, choices=ReviewStatus.choices,
@@ -208,6 +211,9 @@ class InspectionTask(models.Model):
                                    on_delete=models.PROTECT, related_name="+",
                                    verbose_name="生成人")
     completed_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # Raised by every save of the form; a save made on an older version is refused (409)
+    # and shown beside the newer one, never written over it.
+    form_version = models.PositiveIntegerField("检查表版本", default=0)
     visited_on = models.DateField("检查日期", null=True, blank=True)
     place = models.CharField("检查地点", max_length=200, blank=True)
     review_status = models.CharField("结果审核", max_length=16, choices=ReviewStatus.choices,

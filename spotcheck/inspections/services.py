@@ -927,9 +927,18 @@ def recording_problem(visit: Visitable, today: date | None = None) -> str | None
                                      _late_until(visit))
 
 
+class StaleVersion(Conflict):
+    """A save made on an older version of the form than the one stored (a colleague saved
+    meanwhile): refused, the two to be compared by the inspector."""
+
+    def __init__(self, message: str, *, current: int) -> None:
+        super().__init__(message, code="stale_version")
+        self.current = current
+
+
 def visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, Entry],
                  complete: bool = False, visited_on: date | None = None, place: str | None = None,
-                 request: Any = None) -> int:
+                 version: int | None = None, request: Any = None) -> int:
     """Record results on the visit's one form (``entries`` by ``TaskItem`` id; blank entries
     are left as they are); with ``complete`` the visit is completed once every item has a
     result. Only within the visit's window, or one day later with the office's permit
@@ -939,12 +948,13 @@ def visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, En
                           object_type=f"inspections.{type(visit).__name__.lower()}", request=request,
                           extra={"visit": visit.pk, "complete": complete}):
         return _visit_record(acting_user=acting_user, visit=visit, entries=entries,
-                             complete=complete, visited_on=visited_on, place=place, request=request)
+                             complete=complete, visited_on=visited_on, place=place, version=version,
+                             request=request)
 
 
 def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, Entry],
                   complete: bool, request: Any, visited_on: date | None = None,
-                  place: str | None = None) -> int:
+                  place: str | None = None, version: int | None = None) -> int:
     _check(acting_user, "inspections.record_results", visit, "只有检查组成员可以录入检查结果。")
     if (isinstance(visit, InspectionTask) and visit.joint is not None
             and visit.joint.status != TaskStatus.CANCELLED):
@@ -1002,17 +1012,21 @@ def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, E
         raise ServiceError(f"尚有 {len(missing)} 项未录入结果（{'、'.join(missing[:5])}），不能完成检查。",
                            code="incomplete", fields={"complete": ["尚有事项未录入结果"]})
     with transaction.atomic():
+        current = type(visit).objects.select_for_update().values_list("form_version", flat=True).get(
+            pk=visit.pk)
+        if version is not None and version != current:
+            raise StaleVersion(f"检查表已被同事更新（您编辑的是第 {version} 版，现为第 {current} 版），"
+                               "请对照两者后决定保留哪一份。", current=current)
         TaskItem.objects.bulk_update(changed, ["result_code", "result_name", "method", "follow_up",
                                                "note", "recorded_at", "recorded_by"])
-        where: dict[str, Any] = {}
+        where: dict[str, Any] = {"form_version": current + 1}
         if visited_on is not None:
             where["visited_on"] = visited_on
         elif complete and visit.visited_on is None:
             where["visited_on"] = clock.today()
         if place is not None:
             where["place"] = place.strip()
-        if where:
-            type(visit).objects.filter(pk=visit.pk).update(**where)
+        type(visit).objects.filter(pk=visit.pk).update(**where)
         if changed:
             _step(type(visit), visit.pk, Step.RECORD)
             if isinstance(visit, JointInspection):

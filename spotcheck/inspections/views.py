@@ -155,9 +155,12 @@ def _visit_form(request: HttpRequest, visit: JointInspection | InspectionTask) -
         complete = request.POST.get("action") == "complete"
         try:
             visited_on = _posted_date(request.POST.get("visited_on", ""))
+            version = request.POST.get("version", "")
             count = services.visit_record(acting_user=request.user, visit=visit, entries=posted,
                                           complete=complete, visited_on=visited_on,
-                                          place=request.POST.get("place"), request=request)
+                                          place=request.POST.get("place"),
+                                          version=int(version) if version.isdigit() else None,
+                                          request=request)
         except ServiceError as exc:
             errors = exc.fields
             messages.error(request, exc.message)
@@ -293,6 +296,65 @@ def review(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         "working": settings.SPOTCHECK_PUBLICATION_WORKING_DAYS,
         "can_decide": visit.status == TaskStatus.COMPLETED and visit.review_status == "pending",
     })
+
+
+# --- the form offline: its state as JSON, saves with the version they were made on -------------
+
+
+def _form_state(visit: JointInspection | InspectionTask) -> dict[str, Any]:
+    visit = type(visit).objects.get(pk=visit.pk)
+    rows = TaskItem.objects.filter(task__in=services.visit_tasks(visit)).select_related("item")
+    return {"version": visit.form_version, "visited_on": str(visit.visited_on or ""), "place": visit.place,
+            "entries": {str(r.pk): {"item": f"{r.item.code} {r.item.name}", "result_code": r.result_code,
+                                    "method": r.method, "follow_up": r.follow_up, "note": r.note}
+                        for r in rows}}
+
+
+@require_perm("inspections.view_visit", fn=_visit)
+def form_sync(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """GET: the form as stored, with its version. POST (JSON ``{version, entries: {id:
+    {result_code, method, follow_up, note}}, visited_on, place}``): save as the page would;
+    a save made on an older version answers 409 with the stored form, written over nothing."""
+    import json
+
+    visit = _visit(request, kind, pk)
+    if request.method != "POST":
+        return JsonResponse(_form_state(visit))
+    if not request.user.has_perm("inspections.record_results", visit):
+        return JsonResponse({"detail": "只有检查组成员可以录入检查结果。"}, status=403)
+    try:
+        body = json.loads(request.body or b"{}")
+        version = int(body["version"])
+        entries = {int(k): Entry(result_code=str(v.get("result_code", "")).strip(),
+                                 method=str(v.get("method", "")).strip(),
+                                 follow_up=str(v.get("follow_up", "")).strip(), note=str(v.get("note", "")))
+                   for k, v in dict(body.get("entries") or {}).items()}
+        visited_on = _posted_date(str(body.get("visited_on") or ""))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return JsonResponse({"detail": "请求格式不正确：须为 JSON，含 version 与 entries。"}, status=400)
+    except ServiceError as exc:
+        return JsonResponse({"detail": exc.message, "fields": exc.fields}, status=400)
+    try:
+        count = services.visit_record(acting_user=request.user, visit=visit, entries=entries,
+                                      visited_on=visited_on, place=body.get("place"), version=version,
+                                      request=request)
+    except services.StaleVersion as exc:
+        return JsonResponse({"detail": exc.message, "server": _form_state(visit)}, status=409)
+    except ServiceError as exc:
+        return JsonResponse({"detail": exc.message, "fields": exc.fields}, status=exc.status)
+    return JsonResponse({"saved": count, **_form_state(visit)})
+
+
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker of the one form, served under /inspections/ so that it may keep the
+    form pages for use offline (its file is a static file of the project)."""
+    from django.contrib.staticfiles import finders
+
+    path = finders.find("js/form-sw.js")
+    with open(str(path), encoding="utf-8") as fh:
+        response = HttpResponse(fh.read(), content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 # --- evidence and signatures of the one form ----------------------------------------------------

@@ -204,6 +204,9 @@ CASES = [
          data={"item": "0"}),
     Case("inspections:evidence_file", OWN, setup=_evidence),
     Case("inspections:form_sign", frozenset(), setup=_review_joint, method="post"),
+    Case("inspections:form_sync", OWN, setup=_review_joint),
+    Case("inspections:form_sync", frozenset(), setup=_review_joint, method="post", data={"version": 0}),
+    Case("inspections:service_worker", ALL_ROLES, public=True),
     Case("inspections:enterprise_sign", frozenset(), setup=_review_task, method="post",
          data={"representative": "王五"}),
     # Violations (R-R1, R-R5): ENV found it (department), SAMR received it (not in the

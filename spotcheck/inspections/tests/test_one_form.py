@@ -265,3 +265,41 @@ def test_the_signing_pages(client: Any, team: Any, joint: JointInspection, on_da
     type(outsider).objects.filter(pk=outsider.pk).update(password_changed_at=clock.now())
     client.force_login(outsider)
     assert client.post(reverse("inspections:form_sign", args=["joint", joint.pk])).status_code == 403
+
+
+# --- versions: a save on an older version is refused, never written over (offline sync) -----
+
+
+def test_a_save_on_an_older_version_is_refused_with_both_versions(
+        client: Any, team: Any, joint: JointInspection, on_day: Any) -> None:
+    import json
+
+    on_day(date(2027, 6, 10))
+    row = _rows(joint)[ENV][0]
+    url = reverse("inspections:form_sync", args=["joint", joint.pk])
+    type(team[0]).objects.filter(pk__in=[u.pk for u in team]).update(password_changed_at=clock.now())
+    client.force_login(team[1])
+    state = client.get(url).json()
+    assert state["version"] == 0 and state["entries"][str(row.pk)]["result_code"] == ""
+    mine = {"version": 0,
+            "entries": {str(row.pk): {"result_code": "1", "method": "实地检查", "note": "同事录入"}}}
+    response = client.post(url, json.dumps(mine), content_type="application/json")
+    assert response.status_code == 200 and response.json()["version"] == 1
+    # The other inspector saved offline on version 0: refused, both shown.
+    client.force_login(team[0])
+    theirs = {"version": 0, "entries": {str(row.pk): {"result_code": "5", "method": "书面检查",
+                                                       "follow_up": "抄告相关部门"}}}
+    response = client.post(url, json.dumps(theirs), content_type="application/json")
+    assert response.status_code == 409 and "已被同事更新" in response.json()["detail"]
+    assert response.json()["server"]["entries"][str(row.pk)]["note"] == "同事录入"
+    assert TaskItem.objects.get(pk=row.pk).result_code == "1"
+    theirs["version"] = 1  # kept theirs after comparing: sent again on the new version
+    assert client.post(url, json.dumps(theirs), content_type="application/json").status_code == 200
+    assert TaskItem.objects.get(pk=row.pk).result_code == "5"
+    bad = client.post(url, "not json", content_type="application/json")
+    assert bad.status_code == 400 and "请求格式不正确" in bad.json()["detail"]
+    # The page form is refused too when its version is stale.
+    page = client.post(reverse("inspections:joint_form", args=[joint.pk]),
+                       {"action": "save", "version": "0", f"r-{row.pk}-result_code": "1",
+                        f"r-{row.pk}-method": "实地检查"}).content.decode()
+    assert "已被同事更新" in page and TaskItem.objects.get(pk=row.pk).result_code == "5"
