@@ -172,10 +172,24 @@ def is_own_department_obj(user: Any, obj: Any) -> bool:
     return bool(user.department_id is not None and obj.pk == user.department_id)
 
 
+@rules.predicate
+def found_it(user: Any, obj: Any) -> bool:
+    """The user is on the team of the visit where the violation was found."""
+    if obj is None:
+        return True
+    from spotcheck.inspections.models import TaskMember
+
+    members = TaskMember.objects.filter(inspector__user_id=user.pk)
+    joint_id = obj.task.joint_id
+    if joint_id is not None:
+        return bool(members.filter(task__joint_id=joint_id).exists())
+    return bool(members.filter(task_id=obj.task_id).exists())
+
+
 rules.add_perm("inspections.view_violations", department_people | is_reviewer)
 rules.add_perm("inspections.view_violation",
                (department_people & (of_violation_department | receives_violation))
-               | (is_reviewer & in_division))
+               | (is_reviewer & in_division) | (is_inspector & found_it))
 rules.add_perm("inspections.handle_violations", department_people & of_violation_department)
 rules.add_perm("inspections.acknowledge_violation", department_people & receives_violation)
 rules.add_perm("inspections.manage_no_penalty", department_people & is_own_department_obj)

@@ -104,7 +104,7 @@
                                   headers: { "Accept": "application/json" } })
         .then((r) => r.json().then((j) => {
           if (r.ok || r.status === 409 || r.status === 400 || r.status === 413) {
-            if (!r.ok) say(j.detail, "error");
+            if (!r.ok) { say(j.detail, "error"); console.warn("evidence refused: " + j.detail); }
             return tx("photos", "readwrite", (s) => s.delete(p.id));
           }
           throw new Error(j.detail);
@@ -112,8 +112,14 @@
     }), Promise.resolve()));
   }
 
+  let flushing = null;  // one flush at a time (the online event and a click may race)
   function flush() {
     if (!navigator.onLine) return Promise.resolve();
+    if (flushing) return flushing;
+    flushing = doFlush().finally(() => { flushing = null; });
+    return flushing;
+  }
+  function doFlush() {
     return tx("forms", "readonly", (s) => s.get(syncUrl)).then((pending) => {
       if (!pending) return flushPhotos();
       say("正在发送离线时保存的检查表……");
@@ -145,7 +151,7 @@
       const input = document.querySelector(`input[type=file][form="${upload.id}"]`);
       const file = input && input.files[0];
       if (!file) return;
-      tx("photos", "readwrite", (s) => s.add({ uploadUrl: upload.action, item: upload.elements.item.value,
+      tx("photos", "readwrite", (s) => s.add({ uploadUrl: upload.action, item: upload.elements.namedItem("item").value,
                                                  name: file.name, blob: file }))
         .then(() => { input.value = ""; say(`当前离线：照片“${file.name}”已保存在本机，联网后自动上传。`, "warn"); });
     });
