@@ -223,3 +223,26 @@ def test_the_review_page_confirms_and_refuses_a_return_without_reason(
     assert JointInspection.objects.get(pk=joint.pk).review_status == ReviewStatus.CONFIRMED
     _login(client, make_user(Role.PLANNER, SAMR))
     assert client.get(url).status_code == 403
+
+
+def test_the_publication_deadline_skips_the_holidays_of_the_configured_calendar(
+        inspector: Any, joint: JointInspection, on_day: Any, settings: Any, tmp_path: Any) -> None:
+    """The deadline of a visit completed before a holiday is counted in working days on the
+    holiday calendar file of the setting (the Dragon Boat days as an example)."""
+    calendar = tmp_path / "holidays.csv"
+    calendar.write_text("date,kind,name\n2027-06-09,holiday,端午节\n2027-06-10,holiday,端午节\n"
+                        "2027-06-11,holiday,端午节\n2027-06-13,workday,调休上班\n", encoding="utf-8")
+    settings.SPOTCHECK_HOLIDAYS_FILE = str(calendar)
+    settings.SPOTCHECK_PUBLICATION_WORKING_DAYS = True
+    workdays.default_calendar.cache_clear()
+    try:
+        on_day(date(2027, 6, 8))
+        _complete(inspector, joint)
+        joint.refresh_from_db()
+        # 8 June (Tue) + 20 working days: 9–11 off, Sun 13 worked, then 12–16, 21–25, 28–30 June,
+        # 1–2 July... counted: 13, 14–18 (5), 21–25 (5), 28 Jun–2 Jul (5), 5–8 Jul (4) = 20.
+        assert joint.publish_due == date(2027, 7, 8)
+        assert joint.publish_due != workdays.add_days(date(2027, 6, 8), 20, working=True,
+                                                      calendar=workdays.HolidayCalendar())
+    finally:
+        workdays.default_calendar.cache_clear()
