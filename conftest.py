@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import hypothesis
 import pytest
@@ -87,3 +90,15 @@ def browser_type_launch_args() -> dict[str, Any]:
 def output_dir() -> Path:
     TEST_OUTPUT.mkdir(exist_ok=True)
     return TEST_OUTPUT
+
+
+@pytest.fixture
+def on_day(monkeypatch: Any) -> Callable[[date], None]:
+    """Move the platform clock to noon of a given day (Asia/Shanghai)."""
+    from spotcheck.core import clock
+
+    def move(day: date) -> None:
+        moment = datetime(day.year, day.month, day.day, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+        monkeypatch.setattr(clock, "now", lambda: moment)
+
+    return move

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "spotcheck.planning",
     "spotcheck.inspections",
     "spotcheck.publicity",
+    "spotcheck.demo",
 ]
 
 MIDDLEWARE = [

@@ -23,6 +23,8 @@ from spotcheck.accounts.models import Department
 from spotcheck.core import clock
 from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import ServiceError
+from spotcheck.core.paging import keyset_page
+from spotcheck.core.reference import follow_up_actions, inspection_methods
 from spotcheck.inspections import (
     archive,
     archive_export,
@@ -57,7 +59,6 @@ from spotcheck.inspections.models import (
     Violation,
 )
 from spotcheck.roster.models import Conflict, Inspector
-from spotcheck.roster.paging import keyset_page
 from spotcheck.roster.selectors import inspector_for_user
 
 
@@ -209,7 +210,7 @@ def _visit_form(request: HttpRequest, visit: JointInspection | InspectionTask) -
         "max_mb": form_services.max_evidence_bytes() // 1048576,
         "visit": visit, "joint": joint, "entity": visit.entity, "groups": groups,
         "tasks": tasks, "can_record": can_record, "results": reference.result_choices(),
-        "methods": reference.methods(), "follow_ups": reference.follow_ups(),
+        "methods": inspection_methods(), "follow_ups": follow_up_actions(),
         "recorded": sum(1 for g in groups for r in g.rows if r.result_code),
         "total": sum(len(g.rows) for g in groups),
         "recorder": inspector_for_user(request.user), "window_problem": window_problem,

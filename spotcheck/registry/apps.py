@@ -7,7 +7,8 @@ class RegistryConfig(AppConfig):
     verbose_name = "检查对象名录库"
 
     def ready(self) -> None:
-        from spotcheck.core.navigation import STAFF, NavItem, register
+        from spotcheck.accounts.predicates import STAFF
+        from spotcheck.core.navigation import NavItem, register
         from spotcheck.registry import home, imports  # noqa: F401  (home sections, the entity import)
 
         # An enterprise may open its own record, but the library is not its menu's.

@@ -8,9 +8,9 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from spotcheck.accounts.divisions import divisions_in_scope
 from spotcheck.accounts.predicates import is_enterprise, is_government_staff, is_office
 from spotcheck.registry.models import ClassProposal, EntityTag, MarketEntity, ProposalStatus
-from spotcheck.registry.reference import divisions_in_scope
 
 USCC_SEARCH = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
 

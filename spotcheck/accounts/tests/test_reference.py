@@ -14,9 +14,9 @@ from django.core.management import CommandError, call_command
 
 from config.settings import _city_code
 from spotcheck.accounts.models import Department, Division
-from spotcheck.accounts.reference import reference_dir
 from spotcheck.accounts.services import reference_sync
 from spotcheck.audit.models import AuditEvent
+from spotcheck.core.reference import reference_dir
 from spotcheck.registry.models import KeyFieldTag
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,6 @@ without a usable password.
 from __future__ import annotations
 
 import contextlib
-import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -28,18 +27,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import transaction
 
 from spotcheck.accounts.models import Department, Division, User
 from spotcheck.accounts.roles import Role
 from spotcheck.catalog.models import InspectionItem
 from spotcheck.core import clock
 from spotcheck.core.errors import ServiceError
-from spotcheck.draws import services as draws
+from spotcheck.demo.walk import draw_walk
 from spotcheck.draws.domain.lifecycle import DONE
-from spotcheck.draws.models import Draw, DrawStatus, Party, Selection, SelectionState
+from spotcheck.draws.models import Draw, DrawStatus, Selection, SelectionState
 from spotcheck.inspections import selectors, services
 from spotcheck.inspections.domain.results import Entry
-from spotcheck.inspections.models import InspectionTask, JointInspection, TaskStatus
+from spotcheck.inspections.models import InspectionTask, JointInspection, TaskItem, TaskStatus
 from spotcheck.registry.models import MarketEntity
 
 SUFFIX = "（年度模拟）"
@@ -165,21 +165,6 @@ def _review(plan: Any, *, owner: User, office: User, justice: User) -> Any:
     return plan
 
 
-def _walk(draw: Draw, *, owner: User, office: User, justice: User) -> Draw:
-    """Commit, announce, reveal and execute a prepared draw (DRAW.md), as its parties."""
-    keys: dict[str, str] = {}
-    who = {Party.OFFICE: office, Party.JUSTICE: justice}
-    for c in draw.commitments.all():
-        keys[c.party] = secrets.token_hex(16)
-        draws.draw_commit(acting_user=who.get(Party(c.party), owner), draw=draw, party=c.party,
-                          secret=keys[c.party])
-    draw = draws.draw_announce(acting_user=owner, draw=draw, background=False)
-    for c in draw.commitments.all():
-        draws.draw_reveal(acting_user=who.get(Party(c.party), owner), draw=draw, party=c.party,
-                          secret=keys[c.party])
-    return draws.draw_execute(acting_user=owner, draw=draw, background=False)
-
-
 @contextlib.contextmanager
 def _on(day: date) -> Iterator[None]:
     """The year's own clock: the services see ``day`` (noon, local time) while it lasts."""
@@ -192,25 +177,43 @@ def _on(day: date) -> Iterator[None]:
         clock.now = real  # type: ignore[assignment]
 
 
+RECORD_BATCH = 200  # visits recorded per transaction: one commit per batch, not per visit
+
+
 def _record_results(division: Division, year: int, say: Echo) -> None:
     """Every second visit of the year not yet recorded: no problem found on any item,
-    recorded and completed on the first day of its window (R-Q1), by the platform."""
+    recorded and completed on the first day of its window (R-Q1), by the platform.
+
+    Each visit goes through ``visit_record`` (its checks and audit events); a batch of them
+    shares one transaction. A refused visit stops the run after the visits before it (and
+    the refusal's audit event) are committed; a second run finishes the rest."""
     visits: list[Any] = [
         *JointInspection.objects.filter(division=division, year=year).exclude(status=TaskStatus.CANCELLED),
         *InspectionTask.objects.filter(division=division, year=year, joint__isnull=True)
         .exclude(status=TaskStatus.CANCELLED)]
     visits.sort(key=lambda v: (v.window_start, type(v).__name__, v.pk))
+    todo = [v for v in visits[::2] if v.status == TaskStatus.PENDING]
     done = 0
-    for visit in visits[::2]:
-        if visit.status != TaskStatus.PENDING:
-            continue
-        rows = [row for g in selectors.form_groups(services.visit_tasks(visit)) for row in g.rows]
-        if not rows:
-            continue
-        with _on(visit.window_start):
-            services.visit_record(acting_user=None, visit=visit, complete=True,
-                                  entries={row.pk: Entry(result_code="1", method="实地检查") for row in rows})
-        done += 1
+    for i in range(0, len(todo), RECORD_BATCH):
+        refused: ServiceError | None = None
+        with transaction.atomic():
+            for visit in todo[i:i + RECORD_BATCH]:
+                rows = list(TaskItem.objects.filter(task__in=services.visit_tasks(visit))
+                            .order_by("pk").values_list("pk", flat=True))
+                if not rows:
+                    continue
+                try:
+                    with _on(visit.window_start):
+                        services.visit_record(acting_user=None, visit=visit, complete=True,
+                                              entries={pk: Entry(result_code="1", method="实地检查")
+                                                       for pk in rows})
+                except ServiceError as exc:
+                    refused = exc
+                    break
+                done += 1
+        if refused is not None:
+            raise refused
+        say(f"录入检查结果：{done}/{len(todo)}")
     say(f"录入检查结果：{done} 次检查（各在其检查窗口首日）")
 
 
@@ -240,7 +243,7 @@ def year_simulate(*, year: int, division: str = "361100", echo: Echo | None = No
                 if draw is None or draw.status == DrawStatus.CANCELLED:
                     draw = planning.plan_draw_prepare(acting_user=owner, plan=plan)
                 if draw.status == DrawStatus.PREPARED:
-                    draw = _walk(draw, owner=owner, office=office, justice=justice)
+                    draw = draw_walk(draw, owner=owner, office=office, justice=justice)
                     say(f"抽取 {draw.code}：抽中 {draw.result.selected_count} 户")
                 if draw.status in {s.value for s in DONE}:
                     services.tasks_from_draw(draw=draw)

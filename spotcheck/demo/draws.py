@@ -25,9 +25,10 @@ from django.db.models import Q
 from spotcheck.accounts.models import Department, User
 from spotcheck.accounts.roles import Role
 from spotcheck.core import clock
+from spotcheck.demo.planning import SUFFIX
+from spotcheck.demo.walk import DrawWalk
 from spotcheck.draws import services
-from spotcheck.draws.models import Draw, DrawStatus, Party
-from spotcheck.planning.demo import SUFFIX
+from spotcheck.draws.models import Draw, DrawStatus
 from spotcheck.planning.models import Plan, PlanStatus
 
 CITY = "361100"
@@ -47,26 +48,6 @@ def _actor(role: Role, dept_code: str) -> User:
 
 def _secret(rng: random.Random, party: str) -> str:
     return f"demo-{party}-{rng.getrandbits(64):016x}"
-
-
-def _walk(draw: Draw, rng: random.Random, *, owner: User, office: User, justice: User,
-          stop_after_announce: bool = False) -> Draw:
-    secrets: dict[str, str] = {}
-    for c in draw.commitments.all():
-        who = {Party.OFFICE: office, Party.JUSTICE: justice}.get(Party(c.party), owner)
-        secrets[c.party] = _secret(rng, c.party)
-        services.draw_commit(acting_user=who, draw=draw, party=c.party, secret=secrets[c.party])
-    draw = services.draw_announce(acting_user=owner, draw=draw, background=False)
-    if stop_after_announce:
-        return draw
-    for c in draw.commitments.all():
-        who = {Party.OFFICE: office, Party.JUSTICE: justice}.get(Party(c.party), owner)
-        services.draw_reveal(acting_user=who, draw=draw, party=c.party, secret=secrets[c.party])
-    if draw.beacon_kind:
-        value = f"{rng.randrange(1000):03d}"
-        services.draw_beacon_enter(acting_user=owner, draw=draw, value=value)
-        services.draw_beacon_confirm(acting_user=justice, draw=draw, value=value)
-    return services.draw_execute(acting_user=owner, draw=draw, background=False)
 
 
 def _demo_plans(year: int) -> dict[str, list[Plan]]:
@@ -97,8 +78,12 @@ def draws_generate(*, year: int, seed: int) -> int:
         owner = owner_of(plan)
         draw = services.draw_prepare(acting_user=owner, plan=plan,
                                      spec={"beacon": beacon} if beacon else None)
-        return _walk(draw, rng, owner=owner, office=office, justice=justice,
-                     stop_after_announce=announce_only)
+        keys = {c.party: _secret(rng, c.party) for c in draw.commitments.all()}
+        walk = DrawWalk(owner=owner, office=office, justice=justice, secrets=keys)
+        if announce_only:
+            return walk.run(draw, until="announced")
+        walk.beacon = f"{rng.randrange(1000):03d}" if draw.beacon_kind else None
+        return walk.run(draw)
 
     for plan in plans["A"][:1]:
         lottery = f"中国福利彩票3D {year}150期开奖号码（3 位数字）"

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from spotcheck.demo.draws import demo_summary, draws_generate
+from spotcheck.demo.planning import SUFFIX
 from spotcheck.draws import services
-from spotcheck.draws.demo import demo_summary, draws_generate
 from spotcheck.draws.models import Draw
 from spotcheck.draws.tests.factories import approved_plan, b_spec, make_entities, make_inspectors, plan_year
-from spotcheck.planning.demo import SUFFIX
 from verifier import verify_draw as vd
 
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from spotcheck.accounts.roles import Role
-from spotcheck.catalog.demo import items_generate
-from spotcheck.planning.demo import plans_generate
+from spotcheck.demo.catalog import items_generate
+from spotcheck.demo.planning import plans_generate
 from spotcheck.planning.domain.review import Status
 from spotcheck.planning.models import Plan, PlanTransition
 from spotcheck.planning.tests.factories import entities, this_year

@@ -1,6 +1,7 @@
 """Model validation turned into the services' error shape: a Chinese message naming the field.
 
-Shared by the roster and the item list (both validate through ``full_clean()``).
+Shared by the services that validate through ``full_clean()`` (roster, item list, plans), with
+the small checks of their update paths. The permission check is ``core.errors.refuse_unless``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 
-from spotcheck.core.errors import Refused, ServiceError
+from spotcheck.core.errors import ServiceError
 
 
 def field_label(model: type[models.Model], name: str) -> str:
@@ -47,12 +48,6 @@ def require(condition: Any, message: str, field: str) -> None:
     """Refuse with ``message`` on ``field`` unless ``condition`` holds."""
     if not condition:
         raise ServiceError(message, fields={field: [message]})
-
-
-def check_perm(acting_user: Any, perm: str, obj: Any, message: str) -> None:
-    """Refuse unless the acting user holds ``perm`` on ``obj``; ``None`` is the platform."""
-    if acting_user is not None and not acting_user.has_perm(perm, obj):
-        raise Refused(message)
 
 
 def refuse_fixed(changes: dict[str, Any], allowed: Iterable[str], fixed: str) -> None:

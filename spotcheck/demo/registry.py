@@ -77,6 +77,19 @@ def _org_code(i: int, seed: int) -> str:
     return "".join(reversed(chars)) + USCC_CHARS[(i * 7 + seed) % 10]
 
 
+# Per kind of entity: the words its name takes, the form of the name, and the kind's code in
+# the USCC (GB 32100: 1 enterprise, 2 individual business, 3 cooperative, 9 other).
+COOP_TRADES = ["种植", "养殖", "农机"]
+NAME_FORMS = {
+    "个体工商户": ("shops", "{county}{brand}{word}", "2"),
+    "农民专业合作社": ("coop", "{county}{brand}{word}专业合作社", "3"),
+    "分支机构": ("trades", "江西{brand}{word}有限公司{county}分公司", "1"),
+    "非公司企业法人": ("trades", "{prefix}{brand}{word}厂", "1"),
+    "其他": ("trades", "{prefix}{brand}{word}中心", "9"),
+    "公司": ("trades", "{prefix}{brand}{word}有限公司", "1"),
+}
+
+
 def entity_rows(n: int, *, seed: int = 1) -> Iterator[list[str]]:
     """n rows of the entity import file (without the header)."""
     rng = random.Random(seed)
@@ -95,24 +108,9 @@ def entity_rows(n: int, *, seed: int = 1) -> Iterator[list[str]]:
         kind = rng.choices(kinds, kind_w)[0]
         brand = rng.choice(BRAND) + rng.choice(BRAND)
         prefix = "上饶市" + county if division != "361100" else "上饶市"
-        if kind == "个体工商户":
-            name = f"{county}{brand}{rng.choice(shops)}"
-            kind_code = "2"
-        elif kind == "农民专业合作社":
-            name = f"{county}{brand}{rng.choice(['种植', '养殖', '农机'])}专业合作社"
-            kind_code = "3"
-        elif kind == "分支机构":
-            name = f"江西{brand}{rng.choice(trades)}有限公司{county}分公司"
-            kind_code = "1"
-        elif kind == "非公司企业法人":
-            name = f"{prefix}{brand}{rng.choice(trades)}厂"
-            kind_code = "1"
-        elif kind == "其他":
-            name = f"{prefix}{brand}{rng.choice(trades)}中心"
-            kind_code = "9"
-        else:
-            name = f"{prefix}{brand}{rng.choice(trades)}有限公司"
-            kind_code = "1"
+        words, form, kind_code = NAME_FORMS.get(kind, NAME_FORMS["公司"])
+        word = rng.choice(shops if words == "shops" else trades if words == "trades" else COOP_TRADES)
+        name = form.format(county=county, prefix=prefix, brand=brand, word=word)
         registrar = "N" if kind_code == "3" else "9"
         uscc = uscc_with_check(registrar + kind_code + division + _org_code(i, seed))
         industry = section + (rng.choice(INDUSTRY_CLASSES[section]) if section in INDUSTRY_CLASSES

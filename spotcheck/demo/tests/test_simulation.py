@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from spotcheck.core import clock
+from spotcheck.demo.simulation import year_simulate
 from spotcheck.inspections.models import EnterpriseNotice, InspectionTask, JointInspection, TaskItem
-from spotcheck.inspections.simulation import year_simulate
 from spotcheck.inspections.tests import factories as f
 from spotcheck.planning.models import Plan
 

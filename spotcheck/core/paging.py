@@ -1,5 +1,5 @@
 """Keyset pagination for pages, the same cursor the API uses (``core.api.KeysetPagination``):
-no COUNT(*), stable while rows are added. Shared by the roster and item-list pages."""
+no COUNT(*), stable while rows are added. Shared by every list page."""
 
 from __future__ import annotations
 

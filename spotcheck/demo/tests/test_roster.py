@@ -10,11 +10,12 @@ import pytest
 
 from spotcheck.accounts.models import Department
 from spotcheck.catalog import services as catalog_services
-from spotcheck.catalog.demo import items_generate
 from spotcheck.catalog.models import InspectionItem, ItemListFiling, PowerEntry
 from spotcheck.core import clock
-from spotcheck.roster import demo, selectors
-from spotcheck.roster.demo import inspectors_generate
+from spotcheck.demo import roster as demo
+from spotcheck.demo.catalog import items_generate
+from spotcheck.demo.roster import inspectors_generate
+from spotcheck.roster import selectors
 from spotcheck.roster.models import Conflict, Inspector, InspectorKind, Tag
 
 pytestmark = pytest.mark.django_db

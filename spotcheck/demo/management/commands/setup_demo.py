@@ -9,11 +9,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from spotcheck.accounts.demo import demo_accounts_create
 from spotcheck.accounts.services import reference_load
 from spotcheck.core import clock
-from spotcheck.draws.demo import draws_generate
-from spotcheck.planning.demo import plans_generate
+from spotcheck.demo.accounts import demo_accounts_create
+from spotcheck.demo.draws import draws_generate
+from spotcheck.demo.planning import plans_generate
 
 
 class Command(BaseCommand):

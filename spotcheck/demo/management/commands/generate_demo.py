@@ -12,11 +12,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from spotcheck.accounts.services import reference_load
 from spotcheck.core.imports.commands import import_command
-from spotcheck.registry.demo import demo_classes_apply, entity_csv_write
+from spotcheck.demo.registry import demo_classes_apply, entity_csv_write
 from spotcheck.registry.imports import ENTITY_IMPORT
 
-OTHER_GENERATORS = [("spotcheck.roster.demo", "inspectors_generate", "执法检查人员"),
-                    ("spotcheck.catalog.demo", "items_generate", "检查事项")]
+OTHER_GENERATORS = [("spotcheck.demo.roster", "inspectors_generate", "执法检查人员"),
+                    ("spotcheck.demo.catalog", "items_generate", "检查事项")]
 
 
 class Command(BaseCommand):

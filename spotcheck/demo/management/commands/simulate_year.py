@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from spotcheck.accounts.models import Division
-from spotcheck.inspections.simulation import year_simulate
+from spotcheck.demo.simulation import year_simulate
 
 
 class Command(BaseCommand):

@@ -8,14 +8,14 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 
 from spotcheck.core.domain.uscc import uscc_is_valid
-from spotcheck.registry.demo import entity_rows
+from spotcheck.demo.registry import entity_rows
 from spotcheck.registry.models import ClassChange, MarketEntity
 
 pytestmark = pytest.mark.django_db
 
 
 def test_demo_files_have_the_import_header() -> None:
-    from spotcheck.registry.demo import HEADERS
+    from spotcheck.demo.registry import HEADERS
     from spotcheck.registry.imports import COLUMNS
 
     assert [c.header for c in COLUMNS] == HEADERS

@@ -22,7 +22,7 @@ from spotcheck.audit.services import audit_record
 from spotcheck.catalog.models import FilingKind, InspectionItem, ItemListFiling, PowerEntry, PowerKind
 from spotcheck.catalog.services import item_list_filing_record
 from spotcheck.core import clock
-from spotcheck.roster.demo import tags_ensure
+from spotcheck.demo.roster import tags_ensure
 
 CITY = "361100"
 
