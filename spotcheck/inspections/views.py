@@ -149,6 +149,7 @@ def _visit_form(request: HttpRequest, visit: JointInspection | InspectionTask) -
                   and window_problem is None)
     errors: dict[str, list[str]] = {}
     posted: dict[int, Entry] = {}
+    stale = False  # a colleague saved meanwhile: the stored values are shown beside the posted ones
     if request.method == "POST":
         if not request.user.has_perm("inspections.record_results", visit):
             raise PermissionDenied
@@ -164,6 +165,7 @@ def _visit_form(request: HttpRequest, visit: JointInspection | InspectionTask) -
                                           request=request)
         except ServiceError as exc:
             errors = exc.fields
+            stale = isinstance(exc, services.StaleVersion)
             messages.error(request, exc.message)
         else:
             messages.success(request, "检查已完成。" if complete else f"已保存 {count} 项检查结果。")
@@ -198,7 +200,7 @@ def _visit_form(request: HttpRequest, visit: JointInspection | InspectionTask) -
     state = form_services.signature_state(visit) if visit.status == TaskStatus.COMPLETED else None
     me = inspector_for_user(request.user)
     return render(request, "inspections/visit_form.html", {
-        "kind": kind, "signatures": state, "severities": Severity.choices,
+        "kind": kind, "signatures": state, "severities": Severity.choices, "stale": stale,
         "can_record_violation": request.user.has_perm("inspections.record_results", visit)
         or any(request.user.has_perm("inspections.handle_violations", t) for t in tasks),
         "all_signatures": visit.signatures.select_related("inspector").order_by("signed_at", "id"),

@@ -303,3 +303,5 @@ def test_a_save_on_an_older_version_is_refused_with_both_versions(
                        {"action": "save", "version": "0", f"r-{row.pk}-result_code": "1",
                         f"r-{row.pk}-method": "实地检查"}).content.decode()
     assert "已被同事更新" in page and TaskItem.objects.get(pk=row.pk).result_code == "5"
+    assert "同事已保存：违反其他部门相关规定 · 书面检查" in page  # the stored values beside the posted ones
+    assert 'name="version" value="2"' in page  # saving again keeps the posted ones, knowingly
