@@ -23,6 +23,17 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 TEST_OUTPUT = Path(__file__).resolve().parent / "test-output"
+ECHARTS = Path(__file__).resolve().parent / "build" / "static" / "vendor" / "echarts.min.js"
+
+
+def pytest_sessionstart(session: Any) -> None:
+    """The dashboards' chart library is served from build/static (bin/static-vendor, run by
+    ``make setup``): copy it once, on the controller, when a checkout has not got it yet."""
+    if not ECHARTS.exists() and not hasattr(session.config, "workerinput"):
+        import subprocess
+
+        # The project's own script, by its fixed path.
+        subprocess.run([str(ECHARTS.parents[3] / "bin" / "static-vendor")], check=True)  # noqa: S603
 
 
 @pytest.fixture(autouse=True)

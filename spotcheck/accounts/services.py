@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from spotcheck.accounts import reference, tokens
+from spotcheck.accounts.hooks import reference_steps
 from spotcheck.accounts.models import ApiToken, Department, Division, DivisionKind, User
 from spotcheck.accounts.roles import ADMIN_ROLES, STAFF_ROLES, Role
 from spotcheck.audit.services import audit_record, refusals_audited
@@ -130,14 +131,14 @@ def reference_sync(*, acting_user: Any = None, dry_run: bool = False) -> Referen
     unit dropped from the files stays (accounts and records point at it) and is reported.
     A dry run does the same work in a transaction that is rolled back.
     """
-    from spotcheck.registry.services import key_field_tags_ensure
-
     city = reference.city_code()
     changes = ReferenceChanges(city=city)
     with transaction.atomic():
         divisions = _divisions_sync(city, changes)
         _departments_sync(city, divisions, changes)
-        changes.key_field_tags_created = key_field_tags_ensure()
+        # The steps registered by the apps above (registry: the key-field tags, R-A1).
+        created = {name: step.run() for name, step in reference_steps()}
+        changes.key_field_tags_created = created.get("key_field_tags", 0)
         if changes.changed:
             audit_record(action="reference.load", actor=acting_user, object_type="department",
                          summary={"city": city,

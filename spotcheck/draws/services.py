@@ -27,7 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django_tasks import task
 
@@ -52,6 +52,7 @@ from spotcheck.draws.domain.spec import (
     expand_quota,
     parse_spec,
 )
+from spotcheck.draws.hooks import plan_gate
 from spotcheck.draws.models import (
     Assignment,
     BeaconValue,
@@ -63,9 +64,6 @@ from spotcheck.draws.models import (
     Selection,
     SelectionState,
 )
-from spotcheck.planning import selectors as plan_selectors
-from spotcheck.planning.models import Plan, PlanStatus
-from spotcheck.planning.selectors import plan_draw_spec
 from spotcheck.registry.models import KeyFieldTag, MarketEntity
 from spotcheck.roster.models import Inspector
 from verifier import verify_draw as vd
@@ -231,14 +229,14 @@ def _parse(raw: Mapping[str, Any]) -> DrawSpec:
         raise ServiceError(str(exc), fields={k: [v] for k, v in exc.fields.items()}) from None
 
 
-def _plan_name(plan: Plan) -> str:
-    return f"计划 {plan.code}（{plan.title}）"
+def _plan_name(plan: Any) -> str:
+    return plan_gate().name(plan)
 
 
-def _plan_spec(plan: Plan, given: Mapping[str, Any] | None) -> DrawSpec:
+def _plan_spec(plan: Any, given: Mapping[str, Any] | None) -> DrawSpec:
     """The draw's specification: the plan's, with the caller's beacon and hash. Anything else
     the caller names must be what the plan says (R-P3: nothing is drawn that was not reviewed)."""
-    own = plan_draw_spec(plan)
+    own = plan_gate().draw_spec(plan)
     given = dict(given or {})
     chosen = _parse({**own, **{k: given[k] for k in ("beacon", "hash") if k in given}})
     claimed = _parse({**own, **given}).as_json()
@@ -252,45 +250,21 @@ def _plan_spec(plan: Plan, given: Mapping[str, Any] | None) -> DrawSpec:
     return chosen
 
 
-def _plan_problem(plan: Plan | None, draw: Draw | None = None) -> str | None:
-    """Why a draw may not proceed on this plan (None: it may). Every draw that leads to
-    inspections belongs to an approved plan (R-P3) — a class-A draw to the office's approved
-    joint plan (R-A2, R-A3) — whose items are on the list (R-L1) and whose window is still
-    ahead (R-Q1)."""
-    if plan is None:
-        return ("该抽取不属于任何经审核批准的抽查计划：双随机抽取须依据经联席办和司法局审核批准的"
-                "年度抽查计划组织（R-P3）。")
-    name = _plan_name(plan)
-    if plan.status != PlanStatus.APPROVED:
-        return (f"{name}处于“{plan.get_status_display()}”状态：只有经联席办和司法局审核批准、"
-                "尚未执行的计划才能组织抽取（R-P3）。")
-    if draw is not None and plan.draw_id != draw.pk:
-        return f"{name}已改由另一次抽取执行，本抽取不能继续。"
-    if plan.window_end < clock.today():
-        return (f"{name}的实施期 {plan.window_start:%Y-%m-%d} 至 {plan.window_end:%Y-%m-%d} 已过，"
-                "不能再组织抽取（R-Q1：检查在实施期内进行）。")
-    departments = set(plan.plan_items.values_list("item__department_id", flat=True))
-    if not departments:
-        return f"{name}没有检查事项：清单之外无检查，抽取须有计划的检查事项（R-L1）。"
-    if plan.target_class == "A" and len(departments) < 2:
-        return (f"{name}只有一个部门的检查事项：A 类库检查一律为部门联合检查，"
-                "计划须含至少两个成员部门的事项（R-A3）。")
-    return None
-
-
-def _require_plan(plan: Plan | None, draw: Draw | None = None) -> None:
-    problem = _plan_problem(plan, draw)
+def _require_plan(plan: Any, draw: Draw | None = None) -> None:
+    """The plan's rules (R-P3, R-Q1, R-L1, R-A3), registered by planning
+    (``spotcheck.planning.draw_gate``): draws sits below planning and imports none of it."""
+    problem = plan_gate().problem(plan, draw)
     if problem:
         raise ServiceError(problem, code="plan_required", fields={"plan": [problem]})
 
 
-def _plan_of(draw: Draw) -> Plan | None:
-    return Plan.objects.select_related("department").filter(draw_id=draw.pk).first()
+def _plan_of(draw: Draw) -> Any:
+    return plan_gate().of_draw(draw)
 
 
 def _planned_count(draw: Draw, spec: DrawSpec) -> int:
     """How many entities the draw takes from today's population (the verifier's arithmetic)."""
-    sizes = plan_selectors.strata_sizes(selectors.population_queryset(draw, spec), spec.strata)
+    sizes = plan_gate().strata_sizes(selectors.population_queryset(draw, spec), spec.strata)
     return sum(vd.allocate_quota(expand_quota(spec.quota, sizes), sizes).values())
 
 
@@ -332,14 +306,14 @@ def _hold_rules(draw: Draw, this: int | None = None) -> None:
 def draw_prepare(
     *,
     acting_user: Any,
-    plan: Plan,
+    plan: Any,
     title: str = "",
     spec: Mapping[str, Any] | None = None,
     excluded_usccs: Iterable[str] | QuerySet[Any] = (),
     request: Any = None,
 ) -> Draw:
     """A draw in state "prepared" for an approved plan (R-P3), whose department, year, window,
-    population, quota and team it inherits (``planning.selectors.plan_draw_spec``); ``spec``
+    population, quota and team it inherits (the plan gate's ``draw_spec``); ``spec``
     may add the public beacon and the hash. The plan names the draw as its own.
 
     ``excluded_usccs`` is the planning layer's hook: entities kept out of the population (e.g.
@@ -349,7 +323,7 @@ def draw_prepare(
     with _audited_refusal("draw.prepare", actor=acting_user, draw=None, request=request,
                           extra={"plan": getattr(plan, "code", ""), "title": title}):
         refuse_unless(acting_user, "draws.prepare_draw", None, "您没有准备抽取的权限。")
-        plan = Plan.objects.select_related("department", "department__division").get(pk=plan.pk)
+        plan = plan_gate().reload(plan)
         department = plan.department
         _require_plan(plan)
         parsed = _plan_spec(plan, spec)
@@ -358,7 +332,7 @@ def draw_prepare(
         excluded = _exclusion_codes(excluded_usccs)
         with transaction.atomic():
             # The plan's row alone (a joined row would be read as it was before the lock).
-            plan = Plan.objects.select_for_update().get(pk=plan.pk)
+            plan = plan_gate().lock(plan)
             _require_plan(plan)
             previous = Draw.objects.filter(pk=plan.draw_id).first() if plan.draw_id else None
             if previous is not None and previous.status != Status.CANCELLED:
@@ -388,8 +362,7 @@ def draw_prepare(
             draw.code = f"{department.division_id}-{draw.year}-{draw.pk:05d}"
             draw.files_path = f"{draw.code}-{secrets.token_hex(4)}"
             Draw.objects.filter(pk=draw.pk).update(code=draw.code, files_path=draw.files_path)
-            Plan.objects.filter(pk=plan.pk).update(draw=draw, version=F("version") + 1,
-                                                   updated_at=clock.now())
+            plan_gate().attach(plan, draw)
             Commitment.objects.bulk_create(
                 Commitment(draw=draw, party=party, seq=i, department=dept, name=name)
                 for i, (party, dept, name) in enumerate(parties))

@@ -96,3 +96,13 @@ def proposal_list_for(user: Any, status: str = "") -> QuerySet[ClassProposal]:
     if status in ProposalStatus.values:
         qs = qs.filter(status=status)
     return qs.order_by("-proposed_at", "-id")
+
+
+def entity_by_pk(pk: int) -> MarketEntity | None:
+    """The entity with its division, or None (the enterprise-account pages)."""
+    return MarketEntity.objects.select_related("division").filter(pk=pk).first()
+
+
+def entity_by_uscc(uscc: str) -> MarketEntity | None:
+    """The entity with this USCC and its division, or None (the enterprise-account pages)."""
+    return MarketEntity.objects.select_related("division").filter(uscc=uscc).first()
