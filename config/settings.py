@@ -40,6 +40,19 @@ def _city_code(raw: str) -> str:
 SPOTCHECK_CITY = _city_code(env_str("SPOTCHECK_CITY", "361100"))
 SPOTCHECK_REFERENCE_DIR = Path(env_str("SPOTCHECK_REFERENCE_DIR",
                                        str(BASE_DIR / "spotcheck" / "core" / "reference")))
+# Publication of inspection results (R-R2): within this many days of a visit's completion,
+# counted in working days (holiday calendar: SPOTCHECK_HOLIDAYS_FILE, else holidays.csv of the
+# reference directory) or calendar days.
+SPOTCHECK_PUBLICATION_DAYS = env_int("SPOTCHECK_PUBLICATION_DAYS", 20)
+SPOTCHECK_PUBLICATION_WORKING_DAYS = env_bool("SPOTCHECK_PUBLICATION_WORKING_DAYS", True)
+SPOTCHECK_HOLIDAYS_FILE = env_str("SPOTCHECK_HOLIDAYS_FILE", "")
+# A publication deadline this many days away (or less) is warned on the home pages.
+SPOTCHECK_PUBLICATION_WARN_DAYS = env_int("SPOTCHECK_PUBLICATION_WARN_DAYS", 5)
+# A violation transferred to the competent department is escalated to the office when not
+# acknowledged within this many working days (R-R1).
+SPOTCHECK_TRANSFER_ACK_DAYS = env_int("SPOTCHECK_TRANSFER_ACK_DAYS", 5)
+# Evidence files of the one form (photos, PDF): the largest accepted, in bytes.
+SPOTCHECK_EVIDENCE_MAX_BYTES = env_int("SPOTCHECK_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 

@@ -13,7 +13,8 @@ from spotcheck.core.forms import DateInput, apply_service_error
 from spotcheck.inspections import reference
 from spotcheck.roster.models import Inspector
 
-__all__ = ["FilingForm", "LatePermitForm", "LeadForm", "MergeForm", "TeamAssignForm", "apply_service_error"]
+__all__ = ["FilingForm", "LatePermitForm", "LeadForm", "MergeForm", "ReviewForm", "TeamAssignForm",
+           "apply_service_error"]
 
 
 class MergeForm(forms.Form):
@@ -84,3 +85,11 @@ class TeamAssignForm(forms.Form):
         if not codes:
             raise forms.ValidationError("请填写执法证号。")
         return list(dict.fromkeys(codes))
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(label="审核意见", choices=[("confirm", "确认结果，待公示"),
+                                                          ("return", "退回检查组修改")],
+                                 widget=forms.RadioSelect)
+    reason = forms.CharField(label="退回理由", required=False, max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 3}))

@@ -8,7 +8,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from spotcheck.accounts.predicates import (
     is_dept_admin,
@@ -18,9 +20,9 @@ from spotcheck.accounts.predicates import (
     is_planner,
     is_reviewer,
 )
-from spotcheck.core import clock
+from spotcheck.core import clock, workdays
 from spotcheck.core.home import DueRow, DueSection, provider
-from spotcheck.inspections import selectors
+from spotcheck.inspections import selectors, services, violations
 from spotcheck.inspections.models import JointInspection
 
 RECENT_FILING_DAYS = 30
@@ -117,3 +119,78 @@ def tasks_to_staff(user: Any) -> list[DueSection]:
     if not rows:
         return []
     return [DueSection("待联席办派员的检查", rows, more_url=reverse("inspections:staffing"))]
+
+
+def _deadline_text(due: Any) -> str:
+    left = services.publication_days_left(due)
+    unit = "个工作日" if settings.SPOTCHECK_PUBLICATION_WORKING_DAYS else "天"
+    if left < 0:
+        return f"公示截止 {due:%Y-%m-%d}，已逾期"
+    return f"公示截止 {due:%Y-%m-%d}，剩 {left} {unit}"
+
+
+@provider
+def results_to_review(user: Any) -> list[DueSection]:
+    """The lead department's completed visits awaiting its check (R-R2)."""
+    if not (is_dept_admin(user) or is_planner(user)) or not user.department_id:
+        return []
+    rows = []
+    for visit in selectors.reviews_awaiting(user, limit=10):
+        kind = "joint" if isinstance(visit, JointInspection) else "task"
+        rows.append(DueRow(f"审核检查结果：{visit.entity.name}", reverse("inspections:review",
+                                                                    args=[kind, visit.pk]),
+                           _deadline_text(visit.publish_due) if visit.publish_due else ""))
+    if not rows:
+        return []
+    return [DueSection("待审核的检查结果", rows, more_url=reverse("inspections:reviews"))]
+
+
+@provider
+def publication_deadlines(user: Any) -> list[DueSection]:
+    """Completed tasks not yet confirmed whose publication deadline is near or past (R-R2):
+    the department's own, the office's division."""
+    if not (is_office(user) or is_dept_admin(user) or is_planner(user)):
+        return []
+    until = workdays.add_days(clock.today(), settings.SPOTCHECK_PUBLICATION_WARN_DAYS,
+                              working=settings.SPOTCHECK_PUBLICATION_WORKING_DAYS)
+    rows = []
+    for task in selectors.publication_at_risk_for(user, until=until)[:10]:
+        rows.append(DueRow(f"⚠ {task.department.name}：{task.entity.name}"
+                           f"（{task.get_review_status_display()}）",
+                           reverse("inspections:task_detail", args=[task.pk]),
+                           _deadline_text(task.publish_due)))
+    if not rows:
+        return []
+    return [DueSection("公示期限将至或已逾期的检查结果（R-R2）", rows)]
+
+
+@provider
+def transfers_to_acknowledge(user: Any) -> list[DueSection]:
+    """Violations another department transferred to the user's department (R-R1)."""
+    if not (is_dept_admin(user) or is_planner(user)) or not user.department_id:
+        return []
+    from spotcheck.inspections.models import Violation, ViolationStatus
+
+    rows = [DueRow(f"接收移送：{v.department.name} 移送 {v.uscc}（{v.get_severity_display()}）",
+                   reverse("inspections:violation_detail", args=[v.pk]),
+                   f"应于 {violations.ack_deadline(timezone.localdate(v.transferred_at)):%Y-%m-%d} 前接收")
+            for v in Violation.objects.filter(transfer_to_id=user.department_id,
+                                              status=ViolationStatus.TRANSFERRED)
+            .select_related("department").order_by("transferred_at", "id")[:10]
+            if v.transferred_at is not None]
+    if not rows:
+        return []
+    return [DueSection("待接收的违法线索移送", rows, more_url=reverse("inspections:violations"))]
+
+
+@provider
+def transfers_escalated(user: Any) -> list[DueSection]:
+    """Transfers not acknowledged in time, escalated to the office (R-R1)."""
+    if not is_office(user) or not user.division_id:
+        return []
+    rows = [DueRow(f"⚠ {v.department.name} → {v.transfer_to.name if v.transfer_to else ''}："
+                   f"{v.uscc} 逾期未接收", reverse("inspections:violation_detail", args=[v.pk]))
+            for v in violations.overdue_transfers(user.division_id)[:10]]
+    if not rows:
+        return []
+    return [DueSection("逾期未接收的违法线索移送", rows, more_url=reverse("inspections:violations"))]

@@ -15,11 +15,14 @@ enterprise receives, the yearly burden per entity, and filings of inspections ou
 
 from __future__ import annotations
 
+import secrets
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from spotcheck.inspections.domain.workflow import LABELS, State
+from spotcheck.inspections.domain.workflow import LABELS, REVIEW_LABELS, Review, State
 
 
 class TaskStatus(models.TextChoices):
@@ -29,11 +32,22 @@ class TaskStatus(models.TextChoices):
     CANCELLED = State.CANCELLED.value, LABELS[State.CANCELLED]
 
 
+class ReviewStatus(models.TextChoices):
+    """The lead department's check of a completed visit's results (R-R2); ``confirmed`` is
+    what publication reads, with ``confirmed_at`` and ``publish_due``."""
+
+    NONE = Review.NONE.value, REVIEW_LABELS[Review.NONE]
+    PENDING = Review.PENDING.value, REVIEW_LABELS[Review.PENDING]
+    RETURNED = Review.RETURNED.value, REVIEW_LABELS[Review.RETURNED]
+    CONFIRMED = Review.CONFIRMED.value, REVIEW_LABELS[Review.CONFIRMED]
+
+
 class TaskSource(models.TextChoices):
     DRAW = "draw", "随机抽查"
     CLASS_C = "class_c", "C类全覆盖检查"
     FILING = "filing", "计划外检查（已备案）"
     OUTSIDE = "outside", "计划外检查"
+    RECHECK = "recheck", "整改复查"
 
 
 class JointInspection(models.Model):
@@ -67,6 +81,19 @@ class JointInspection(models.Model):
     completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+",
                                      verbose_name="完成人")
+    # Raised by every save of the form; a save made on an older version is refused (409)
+    # and shown beside the newer one, never written over it.
+    form_version = models.PositiveIntegerField("检查表版本", default=0)
+    visited_on = models.DateField("检查日期", null=True, blank=True)
+    place = models.CharField("检查地点", max_length=200, blank=True)
+    review_status = models.CharField("结果审核", max_length=16, choices=ReviewStatus.choices,
+                                     default=ReviewStatus.NONE)
+    review_reason = models.CharField("退回理由", max_length=500, blank=True)
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="确认人")
+    publish_due = models.DateField("公示截止日期（R-R2）", null=True, blank=True)
 
     class Meta:
         verbose_name = "联合检查"
@@ -184,6 +211,19 @@ class InspectionTask(models.Model):
                                    on_delete=models.PROTECT, related_name="+",
                                    verbose_name="生成人")
     completed_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # Raised by every save of the form; a save made on an older version is refused (409)
+    # and shown beside the newer one, never written over it.
+    form_version = models.PositiveIntegerField("检查表版本", default=0)
+    visited_on = models.DateField("检查日期", null=True, blank=True)
+    place = models.CharField("检查地点", max_length=200, blank=True)
+    review_status = models.CharField("结果审核", max_length=16, choices=ReviewStatus.choices,
+                                     default=ReviewStatus.NONE)
+    review_reason = models.CharField("退回理由", max_length=500, blank=True)
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="确认人")
+    publish_due = models.DateField("公示截止日期（R-R2）", null=True, blank=True)
 
     class Meta:
         verbose_name = "检查任务"
@@ -198,6 +238,11 @@ class InspectionTask(models.Model):
                                    name="inspections_task_window_order"),
             models.CheckConstraint(condition=Q(status__in=TaskStatus.values),
                                    name="inspections_task_status_known"),
+            models.CheckConstraint(condition=Q(review_status__in=ReviewStatus.values),
+                                   name="inspections_task_review_known"),
+            models.CheckConstraint(condition=~Q(review_status="confirmed")
+                                   | Q(confirmed_at__isnull=False, publish_due__isnull=False),
+                                   name="inspections_task_confirmed_dated"),
             models.CheckConstraint(condition=~Q(source=TaskSource.FILING) | Q(filing__isnull=False),
                                    name="inspections_task_filing_source"),
         ]
@@ -205,6 +250,7 @@ class InspectionTask(models.Model):
             models.Index(fields=["division", "year", "status"], name="inspections_task_div_year"),
             models.Index(fields=["department", "year", "status"], name="inspections_task_dept_year"),
             models.Index(fields=["entity", "year"], name="inspections_task_entity_year"),
+            models.Index(fields=["review_status", "publish_due"], name="inspections_task_review"),
         ]
 
     def __str__(self) -> str:
@@ -267,6 +313,292 @@ class TaskItem(models.Model):
     @property
     def is_recorded(self) -> bool:
         return bool(self.result_code)
+
+
+class Evidence(models.Model):
+    """A photo or file kept as evidence of one item of the form: stored under MEDIA_ROOT
+    (never in the database), its kind found from its first bytes, its SM3 digest recorded."""
+
+    task_item = models.ForeignKey(TaskItem, on_delete=models.PROTECT, related_name="evidence",
+                                  verbose_name="检查事项")
+    name = models.CharField("文件名", max_length=200)
+    content_type = models.CharField("类型", max_length=64)
+    size = models.PositiveBigIntegerField("大小（字节）")
+    sm3 = models.CharField("SM3 摘要", max_length=64)
+    path = models.CharField("存储路径", max_length=300)
+    uploaded_at = models.DateTimeField("上传时间")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name="上传人")
+
+    class Meta:
+        verbose_name = "检查证据"
+        verbose_name_plural = "检查证据"
+        ordering = ["task_item_id", "uploaded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["task_item", "sm3"], name="inspections_evidence_once",
+                                    violation_error_message="该事项已上传过同一文件。"),
+            models.CheckConstraint(condition=Q(sm3__regex=r"^[0-9a-f]{64}$"),
+                                   name="inspections_evidence_sm3"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_item_id} {self.name}"
+
+    @property
+    def is_photo(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class SignatureRole(models.TextChoices):
+    INSPECTOR = "inspector", "检查人员"
+    ENTERPRISE = "enterprise", "企业代表"
+
+
+class SignatureMethod(models.TextChoices):
+    ACCOUNT = "account", "本人账号确认"
+    ON_SITE = "on_site", "现场签字"
+    REFUSED = "refused", "拒绝签字"
+
+
+class FormSignature(models.Model):
+    """A signature on a completed form: each inspector of the team from their own account,
+    the enterprise's representative on site (recorded by the team) or their refusal. It
+    holds the SM3 digest of the form as signed; a correction after a return voids it."""
+
+    joint = models.ForeignKey(JointInspection, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="signatures", verbose_name="联合检查")
+    task = models.ForeignKey(InspectionTask, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="signatures", verbose_name="检查任务")
+    role = models.CharField("签字方", max_length=16, choices=SignatureRole.choices)
+    method = models.CharField("方式", max_length=16, choices=SignatureMethod.choices)
+    inspector = models.ForeignKey("roster.Inspector", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name="检查人员")
+    certificate_no = models.CharField("执法证号", max_length=64, blank=True)
+    signer_name = models.CharField("签字人", max_length=100)
+    note = models.CharField("说明", max_length=500, blank=True)
+    digest = models.CharField("检查表摘要（SM3）", max_length=64)
+    is_valid = models.BooleanField("有效", default=True)
+    signed_at = models.DateTimeField("签字时间")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name="记录人")
+
+    class Meta:
+        verbose_name = "检查表签字"
+        verbose_name_plural = "检查表签字"
+        ordering = ["signed_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(joint__isnull=True, task__isnull=False)
+                                   | Q(joint__isnull=False, task__isnull=True),
+                                   name="inspections_signature_one_visit"),
+            models.CheckConstraint(condition=~Q(role="inspector") | Q(inspector__isnull=False,
+                                                                     method="account"),
+                                   name="inspections_signature_inspector_own"),
+            models.CheckConstraint(condition=~Q(method="refused") | ~Q(note=""),
+                                   name="inspections_signature_refusal_noted"),
+            models.UniqueConstraint(fields=["joint", "inspector"], name="inspections_sign_joint_once",
+                                    condition=Q(is_valid=True, inspector__isnull=False),
+                                    violation_error_message="您已在该检查表上签字。"),
+            models.UniqueConstraint(fields=["task", "inspector"], name="inspections_sign_task_once",
+                                    condition=Q(is_valid=True, inspector__isnull=False),
+                                    violation_error_message="您已在该检查表上签字。"),
+            models.UniqueConstraint(fields=["joint"], name="inspections_sign_joint_enterprise",
+                                    condition=Q(is_valid=True, role="enterprise"),
+                                    violation_error_message="企业代表签字已记录。"),
+            models.UniqueConstraint(fields=["task"], name="inspections_sign_task_enterprise",
+                                    condition=Q(is_valid=True, role="enterprise"),
+                                    violation_error_message="企业代表签字已记录。"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.joint_id or self.task_id} {self.signer_name} {self.method}"
+
+
+class ResultReview(models.Model):
+    """One decision of the lead department on a visit's results: returned with a reason, or
+    confirmed (R-R2). Kept for the file (R-S6)."""
+
+    class Decision(models.TextChoices):
+        RETURN = "return", "退回修改"
+        CONFIRM = "confirm", "确认"
+
+    joint = models.ForeignKey(JointInspection, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="reviews", verbose_name="联合检查")
+    task = models.ForeignKey(InspectionTask, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="reviews", verbose_name="检查任务")
+    decision = models.CharField("审核意见", max_length=16, choices=Decision.choices)
+    reason = models.CharField("理由", max_length=500, blank=True)
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT,
+                                   related_name="+", verbose_name="审核部门")
+    decided_at = models.DateTimeField("审核时间")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name="审核人")
+
+    class Meta:
+        verbose_name = "检查结果审核"
+        verbose_name_plural = "检查结果审核"
+        ordering = ["decided_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(joint__isnull=True, task__isnull=False)
+                                   | Q(joint__isnull=False, task__isnull=True),
+                                   name="inspections_review_one_visit"),
+            models.CheckConstraint(condition=~Q(decision="return") | ~Q(reason=""),
+                                   name="inspections_review_return_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.joint_id or self.task_id} {self.decision}"
+
+
+class NoPenaltyEntry(models.Model):
+    """An entry of a department's list of minor violations exempt from penalty (免罚清单,
+    R-R5), per year; imported from the department's published list."""
+
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT,
+                                   related_name="no_penalty_entries", verbose_name="部门")
+    year = models.PositiveSmallIntegerField("年度")
+    code = models.CharField("序号", max_length=32)
+    behaviour = models.CharField("违法行为", max_length=500)
+    basis = models.TextField("处罚依据", blank=True)
+    conditions = models.TextField("免罚条件", blank=True)
+    created_at = models.DateTimeField("导入时间")
+
+    class Meta:
+        verbose_name = "免罚清单事项"
+        verbose_name_plural = "免罚清单事项"
+        ordering = ["department_id", "year", "code"]
+        constraints = [models.UniqueConstraint(fields=["department", "year", "code"],
+                                               name="inspections_no_penalty_once",
+                                               violation_error_message="免罚清单中已有该序号。")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.behaviour}"
+
+
+class Severity(models.TextChoices):
+    MINOR = "minor", "轻微"
+    GENERAL = "general", "一般"
+    SERIOUS = "serious", "严重"
+
+
+class ViolationStatus(models.TextChoices):
+    OPEN = "open", "待处置"
+    CORRECTING = "correcting", "责令整改中"
+    CORRECTED = "corrected", "已整改"
+    EXEMPT = "exempt", "轻微违法免予处罚"
+    TRANSFERRED = "transferred", "已移送，待接收"
+    ACKNOWLEDGED = "acknowledged", "主管部门已接收"
+    JUDICIAL = "judicial", "已移送司法机关"
+
+
+class Violation(models.Model):
+    """A finding of a violation on the form, as a case (R-R1): handled by the inspecting
+    department (order to correct by a date, with a re-check that is not a new draw),
+    transferred to the competent department (which acknowledges it; escalated to the office
+    when it does not in time), or handed over to the judicial organs. A minor violation
+    corrected in time that is on the department's no-penalty list is recorded as such with
+    the entry cited (R-R5)."""
+
+    task_item = models.ForeignKey(TaskItem, on_delete=models.PROTECT, related_name="violations",
+                                  verbose_name="检查事项")
+    task = models.ForeignKey(InspectionTask, on_delete=models.PROTECT, related_name="violations",
+                             verbose_name="检查任务")
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+",
+                                   verbose_name="检查部门")
+    division = models.ForeignKey("accounts.Division", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name="行政区划")
+    uscc = models.CharField("统一社会信用代码", max_length=18)
+    severity = models.CharField("情节", max_length=16, choices=Severity.choices)
+    description = models.TextField("违法事实")
+    status = models.CharField("状态", max_length=16, choices=ViolationStatus.choices,
+                              default=ViolationStatus.OPEN)
+    correct_due = models.DateField("整改期限", null=True, blank=True)
+    corrected_on = models.DateField("整改完成日期", null=True, blank=True)
+    recheck_task = models.OneToOneField(InspectionTask, null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="rechecks", verbose_name="复查任务")
+    transfer_to = models.ForeignKey("accounts.Department", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="violations_received",
+                                    verbose_name="移送至")
+    transfer_reason = models.CharField("移送理由", max_length=500, blank=True)
+    transferred_at = models.DateTimeField("移送时间", null=True, blank=True)
+    acknowledged_at = models.DateTimeField("接收时间", null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="+", verbose_name="接收人")
+    escalated_at = models.DateTimeField("报联席办时间", null=True, blank=True)
+    judicial_organ = models.CharField("移送司法机关", max_length=200, blank=True)
+    judicial_doc_no = models.CharField("移送文书号", max_length=100, blank=True)
+    handed_over_at = models.DateTimeField("移送司法时间", null=True, blank=True)
+    no_penalty = models.ForeignKey(NoPenaltyEntry, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="violations", verbose_name="适用免罚清单事项")
+    created_at = models.DateTimeField("立案时间")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name="记录人")
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "违法行为"
+        verbose_name_plural = "违法行为"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ViolationStatus.values),
+                                   name="inspections_violation_status_known"),
+            models.CheckConstraint(condition=Q(severity__in=Severity.values),
+                                   name="inspections_violation_severity_known"),
+            models.CheckConstraint(condition=~Q(status="exempt") | Q(severity="minor",
+                                                                      no_penalty__isnull=False),
+                                   name="inspections_violation_exempt_minor_cited"),
+            models.CheckConstraint(condition=~Q(status__in=["transferred", "acknowledged"])
+                                   | Q(transfer_to__isnull=False, transferred_at__isnull=False),
+                                   name="inspections_violation_transfer_named"),
+            models.CheckConstraint(condition=~Q(status="judicial") | ~Q(judicial_organ=""),
+                                   name="inspections_violation_judicial_named"),
+        ]
+        indexes = [models.Index(fields=["department", "status"], name="inspections_violation_dept"),
+                   models.Index(fields=["transfer_to", "status"], name="inspections_violation_to")]
+
+    def __str__(self) -> str:
+        return f"{self.uscc} {self.get_severity_display()} {self.get_status_display()}"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "导出中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+
+
+class ArchiveExport(models.Model):
+    """The office's export of a department's files of a year (R-S6), run by the worker; the
+    progress is on the row, the zip under the media root."""
+
+    division = models.ForeignKey("accounts.Division", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name="行政区划")
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+",
+                                   verbose_name="部门")
+    year = models.PositiveSmallIntegerField("年度")
+    status = models.CharField("状态", max_length=16, choices=ExportStatus.choices,
+                              default=ExportStatus.QUEUED)
+    total = models.PositiveIntegerField("档案数", default=0)
+    done = models.PositiveIntegerField("已导出", default=0)
+    path = models.CharField("文件", max_length=300, blank=True)
+    size = models.PositiveBigIntegerField("大小", default=0)
+    sm3 = models.CharField("SM3 摘要", max_length=64, blank=True)
+    message = models.CharField("说明", max_length=500, blank=True)
+    created_at = models.DateTimeField("提交时间")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name="提交人")
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "档案导出"
+        verbose_name_plural = "档案导出"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.department_id} {self.year} {self.status}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else int(self.done * 100 / self.total)
 
 
 class LatePermit(models.Model):
@@ -357,6 +689,10 @@ class LeadAgreement(models.Model):
         return f"{self.change_id} {self.department_id}"
 
 
+def _verify_token() -> str:
+    return secrets.token_hex(8)
+
+
 class EnterpriseNotice(models.Model):
     """What the enterprise is told about one visit: when, who, what, who leads. The one of a
     lone task gives way to the joint one when a later merge joins the task to others."""
@@ -380,6 +716,20 @@ class EnterpriseNotice(models.Model):
     is_current = models.BooleanField("有效", default=True)
     created_at = models.DateTimeField("通知时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # The public check of the document's authenticity (its QR code): number and token.
+    verify_token = models.CharField("核验码", max_length=32, default=_verify_token, editable=False)
+    # The day: the enterprise may propose one inside the window; the lead department
+    # confirms it or sets another.
+    proposed_day = models.DateField("企业建议检查日期", null=True, blank=True)
+    proposed_at = models.DateTimeField("建议时间", null=True, blank=True)
+    visit_day = models.DateField("确定的检查日期", null=True, blank=True)
+    visit_day_note = models.CharField("日期说明", max_length=200, blank=True)
+    visit_day_set_at = models.DateTimeField("日期确定时间", null=True, blank=True)
+    contact = models.CharField("联系方式", max_length=100, blank=True)
+    # A lone task's notice that a merge replaced: the joint visit's notice, and why.
+    replaced_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="replaces", verbose_name="替代通知")
+    replaced_reason = models.CharField("替代原因", max_length=300, blank=True)
 
     class Meta:
         verbose_name = "检查通知"
@@ -394,6 +744,15 @@ class EnterpriseNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.uscc} {self.window_start:%Y-%m-%d}"
+
+    @property
+    def number(self) -> str:
+        """The document's number: division, year, serial (检查通知书编号)."""
+        return f"{self.division_id}-{self.year}-JC{self.pk:07d}"
+
+    @property
+    def visit(self) -> Any:
+        return self.joint if self.joint_id else self.task
 
 
 class EntityBurden(models.Model):

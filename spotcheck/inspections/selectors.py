@@ -36,6 +36,7 @@ from spotcheck.inspections.models import (
     JointParticipant,
     LeadChange,
     LeadChangeStatus,
+    ReviewStatus,
     TaskItem,
     TaskMember,
     TaskSource,
@@ -194,6 +195,43 @@ def lead_changes_awaiting(user: Any) -> QuerySet[LeadChange]:
                                       joint__participants__department_id=user.department_id)
             .exclude(agreements__department_id=user.department_id)
             .select_related("joint", "joint__entity", "new_lead").order_by("proposed_at", "id"))
+
+
+# --- the review of results and the publication deadline (R-R2) -----------------------------
+
+
+def _lone() -> Q:
+    """Tasks that are their own visit (never merged, or their joint was dissolved)."""
+    return Q(joint__isnull=True) | Q(joint__status=TaskStatus.CANCELLED)
+
+
+def reviews_awaiting(user: Any, *, limit: int = 200) -> list[Any]:
+    """Completed visits the user's department leads whose results await its check, the
+    nearest publication deadline first: joint visits and lone tasks."""
+    if not (is_dept_admin(user) or is_planner(user)) or not user.department_id:
+        return []
+    joints = list(JointInspection.objects.select_related("lead", "entity")
+                  .filter(lead_id=user.department_id, review_status=ReviewStatus.PENDING)
+                  .order_by("publish_due", "id")[:limit])
+    lone = list(InspectionTask.objects.select_related("department", "entity")
+                .filter(_lone(), department_id=user.department_id,
+                        review_status=ReviewStatus.PENDING).order_by("publish_due", "id")[:limit])
+    visits: list[Any] = [*joints, *lone]
+    return sorted(visits, key=lambda v: (v.publish_due, v.pk))[:limit]
+
+
+def publication_at_risk_for(user: Any, *, until: Any) -> QuerySet[InspectionTask]:
+    """Completed tasks not yet confirmed whose publication deadline falls on or before
+    ``until`` (or has passed): the department's own, the office's division (R-R2)."""
+    qs = (InspectionTask.objects.select_related("department", "entity", "joint")
+          .filter(publish_due__isnull=False, publish_due__lte=until)
+          .exclude(review_status=ReviewStatus.CONFIRMED).exclude(status=TaskStatus.CANCELLED)
+          .order_by("publish_due", "id"))
+    if is_office(user):
+        return qs.filter(division_id=user.division_id)
+    if (is_dept_admin(user) or is_planner(user)) and user.department_id:
+        return qs.filter(department_id=user.department_id)
+    return qs.none()
 
 
 # --- filings, notices, burden -------------------------------------------------------------

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
@@ -26,7 +27,7 @@ from spotcheck.accounts.divisions import division_codes
 from spotcheck.accounts.models import Department, Division
 from spotcheck.audit.services import audit_record, refusals_audited
 from spotcheck.catalog.models import InspectionItem
-from spotcheck.core import clock
+from spotcheck.core import clock, workdays
 from spotcheck.core.domain.workflow import TransitionRefused, guarded_update, next_state
 from spotcheck.core.errors import Conflict, Refused, ServiceError, refuse_unless
 from spotcheck.core.reference import follow_up_actions, inspection_methods
@@ -39,7 +40,7 @@ from spotcheck.inspections.domain import filing as filing_rules
 from spotcheck.inspections.domain import windows
 from spotcheck.inspections.domain.overlap import Selection, Source, Visit, merge
 from spotcheck.inspections.domain.results import Entry, entry_problems
-from spotcheck.inspections.domain.workflow import OPEN, WORKFLOW, Step
+from spotcheck.inspections.domain.workflow import OPEN, REVIEW, WORKFLOW, ReviewStep, Step
 from spotcheck.inspections.models import (
     EnterpriseNotice,
     EntityBurden,
@@ -51,6 +52,7 @@ from spotcheck.inspections.models import (
     LeadAgreement,
     LeadChange,
     LeadChangeStatus,
+    ResultReview,
     TaskItem,
     TaskMember,
     TaskSource,
@@ -615,6 +617,7 @@ def _write_joints(state: _Window, visits: list[Visit]) -> None:
     EnterpriseNotice.objects.bulk_create(new_notices, batch_size=BATCH)
     EnterpriseNotice.objects.bulk_update(changed, ["lead", "departments", "items", "is_current",
                                                    "updated_at"], batch_size=BATCH)
+    _link_replaced_notices(state, visits, joints, relink)
     tasks = sum(len(state.by_uscc[v.entity]) for v in visits)
     summary = state.summary
     summary.notices += len(new_notices)
@@ -623,6 +626,26 @@ def _write_joints(state: _Window, visits: list[Visit]) -> None:
     summary.tasks += tasks
     summary.visits_before += tasks
     summary.visits_after += len(visits)
+
+
+def _link_replaced_notices(state: _Window, visits: list[Visit], joints: Mapping[str, JointInspection],
+                           relink: Sequence[_Candidate]) -> None:
+    """The lone notices a merge replaced point to the visit's one notice and say why (R-B3:
+    the enterprise sees that its inspections became one visit)."""
+    if not relink:
+        return
+    by_joint = dict(EnterpriseNotice.objects.filter(joint_id__in=[j.pk for j in joints.values()])
+                    .values_list("joint_id", "pk"))
+    names = {v.entity: _department_names(v.departments, v.lead, state.dept_by_code) for v in visits}
+    target = {c.id: (by_joint.get(joints[c.uscc].pk), names.get(c.uscc, [])) for c in relink}
+    replaced = list(EnterpriseNotice.objects.filter(task_id__in=list(target), is_current=False))
+    for notice in replaced:
+        notice_id, depts = target[notice.task_id or 0]
+        notice.replaced_by_id = notice_id
+        notice.replaced_reason = (f"本次检查已与{'、'.join(depts)}的检查合并为一次联合检查"
+                                  "（进一次门、查多项事），请以联合检查通知为准。")[:300]
+    EnterpriseNotice.objects.bulk_update(replaced, ["replaced_by", "replaced_reason", "updated_at"],
+                                         batch_size=BATCH)
 
 
 def _write_singles(state: _Window, chunk: Sequence[_Candidate]) -> None:
@@ -910,6 +933,15 @@ def recording_problem(visit: Visitable, today: date | None = None) -> str | None
                                      _late_until(visit))
 
 
+class StaleVersion(Conflict):
+    """A save made on an older version of the form than the one stored (a colleague saved
+    meanwhile): refused, the two to be compared by the inspector."""
+
+    def __init__(self, message: str, *, current: int) -> None:
+        super().__init__(message, code="stale_version")
+        self.current = current
+
+
 def _rows_update(rows: Sequence[TaskItem]) -> None:
     """Write recorded results: one UPDATE per distinct set of values (a form mostly gives many
     items the same result), instead of a CASE per row and field."""
@@ -924,7 +956,8 @@ def _rows_update(rows: Sequence[TaskItem]) -> None:
 
 
 def visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, Entry],
-                 complete: bool = False, request: Any = None) -> int:
+                 complete: bool = False, visited_on: date | None = None, place: str | None = None,
+                 version: int | None = None, request: Any = None) -> int:
     """Record results on the visit's one form (``entries`` by ``TaskItem`` id; blank entries
     are left as they are); with ``complete`` the visit is completed once every item has a
     result. Only within the visit's window, or one day later with the office's permit
@@ -934,11 +967,13 @@ def visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, En
                           object_type=f"inspections.{type(visit).__name__.lower()}", request=request,
                           extra={"visit": visit.pk, "complete": complete}):
         return _visit_record(acting_user=acting_user, visit=visit, entries=entries,
-                             complete=complete, request=request)
+                             complete=complete, visited_on=visited_on, place=place, version=version,
+                             request=request)
 
 
 def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, Entry],
-                  complete: bool, request: Any) -> int:
+                  complete: bool, request: Any, visited_on: date | None = None,
+                  place: str | None = None, version: int | None = None) -> int:
     refuse_unless(acting_user, "inspections.record_results", visit, "只有检查组成员可以录入检查结果。")
     if (isinstance(visit, InspectionTask) and visit.joint is not None
             and visit.joint.status != TaskStatus.CANCELLED):
@@ -952,7 +987,8 @@ def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, E
     if me is not None and conflicts_in_force([visit.uscc], [me.pk]):
         raise Refused("您已申报对该市场主体回避（R-I2），不能录入其检查结果。")
     tasks = visit_tasks(visit)
-    rows = {r.pk: r for r in TaskItem.objects.filter(task__in=tasks).select_related("item")}
+    rows = {r.pk: r for r in TaskItem.objects.filter(task__in=tasks).select_related(
+        "item", "item__department")}
     tree = reference.result_tree()
     fields: dict[str, list[str]] = {}
     changed: list[TaskItem] = []
@@ -964,7 +1000,10 @@ def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, E
             continue
         if not (entry.result_code or entry.method or entry.follow_up or entry.note):
             continue
-        problems = entry_problems(entry, tree, inspection_methods(), follow_up_actions())
+        dept = row.item.department
+        problems = entry_problems(entry, tree, inspection_methods(), follow_up_actions(),
+                                  allowed=reference.result_codes_for(dept.unit_code),
+                                  list_name=dept.name)
         for name, message in problems.items():
             fields[f"item-{row_id}-{name}"] = [f"事项“{row.item.name}”：{message}"]
         if problems:
@@ -974,6 +1013,14 @@ def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, E
         row.method, row.follow_up, row.note = entry.method, entry.follow_up, entry.note.strip()
         row.recorded_at, row.recorded_by = now, acting_user
         changed.append(row)
+    if visited_on is not None:
+        late = _late_until(visit)
+        if not (visit.window_start <= visited_on <= max(visit.window_end, late or visit.window_end)) \
+                or visited_on > clock.today():
+            fields["visited_on"] = [f"检查日期 {visited_on} 不在检查窗口 {visit.window_start} 至 "
+                                    f"{visit.window_end} 内或晚于今天（R-Q1）。"]
+    if place is not None and len(place.strip()) > 200:
+        fields["place"] = ["检查地点至多 200 字。"]
     if fields:
         raise ServiceError("；".join(m for ms in fields.values() for m in ms), fields=fields)
     missing = [r.item.name for r in rows.values() if not r.result_code]
@@ -984,7 +1031,20 @@ def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, E
         raise ServiceError(f"尚有 {len(missing)} 项未录入结果（{'、'.join(missing[:5])}），不能完成检查。",
                            code="incomplete", fields={"complete": ["尚有事项未录入结果"]})
     with transaction.atomic():
+        current = type(visit).objects.select_for_update().values_list("form_version", flat=True).get(
+            pk=visit.pk)
+        if version is not None and version != current:
+            raise StaleVersion(f"检查表已被同事更新（您编辑的是第 {version} 版，现为第 {current} 版），"
+                               "请对照两者后决定保留哪一份。", current=current)
         _rows_update(changed)
+        where: dict[str, Any] = {"form_version": current + 1}
+        if visited_on is not None:
+            where["visited_on"] = visited_on
+        elif complete and visit.visited_on is None:
+            where["visited_on"] = clock.today()
+        if place is not None:
+            where["place"] = place.strip()
+        type(visit).objects.filter(pk=visit.pk).update(**where)
         if changed:
             _step(type(visit), visit.pk, Step.RECORD)
             if isinstance(visit, JointInspection):
@@ -995,6 +1055,7 @@ def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, E
                          {"item": r.item.code, "result": r.result_code, "method": r.method,
                           "follow_up": r.follow_up} for r in changed]})
         if complete:
+            due = _submit_for_review(visit, tasks, now)
             _step(type(visit), visit.pk, Step.COMPLETE, completed_at=now,
                   **({"completed_by": acting_user} if isinstance(visit, JointInspection) else {}))
             if isinstance(visit, JointInspection):
@@ -1002,8 +1063,107 @@ def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, E
             audit_record(action="inspections.visit_complete", actor=acting_user,
                          object_type=f"inspections.{type(visit).__name__.lower()}",
                          object_id=visit.pk, request=request,
-                         summary={"tasks": [t.pk for t in tasks], "items": len(rows)})
+                         summary={"tasks": [t.pk for t in tasks], "items": len(rows),
+                                  "publish_due": str(due)})
     return len(changed)
+
+
+# --- the review of results and the publication deadline (R-R2) -----------------------------
+
+
+def publication_due(completed_on: date) -> date:
+    """The last day to publish the results of a visit completed on ``completed_on`` (R-R2):
+    ``SPOTCHECK_PUBLICATION_DAYS`` days later, working days or calendar days by
+    ``SPOTCHECK_PUBLICATION_WORKING_DAYS``."""
+    return workdays.add_days(completed_on, settings.SPOTCHECK_PUBLICATION_DAYS,
+                             working=settings.SPOTCHECK_PUBLICATION_WORKING_DAYS)
+
+
+def publication_days_left(due: date, today: date | None = None) -> int:
+    return workdays.days_left(today or clock.today(), due,
+                              working=settings.SPOTCHECK_PUBLICATION_WORKING_DAYS)
+
+
+def _submit_for_review(visit: Visitable, tasks: Sequence[InspectionTask], now: Any) -> date:
+    """The completed visit goes to the lead department's check; the publication deadline runs
+    from the first completion (a return for correction does not move it)."""
+    current = type(visit).objects.filter(pk=visit.pk).values_list("review_status", "publish_due").get()
+    try:
+        review = next_state(REVIEW, current[0], ReviewStep.SUBMIT)
+    except TransitionRefused as exc:
+        raise Conflict(exc.message) from None
+    due = current[1] or publication_due(clock.today())
+    type(visit).objects.filter(pk=visit.pk).update(review_status=review, publish_due=due,
+                                                   review_reason="")
+    if isinstance(visit, JointInspection):
+        InspectionTask.objects.filter(pk__in=[t.pk for t in tasks]).update(
+            review_status=review, publish_due=due, review_reason="")
+    return due
+
+
+def _lead_department_id(visit: Visitable) -> int:
+    return visit.lead_id if isinstance(visit, JointInspection) else visit.department_id
+
+
+def visit_review(*, acting_user: Any, visit: Visitable, confirm: bool, reason: str = "",
+                 request: Any = None) -> ResultReview:
+    """The lead department checks a completed visit's results: returns them to the team with
+    a reason (the visit is open again for correction), or confirms them, after which they are
+    ready for publication (``review_status = confirmed``, R-R2). Audited, refusals too."""
+    kind = type(visit).__name__.lower()
+    with refusals_audited("inspections.results_review", actor=acting_user,
+                          object_type=f"inspections.{kind}", request=request,
+                          extra={"visit": visit.pk, "confirm": confirm}):
+        refuse_unless(acting_user, "inspections.review_results", visit,
+               "只有牵头部门可以审核该检查的结果。")
+        reason = (reason or "").strip()
+        if not confirm and not reason:
+            raise ServiceError("退回须填写理由。", fields={"reason": ["退回须填写理由。"]})
+        if len(reason) > 500:
+            raise ServiceError("理由不能超过 500 字。", fields={"reason": ["过长"]})
+        with transaction.atomic():
+            locked = type(visit).objects.select_for_update().get(pk=visit.pk)
+            if locked.status != TaskStatus.COMPLETED:
+                raise Conflict(f"该检查{locked.get_status_display()}，完成后才能审核结果。")
+            try:
+                review = next_state(REVIEW, locked.review_status,
+                                     ReviewStep.CONFIRM if confirm else ReviewStep.RETURN)
+            except TransitionRefused as exc:
+                raise Conflict(exc.message) from None
+            from spotcheck.inspections import form_services  # it builds on this module
+
+            if confirm:
+                unsigned = form_services.signature_state(locked).problem
+                if unsigned:
+                    raise ServiceError(f"{unsigned}签字齐全后才能确认结果。", code="unsigned")
+            else:
+                form_services.void_signatures(locked)
+            tasks = visit_tasks(locked)
+            now = clock.now()
+            fields: dict[str, Any] = {"review_status": review}
+            if confirm:
+                fields.update(confirmed_at=now, confirmed_by=acting_user, review_reason="")
+            else:
+                fields.update(review_reason=reason)
+            type(visit).objects.filter(pk=visit.pk).update(**fields)
+            if isinstance(locked, JointInspection):
+                InspectionTask.objects.filter(pk__in=[t.pk for t in tasks]).update(**fields)
+            if not confirm:
+                _step(type(visit), visit.pk, Step.REOPEN)
+                if isinstance(locked, JointInspection):
+                    _steps(InspectionTask, [task.pk for task in tasks], Step.REOPEN)
+            decision = ResultReview(decision=ResultReview.Decision.CONFIRM if confirm
+                                    else ResultReview.Decision.RETURN, reason=reason,
+                                    department_id=_lead_department_id(locked), decided_at=now,
+                                    decided_by=acting_user, **{_visit_key(visit): locked})
+            decision.full_clean()
+            decision.save()
+            audit_record(action="inspections.results_confirm" if confirm else "inspections.results_return",
+                         actor=acting_user, object_type=f"inspections.{kind}", object_id=visit.pk,
+                         request=request, summary={"uscc": locked.uscc, "reason": reason,
+                                                   "tasks": [t.pk for t in tasks],
+                                                   "publish_due": str(locked.publish_due)})
+    return decision
 
 
 def visit_late_permit(*, acting_user: Any, visit: Visitable, reason: str,

@@ -4,35 +4,59 @@ Reads through selectors, writes through services; permissions by ``require_perm`
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, F, OuterRef
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.files.storage import default_storage
+from django.db.models import Exists, F, OuterRef, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from spotcheck.accounts.models import Department
 from spotcheck.core import clock
 from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import ServiceError
 from spotcheck.core.paging import keyset_page
 from spotcheck.core.reference import follow_up_actions, inspection_methods
-from spotcheck.inspections import reference, selectors, services
+from spotcheck.inspections import (
+    archive,
+    archive_export,
+    form_services,
+    notices,
+    reference,
+    selectors,
+    services,
+    violations,
+)
 from spotcheck.inspections.domain.results import Entry
 from spotcheck.inspections.forms import (
     FilingForm,
     LatePermitForm,
     LeadForm,
     MergeForm,
+    ReviewForm,
     TeamAssignForm,
     apply_service_error,
 )
 from spotcheck.inspections.models import (
+    ArchiveExport,
+    EnterpriseNotice,
+    Evidence,
     Filing,
     InspectionTask,
     JointInspection,
+    NoPenaltyEntry,
+    Severity,
+    TaskItem,
     TaskStatus,
+    Violation,
 )
 from spotcheck.roster.models import Conflict, Inspector
 from spotcheck.roster.selectors import inspector_for_user
@@ -106,6 +130,17 @@ def _entries(request: HttpRequest, groups: list[selectors.FormGroup]) -> dict[in
             for group in groups for row in group.rows}
 
 
+def _posted_date(value: str) -> date | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ServiceError(f"检查日期“{value}”应为 YYYY-MM-DD。",
+                           fields={"visited_on": ["日期格式不正确"]}) from None
+
+
 def _visit_form(request: HttpRequest, visit: JointInspection | InspectionTask) -> HttpResponse:
     tasks = services.visit_tasks(visit)
     groups = selectors.form_groups(tasks)
@@ -114,16 +149,23 @@ def _visit_form(request: HttpRequest, visit: JointInspection | InspectionTask) -
                   and window_problem is None)
     errors: dict[str, list[str]] = {}
     posted: dict[int, Entry] = {}
+    stale = False  # a colleague saved meanwhile: the stored values are shown beside the posted ones
     if request.method == "POST":
         if not request.user.has_perm("inspections.record_results", visit):
             raise PermissionDenied
         posted = _entries(request, groups)
         complete = request.POST.get("action") == "complete"
         try:
+            visited_on = _posted_date(request.POST.get("visited_on", ""))
+            version = request.POST.get("version", "")
             count = services.visit_record(acting_user=request.user, visit=visit, entries=posted,
-                                          complete=complete, request=request)
+                                          complete=complete, visited_on=visited_on,
+                                          place=request.POST.get("place"),
+                                          version=int(version) if version.isdigit() else None,
+                                          request=request)
         except ServiceError as exc:
             errors = exc.fields
+            stale = isinstance(exc, services.StaleVersion)
             messages.error(request, exc.message)
         else:
             messages.success(request, "检查已完成。" if complete else f"已保存 {count} 项检查结果。")
@@ -138,8 +180,36 @@ def _visit_form(request: HttpRequest, visit: JointInspection | InspectionTask) -
                 "note": entry.note if entry else row.note,
                 "errors": [m for k, ms in errors.items() if k.startswith(f"item-{row.pk}") for m in ms],
             }
+    for group in groups:
+        group.results = reference.result_choices_for(group.department.unit_code)  # type: ignore[attr-defined]
+    evidence: dict[int, list[Any]] = {}
+    for ev in Evidence.objects.filter(task_item__task__in=tasks).order_by("uploaded_at", "id"):
+        evidence.setdefault(ev.task_item_id, []).append(ev)
+    tree = reference.result_tree()
+    cases: dict[int, list[Any]] = {}
+    for case in Violation.objects.filter(task__in=tasks).order_by("id"):
+        cases.setdefault(case.task_item_id, []).append(case)
+    for group in groups:
+        for row in group.rows:
+            row.files = evidence.get(row.pk, [])  # type: ignore[attr-defined]
+            row.is_problem = bool(row.result_code) and tree.is_problem(row.result_code)  # type: ignore[attr-defined]
+            row.cases = cases.get(row.pk, [])  # type: ignore[attr-defined]
     joint = visit if isinstance(visit, JointInspection) else None
+    kind = "joint" if joint else "task"
+    signing = visit.status == TaskStatus.COMPLETED and visit.review_status == "pending"
+    state = form_services.signature_state(visit) if visit.status == TaskStatus.COMPLETED else None
+    me = inspector_for_user(request.user)
     return render(request, "inspections/visit_form.html", {
+        "kind": kind, "signatures": state, "severities": Severity.choices, "stale": stale,
+        "can_record_violation": request.user.has_perm("inspections.record_results", visit)
+        or any(request.user.has_perm("inspections.handle_violations", t) for t in tasks),
+        "all_signatures": visit.signatures.select_related("inspector").order_by("signed_at", "id"),
+        "can_sign": signing and me is not None
+        and request.user.has_perm("inspections.sign_form", visit)
+        and (state is None or all(sig.inspector_id != me.pk for sig in state.inspectors)),
+        "can_record_enterprise": signing and request.user.has_perm("inspections.record_results", visit)
+        and (state is None or state.enterprise is None),
+        "max_mb": form_services.max_evidence_bytes() // 1048576,
         "visit": visit, "joint": joint, "entity": visit.entity, "groups": groups,
         "tasks": tasks, "can_record": can_record, "results": reference.result_choices(),
         "methods": inspection_methods(), "follow_ups": follow_up_actions(),
@@ -188,6 +258,186 @@ def late_permit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             return redirect(f"inspections:{kind}_form", pk=visit.pk)
     return render(request, "inspections/late_permit.html", {"visit": visit, "form": form,
                                                            "entity": visit.entity})
+
+
+# --- the lead department's check of the results (R-R2) --------------------------------------
+
+
+@require_perm("inspections.view_reviews")
+def review_list(request: HttpRequest) -> HttpResponse:
+    """Completed visits the user's department leads, awaiting its check, by deadline."""
+    visits = selectors.reviews_awaiting(request.user)
+    for v in visits:
+        v.kind = "joint" if isinstance(v, JointInspection) else "task"
+        v.days_left = services.publication_days_left(v.publish_due) if v.publish_due else None
+    return render(request, "inspections/review_list.html", {
+        "visits": visits, "working": settings.SPOTCHECK_PUBLICATION_WORKING_DAYS})
+
+
+@require_perm("inspections.review_results", fn=_visit)
+def review(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """Return the results to the team with a reason, or confirm them for publication."""
+    visit = _visit(request, kind, pk)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        confirm = form.cleaned_data["decision"] == "confirm"
+        try:
+            services.visit_review(acting_user=request.user, visit=visit, confirm=confirm,
+                                  reason=form.cleaned_data["reason"], request=request)
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, "检查结果已确认，待公示。" if confirm
+                             else "已退回检查组修改。")
+            return redirect("inspections:review", kind=kind, pk=visit.pk)
+    visit.refresh_from_db()
+    return render(request, "inspections/review.html", {
+        "visit": visit, "kind": kind, "entity": visit.entity, "form": form,
+        "groups": selectors.form_groups(services.visit_tasks(visit)),
+        "reviews": visit.reviews.select_related("decided_by", "department"),
+        "days_left": services.publication_days_left(visit.publish_due) if visit.publish_due else None,
+        "working": settings.SPOTCHECK_PUBLICATION_WORKING_DAYS,
+        "can_decide": visit.status == TaskStatus.COMPLETED and visit.review_status == "pending",
+    })
+
+
+# --- the form offline: its state as JSON, saves with the version they were made on -------------
+
+
+def _form_state(visit: JointInspection | InspectionTask) -> dict[str, Any]:
+    visit = type(visit).objects.get(pk=visit.pk)
+    rows = TaskItem.objects.filter(task__in=services.visit_tasks(visit)).select_related("item")
+    return {"version": visit.form_version, "visited_on": str(visit.visited_on or ""), "place": visit.place,
+            "entries": {str(r.pk): {"item": f"{r.item.code} {r.item.name}", "result_code": r.result_code,
+                                    "method": r.method, "follow_up": r.follow_up, "note": r.note}
+                        for r in rows}}
+
+
+@require_perm("inspections.view_visit", fn=_visit)
+def form_sync(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """GET: the form as stored, with its version. POST (JSON ``{version, entries: {id:
+    {result_code, method, follow_up, note}}, visited_on, place}``): save as the page would;
+    a save made on an older version answers 409 with the stored form, written over nothing."""
+    import json
+
+    visit = _visit(request, kind, pk)
+    if request.method != "POST":
+        return JsonResponse(_form_state(visit))
+    if not request.user.has_perm("inspections.record_results", visit):
+        return JsonResponse({"detail": "只有检查组成员可以录入检查结果。"}, status=403)
+    try:
+        body = json.loads(request.body or b"{}")
+        version = int(body["version"])
+        entries = {int(k): Entry(result_code=str(v.get("result_code", "")).strip(),
+                                 method=str(v.get("method", "")).strip(),
+                                 follow_up=str(v.get("follow_up", "")).strip(), note=str(v.get("note", "")))
+                   for k, v in dict(body.get("entries") or {}).items()}
+        visited_on = _posted_date(str(body.get("visited_on") or ""))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return JsonResponse({"detail": "请求格式不正确：须为 JSON，含 version 与 entries。"}, status=400)
+    except ServiceError as exc:
+        return JsonResponse({"detail": exc.message, "fields": exc.fields}, status=400)
+    try:
+        count = services.visit_record(acting_user=request.user, visit=visit, entries=entries,
+                                      visited_on=visited_on, place=body.get("place"), version=version,
+                                      request=request)
+    except services.StaleVersion as exc:
+        return JsonResponse({"detail": exc.message, "server": _form_state(visit)}, status=409)
+    except ServiceError as exc:
+        return JsonResponse({"detail": exc.message, "fields": exc.fields}, status=exc.status)
+    return JsonResponse({"saved": count, **_form_state(visit)})
+
+
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker of the one form, served under /inspections/ so that it may keep the
+    form pages for use offline (its file is a static file of the project)."""
+    from django.contrib.staticfiles import finders
+
+    path = finders.find("js/form-sw.js")
+    with open(str(path), encoding="utf-8") as fh:
+        response = HttpResponse(fh.read(), content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+# --- evidence and signatures of the one form ----------------------------------------------------
+
+
+@require_POST
+@require_perm("inspections.record_results", fn=_visit)
+def evidence_upload(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """A photo or file as evidence of one item (multipart: ``item``, ``file``)."""
+    visit = _visit(request, kind, pk)
+    upload = request.FILES.get("file")
+    item = request.POST.get("item", "")
+    row = (TaskItem.objects.select_related("item", "task", "task__joint").filter(pk=item).first()
+           if item.isdigit() else None)
+    try:
+        if upload is None:
+            raise ServiceError("请选择要上传的照片或文件。", fields={"file": ["必填"]})
+        if row is None:
+            raise ServiceError("该事项不属于本次检查。", fields={"item": ["不属于本次检查"]})
+        evidence = form_services.evidence_add(acting_user=request.user, row=row, visit=visit,
+                                              name=upload.name or "", data=upload,
+                                              size=upload.size or 0, request=request)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        status = 413 if exc.fields.get("file") and "超过上限" in exc.message else 400
+        if request.headers.get("Accept", "").startswith("application/json"):
+            return JsonResponse({"detail": exc.message, "fields": exc.fields}, status=status)
+    else:
+        messages.success(request, f"已上传证据“{evidence.name}”（SM3 {evidence.sm3[:12]}…）。")
+        if request.headers.get("Accept", "").startswith("application/json"):
+            return JsonResponse({"id": evidence.pk, "sm3": evidence.sm3}, status=201)
+    return redirect(f"inspections:{kind}_form", pk=visit.pk)
+
+
+def _evidence(request: HttpRequest, pk: int) -> Any:
+    evidence = get_object_or_404(Evidence.objects.select_related("task_item__task__joint"), pk=pk)
+    return form_services.visit_of_item(evidence.task_item)
+
+
+@require_perm("inspections.view_visit", fn=_evidence)
+def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = get_object_or_404(Evidence, pk=pk)
+    try:
+        content = form_services.evidence_bytes(evidence)
+    except ServiceError as exc:
+        return HttpResponse(exc.message, status=409, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content, content_type=evidence.content_type)
+    response["Content-Disposition"] = f"inline; filename=evidence-{evidence.pk}"
+    return response
+
+
+@require_POST
+@require_perm("inspections.sign_form", fn=_visit)
+def form_sign(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    visit = _visit(request, kind, pk)
+    try:
+        form_services.visit_sign(acting_user=request.user, visit=visit, request=request)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已签字确认检查表。")
+    return redirect(f"inspections:{kind}_form", pk=visit.pk)
+
+
+@require_POST
+@require_perm("inspections.record_results", fn=_visit)
+def enterprise_sign(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    visit = _visit(request, kind, pk)
+    p = request.POST
+    try:
+        form_services.visit_enterprise_sign(acting_user=request.user, visit=visit,
+                                            representative=p.get("representative", ""),
+                                            refused=p.get("refused") == "1", note=p.get("note", ""),
+                                            request=request)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已记录企业代表拒签情况。" if p.get("refused") == "1"
+                         else "已记录企业代表签字。")
+    return redirect(f"inspections:{kind}_form", pk=visit.pk)
 
 
 # --- teams the draw could not staff (R-I2) -------------------------------------------------
@@ -366,8 +616,289 @@ def notice_list(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     return render(request, "inspections/notice_list.html", {
         "notices": selectors.notices_for(request.user).filter(year=year).order_by("window_start", "id"),
+        "replaced": selectors.notices_for(request.user, current_only=False).filter(
+            year=year, is_current=False, replaced_by__isnull=False).order_by("window_start", "id"),
         "burden": selectors.burden_of(_me(request).enterprise_uscc, year), "year": year,
     })
+
+
+def _notice(request: HttpRequest, pk: int) -> EnterpriseNotice:
+    return get_object_or_404(EnterpriseNotice.objects.select_related(
+        "entity", "lead", "joint", "task", "replaced_by"), pk=pk)
+
+
+def _verify_url(request: HttpRequest, notice: EnterpriseNotice) -> str:
+    return request.build_absolute_uri(
+        reverse("inspections:notice_check") + "?" + urlencode({"n": notice.number, "k": notice.verify_token}))
+
+
+@require_perm("inspections.print_notice", fn=_notice)
+def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The notice as the enterprise reads it; the enterprise proposes a day here."""
+    notice = _notice(request, pk)
+    if request.method == "POST":
+        if not request.user.has_perm("inspections.propose_day", notice):
+            raise PermissionDenied
+        try:
+            day = _posted_date(request.POST.get("day", "")) or None
+            if day is None:
+                raise ServiceError("请选择建议的检查日期。", fields={"day": ["必填"]})
+            notices.notice_propose_day(acting_user=request.user, notice=notice, day=day, request=request)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已提交建议检查日期，待牵头部门确认。")
+            return redirect("inspections:notice_detail", pk=notice.pk)
+    return render(request, "inspections/notice_detail.html", {
+        "doc": notices.document(notice), "notice": notice,
+        "can_propose": request.user.has_perm("inspections.propose_day", notice) and notice.is_current
+        and notice.visit_day is None,
+        "can_set_day": request.user.has_perm("inspections.set_visit_day", notice) and notice.is_current,
+        "qr": notices.qr_data_uri(_verify_url(request, notice)),
+    })
+
+
+@require_perm("inspections.print_notice", fn=_notice)
+def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _notice(request, pk)
+    pdf = notices.notice_pdf(notice, _verify_url(request, notice))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="notice-{notice.number}.pdf"'
+    return response
+
+
+@require_perm("inspections.set_visit_day", fn=_notice)
+def notice_day(request: HttpRequest, pk: int) -> HttpResponse:
+    """The lead department confirms the enterprise's proposed day or sets another."""
+    notice = _notice(request, pk)
+    if request.method == "POST":
+        try:
+            day = _posted_date(request.POST.get("day", ""))
+            if day is None:
+                raise ServiceError("请选择检查日期。", fields={"day": ["必填"]})
+            notices.notice_set_day(acting_user=request.user, notice=notice, day=day,
+                                   note=request.POST.get("note", ""),
+                                   contact=request.POST.get("contact", ""), request=request)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已确定检查日期，企业可在检查通知中看到。")
+            return redirect("inspections:notice_day", pk=notice.pk)
+    return render(request, "inspections/notice_day.html", {"notice": notice, "doc": notices.document(notice)})
+
+
+def notice_check(request: HttpRequest) -> HttpResponse:
+    """Public: is a notice with this number (and the token of its QR code) genuine?"""
+    number, token = request.GET.get("n", "").strip()[:64], request.GET.get("k", "").strip()[:64]
+    notice = notices.verify(number, token) if number else None
+    return render(request, "inspections/notice_check.html", {"number": number, "notice": notice})
+
+
+# --- violations (R-R1, R-R5) ------------------------------------------------------------------
+
+
+def _violation(request: HttpRequest, pk: int) -> Violation:
+    return get_object_or_404(Violation.objects.select_related(
+        "department", "transfer_to", "task_item__item", "task", "no_penalty", "recheck_task"), pk=pk)
+
+
+@require_perm("inspections.view_violations")
+def violation_list(request: HttpRequest) -> HttpResponse:
+    me = _me(request)
+    qs = Violation.objects.select_related("department", "transfer_to", "task_item__item")
+    if me.role in ("office", "justice"):
+        qs = qs.filter(division_id=me.division_id)
+    else:
+        qs = qs.filter(Q(department_id=me.department_id) | Q(transfer_to_id=me.department_id))
+    page = keyset_page(request, qs, ("-created_at", "-id"))
+    return render(request, "inspections/violation_list.html", {
+        "page": page, "overdue": violations.overdue_transfers(me.division_id)
+        if me.role == "office" else []})
+
+
+@require_perm("inspections.view_violation", fn=_violation)
+def violation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    v = _violation(request, pk)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        p = request.POST
+        try:
+            if action == "acknowledge":
+                violations.violation_acknowledge(acting_user=request.user, violation=v, request=request)
+            elif not request.user.has_perm("inspections.handle_violations", v):
+                raise PermissionDenied
+            elif action == "correct":
+                violations.violation_order_correct(acting_user=request.user, violation=v,
+                                                   due=_required_date(p.get("due", ""), "整改期限"),
+                                                   request=request)
+            elif action == "corrected":
+                entry = None
+                if p.get("no_penalty", "").isdigit():
+                    entry = NoPenaltyEntry.objects.filter(pk=int(p["no_penalty"])).first()
+                violations.violation_corrected(acting_user=request.user, violation=v,
+                                               corrected_on=_required_date(p.get("corrected_on", ""),
+                                                                           "整改完成日期"),
+                                               no_penalty=entry, request=request)
+            elif action == "transfer":
+                to = Department.objects.filter(code=p.get("to", "")).first()
+                if to is None:
+                    raise ServiceError("请选择移送的主管部门。", fields={"to": ["必填"]})
+                violations.violation_transfer(acting_user=request.user, violation=v, to=to,
+                                              reason=p.get("reason", ""), request=request)
+            elif action == "judicial":
+                violations.violation_judicial(acting_user=request.user, violation=v, organ=p.get("organ", ""),
+                                              doc_no=p.get("doc_no", ""), request=request)
+            else:
+                raise ServiceError("未知的操作。")
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已办理。")
+            return redirect("inspections:violation_detail", pk=v.pk)
+        v = _violation(request, pk)
+    return render(request, "inspections/violation_detail.html", {
+        "v": v, "can_handle": request.user.has_perm("inspections.handle_violations", v),
+        "can_acknowledge": request.user.has_perm("inspections.acknowledge_violation", v)
+        and v.status == "transferred",
+        "departments": Department.objects.filter(division_id=v.division_id).exclude(pk=v.department_id)
+        .order_by("code"),
+        "entries": NoPenaltyEntry.objects.filter(department_id=v.department_id, year=v.task.year),
+        "ack_due": violations.ack_deadline(timezone.localdate(v.transferred_at))
+        if v.transferred_at else None,
+    })
+
+
+def _required_date(value: str, label: str) -> date:
+    day = _posted_date(value)
+    if day is None:
+        raise ServiceError(f"请填写{label}。")
+    return day
+
+
+@require_POST
+@require_perm("inspections.view_visit", fn=_visit)
+def violation_create(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """A finding of the form becomes a violation case (the item's result is a problem)."""
+    visit = _visit(request, kind, pk)
+    item = request.POST.get("item", "")
+    row = TaskItem.objects.filter(pk=item, task__in=services.visit_tasks(visit)).first() \
+        if item.isdigit() else None
+    try:
+        if row is None:
+            raise ServiceError("该事项不属于本次检查。", fields={"item": ["不属于本次检查"]})
+        v = violations.violation_record(acting_user=request.user, row=row,
+                                        severity=request.POST.get("severity", ""),
+                                        description=request.POST.get("description", ""), request=request)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(f"inspections:{kind}_form", pk=visit.pk)
+    messages.success(request, "已记录违法行为。")
+    return redirect("inspections:violation_detail", pk=v.pk)
+
+
+@require_perm("inspections.manage_no_penalty", fn=lambda request: request.user.department)
+def no_penalty(request: HttpRequest) -> HttpResponse:
+    """The department's no-penalty list (免罚清单) of a year, imported from CSV (R-R5)."""
+    department = _me(request).department
+    if department is None:
+        raise PermissionDenied
+    year = _year(request)
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        year = int(request.POST["year"]) if request.POST.get("year", "").isdigit() else year
+        try:
+            if upload is None:
+                raise ServiceError("请选择免罚清单 CSV 文件。")
+            if (upload.size or 0) > 2 * 1024 * 1024:
+                raise ServiceError("免罚清单文件超过 2 MB。")
+            text = upload.read().decode("utf-8")
+            summary = violations.no_penalty_import(acting_user=request.user, department=department, year=year,
+                                                   text=text, request=request)
+        except UnicodeDecodeError:
+            messages.error(request, "免罚清单文件应为 UTF-8 编码的 CSV。")
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已导入：新增 {summary.created} 项，更新 {summary.updated} 项。")
+            return redirect(f"{request.path}?year={year}")
+    return render(request, "inspections/no_penalty.html", {
+        "department": department, "year": year,
+        "entries": NoPenaltyEntry.objects.filter(department=department, year=year)})
+
+
+# --- the file (R-S6) ---------------------------------------------------------------------------
+
+
+@require_perm("inspections.view_archive", fn=_visit)
+def archive_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """The visit's file: its parts and their SM3 digests, the PDF and the zip to download."""
+    visit = _visit(request, kind, pk)
+    built = archive.build(visit, with_files=False)
+    return render(request, "inspections/archive.html", {"visit": visit, "kind": kind, "a": built})
+
+
+@require_perm("inspections.view_archive", fn=_visit)
+def archive_pdf(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    visit = _visit(request, kind, pk)
+    try:
+        built = archive.build(visit)
+    except ServiceError as exc:
+        return HttpResponse(exc.message, status=409, content_type="text/plain; charset=utf-8")
+    notice = built.notice
+    url = _verify_url(request, notice) if notice is not None else ""
+    response = HttpResponse(archive.pdf_bytes(built, url), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="archive-{built.name}.pdf"'
+    return response
+
+
+@require_perm("inspections.view_archive", fn=_visit)
+def archive_zip(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    visit = _visit(request, kind, pk)
+    try:
+        built = archive.build(visit)
+    except ServiceError as exc:
+        return HttpResponse(exc.message, status=409, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(archive.zip_bytes(built), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="archive-{built.name}.zip"'
+    return response
+
+
+@require_perm("inspections.export_archives")
+def archive_exports(request: HttpRequest) -> HttpResponse:
+    """The office exports a department's files of a year in the background, with progress."""
+    me = _me(request)
+    if request.method == "POST":
+        department = Department.objects.filter(code=request.POST.get("department", ""),
+                                                division_id=me.division_id).first()
+        year = request.POST.get("year", "")
+        try:
+            if department is None:
+                raise ServiceError("请选择本行政区划的部门。")
+            export = archive_export.export_create(acting_user=request.user, department=department,
+                                                  year=int(year) if year.isdigit() else 0, request=request)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已提交导出：{department.name} {export.year} 年度，"
+                                      f"共 {export.total} 份档案。")
+            return redirect("inspections:archive_exports")
+    exports = ArchiveExport.objects.filter(division_id=me.division_id).select_related("department")[:50]
+    return render(request, "inspections/archive_exports.html", {
+        "exports": exports, "year": _year(request),
+        "departments": Department.objects.filter(division_id=me.division_id).order_by("code"),
+        "running": any(e.status in ("queued", "running") for e in exports)})
+
+
+def _export(request: HttpRequest, pk: int) -> Any:
+    return get_object_or_404(ArchiveExport.objects.select_related("department"), pk=pk).department
+
+
+@require_perm("inspections.export_archives", fn=_export)
+def archive_export_file(request: HttpRequest, pk: int) -> FileResponse:
+    export = get_object_or_404(ArchiveExport, pk=pk, status="done")
+    response = FileResponse(default_storage.open(export.path, "rb"), content_type="application/zip",
+                            as_attachment=True, filename=export.path.rsplit("/", 1)[-1])
+    return response
 
 
 @require_perm("inspections.view_burden")

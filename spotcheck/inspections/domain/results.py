@@ -69,8 +69,10 @@ class Entry:
 
 
 def entry_problems(entry: Entry, tree: ResultTree, methods: Iterable[str],
-                   follow_ups: Iterable[str]) -> dict[str, str]:
-    """Field -> Chinese message for what is wrong with one entry (empty when it is fine)."""
+                   follow_ups: Iterable[str], allowed: frozenset[str] | None = None,
+                   list_name: str = "") -> dict[str, str]:
+    """Field -> Chinese message for what is wrong with one entry (empty when it is fine).
+    ``allowed``: the result codes of the item's department's list (None: the whole tree)."""
     problems: dict[str, str] = {}
     code = entry.result_code.strip()
     if not code:
@@ -79,6 +81,9 @@ def entry_problems(entry: Entry, tree: ResultTree, methods: Iterable[str],
         problems["result_code"] = f"检查结果代码“{code}”不存在。"
     elif code in tree.parents():
         problems["result_code"] = f"“{tree.codes[code].name}”下还有细分结果，请选择最末级的检查结果。"
+    elif allowed is not None and code not in allowed:
+        problems["result_code"] = (f"检查结果“{tree.codes[code].name}”不适用于{list_name or '该部门'}"
+                                   "的事项，请从该部门的结果代码中选择。")
     if not entry.method.strip():
         problems["method"] = "须选择检查方式。"
     elif entry.method not in set(methods):

@@ -27,6 +27,7 @@ class Step(StrEnum):
     RECORD = "record"
     COMPLETE = "complete"
     CANCEL = "cancel"
+    REOPEN = "reopen"  # the lead department returned the results for correction
 
 
 LABELS = {State.PENDING: "待检查", State.IN_PROGRESS: "检查中", State.COMPLETED: "已完成",
@@ -38,6 +39,7 @@ TABLE: dict[tuple[State, Step], State] = {
     (State.PENDING, Step.COMPLETE): State.COMPLETED,
     (State.IN_PROGRESS, Step.COMPLETE): State.COMPLETED,
     (State.PENDING, Step.CANCEL): State.CANCELLED,
+    (State.COMPLETED, Step.REOPEN): State.IN_PROGRESS,
 }
 
 OPEN = frozenset({State.PENDING, State.IN_PROGRESS})
@@ -45,8 +47,45 @@ OPEN = frozenset({State.PENDING, State.IN_PROGRESS})
 
 def _refusal(state: Any, step: Step) -> str:
     label = LABELS.get(State(state), state) if state in State._value2member_map_ else state
-    what = {Step.RECORD: "录入结果", Step.COMPLETE: "完成检查", Step.CANCEL: "取消"}[step]
+    what = {Step.RECORD: "录入结果", Step.COMPLETE: "完成检查", Step.CANCEL: "取消",
+            Step.REOPEN: "退回修改"}[step]
     return f"当前状态为“{label}”，不能{what}。"
 
 
 WORKFLOW = TransitionTable(TABLE, _refusal)
+
+
+# --- the review of results (R-R2): entry -> the lead department's check -> ready to publish
+
+
+class Review(StrEnum):
+    NONE = "none"  # not completed yet
+    PENDING = "pending"  # completed, awaiting the lead department's check
+    RETURNED = "returned"  # returned with a reason; the team corrects and completes again
+    CONFIRMED = "confirmed"  # confirmed: ready for publication
+
+
+class ReviewStep(StrEnum):
+    SUBMIT = "submit"  # the visit is completed
+    RETURN = "return"
+    CONFIRM = "confirm"
+
+
+REVIEW_LABELS = {Review.NONE: "未提交", Review.PENDING: "待牵头部门审核",
+                 Review.RETURNED: "已退回修改", Review.CONFIRMED: "已确认，待公示"}
+
+REVIEW_TABLE: dict[tuple[Review, ReviewStep], Review] = {
+    (Review.NONE, ReviewStep.SUBMIT): Review.PENDING,
+    (Review.RETURNED, ReviewStep.SUBMIT): Review.PENDING,
+    (Review.PENDING, ReviewStep.RETURN): Review.RETURNED,
+    (Review.PENDING, ReviewStep.CONFIRM): Review.CONFIRMED,
+}
+
+
+def _review_refusal(state: Any, step: ReviewStep) -> str:
+    label = REVIEW_LABELS.get(Review(state), state) if state in Review._value2member_map_ else state
+    what = {ReviewStep.SUBMIT: "提交审核", ReviewStep.RETURN: "退回", ReviewStep.CONFIRM: "确认"}[step]
+    return f"检查结果当前为“{label}”，不能{what}。"
+
+
+REVIEW = TransitionTable(REVIEW_TABLE, _review_refusal)

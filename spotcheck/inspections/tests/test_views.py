@@ -90,7 +90,7 @@ def test_a_problem_without_follow_up_is_refused_on_the_form_in_chinese(
     row = TaskItem.objects.filter(task__joint=joint).first()
     assert row is not None
     response = client.post(reverse("inspections:joint_form", args=[joint.pk]),
-                           _form_data(joint, **{f"r-{row.pk}-result_code": "B"}))
+                           _form_data(joint, **{f"r-{row.pk}-result_code": "5"}))
     page = response.content.decode()
     assert response.status_code == 200 and "须选择后续处置方式（R-R1）" in page
     assert not TaskItem.objects.filter(task__joint=joint).exclude(result_code="").exists()

@@ -1,0 +1,108 @@
+"""Deadlines in calendar days or working days (工作日), one module for every deadline.
+
+A working day is Monday to Friday unless the holiday calendar says otherwise: the State
+Council's yearly notice of public holidays names days off (``holiday``) and the weekend days
+worked instead (``workday``, 调休上班). The calendar is a CSV file (``date,kind,name``), by
+default ``holidays.csv`` of the reference directory, or the file named by the setting
+``SPOTCHECK_HOLIDAYS_FILE``; the office adds each year's days when the notice is published.
+A year the file does not cover counts weekends only.
+
+``add_days(start, n, working=...)`` is the day ``n`` days after ``start``: the day itself
+does not count (a deadline "within 20 days of completion" starts counting the next day); in
+working days the result is always a working day.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+
+HOLIDAY, WORKDAY = "holiday", "workday"
+
+
+class CalendarError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class HolidayCalendar:
+    holidays: frozenset[date] = frozenset()
+    workdays: frozenset[date] = frozenset()
+
+    def is_working(self, day: date) -> bool:
+        if day in self.workdays:
+            return True
+        if day in self.holidays:
+            return False
+        return day.weekday() < 5
+
+    @classmethod
+    def from_rows(cls, rows: list[dict[str, str]], source: str = "") -> HolidayCalendar:
+        holidays: set[date] = set()
+        workdays: set[date] = set()
+        for n, row in enumerate(rows, start=2):
+            try:
+                day = date.fromisoformat((row.get("date") or "").strip())
+            except ValueError:
+                raise CalendarError(f"节假日文件 {source} 第 {n} 行：日期“{row.get('date')}”"
+                                    "应为 YYYY-MM-DD。") from None
+            kind = (row.get("kind") or "").strip()
+            if kind not in (HOLIDAY, WORKDAY):
+                raise CalendarError(f"节假日文件 {source} 第 {n} 行：类别“{kind}”应为 "
+                                    "holiday（放假）或 workday（调休上班）。")
+            (holidays if kind == HOLIDAY else workdays).add(day)
+        return cls(frozenset(holidays), frozenset(workdays))
+
+
+def holidays_file() -> Path:
+    configured = getattr(settings, "SPOTCHECK_HOLIDAYS_FILE", "")
+    if configured:
+        return Path(configured)
+    return Path(settings.SPOTCHECK_REFERENCE_DIR) / "holidays.csv"
+
+
+@lru_cache(maxsize=1)
+def default_calendar() -> HolidayCalendar:
+    path = holidays_file()
+    if not path.exists():
+        return HolidayCalendar()
+    with path.open(encoding="utf-8", newline="") as fh:
+        return HolidayCalendar.from_rows(list(csv.DictReader(fh)), str(path))
+
+
+def add_days(start: date, n: int, *, working: bool,
+             calendar: HolidayCalendar | None = None) -> date:
+    """The day ``n`` days (working days when ``working``) after ``start``."""
+    if n < 0:
+        raise ValueError("n must not be negative")
+    if not working:
+        return start + timedelta(days=n)
+    calendar = calendar or default_calendar()
+    day = start
+    left = n
+    while left > 0:
+        day += timedelta(days=1)
+        if calendar.is_working(day):
+            left -= 1
+    return day
+
+
+def days_left(today: date, due: date, *, working: bool,
+              calendar: HolidayCalendar | None = None) -> int:
+    """Days (working days when ``working``) from ``today`` until ``due``; negative when past."""
+    if due < today:
+        return -days_left(due, today, working=working, calendar=calendar)
+    if not working:
+        return (due - today).days
+    calendar = calendar or default_calendar()
+    count, day = 0, today
+    while day < due:
+        day += timedelta(days=1)
+        if calendar.is_working(day):
+            count += 1
+    return count

@@ -1,0 +1,261 @@
+"""Writes of the one form beyond its results: evidence files of an item, the visit's
+signatures (the team from their own accounts, the enterprise's representative or their
+refusal), and the form's SM3 digest that a signature holds (R-S6: the record is complete and
+cannot be changed unseen).
+
+Every write checks permission, validates, and audits inside its transaction (R-S2); a refused
+upload leaves no file behind.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+
+from spotcheck.audit.services import audit_record, refusals_audited
+from spotcheck.core import clock
+from spotcheck.core.crypto import sm3_hex
+from spotcheck.core.errors import Conflict, Refused, ServiceError
+from spotcheck.inspections.domain import evidence as evidence_rules
+from spotcheck.inspections.models import (
+    Evidence,
+    FormSignature,
+    JointInspection,
+    ReviewStatus,
+    SignatureMethod,
+    SignatureRole,
+    TaskItem,
+    TaskMember,
+    TaskStatus,
+)
+from spotcheck.inspections.services import Visitable, recording_problem, visit_tasks
+from spotcheck.roster.selectors import conflicts_in_force
+
+MIN_INSPECTOR_SIGNATURES = 2  # R-I2: at least two enforcement inspectors on a visit
+
+
+def _key(visit: Visitable) -> str:
+    return "joint" if isinstance(visit, JointInspection) else "task"
+
+
+def _kind(visit: Visitable) -> str:
+    return f"inspections.{type(visit).__name__.lower()}"
+
+
+def max_evidence_bytes() -> int:
+    return int(getattr(settings, "SPOTCHECK_EVIDENCE_MAX_BYTES", evidence_rules.MAX_BYTES))
+
+
+def visit_of_item(row: TaskItem) -> Visitable:
+    task = row.task
+    if task.joint_id is not None and task.joint is not None and task.joint.status != TaskStatus.CANCELLED:
+        return task.joint
+    return task
+
+
+# --- the form's digest ------------------------------------------------------------------------
+
+
+def form_content(visit: Visitable) -> dict[str, Any]:
+    """What the signatures cover: the visit, date and place, every item's result, every
+    evidence file's SM3 digest."""
+    tasks = visit_tasks(visit)
+    rows = (TaskItem.objects.filter(task__in=tasks).select_related("item", "task__department")
+            .order_by("task__department__code", "task_id", "seq", "id"))
+    files: dict[int, list[str]] = {}
+    for item_id, digest in Evidence.objects.filter(task_item__task__in=tasks).order_by(
+            "sm3").values_list("task_item_id", "sm3"):
+        files.setdefault(item_id, []).append(digest)
+    visited_on, place = type(visit).objects.filter(pk=visit.pk).values_list("visited_on", "place").get()
+    return {
+        "visit": f"{_key(visit)}:{visit.pk}", "uscc": visit.uscc,
+        "visited_on": str(visited_on or ""), "place": place,
+        "items": [{"department": r.task.department.code, "item": r.item.code, "result": r.result_code,
+                   "method": r.method, "follow_up": r.follow_up, "note": r.note,
+                   "evidence": files.get(r.pk, [])} for r in rows],
+    }
+
+
+def form_digest(visit: Visitable) -> str:
+    body = json.dumps(form_content(visit), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return sm3_hex(body.encode("utf-8"))
+
+
+# --- evidence ---------------------------------------------------------------------------------
+
+
+def evidence_add(*, acting_user: Any, row: TaskItem, name: str, data: Any, size: int,
+                 visit: Visitable | None = None, request: Any = None) -> Evidence:
+    """Keep a photo or file as evidence of one item: a team member, while the visit is open
+    and within its window (R-Q1); the file's kind from its first bytes, its size under the
+    limit; stored under MEDIA_ROOT with its SM3 digest recorded. ``data`` is a file object
+    (read once) or bytes. ``visit``: the visit the upload was made on; an item of another
+    visit is refused."""
+    name = (name or "").strip()[:200] or "未命名"
+    with refusals_audited("inspections.evidence_add", actor=acting_user, object_type="inspections.taskitem",
+                          request=request, extra={"item": row.pk, "name": name, "size": size}):
+        owner = visit_of_item(row)
+        if visit is not None and (type(visit), visit.pk) != (type(owner), owner.pk):
+            raise ServiceError(f"事项“{row.item.name}”不属于本次检查。", fields={"item": ["不属于本次检查"]})
+        if acting_user is None or not acting_user.has_perm("inspections.record_results", owner):
+            raise Refused("只有检查组成员可以上传检查证据。")
+        if owner.status not in (TaskStatus.PENDING, TaskStatus.IN_PROGRESS):
+            raise Conflict(f"该检查已{owner.get_status_display()}，不能再上传证据。")
+        problem = recording_problem(owner)
+        if problem:
+            raise ServiceError(problem, code="outside_window")
+        limit = max_evidence_bytes()
+        if size > limit:  # refused before reading the body
+            too_big = evidence_rules.problem(name, size, b"", limit) or ""
+            raise ServiceError(too_big, fields={"file": [too_big]})
+        content = data if isinstance(data, bytes) else data.read(limit + 1)
+        message = evidence_rules.problem(name, len(content), content[:16], limit)
+        if message:
+            raise ServiceError(message, fields={"file": [message]})
+        kind = evidence_rules.sniff(content[:16])
+        assert kind is not None
+        digest = sm3_hex(content)
+        if Evidence.objects.filter(task_item=row, sm3=digest).exists():
+            raise Conflict(f"事项“{row.item.name}”已上传过同一文件（SM3 {digest[:12]}…）。")
+        now = clock.now()
+        path = default_storage.save(f"evidence/{now:%Y/%m}/{digest}.{kind.extension}", ContentFile(content))
+        try:
+            with transaction.atomic():
+                evidence = Evidence.objects.create(
+                    task_item=row, name=name, content_type=kind.content_type, size=len(content),
+                    sm3=digest, path=path, uploaded_at=now, uploaded_by=acting_user)
+                audit_record(action="inspections.evidence_add", actor=acting_user,
+                             object_type=_kind(owner), object_id=owner.pk, request=request,
+                             summary={"item": row.item.code, "name": name, "type": kind.content_type,
+                                      "size": len(content), "sm3": digest})
+        except IntegrityError:
+            default_storage.delete(path)
+            raise Conflict(f"事项“{row.item.name}”已上传过同一文件。") from None
+        except BaseException:
+            default_storage.delete(path)
+            raise
+    return evidence
+
+
+def evidence_bytes(evidence: Evidence) -> bytes:
+    """The stored file, checked against its recorded SM3 digest."""
+    with default_storage.open(evidence.path, "rb") as fh:
+        content: bytes = fh.read()
+    if sm3_hex(content) != evidence.sm3:
+        raise ServiceError(f"证据文件“{evidence.name}”与登记的 SM3 摘要不符，可能已被篡改。",
+                           code="evidence_tampered")
+    return content
+
+
+# --- signatures -------------------------------------------------------------------------------
+
+
+def _signable(visit: Visitable) -> Visitable:
+    locked = type(visit).objects.select_for_update().get(pk=visit.pk)
+    if locked.status != TaskStatus.COMPLETED or locked.review_status != ReviewStatus.PENDING:
+        raise Conflict("检查完成后、牵头部门审核前才能在检查表上签字"
+                       f"（当前：{locked.get_status_display()}，{locked.get_review_status_display()}）。")
+    return locked
+
+
+def visit_sign(*, acting_user: Any, visit: Visitable, request: Any = None) -> FormSignature:
+    """An inspector of the team signs the completed form from their own account."""
+    with refusals_audited("inspections.form_sign", actor=acting_user, object_type=_kind(visit),
+                          request=request, extra={"visit": visit.pk}):
+        me = getattr(acting_user, "inspector", None) if acting_user is not None else None
+        tasks = visit_tasks(visit)
+        member = (TaskMember.objects.filter(task__in=tasks, inspector__user_id=acting_user.pk)
+                  .select_related("inspector").first() if me is not None else None)
+        if member is None or member.inspector is None:
+            raise Refused("您不在该检查的检查组中，不能在检查表上签字。")
+        if conflicts_in_force([visit.uscc], [member.inspector.pk]):
+            raise Refused("您已申报对该市场主体回避（R-I2），不能在检查表上签字。")
+        with transaction.atomic():
+            locked = _signable(visit)
+            if FormSignature.objects.filter(**{_key(visit): locked}, inspector=member.inspector,
+                                            is_valid=True).exists():
+                raise Conflict("您已在该检查表上签字。")
+            signature = FormSignature.objects.create(
+                **{_key(visit): locked}, role=SignatureRole.INSPECTOR, method=SignatureMethod.ACCOUNT,
+                inspector=member.inspector, certificate_no=member.certificate_no,
+                signer_name=member.inspector.name, digest=form_digest(locked), signed_at=clock.now(),
+                recorded_by=acting_user)
+            audit_record(action="inspections.form_sign", actor=acting_user, object_type=_kind(visit),
+                         object_id=visit.pk, request=request,
+                         summary={"certificate_no": member.certificate_no, "digest": signature.digest})
+    return signature
+
+
+def visit_enterprise_sign(*, acting_user: Any, visit: Visitable, representative: str,
+                          refused: bool = False, note: str = "", request: Any = None) -> FormSignature:
+    """A team member records the enterprise representative's signature on site, or their
+    refusal to sign with what happened (the refusal is itself recorded; 不配合检查 is a
+    result code of the items)."""
+    with refusals_audited("inspections.enterprise_sign", actor=acting_user, object_type=_kind(visit),
+                          request=request, extra={"visit": visit.pk, "refused": refused}):
+        if acting_user is None or not acting_user.has_perm("inspections.record_results", visit):
+            raise Refused("只有检查组成员可以记录企业代表签字。")
+        representative = (representative or "").strip()
+        note = (note or "").strip()
+        fields: dict[str, list[str]] = {}
+        if not representative or len(representative) > 100:
+            fields["representative"] = ["请填写企业代表姓名（至多 100 字）。"]
+        if refused and not note:
+            fields["note"] = ["企业代表拒绝签字的，须记录拒签情况。"]
+        if len(note) > 500:
+            fields["note"] = ["说明至多 500 字。"]
+        if fields:
+            raise ServiceError("；".join(m for ms in fields.values() for m in ms), fields=fields)
+        with transaction.atomic():
+            locked = _signable(visit)
+            if FormSignature.objects.filter(**{_key(visit): locked}, role=SignatureRole.ENTERPRISE,
+                                            is_valid=True).exists():
+                raise Conflict("企业代表签字已记录。")
+            signature = FormSignature.objects.create(
+                **{_key(visit): locked}, role=SignatureRole.ENTERPRISE,
+                method=SignatureMethod.REFUSED if refused else SignatureMethod.ON_SITE,
+                signer_name=representative, note=note, digest=form_digest(locked),
+                signed_at=clock.now(), recorded_by=acting_user)
+            audit_record(action="inspections.enterprise_sign", actor=acting_user, object_type=_kind(visit),
+                         object_id=visit.pk, request=request,
+                         summary={"representative": representative, "refused": refused, "note": note,
+                                  "digest": signature.digest})
+    return signature
+
+
+@dataclass
+class SignatureState:
+    inspectors: list[FormSignature]
+    enterprise: FormSignature | None
+    digest: str
+
+    @property
+    def problem(self) -> str | None:
+        missing = []
+        if len(self.inspectors) < MIN_INSPECTOR_SIGNATURES:
+            missing.append(f"检查人员签字 {len(self.inspectors)}/{MIN_INSPECTOR_SIGNATURES}")
+        if self.enterprise is None:
+            missing.append("企业代表签字或拒签记录")
+        return f"检查表尚缺{'、'.join(missing)}。" if missing else None
+
+
+def signature_state(visit: Visitable) -> SignatureState:
+    """The valid signatures of the form as it stands (a signature of another content of the
+    form does not count)."""
+    digest = form_digest(visit)
+    valid = list(FormSignature.objects.filter(**{_key(visit): visit}, is_valid=True, digest=digest)
+                 .select_related("inspector"))
+    return SignatureState([s for s in valid if s.role == SignatureRole.INSPECTOR],
+                          next((s for s in valid if s.role == SignatureRole.ENTERPRISE), None), digest)
+
+
+def void_signatures(visit: Visitable) -> int:
+    """A return for correction voids the signatures: the corrected form is signed again."""
+    return int(FormSignature.objects.filter(**{_key(visit): visit}, is_valid=True).update(is_valid=False))
+
