@@ -6,11 +6,17 @@ from typing import Any
 import pytest
 
 from spotcheck.draws.tests.factories import World
+from spotcheck.roster.tests.conftest import on_day
+
+__all__ = ["on_day"]
 
 
 @pytest.fixture(autouse=True)
 def _draws_dir(settings: Any, tmp_path: Path) -> None:
     settings.SPOTCHECK_DRAWS_DIR = str(tmp_path / "draws")
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    # Deliveries are queued on commit; tests that send them run the worker themselves.
+    settings.PUBLIC_CACHE_SECONDS = 0
 
 
 @pytest.fixture
