@@ -13,19 +13,31 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 # 18-digit resident ID numbers (GB 11643): 17 digits and a check character, not inside a longer
 # run of digits or letters (a USCC is 18 characters too but its digits carry letters around).
 ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])")
-# Mainland mobile numbers: 11 digits starting 13–19, not inside a longer run of digits.
-MOBILE_PATTERN = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
+# Mainland mobile numbers: 11 digits starting 13–19, standing alone (not part of a longer
+# run of digits or letters such as a hex digest).
+MOBILE_PATTERN = re.compile(r"(?<![0-9A-Za-z])(1[3-9]\d{9})(?![0-9A-Za-z])")
+
+
+PROVINCES = frozenset({11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44,
+                       45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82})
 
 
 def id_number_valid(text: str) -> bool:
-    """True when ``text`` is an 18-character ID number whose check character is right."""
-    if len(text) != 18 or not text[:17].isdigit():
+    """True when ``text`` is an 18-character ID number (GB 11643): a province code, a birth
+    date and a right check character. (An all-digit USCC passes the checksum about once in
+    eleven; its first two digits are never a province code.)"""
+    if len(text) != 18 or not text[:17].isdigit() or int(text[:2]) not in PROVINCES:
+        return False
+    try:
+        date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    except ValueError:
         return False
     total = sum(int(c) * w for c, w in zip(text[:17], ID_WEIGHTS, strict=True))
     return ID_CHECK[total % 11] == text[17].upper()
