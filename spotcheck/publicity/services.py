@@ -266,19 +266,21 @@ def _queue_deliveries(kind: str, records: Iterable[Any]) -> None:
 
 
 def deliveries_schedule(at: Any) -> None:
-    """Make sure a flush of the outbox is queued to run at ``at`` or earlier (one is enough:
-    a flush sends everything due)."""
+    """Make sure a flush of the outbox is queued to run at ``at`` (platform clock) or earlier;
+    one is enough: a flush sends everything due."""
     from spotcheck.publicity.tasks import deliveries_flush_task
 
+    # The task queue runs on the real clock; the outbox on the platform's.
+    run_after = timezone.now() + max(at - clock.now(), timedelta(0))
     try:
         from django_tasks_db.models import DBTaskResult
     except ImportError:  # another task backend: just queue one
-        deliveries_flush_task.enqueue()
+        deliveries_flush_task.using(run_after=run_after).enqueue()
         return
     waiting = DBTaskResult.objects.filter(task_path=deliveries_flush_task.module_path,
-                                          status="READY", run_after__lte=at)
+                                          status="READY", run_after__lte=run_after)
     if not waiting.exists():
-        deliveries_flush_task.using(run_after=at).enqueue()
+        deliveries_flush_task.using(run_after=run_after).enqueue()
 
 
 @dataclass
