@@ -318,46 +318,45 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(settings.DELIVERY_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0), 3600))
 
 
-def deliveries_flush(*, batch: int = 50) -> FlushSummary:
-    """Send every due delivery once. A row is claimed under a lease (``lease_until``) with
-    ``SKIP LOCKED`` so two workers never send it at once; a worker killed mid-send leaves the
-    lease to expire and the row is sent again with the same idempotency key (the receiver
-    keeps one). The state change after sending is conditional on the lease still being ours."""
+def deliveries_flush(*, limit: int | None = None) -> FlushSummary:
+    """Send every due delivery once (at most ``limit``). Each row is claimed alone under a
+    lease (``lease_until``, longer than a send may take) with ``SKIP LOCKED``, so two workers
+    never send it at once; a worker killed mid-send leaves the lease to lapse and the row is
+    sent again with the same idempotency key (the receiver keeps one). The state change after
+    sending is conditional on the lease still being this sender's."""
     summary = FlushSummary()
-    lease = timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
-    while True:
+    lease = timedelta(seconds=max(settings.DELIVERY_LEASE_SECONDS, settings.DELIVERY_TIMEOUT_SECONDS + 5))
+    while limit is None or summary.sent + summary.failed + summary.parked < limit:
         now = clock.now()
         with transaction.atomic():
-            rows = list(Delivery.objects.select_for_update(skip_locked=True)
-                        .filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-                        .filter(Q(lease_until__isnull=True) | Q(lease_until__lte=now))
-                        .order_by("next_attempt_at", "id")[:batch])
-            for row in rows:
-                row.lease_until = now + lease
-                row.attempts += 1
-            Delivery.objects.bulk_update(rows, ["lease_until", "attempts"])
-        if not rows:
-            return summary
-        # If this worker dies now, the next flush must run once the leases lapse.
-        deliveries_schedule(now + lease)
-        for row in rows:
-            error = _send(row)
-            done = clock.now()
-            mine = Delivery.objects.filter(pk=row.pk, status=DeliveryStatus.PENDING,
-                                           lease_until=row.lease_until)
-            if not error:
-                mine.update(status=DeliveryStatus.SENT, sent_at=done, lease_until=None, last_error="")
-                summary.sent += 1
-            elif row.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
-                mine.update(status=DeliveryStatus.PARKED, lease_until=None, last_error=error[:500])
-                summary.parked += 1
-                audit_record(action="publicity.delivery_parked", object_type="publicity.delivery",
-                             object_id=row.pk, summary={"target": row.target, "error": error[:200],
-                                                        "attempts": row.attempts})
-            else:
-                mine.update(lease_until=None, last_error=error[:500],
-                            next_attempt_at=done + backoff(row.attempts))
-                summary.failed += 1
+            row = (Delivery.objects.select_for_update(skip_locked=True)
+                   .filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+                   .filter(Q(lease_until__isnull=True) | Q(lease_until__lte=now))
+                   .order_by("next_attempt_at", "id").first())
+            if row is None:
+                return summary
+            row.lease_until = now + lease
+            row.attempts += 1
+            row.save(update_fields=["lease_until", "attempts"])
+        # If this worker dies now, the next flush must run once the lease lapses.
+        deliveries_schedule(row.lease_until)
+        error = _send(row)
+        done = clock.now()
+        mine = Delivery.objects.filter(pk=row.pk, status=DeliveryStatus.PENDING, lease_until=row.lease_until)
+        if not error:
+            mine.update(status=DeliveryStatus.SENT, sent_at=done, lease_until=None, last_error="")
+            summary.sent += 1
+        elif row.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
+            mine.update(status=DeliveryStatus.PARKED, lease_until=None, last_error=error[:500])
+            summary.parked += 1
+            audit_record(action="publicity.delivery_parked", object_type="publicity.delivery",
+                         object_id=row.pk, summary={"target": row.target, "error": error[:200],
+                                                    "attempts": row.attempts})
+        else:
+            mine.update(lease_until=None, last_error=error[:500],
+                        next_attempt_at=done + backoff(row.attempts))
+            summary.failed += 1
+    return summary
 
 
 def next_flush_at() -> Any:
