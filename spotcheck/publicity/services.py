@@ -538,6 +538,7 @@ def complaint_answer(*, acting_user: Any, complaint: Complaint, outcome: str,
     with refusals_audited("publicity.complaint_answer", actor=_user(acting_user),
                           object_type="publicity.complaint", request=request,
                           extra={"complaint": complaint.pk}):
+        complaint = Complaint.objects.get(pk=complaint.pk)  # as assigned now, not as the caller read it
         _check(acting_user, "publicity.answer_complaint", complaint, "只有承办部门可以答复该投诉。")
         outcome = _clean_text(outcome, "办理结果", "outcome", limit=MAX_TEXT)
         _no_personal_data(outcome, "办理结果", "outcome")
