@@ -301,7 +301,8 @@ OBJECTION_ANSWER_DAYS = env_int("OBJECTION_ANSWER_DAYS", 15)
 OBJECTION_FILE_MAX_MB = env_int("OBJECTION_FILE_MAX_MB", 10)
 # Complaints from one address in a rolling hour (no CAPTCHA).
 COMPLAINT_LIMIT_PER_HOUR = env_int("COMPLAINT_LIMIT_PER_HOUR", 5)
-# Anonymous public pages are served from the cache this long (0: never).
-PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 30)
+# Anonymous public pages are served from the cache this long (0: never); a publication
+# drops them at once in every process.
+PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 300)
 # The published complaint phone of the office (R-S4: a phone number and an online form).
 COMPLAINT_PHONE = env_str("COMPLAINT_PHONE", "12345")

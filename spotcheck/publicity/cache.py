@@ -1,6 +1,7 @@
 """The public pages' cache: whole responses of anonymous GETs, keyed by path and query, for
 ``PUBLIC_CACHE_SECONDS``; every publication, correction or answered complaint moves the
-generation so that no page shows a stale result for longer than it takes to commit."""
+generation (one database row, read once a request: every web process sees it) so that no
+page shows a stale result once the publication has committed."""
 
 from __future__ import annotations
 
@@ -14,20 +15,21 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
-GENERATION = "publicity:generation"
 
+def _generation() -> int:
+    from spotcheck.publicity.models import PublicGeneration
 
-def _generation() -> str:
-    value = cache.get(GENERATION)
-    if value is None:
-        value = str(time.time_ns())
-        cache.add(GENERATION, value, None)
-        value = cache.get(GENERATION, value)
-    return str(value)
+    value = PublicGeneration.objects.filter(pk=1).values_list("value", flat=True).first()
+    return int(value or 0)
 
 
 def invalidate() -> None:
-    cache.set(GENERATION, str(time.time_ns()), None)
+    from django.db.models import F
+
+    from spotcheck.publicity.models import PublicGeneration
+
+    if not PublicGeneration.objects.filter(pk=1).update(value=F("value") + 1):
+        PublicGeneration.objects.get_or_create(pk=1, defaults={"value": time.time_ns() // 1000})
 
 
 def cached_public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

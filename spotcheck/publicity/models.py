@@ -222,3 +222,17 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return self.tracking_no
+
+
+class PublicGeneration(models.Model):
+    """One row: bumped by every publication, so that every web process drops its cached
+    public pages at once (the page cache itself is per process)."""
+
+    value = models.PositiveBigIntegerField("代次", default=0)
+
+    class Meta:
+        verbose_name = "公示页面代次"
+        verbose_name_plural = "公示页面代次"
+
+    def __str__(self) -> str:
+        return str(self.value)

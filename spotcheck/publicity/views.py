@@ -14,6 +14,7 @@ name and stratum; inspectors never by name.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,46 @@ from verifier import verify_draw
 VERIFIER = Path(verify_draw.__file__)
 PAGE = 50
 SELECTION_PAGE = 500
+
+
+RESULT_PAGE = 20
+
+
+@dataclass
+class LightPage:
+    """A page without a COUNT: one row more than the page tells whether another follows
+    (a search over every published result should not count them all)."""
+
+    object_list: list[Any]
+    number: int
+    has_next: bool
+
+    def __iter__(self) -> Any:
+        return iter(self.object_list)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def shown(self) -> int:
+        return (self.number - 1) * RESULT_PAGE + len(self.object_list)
+
+
+def light_page(qs: Any, request: HttpRequest, size: int = RESULT_PAGE) -> LightPage:
+    raw = request.GET.get("page", "1")
+    number = min(int(raw), 10_000) if raw.isdigit() and int(raw) > 0 else 1
+    rows = list(qs[(number - 1) * size:number * size + 1])
+    return LightPage(rows[:size], number, len(rows) > size)
 
 
 def _division(request: HttpRequest) -> str:
@@ -102,8 +143,7 @@ def result_list(request: HttpRequest) -> HttpResponse:
     """Published inspection results, searchable by enterprise name or USCC (R-R2)."""
     scope = _scope(request)
     q = request.GET.get("q", "").strip()[:100]
-    page = Paginator(publicity.public_results(q=q, division=scope["division"]), PAGE).get_page(
-        request.GET.get("page"))
+    page = light_page(publicity.public_results(q=q, division=scope["division"]), request)
     return render(request, "publicity/result_list.html", {
         **scope, "q": q, "page": page, "rows": [public_record("result", r) for r in page],
     })
@@ -138,9 +178,8 @@ def correction_list(request: HttpRequest) -> HttpResponse:
 def results_api(request: HttpRequest) -> JsonResponse:
     """The published results as JSON (the same fields as the pages), ``?q=&division=&page=``."""
     q = request.GET.get("q", "").strip()[:100]
-    page = Paginator(publicity.public_results(q=q, division=_division(request)), PAGE).get_page(
-        request.GET.get("page"))
-    return JsonResponse({"count": page.paginator.count, "page": page.number,
+    page = light_page(publicity.public_results(q=q, division=_division(request)), request)
+    return JsonResponse({"page": page.number, "has_next": page.has_next,
                          "results": [public_record("result", r) for r in page]},
                         json_dumps_params={"ensure_ascii": False})
 
