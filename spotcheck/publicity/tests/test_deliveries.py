@@ -148,3 +148,12 @@ def test_refusals_are_retried_with_backoff_until_sent(on_day: Any, make_user: An
 def test_backoff_doubles_and_is_capped(settings: Any) -> None:
     settings.DELIVERY_BACKOFF_SECONDS = 30
     assert [services.backoff(n).total_seconds() for n in (1, 2, 3, 4, 10)] == [30, 60, 120, 240, 3600]
+
+
+def test_the_command_sends_what_is_due(on_day: Any, make_user: Any, receiver: Receiver) -> None:
+    from io import StringIO
+
+    services.results_publish(acting_user=make_user(Role.PLANNER, ENV), tasks=[completed_task(on_day)])
+    out = StringIO()
+    call_command("deliveries_flush", stdout=out)
+    assert "已送达 2 条" in out.getvalue() and receiver.get("/stats")["records"] == 2
