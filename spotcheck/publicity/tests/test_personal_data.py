@@ -26,7 +26,7 @@ OPERATORS = ["王小明", "李建国", "欧阳春花"]
 ID_NUMBER = "11010519491231002X"
 PHONE = "13912345678"
 HREF = re.compile(r'href="(/[^"#]*)"')
-SKIP = ("/accounts/", "/admin/", "/static/", "/api/", "/favicon.ico")
+SKIP = ("/accounts/", "/admin/", "/static/", "/api/docs", "/api/schema", "/favicon.ico")
 MAX_PAGES = 400
 
 
@@ -51,7 +51,7 @@ def _individuals() -> list[MarketEntity]:
 
 def _crawl(client: Any) -> dict[str, str]:
     seen: dict[str, str] = {}
-    queue = deque(["/", reverse("publicity:results_json")])
+    queue = deque(["/", reverse("publicity:results_json"), reverse("api:catalog-public-items")])
     while queue and len(seen) < MAX_PAGES:
         url = queue.popleft()
         if url in seen:
