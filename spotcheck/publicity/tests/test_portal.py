@@ -101,3 +101,26 @@ def test_the_publication_queue_publishes_a_batch_from_the_page(on_day: Any, clie
     assert "已公示 2 项检查结果" in response.content.decode()
     response = client.post(reverse("publication:queue"), {"task": [str(tasks[0].pk)]}, follow=True)
     assert "已公示，更正请发布新版本" in response.content.decode()
+
+
+def test_results_come_twenty_a_page_without_counting_them_all(client: Any) -> None:
+    from spotcheck.publicity.tests.factories import published_result
+
+    rows = [published_result() for _ in range(21)]
+    first = client.get(reverse("publicity:results"), {"q": "上饶测试商贸"}).content.decode()
+    assert "21 条" not in first and "20 条以上" in first and "page=2" in first
+    second = client.get(reverse("publicity:results"), {"q": "上饶测试商贸", "page": 2}).content.decode()
+    assert rows[0].uscc in second and "21 条" in second and "page=3" not in second
+    assert client.get(reverse("publicity:results"), {"page": "x"}).status_code == 200
+
+
+def test_the_office_is_told_of_overdue_publications_on_its_home_page(
+        on_day: Any, client: Any, make_user: Any) -> None:
+    task = completed_task(on_day)
+    on_day(date(2027, 7, 2))
+    office = signed_in(make_user, Role.OFFICE)
+    client.force_login(office)
+    home = client.get(reverse("home")).content.decode()
+    assert "逾期未公示的检查结果" in home and task.entity.name in home and "已逾期" in home
+    queue = client.get(reverse("publication:queue")).content.decode()
+    assert "已逾期" in queue and 'name="task"' not in queue  # the office sees, the department publishes
