@@ -63,6 +63,7 @@ def _work() -> None:
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes and reopens connections
 def test_published_results_arrive_once_each_through_the_worker(
         on_day: Any, make_user: Any, receiver: Receiver, django_capture_on_commit_callbacks: Any) -> None:
     task = completed_task(on_day, results=[PROBLEM])
@@ -84,6 +85,7 @@ def test_published_results_arrive_once_each_through_the_worker(
     assert receiver.get("/stats") == {"records": 2, "duplicates": 2, "refused": 0}
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_target_that_stays_down_parks_the_delivery_and_the_office_sends_it_again(
         on_day: Any, make_user: Any, settings: Any, tmp_path: Path, client: Any,
         django_capture_on_commit_callbacks: Any) -> None:
