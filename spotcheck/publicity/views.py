@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -88,18 +89,31 @@ def light_page(qs: Any, request: HttpRequest, size: int = RESULT_PAGE) -> LightP
     return LightPage(rows[:size], number, len(rows) > size)
 
 
+def _divisions() -> list[tuple[str, str]]:
+    """(code, name) of every division: reference data, read once an hour per process."""
+    rows = cache.get("publicity:divisions")
+    if rows is None:
+        rows = list(Division.objects.order_by("code").values_list("code", "name"))
+        cache.set("publicity:divisions", rows, 3600)
+    return rows
+
+
 def _division(request: HttpRequest) -> str:
     """The division a page is scoped to: ``?division=`` when known, else the whole city."""
     code = request.GET.get("division", "")
-    if code and Division.objects.filter(pk=code).exists():
-        return code
-    return ""
+    return code if any(code == c for c, _ in _divisions()) else ""
 
 
 def _scope(request: HttpRequest) -> dict[str, Any]:
     division = _division(request)
-    return {"division": division, "divisions": Division.objects.order_by("code"),
+    return {"division": division, "divisions": [{"code": c, "name": n} for c, n in _divisions()],
             "division_query": f"division={division}&" if division else ""}
+
+
+def _result_rows(results: Any) -> list[dict[str, Any]]:
+    """The published fields of each result, with the link to its page."""
+    base = reverse("publicity:result", args=[0])[:-2]
+    return [{**public_record("result", r), "url": f"{base}{r.pk}/"} for r in results]
 
 
 def front_door(request: HttpRequest) -> HttpResponse:
@@ -115,7 +129,7 @@ def index(request: HttpRequest) -> HttpResponse:
     results = publicity.public_results(division=scope["division"])[:10]
     return render(request, "publicity/index.html", {
         **scope, "latest": selectors.public_draws()[:5],
-        "results": [public_record("result", r) for r in results],
+        "results": _result_rows(results),
         "year": clock.execution_year(),
     })
 
@@ -145,7 +159,7 @@ def result_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:100]
     page = light_page(publicity.public_results(q=q, division=scope["division"]), request)
     return render(request, "publicity/result_list.html", {
-        **scope, "q": q, "page": page, "rows": [public_record("result", r) for r in page],
+        **scope, "q": q, "page": page, "rows": _result_rows(page),
     })
 
 
@@ -171,7 +185,7 @@ def correction_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(publicity.public_corrections(division=scope["division"]), PAGE).get_page(
         request.GET.get("page"))
     return render(request, "publicity/correction_list.html", {
-        **scope, "page": page, "rows": [public_record("result", r) for r in page],
+        **scope, "page": page, "rows": _result_rows(page),
     })
 
 
