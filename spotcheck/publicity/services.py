@@ -27,7 +27,7 @@ from django.utils import timezone
 from spotcheck.accounts.models import Department, Division
 from spotcheck.audit.services import audit_record, client_ip, refusals_audited
 from spotcheck.core import clock
-from spotcheck.core.errors import Conflict, Refused, ServiceError
+from spotcheck.core.errors import Conflict, ServiceError, refuse_unless
 from spotcheck.inspections import reference
 from spotcheck.inspections.models import InspectionTask, TaskItem
 from spotcheck.publicity import cache as public_cache
@@ -50,11 +50,6 @@ from spotcheck.registry.models import EntityKind, MarketEntity
 MAX_REASON = 500
 MAX_TEXT = 2000
 MAX_FILES = 5
-
-
-def _check(acting_user: Any, perm: str, obj: Any, message: str) -> None:
-    if acting_user is not None and not acting_user.has_perm(perm, obj):
-        raise Refused(message)
 
 
 def _user(acting_user: Any) -> Any:
@@ -119,7 +114,7 @@ def results_publish(*, acting_user: Any, tasks: Sequence[InspectionTask | int],
                 if task is None:
                     fields[f"task-{pk}"] = [f"任务 {pk} 不存在。"]
                     continue
-                _check(acting_user, "publicity.publish_result", task,
+                refuse_unless(acting_user, "publicity.publish_result", task,
                        f"任务 {pk}（{task.uscc}）不属于本部门，不能公示。")
                 if pk in done:
                     fields[f"task-{pk}"] = [f"任务 {pk}（{task.uscc}）的结果已公示，更正请发布新版本。"]
@@ -182,7 +177,7 @@ def result_correct(*, acting_user: Any, result: PublishedResult, reason: str,
 def _result_correct(*, acting_user: Any, result: PublishedResult, reason: str, result_code: str,
                     follow_up: str, withdraw: bool, request: Any,
                     action: str = "publicity.result_correct") -> PublishedResult:
-    _check(acting_user, "publicity.publish_result", result,
+    refuse_unless(acting_user, "publicity.publish_result", result,
            "只有检查部门可以更正或撤回本部门公示的结果。")
     reason = _clean_text(reason, "更正或撤回原因", "reason")
     _no_personal_data(reason, "更正或撤回原因", "reason")
@@ -379,7 +374,7 @@ def deliveries_resend(*, acting_user: Any, deliveries: Sequence[Delivery | int],
             if not rows:
                 raise Conflict("所选报送记录不是发送失败已暂停的状态。")
             for row in rows:
-                _check(acting_user, "publicity.resend_delivery", row, "只能重发本行政区划的报送记录。")
+                refuse_unless(acting_user, "publicity.resend_delivery", row, "只能重发本行政区划的报送记录。")
             now = clock.now()
             Delivery.objects.filter(pk__in=[r.pk for r in rows]).update(
                 status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, lease_until=None)
@@ -404,7 +399,7 @@ def objection_file(*, acting_user: Any, result: PublishedResult, reason: str,
     with refusals_audited("publicity.objection_file", actor=_user(acting_user),
                           object_type="publicity.publishedresult", request=request,
                           extra={"result": result.pk}):
-        _check(acting_user, "publicity.object_to_result", result, "只能对本企业的公示结果提出异议。")
+        refuse_unless(acting_user, "publicity.object_to_result", result, "只能对本企业的公示结果提出异议。")
         reason = _clean_text(reason, "异议理由", "reason", limit=MAX_TEXT)
         if len(files) > MAX_FILES:
             raise ServiceError(f"材料最多 {MAX_FILES} 个。", fields={"files": ["文件过多"]})
@@ -441,7 +436,8 @@ def objection_answer(*, acting_user: Any, objection: Objection, upheld: bool, an
     with refusals_audited("publicity.objection_answer", actor=_user(acting_user),
                           object_type="publicity.objection", request=request,
                           extra={"objection": objection.pk, "upheld": upheld}):
-        _check(acting_user, "publicity.answer_objection", objection, "只有作出公示的部门可以答复异议。")
+        refuse_unless(acting_user, "publicity.answer_objection", objection,
+                      "只有作出公示的部门可以答复异议。")
         answer = _clean_text(answer, "答复意见", "answer", limit=MAX_TEXT)
         with transaction.atomic():
             locked = Objection.objects.select_for_update().get(pk=objection.pk)
@@ -515,7 +511,7 @@ def complaint_assign(*, acting_user: Any, complaint: Complaint, department: Depa
     with refusals_audited("publicity.complaint_assign", actor=_user(acting_user),
                           object_type="publicity.complaint", request=request,
                           extra={"complaint": complaint.pk}):
-        _check(acting_user, "publicity.assign_complaint", complaint, "只有本区划联席办可以交办投诉。")
+        refuse_unless(acting_user, "publicity.assign_complaint", complaint, "只有本区划联席办可以交办投诉。")
         if department.division_id != complaint.division_id:
             raise ServiceError(f"{department.name}不属于该投诉的行政区划。",
                                fields={"department": ["区划不符"]})
@@ -539,7 +535,7 @@ def complaint_answer(*, acting_user: Any, complaint: Complaint, outcome: str,
                           object_type="publicity.complaint", request=request,
                           extra={"complaint": complaint.pk}):
         complaint = Complaint.objects.get(pk=complaint.pk)  # as assigned now, not as the caller read it
-        _check(acting_user, "publicity.answer_complaint", complaint, "只有承办部门可以答复该投诉。")
+        refuse_unless(acting_user, "publicity.answer_complaint", complaint, "只有承办部门可以答复该投诉。")
         outcome = _clean_text(outcome, "办理结果", "outcome", limit=MAX_TEXT)
         _no_personal_data(outcome, "办理结果", "outcome")
         with transaction.atomic():
