@@ -181,12 +181,15 @@ def main() -> None:
              "--timeout", "120"], cwd=ROOT, env=os.environ.copy(),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         site = f"http://127.0.0.1:{port}"
-        for _ in range(200):
+        deadline = time.monotonic() + 180
+        while True:  # gunicorn may take a while to start on a loaded machine
             try:
                 _get(site + "/favicon.ico")
                 break
             except OSError:
-                time.sleep(0.1)
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("gunicorn did not start") from None
+                time.sleep(0.2)
         rng = random.Random(args.seed)
         pages = {
             "baseline (favicon redirect)": lambda: "/favicon.ico",
