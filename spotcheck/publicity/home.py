@@ -9,6 +9,7 @@ from typing import Any
 from django.urls import reverse
 
 from spotcheck.accounts.predicates import is_dept_admin, is_office, is_planner
+from spotcheck.core import clock
 from spotcheck.core.home import DueRow, DueSection, provider
 from spotcheck.publicity import selectors
 from spotcheck.publicity.models import ComplaintStatus, ObjectionStatus
@@ -46,7 +47,9 @@ def deliveries_parked(user: Any) -> list[DueSection]:
 def objections_open(user: Any) -> list[DueSection]:
     if not (is_dept_admin(user) or is_planner(user)):
         return []
-    rows = [DueRow(f"{o.result.entity_name}：{o.result.item_name}",
+    today = clock.today()
+    rows = [DueRow(f"{o.result.entity_name}：{o.result.item_name}"
+                   + ("，已逾期" if o.answer_due < today else ""),
                    reverse("publication:objection", args=[o.pk]), f"{o.answer_due:%Y-%m-%d} 前答复")
             for o in selectors.objections_for(user).filter(status=ObjectionStatus.OPEN)[:10]]
     complaints = [DueRow(f"投诉 {c.tracking_no}", reverse("publication:complaint", args=[c.pk]))

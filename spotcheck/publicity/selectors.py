@@ -110,7 +110,8 @@ def parked_deliveries_for(user: Any) -> QuerySet[Delivery]:
 
 
 def objections_for(user: Any) -> QuerySet[Objection]:
-    qs = Objection.objects.select_related("result", "department", "filed_by")
+    """An enterprise's own objections; a department's, earliest answer deadline first."""
+    qs = Objection.objects.select_related("result", "department", "filed_by").order_by("answer_due", "id")
     if getattr(user, "enterprise_uscc", ""):
         return qs.filter(uscc=user.enterprise_uscc)
     return qs.filter(department_id=user.department_id)

@@ -146,7 +146,7 @@ def test_the_complaint_page_says_how_to_complain_and_refuses_bad_input(client: A
 
 
 def test_objection_pages_for_the_enterprise_and_the_department(published: PublishedResult, client: Any,
-                                                              make_user: Any) -> None:
+                                                              make_user: Any, on_day: Any) -> None:
     client.force_login(signed_in(make_user, Role.ENTERPRISE))
     page = client.get(reverse("publication:objections")).content.decode()
     assert reverse("publication:object", args=[published.pk]) in page
@@ -156,6 +156,9 @@ def test_objection_pages_for_the_enterprise_and_the_department(published: Publis
     client.force_login(signed_in(make_user, Role.PLANNER, ENV))
     objection = published.objections.get()
     assert "待答复的公示异议" in client.get(reverse("home")).content.decode()
+    on_day(objection.answer_due + timedelta(days=1))
+    client.force_login(signed_in(make_user, Role.PLANNER, ENV))
+    assert "，已逾期" in client.get(reverse("home")).content.decode()
     response = client.post(reverse("publication:objection", args=[objection.pk]),
                            {"upheld": "1", "answer": "", "result_code": "E"})
     assert response.status_code == 400 and "请填写答复意见" in response.content.decode()
