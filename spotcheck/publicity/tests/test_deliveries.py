@@ -159,3 +159,29 @@ def test_the_command_sends_what_is_due(on_day: Any, make_user: Any, receiver: Re
     out = StringIO()
     call_command("deliveries_flush", stdout=out)
     assert "已送达 2 条" in out.getvalue() and receiver.get("/stats")["records"] == 2
+
+
+def test_the_receiver_wants_a_key_json_and_its_token(tmp_path: Path) -> None:
+    import urllib.error
+
+    server = serve(0, str(tmp_path / "r.sqlite3"), token="s3cret")
+    url = f"http://127.0.0.1:{server.server_address[1]}/national/results"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def post(body: bytes, **headers: str) -> int:
+        request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+                return int(response.status)
+        except urllib.error.HTTPError as exc:
+            return int(exc.code)
+
+    try:
+        assert post(b"{}", **{"Idempotency-Key": "k"}) == 401
+        auth = {"Authorization": "Bearer s3cret"}
+        assert post(b"{}", **auth) == 400
+        assert post(b"not json", **auth, **{"Idempotency-Key": "k"}) == 400
+        assert post(b"{}", **auth, **{"Idempotency-Key": "k"}) == 200
+    finally:
+        server.shutdown()
+        server.server_close()
