@@ -9,7 +9,6 @@ urlpatterns = [
     path("plans/", views.plan_list, name="plans"),
     path("results/", views.result_list, name="results"),
     path("results/<int:pk>/", views.result_detail, name="result"),
-    path("results.json", views.results_api, name="results_json"),
     path("corrections/", views.correction_list, name="corrections"),
     path("complaints/", views.complaint_list, name="complaints"),
     path("complaints/new/", views.complaint_create, name="complaint_create"),

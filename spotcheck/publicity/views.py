@@ -21,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -187,15 +187,6 @@ def correction_list(request: HttpRequest) -> HttpResponse:
     return render(request, "publicity/correction_list.html", {
         **scope, "page": page, "rows": _result_rows(page),
     })
-
-
-def results_api(request: HttpRequest) -> JsonResponse:
-    """The published results as JSON (the same fields as the pages), ``?q=&division=&page=``."""
-    q = request.GET.get("q", "").strip()[:100]
-    page = light_page(publicity.public_results(q=q, division=_division(request)), request)
-    return JsonResponse({"page": page.number, "has_next": page.has_next,
-                         "results": [public_record("result", r) for r in page]},
-                        json_dumps_params={"ensure_ascii": False})
 
 
 def complaint_create(request: HttpRequest) -> HttpResponse:

@@ -62,7 +62,7 @@ CASES = [
     Case("publicity:plans", ALL_ROLES, public=True, query="?year=2027"),
     Case("publicity:results", ALL_ROLES, public=True, setup=lambda: (_result(), {})[1], query="?q=91"),
     Case("publicity:result", ALL_ROLES, public=True, setup=_result),
-    Case("publicity:results_json", ALL_ROLES, public=True),
+    Case("api:publicity-results", ALL_ROLES, public=True, query="?q=91"),
     Case("publicity:corrections", ALL_ROLES, public=True),
     Case("publicity:complaints", ALL_ROLES, public=True),
     Case("publicity:complaint_create", ALL_ROLES, public=True),

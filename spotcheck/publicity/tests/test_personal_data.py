@@ -51,7 +51,7 @@ def _individuals() -> list[MarketEntity]:
 
 def _crawl(client: Any) -> dict[str, str]:
     seen: dict[str, str] = {}
-    queue = deque(["/", reverse("publicity:results_json"), reverse("api:catalog-public-items")])
+    queue = deque(["/", reverse("api:publicity-results"), reverse("api:catalog-public-items")])
     while queue and len(seen) < MAX_PAGES:
         url = queue.popleft()
         if url in seen:

@@ -50,7 +50,7 @@ def test_results_are_found_by_uscc_and_by_name_with_wording_date_departments_fol
     assert task.uscc not in county
     city = client.get(reverse("publicity:results"), {"division": "361100"}).content.decode()
     assert task.uscc in city and other.uscc in city
-    api = client.get(reverse("publicity:results_json"), {"q": task.uscc}).json()
+    api = client.get(reverse("api:publicity-results"), {"q": task.uscc}).json()
     assert len(api["results"]) == 1 and not api["has_next"] and api["results"][0]["result_code"] == "B"
     assert set(api["results"][0]) == set(services.public_record("result", task.published_results.get()))
 
@@ -112,6 +112,10 @@ def test_results_come_twenty_a_page_without_counting_them_all(client: Any) -> No
     second = client.get(reverse("publicity:results"), {"q": "上饶测试商贸", "page": 2}).content.decode()
     assert rows[0].uscc in second and "21 条" in second and "page=3" not in second
     assert client.get(reverse("publicity:results"), {"page": "x"}).status_code == 200
+    api = client.get(reverse("api:publicity-results"), {"q": "上饶测试商贸", "page": 2}).json()
+    assert api["has_next"] is False and len(api["results"]) == 1
+    bad = client.get(reverse("api:publicity-results"), {"page": "0"})
+    assert bad.status_code == 400 and bad.json()["fields"]["page"] == ["页码无效"]
 
 
 def test_the_office_is_told_of_overdue_publications_on_its_home_page(
