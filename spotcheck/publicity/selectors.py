@@ -39,7 +39,8 @@ def division_scope(division: str) -> list[str]:
 def public_results(*, q: str = "", division: str = "") -> QuerySet[PublishedResult]:
     """Current published results, newest first; ``q`` is a USCC (exact) or part of a name."""
     qs = PublishedResult.objects.filter(is_current=True)
-    q = q.strip()
+    q = q.replace("\x00", "").strip()  # PostgreSQL takes no NUL in text
+    division = division.replace("\x00", "")
     if q:
         if len(q) == 18 and q.isalnum():
             qs = qs.filter(uscc=q.upper())

@@ -114,6 +114,9 @@ def test_results_come_twenty_a_page_without_counting_them_all(client: Any) -> No
     assert client.get(reverse("publicity:results"), {"page": "x"}).status_code == 200
     api = client.get(reverse("api:publicity-results"), {"q": "上饶测试商贸", "page": 2}).json()
     assert api["has_next"] is False and len(api["results"]) == 1
+    nul = client.get(reverse("api:publicity-results"), {"q": "a\x00b", "division": "\x00"})
+    assert nul.status_code == 400  # the API refuses NUL in its input, in its error shape
+    assert "code" in nul.json()
     bad = client.get(reverse("api:publicity-results"), {"page": "0"})
     assert bad.status_code == 400 and bad.json()["fields"]["page"] == ["页码无效"]
 
