@@ -15,7 +15,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	@rm -f $(VENV)/.installed-*; touch $(STAMP)
 
+# JavaScript libraries from the npm registry (package-lock.json), served as static files.
 setup: $(STAMP)
+	@bin/static-vendor
 
 # Debian chromium (browser tests) and Noto CJK fonts (screenshots, PDFs), installed when missing.
 sysdeps:

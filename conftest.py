@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import hypothesis
 import pytest
@@ -20,6 +23,17 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 TEST_OUTPUT = Path(__file__).resolve().parent / "test-output"
+ECHARTS = Path(__file__).resolve().parent / "build" / "static" / "vendor" / "echarts.min.js"
+
+
+def pytest_sessionstart(session: Any) -> None:
+    """The dashboards' chart library is served from build/static (bin/static-vendor, run by
+    ``make setup``): copy it once, on the controller, when a checkout has not got it yet."""
+    if not ECHARTS.exists() and not hasattr(session.config, "workerinput"):
+        import subprocess
+
+        # The project's own script, by its fixed path.
+        subprocess.run([str(ECHARTS.parents[3] / "bin" / "static-vendor")], check=True)  # noqa: S603
 
 
 @pytest.fixture(autouse=True)
@@ -87,3 +101,15 @@ def browser_type_launch_args() -> dict[str, Any]:
 def output_dir() -> Path:
     TEST_OUTPUT.mkdir(exist_ok=True)
     return TEST_OUTPUT
+
+
+@pytest.fixture
+def on_day(monkeypatch: Any) -> Callable[[date], None]:
+    """Move the platform clock to noon of a given day (Asia/Shanghai)."""
+    from spotcheck.core import clock
+
+    def move(day: date) -> None:
+        moment = datetime(day.year, day.month, day.day, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+        monkeypatch.setattr(clock, "now", lambda: moment)
+
+    return move

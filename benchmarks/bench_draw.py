@@ -107,6 +107,14 @@ def _users() -> dict[str, Any]:
     return out
 
 
+def _walk() -> Any:
+    """The draw's parties with the fixed secrets: each phase runs one step of the walk."""
+    from spotcheck.demo.walk import DrawWalk
+
+    users = _users()
+    return DrawWalk(owner=users["planner"], office=users["office"], justice=users["justice"], secrets=SECRETS)
+
+
 def phase_migrate(state: dict[str, Any]) -> dict[str, Any]:
     from django.core.management import call_command
 
@@ -189,8 +197,7 @@ def phase_prepare(state: dict[str, Any]) -> dict[str, Any]:
     assert Department.objects.get(code=DEPT) == plan.department
     start = time.perf_counter()
     draw = services.draw_prepare(acting_user=users["planner"], plan=plan, title="省级规模基准抽取")
-    for party, who in (("office", "office"), ("justice", "justice"), ("department", "planner")):
-        services.draw_commit(acting_user=users[who], draw=draw, party=party, secret=SECRETS[party])
+    _walk().commit(draw)
     return {"seconds": time.perf_counter() - start, "draw": draw.pk}
 
 
@@ -216,11 +223,10 @@ def phase_announce(state: dict[str, Any]) -> dict[str, Any]:
     from spotcheck.draws import services
     from spotcheck.draws.models import Draw
 
-    users = _users()
     draw = Draw.objects.get(pk=state["draw"])
     start = time.perf_counter()
     # Claimed as for the worker (the job is queued, nobody runs it): this process does the work.
-    services.draw_announce(acting_user=users["planner"], draw=draw, background=True)
+    _walk().announce(draw, background=True)
     claimed = time.perf_counter()
     draw, spans = _timed_phases(lambda echo: services.draw_freeze(state["draw"], echo=echo))
     return {"seconds": time.perf_counter() - start, "claim": claimed - start, "spans": spans,
@@ -240,14 +246,11 @@ def phase_churn(state: dict[str, Any]) -> dict[str, Any]:
 
 
 def phase_reveal(state: dict[str, Any]) -> dict[str, Any]:
-    from spotcheck.draws import services
     from spotcheck.draws.models import Draw
 
-    users = _users()
     draw = Draw.objects.get(pk=state["draw"])
     start = time.perf_counter()
-    for party, who in (("office", "office"), ("justice", "justice"), ("department", "planner")):
-        services.draw_reveal(acting_user=users[who], draw=draw, party=party, secret=SECRETS[party])
+    _walk().reveal(draw)
     return {"seconds": time.perf_counter() - start}
 
 
@@ -257,10 +260,9 @@ def phase_execute(state: dict[str, Any]) -> dict[str, Any]:
     from spotcheck.draws import services
     from spotcheck.draws.models import Draw, DrawResult
 
-    users = _users()
     draw = Draw.objects.get(pk=state["draw"])
     start = time.perf_counter()
-    services.draw_execute(acting_user=users["planner"], draw=draw, background=True)
+    _walk().execute(draw, background=True)
     claimed = time.perf_counter()
     draw, spans = _timed_phases(lambda echo: services.draw_run(state["draw"], echo=echo))
     result = json.loads(DrawResult.objects.get(draw=draw).text)

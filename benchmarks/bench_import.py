@@ -31,7 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from spotcheck.registry.demo import HEADERS, entity_rows  # noqa: E402  (pure module)
+from spotcheck.demo.registry import HEADERS, entity_rows  # noqa: E402  (pure module)
 
 CHILD = r"""
 import json, os, sys, time

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "spotcheck.planning",
     "spotcheck.inspections",
     "spotcheck.publicity",
+    "spotcheck.oversight",
+    "spotcheck.demo",
 ]
 
 MIDDLEWARE = [
@@ -189,7 +191,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "spotcheck" / "static"]
+# build/static holds the JavaScript libraries copied from node_modules by bin/static-vendor
+# (make setup): ECharts for the oversight dashboards; not committed.
+STATICFILES_DIRS = [BASE_DIR / "spotcheck" / "static", BASE_DIR / "build" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
                 "OPTIONS": {"location": str(VAR_DIR / "media")}},

@@ -24,6 +24,7 @@ urlpatterns = [
     path("draws/", include("spotcheck.draws.urls")),
     path("planning/", include("spotcheck.planning.urls")),
     path("inspections/", include("spotcheck.inspections.urls")),
+    path("oversight/", include("spotcheck.oversight.urls")),
     path("public/", include("spotcheck.publicity.urls")),
     path("publication/", include("spotcheck.publicity.work_urls")),
     path("api/v1/", include("config.api_urls")),

@@ -45,6 +45,8 @@ USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC_VALUE = {c: i for i, c in enumerate(USCC_CHARS)}
 
+# Mirrors spotcheck.core.domain.scd1.SCD1_ID_TEXT (this file stays stdlib-only, so it keeps
+# its own copy; a test checks that the two agree).
 NAME_RE = r"[A-Za-z0-9_.:-]{1,64}"  # STRATUM, DEPT, INSPECTOR_ID, tag (DRAW.md section 1)
 _NAME = re.compile(NAME_RE)
 _HEX = re.compile(r"(?:[0-9a-f]{2})*")

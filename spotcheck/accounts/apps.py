@@ -12,6 +12,7 @@ class AccountsConfig(AppConfig):
         # Home sections, sign-in audit, the staff account import.
         from spotcheck.accounts import home, imports, signals  # noqa: F401
         from spotcheck.accounts.migrate_hooks import reference_after_migrate
+        from spotcheck.accounts.predicates import STAFF
         from spotcheck.core.navigation import NavItem, register
 
         # Reference data comes with migrate (divisions, departments, key-field tags).
@@ -20,3 +21,4 @@ class AccountsConfig(AppConfig):
 
         register(NavItem("企业账户", "accounts:enterprise_accounts",
                          "accounts.view_enterprise_accounts"), before="audit:events")
+        register(NavItem("接口文档", "api-docs", "core.view_api_docs", audience=STAFF))

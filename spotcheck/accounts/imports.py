@@ -16,6 +16,7 @@ from django.contrib.auth.hashers import make_password
 
 from spotcheck.accounts.models import Department, User
 from spotcheck.accounts.roles import ADMIN_ROLES, Role
+from spotcheck.core.imports.checks import Checks, Code, Scope, Text
 from spotcheck.core.imports.jobs import register
 from spotcheck.core.imports.models import ImportJob
 from spotcheck.core.imports.spec import CleanRow, Column, ImportSpec, Rejected, RowErrors
@@ -45,6 +46,13 @@ class StaffImport(ImportSpec):
     def prepare(self, job: ImportJob, present: frozenset[str]) -> None:
         self.departments = {code: (pk, division) for pk, code, division in
                             Department.objects.values_list("pk", "code", "division_id")}
+        codes = frozenset(self.departments)
+        self.checks = Checks(COLUMNS, {
+            "username": Code("username", "用户名", USERNAME.match,
+                             "只能由字母、数字及 @ . + - _ 组成，至多 150 位"),
+            "display_name": Text("display_name", "姓名", 64, controls=False),
+            "department": Scope("department", "部门代码", codes, codes, blank="部门代码不能为空"),
+        })
 
     def clean_batch(self, rows: list[tuple[int, list[str]]], present: frozenset[str]
                     ) -> list[CleanRow | Rejected]:
@@ -57,18 +65,10 @@ class StaffImport(ImportSpec):
 
     def clean_row(self, data: dict[str, str], errors: RowErrors) -> tuple[str, dict[str, Any], Any]:
         key = data["username"]
-        if not USERNAME.match(key):
-            errors.add(H["username"], f"用户名“{key}”无效：只能由字母、数字及 @ . + - _ 组成，"
-                       "至多 150 位" if key else "用户名不能为空")
-        name = data["display_name"]
-        if not name or len(name) > 64:
-            errors.add(H["display_name"], "姓名不能为空" if not name else "姓名超过 64 字")
-        department = self.departments.get(data["department"])
-        if department is None:
-            errors.add(H["department"], f"未知的部门代码“{data['department']}”"
-                       if data["department"] else "部门代码不能为空")
+        checked = self.checks.row(data, errors)
+        department = None if checked["department"] is None else self.departments[checked["department"]]
         existing = self.existing.get(key)
-        values: dict[str, Any] = {"username": key, "display_name": name}
+        values: dict[str, Any] = {"username": key, "display_name": checked["display_name"]}
         if existing is not None:
             role, department_id = existing
             if role in ADMIN_ROLES or role == Role.ENTERPRISE:

@@ -16,6 +16,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
 from spotcheck.accounts import lifecycle
+from spotcheck.accounts.hooks import entity_by_uscc, entity_or_404
 from spotcheck.accounts.imports import STAFF_IMPORT
 from spotcheck.accounts.manage_forms import (
     AccountCreateForm,
@@ -29,7 +30,6 @@ from spotcheck.core import clock
 from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import ServiceError
 from spotcheck.core.imports.pages import ImportPages
-from spotcheck.registry.models import MarketEntity
 
 STAFF_IMPORT_PAGES = ImportPages(
     STAFF_IMPORT, app="accounts", perm="accounts.import_staff",
@@ -124,15 +124,16 @@ def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
 # --- enterprise accounts -----------------------------------------------------------------
 
 
-def _entity(request: HttpRequest, pk: int, **_: Any) -> MarketEntity:
-    return get_object_or_404(MarketEntity.objects.select_related("division"), pk=pk)
+def _entity(request: HttpRequest, pk: int, **_: Any) -> Any:
+    """The entity of the library (registered by registry: accounts sits below it)."""
+    return entity_or_404(pk)
 
 
 @require_perm("accounts.view_enterprise_accounts")
 def enterprise_accounts(request: HttpRequest) -> HttpResponse:
     """Find an entity by its USCC; its enterprise accounts and activation code."""
     uscc = request.GET.get("uscc", "").strip().upper()[:18]
-    entity = MarketEntity.objects.select_related("division").filter(uscc=uscc).first() if uscc else None
+    entity = entity_by_uscc(uscc) if uscc else None
     if entity is not None and not request.user.has_perm("accounts.add_enterprise_account", entity):
         entity = None  # out of scope reads as not found: it names no entity of another division
     context: dict[str, Any] = {"uscc": uscc, "entity": entity}

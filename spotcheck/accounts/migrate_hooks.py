@@ -13,16 +13,17 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from spotcheck.accounts.hooks import reference_steps
 from spotcheck.accounts.models import Department, Division
 from spotcheck.audit.models import AuditEvent, AuditHead
 
 
 def _tables_ready(using: str) -> bool:
-    from spotcheck.registry.models import KeyFieldTag
-
     tables = set(connections[using].introspection.table_names())
+    # With the tables of the registered reference steps (registry's key-field tags).
+    registered = [model for _, step in reference_steps() for model in step.models]
     return all(model._meta.db_table in tables
-               for model in (Division, Department, KeyFieldTag, AuditEvent, AuditHead))
+               for model in (Division, Department, AuditEvent, AuditHead, *registered))
 
 
 def reference_after_migrate(sender: Any, *, verbosity: int = 1, using: str = DEFAULT_DB_ALIAS,

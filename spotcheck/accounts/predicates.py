@@ -76,3 +76,30 @@ def in_own_division(user: Any, obj: Any) -> bool:
 reads_department_data = (
     (is_dept_admin | is_planner | is_inspector) & in_own_department
 ) | (is_reviewer & in_own_division)
+
+
+@rules.predicate
+def entity_in_scope(user: Any, entity: Any) -> bool:
+    """The entity lies in the user's division or in a division under it (no object: the page).
+    An entity of the library, or a proposal or account judged by its entity."""
+    from spotcheck.accounts.divisions import division_covers
+
+    if entity is None:
+        return True
+    entity = getattr(entity, "entity", entity)
+    division = entity.division
+    return division_covers(getattr(user, "division_id", None), division.code, division.parent_id)
+
+
+# The audience of work pages (navigation): staff of the member departments and the three
+# administrators, never an enterprise.
+STAFF = is_government_staff | is_administrator
+
+
+@rules.predicate
+def is_own_department_job(user: Any, job: Any) -> bool:
+    """An import job run for the user's department (no job: the page itself)."""
+    if job is None:
+        return True
+    department = getattr(user, "department", None)
+    return department is not None and job.department_code == department.code

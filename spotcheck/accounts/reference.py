@@ -1,17 +1,17 @@
 """Reference files of the deploying city: its divisions (GB/T 2260) and the member units of
 its joint meeting (R-S1, the seed's attachment), with their short ASCII codes for SCD-1 files.
 
-The files live in ``settings.SPOTCHECK_REFERENCE_DIR`` and the city is
-``settings.SPOTCHECK_CITY``: a deployment chooses both by setting, not by code.
+The files live in ``settings.SPOTCHECK_REFERENCE_DIR`` (read by ``spotcheck.core.reference``)
+and the city is ``settings.SPOTCHECK_CITY``: a deployment chooses both by setting, not by code.
 """
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.conf import settings
+
+from spotcheck.core.reference import read_csv
 
 # Short ASCII codes (pinyin or English initials) of the seed's units by their number, stable:
 # they appear in published bundles. A city whose list differs gives a ``code`` column.
@@ -25,10 +25,6 @@ UNIT_CODES: dict[int, str] = {
 OFFICE_HOST_SEQ = 1  # 市市场监管局 hosts the joint-meeting office
 JUSTICE_SEQ = 2  # 市司法局
 CITY_PREFIX = "市"  # 市生态环境局: a city bureau that each county mirrors (R-S1)
-
-
-def reference_dir() -> Path:
-    return Path(settings.SPOTCHECK_REFERENCE_DIR)
 
 
 def city_code() -> str:
@@ -57,11 +53,6 @@ class MemberUnit:
         if is_city or self.city_only:
             return self.name
         return division_name + self.name[1:]
-
-
-def read_csv(name: str) -> list[dict[str, str]]:
-    with (reference_dir() / name).open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
 
 
 def member_units() -> list[MemberUnit]:

@@ -5,7 +5,9 @@ from typing import Any
 import rules
 
 from spotcheck.accounts.predicates import (
+    entity_in_scope,
     in_own_department,
+    is_audit_admin,
     is_dept_admin,
     is_enterprise,
     is_office,
@@ -15,9 +17,11 @@ from spotcheck.accounts.predicates import (
     is_system_admin,
 )
 from spotcheck.accounts.roles import ADMIN_ROLES
-from spotcheck.registry.rules import entity_in_scope
 
 rules.add_perm("core.view_home", is_signed_in)
+# Only the audit administrator reads the audit trail (三员分立, R-S2). Declared here: the audit
+# app sits below accounts and knows no role.
+rules.add_perm("audit.view_auditevent", is_audit_admin)
 rules.add_perm("core.view_api_docs", is_signed_in)
 rules.add_perm("accounts.view_department", is_signed_in)
 # Account lists: the system and security administrators; a department admin, their own.

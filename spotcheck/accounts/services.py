@@ -16,11 +16,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from spotcheck.accounts import reference, tokens
+from spotcheck.accounts.hooks import reference_steps
 from spotcheck.accounts.models import ApiToken, Department, Division, DivisionKind, User
 from spotcheck.accounts.roles import ADMIN_ROLES, STAFF_ROLES, Role
 from spotcheck.audit.services import audit_record, refusals_audited
 from spotcheck.core import clock
-from spotcheck.core.errors import Conflict, Refused, ServiceError
+from spotcheck.core.errors import Conflict, Refused, ServiceError, refuse_unless
+from spotcheck.core.reference import read_csv
 
 
 @dataclass
@@ -57,7 +59,7 @@ class ReferenceChanges:
 
 
 def _city_rows(city: str) -> list[dict[str, str]]:
-    rows = [r for r in reference.read_csv("divisions.csv") if reference.in_city(r["code"], city)]
+    rows = [r for r in read_csv("divisions.csv") if reference.in_city(r["code"], city)]
     if not any(r["code"] == city and r["kind"] == DivisionKind.CITY for r in rows):
         raise ServiceError(f"参考数据 divisions.csv 中没有设区市 {city}（见设置 SPOTCHECK_CITY）。",
                            fields={"SPOTCHECK_CITY": [city]})
@@ -129,14 +131,14 @@ def reference_sync(*, acting_user: Any = None, dry_run: bool = False) -> Referen
     unit dropped from the files stays (accounts and records point at it) and is reported.
     A dry run does the same work in a transaction that is rolled back.
     """
-    from spotcheck.registry.services import key_field_tags_ensure
-
     city = reference.city_code()
     changes = ReferenceChanges(city=city)
     with transaction.atomic():
         divisions = _divisions_sync(city, changes)
         _departments_sync(city, divisions, changes)
-        changes.key_field_tags_created = key_field_tags_ensure()
+        # The steps registered by the apps above (registry: the key-field tags, R-A1).
+        created = {name: step.run() for name, step in reference_steps()}
+        changes.key_field_tags_created = created.get("key_field_tags", 0)
         if changes.changed:
             audit_record(action="reference.load", actor=acting_user, object_type="department",
                          summary={"city": city,
@@ -202,8 +204,7 @@ def user_create(
 ) -> User:
     """Create an account. Only the system administrator creates accounts; the platform
     itself (``acting_user=None``) does for seeding. The first sign-in forces a new password."""
-    if acting_user is not None and not acting_user.has_perm("accounts.add_user"):
-        raise Refused("只有系统管理员可以创建账户。")
+    refuse_unless(acting_user, "accounts.add_user", None, "只有系统管理员可以创建账户。")
     if acting_user is not None and role:
         # 三员分立: roles are granted by the security administrator, not at creation.
         raise Refused("创建账户时不能分配角色，请由安全管理员授权。")

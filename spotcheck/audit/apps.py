@@ -8,3 +8,8 @@ class AuditConfig(AppConfig):
 
     def ready(self) -> None:
         from spotcheck.audit import home  # noqa: F401  (home sections)
+        from spotcheck.audit.services import audit_record, audit_refusal
+        from spotcheck.core import recorder
+
+        # core records its refusals and import jobs through these (spotcheck.core.recorder)
+        recorder.register(record=audit_record, refusal=audit_refusal)

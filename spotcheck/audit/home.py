@@ -6,14 +6,13 @@ from typing import Any
 
 from django.urls import reverse
 
-from spotcheck.accounts.predicates import is_audit_admin
 from spotcheck.audit.models import AuditEvent, Outcome
 from spotcheck.core.home import DueRow, DueSection, provider
 
 
 @provider
 def recent_refusals(user: Any) -> list[DueSection]:
-    if not is_audit_admin(user):
+    if not user.has_perm("audit.view_auditevent"):
         return []
     events = (AuditEvent.objects.exclude(outcome=Outcome.SUCCESS)
               .order_by("-seq")[:10])

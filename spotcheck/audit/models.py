@@ -5,11 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-
-class Outcome(models.TextChoices):
-    SUCCESS = "success", "成功"
-    FAILURE = "failure", "失败"
-    DENIED = "denied", "拒绝"
+from spotcheck.core.recorder import Outcome
 
 
 class AuditEvent(models.Model):

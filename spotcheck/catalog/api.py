@@ -22,10 +22,9 @@ from spotcheck.catalog.models import (
     PowerKind,
 )
 from spotcheck.core import clock
-from spotcheck.core.api import Int64Field, StrictSerializer, YearField
+from spotcheck.core.api import Int64Field, StrictSerializer, YearField, own_department, slug
 from spotcheck.core.errors import ServiceError
 from spotcheck.core.permissions import HasPerm, ObjectPerm
-from spotcheck.roster.api import own_department, slug
 
 
 def _perm_by_method(request: Request, read: str, write: str, *, objects: bool = False

@@ -9,8 +9,8 @@ from django import forms
 
 from spotcheck.accounts.models import Department
 from spotcheck.catalog.models import FilingKind, InspectionItem, PowerEntry, PowerKind
-from spotcheck.catalog.services import industry_sections, inspection_methods
 from spotcheck.core import clock
+from spotcheck.core.reference import industry_sections, inspection_methods
 from spotcheck.registry.models import EntityKind, KeyFieldTag
 from spotcheck.roster.models import Tag
 

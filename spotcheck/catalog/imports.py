@@ -22,13 +22,14 @@ from spotcheck.catalog.domain.items import (
     item_problems,
 )
 from spotcheck.catalog.models import InspectionItem, PowerEntry, PowerKind, item_key
-from spotcheck.catalog.services import industry_sections, inspection_methods
 from spotcheck.core import clock
+from spotcheck.core.domain.cells import SPLIT
+from spotcheck.core.imports.checks import Checks, Flag, Whole
 from spotcheck.core.imports.jobs import register
 from spotcheck.core.imports.models import ImportJob
 from spotcheck.core.imports.spec import CleanRow, Column, ImportSpec, Rejected, RowErrors
+from spotcheck.core.reference import industry_sections, inspection_methods
 from spotcheck.registry.models import EntityKind, KeyFieldTag
-from spotcheck.roster.imports import SPLIT, parse_flag
 from spotcheck.roster.models import Tag
 
 _KINDS = {**{label: value for value, label in EntityKind.choices},
@@ -68,6 +69,13 @@ COLUMNS = [
     Column("有效", "is_active", required=False, example="是", help="是 / 否；留空：新增为“是”，更新不修改"),
 ]
 H = {c.field: c.header for c in COLUMNS}
+# the columns checked one by one (the list columns and the rules across columns: clean_row)
+CHECKS = Checks(COLUMNS, {
+    "frequency_per_year": Whole("frequency_per_year", H["frequency_per_year"]),
+    "inspectors_required": Whole("inspectors_required", H["inspectors_required"]),
+    "in_joint_list": Flag("in_joint_list"),
+    "is_active": Flag("is_active"),
+})
 COLUMN_OF = {**H, "default_ratio_bp": H["default_ratio"]}  # rule field -> the column to name
 LIST_FIELDS = ("methods", "target_entity_types", "target_industries", "target_tags",
                "inspector_tags", "applicable_classes")
@@ -199,16 +207,7 @@ class ItemImport(ImportSpec):
         v["default_ratio_bp"] = _ratio_bp(data["default_ratio"]) if data["default_ratio"] else None
         if data["default_ratio"] and v["default_ratio_bp"] is None:
             errors.add(H["default_ratio"], f"默认抽查比例“{data['default_ratio']}”不是数字（如 5 或 3.5）")
-        for field in ("frequency_per_year", "inspectors_required"):
-            v[field] = _whole(data[field]) if data[field] else None
-            if data[field] and v[field] is None:
-                errors.add(H[field], f"{H[field]}“{data[field]}”应为正整数")
-        for field in ("in_joint_list", "is_active"):
-            flag = parse_flag(data[field])
-            if isinstance(flag, str):
-                errors.add(H[field], f"“{flag}”不正确，应为 是 或 否")
-                flag = None
-            v[field] = flag
+        v.update(CHECKS.row(data, errors))
         return v
 
     def template_rows(self) -> list[list[str]]:

@@ -14,8 +14,8 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from spotcheck.catalog.domain.items import MAX_FREQUENCY, MAX_RATIO_BP, MIN_INSPECTORS, percent_text
+from spotcheck.core.domain.scd1 import SCD1_ID_PATTERN
 from spotcheck.core.imports.models import ImportedRow
-from spotcheck.roster.domain.rules import SCD1_ID_PATTERN
 
 
 class ListField(models.TextField):

@@ -13,11 +13,11 @@ from spotcheck.accounts.predicates import (
     in_own_department,
     in_own_division,
     is_dept_admin,
+    is_own_department_job,
     is_planner,
     is_reviewer,
     reads_department_data,
 )
-from spotcheck.roster.rules import is_own_department_job
 
 keeps_list = is_dept_admin & in_own_department
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from spotcheck.accounts.models import Department, Division
@@ -22,6 +23,12 @@ from spotcheck.accounts.predicates import (
     is_reviewer,
 )
 from spotcheck.catalog.models import FilingKind, InspectionItem, ItemListFiling, PowerEntry
+from spotcheck.core.domain.deadlines import deadline_in
+
+
+def item_list_deadline(year: int) -> date:
+    """R-L2: lists are filed by the end of March of their year (configurable)."""
+    return deadline_in(year, getattr(settings, "SPOTCHECK_ITEM_LIST_DEADLINE", "03-31"))
 
 
 def _scope(user: Any, *, inspectors_too: bool = True) -> Q | None:
@@ -130,8 +137,6 @@ class FilingStatus:
 def filing_status(departments: Iterable[Department], year: int, today: date,
                   kind: str = FilingKind.ANNUAL) -> list[FilingStatus]:
     """Per department: filed (latest revision), or overdue after the deadline (R-L2)."""
-    from spotcheck.catalog.services import item_list_deadline
-
     departments = list(departments)
     deadline = item_list_deadline(year)
     filed: dict[int, ItemListFiling] = {}

@@ -7,17 +7,14 @@ the office and the justice bureau (R-L2). Every write checks permission, validat
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
-from functools import lru_cache
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from spotcheck.accounts.models import Department
-from spotcheck.accounts.reference import read_csv
 from spotcheck.audit.services import audit_record
 from spotcheck.catalog.domain.items import (
     MIN_INSPECTORS,
@@ -37,12 +34,13 @@ from spotcheck.catalog.models import (
     PowerKind,
     item_key,
 )
+from spotcheck.catalog.selectors import item_list_deadline
 from spotcheck.core import clock
-from spotcheck.core.errors import Refused, ServiceError
+from spotcheck.core.errors import Refused, ServiceError, refuse_unless
+from spotcheck.core.reference import industry_sections, inspection_methods
+from spotcheck.core.validation import changed, clean_or_raise, refuse_fixed, require
 from spotcheck.registry.models import EntityKind, KeyFieldTag
-from spotcheck.roster.domain.rules import deadline_in
 from spotcheck.roster.models import Tag
-from spotcheck.roster.validation import changed, check_perm, clean_or_raise, refuse_fixed, require
 
 ITEM_FIELDS = ("name", "sub_item", "power_entry", "basis", "content", "methods",
                "target_entity_types", "target_industries", "target_tags", "default_ratio_bp",
@@ -50,24 +48,6 @@ ITEM_FIELDS = ("name", "sub_item", "power_entry", "basis", "content", "methods",
                "applicable_classes", "in_joint_list", "is_active")
 LIST_FIELDS = ("methods", "target_entity_types", "target_industries", "target_tags",
                "inspector_tags", "applicable_classes")
-
-
-@lru_cache(maxsize=1)
-def inspection_methods() -> tuple[str, ...]:
-    """核查方式 from ``core/reference/inspection_methods.csv``."""
-    return tuple(r["name"] for r in read_csv("inspection_methods.csv"))
-
-
-@lru_cache(maxsize=1)
-def industry_sections() -> dict[str, str]:
-    """GB/T 4754-2017 sections: letter -> name."""
-    return {r["section"]: r["name"] for r in read_csv("industries_gbt4754_2017.csv")}
-
-
-def item_list_deadline(year: int) -> date:
-    """R-L2: lists are filed by the end of March of their year (configurable)."""
-    return deadline_in(year, getattr(settings, "SPOTCHECK_ITEM_LIST_DEADLINE", "03-31"))
-
 
 
 def _check_year(year: Any) -> int:
@@ -90,7 +70,7 @@ def _power_snapshot(entry: PowerEntry) -> dict[str, Any]:
 def power_entry_create(*, acting_user: Any, department: Department, code: str, name: str,
                        kind: str, legal_basis: str, request: Any = None) -> PowerEntry:
     """Add an entry to the department's administrative power list."""
-    check_perm(acting_user, "catalog.change_powerentry", department, "只能维护本部门的行政权力清单。")
+    refuse_unless(acting_user, "catalog.change_powerentry", department, "只能维护本部门的行政权力清单。")
     entry = PowerEntry(department=department, code=(code or "").strip(),
                        name=(name or "").strip(), kind=kind,
                        legal_basis=(legal_basis or "").strip())
@@ -113,7 +93,7 @@ def power_entry_update(*, acting_user: Any, entry: PowerEntry, request: Any = No
                        **changes: Any) -> PowerEntry:
     """Change a power entry's name, kind, basis or validity. An entry that items of this or
     a later year still hang on cannot be retired or turned into another kind (R-L1)."""
-    check_perm(acting_user, "catalog.change_powerentry", entry, "只能维护本部门的行政权力清单。")
+    refuse_unless(acting_user, "catalog.change_powerentry", entry, "只能维护本部门的行政权力清单。")
     refuse_fixed(changes, ("name", "kind", "legal_basis", "is_active"), "权力编码与部门")
     entry = PowerEntry.objects.select_for_update().get(pk=entry.pk)
     before = _power_snapshot(entry)
@@ -230,7 +210,7 @@ def item_create(
     request: Any = None,
 ) -> InspectionItem:
     """Add an item to the department's list for ``year`` (this year or the next)."""
-    check_perm(acting_user, "catalog.change_item", department, "只能维护本部门的抽查事项清单。")
+    refuse_unless(acting_user, "catalog.change_item", department, "只能维护本部门的抽查事项清单。")
     _check_year(year)
     item = InspectionItem(department=department, year=year, power_entry=power_entry)
     _set_fields(item, {
@@ -256,7 +236,7 @@ def item_create(
 def item_update(*, acting_user: Any, item: InspectionItem, request: Any = None,
                 **changes: Any) -> InspectionItem:
     """Change an item of this or next year's list; department, year and code stay."""
-    check_perm(acting_user, "catalog.change_item", item, "只能维护本部门的抽查事项清单。")
+    refuse_unless(acting_user, "catalog.change_item", item, "只能维护本部门的抽查事项清单。")
     refuse_fixed(changes, ITEM_FIELDS, "部门、年度与事项编码")
     item = InspectionItem.objects.select_for_update().select_related(
         "power_entry", "department").get(pk=item.pk)
@@ -278,7 +258,7 @@ def item_list_carry_over(*, acting_user: Any, department: Department, from_year:
                          to_year: int, request: Any = None) -> int:
     """Copy a year's active items to the next year's list (R-L1: adjusted every year), skipping
     codes already there and items whose power entry is no longer valid; returns the count."""
-    check_perm(acting_user, "catalog.change_item", department, "只能维护本部门的抽查事项清单。")
+    refuse_unless(acting_user, "catalog.change_item", department, "只能维护本部门的抽查事项清单。")
     _check_year(to_year)
     require(to_year == from_year + 1, "只能把上一年度的清单复制到下一年度。", "year")
     existing = set(InspectionItem.objects.filter(department=department, year=to_year)
@@ -326,7 +306,7 @@ def item_list_file(*, acting_user: Any, department: Department, year: int, kind:
     """File the year's list (or its class-A joint items) with the office and the justice
     bureau (R-L2). The time is recorded; after the deadline (end of March) it is marked late.
     Filing again adds a revision."""
-    check_perm(acting_user, "catalog.file_list", department, "只能由本部门管理员报送本部门清单。")
+    refuse_unless(acting_user, "catalog.file_list", department, "只能由本部门管理员报送本部门清单。")
     if acting_user is None:
         raise Refused("清单报送须由具体人员完成。")
     _check_year(year)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,9 +17,11 @@ from spotcheck.catalog.models import FilingKind, InspectionItem, ItemListFiling,
 from spotcheck.core import clock
 from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import ServiceError
+from spotcheck.core.forms import apply_service_error
+from spotcheck.core.paging import keyset_page
+from spotcheck.core.reference import industry_sections
+from spotcheck.core.views import own_department
 from spotcheck.registry.models import EntityKind
-from spotcheck.roster.forms import apply_service_error
-from spotcheck.roster.paging import keyset_page
 
 
 def _item(request: HttpRequest, pk: int) -> InspectionItem:
@@ -35,13 +36,6 @@ def _entry(request: HttpRequest, pk: int) -> PowerEntry:
 def _filing(request: HttpRequest, pk: int) -> ItemListFiling:
     return get_object_or_404(ItemListFiling.objects.select_related("department", "filed_by"),
                              pk=pk)
-
-
-def _own_department(request: HttpRequest) -> Department:
-    department = getattr(request.user, "department", None)
-    if department is None:
-        raise PermissionDenied
-    return department
 
 
 def _departments(request: HttpRequest) -> list[Department] | None:
@@ -82,7 +76,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
 
 @require_perm("catalog.change_item")
 def item_create(request: HttpRequest) -> HttpResponse:
-    department = _own_department(request)
+    department = own_department(request)
     form = ItemForm(request.POST or None, department=department)
     if request.method == "POST" and form.is_valid():
         try:
@@ -102,7 +96,7 @@ def item_create(request: HttpRequest) -> HttpResponse:
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = _item(request, pk)
     kinds = dict(EntityKind.choices)
-    sections = services.industry_sections()
+    sections = industry_sections()
     return render(request, "catalog/item_detail.html", {
         "item": item,
         "entity_types": [kinds.get(k, k) for k in item.target_entity_types],
@@ -139,7 +133,7 @@ def item_carry_over(request: HttpRequest) -> HttpResponse:
             raise ServiceError("年度无效。")
         year = form.cleaned_data["from_year"]
         count = services.item_list_carry_over(acting_user=request.user,
-                                              department=_own_department(request),
+                                              department=own_department(request),
                                               from_year=year, to_year=year + 1, request=request)
     except ServiceError as exc:
         messages.error(request, exc.message)
@@ -168,7 +162,7 @@ def power_list(request: HttpRequest) -> HttpResponse:
 
 @require_perm("catalog.change_powerentry")
 def power_create(request: HttpRequest) -> HttpResponse:
-    department = _own_department(request)
+    department = own_department(request)
     form = PowerEntryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -215,7 +209,7 @@ def filing_list(request: HttpRequest) -> HttpResponse:
         "statuses": list(zip(selectors.filing_status(followed, year, today, FilingKind.ANNUAL),
                              selectors.filing_status(followed, year, today, FilingKind.JOINT_A),
                              strict=True)),
-        "deadline": services.item_list_deadline(year),
+        "deadline": selectors.item_list_deadline(year),
         "form": FilingForm() if can_file else None,
     })
 
@@ -228,7 +222,7 @@ def item_list_file(request: HttpRequest) -> HttpResponse:
         if not form.is_valid():
             raise ServiceError("请选择年度与清单类型。")
         filing = services.item_list_file(acting_user=request.user,
-                                         department=_own_department(request),
+                                         department=own_department(request),
                                          year=form.cleaned_data["year"],
                                          kind=form.cleaned_data["kind"],
                                          note=form.cleaned_data["note"], request=request)

@@ -26,8 +26,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from spotcheck.core.errors import ServiceError
+from spotcheck.core import recorder
+from spotcheck.core.errors import Refused, ServiceError
 from spotcheck.core.parsers import INT64_MAX, INT64_MIN, refuse_unstorable
+from spotcheck.core.recorder import Outcome
 
 _MESSAGES = {
     "not_authenticated": "请先登录。",
@@ -165,17 +167,14 @@ def _audit_refused_write(request: Any, exc: Exception, code: str, fields: dict[s
     """A refusal that no service recorded is recorded here, before the reply: permission
     refusals always, refused writes (bad input, conflicts) too; with the names of the refused
     fields only, never their values (R-S2)."""
-    from spotcheck.audit.models import Outcome
-    from spotcheck.audit.services import audit_record, audit_refusal
-
     if request is None or getattr(exc, "audited", False):
         return
     if code == "permission_denied":
-        audit_refusal(request=request, reason="api")
+        recorder.refusal(request=request, reason="api")
     elif request.method not in ("GET", "HEAD", "OPTIONS"):
-        audit_record(action="api.refused", actor=getattr(request, "user", None), object_type="path",
-                     object_id=request.path[:128], outcome=Outcome.FAILURE, request=request,
-                     summary={"method": request.method, "code": code, "fields": sorted(fields)[:20]})
+        recorder.record(action="api.refused", actor=getattr(request, "user", None), object_type="path",
+                        object_id=request.path[:128], outcome=Outcome.FAILURE, request=request,
+                        summary={"method": request.method, "code": code, "fields": sorted(fields)[:20]})
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -263,6 +262,21 @@ def query_gate(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable[
         return get_response(request)
 
     return middleware
+
+
+def slug(field: str, **kwargs: Any) -> serializers.SlugRelatedField:
+    """A related object named by a slug field (department code, username, certificate no.)."""
+    if "queryset" not in kwargs:
+        kwargs["read_only"] = True
+        kwargs.setdefault("allow_null", True)  # shown as null where the relation is empty
+    return serializers.SlugRelatedField(slug_field=field, **kwargs)
+
+
+def own_department(request: Request) -> Any:
+    department = getattr(request.user, "department", None)
+    if department is None:
+        raise Refused("您的账户不属于任何部门。")
+    return department
 
 
 class KeysetPagination(CursorPagination):

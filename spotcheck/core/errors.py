@@ -36,7 +36,8 @@ class Conflict(ServiceError):
 
 
 def refuse_unless(acting_user: Any, perm: str, obj: Any, message: str) -> None:
-    """Services' permission check: ``acting_user=None`` is the platform itself."""
+    """The services' one permission check: refuse unless the acting user holds ``perm`` on
+    ``obj`` (``None``: a permission without an object); ``acting_user=None`` is the platform."""
     if acting_user is not None and not acting_user.has_perm(perm, obj):
         raise Refused(message)
 

@@ -1,6 +1,9 @@
 """Navigation by role: each entry shows only to users holding its permission, and only to
 its audience — an entry for the work of government staff (a library, the API reference)
-is not shown to an enterprise even where a permission on its own records lets it in."""
+is not shown to an enterprise even where a permission on its own records lets it in.
+
+Core imports no app: each app registers its own entries (and their audience predicate) in
+its ``AppConfig.ready``, in ``INSTALLED_APPS`` order."""
 
 from __future__ import annotations
 
@@ -8,11 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
-
-from spotcheck.accounts.predicates import is_administrator, is_government_staff
-
-# The audience of work pages: staff of the member departments and the three administrators.
-STAFF = is_government_staff | is_administrator
 
 
 @dataclass(frozen=True)
@@ -26,12 +24,12 @@ class NavItem:
         return bool(user.has_perm(self.perm) and (self.audience is None or self.audience(user)))
 
 
-# Apps append their entries in AppConfig.ready(); order here is the menu's order.
+# Apps append their entries in AppConfig.ready(); order here is the menu's order. The
+# accounts and audit entries stand first: apps insert theirs before the audit trail.
 NAV_ITEMS: list[NavItem] = [
     NavItem("工作台", "home", "core.view_home"),
     NavItem("账户管理", "accounts:users", "accounts.view_user"),
     NavItem("审计日志", "audit:events", "audit.view_auditevent"),
-    NavItem("接口文档", "api-docs", "core.view_api_docs", audience=STAFF),
 ]
 
 

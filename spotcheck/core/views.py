@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from spotcheck.audit.services import audit_refusal
+from spotcheck.core import recorder
 from spotcheck.core.home import sections_for
 
 
@@ -17,5 +20,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Every refusal is recorded (R-S2) and explained in Chinese."""
-    audit_refusal(request=request, reason="page")
+    recorder.refusal(request=request, reason="page")
     return render(request, "core/403.html", status=403)
+
+
+def own_department(request: HttpRequest) -> Any:
+    """The signed-in user's department, for a page that works on it; a user of no department
+    is refused (403). The API's counterpart is ``core.api.own_department``."""
+    department = getattr(request.user, "department", None)
+    if department is None:
+        raise PermissionDenied
+    return department

@@ -24,8 +24,8 @@ from spotcheck.core.errors import ServiceError
 from spotcheck.core.permissions import HasPerm
 from spotcheck.draws import selectors, services
 from spotcheck.draws.domain.lifecycle import DONE
+from spotcheck.draws.hooks import plan_gate
 from spotcheck.draws.models import BeaconValue, Commitment, Draw
-from spotcheck.planning.models import Plan
 
 
 class CommitmentSerializer(serializers.ModelSerializer):
@@ -103,9 +103,17 @@ class DrawDetail(generics.RetrieveAPIView):
     queryset = Draw.objects.select_related("department", "division")
 
 
+class PlanField(serializers.SlugRelatedField):  # type: ignore[type-arg]
+    """A plan by its code; the plans are planning's, registered with draws (planning sits
+    above draws)."""
+
+    def get_queryset(self) -> Any:
+        return plan_gate().queryset()
+
+
 class PrepareSerializer(StrictSerializer):
-    plan = serializers.SlugRelatedField(
-        slug_field="code", queryset=Plan.objects.select_related("department"),
+    plan = PlanField(
+        slug_field="code",
         error_messages={"required": "请指定抽取所依据的经审核批准的抽查计划（plan：计划编号，R-P3）。",
                         "does_not_exist": "计划“{value}”不存在。", "null": "请指定抽查计划（R-P3）。"})
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -113,6 +121,11 @@ class PrepareSerializer(StrictSerializer):
                            help_text="只能补充公开信标 beacon 和哈希算法 hash"
                                      "（对象，或含 JSON 对象的字符串）；其余继承计划。")
     excluded_usccs = serializers.ListField(child=serializers.CharField(max_length=32), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        plan: Any = self.fields["plan"]
+        plan.queryset = plan_gate().queryset()  # what the API schema reads: a plan's code
 
 
 class DrawPrepare(APIView):

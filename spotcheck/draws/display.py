@@ -7,10 +7,10 @@ from typing import Any
 from django.utils import timezone
 
 from spotcheck.accounts.models import Department, Division
+from spotcheck.core.reference import industry_sections
 from spotcheck.draws.domain.spec import DIMENSIONS, EXPERT_SUFFIX
 from spotcheck.draws.models import Draw
 from spotcheck.registry.models import EntityKind, LibraryClass, RegistrationStatus, RiskLevel
-from spotcheck.registry.reference import industries
 
 ROUNDING = {"ceil": "向上取整（至少）", "floor": "向下取整（至多）"}
 
@@ -70,7 +70,7 @@ def spec_lines(draw: Draw) -> list[tuple[str, str]]:
         ("行政区划", where),
     ]
     if spec.get("industries"):
-        lines.append(("行业门类", _labels(spec["industries"], industries().items())))
+        lines.append(("行业门类", _labels(spec["industries"], industry_sections().items())))
     if spec.get("kinds"):
         lines.append(("市场主体类型", _labels(spec["kinds"], EntityKind.choices)))
     if spec.get("tags"):

@@ -6,12 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 
-from spotcheck.accounts.predicates import is_office
-from spotcheck.draws.models import DrawStatus
-from spotcheck.planning.models import Plan, PlanStatus
+from spotcheck.draws.hooks import plan_gate
 
 
 def _lines(text: str) -> list[str]:
@@ -22,7 +19,8 @@ class PrepareForm(forms.Form):
     """The draw of an approved plan (R-P3): the plan gives the population, quota, window and
     team; the form adds the public beacon, the hash and the exclusions."""
 
-    plan = forms.ModelChoiceField(label="抽查计划（经审核批准、尚未抽取）", queryset=Plan.objects.none())
+    plan: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="抽查计划（经审核批准、尚未抽取）", queryset=None)
     title = forms.CharField(label="抽取名称（留空则用计划名称）", max_length=200, required=False)
     beacon_kind = forms.CharField(label="公开信标类型", required=False, max_length=64, initial="lottery",
                                   help_text="英文代码，如 lottery（彩票开奖号码）")
@@ -39,13 +37,10 @@ class PrepareForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        plans = Plan.objects.select_related("department").filter(
-            division_id=user.division_id, status=PlanStatus.APPROVED).filter(
-            Q(draw__isnull=True) | Q(draw__status=DrawStatus.CANCELLED))
-        if not is_office(user):  # the office organises for its division, departments their own
-            plans = plans.filter(department_id=user.department_id)
+        # The approved plans not yet drawn, registered by planning (above draws): the office
+        # organises for its division, departments their own.
         choice: Any = self.fields["plan"]
-        choice.queryset = plans.order_by("window_start", "code")
+        choice.queryset = plan_gate().offered(user)
         choice.label_from_instance = (
             lambda p: f"{p.code} {p.title}（{p.window_start:%m-%d}至{p.window_end:%m-%d}）")
 

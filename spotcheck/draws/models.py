@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from spotcheck.core.domain.scd1 import SCD1_ID_PATTERN
 from spotcheck.draws.domain.lifecycle import LABELS, PUBLIC, Status
 
 
@@ -108,7 +109,7 @@ class Draw(models.Model):
         verbose_name_plural = "双随机抽取"
         ordering = ["-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(code__regex=r"^[A-Za-z0-9_.:-]{1,64}$"),
+            models.CheckConstraint(condition=Q(code__regex=SCD1_ID_PATTERN),
                                    name="draw_code_scd1"),
             models.CheckConstraint(condition=Q(status__in=DrawStatus.values), name="draw_status_known"),
             # R-A2: a class-A draw holds class A only.

@@ -9,7 +9,7 @@ a provincial population of millions never becomes model objects.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -17,7 +17,8 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Collate
 
-from spotcheck.accounts.models import Department, Division
+from spotcheck.accounts.divisions import division_codes
+from spotcheck.accounts.models import Department
 from spotcheck.accounts.predicates import is_audit_admin, is_government_staff
 from spotcheck.core.domain.uscc import uscc_is_valid
 from spotcheck.draws.domain.lifecycle import DONE, PUBLIC
@@ -58,21 +59,6 @@ def draw_detail(pk: int) -> Draw:
 
 
 # --- the population -----------------------------------------------------------------------
-
-
-def division_codes(codes: Iterable[str]) -> set[str]:
-    """The codes and every division below them (a city covers its counties)."""
-    children: dict[str | None, list[str]] = defaultdict(list)
-    for code, parent in Division.objects.values_list("code", "parent_id"):
-        children[parent].append(code)
-    out: set[str] = set()
-    todo = list(codes)
-    while todo:
-        code = todo.pop()
-        if code not in out:
-            out.add(code)
-            todo.extend(children.get(code, []))
-    return out
 
 
 def population_queryset(draw: Draw, spec: DrawSpec | None = None) -> QuerySet[MarketEntity]:

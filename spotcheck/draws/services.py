@@ -27,20 +27,23 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
+from django_tasks import task
 
+from spotcheck.accounts.divisions import division_codes
 from spotcheck.accounts.models import Department, Division
 from spotcheck.accounts.predicates import is_office
 from spotcheck.audit.models import AuditEvent, Outcome
 from spotcheck.audit.services import audit_record, refusals_audited
 from spotcheck.core import clock
 from spotcheck.core.domain.uscc import uscc_problem
+from spotcheck.core.domain.workflow import TransitionRefused, guarded_update, next_state
 from spotcheck.core.errors import Conflict, Refused, ServiceError, refuse_unless
-from spotcheck.draws import selectors
+from spotcheck.draws import hooks, selectors
 from spotcheck.draws.domain import commitments as cm
 from spotcheck.draws.domain.execution import Execution, active_selection, execute, final_teams
-from spotcheck.draws.domain.lifecycle import Action, Status, TransitionRefused, next_status
+from spotcheck.draws.domain.lifecycle import LIFECYCLE, Action, Status
 from spotcheck.draws.domain.spec import (
     NOT_INSPECTABLE,
     DrawSpec,
@@ -49,6 +52,7 @@ from spotcheck.draws.domain.spec import (
     expand_quota,
     parse_spec,
 )
+from spotcheck.draws.hooks import plan_gate
 from spotcheck.draws.models import (
     Assignment,
     BeaconValue,
@@ -60,9 +64,6 @@ from spotcheck.draws.models import (
     Selection,
     SelectionState,
 )
-from spotcheck.planning import selectors as plan_selectors
-from spotcheck.planning.models import Plan, PlanStatus
-from spotcheck.planning.selectors import plan_draw_spec
 from spotcheck.registry.models import KeyFieldTag, MarketEntity
 from spotcheck.roster.models import Inspector
 from verifier import verify_draw as vd
@@ -97,12 +98,9 @@ def _audited_refusal(action: str, *, actor: Any, draw: Draw | None, request: Any
                             extra=extra)
 
 
-_require = refuse_unless
-
-
 def _step(draw: Draw, action: Action) -> Status:
     try:
-        return next_status(draw.status, action)
+        return next_state(LIFECYCLE, draw.status, action)
     except TransitionRefused as exc:
         code = "already_executed" if action == Action.EXECUTE and draw.status in (
             Status.EXECUTING, Status.EXECUTED, Status.PUBLISHED) else "wrong_state"
@@ -113,7 +111,7 @@ def _transition(draw: Draw, action: Action, **fields: Any) -> Draw:
     """Apply one transition as a guarded update; Conflict when someone else got there first."""
     old = draw.status
     new = _step(draw, action)
-    if not Draw.objects.filter(pk=draw.pk, status=old).update(status=new, **fields):
+    if not guarded_update(Draw.objects.filter(pk=draw.pk), expected=old, new=new, **fields):
         raise Conflict("抽取的状态刚刚被他人改变，请刷新后重试。", code="conflict")
     draw.status = new
     for k, v in fields.items():
@@ -175,7 +173,7 @@ def _check_scope(acting_user: Any, department: Department, spec: DrawSpec) -> No
                 raise Refused("联席办只能组织本行政区划的抽取。")
         elif department.pk != acting_user.department_id:
             raise Refused("只能为本部门准备抽取。")
-    scope = selectors.division_codes([department.division_id])
+    scope = division_codes([department.division_id])
     outside = [d for d in spec.divisions if d not in scope]
     if outside:
         raise ServiceError(f"行政区划 {'、'.join(outside)} 不在{department.division.name}范围内。",
@@ -231,14 +229,14 @@ def _parse(raw: Mapping[str, Any]) -> DrawSpec:
         raise ServiceError(str(exc), fields={k: [v] for k, v in exc.fields.items()}) from None
 
 
-def _plan_name(plan: Plan) -> str:
-    return f"计划 {plan.code}（{plan.title}）"
+def _plan_name(plan: Any) -> str:
+    return plan_gate().name(plan)
 
 
-def _plan_spec(plan: Plan, given: Mapping[str, Any] | None) -> DrawSpec:
+def _plan_spec(plan: Any, given: Mapping[str, Any] | None) -> DrawSpec:
     """The draw's specification: the plan's, with the caller's beacon and hash. Anything else
     the caller names must be what the plan says (R-P3: nothing is drawn that was not reviewed)."""
-    own = plan_draw_spec(plan)
+    own = plan_gate().draw_spec(plan)
     given = dict(given or {})
     chosen = _parse({**own, **{k: given[k] for k in ("beacon", "hash") if k in given}})
     claimed = _parse({**own, **given}).as_json()
@@ -252,45 +250,21 @@ def _plan_spec(plan: Plan, given: Mapping[str, Any] | None) -> DrawSpec:
     return chosen
 
 
-def _plan_problem(plan: Plan | None, draw: Draw | None = None) -> str | None:
-    """Why a draw may not proceed on this plan (None: it may). Every draw that leads to
-    inspections belongs to an approved plan (R-P3) — a class-A draw to the office's approved
-    joint plan (R-A2, R-A3) — whose items are on the list (R-L1) and whose window is still
-    ahead (R-Q1)."""
-    if plan is None:
-        return ("该抽取不属于任何经审核批准的抽查计划：双随机抽取须依据经联席办和司法局审核批准的"
-                "年度抽查计划组织（R-P3）。")
-    name = _plan_name(plan)
-    if plan.status != PlanStatus.APPROVED:
-        return (f"{name}处于“{plan.get_status_display()}”状态：只有经联席办和司法局审核批准、"
-                "尚未执行的计划才能组织抽取（R-P3）。")
-    if draw is not None and plan.draw_id != draw.pk:
-        return f"{name}已改由另一次抽取执行，本抽取不能继续。"
-    if plan.window_end < clock.today():
-        return (f"{name}的实施期 {plan.window_start:%Y-%m-%d} 至 {plan.window_end:%Y-%m-%d} 已过，"
-                "不能再组织抽取（R-Q1：检查在实施期内进行）。")
-    departments = set(plan.plan_items.values_list("item__department_id", flat=True))
-    if not departments:
-        return f"{name}没有检查事项：清单之外无检查，抽取须有计划的检查事项（R-L1）。"
-    if plan.target_class == "A" and len(departments) < 2:
-        return (f"{name}只有一个部门的检查事项：A 类库检查一律为部门联合检查，"
-                "计划须含至少两个成员部门的事项（R-A3）。")
-    return None
-
-
-def _require_plan(plan: Plan | None, draw: Draw | None = None) -> None:
-    problem = _plan_problem(plan, draw)
+def _require_plan(plan: Any, draw: Draw | None = None) -> None:
+    """The plan's rules (R-P3, R-Q1, R-L1, R-A3), registered by planning
+    (``spotcheck.planning.draw_gate``): draws sits below planning and imports none of it."""
+    problem = plan_gate().problem(plan, draw)
     if problem:
         raise ServiceError(problem, code="plan_required", fields={"plan": [problem]})
 
 
-def _plan_of(draw: Draw) -> Plan | None:
-    return Plan.objects.select_related("department").filter(draw_id=draw.pk).first()
+def _plan_of(draw: Draw) -> Any:
+    return plan_gate().of_draw(draw)
 
 
 def _planned_count(draw: Draw, spec: DrawSpec) -> int:
     """How many entities the draw takes from today's population (the verifier's arithmetic)."""
-    sizes = plan_selectors.strata_sizes(selectors.population_queryset(draw, spec), spec.strata)
+    sizes = plan_gate().strata_sizes(selectors.population_queryset(draw, spec), spec.strata)
     return sum(vd.allocate_quota(expand_quota(spec.quota, sizes), sizes).values())
 
 
@@ -312,7 +286,7 @@ def _hold_class_a_cap(*, division_id: str, year: int, this: int, exclude_pk: int
     for the first to commit, counts it, and is refused."""
     list(Division.objects.select_for_update().filter(pk=division_id).values_list("pk", flat=True))
     class_a_total = MarketEntity.objects.filter(
-        library_class="A", division_id__in=selectors.division_codes([division_id]),
+        library_class="A", division_id__in=division_codes([division_id]),
     ).exclude(status__in=list(NOT_INSPECTABLE)).count()
     problem = class_a_cap_problem(drawn_this_year=_class_a_drawn(division_id, year, exclude_pk),
                                   this_draw=this, class_a_total=class_a_total)
@@ -332,14 +306,14 @@ def _hold_rules(draw: Draw, this: int | None = None) -> None:
 def draw_prepare(
     *,
     acting_user: Any,
-    plan: Plan,
+    plan: Any,
     title: str = "",
     spec: Mapping[str, Any] | None = None,
     excluded_usccs: Iterable[str] | QuerySet[Any] = (),
     request: Any = None,
 ) -> Draw:
     """A draw in state "prepared" for an approved plan (R-P3), whose department, year, window,
-    population, quota and team it inherits (``planning.selectors.plan_draw_spec``); ``spec``
+    population, quota and team it inherits (the plan gate's ``draw_spec``); ``spec``
     may add the public beacon and the hash. The plan names the draw as its own.
 
     ``excluded_usccs`` is the planning layer's hook: entities kept out of the population (e.g.
@@ -348,8 +322,8 @@ def draw_prepare(
     """
     with _audited_refusal("draw.prepare", actor=acting_user, draw=None, request=request,
                           extra={"plan": getattr(plan, "code", ""), "title": title}):
-        _require(acting_user, "draws.prepare_draw", None, "您没有准备抽取的权限。")
-        plan = Plan.objects.select_related("department", "department__division").get(pk=plan.pk)
+        refuse_unless(acting_user, "draws.prepare_draw", None, "您没有准备抽取的权限。")
+        plan = plan_gate().reload(plan)
         department = plan.department
         _require_plan(plan)
         parsed = _plan_spec(plan, spec)
@@ -358,7 +332,7 @@ def draw_prepare(
         excluded = _exclusion_codes(excluded_usccs)
         with transaction.atomic():
             # The plan's row alone (a joined row would be read as it was before the lock).
-            plan = Plan.objects.select_for_update().get(pk=plan.pk)
+            plan = plan_gate().lock(plan)
             _require_plan(plan)
             previous = Draw.objects.filter(pk=plan.draw_id).first() if plan.draw_id else None
             if previous is not None and previous.status != Status.CANCELLED:
@@ -388,8 +362,7 @@ def draw_prepare(
             draw.code = f"{department.division_id}-{draw.year}-{draw.pk:05d}"
             draw.files_path = f"{draw.code}-{secrets.token_hex(4)}"
             Draw.objects.filter(pk=draw.pk).update(code=draw.code, files_path=draw.files_path)
-            Plan.objects.filter(pk=plan.pk).update(draw=draw, version=F("version") + 1,
-                                                   updated_at=clock.now())
+            plan_gate().attach(plan, draw)
             Commitment.objects.bulk_create(
                 Commitment(draw=draw, party=party, seq=i, department=dept, name=name)
                 for i, (party, dept, name) in enumerate(parties))
@@ -430,7 +403,7 @@ def draw_commit(*, acting_user: Any, draw: Draw, party: str | None = None, secre
     """
     with _audited_refusal("draw.commit", actor=acting_user, draw=draw, request=request,
                           extra={"party": party or ""}):
-        _require(acting_user, "draws.commit_draw", draw, "您不是本次抽取的承诺方人员。")
+        refuse_unless(acting_user, "draws.commit_draw", draw, "您不是本次抽取的承诺方人员。")
         with transaction.atomic():
             draw = _locked(draw)
             commitment = _commitment_for(acting_user, draw, party)
@@ -472,8 +445,8 @@ def draw_announce(*, acting_user: Any, draw: Draw, background: bool | None = Non
     draw showing "公告生成中" with progress until then.
     """
     with _audited_refusal("draw.announce", actor=acting_user, draw=draw, request=request):
-        _require(acting_user, "draws.announce_draw", draw,
-                 "您没有公告该抽取的权限（A 类库抽查由联席办组织，R-A2）。")
+        refuse_unless(acting_user, "draws.announce_draw", draw,
+                      "您没有公告该抽取的权限（A 类库抽查由联席办组织，R-A2）。")
         with transaction.atomic():
             draw = _locked(draw)
             _step(draw, Action.ANNOUNCE)
@@ -494,8 +467,6 @@ def draw_announce(*, acting_user: Any, draw: Draw, background: bool | None = Non
     if background is None:
         background = selectors.population_estimate(draw) > _inline_max()
     if background:
-        from spotcheck.draws.tasks import draw_freeze_task
-
         transaction.on_commit(lambda: draw_freeze_task.enqueue(draw.pk))
         return draw
     return draw_freeze(draw.pk)
@@ -678,7 +649,7 @@ def draw_reveal(*, acting_user: Any, draw: Draw, secret: str, party: str | None 
     """A party opens its commitment after the announcement; checked against H(secret)."""
     with _audited_refusal("draw.reveal", actor=acting_user, draw=draw, request=request,
                           extra={"party": party or ""}):
-        _require(acting_user, "draws.commit_draw", draw, "您不是本次抽取的承诺方人员。")
+        refuse_unless(acting_user, "draws.commit_draw", draw, "您不是本次抽取的承诺方人员。")
         with transaction.atomic():
             draw = _locked(draw)
             commitment = _commitment_for(acting_user, draw, party)
@@ -701,7 +672,7 @@ def draw_reveal(*, acting_user: Any, draw: Draw, secret: str, party: str | None 
 
 
 def _require_beacon(acting_user: Any, draw: Draw, what: str) -> None:
-    _require(acting_user, "draws.beacon_draw", draw, "您没有录入或确认该抽取信标值的权限。")
+    refuse_unless(acting_user, "draws.beacon_draw", draw, "您没有录入或确认该抽取信标值的权限。")
     if not draw.beacon_kind:
         raise ServiceError("本次抽取没有公开信标。", code="no_beacon")
     _require_announced(draw, what)
@@ -790,7 +761,7 @@ def draw_execute(*, acting_user: Any, draw: Draw, background: bool | None = None
     """Execute a revealed draw, exactly once: the guarded update claims it, the unique result
     row settles a race between two runs. Large draws (or ``background=True``) run in the worker."""
     with _audited_refusal("draw.execute", actor=acting_user, draw=draw, request=request):
-        _require(acting_user, "draws.execute_draw", draw, "您没有执行该抽取的权限（由组织部门执行）。")
+        refuse_unless(acting_user, "draws.execute_draw", draw, "您没有执行该抽取的权限（由组织部门执行）。")
         draw = Draw.objects.select_related("department", "division").get(pk=draw.pk)
         _step(draw, Action.EXECUTE)
         _require_intact(draw, files=True)
@@ -807,8 +778,6 @@ def draw_execute(*, acting_user: Any, draw: Draw, background: bool | None = None
     if background is None:
         background = (draw.population_size or 0) > _inline_max()
     if background:
-        from spotcheck.draws.tasks import draw_run_task
-
         transaction.on_commit(lambda: draw_run_task.enqueue(draw.pk))
         return draw
     return draw_run(draw.pk)
@@ -863,8 +832,10 @@ def draw_run(draw_id: int, *, echo: Progress | None = None) -> Draw:
         message = exc.message if isinstance(exc, ServiceError) else f"抽取失败：{type(exc).__name__}: {exc}"
         if not (isinstance(exc, Conflict) and exc.code == "already_executed"):
             with transaction.atomic():
-                failed = Draw.objects.filter(pk=draw.pk, status=Status.EXECUTING).update(
-                    status=next_status(Status.EXECUTING, Action.EXECUTE_FAILED), last_error=message)
+                failed = guarded_update(
+                    Draw.objects.filter(pk=draw.pk), expected=Status.EXECUTING,
+                    new=next_state(LIFECYCLE, Status.EXECUTING, Action.EXECUTE_FAILED),
+                    last_error=message)
                 if failed:
                     audit_record(action="draw.execute", actor=draw.executed_by,
                                  department_code=draw.department.code, object_type=OBJECT_TYPE,
@@ -893,6 +864,8 @@ def _store_result(draw: Draw, execution: Execution, *, created: bool, acting_use
                         created_at=now, updated_at=now)
             except IntegrityError:
                 raise Conflict("该抽取已有结果，不能重复执行。", code="already_executed") from None
+            # The apps above draws build on it once this commits (plan started, tasks).
+            hooks.on_draw_executed(draw.pk)
             _transition(draw, Action.EXECUTED, executed_at=now, progress_phase="store",
                         planned_count=len(result["selected"]))
         else:
@@ -972,7 +945,7 @@ def _store_selection(draw: Draw, result: Mapping[str, Any]) -> None:
 def draw_publish(*, acting_user: Any, draw: Draw, request: Any = None) -> Draw:
     """Publish the result on the public portal (一公开)."""
     with _audited_refusal("draw.publish", actor=acting_user, draw=draw, request=request):
-        _require(acting_user, "draws.publish_draw", draw, "您没有公示该抽取结果的权限。")
+        refuse_unless(acting_user, "draws.publish_draw", draw, "您没有公示该抽取结果的权限。")
         with transaction.atomic():
             draw = _locked(draw)
             _transition(draw, Action.PUBLISH, published_on=clock.now(), published_by=acting_user)
@@ -986,7 +959,7 @@ def draw_cancel(*, acting_user: Any, draw: Draw, reason: str, request: Any = Non
     """Cancel a draw before it is revealed; an announced one stays public with the reason
     (a correction is a new draw, DRAW.md section 2)."""
     with _audited_refusal("draw.cancel", actor=acting_user, draw=draw, request=request):
-        _require(acting_user, "draws.cancel_draw", draw, "您没有撤销该抽取的权限。")
+        refuse_unless(acting_user, "draws.cancel_draw", draw, "您没有撤销该抽取的权限。")
         reason = (reason or "").strip()
         if not reason:
             raise ServiceError("请填写撤销原因。", fields={"reason": ["必填"]})
@@ -1004,7 +977,7 @@ def draw_substitute(*, acting_user: Any, draw: Draw, uscc: str, reason: str, req
     next one of its stratum (DRAW.md section 4); result.json lists it and the verifier checks it."""
     with _audited_refusal("draw.substitute", actor=acting_user, draw=draw, request=request,
                           extra={"uscc": uscc}):
-        _require(acting_user, "draws.substitute_draw", draw, "您没有为该抽取办理替补的权限。")
+        refuse_unless(acting_user, "draws.substitute_draw", draw, "您没有为该抽取办理替补的权限。")
         draw = Draw.objects.select_related("department", "division", "result").get(pk=draw.pk)
         if draw.status not in (Status.EXECUTED, Status.PUBLISHED):
             raise Conflict("只有已执行的抽取才能办理替补。", code="wrong_state")
@@ -1074,3 +1047,21 @@ def bundle_zip(draw: Draw, fileobj: Any, *, public: bool = False) -> None:
                 zf.write(content, arcname)
             else:
                 zf.writestr(arcname, content)
+
+
+# --- background work (STYLE 9): load by id, call one service; progress is on the draw row ---
+# Kept beside the services they call, so that enqueueing and running form no import circle.
+
+
+@task()
+def draw_freeze_task(draw_id: int) -> dict[str, str | int | None]:
+    """Freeze the population, roster and conflicts and write the announcement."""
+    draw = draw_freeze(draw_id)
+    return {"code": draw.code, "status": draw.status, "population": draw.population_size}
+
+
+@task()
+def draw_run_task(draw_id: int) -> dict[str, str | int | None]:
+    """Execute a claimed draw and store its result."""
+    draw = draw_run(draw_id)
+    return {"code": draw.code, "status": draw.status}

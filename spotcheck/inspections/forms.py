@@ -9,8 +9,8 @@ from django import forms
 from spotcheck.accounts.models import Department
 from spotcheck.catalog.models import InspectionItem
 from spotcheck.core import clock
+from spotcheck.core.forms import DateInput, apply_service_error
 from spotcheck.inspections import reference
-from spotcheck.roster.forms import DateInput, apply_service_error
 from spotcheck.roster.models import Inspector
 
 __all__ = ["FilingForm", "LatePermitForm", "LeadForm", "MergeForm", "TeamAssignForm", "apply_service_error"]

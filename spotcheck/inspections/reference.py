@@ -1,10 +1,11 @@
-"""Reference lists the one form and filings use (``spotcheck/core/reference/*.csv``)."""
+"""The result-code tree and the filing reasons, parsed from the reference files
+(``spotcheck.core.reference``) into the inspections domain's types."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from spotcheck.accounts.reference import read_csv
+from spotcheck.core.reference import read_csv
 from spotcheck.inspections.domain.filing import Reason, parse_reasons
 from spotcheck.inspections.domain.results import ResultTree
 
@@ -12,16 +13,6 @@ from spotcheck.inspections.domain.results import ResultTree
 @lru_cache(maxsize=1)
 def result_tree() -> ResultTree:
     return ResultTree.from_rows(read_csv("result_codes.csv"))
-
-
-@lru_cache(maxsize=1)
-def methods() -> tuple[str, ...]:
-    return tuple(r["name"] for r in read_csv("inspection_methods.csv"))
-
-
-@lru_cache(maxsize=1)
-def follow_ups() -> tuple[str, ...]:
-    return tuple(r["name"] for r in read_csv("follow_up_actions.csv"))
 
 
 @lru_cache(maxsize=1)

@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from spotcheck.accounts.divisions import division_codes
 from spotcheck.accounts.models import Division
 from spotcheck.accounts.predicates import (
     is_dept_admin,
@@ -120,7 +121,6 @@ def tasks_needing_team(division: Division | str) -> QuerySet[InspectionTask]:
 def entity_for_department(department: Any, uscc: str) -> MarketEntity | None:
     """The entity of that USCC if it lies in the department's division (or a division under
     it); None otherwise, as for an unknown USCC (R-S1: nothing about entities out of scope)."""
-    from spotcheck.draws.selectors import division_codes
 
     return (MarketEntity.objects.select_related("division")
             .filter(uscc=uscc, division_id__in=division_codes([department.division_id])).first())
@@ -227,6 +227,12 @@ def burden_of(uscc: str, year: int) -> EntityBurden | None:
     return EntityBurden.objects.filter(uscc=uscc, year=year).first()
 
 
+def open_tasks_of_draw(draw_id: int) -> int:
+    """The tasks of a draw not yet completed or cancelled (R-P1: a plan completes without)."""
+    return (InspectionTask.objects.filter(draw_id=draw_id)
+            .exclude(status__in=[TaskStatus.COMPLETED, TaskStatus.CANCELLED]).count())
+
+
 def window_savings(division: Division | str, year: int) -> dict[str, Any]:
     """What merging saved in a division's year: joint inspections (more than one department),
     merged visits, visits without merging, actual visits, and the difference."""
@@ -250,7 +256,7 @@ def class_c_coverage(division: Division | str, year: int) -> dict[str, int]:
     """R-C2: class-C entities of the division (and its counties) with a task this year."""
     division_id = _division_id(division)
     population = MarketEntity.objects.filter(
-        Q(division_id=division_id) | Q(division__parent_id=division_id), library_class="C").exclude(
+        division_id__in=division_codes([division_id]), library_class="C").exclude(
         status__in=list(NOT_INSPECTABLE))
     total = population.count()
     covered = population.filter(Exists(InspectionTask.objects.filter(

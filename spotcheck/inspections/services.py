@@ -12,7 +12,7 @@ department and has no items until one is given.
 
 from __future__ import annotations
 
-import importlib
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,22 +22,24 @@ from typing import Any, TypeVar
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
+from spotcheck.accounts.divisions import division_codes
 from spotcheck.accounts.models import Department, Division
 from spotcheck.audit.services import audit_record, refusals_audited
 from spotcheck.catalog.models import InspectionItem
 from spotcheck.core import clock
-from spotcheck.core.errors import Conflict, Refused, ServiceError
+from spotcheck.core.domain.workflow import TransitionRefused, guarded_update, next_state
+from spotcheck.core.errors import Conflict, Refused, ServiceError, refuse_unless
+from spotcheck.core.reference import follow_up_actions, inspection_methods
 from spotcheck.draws.domain.lifecycle import DONE
 from spotcheck.draws.domain.spec import EXPERT_SUFFIX, NOT_INSPECTABLE
 from spotcheck.draws.models import Assignment, Draw, SelectionState
 from spotcheck.draws.models import Selection as DrawSelection
-from spotcheck.draws.selectors import division_codes
 from spotcheck.inspections import reference
 from spotcheck.inspections.domain import filing as filing_rules
 from spotcheck.inspections.domain import windows
 from spotcheck.inspections.domain.overlap import Selection, Source, Visit, merge
 from spotcheck.inspections.domain.results import Entry, entry_problems
-from spotcheck.inspections.domain.workflow import OPEN, Step, StepRefused, next_state
+from spotcheck.inspections.domain.workflow import OPEN, WORKFLOW, Step
 from spotcheck.inspections.models import (
     EnterpriseNotice,
     EntityBurden,
@@ -55,17 +57,14 @@ from spotcheck.inspections.models import (
     TaskStatus,
 )
 from spotcheck.planning.domain.calendar import Window, YearCalendar
+from spotcheck.planning.selectors import calendar_for, plan_for_draw
 from spotcheck.registry.models import MarketEntity
 from spotcheck.roster.models import Inspector
 from spotcheck.roster.selectors import conflicts_in_force
 
 BATCH = 2000
 T = TypeVar("T")
-
-
-def _check(acting_user: Any, perm: str, obj: Any, message: str) -> None:
-    if acting_user is not None and not acting_user.has_perm(perm, obj):
-        raise Refused(message)
+log = logging.getLogger(__name__)
 
 
 def _batches(items: Sequence[T], size: int = BATCH) -> Iterator[Sequence[T]]:
@@ -101,21 +100,10 @@ def _plan_items(plan: Any) -> tuple[InspectionItem, ...]:
     return tuple(r if isinstance(r, InspectionItem) else r.item for r in rows)
 
 
-def _planning_selector(name: str) -> Any:
-    try:
-        module = importlib.import_module("spotcheck.planning.selectors")
-    except ImportError:
-        return None
-    return getattr(module, name, None)
-
-
 def plan_info_for_draw(draw: Draw) -> PlanInfo:
-    """The plan behind ``draw``, from ``spotcheck.planning.selectors.plan_for_draw`` when the
-    planning app provides it; otherwise what the draw itself says."""
-    plan = None
-    finder = _planning_selector("plan_for_draw")
-    if finder is not None:
-        plan = finder(draw)
+    """The plan behind ``draw`` (``planning.selectors.plan_for_draw``); for a draw made
+    outside planning, what the draw itself says."""
+    plan = plan_for_draw(draw)
     if plan is None:
         return PlanInfo(ref=draw.source_ref, title=draw.title, department=draw.department,
                         window_start=draw.window_start, window_end=draw.window_end,
@@ -135,9 +123,8 @@ def plan_info_for_draw(draw: Draw) -> PlanInfo:
 def year_calendar(division: Division | str | None, year: int) -> YearCalendar:
     """The planning year's calendar (windows, quiet period): the office's configuration
     through ``spotcheck.planning.selectors.calendar_for``, else the seed's defaults (R-Q1)."""
-    configured = _planning_selector("calendar_for")
-    if configured is not None and division is not None:
-        return configured(division, year)  # type: ignore[no-any-return]
+    if division is not None:
+        return calendar_for(division, year)
     return YearCalendar.default(year)
 
 
@@ -197,6 +184,16 @@ def _team_department(code: str) -> str:
     return code[: -len(EXPERT_SUFFIX)] if code.endswith(EXPERT_SUFFIX) else code
 
 
+def tasks_after_draw_executed(draw_id: int) -> None:
+    """An executed draw becomes inspection tasks once its result is committed (registered
+    with ``draws.hooks`` by this app's ``ready``). A refusal here never undoes the draw: the
+    window merge makes the tasks of any executed draw that has none."""
+    try:
+        tasks_from_draw(draw=Draw.objects.get(pk=draw_id))
+    except ServiceError as exc:
+        log.warning("检查任务未生成（抽取 %s）：%s", draw_id, exc.message)
+
+
 def tasks_from_draw(*, draw: Draw, acting_user: Any = None, plan: PlanInfo | None = None,
                     request: Any = None) -> TasksSummary:
     """One task per selected entity of an executed draw (per participating department for a
@@ -206,7 +203,7 @@ def tasks_from_draw(*, draw: Draw, acting_user: Any = None, plan: PlanInfo | Non
     task while nothing was recorded on it, substitutes gain one.
     """
     draw = Draw.objects.select_related("department", "division").get(pk=draw.pk)
-    _check(acting_user, "inspections.create_tasks", draw, "您没有为该抽取生成检查任务的权限。")
+    refuse_unless(acting_user, "inspections.create_tasks", draw, "您没有为该抽取生成检查任务的权限。")
     if draw.status not in {s.value for s in DONE}:
         raise ServiceError(f"抽取 {draw.code} 尚未执行（当前：{draw.get_status_display()}），"
                            "不能生成检查任务。", code="draw_not_executed")
@@ -289,7 +286,7 @@ def tasks_from_draw(*, draw: Draw, acting_user: Any = None, plan: PlanInfo | Non
         for id_chunk in _batches(gone):
             summary.cancelled += InspectionTask.objects.filter(
                 pk__in=id_chunk, status=TaskStatus.PENDING).update(
-                status=next_state(TaskStatus.PENDING, Step.CANCEL),
+                status=next_state(WORKFLOW, TaskStatus.PENDING, Step.CANCEL),
                 cancel_reason="抽取结果经替补，该主体不再检查。")
         gone_set = set(gone)
         touched = {t.entity_id for t in new_tasks} | {e for (e, _), (pk, _) in existing.items()
@@ -404,8 +401,8 @@ def window_merge(*, division: Division | str, year: int, window: Any, acting_use
     Writes in batches of ``batch_size``; memory grows with the window's tasks only.
     """
     division = _division(division)
-    _check(acting_user, "inspections.merge_window", division,
-           "只有本行政区划的联席办可以组织检查窗口的合并（R-B3）。")
+    refuse_unless(acting_user, "inspections.merge_window", division,
+                  "只有本行政区划的联席办可以组织检查窗口的合并（R-B3）。")
     w = _window(year, window)
     wkey = windows.key(w)
     summary = MergeSummary(division=division.code, year=year, window=wkey)
@@ -669,8 +666,8 @@ def joint_lead_change(*, acting_user: Any, joint: JointInspection, new_lead: Dep
     The first agreement opens the proposal (a proposal for another department replaces a
     pending one); the change takes effect when every participating department has agreed.
     """
-    _check(acting_user, "inspections.change_lead", joint,
-           "只有参与该联合检查的部门可以协商变更牵头部门（R-C3）。")
+    refuse_unless(acting_user, "inspections.change_lead", joint,
+                  "只有参与该联合检查的部门可以协商变更牵头部门（R-C3）。")
     if acting_user is None or acting_user.department_id is None:
         raise Refused("须以参与部门人员身份同意变更牵头部门。")
     with transaction.atomic():
@@ -776,7 +773,7 @@ def inspection_create(*, acting_user: Any, department: Department, entity: Marke
                           object_type="inspections.task", request=request,
                           extra={"department": department.code, "uscc": entity.uscc,
                                  "planned_on": str(planned_on)}):
-        _check(acting_user, "inspections.create_outside", department, "只能以本部门名义创建检查。")
+        refuse_unless(acting_user, "inspections.create_outside", department, "只能以本部门名义创建检查。")
         if not within_division(entity.division_id, department.division_id):
             raise entity_not_found(entity.uscc)
         task = _inspection_create(acting_user=acting_user, department=department, entity=entity,
@@ -876,10 +873,26 @@ def visit_tasks(visit: Visitable) -> list[InspectionTask]:
 def _step(model: type[Any], pk: int, step: Step, **fields: Any) -> int:
     row = model.objects.filter(pk=pk).values_list("status", flat=True).first()
     try:
-        new = next_state(row, step)
-    except StepRefused as exc:
-        raise Conflict(str(exc)) from None
-    return int(model.objects.filter(pk=pk, status=row).update(status=new, **fields))
+        new = next_state(WORKFLOW, row, step)
+    except TransitionRefused as exc:
+        raise Conflict(exc.message) from None
+    return guarded_update(model.objects.filter(pk=pk), expected=row, new=new, **fields)
+
+
+def _steps(model: type[Any], pks: Sequence[int], step: Step, **fields: Any) -> int:
+    """``_step`` for many rows: their states read in one query, every row's step checked,
+    one guarded UPDATE per state they were in."""
+    by_state: dict[str, list[int]] = defaultdict(list)
+    for pk, status in model.objects.filter(pk__in=pks).values_list("pk", "status"):
+        by_state[status].append(pk)
+    moves: list[tuple[str, str, list[int]]] = []
+    for status, ids in by_state.items():
+        try:
+            moves.append((status, next_state(WORKFLOW, status, step), ids))
+        except TransitionRefused as exc:
+            raise Conflict(exc.message) from None
+    return sum(guarded_update(model.objects.filter(pk__in=ids), expected=status, new=new, **fields)
+               for status, new, ids in moves)
 
 
 def _late_until(visit: Visitable) -> date | None:
@@ -895,6 +908,19 @@ def recording_problem(visit: Visitable, today: date | None = None) -> str | None
     """Why the visit's results may not be recorded today (R-Q1), or None."""
     return windows.recording_problem(visit.window_start, visit.window_end, today or clock.today(),
                                      _late_until(visit))
+
+
+def _rows_update(rows: Sequence[TaskItem]) -> None:
+    """Write recorded results: one UPDATE per distinct set of values (a form mostly gives many
+    items the same result), instead of a CASE per row and field."""
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for r in rows:
+        key = (r.result_code, r.result_name, r.method, r.follow_up, r.note, r.recorded_at, r.recorded_by_id)
+        groups.setdefault(key, []).append(r.pk)
+    for (code, name, method, follow_up, note, at, by), pks in groups.items():
+        TaskItem.objects.filter(pk__in=pks).update(result_code=code, result_name=name, method=method,
+                                                   follow_up=follow_up, note=note, recorded_at=at,
+                                                   recorded_by_id=by)
 
 
 def visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, Entry],
@@ -913,7 +939,7 @@ def visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, En
 
 def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, Entry],
                   complete: bool, request: Any) -> int:
-    _check(acting_user, "inspections.record_results", visit, "只有检查组成员可以录入检查结果。")
+    refuse_unless(acting_user, "inspections.record_results", visit, "只有检查组成员可以录入检查结果。")
     if (isinstance(visit, InspectionTask) and visit.joint is not None
             and visit.joint.status != TaskStatus.CANCELLED):
         raise ServiceError("该任务已并入联合检查，请在联合检查的检查表中录入。", code="merged")
@@ -938,7 +964,7 @@ def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, E
             continue
         if not (entry.result_code or entry.method or entry.follow_up or entry.note):
             continue
-        problems = entry_problems(entry, tree, reference.methods(), reference.follow_ups())
+        problems = entry_problems(entry, tree, inspection_methods(), follow_up_actions())
         for name, message in problems.items():
             fields[f"item-{row_id}-{name}"] = [f"事项“{row.item.name}”：{message}"]
         if problems:
@@ -958,13 +984,11 @@ def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, E
         raise ServiceError(f"尚有 {len(missing)} 项未录入结果（{'、'.join(missing[:5])}），不能完成检查。",
                            code="incomplete", fields={"complete": ["尚有事项未录入结果"]})
     with transaction.atomic():
-        TaskItem.objects.bulk_update(changed, ["result_code", "result_name", "method", "follow_up",
-                                               "note", "recorded_at", "recorded_by"])
+        _rows_update(changed)
         if changed:
             _step(type(visit), visit.pk, Step.RECORD)
             if isinstance(visit, JointInspection):
-                for task in tasks:
-                    _step(InspectionTask, task.pk, Step.RECORD)
+                _steps(InspectionTask, [task.pk for task in tasks], Step.RECORD)
         audit_record(action="inspections.results_record", actor=acting_user,
                      object_type=f"inspections.{type(visit).__name__.lower()}", object_id=visit.pk,
                      request=request, summary={"recorded": [
@@ -974,8 +998,7 @@ def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, E
             _step(type(visit), visit.pk, Step.COMPLETE, completed_at=now,
                   **({"completed_by": acting_user} if isinstance(visit, JointInspection) else {}))
             if isinstance(visit, JointInspection):
-                for task in tasks:
-                    _step(InspectionTask, task.pk, Step.COMPLETE, completed_at=now)
+                _steps(InspectionTask, [task.pk for task in tasks], Step.COMPLETE, completed_at=now)
             audit_record(action="inspections.visit_complete", actor=acting_user,
                          object_type=f"inspections.{type(visit).__name__.lower()}",
                          object_id=visit.pk, request=request,
@@ -990,7 +1013,8 @@ def visit_late_permit(*, acting_user: Any, visit: Visitable, reason: str,
     with refusals_audited("inspections.late_permit", actor=acting_user,
                           object_type=f"inspections.{type(visit).__name__.lower()}", request=request,
                           extra={"visit": visit.pk}):
-        _check(acting_user, "inspections.permit_late", visit, "只有本行政区划的联席办可以批准逾期补录。")
+        refuse_unless(acting_user, "inspections.permit_late", visit,
+                      "只有本行政区划的联席办可以批准逾期补录。")
         reason = (reason or "").strip()
         if not reason:
             raise ServiceError("请填写逾期补录的理由。", fields={"reason": ["必填"]})
@@ -1029,7 +1053,8 @@ def task_team_assign(*, acting_user: Any, task: InspectionTask, inspectors: Sequ
     with refusals_audited("inspections.team_assign", actor=acting_user, object_type="inspections.task",
                           request=request, extra={"task": task.pk,
                                                   "inspectors": [i.certificate_no for i in inspectors]}):
-        _check(acting_user, "inspections.assign_team", task, "只有本行政区划的联席办可以为检查任务选派人员。")
+        refuse_unless(acting_user, "inspections.assign_team", task,
+                      "只有本行政区划的联席办可以为检查任务选派人员。")
         reason = (reason or "").strip()
         if not reason:
             raise ServiceError("请填写选派理由。", fields={"reason": ["必填"]})

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_POST
 from spotcheck.core import clock
 from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import ServiceError
+from spotcheck.core.paging import keyset_page
+from spotcheck.core.reference import follow_up_actions, inspection_methods
 from spotcheck.inspections import reference, selectors, services
 from spotcheck.inspections.domain.results import Entry
 from spotcheck.inspections.forms import (
@@ -33,7 +35,6 @@ from spotcheck.inspections.models import (
     TaskStatus,
 )
 from spotcheck.roster.models import Conflict, Inspector
-from spotcheck.roster.paging import keyset_page
 from spotcheck.roster.selectors import inspector_for_user
 
 
@@ -141,7 +142,7 @@ def _visit_form(request: HttpRequest, visit: JointInspection | InspectionTask) -
     return render(request, "inspections/visit_form.html", {
         "visit": visit, "joint": joint, "entity": visit.entity, "groups": groups,
         "tasks": tasks, "can_record": can_record, "results": reference.result_choices(),
-        "methods": reference.methods(), "follow_ups": reference.follow_ups(),
+        "methods": inspection_methods(), "follow_ups": follow_up_actions(),
         "recorded": sum(1 for g in groups for r in g.rows if r.result_code),
         "total": sum(len(g.rows) for g in groups),
         "recorder": inspector_for_user(request.user), "window_problem": window_problem,

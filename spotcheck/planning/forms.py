@@ -9,11 +9,12 @@ from typing import Any
 
 from django import forms
 
+from spotcheck.accounts.divisions import division_codes
 from spotcheck.accounts.models import Department
-from spotcheck.catalog.services import industry_sections
 from spotcheck.core import clock
+from spotcheck.core.forms import DateInput
+from spotcheck.core.reference import industry_sections
 from spotcheck.draws.domain.spec import DIMENSIONS
-from spotcheck.draws.selectors import division_codes
 from spotcheck.planning import selectors
 from spotcheck.planning.domain.calendar import YearCalendar
 from spotcheck.planning.domain.quota import (
@@ -29,7 +30,6 @@ from spotcheck.planning.domain.quota import (
 from spotcheck.planning.models import Plan
 from spotcheck.planning.wording import bp_of, division_names, percent_value, split_default
 from spotcheck.registry.models import KeyFieldTag
-from spotcheck.roster.forms import DateInput
 from spotcheck.roster.models import Tag, TagKind
 
 QUOTA_KIND_CHOICES = [("rates", "按比例（%）"), ("counts", "按数量（户）"),

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from spotcheck.core.domain.scd1 import SCD1_ID_PATTERN
 from spotcheck.planning.domain.calendar import Window, YearCalendar
 from spotcheck.planning.domain.review import LABELS, Status
 
@@ -168,7 +169,7 @@ class Plan(models.Model):
             models.CheckConstraint(condition=Q(window_end__gte=models.F("window_start")),
                                    name="plan_window_ordered",
                                    violation_error_message="实施期结束日期不能早于开始日期。"),
-            models.CheckConstraint(condition=Q(code__regex=r"^[A-Za-z0-9_.:-]{1,64}$"),
+            models.CheckConstraint(condition=Q(code__regex=SCD1_ID_PATTERN),
                                    name="plan_code_scd1"),
         ]
         indexes = [

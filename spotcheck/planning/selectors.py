@@ -8,16 +8,15 @@ draws app's own ``population_queryset`` from the specification ``plan_draw_spec`
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from spotcheck.accounts.divisions import division_codes, related_divisions
 from spotcheck.accounts.models import Department, Division
 from spotcheck.accounts.predicates import (
     is_dept_admin,
@@ -37,7 +36,7 @@ from spotcheck.draws.domain.spec import (
     stratum_name,
 )
 from spotcheck.draws.models import Draw
-from spotcheck.draws.selectors import division_codes, population_queryset
+from spotcheck.draws.selectors import population_queryset
 from spotcheck.planning.domain.calendar import YearCalendar
 from spotcheck.planning.domain.checks import (
     CLASS_A_CAP_BP,
@@ -380,16 +379,6 @@ def planned_item(draft: PlanDraft, item: InspectionItem) -> PlannedItem:
                        has_power_basis=bool(item.power_entry_id and item.power_entry.is_active))
 
 
-def _related_divisions(division_id: str) -> set[str]:
-    """The division, the divisions below it and those above it: where plans may share entities."""
-    related = division_codes([division_id])
-    code: str | None = division_id
-    while code is not None:
-        related.add(code)
-        code = Division.objects.filter(pk=code).values_list("parent_id", flat=True).first()
-    return related
-
-
 def _stored_rates(plan: Plan) -> tuple[tuple[str, ...], dict[str, Any]] | None:
     figures = plan.figures or {}
     if "strata" not in figures or "quota" not in figures:
@@ -403,7 +392,7 @@ def overlaps_of(draft: PlanDraft, own_sizes: Mapping[str, int], own_quota: Mappi
     with the entities both populations hold and the number both draws are expected to hit."""
     others = (Plan.objects.select_related("department")
               .filter(year=draft.year, target_class=draft.target_class,
-                      division_id__in=_related_divisions(draft.division_id),
+                      division_id__in=related_divisions(draft.division_id),
                       window_start__lte=draft.window_end, window_end__gte=draft.window_start)
               .exclude(department_id=draft.department.pk).order_by("department__seq", "id"))
     if draft.pk is not None:
@@ -548,30 +537,37 @@ class Coverage:
         return self.class_a_planned * FULL_BP // self.class_a_population if self.class_a_population else 0
 
 
+@dataclass(frozen=True)
+class TaskFigures:
+    """What the inspections app, which sits above planning, tells planning about its tasks.
+    It registers them at startup (``InspectionsConfig.ready``), so planning reads them without
+    importing the layer above it (docs/architecture.md)."""
+
+    window_savings: Callable[[Division | str, int], Mapping[str, Any]]
+    open_tasks_of_draw: Callable[[int], int]
+
+
+_task_figures: list[TaskFigures] = []
+
+
+def register_task_figures(figures: TaskFigures) -> None:
+    _task_figures[:] = [figures]
+
+
 def open_tasks_of(plan: Plan) -> int:
-    """R-P1: the inspection tasks of the plan's draw not yet completed or cancelled (0 when the
-    inspections app is absent or the plan has no draw)."""
-    if not plan.draw_id:
+    """R-P1: the inspection tasks of the plan's draw not yet completed or cancelled (0 when no
+    app gives task figures or the plan has no draw)."""
+    if not plan.draw_id or not _task_figures:
         return 0
-    try:
-        task = apps.get_model("inspections", "InspectionTask")
-    except LookupError:
-        return 0
-    return int(task.objects.filter(draw_id=plan.draw_id).exclude(status__in=["completed", "cancelled"])
-               .count())
+    return int(_task_figures[0].open_tasks_of_draw(plan.draw_id))
 
 
 def window_savings(division: Division | str, year: int) -> Mapping[str, Any] | None:
-    """'Joint inspections merged' and 'visits saved' from the inspections app, when it offers
-    ``spotcheck.inspections.selectors.window_savings(division, year)``; None otherwise."""
-    try:
-        module = importlib.import_module("spotcheck.inspections.selectors")
-    except ModuleNotFoundError:
+    """'Joint inspections merged' and 'visits saved' from the registered task figures; None
+    when no app gives them."""
+    if not _task_figures:
         return None
-    func = getattr(module, "window_savings", None)
-    if func is None:
-        return None
-    result = func(division, year)
+    result = _task_figures[0].window_savings(division, year)
     return result if isinstance(result, Mapping) else None
 
 
@@ -582,7 +578,7 @@ def class_c_coverage(division_id: str, year: int) -> tuple[int, int]:
                                         division_id__in=division_codes([division_id]))
     total = scope.count()
     full = [p for p in Plan.objects.select_related("department").filter(
-        division_id__in=_related_divisions(division_id), year=year, target_class="C",
+        division_id__in=related_divisions(division_id), year=year, target_class="C",
         status__in=APPROVED_OR_LATER) if p.population_estimate and p.drawn_estimate >= p.population_estimate]
     if not full or not total:
         return total, 0

@@ -22,16 +22,18 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 
+from spotcheck.accounts.divisions import division_codes
 from spotcheck.accounts.models import Department, Division
 from spotcheck.accounts.predicates import is_office
 from spotcheck.audit.services import audit_record, refusals_audited
 from spotcheck.catalog.models import InspectionItem
 from spotcheck.core import clock
+from spotcheck.core.domain.workflow import TransitionRefused, guarded_update, next_state
 from spotcheck.core.errors import Conflict, Refused, ServiceError, refuse_unless
+from spotcheck.core.validation import clean_or_raise
 from spotcheck.draws import services as draws
 from spotcheck.draws.domain.spec import KINDS, MAX_SLOTS, RISK_LEVELS
 from spotcheck.draws.models import Draw, DrawStatus
-from spotcheck.draws.selectors import division_codes
 from spotcheck.planning import selectors
 from spotcheck.planning.domain.calendar import Window, YearCalendar
 from spotcheck.planning.domain.checks import Finding
@@ -46,17 +48,16 @@ from spotcheck.planning.domain.quota import (
 from spotcheck.planning.domain.review import (
     ACTION_LABELS,
     RETURNS,
+    REVIEW,
     TRANSITIONS,
     Action,
     Status,
-    TransitionError,
-    next_status,
+    require_reason,
 )
 from spotcheck.planning.models import Plan, PlanItem, PlanningYear, PlanTransition
 from spotcheck.planning.rules import ACTION_PERMS
 from spotcheck.registry.models import KeyFieldTag
 from spotcheck.roster.models import Tag
-from spotcheck.roster.validation import clean_or_raise
 
 OBJECT_TYPE = "planning.plan"
 MAX_EXPERTS = 10
@@ -74,9 +75,6 @@ def _audited_refusal(action: str, *, actor: Any, plan: Plan | None, request: Any
                      extra: Mapping[str, Any] | None = None) -> contextlib.AbstractContextManager[None]:
     return refusals_audited(action, actor=actor, object_type=OBJECT_TYPE, obj=plan, request=request,
                             extra=extra)
-
-
-_require = refuse_unless
 
 
 def _field_error(field: str, message: str) -> ServiceError:
@@ -305,7 +303,7 @@ def plan_create(*, acting_user: Any, department: Department | None = None, reque
     """A draft plan. The owner is the acting user's department (class A: the office's)."""
     with _audited_refusal("plan.create", actor=acting_user, plan=None, request=request,
                           extra={"title": str(values.get("title", ""))[:100]}):
-        _require(acting_user, "planning.add_plan", None, "您没有制定抽查计划的权限。")
+        refuse_unless(acting_user, "planning.add_plan", None, "您没有制定抽查计划的权限。")
         owner = _owner(acting_user, department, str(values.get("target_class", "")))
         cleaned, items = _clean(acting_user, owner, values)
         today = clock.today()
@@ -329,7 +327,7 @@ def plan_update(*, acting_user: Any, plan: Plan, request: Any = None, **values: 
     """Edit a draft (returned plans are drafts again). Guarded by status and version: an edit
     of a plan someone submitted or edited meanwhile is refused."""
     with _audited_refusal("plan.update", actor=acting_user, plan=plan, request=request):
-        _require(acting_user, "planning.change_plan", plan, "您没有修改该计划的权限。")
+        refuse_unless(acting_user, "planning.change_plan", plan, "您没有修改该计划的权限。")
         if plan.status != Status.DRAFT:
             raise Conflict(f"计划处于“{plan.get_status_display()}”状态，只有草稿可以修改。",
                            code="wrong_state")
@@ -381,11 +379,12 @@ def plan_transition(*, acting_user: Any, plan: Plan, action: Action | str, reaso
     label = ACTION_LABELS[action]
     with _audited_refusal(f"plan.{action.value}", actor=acting_user, plan=plan, request=request,
                           extra={"from": plan.status}):
-        _require(acting_user, ACTION_PERMS[action], plan, f"您没有对该计划执行“{label}”的权限。")
+        refuse_unless(acting_user, ACTION_PERMS[action], plan, f"您没有对该计划执行“{label}”的权限。")
         old = Status(plan.status)
         try:
-            new = next_status(old, action, reason=reason)
-        except TransitionError as exc:
+            new = next_state(REVIEW, old, action)
+            require_reason(action, reason)
+        except TransitionRefused as exc:
             if action in RETURNS and (old, action) in TRANSITIONS:
                 raise _field_error("reason", str(exc)) from None
             raise Conflict(str(exc), code="wrong_state") from None
@@ -407,8 +406,9 @@ def plan_transition(*, acting_user: Any, plan: Plan, action: Action | str, reaso
         late = _late_fields(plan, action, reason, acting_user, now)
         extra.update(late)
         with transaction.atomic():
-            moved = Plan.objects.filter(pk=plan.pk, status=old, version=plan.version).update(
-                status=new, version=F("version") + 1, updated_at=now, **extra)
+            moved = guarded_update(Plan.objects.filter(pk=plan.pk, version=plan.version),
+                                   expected=old, new=new, version=F("version") + 1, updated_at=now,
+                                   **extra)
             if not moved:
                 raise Conflict("计划已被他人处理，请刷新后查看最新状态。")
             department = getattr(acting_user, "department", None) if acting_user is not None else None
@@ -527,8 +527,8 @@ def planning_year_save(*, acting_user: Any, division: Division, year: int,
     limited and takes no window."""
     with _audited_refusal("planning.calendar_save", actor=acting_user, plan=None, request=request,
                           extra={"division": division.pk, "year": year}):
-        _require(acting_user, "planning.change_calendar", division,
-                 "只有本行政区划的联席办可以设置检查日历。")
+        refuse_unless(acting_user, "planning.change_calendar", division,
+                      "只有本行政区划的联席办可以设置检查日历。")
         today = clock.today()
         year = _as_int(year, "year", "年度", today.year - 1, today.year + 2)
         parsed: dict[str, tuple[Window, ...]] = {}
@@ -583,7 +583,7 @@ def plan_draw_prepare(*, acting_user: Any, plan: Plan, request: Any = None) -> D
     The parties then commit, the draw is announced, revealed and executed on the draw's page;
     its execution starts the plan."""
     with _audited_refusal("plan.draw_prepare", actor=acting_user, plan=plan, request=request):
-        _require(acting_user, "planning.prepare_plan_draw", plan, "您没有为该计划组织抽取的权限。")
+        refuse_unless(acting_user, "planning.prepare_plan_draw", plan, "您没有为该计划组织抽取的权限。")
         return draws.draw_prepare(acting_user=acting_user, plan=plan, request=request)
 
 

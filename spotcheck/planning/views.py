@@ -12,19 +12,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from spotcheck.accounts.divisions import division_codes
 from spotcheck.accounts.models import Department
 from spotcheck.accounts.predicates import is_office, is_reviewer
 from spotcheck.core import clock
 from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import Refused, ServiceError
-from spotcheck.draws.selectors import division_codes
+from spotcheck.core.forms import apply_service_error
+from spotcheck.core.paging import keyset_page
 from spotcheck.planning import selectors, services, wording
-from spotcheck.planning.domain.review import ACTION_LABELS, RETURNS, Action, Status, actions_from
+from spotcheck.planning.domain.review import ACTION_LABELS, RETURNS, REVIEW, Action, Status
 from spotcheck.planning.forms import CalendarForm, PlanForm, TransitionForm
 from spotcheck.planning.models import Plan, PlanStatus
 from spotcheck.planning.rules import ACTION_PERMS
-from spotcheck.roster.forms import apply_service_error
-from spotcheck.roster.paging import keyset_page
 
 
 def _plan(request: HttpRequest, pk: int) -> Plan:
@@ -160,7 +160,7 @@ def plan_preview(request: HttpRequest) -> HttpResponse:
 
 def _actions_for(user: Any, plan: Plan) -> list[dict[str, Any]]:
     out = []
-    for action in actions_from(Status(plan.status)):
+    for action in REVIEW.actions_from(Status(plan.status)):
         if action == Action.START and not (plan.draw is not None and plan.draw.status in services.DRAW_DONE):
             continue  # the plan starts when its draw is executed
         if user.has_perm(ACTION_PERMS[action], plan):

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from spotcheck.accounts.models import Division
-from spotcheck.catalog.services import industry_sections
+from spotcheck.core.reference import industry_sections
 from spotcheck.draws.domain.spec import DIMENSIONS
 from spotcheck.planning.domain.office import percent
 from spotcheck.planning.domain.quota import KIND_LABELS, RISK_LABELS, stratum_label

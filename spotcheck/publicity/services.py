@@ -28,6 +28,7 @@ from spotcheck.accounts.models import Department, Division
 from spotcheck.audit.services import audit_record, client_ip, refusals_audited
 from spotcheck.core import clock
 from spotcheck.core.errors import Conflict, ServiceError, refuse_unless
+from spotcheck.core.reference import follow_up_actions
 from spotcheck.inspections import reference
 from spotcheck.inspections.models import InspectionTask, TaskItem
 from spotcheck.publicity import cache as public_cache
@@ -193,7 +194,7 @@ def _result_correct(*, acting_user: Any, result: PublishedResult, reason: str, r
         raise ServiceError(f"检查结果代码“{code}”不在结果代码表的末级代码中。",
                            fields={"result_code": ["不是末级结果代码"]})
     follow = (follow_up or current.follow_up).strip()
-    if follow and follow not in reference.follow_ups():
+    if follow and follow not in follow_up_actions():
         raise ServiceError(f"后续处置“{follow}”不在后续处置列表中。",
                            fields={"follow_up": ["未知的后续处置"]})
     if not withdraw and code == current.result_code and follow == current.follow_up:

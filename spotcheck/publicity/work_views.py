@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from spotcheck.accounts.models import Department
 from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import ServiceError
+from spotcheck.core.reference import follow_up_actions
 from spotcheck.inspections import reference
 from spotcheck.publicity import selectors, services
 from spotcheck.publicity.models import Complaint, Objection, PublishedResult
@@ -67,7 +68,7 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("publicity:result", pk=new.pk)
     return render(request, "publicity/work_correct.html", {
         "result": result, "error": error, "codes": reference.result_choices(),
-        "follow_ups": reference.follow_ups(),
+        "follow_ups": follow_up_actions(),
     }, status=400 if error else 200)
 
 
@@ -137,7 +138,7 @@ def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("publication:objections")
     return render(request, "publicity/work_objection_answer.html", {
         "objection": objection, "error": error, "codes": reference.result_choices(),
-        "follow_ups": reference.follow_ups(),
+        "follow_ups": follow_up_actions(),
     }, status=400 if error else 200)
 
 

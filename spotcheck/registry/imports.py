@@ -12,20 +12,21 @@ import datetime as dt
 import re
 from typing import Any
 
+from spotcheck.accounts.divisions import division_parents, divisions_in_scope
 from spotcheck.core import clock
 from spotcheck.core.crypto import field_cipher
-from spotcheck.core.imports.checks import Bad, Check, Checks, Choice, Scope, Text, Uscc
+from spotcheck.core.imports.checks import Bad, Check, Checks, Choice, Date, Scope, Text, Uscc
 from spotcheck.core.imports.jobs import register
 from spotcheck.core.imports.models import ImportJob
 from spotcheck.core.imports.spec import PK_COLUMN, CleanFrame, CleanRow, Column, ImportSpec, Rejected
 from spotcheck.core.imports.writers import Writer
+from spotcheck.core.reference import industry_sections
 from spotcheck.registry.domain.checks import (
     ID_RE,
     PHONE_RE,
     SECTION_DIVISIONS,
     id_number_problem,
     id_numbers_valid,
-    parse_date,
     parse_industry,
 )
 from spotcheck.registry.models import (
@@ -36,7 +37,6 @@ from spotcheck.registry.models import (
     RegistrationStatus,
     RiskLevel,
 )
-from spotcheck.registry.reference import division_parents, divisions_in_scope, industries
 
 COLUMNS = [
     Column("统一社会信用代码", "uscc", example="91361102MA35XXXX06",
@@ -79,14 +79,17 @@ class IdNumber(Check):
 
     def cells(self, cells: list[str]) -> list[Any]:
         ids = [c.upper() for c in cells]
-        shaped = [i for i, v in enumerate(ids) if len(v) == 18 and v.isascii() and ID_RE.fullmatch(v)]
-        wrong = set()
-        if shaped:
-            checked = id_numbers_valid("".join(ids[i] for i in shaped).encode("ascii"))
-            wrong = {i for i, ok in zip(shaped, checked, strict=True) if not ok}
-        return [Bad(id_number_problem(v) or "证件号码校验位错误") if i in wrong
+        # resident IDs checked at once (``id_numbers_valid``); every other cell is explained
+        # by ``id_number_problem``, which also refuses 17 digits followed by anything but a
+        # digit or X (GB 11643: a resident ID, not another document's number)
+        resident = [i for i, v in enumerate(ids) if len(v) == 18 and v.isascii() and ID_RE.fullmatch(v)]
+        good = set()
+        if resident:
+            checked = id_numbers_valid("".join(ids[i] for i in resident).encode("ascii"))
+            good = {i for i, ok in zip(resident, checked, strict=True) if ok}
+        return [v if i in good
                 else Bad("法定代表人证件号码不能为空") if not v
-                else Bad(problem) if len(v) != 18 and (problem := id_number_problem(v))
+                else Bad(problem) if (problem := id_number_problem(v))
                 else v for i, v in enumerate(ids)]
 
     def frame(self, frame: Any, cell: Any) -> tuple[Any, dict[str, Any]]:
@@ -138,32 +141,6 @@ class Industry(Check):
         ok = (cell.is_in(list(self.sections))
               | (cell.str.contains(r"^[A-T][0-9]{2,4}$") & cell.str.slice(0, 3).is_in(self.prefixes)))
         return ok, {"industry": cell.str.slice(0, 1), "industry_class": cell.str.slice(1)}
-
-
-class PastDate(Check):
-    """An optional date as people write it (``parse_date``), not after today. Column-wise:
-    ISO dates only, kept as ISO text (COPY reads it as it is)."""
-
-    def __init__(self, field: str, label: str, today: dt.date) -> None:
-        self.fields = (field,)
-        self.label = label
-        self.today = today
-
-    def one(self, cell: str) -> Any:
-        if not cell:
-            return None
-        day = parse_date(cell)
-        if day is None:
-            return Bad(f"{self.label}“{cell}”不是有效日期（如 2015-03-01）")
-        return Bad(f"{self.label} {day} 晚于今天") if day > self.today else day
-
-    def frame(self, frame: Any, cell: Any) -> tuple[Any, dict[str, Any]]:
-        import polars as pl
-
-        day = cell.str.to_date("%Y-%m-%d", strict=False)
-        ok = (cell == "") | (cell.str.contains(r"^[12][0-9]{3}-[0-9]{2}-[0-9]{2}$")
-                             & day.is_not_null() & (day <= self.today))
-        return ok, {self.fields[0]: pl.when(cell == "").then(None).otherwise(cell)}
 
 
 class Tags(Check):
@@ -220,23 +197,24 @@ class EntityImport(ImportSpec):
         everywhere = frozenset(division_parents())
         tags = {name: pk for name, pk in KeyFieldTag.objects.filter(is_active=True).values_list("name", "id")}
         self.cipher = field_cipher()
-        # one check per column, in COLUMNS order: both ways of checking rows are made from them
-        self.checks = Checks(COLUMNS, [
-            Uscc("uscc"),
-            Text("name", "企业名称", 200),
-            Choice("kind", "市场主体类型", _KINDS, _KIND_LABELS),
-            Text("legal_rep_name", "法定代表人", 64, controls=False),
-            IdNumber(),
-            Phone(),
-            Scope("division_id", "行政区划代码", frozenset(scope) if scope is not None else everywhere,
-                  everywhere),
-            Industry(frozenset(industries())),
-            Choice("status", "登记状态", _STATUSES, _STATUS_LABELS),
-            PastDate("founded_on", "成立日期", clock.today()),
-            Text("address", "住所", 255, required=False),
-            Tags(tags),
-            Choice("risk_level", "信用风险等级", _RISKS, _RISK_LABELS, required=False),
-        ])
+        # one check per column (column field → check): both ways of checking rows are made
+        # from them
+        self.checks = Checks(COLUMNS, {
+            "uscc": Uscc("uscc"),
+            "name": Text("name", "企业名称", 200),
+            "kind": Choice("kind", "市场主体类型", _KINDS, _KIND_LABELS),
+            "legal_rep_name": Text("legal_rep_name", "法定代表人", 64, controls=False),
+            "legal_rep_id": IdNumber(),
+            "legal_rep_phone": Phone(),
+            "division": Scope("division_id", "行政区划代码",
+                              frozenset(scope) if scope is not None else everywhere, everywhere),
+            "industry": Industry(frozenset(industry_sections())),
+            "status": Choice("status", "登记状态", _STATUSES, _STATUS_LABELS),
+            "founded_on": Date("founded_on", "成立日期", "2015-03-01", latest=clock.today()),
+            "address": Text("address", "住所", 255, required=False),
+            "tags": Tags(tags),
+            "risk_level": Choice("risk_level", "信用风险等级", _RISKS, _RISK_LABELS, required=False),
+        })
 
     def clean_batch(self, rows: list[tuple[int, list[str]]], present: frozenset[str]
                     ) -> list[CleanRow | Rejected]:

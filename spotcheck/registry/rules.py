@@ -12,7 +12,9 @@ from typing import Any
 
 import rules
 
+from spotcheck.accounts.divisions import division_covers
 from spotcheck.accounts.predicates import (
+    entity_in_scope,
     is_dept_admin,
     is_enterprise,
     is_government_staff,
@@ -20,21 +22,6 @@ from spotcheck.accounts.predicates import (
     is_planner,
     is_system_admin,
 )
-
-
-def _division_in_scope(user: Any, code: str | None, parent: str | None) -> bool:
-    own = getattr(user, "division_id", None)
-    return bool(own) and (code == own or parent == own)
-
-
-@rules.predicate
-def entity_in_scope(user: Any, entity: Any) -> bool:
-    """The entity lies in the user's division or in a division under it (no object: the page)."""
-    if entity is None:
-        return True
-    entity = getattr(entity, "entity", entity)  # a proposal is judged by its entity
-    division = entity.division
-    return _division_in_scope(user, division.code, division.parent_id)
 
 
 @rules.predicate
@@ -58,7 +45,7 @@ def job_in_scope(user: Any, job: Any) -> bool:
 
     code = job.department_code.split("-")[0]
     parent = Division.objects.filter(code=code).values_list("parent_id", flat=True).first()
-    return _division_in_scope(user, code, parent)
+    return division_covers(getattr(user, "division_id", None), code, parent)
 
 
 may_import = is_dept_admin | is_office

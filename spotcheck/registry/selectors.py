@@ -8,9 +8,9 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from spotcheck.accounts.divisions import divisions_in_scope
 from spotcheck.accounts.predicates import is_enterprise, is_government_staff, is_office
 from spotcheck.registry.models import ClassProposal, EntityTag, MarketEntity, ProposalStatus
-from spotcheck.registry.reference import divisions_in_scope
 
 USCC_SEARCH = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
 
@@ -96,3 +96,13 @@ def proposal_list_for(user: Any, status: str = "") -> QuerySet[ClassProposal]:
     if status in ProposalStatus.values:
         qs = qs.filter(status=status)
     return qs.order_by("-proposed_at", "-id")
+
+
+def entity_by_pk(pk: int) -> MarketEntity | None:
+    """The entity with its division, or None (the enterprise-account pages)."""
+    return MarketEntity.objects.select_related("division").filter(pk=pk).first()
+
+
+def entity_by_uscc(uscc: str) -> MarketEntity | None:
+    """The entity with this USCC and its division, or None (the enterprise-account pages)."""
+    return MarketEntity.objects.select_related("division").filter(uscc=uscc).first()

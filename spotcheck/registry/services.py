@@ -12,7 +12,6 @@ from django.db import IntegrityError, transaction
 from spotcheck.audit.services import audit_record
 from spotcheck.core import clock
 from spotcheck.core.errors import Conflict, Refused, ServiceError
-from spotcheck.registry import reference
 from spotcheck.registry.domain.classes import class_move_problem
 from spotcheck.registry.models import (
     CField,
@@ -24,6 +23,9 @@ from spotcheck.registry.models import (
     MarketEntity,
     ProposalStatus,
 )
+
+# R-A1's key fields: the default vocabulary of key-field tags (configurable afterwards).
+DEFAULT_KEY_FIELD_TAGS = ("制造业", "旅游业", "数字经济", "招商引资", "纳税大户")
 
 
 def _move(*, acting_user: Any, entity: MarketEntity, to_class: str, basis: str, c_field: str,
@@ -130,7 +132,7 @@ def key_field_tags_ensure() -> int:
     tenant) without touching tags an office has renamed or added."""
     existing = set(KeyFieldTag.objects.values_list("name", flat=True))
     missing = [KeyFieldTag(name=name, seq=seq)
-               for seq, name in enumerate(reference.DEFAULT_KEY_FIELD_TAGS, start=1)
+               for seq, name in enumerate(DEFAULT_KEY_FIELD_TAGS, start=1)
                if name not in existing]
     KeyFieldTag.objects.bulk_create(missing)
     return len(missing)

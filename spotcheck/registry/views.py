@@ -14,10 +14,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from spotcheck.accounts.divisions import divisions_in_scope
 from spotcheck.accounts.models import Division
 from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import ServiceError
 from spotcheck.core.exports import csv_response, xlsx_response
+from spotcheck.core.reference import industry_sections
 from spotcheck.registry import selectors, services
 from spotcheck.registry.forms import ClassDecisionForm, ProposalDecisionForm, ProposalForm
 from spotcheck.registry.models import (
@@ -30,7 +32,6 @@ from spotcheck.registry.models import (
     RegistrationStatus,
     RiskLevel,
 )
-from spotcheck.registry.reference import divisions_in_scope, industries
 
 
 def _entity(request: HttpRequest, pk: int, **_: Any) -> MarketEntity:
@@ -45,7 +46,7 @@ def _filter_choices(user: Any) -> dict[str, Any]:
     codes = divisions_in_scope(user) or set()
     return {
         "divisions": Division.objects.filter(code__in=codes).order_by("code"),
-        "industries": sorted(industries().items()),
+        "industries": sorted(industry_sections().items()),
         "classes": LibraryClass.choices,
         "risks": RiskLevel.choices,
         "statuses": RegistrationStatus.choices,
@@ -74,7 +75,7 @@ def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "registry/entity_detail.html", {
         "entity": entity,
         "tags": KeyFieldTag.objects.filter(entities=entity),
-        "industry_name": industries().get(entity.industry, ""),
+        "industry_name": industry_sections().get(entity.industry, ""),
         "history": selectors.class_history(entity),
         "proposals": entity.proposals.select_related("department", "proposed_by", "decided_by"),
         "decide_form": ClassDecisionForm() if user.has_perm("registry.decide_class", entity) else None,

@@ -15,26 +15,18 @@ from rest_framework.views import APIView
 
 from spotcheck.accounts.models import User
 from spotcheck.core import clock
-from spotcheck.core.api import RefuseUnknownKeys, StrictSerializer, YearField, query_year
-from spotcheck.core.errors import Refused, ServiceError
+from spotcheck.core.api import (
+    RefuseUnknownKeys,
+    StrictSerializer,
+    YearField,
+    own_department,
+    query_year,
+    slug,
+)
+from spotcheck.core.errors import ServiceError
 from spotcheck.core.permissions import HasPerm, ObjectPerm
 from spotcheck.roster import selectors, services
 from spotcheck.roster.models import Conflict, Inspector, InspectorKind, Tag, TagKind
-
-
-def slug(field: str, **kwargs: Any) -> serializers.SlugRelatedField:
-    """A related object named by a slug field (department code, username, certificate no.)."""
-    if "queryset" not in kwargs:
-        kwargs["read_only"] = True
-        kwargs.setdefault("allow_null", True)  # shown as null where the relation is empty
-    return serializers.SlugRelatedField(slug_field=field, **kwargs)
-
-
-def own_department(request: Request) -> Any:
-    department = getattr(request.user, "department", None)
-    if department is None:
-        raise Refused("您的账户不属于任何部门。")
-    return department
 
 
 class InspectorSerializer(serializers.ModelSerializer):

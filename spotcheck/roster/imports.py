@@ -7,21 +7,18 @@ joint pool is the office's and is not imported; neither are conflicts of interes
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from spotcheck.accounts.models import Department
+from spotcheck.core.domain.cells import SPLIT
+from spotcheck.core.domain.scd1 import is_scd1_id
+from spotcheck.core.imports.checks import Checks, Choice, Code, Date, Flag, Scope, Text
 from spotcheck.core.imports.jobs import register
 from spotcheck.core.imports.models import ImportJob
 from spotcheck.core.imports.spec import CleanRow, Column, ImportSpec, Rejected, RowErrors
 from spotcheck.core.imports.writers import Writer
-from spotcheck.registry.domain.checks import parse_date
-from spotcheck.roster.domain.rules import is_scd1_id
 from spotcheck.roster.models import Inspector, InspectorKind, Tag
 
-SPLIT = re.compile(r"[;；,，、\s]+")
-YES = {"是", "在册", "Y", "y", "YES", "yes", "1", "true", "TRUE"}
-NO = {"否", "不在册", "N", "n", "NO", "no", "0", "false", "FALSE"}
 _KINDS = {**{label: value for value, label in InspectorKind.choices},
           **{v: v for v in InspectorKind.values}}
 
@@ -42,17 +39,6 @@ COLUMNS = [
     Column("在册", "is_active", required=False, example="是", help="是 / 否；留空：新增为“是”，更新不修改"),
 ]
 H = {c.field: c.header for c in COLUMNS}
-
-
-def parse_flag(value: str) -> bool | str | None:
-    """是/否 → True/False, blank → None, anything else → the bad text."""
-    if not value:
-        return None
-    if value in YES:
-        return True
-    if value in NO:
-        return False
-    return value
 
 
 class InspectorImport(ImportSpec):
@@ -78,6 +64,19 @@ class InspectorImport(ImportSpec):
                 "pk", "department_id", "code", "label"):
             self.tags[(department_id, code)] = pk
             self.tags.setdefault((department_id, label), pk)
+        codes = frozenset(self.departments)
+        # one check per column; the rules across columns (a department change, an expert's
+        # organisation, a certificate's expiry by kind, tags of the department) in clean_row
+        self.checks = Checks(COLUMNS, {
+            "certificate_no": Code("certificate_no", "执法证号", is_scd1_id,
+                                   "只能由英文字母、数字及 _ . : - 组成，1 至 64 位"),
+            "name": Text("name", "姓名", 64, controls=False),
+            "department": Scope("department", "部门代码", codes, frozenset(self.all_departments),
+                                out_of_reach="不在您可导入的部门中"),
+            "kind": Choice("kind", "人员类别", _KINDS, "、".join(InspectorKind.labels)),
+            "valid_until": Date("valid_until", "证件有效期", "2028-12-31"),
+            "is_active": Flag("is_active", "在册"),
+        })
 
     def clean_batch(self, rows: list[tuple[int, list[str]]], present: frozenset[str]
                     ) -> list[CleanRow | Rejected]:
@@ -89,26 +88,12 @@ class InspectorImport(ImportSpec):
 
     def clean_row(self, data: dict[str, str], errors: RowErrors) -> tuple[str, dict[str, Any], Any]:
         key = data["certificate_no"]
-        if not is_scd1_id(key):
-            errors.add(H["certificate_no"], f"执法证号“{key}”无效：只能由英文字母、数字及 _ . : - 组成，"
-                       "1 至 64 位" if key else "执法证号不能为空")
-        name = data["name"]
-        if not name or len(name) > 64:
-            errors.add(H["name"], "姓名不能为空" if not name else "姓名超过 64 字")
-        department_id = self.departments.get(data["department"])
-        if department_id is None:
-            errors.add(H["department"], f"部门代码“{data['department']}”不在您可导入的部门中"
-                       if data["department"] in self.all_departments
-                       else f"未知的部门代码“{data['department']}”")
-        elif key in self.registered and self.registered[key] != department_id:
+        checked = self.checks.row(data, errors)
+        name, kind, valid_until, active = (checked[f] for f in ("name", "kind", "valid_until", "is_active"))
+        department_id = None if checked["department"] is None else self.departments[checked["department"]]
+        if department_id is not None and key in self.registered and self.registered[key] != department_id:
             errors.add(H["department"], f"执法证号 {key} 已登记在其他部门，不能改到本部门")
-        kind = _KINDS.get(data["kind"])
-        if kind is None:
-            errors.add(H["kind"], f"人员类别“{data['kind']}”不正确，应为：" + "、".join(InspectorKind.labels))
-        valid_until = parse_date(data["valid_until"]) if data["valid_until"] else None
-        if data["valid_until"] and valid_until is None:
-            errors.add(H["valid_until"], f"证件有效期“{data['valid_until']}”不是有效日期（如 2028-12-31）")
-        elif valid_until is None and kind not in (None, InspectorKind.EXPERT):
+        if valid_until is None and not data["valid_until"] and kind not in (None, InspectorKind.EXPERT):
             errors.add(H["valid_until"], "执法人员须填写证件有效期")
         organisation = data["organisation"]
         if kind == InspectorKind.EXPERT and not organisation:
@@ -123,10 +108,6 @@ class InspectorImport(ImportSpec):
                 errors.add(H["tags"], f"标签 {'、'.join(unknown)} 不在该部门的标签目录中（或已停用）")
             tag_ids = sorted({self.tags[(department_id, t)] for t in names
                               if (department_id, t) in self.tags})
-        active = parse_flag(data["is_active"])
-        if isinstance(active, str):
-            errors.add(H["is_active"], f"在册“{active}”不正确，应为 是 或 否")
-            active = None
         values: dict[str, Any] = {
             "certificate_no": key, "name": name, "department_id": department_id, "kind": kind,
             "valid_until": valid_until, "organisation": organisation or None, "is_active": active,

@@ -11,8 +11,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from spotcheck.core.domain.scd1 import SCD1_ID_PATTERN
 from spotcheck.core.imports.models import ImportedRow
-from spotcheck.roster.domain.rules import SCD1_ID_PATTERN
 
 
 class InspectorKind(models.TextChoices):

@@ -18,6 +18,7 @@ from spotcheck.accounts.predicates import (
     is_dept_admin,
     is_inspector,
     is_office,
+    is_own_department_job,
     is_planner,
     is_reviewer,
 )
@@ -30,15 +31,6 @@ def is_own_record(user: Any, obj: Any) -> bool:
         return False
     record = getattr(obj, "inspector", obj)
     return getattr(record, "user_id", None) == user.pk
-
-
-@rules.predicate
-def is_own_department_job(user: Any, job: Any) -> bool:
-    """An import job run for the user's department (no job: the page itself)."""
-    if job is None:
-        return True
-    department = getattr(user, "department", None)
-    return department is not None and job.department_code == department.code
 
 
 reads_roster = ((is_dept_admin | is_planner) & in_own_department) | (is_reviewer & in_own_division)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from spotcheck.accounts.models import Department
@@ -21,7 +22,8 @@ from spotcheck.accounts.predicates import (
     is_planner,
     is_reviewer,
 )
-from spotcheck.roster.domain.rules import RosterLine, is_overdue, roster_line
+from spotcheck.core.domain.deadlines import deadline_in, is_overdue
+from spotcheck.roster.domain.rules import RosterLine, roster_line
 from spotcheck.roster.models import (
     ConfirmationScope,
     Conflict,
@@ -30,6 +32,11 @@ from spotcheck.roster.models import (
     RosterConfirmation,
     Tag,
 )
+
+
+def roster_deadline(year: int) -> date:
+    """R-I3: rosters are confirmed every year by the end of March (configurable)."""
+    return deadline_in(year, getattr(settings, "SPOTCHECK_ROSTER_DEADLINE", "03-31"))
 
 
 def _department_scope(user: Any, via: str = "") -> Q | None:
@@ -196,8 +203,6 @@ class ConfirmationStatus:
 def confirmation_status(departments: Iterable[Department], year: int, today: date, *,
                         scope: str = ConfirmationScope.DEPARTMENT) -> list[ConfirmationStatus]:
     """Per department: confirmed this year, or overdue after the deadline (end of March)."""
-    from spotcheck.roster.services import roster_deadline
-
     departments = list(departments)
     done = {c.department_id: c for c in RosterConfirmation.objects.select_related("confirmed_by")
             .filter(department__in=departments, year=year, scope=scope)}

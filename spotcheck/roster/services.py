@@ -11,7 +11,6 @@ from datetime import date
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
@@ -19,10 +18,11 @@ from spotcheck.accounts.models import Department, User
 from spotcheck.accounts.roles import Role
 from spotcheck.audit.services import audit_record
 from spotcheck.core import clock
+from spotcheck.core.domain.scd1 import is_scd1_id
 from spotcheck.core.domain.uscc import uscc_problem
 from spotcheck.core.errors import Conflict as ConflictError
-from spotcheck.core.errors import Refused, ServiceError
-from spotcheck.roster.domain.rules import deadline_in, is_scd1_id
+from spotcheck.core.errors import Refused, ServiceError, refuse_unless
+from spotcheck.core.validation import changed, clean_or_raise, refuse_fixed, require
 from spotcheck.roster.models import (
     ConfirmationScope,
     Conflict,
@@ -32,17 +32,11 @@ from spotcheck.roster.models import (
     Tag,
     TagKind,
 )
-from spotcheck.roster.validation import changed, check_perm, clean_or_raise, refuse_fixed, require
+from spotcheck.roster.selectors import roster_deadline
 
 # Fields of an inspector that ``inspector_update`` may change. The certificate number is the
 # SCD-1 id and the upsert key of imports; the department owns the record: neither changes.
 UPDATABLE = ("name", "kind", "organisation", "valid_until", "tag_codes", "is_active", "user")
-
-
-def roster_deadline(year: int) -> date:
-    """R-I3: rosters are confirmed every year by the end of March (configurable)."""
-    return deadline_in(year, getattr(settings, "SPOTCHECK_ROSTER_DEADLINE", "03-31"))
-
 
 
 def _snapshot(inspector: Inspector) -> dict[str, Any]:
@@ -66,7 +60,7 @@ def _snapshot(inspector: Inspector) -> dict[str, Any]:
 def tag_create(*, acting_user: Any, department: Department, code: str, label: str,
                kind: str = TagKind.EXPERTISE, request: Any = None) -> Tag:
     """Add a qualification or expertise tag to a department's vocabulary."""
-    check_perm(acting_user, "roster.change_tag", department, "只能维护本部门的资格与专长标签。")
+    refuse_unless(acting_user, "roster.change_tag", department, "只能维护本部门的资格与专长标签。")
     code = (code or "").strip()
     require(is_scd1_id(code), f"标签代码“{code}”无效：只能由英文字母、数字及 _ . : - 组成，"
             "1 至 64 位。", "code")
@@ -87,7 +81,7 @@ def tag_create(*, acting_user: Any, department: Department, code: str, label: st
 def tag_update(*, acting_user: Any, tag: Tag, label: str | None = None, kind: str | None = None,
                is_active: bool | None = None, request: Any = None) -> Tag:
     """Rename, reclassify or retire a tag; its code never changes (draws name it)."""
-    check_perm(acting_user, "roster.change_tag", tag, "只能维护本部门的资格与专长标签。")
+    refuse_unless(acting_user, "roster.change_tag", tag, "只能维护本部门的资格与专长标签。")
     before = {"label": tag.label, "kind": tag.kind, "is_active": tag.is_active}
     if label is not None:
         require(label.strip(), "标签名称不能为空。", "label")
@@ -168,7 +162,7 @@ def inspector_create(
     request: Any = None,
 ) -> Inspector:
     """Put a person on the department's roster (R-I1; experts R-I2)."""
-    check_perm(acting_user, "roster.change_inspector", department, "只能维护本部门的执法检查人员名录。")
+    refuse_unless(acting_user, "roster.change_inspector", department, "只能维护本部门的执法检查人员名录。")
     inspector = Inspector(department=department, certificate_no=(certificate_no or "").strip(),
                           name=(name or "").strip(), kind=kind,
                           organisation=(organisation or "").strip(), valid_until=valid_until,
@@ -193,7 +187,7 @@ def inspector_create(
 def inspector_update(*, acting_user: Any, inspector: Inspector, request: Any = None,
                      **changes: Any) -> Inspector:
     """Change a roster record: name, kind, organisation, validity, tags, active, account."""
-    check_perm(acting_user, "roster.change_inspector", inspector, "只能维护本部门的执法检查人员名录。")
+    refuse_unless(acting_user, "roster.change_inspector", inspector, "只能维护本部门的执法检查人员名录。")
     refuse_fixed(changes, UPDATABLE, "执法证号与部门")
     inspector = Inspector.objects.select_for_update().get(pk=inspector.pk)
     before = _snapshot(inspector)
@@ -228,7 +222,7 @@ def inspector_deactivate(*, acting_user: Any, inspector: Inspector, reason: str,
 
     The record stays: past draws and teams name it.
     """
-    check_perm(acting_user, "roster.change_inspector", inspector, "只能维护本部门的执法检查人员名录。")
+    refuse_unless(acting_user, "roster.change_inspector", inspector, "只能维护本部门的执法检查人员名录。")
     require((reason or "").strip(), "请填写移出原因。", "reason")
     # Locked and re-read: of two admins removing the same person, the second is told.
     inspector = Inspector.objects.select_for_update().get(pk=inspector.pk)
@@ -266,8 +260,8 @@ def conflict_declare(*, acting_user: Any, inspector: Inspector, uscc: str, reaso
 
     It enters SCD-1 ``conflicts.csv`` of every later draw that uses the inspector.
     """
-    check_perm(acting_user, "roster.declare_conflict", inspector,
-           "只能为本部门人员或本人申报回避。")
+    refuse_unless(acting_user, "roster.declare_conflict", inspector,
+                  "只能为本部门人员或本人申报回避。")
     uscc = (uscc or "").strip().upper()
     problem = uscc_problem(uscc)
     require(problem is None, f"{problem}（{uscc}）。", "uscc")
@@ -292,7 +286,7 @@ def conflict_declare(*, acting_user: Any, inspector: Inspector, uscc: str, reaso
 def conflict_withdraw(*, acting_user: Any, conflict: Conflict, reason: str,
                       request: Any = None) -> Conflict:
     """Withdraw a declaration (declared in error, relation ended); the record stays."""
-    check_perm(acting_user, "roster.withdraw_conflict", conflict, "只能由本部门管理员撤销回避申报。")
+    refuse_unless(acting_user, "roster.withdraw_conflict", conflict, "只能由本部门管理员撤销回避申报。")
     require((reason or "").strip(), "请填写撤销原因。", "reason")
     updated = Conflict.objects.filter(pk=conflict.pk, withdrawn_at__isnull=True).update(
         withdrawn_at=clock.now(), withdrawn_by=acting_user if acting_user is not None else None,
@@ -348,7 +342,7 @@ def roster_confirm(*, acting_user: Any, department: Department, year: int | None
     Confirming again later in the year records the new date; a late first confirmation
     stays marked late.
     """
-    check_perm(acting_user, "roster.confirm_roster", department, "只能确认本部门的执法检查人员名录。")
+    refuse_unless(acting_user, "roster.confirm_roster", department, "只能确认本部门的执法检查人员名录。")
     count = Inspector.objects.filter(department=department, is_active=True).count()
     if count == 0:
         raise ServiceError("本部门名录库没有在册人员，不能确认。", fields={"year": ["名录为空"]})
@@ -375,7 +369,7 @@ def joint_pool_confirm(*, acting_user: Any, year: int | None = None, note: str =
 def joint_pool_set(*, acting_user: Any, inspector: Inspector, member: bool,
                    request: Any = None) -> Inspector:
     """Add a person to, or take them off, the office's joint-inspection roster (R-I3)."""
-    check_perm(acting_user, "roster.set_joint_pool", inspector, "联合检查人员库由本级联席办维护。")
+    refuse_unless(acting_user, "roster.set_joint_pool", inspector, "联合检查人员库由本级联席办维护。")
     inspector = Inspector.objects.select_for_update().get(pk=inspector.pk)
     if member and not inspector.is_active:
         raise ServiceError(f"{inspector} 已不在册，不能加入联合检查人员库。",

@@ -12,19 +12,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from spotcheck.accounts.models import Department
 from spotcheck.core import clock
 from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import ServiceError
+from spotcheck.core.forms import apply_service_error
+from spotcheck.core.paging import keyset_page
+from spotcheck.core.views import own_department
 from spotcheck.roster import selectors, services
-from spotcheck.roster.forms import (
-    ConfirmForm,
-    ConflictForm,
-    InspectorForm,
-    ReasonForm,
-    TagForm,
-    apply_service_error,
-)
+from spotcheck.roster.forms import ConfirmForm, ConflictForm, InspectorForm, ReasonForm, TagForm
 from spotcheck.roster.models import (
     ConfirmationScope,
     Conflict,
@@ -33,7 +28,6 @@ from spotcheck.roster.models import (
     RosterConfirmation,
     Tag,
 )
-from spotcheck.roster.paging import keyset_page
 
 
 def _inspector(request: HttpRequest, pk: int) -> Inspector:
@@ -46,13 +40,6 @@ def _conflict(request: HttpRequest, pk: int) -> Conflict:
 
 def _tag(request: HttpRequest, pk: int) -> Tag:
     return get_object_or_404(Tag.objects.select_related("department"), pk=pk)
-
-
-def _own_department(request: HttpRequest) -> Department:
-    department = getattr(request.user, "department", None)
-    if department is None:
-        raise PermissionDenied
-    return department
 
 
 def _flag(value: str) -> bool | None:
@@ -82,7 +69,7 @@ def inspector_list(request: HttpRequest) -> HttpResponse:
 
 @require_perm("roster.change_inspector")
 def inspector_create(request: HttpRequest) -> HttpResponse:
-    department = _own_department(request)
+    department = own_department(request)
     form = InspectorForm(request.POST or None, department=department)
     if request.method == "POST" and form.is_valid():
         try:
@@ -233,7 +220,7 @@ def tag_list(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied
         if form.is_valid():
             try:
-                services.tag_create(acting_user=request.user, department=_own_department(request),
+                services.tag_create(acting_user=request.user, department=own_department(request),
                                     code=form.cleaned_data["code"], label=form.cleaned_data["label"],
                                     kind=form.cleaned_data["kind"], request=request)
             except ServiceError as exc:
@@ -273,7 +260,7 @@ def confirmation_list(request: HttpRequest) -> HttpResponse:
     return render(request, "roster/confirmation_list.html", {
         "year": year, "years": [today.year - 1, today.year, today.year + 1],
         "statuses": selectors.confirmation_status(departments, year, today),
-        "deadline": services.roster_deadline(year),
+        "deadline": selectors.roster_deadline(year),
         "can_confirm": request.user.has_perm("roster.confirm_roster", user_department)
         and user_department is not None,
         "form": ConfirmForm(initial={"year": year}),
@@ -283,7 +270,7 @@ def confirmation_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @require_perm("roster.confirm_roster")
 def roster_confirm(request: HttpRequest) -> HttpResponse:
-    department = _own_department(request)
+    department = own_department(request)
     form = ConfirmForm(request.POST)
     try:
         if not form.is_valid():
@@ -313,7 +300,7 @@ def joint_pool(request: HttpRequest) -> HttpResponse:
                             scope=ConfirmationScope.JOINT_POOL).first())
     return render(request, "roster/joint_pool.html", {
         "page": page, "today": today, "year": year, "confirmation": confirmation,
-        "deadline": services.roster_deadline(year),
+        "deadline": selectors.roster_deadline(year),
         "can_manage": request.user.has_perm("roster.set_joint_pool", department),
         "form": ConfirmForm(initial={"year": year}),
     })

@@ -17,7 +17,7 @@ from django.core.management import call_command
 
 from spotcheck.accounts.models import User
 from spotcheck.accounts.roles import Role
-from spotcheck.registry.demo import HEADERS, entity_rows
+from spotcheck.demo.registry import HEADERS, entity_rows
 from spotcheck.registry.models import MarketEntity
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -262,6 +262,19 @@ def test_the_enterprise_page_does_not_tell_an_out_of_scope_entity_from_none(
     assert entity.name in client.get(url, {"uscc": entity.uscc.lower()}).content.decode()
 
 
+
+def test_the_enterprise_pages_find_the_entity_through_registry_and_404_an_unknown_one(
+        make_user: Any, entity: Any, client: Any) -> None:
+    """Registry registers its entity finder with accounts (``accounts.hooks``)."""
+    client.force_login(make_user(Role.OFFICE))
+    page = reverse("accounts:enterprise_account_create", args=[entity.pk])
+    assert entity.name in client.get(page).content.decode()
+    missing = reverse("accounts:enterprise_account_create", args=[entity.pk + 1000])
+    assert client.get(missing).status_code == 404
+    assert client.post(reverse("accounts:activation_code_issue", args=[entity.pk + 1000])
+                       ).status_code == 404
+    assert not ActivationCode.objects.exists()
+
 def _activate(uscc: str, code: str, username: str = "qiye.self") -> User:
     return lifecycle.enterprise_activate(uscc=uscc, code=code, username=username, password=STRONG)
 

@@ -14,9 +14,9 @@ from django.core.management import CommandError, call_command
 
 from config.settings import _city_code
 from spotcheck.accounts.models import Department, Division
-from spotcheck.accounts.reference import reference_dir
 from spotcheck.accounts.services import reference_sync
 from spotcheck.audit.models import AuditEvent
+from spotcheck.core.reference import reference_dir
 from spotcheck.registry.models import KeyFieldTag
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +137,16 @@ def test_migrate_stops_and_names_a_city_missing_from_the_reference_file(tmp_path
     settings.SPOTCHECK_CITY = "360700"
     with pytest.raises(ImproperlyConfigured, match="没有设区市 360700"):
         call_command("migrate", verbosity=0)
+
+
+def test_reference_sync_runs_the_step_registry_registers_and_counts_it_r_a1() -> None:
+    """Registry registers its key-field vocabulary with accounts (``accounts.hooks``): the
+    sync restores a missing tag, says so and audits the count; an office's own tag stays."""
+    KeyFieldTag.objects.filter(pk=KeyFieldTag.objects.order_by("seq").values("pk")[:1]).delete()
+    KeyFieldTag.objects.create(name="本地特色产业", seq=99)
+    changes = reference_sync()
+    assert changes.key_field_tags_created == 1 and "新增重点领域标签 1 个" in changes.lines()
+    event = AuditEvent.objects.filter(action="reference.load").latest("seq")
+    assert event.summary["key_field_tags_created"] == 1
+    assert KeyFieldTag.objects.filter(name="本地特色产业").exists()
+    assert reference_sync().key_field_tags_created == 0

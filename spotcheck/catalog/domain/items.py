@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from spotcheck.roster.domain.rules import SCD1_ID
+from spotcheck.core.domain.scd1 import SCD1_ID
 
 LIBRARY_CLASSES = ("A", "B", "C")
 MIN_INSPECTORS = 2  # the law wants at least two enforcement inspectors per inspection

@@ -38,17 +38,19 @@ and ``writer.bulk_insert(Model, [dict])`` / ``writer.delete_where_in(Model, colu
 write in the batch's transaction (COPY on PostgreSQL). ``clean_batch`` may be overridden for
 speed (the entity import does: one call checks 5,000 USCCs, one cipher call encrypts them).
 
-The modules: ``spec`` (what an import declares), ``files`` (what a file is, its rows),
-``jobs`` (a job's life: created, queued, run, failed, audited), ``runner`` (the rows of a
+The modules: ``spec`` (what an import declares), ``rows`` (the rows it gives the writer),
+``files`` (what a file is, its rows),
+``jobs`` (a job's life: created, run, failed, audited), ``tasks`` (the worker's task and
+the services that queue it: ``import_start``, ``import_resume``), ``runner`` (the rows of a
 run: read, checked, written a batch per transaction, a second writing thread),
 ``bulk`` (a first load), ``writers`` (SQL per database), ``reports`` (error report,
 templates), ``pages`` (the import pages), ``commands`` (the ``manage.py`` base).
 
 Running it::
 
-    from spotcheck.core.imports import jobs
-    job = jobs.import_start(spec=SPEC, acting_user=user, upload=uploaded_file, mode="upsert",
-                            dry_run=False)   # saves the upload, checks it, queues the run
+    from spotcheck.core.imports import jobs, tasks
+    job = tasks.import_start(spec=SPEC, acting_user=user, upload=uploaded_file, mode="upsert",
+                             dry_run=False)  # saves the upload, checks it, queues the run
     job = jobs.import_job_create(spec=SPEC, acting_user=None, path=path)  # a file on disk
     jobs.import_run(job.pk)             # what the django-tasks job (tasks.py) does
 

@@ -14,6 +14,7 @@ the table is empty again and the rerun loads from the start. Progress goes to
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -24,9 +25,20 @@ from spotcheck.core.errors import Conflict
 from spotcheck.core.imports.models import ImportJob, ImportMode, ImportRowError
 
 if TYPE_CHECKING:
-    from spotcheck.core.imports.runner import Progress
     from spotcheck.core.imports.spec import ImportSpec
     from spotcheck.core.imports.writers import Writer
+
+
+@dataclass
+class Progress:
+    """A run's counts as they stand (the runner's, shown by a first load as it goes)."""
+
+    job: ImportJob
+    rows_done: int
+    inserted: int
+    updated: int
+    rejected: int
+    started: float = field(default_factory=time.monotonic)
 
 
 class Abandoned(Exception):

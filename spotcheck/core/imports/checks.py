@@ -7,22 +7,29 @@ An import declares one ``Check`` per column. The same object answers:
 - column-wise (``frame``: polars expressions over the column's raw cells → which rows it is
   sure of, and their values; it may be conservative: a row it does not take goes row by row,
   so each ``frame`` takes only rows that ``cells`` accepts with the same value).
-``Checks`` applies a list of them to a batch either way. A check with several ``fields``
-gives a tuple row by row and one expression per field column-wise (``{field: expr}``); an
-expression may also be a DataFrame of (``row``, value) joined on the row (lists, e.g. tags).
+``Checks`` (column field → its check) applies them to a batch either way, or to one row
+(``row``) for an import that adds rules across columns in ``clean_row``. The checks shared by
+the imports (one function each): ``Text``, ``Choice``, ``Code``, ``Scope``, ``Flag``,
+``Whole``, ``Date``, ``Uscc``; an import adds its own (the entity import: ID number, phone,
+industry, tags). A check with several ``fields`` gives a tuple row by row and one expression
+per field column-wise (``{field: expr}``); an expression may also be a DataFrame of
+(``row``, value) joined on the row (lists, e.g. tags).
 A check may add a last column-wise pass over the rows taken (``valid``: check characters,
 computed over the packed column at C speed).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from spotcheck.core.domain.cells import NO, YES
+from spotcheck.core.domain.dates import parse_date
 from spotcheck.core.domain.uscc import uscc_problem, usccs_valid
-from spotcheck.core.imports.spec import Column
+from spotcheck.core.imports.spec import Column, RowErrors
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -61,19 +68,25 @@ class Check:
 
 
 @dataclass(frozen=True)
-class Text(Check):
-    """Free text of at most ``longest`` characters; blank is refused when required (else
-    None, "not given"); control characters are refused where ``controls`` is True."""
+class OneField(Check):
+    """A check of a column that feeds one field (``field``)."""
 
     field: str
-    label: str
-    longest: int
-    required: bool = True
-    controls: bool = True
 
     @property
     def fields(self) -> tuple[str, ...]:  # type: ignore[override]
         return (self.field,)
+
+
+@dataclass(frozen=True)
+class Text(OneField):
+    """Free text of at most ``longest`` characters; blank is refused when required (else
+    None, "not given"); control characters are refused where ``controls`` is True."""
+
+    label: str
+    longest: int
+    required: bool = True
+    controls: bool = True
 
     def one(self, cell: str) -> Any:
         if not cell:
@@ -95,19 +108,14 @@ class Text(Check):
 
 
 @dataclass(frozen=True)
-class Choice(Check):
+class Choice(OneField):
     """One of a vocabulary, by its label or its stored value (``names`` → value); blank is
     None when not required."""
 
-    field: str
     label: str
     names: Mapping[str, str]
     shown: str  # the labels in the message
     required: bool = True
-
-    @property
-    def fields(self) -> tuple[str, ...]:  # type: ignore[override]
-        return (self.field,)
 
     def one(self, cell: str) -> Any:
         if not cell and not self.required:
@@ -124,14 +132,9 @@ class Choice(Check):
 
 
 @dataclass(frozen=True)
-class Uscc(Check):
+class Uscc(OneField):
     """A unified social credit code with its check character (GB 32100); the key of the row."""
 
-    field: str
-
-    @property
-    def fields(self) -> tuple[str, ...]:  # type: ignore[override]
-        return (self.field,)
 
     def cells(self, cells: list[str]) -> list[Any]:
         shaped = [i for i, v in enumerate(cells) if len(v) == 18 and v.isascii()]
@@ -151,48 +154,141 @@ class Uscc(Check):
 
 
 def one_of(cell: str, known: set[str] | frozenset[str], everywhere: set[str] | frozenset[str],
-           label: str) -> Bad | None:
+           label: str, out_of_reach: str = "不在您的管辖范围内") -> Bad | None:
     """A code from ``known``; the message says whether it exists at all (``everywhere``)."""
     if cell in known:
         return None
-    return Bad(f"{label}“{cell}”不在您的管辖范围内" if cell in everywhere else f"未知的{label}“{cell}”")
+    return Bad(f"{label}“{cell}”{out_of_reach}" if cell in everywhere else f"未知的{label}“{cell}”")
 
 
 @dataclass(frozen=True)
-class Scope(Check):
-    """A code the user may act on (``known``, e.g. the divisions of their scope)."""
+class Scope(OneField):
+    """A code the user may act on (``known``, e.g. the divisions of their scope, the
+    departments they import for); ``out_of_reach`` says why an existing one is not."""
 
-    field: str
     label: str
     known: frozenset[str]
     everywhere: frozenset[str]
-
-    @property
-    def fields(self) -> tuple[str, ...]:  # type: ignore[override]
-        return (self.field,)
+    out_of_reach: str = "不在您的管辖范围内"
+    blank: str | None = None  # the message for a blank cell, when it differs
 
     def one(self, cell: str) -> Any:
-        return one_of(cell, self.known, self.everywhere, self.label) or cell
+        if not cell and self.blank is not None:
+            return Bad(self.blank)
+        return one_of(cell, self.known, self.everywhere, self.label, self.out_of_reach) or cell
 
     def frame(self, frame: Any, cell: Any) -> tuple[Any, dict[str, Any]]:
         return cell.is_in(list(self.known)), {self.field: cell}
 
 
-class Checks:
-    """The checks of an import's columns (in ``columns`` order), applied to a batch."""
+@dataclass(frozen=True)
+class Code(OneField):
+    """An identifier that ``accepts`` takes (a username, a certificate number); ``rule`` says
+    in Chinese what it may hold."""
 
-    def __init__(self, columns: Sequence[Column], checks: Sequence[Check]) -> None:
-        assert len(columns) == len(checks)
-        self.headers = [c.header for c in columns]
-        self.checks = list(checks)
+    label: str
+    accepts: Callable[[str], object]  # truthy: valid
+    rule: str
+
+    def one(self, cell: str) -> Any:
+        if self.accepts(cell):
+            return cell
+        return Bad(f"{self.label}“{cell}”无效：{self.rule}" if cell else f"{self.label}不能为空")
+
+
+@dataclass(frozen=True)
+class Flag(OneField):
+    """是 / 否 (and their usual spellings) → True / False; blank → None (not given)."""
+
+    label: str = ""
+
+    def one(self, cell: str) -> Any:
+        if not cell:
+            return None
+        if cell in YES:
+            return True
+        if cell in NO:
+            return False
+        return Bad(f"{self.label}“{cell}”不正确，应为 是 或 否")
+
+
+@dataclass(frozen=True)
+class Whole(OneField):
+    """A whole number written with digits only; blank → None (not given)."""
+
+    label: str
+
+    def one(self, cell: str) -> Any:
+        if not cell:
+            return None
+        return int(cell) if cell.isdigit() else Bad(f"{self.label}“{cell}”应为正整数")
+
+
+@dataclass(frozen=True)
+class Date(OneField):
+    """An optional date as people write it (``parse_date``), not after ``latest`` when given;
+    ``example`` shows the expected form. Column-wise: ISO dates only, kept as ISO text."""
+
+    label: str
+    example: str
+    latest: dt.date | None = None
+
+    def one(self, cell: str) -> Any:
+        if not cell:
+            return None
+        day = parse_date(cell)
+        if day is None:
+            return Bad(f"{self.label}“{cell}”不是有效日期（如 {self.example}）")
+        return Bad(f"{self.label} {day} 晚于今天") if self.latest and day > self.latest else day
+
+    def frame(self, frame: Any, cell: Any) -> tuple[Any, dict[str, Any]]:
+        import polars as pl
+
+        day = cell.str.to_date("%Y-%m-%d", strict=False)
+        ok = (cell == "") | (cell.str.contains(r"^[12][0-9]{3}-[0-9]{2}-[0-9]{2}$") & day.is_not_null())
+        if self.latest is not None:
+            ok = ok & ((cell == "") | (day <= self.latest))
+        return ok, {self.field: pl.when(cell == "").then(None).otherwise(cell)}
+
+
+class Checks:
+    """The checks of an import's columns (in ``columns`` order), applied to a batch, or to
+    one row (``row``: an import whose rows also need rules across columns)."""
+
+    def __init__(self, columns: Sequence[Column], checks: Mapping[str, Check]) -> None:
+        """``checks``: column field → its check, for every column or some (an import whose
+        other columns are checked across columns in ``clean_row``)."""
+        unknown = set(checks) - {c.field for c in columns}
+        if unknown:
+            raise ValueError(f"checks for no column: {sorted(unknown)}")
+        # the checked columns' positions among the import's columns (cells ``s0``…)
+        self.positions = [i for i, c in enumerate(columns) if c.field in checks]
+        self.headers = [columns[i].header for i in self.positions]
+        self.columns = [columns[i].field for i in self.positions]
+        self.checks = [checks[f] for f in self.columns]
+
+    def row(self, data: Mapping[str, str], errors: RowErrors) -> dict[str, Any]:
+        """One row's stripped cells (column field → cell): the checked columns' values (a
+        refused column's fields are None); each problem added as (header, message)."""
+        values: dict[str, Any] = {}
+        for column, header, check in zip(self.columns, self.headers, self.checks, strict=True):
+            value = check.cells([data[column]])[0]
+            if value.__class__ is Bad:
+                errors.add(header, value.message)
+                values.update(dict.fromkeys(check.fields))
+            elif len(check.fields) > 1:
+                values.update(zip(check.fields, value, strict=True))
+            else:
+                values[check.fields[0]] = value
+        return values
 
     def rows(self, rows: list[tuple[int, list[str]]]) -> list[tuple[dict[str, Any], list[tuple[str, str]]]]:
         """Row by row: per row, its values (field → value) and its (header, message) problems."""
         if not rows:
             return []
         columns = list(zip(*(cells for _, cells in rows), strict=True))
-        results = [check.cells([c.strip() for c in column])
-                   for check, column in zip(self.checks, columns, strict=True)]
+        results = [check.cells([c.strip() for c in columns[i]])
+                   for check, i in zip(self.checks, self.positions, strict=True)]
         out = []
         plan = [(h, c.fields, len(c.fields) > 1, r) for h, c, r in zip(self.headers, self.checks, results,
                                                                        strict=True)]
@@ -215,7 +311,7 @@ class Checks:
         import polars as pl
 
         oks, exprs, joined = [], [], []
-        for i, check in enumerate(self.checks):
+        for i, check in zip(self.positions, self.checks, strict=True):
             ok, values = check.frame(frame, pl.col(f"s{i}"))
             oks.append(ok)
             for name, value in values.items():

@@ -11,25 +11,22 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 
-from spotcheck.audit.models import Outcome
-from spotcheck.audit.services import audit_record
-from spotcheck.core import clock
-from spotcheck.core.errors import Conflict, Refused, ServiceError
+from spotcheck.core import clock, recorder
+from spotcheck.core.errors import Refused, ServiceError
 from spotcheck.core.imports.files import (
     FileInfo,
     FileRefused,
     csv_chunks,
     inspect_file,
     open_rows,
-    upload_save,
 )
 from spotcheck.core.imports.models import ImportJob, ImportMode, ImportStatus
 from spotcheck.core.imports.runner import Progress, Runner, TooManyErrors
 from spotcheck.core.imports.spec import ImportSpec
+from spotcheck.core.recorder import Outcome
 
 SPECS: dict[str, ImportSpec] = {}
 
@@ -95,16 +92,9 @@ def _audit(job: ImportJob, action: str, *, outcome: str = Outcome.SUCCESS, reque
     summary = {"kind": job.kind, "file": job.file_name, "sha256": job.file_sha256, "mode": job.mode,
                "dry_run": job.dry_run, "inserted": job.inserted, "updated": job.updated,
                "rejected": job.rejected, **(extra or {})}
-    audit_record(action=action, actor=job.created_by,
-                 actor_name="" if job.created_by else "manage.py", object_type="import_job",
-                 object_id=job.pk, summary=summary, outcome=outcome, request=request)
-
-
-def import_enqueue(job: ImportJob) -> None:
-    """Run the job in a worker once the transaction that created it commits."""
-    from spotcheck.core.imports.tasks import import_job_task
-
-    transaction.on_commit(lambda: import_job_task.enqueue(job.pk))
+    recorder.record(action=action, actor=job.created_by,
+                    actor_name="" if job.created_by else "manage.py", object_type="import_job",
+                    object_id=job.pk, summary=summary, outcome=outcome, request=request)
 
 
 def is_stalled(job: ImportJob, *, seconds: int = 120) -> bool:
@@ -114,35 +104,6 @@ def is_stalled(job: ImportJob, *, seconds: int = 120) -> bool:
     last = job.heartbeat_at or job.started_at or job.created_at
     return (clock.now() - last).total_seconds() > seconds
 
-
-
-def import_start(*, spec: ImportSpec, acting_user: Any, upload: UploadedFile, mode: str,
-                 dry_run: bool, request: Any = None) -> ImportJob:
-    """Save the upload, check it as a whole and queue the import (a worker runs it)."""
-    if not acting_user.has_perm(spec.perm):
-        raise Refused(f"您没有导入{spec.title}的权限。")
-    saved = upload_save(upload)
-    with transaction.atomic():
-        job = import_job_create(spec=spec, acting_user=acting_user, path=saved,
-                                file_name=upload.name or saved.name, mode=mode,
-                                dry_run=dry_run, request=request, resume=False)
-        import_enqueue(job)
-    return job
-
-
-def import_resume(*, acting_user: Any, job: ImportJob, view_perm: str,
-                  request: Any = None) -> ImportJob:
-    """Queue a stalled import again; it continues from its checkpoint. ``view_perm`` (object:
-    the job) is who may follow the job."""
-    if not acting_user.has_perm(view_perm, job):
-        raise Refused("您不能继续该导入任务。")
-    if job.status != ImportStatus.RUNNING or not is_stalled(job):
-        raise Conflict("该导入任务没有中断，无需继续。")
-    with transaction.atomic():
-        audit_record(action="import.resume", actor=acting_user, object_type="import_job",
-                     object_id=job.pk, request=request)
-        import_enqueue(job)
-    return job
 
 
 def import_run(job_id: int, *, on_progress: Callable[[Progress], None] | None = None) -> ImportJob:

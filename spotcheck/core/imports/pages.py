@@ -28,10 +28,11 @@ from spotcheck.core.decorators import require_perm
 from spotcheck.core.errors import ServiceError
 from spotcheck.core.exports import XLSX_CONTENT_TYPE, content_disposition
 from spotcheck.core.imports.files import FileRefused
-from spotcheck.core.imports.jobs import import_resume, import_start, is_stalled
+from spotcheck.core.imports.jobs import is_stalled
 from spotcheck.core.imports.models import ImportJob, ImportMode
 from spotcheck.core.imports.reports import TEMPLATE_TYPES, error_report_write, template_csv, template_xlsx
 from spotcheck.core.imports.spec import ImportSpec
+from spotcheck.core.imports.tasks import import_resume, import_start
 
 
 class ImportForm(forms.Form):

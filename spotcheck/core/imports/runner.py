@@ -10,9 +10,7 @@ import contextlib
 import queue
 import re
 import threading
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +19,7 @@ from django.db.models import F
 
 from spotcheck.core import clock
 from spotcheck.core.errors import Conflict
-from spotcheck.core.imports.bulk import FirstLoad, first_load_wanted
+from spotcheck.core.imports.bulk import FirstLoad, Progress, first_load_wanted
 from spotcheck.core.imports.files import Chunk, FileRefused
 from spotcheck.core.imports.models import ImportJob, ImportMode, ImportRowError
 from spotcheck.core.imports.spec import PK_COLUMN, CleanFrame, CleanRow, ImportSpec, Rejected, frame_plain
@@ -41,17 +39,6 @@ def batch_rows(size: int) -> int:
     """``size``, lowered to IMPORT_BATCH_ROWS when that is set (above 0)."""
     lower = settings.IMPORT_BATCH_ROWS
     return min(size, lower) if lower > 0 else size
-
-
-@dataclass
-class Progress:
-    job: ImportJob
-    rows_done: int
-    inserted: int
-    updated: int
-    rejected: int
-    started: float = field(default_factory=time.monotonic)
-
 
 
 class TooManyErrors(Exception):

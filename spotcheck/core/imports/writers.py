@@ -29,7 +29,7 @@ from django.db.models import NOT_PROVIDED
 from django.utils import timezone
 
 from spotcheck.core.imports.models import ImportMode
-from spotcheck.core.imports.spec import PK_COLUMN, CleanFrame, CleanRow, Rejected
+from spotcheck.core.imports.rows import PK_COLUMN, CleanFrame, CleanRow, Rejected
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,7 @@ from spotcheck.inspections.tests import factories as fi
 from spotcheck.planning import services as planning
 from spotcheck.planning.domain.review import Status
 from spotcheck.planning.tests import factories as fp
-from spotcheck.roster.tests.conftest import on_day
 
-__all__ = ["on_day"]
 pytestmark = pytest.mark.django_db
 ENV = "361100-ENV"
 

@@ -8,9 +8,9 @@
 
 ``announcing`` and ``executing`` exist because a provincial draw freezes and selects
 millions of rows in the worker: the first guarded update claims the work, so two clicks, two
-workers or a worker and the command line never run it twice. Services apply a transition as
-``filter(pk=..., status=old).update(status=new)``; zero rows means someone else got there
-first (STYLE 5).
+workers or a worker and the command line never run it twice. Services apply a transition with
+``core.domain.workflow.guarded_update``; nothing applied means someone else got there first
+(STYLE 5).
 
 Pure: no Django, no app code (import-linter contract).
 """
@@ -18,6 +18,9 @@ Pure: no Django, no app code (import-linter contract).
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
+
+from spotcheck.core.domain.workflow import TransitionTable
 
 
 class Status(StrEnum):
@@ -99,25 +102,10 @@ DONE = frozenset({Status.EXECUTED, Status.PUBLISHED})
 TIMELINE = (Status.PREPARED, Status.ANNOUNCED, Status.REVEALED, Status.EXECUTED, Status.PUBLISHED)
 
 
-class TransitionRefused(ValueError):
-    """The action is not allowed in the current state; ``message`` is Chinese."""
-
-    def __init__(self, status: Status, action: Action, message: str) -> None:
-        super().__init__(message)
-        self.status, self.action, self.message = status, action, message
+def _refusal(status: Any, action: Action) -> str:
+    why = _WHY.get((status, action)) or (
+        f"抽取处于“{LABELS[Status(status)]}”状态，不能{ACTION_LABELS[action]}")
+    return why + "。"
 
 
-def next_status(status: str, action: str) -> Status:
-    """The state after ``action`` in ``status``; TransitionRefused when not allowed."""
-    st, act = Status(status), Action(action)
-    try:
-        return TRANSITIONS[(st, act)]
-    except KeyError:
-        why = _WHY.get((st, act)) or (
-            f"抽取处于“{LABELS[st]}”状态，不能{ACTION_LABELS[act]}")
-        raise TransitionRefused(st, act, why + "。") from None
-
-
-def allowed_actions(status: str) -> list[Action]:
-    st = Status(status)
-    return [act for (s, act) in TRANSITIONS if s == st]
+LIFECYCLE = TransitionTable(TRANSITIONS, _refusal)

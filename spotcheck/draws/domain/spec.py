@@ -41,7 +41,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-NAME_RE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+from spotcheck.core.domain.scd1 import SCD1_ID
+
 EXPERT_SUFFIX = ".expert"
 MIN_ENFORCEMENT_SLOTS = 2  # the law wants two enforcement inspectors per inspection
 MAX_SLOTS = 12
@@ -200,7 +201,7 @@ def _name_map(raw: Any, name: str, label: str, errors: _Errors, hi: int | None) 
         return {}
     out: dict[str, int] = {}
     for k, v in raw.items():
-        if not isinstance(k, str) or not NAME_RE.fullmatch(k):
+        if not isinstance(k, str) or not SCD1_ID.fullmatch(k):
             errors.add(name, f"{label}中的分层名“{k}”无效：只能由英文字母、数字及 _ . : - 组成，1 至 64 位。")
             continue
         out[k] = _int(v, name, f"{label}中分层 {k} 的值", errors, 0, hi)
@@ -249,9 +250,9 @@ def parse_team(raw: Any, errors: _Errors) -> TeamRule | None:
             errors.add("team", f"第 {i} 个席位应写明部门代码 dept 和标签 tag。")
             continue
         dept, tag = s["dept"].strip(), s["tag"].strip() or "*"
-        if not NAME_RE.fullmatch(dept):
+        if not SCD1_ID.fullmatch(dept):
             errors.add("team", f"第 {i} 个席位的部门代码“{dept}”无效。")
-        if tag != "*" and not NAME_RE.fullmatch(tag):
+        if tag != "*" and not SCD1_ID.fullmatch(tag):
             errors.add("team", f"第 {i} 个席位的标签“{tag}”无效：应为 * 或标签代码。")
         slots.append(Slot(dept, tag))
     enforcement = sum(1 for s in slots if not s.is_expert)
@@ -304,7 +305,7 @@ def parse_beacon(raw: Any, errors: _Errors) -> Beacon | None:
         return None
     kind = str(raw.get("kind", "")).strip()
     description = str(raw.get("description", "")).strip()
-    if not NAME_RE.fullmatch(kind):
+    if not SCD1_ID.fullmatch(kind):
         errors.add("beacon", "信标类型应为英文字母、数字及 _ . : - 组成的代码，如 lottery。")
     if not description:
         errors.add("beacon", "请说明信标：哪一期、何时开奖、按什么格式录入，"

@@ -16,6 +16,7 @@ from spotcheck.accounts.roles import Role
 from spotcheck.catalog.tests.factories import InspectionItemFactory
 from spotcheck.core import clock
 from spotcheck.core.domain.uscc import uscc_with_check
+from spotcheck.demo.walk import DrawWalk
 from spotcheck.draws import services
 from spotcheck.draws.domain.spec import EXPERT_SUFFIX
 from spotcheck.draws.models import Draw, Party
@@ -159,11 +160,14 @@ class World:
         return services.draw_prepare(acting_user=by or self.planner, plan=plan, title=title, spec=extra,
                                      **kwargs)
 
+    def walk(self, draw: Draw) -> DrawWalk:
+        """The draw's parties, with the fixed secrets and beacon of these tests."""
+        return DrawWalk(owner=self.owner(draw), office=self.office, justice=self.justice,
+                        secrets={p.value: s for p, s in SECRETS.items()}, beacon=BEACON,
+                        department=self.user(Role.PLANNER, draw.department.code))
+
     def commit_all(self, draw: Draw) -> Draw:
-        for c in draw.commitments.all():
-            services.draw_commit(acting_user=self.party_user(draw, c.party), draw=draw, party=c.party,
-                                 secret=SECRETS[Party(c.party)])
-        return draw
+        return self.walk(draw).commit(draw)
 
     def announce(self, draw: Draw, by: Any = None) -> Draw:
         self.commit_all(draw)
@@ -173,22 +177,14 @@ class World:
         return self.office if draw.department.hosts_office else self.user(Role.PLANNER, draw.department.code)
 
     def reveal(self, draw: Draw) -> Draw:
-        for c in draw.commitments.all():
-            services.draw_reveal(acting_user=self.party_user(draw, c.party), draw=draw, party=c.party,
-                                 secret=SECRETS[Party(c.party)])
-        if draw.beacon_kind:
-            services.draw_beacon_enter(acting_user=self.owner(draw), draw=draw, value=BEACON)
-            services.draw_beacon_confirm(acting_user=self.justice, draw=draw, value=BEACON)
-        return Draw.objects.get(pk=draw.pk)
+        return self.walk(draw).reveal(draw)
 
     def execute(self, draw: Draw) -> Draw:
-        return services.draw_execute(acting_user=self.owner(draw), draw=draw, background=False)
+        return self.walk(draw).execute(draw)
 
     def executed(self, **kwargs: Any) -> Draw:
         draw = self.prepare(**kwargs)
-        self.announce(draw)
-        self.reveal(draw)
-        return self.execute(draw)
+        return self.walk(draw).run(draw)
 
 
 def use_temp_draws_dir() -> None:

@@ -3,14 +3,17 @@
 A task is due (待检查) from the draw on; the first result recorded starts it (检查中); the
 visit is completed (已完成) once every item has a result. A task whose entity was replaced
 by a substitute in the draw, before anything was recorded, is cancelled (已取消). Services
-apply a step as a guarded update: ``filter(pk=..., status=old).update(status=new)``.
+apply a step with ``core.domain.workflow.guarded_update``.
 
-Pure: standard library only (import-linter contract).
+Pure: standard library only, and the pure ``core.domain`` (import-linter contract).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
+
+from spotcheck.core.domain.workflow import TransitionTable
 
 
 class State(StrEnum):
@@ -40,14 +43,10 @@ TABLE: dict[tuple[State, Step], State] = {
 OPEN = frozenset({State.PENDING, State.IN_PROGRESS})
 
 
-class StepRefused(ValueError):
-    pass
+def _refusal(state: Any, step: Step) -> str:
+    label = LABELS.get(State(state), state) if state in State._value2member_map_ else state
+    what = {Step.RECORD: "录入结果", Step.COMPLETE: "完成检查", Step.CANCEL: "取消"}[step]
+    return f"当前状态为“{label}”，不能{what}。"
 
 
-def next_state(state: str, step: Step) -> State:
-    try:
-        return TABLE[(State(state), step)]
-    except (KeyError, ValueError):
-        label = LABELS.get(State(state), state) if state in State._value2member_map_ else state
-        what = {Step.RECORD: "录入结果", Step.COMPLETE: "完成检查", Step.CANCEL: "取消"}[step]
-        raise StepRefused(f"当前状态为“{label}”，不能{what}。") from None
+WORKFLOW = TransitionTable(TABLE, _refusal)

@@ -5,10 +5,6 @@ from typing import Any
 
 import pytest
 
-from spotcheck.roster.tests.conftest import on_day
-
-__all__ = ["on_day"]
-
 
 @pytest.fixture
 def spring(on_day: Any, departments: Any) -> None:

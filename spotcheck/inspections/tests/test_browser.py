@@ -6,7 +6,6 @@ saved; an inspector opens the one form on a 375-px phone and completes the visit
 
 from __future__ import annotations
 
-import secrets
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,8 +14,7 @@ import pytest
 
 from spotcheck.accounts.roles import Role
 from spotcheck.core.tests.test_browser import sign_in
-from spotcheck.draws import services as draws
-from spotcheck.draws.models import Draw, Party
+from spotcheck.demo.walk import draw_walk
 from spotcheck.inspections.models import JointInspection, TaskStatus
 from spotcheck.inspections.tests import factories as f
 from spotcheck.planning import services as planning
@@ -30,22 +28,6 @@ def switch_user(page: Any, base: str, username: str) -> None:
     page.context.clear_cookies()
     sign_in(page, base, username)
     page.wait_for_selector("h1:has-text('工作台')")
-
-
-def run_draw(draw: Draw, *, owner: Any, office: Any, justice: Any) -> Draw:
-    """The draw's parties commit, it is announced, they reveal, it is executed (the draws app's
-    own browser test walks these pages)."""
-    keys = {}
-    who = {Party.OFFICE: office, Party.JUSTICE: justice}
-    for c in draw.commitments.all():
-        keys[c.party] = secrets.token_hex(16)
-        draws.draw_commit(acting_user=who.get(Party(c.party), owner), draw=draw, party=c.party,
-                          secret=keys[c.party])
-    draw = draws.draw_announce(acting_user=owner, draw=draw, background=False)
-    for c in draw.commitments.all():
-        draws.draw_reveal(acting_user=who.get(Party(c.party), owner), draw=draw, party=c.party,
-                          secret=keys[c.party])
-    return draws.draw_execute(acting_user=owner, draw=draw, background=False)
 
 
 def test_a_plan_from_draft_to_joint_inspections_and_the_one_form(
@@ -109,7 +91,7 @@ def test_a_plan_from_draft_to_joint_inspections_and_the_one_form(
     page.wait_for_url(f"{base}/draws/*/")
     plan.refresh_from_db()
     assert plan.draw is not None
-    run_draw(plan.draw, owner=env_planner, office=office, justice=justice)
+    draw_walk(plan.draw, owner=env_planner, office=office, justice=justice)
 
     # 市市场监管局 drew the same entities in June under its own approved plan.
     samr_plan = planning.plan_create(
@@ -119,7 +101,7 @@ def test_a_plan_from_draft_to_joint_inspections_and_the_one_form(
     samr_plan = planning.plan_submit(acting_user=samr_planner, plan=samr_plan)
     samr_plan = planning.plan_office_approve(acting_user=office, plan=samr_plan)
     samr_plan = planning.plan_justice_approve(acting_user=justice, plan=samr_plan)
-    run_draw(planning.plan_draw_prepare(acting_user=samr_planner, plan=samr_plan),
+    draw_walk(planning.plan_draw_prepare(acting_user=samr_planner, plan=samr_plan),
              owner=samr_planner, office=office, justice=justice)
 
     # The office merges the June window: each entity is visited once, jointly (R-B3).

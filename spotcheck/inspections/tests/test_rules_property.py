@@ -28,6 +28,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from spotcheck.accounts.roles import Role
 from spotcheck.core import clock
 from spotcheck.core.errors import ServiceError
+from spotcheck.demo.simulation import _plan_values, _review
+from spotcheck.demo.walk import draw_walk
 from spotcheck.draws import services as draws
 from spotcheck.draws.domain.lifecycle import DONE
 from spotcheck.draws.models import Draw, Selection, SelectionState
@@ -41,7 +43,6 @@ from spotcheck.inspections.models import (
     TaskMember,
     TaskStatus,
 )
-from spotcheck.inspections.simulation import _plan_values, _review, _walk
 from spotcheck.inspections.tests import factories as f
 from spotcheck.planning.domain.calendar import YearCalendar
 from spotcheck.planning.models import APPROVED_OR_LATER, Plan
@@ -86,7 +87,7 @@ def _draw_for_plan(plan: Plan, *, owner: Any, office: Any, justice: Any) -> Draw
 
     plan = Plan.objects.get(pk=plan.pk)
     draw = planning.plan_draw_prepare(acting_user=owner, plan=plan)
-    draw = _walk(draw, owner=owner, office=office, justice=justice)
+    draw = draw_walk(draw, owner=owner, office=office, justice=justice)
     services.tasks_from_draw(draw=draw)
     return draw
 
@@ -100,7 +101,7 @@ def _draw_without_plan(department: Any, classes: str, window: tuple[date, date],
     draft = plan_factories.plan(owner=owner, target_class=classes, window_start=window[0],
                                 window_end=window[1])
     draw = draws.draw_prepare(acting_user=owner, plan=draft, title="未经审查的计划的抽取")
-    draw = _walk(draw, owner=owner, office=office, justice=justice)
+    draw = draw_walk(draw, owner=owner, office=office, justice=justice)
     services.tasks_from_draw(draw=draw)
     return draw
 

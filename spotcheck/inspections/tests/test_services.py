@@ -374,15 +374,23 @@ def test_lead_change_refusals(office: Any, make_user: Any) -> None:
 
 def test_an_executed_draw_s_result_makes_its_tasks_once_committed(
         django_capture_on_commit_callbacks: Any) -> None:
-    from django.utils import timezone
-
-    from spotcheck.draws.models import DrawResult
+    from spotcheck.draws import hooks
 
     draw = f.executed_draw(ENV, f.entities(2))
-    with django_capture_on_commit_callbacks(execute=True):
-        DrawResult.objects.create(draw=draw, text="{}", digest="0" * 64, seed="0" * 64, selected_count=2,
-                                  created_at=timezone.now(), updated_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        hooks.on_draw_executed(draw.pk)  # what draw_execute calls as it stores the result
+    assert InspectionTask.objects.filter(draw=draw).count() == 0  # nothing before the commit
+    for callback in callbacks:
+        callback()
     assert InspectionTask.objects.filter(draw=draw).count() == 2
+
+
+def test_the_plan_starts_before_the_tasks_are_made() -> None:
+    from spotcheck.draws import hooks
+
+    # Registered by the AppConfigs in INSTALLED_APPS order: draw -> plan -> tasks.
+    names = [name for name, _ in hooks.after_draw_executed_callbacks()]
+    assert names.index("planning.plan_start") < names.index("inspections.tasks")
 
 
 def test_plan_info_falls_back_to_the_draw_without_a_plan() -> None:

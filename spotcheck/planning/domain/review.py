@@ -6,15 +6,18 @@ draft, from where it is resubmitted. No path reaches ``approved`` without both r
 ``approved`` is only entered from ``office_approved`` by the justice bureau, and
 ``office_approved`` only from ``submitted`` by the office.
 
-The service applies a transition with a guarded update (``status = old``) so that two
+The service applies a transition with a guarded update (``core.domain.workflow``) so that two
 reviewers acting at once cannot both succeed; every transition is recorded.
 
-Pure: standard library only.
+Pure: standard library only (and the pure ``core.domain``).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
+
+from spotcheck.core.domain.workflow import TransitionRefused, TransitionTable
 
 
 class Status(StrEnum):
@@ -82,19 +85,14 @@ ACTION_LABELS = {
 }
 
 
-class TransitionError(ValueError):
-    """The action is not possible from this status (or needs a reason it was not given)."""
+def _refusal(status: Any, action: Action) -> str:
+    return f"计划处于“{LABELS[status]}”状态，不能执行“{ACTION_LABELS[action]}”。"
 
 
-def next_status(status: Status, action: Action, *, reason: str = "") -> Status:
-    target = TRANSITIONS.get((status, action))
-    if target is None:
-        raise TransitionError(
-            f"计划处于“{LABELS[status]}”状态，不能执行“{ACTION_LABELS[action]}”。")
+REVIEW = TransitionTable(TRANSITIONS, _refusal)
+
+
+def require_reason(action: Action, reason: str) -> None:
+    """A plan is returned with its reasons (R-P3)."""
     if action in RETURNS and not reason.strip():
-        raise TransitionError("退回计划必须填写理由。")
-    return target
-
-
-def actions_from(status: Status) -> list[Action]:
-    return [action for (src, action) in TRANSITIONS if src == status]
+        raise TransitionRefused("退回计划必须填写理由。", action=action)

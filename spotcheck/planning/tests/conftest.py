@@ -8,9 +8,6 @@ import pytest
 
 from spotcheck.accounts.roles import Role
 from spotcheck.planning.tests.factories import this_year
-from spotcheck.roster.tests.conftest import on_day
-
-__all__ = ["on_day"]
 
 
 @pytest.fixture

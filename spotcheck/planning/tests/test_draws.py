@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 
 from spotcheck.accounts.roles import Role
+from spotcheck.audit.models import AuditEvent, Outcome
 from spotcheck.core.errors import Conflict, Refused, ServiceError
 from spotcheck.draws.models import DrawStatus
 from spotcheck.draws.tests.factories import World, make_inspectors
+from spotcheck.inspections.models import InspectionTask
 from spotcheck.planning import selectors, services
 from spotcheck.planning.domain.review import Action, Status
 from spotcheck.planning.models import Plan
@@ -65,6 +67,13 @@ def test_an_approved_plan_prepares_its_draw_and_the_execution_starts_the_plan(
     start = plan.transitions.order_by("version").last()
     assert start is not None and (start.action, start.actor, start.actor_name) == ("start", None, "平台")
     assert draw.code in start.reason
+    # Then, on the same commit, the draw became the plan's tasks; each step is audited.
+    assert InspectionTask.objects.filter(draw=draw).count() == 6
+    assert list(AuditEvent.objects.filter(action__in=["draw.execute", "plan.start",
+                                                      "inspections.tasks_from_draw"],
+                                          outcome=Outcome.SUCCESS)
+                .order_by("seq").values_list("action", flat=True)) == [
+        "draw.execute", "plan.start", "inspections.tasks_from_draw"]
     with pytest.raises(ServiceError, match="处于“执行中”状态"):
         services.plan_draw_prepare(acting_user=world.planner, plan=plan)
 

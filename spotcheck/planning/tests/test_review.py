@@ -15,7 +15,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from spotcheck.accounts.roles import Role
 from spotcheck.core.errors import Conflict, ServiceError
 from spotcheck.planning import selectors, services
-from spotcheck.planning.domain.review import ACTORS, TRANSITIONS, Action, Actor, Status, actions_from
+from spotcheck.planning.domain.review import ACTORS, REVIEW, TRANSITIONS, Action, Actor, Status
 from spotcheck.planning.models import Plan, PlanTransition
 from spotcheck.planning.tests import factories as f
 from spotcheck.planning.tests.factories import this_year
@@ -128,7 +128,7 @@ def test_no_path_reaches_approval_without_both_reviews_and_history_is_kept(make_
             """The right person takes an action the current status offers (so that deep
             states — approved, executing, closed — and returns from each review are reached)."""
             status = Status(self._fresh().status)
-            offered = actions_from(status)
+            offered = REVIEW.actions_from(status)
             if not offered:
                 return
             action = offered[choice % len(offered)]

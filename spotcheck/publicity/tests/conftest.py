@@ -6,9 +6,6 @@ from typing import Any
 import pytest
 
 from spotcheck.draws.tests.factories import World
-from spotcheck.roster.tests.conftest import on_day
-
-__all__ = ["on_day"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,5 @@
 """Checks of an entity row's values that need no database: ID-card numbers (GB 11643),
-phone numbers, dates as people write them, industry class codes under their section
+phone numbers, industry class codes under their section
 (GB/T 4754-2017). One function per check: ``id_number_problem`` explains one number,
 ``id_numbers_valid`` checks many at once (both ways of checking an import's rows use it).
 
@@ -8,9 +8,13 @@ Pure: no Django, no app code.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
+
+from spotcheck.core.domain.dates import parse_date
+
+__all__ = ["ID_RE", "OTHERID_RE", "PHONE_RE", "SECTION_DIVISIONS", "id_number_problem", "id_numbers_valid",
+           "parse_date", "parse_industry"]
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -31,30 +35,6 @@ def id_number_problem(value: str) -> str | None:
         return None
     if not OTHERID_RE.fullmatch(value):
         return "证件号码格式不正确（身份证 18 位，其他证件 5–32 位字母或数字）"
-    return None
-
-
-_DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
-
-
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
-
-
-def parse_date(value: str) -> dt.date | None:
-    """2015-03-01, 2015/3/1, 2015.3.1, 20150301, 2015年3月1日, or a spreadsheet's day number
-    (a date cell without a date format: 42064 is 2015-03-01); None if none of these."""
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        pass
-    if value.isdigit() and len(value) <= 5 and 1 <= int(value) <= 2958465:
-        return _EXCEL_EPOCH + dt.timedelta(days=int(value))
-    m = _DATE_RE.fullmatch(value)
-    if m:
-        try:
-            return dt.date(int(m[1]), int(m[2]), int(m[3]))
-        except ValueError:
-            return None
     return None
 
 

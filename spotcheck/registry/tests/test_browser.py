@@ -14,7 +14,7 @@ import pytest
 
 from spotcheck.accounts.roles import Role
 from spotcheck.accounts.tests.factories import PASSWORD
-from spotcheck.registry.demo import HEADERS, entity_rows
+from spotcheck.demo.registry import HEADERS, entity_rows
 from spotcheck.registry.models import ClassChange, MarketEntity
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

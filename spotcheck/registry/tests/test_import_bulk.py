@@ -7,7 +7,6 @@ row-by-row one. A table that already holds rows is never loaded that way."""
 from __future__ import annotations
 
 import csv
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +17,7 @@ from spotcheck.audit.models import AuditEvent
 from spotcheck.core.crypto import field_cipher
 from spotcheck.core.imports import jobs
 from spotcheck.core.imports.models import ImportRowError, ImportStatus
-from spotcheck.core.imports.writers import PostgresWriter
-from spotcheck.registry.demo import HEADERS, entity_rows
+from spotcheck.demo.registry import HEADERS, entity_rows
 from spotcheck.registry.imports import ENTITY_IMPORT
 from spotcheck.registry.models import EntityTag, MarketEntity
 
@@ -124,34 +122,3 @@ def test_a_file_below_the_threshold_or_a_dry_run_is_not_a_first_load(departments
                                    dry_run=True)
     job = jobs.import_run(job.pk)
     assert (job.status, MarketEntity.objects.count()) == (ImportStatus.SUCCEEDED, 0)
-
-
-@pytest.mark.django_db
-def test_ids_drawn_apart_by_other_sessions_are_taken_one_by_one(departments: Any) -> None:
-    """Ids are drawn as a block when they come out consecutive, else one by one: a sequence
-    that steps by two here stands for other sessions drawing in between."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL")
-    writer = PostgresWriter(MarketEntity, "uscc")
-    first = writer.reserve_ids(5)
-    assert isinstance(first, range) and len(first) == 5
-    with connection.cursor() as cursor:
-        cursor.execute("ALTER SEQUENCE registry_marketentity_id_seq INCREMENT BY 2")
-    apart = writer.reserve_ids(5)
-    assert isinstance(apart, list) and len(set(apart)) == 5 and min(apart) > max(first)
-    assert all(b - a == 2 for a, b in pairwise(apart))
-
-
-@pytest.mark.django_db
-def test_a_first_load_takes_ids_from_its_block_and_draws_more_when_it_is_used_up(departments: Any) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL")
-    writer = PostgresWriter(MarketEntity, "uscc")
-    writer.bulk = True
-    with connection.cursor() as cursor:
-        writer.block = writer._draw_block(cursor, 3)
-    block = writer.block
-    assert writer.reserve_ids(2) == block[:2]
-    more = writer.reserve_ids(5)  # one id left in the block: a new block of five
-    assert isinstance(more, range) and len(more) == 5 and more.start >= block.stop
-    assert writer.reserve_ids(0) == []

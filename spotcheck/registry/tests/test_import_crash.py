@@ -18,7 +18,7 @@ from django.db import connection
 
 from spotcheck.audit.models import AuditEvent
 from spotcheck.core.imports.models import ImportJob, ImportRowError, ImportStatus
-from spotcheck.registry.demo import entity_csv_write
+from spotcheck.demo.registry import entity_csv_write
 from spotcheck.registry.models import MarketEntity
 
 BASE_DIR = Path(__file__).resolve().parents[3]

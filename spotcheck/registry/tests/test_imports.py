@@ -19,7 +19,7 @@ from spotcheck.core.imports.files import FileRefused
 from spotcheck.core.imports.models import ImportJob, ImportRowError, ImportStatus
 from spotcheck.core.imports.reports import error_report_write, template_csv, template_xlsx
 from spotcheck.core.imports.runner import FORMULA_MESSAGE
-from spotcheck.registry.demo import entity_rows
+from spotcheck.demo.registry import entity_rows
 from spotcheck.registry.imports import ENTITY_IMPORT
 from spotcheck.registry.models import EntityTag, LibraryClass, MarketEntity
 
@@ -284,3 +284,16 @@ def test_uscc_with_lowercase_or_spaces_is_cleaned_or_explained(departments: Any,
     job = run(files.csv(data))
     assert job.inserted == 1
     assert "不允许的字符" in errors_of(job)[0][2]
+
+
+@pytest.mark.parametrize("odd", ["11010519491231002Y", "11010519491231002y", "11010519491231002/"])
+def test_an_18_digit_id_with_a_check_character_other_than_a_digit_or_x_is_rejected_row_by_row(
+        departments: Any, files: Any, odd: str) -> None:
+    # A resident ID ends in 0-9 or X (GB 11643, ISO 7064 MOD 11-2); a cell that starts like one
+    # and ends otherwise is neither an ID nor another document's number. Such a row never
+    # reaches the column-wise check, so the row-by-row one must refuse it itself.
+    data = rows(3)
+    data[1][4] = odd
+    job = run(files.csv(data))
+    assert (job.inserted, job.rejected) == (2, 1)
+    assert errors_of(job) == [(3, "法定代表人证件号码", "身份证号码格式不正确")]

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from spotcheck.core.crypto import field_cipher
 from spotcheck.core.imports.models import ImportJob
 from spotcheck.core.imports.spec import CleanRow, frame_plain
-from spotcheck.registry.demo import entity_rows
+from spotcheck.demo.registry import entity_rows
 from spotcheck.registry.imports import COLUMNS, ENTITY_IMPORT
 
 GOOD = list(entity_rows(400, seed=11))
@@ -29,7 +29,7 @@ DAMAGE = {
     1: ["", "名" * 201, "名\t称", "  上饶市某某公司  ", "=HYPERLINK(1)", "a\\b 公司"],
     2: ["", "有限公司", "company", " 公司"],
     3: ["", "人" * 65, "张\u3000三", "李\\四"],
-    4: ["", "11010519491231002x", "110105194912310021", "E12345678", "1101051949123100",
+    4: ["", "11010519491231002x", "110105194912310021", "11010519491231002Y", "E12345678", "1101051949123100",
         "１１０１０５１９４９１２３１００２Ｘ"],
     5: ["", "0793-8888888", "0793-8888888-123", "12345", "+8613800000000", "13800000000 "],
     6: ["", "999999", "110101", "36110"],

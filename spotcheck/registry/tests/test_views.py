@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from spotcheck.accounts.roles import Role
 from spotcheck.core.imports.models import ImportJob, ImportStatus
-from spotcheck.registry.demo import entity_rows
+from spotcheck.demo.registry import entity_rows
 from spotcheck.registry.models import MarketEntity
 from spotcheck.registry.tests.conftest import HEADERS
 from spotcheck.registry.tests.factories import EntityFactory, make_uscc

@@ -12,8 +12,10 @@ from hypothesis import strategies as st
 
 from spotcheck.accounts.models import Department
 from spotcheck.accounts.roles import Role
+from spotcheck.core.domain.deadlines import is_overdue
+from spotcheck.core.domain.scd1 import SCD1_ID
 from spotcheck.roster import selectors
-from spotcheck.roster.domain.rules import SCD1_ID, is_overdue, roster_line
+from spotcheck.roster.domain.rules import roster_line
 from spotcheck.roster.models import InspectorKind
 from spotcheck.roster.tests.factories import (
     USCC_A,

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from spotcheck.core.domain.scd1 import SCD1_ID_TEXT
 from spotcheck.draws.domain.spec import (
     SpecError,
     class_a_cap_problem,
@@ -105,6 +106,11 @@ def test_strata_names_are_scd1_names() -> None:
 def test_every_stratum_name_matches_the_scd1_pattern(dims: list[str]) -> None:
     name = stratum_namer(tuple(dims))("A", "361102", "general", "F", "cooperative")
     assert __import__("re").fullmatch(NAME_RE, name)
+
+
+def test_the_verifier_mirrors_the_platforms_scd1_identifier() -> None:
+    # verify_draw.py stays one stdlib-only file with its own copy of the pattern.
+    assert NAME_RE == SCD1_ID_TEXT
 
 
 def test_defaults_expand_over_the_strata_present() -> None:

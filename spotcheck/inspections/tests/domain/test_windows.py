@@ -6,9 +6,10 @@ from datetime import date
 
 import pytest
 
+from spotcheck.core.domain.workflow import TransitionRefused, next_state
 from spotcheck.inspections.domain import windows
 from spotcheck.inspections.domain.windows import WindowError, key, label, overlaps, parse_window, within
-from spotcheck.inspections.domain.workflow import State, Step, StepRefused, next_state
+from spotcheck.inspections.domain.workflow import WORKFLOW, State, Step
 from spotcheck.planning.domain.calendar import Window, month
 
 JUNE = month(2027, 6)
@@ -40,13 +41,13 @@ def test_within_and_overlaps() -> None:
 
 
 def test_the_task_workflow() -> None:
-    assert next_state("pending", Step.RECORD) == State.IN_PROGRESS
-    assert next_state("in_progress", Step.COMPLETE) == State.COMPLETED
-    assert next_state("pending", Step.CANCEL) == State.CANCELLED
-    with pytest.raises(StepRefused, match="已完成"):
-        next_state("completed", Step.RECORD)
-    with pytest.raises(StepRefused, match="检查中"):
-        next_state("in_progress", Step.CANCEL)
+    assert next_state(WORKFLOW, "pending", Step.RECORD) == State.IN_PROGRESS
+    assert next_state(WORKFLOW, "in_progress", Step.COMPLETE) == State.COMPLETED
+    assert next_state(WORKFLOW, "pending", Step.CANCEL) == State.CANCELLED
+    with pytest.raises(TransitionRefused, match="已完成"):
+        next_state(WORKFLOW, "completed", Step.RECORD)
+    with pytest.raises(TransitionRefused, match="检查中"):
+        next_state(WORKFLOW, "in_progress", Step.CANCEL)
 
 
 @pytest.mark.parametrize(("today", "late_until", "allowed"), [

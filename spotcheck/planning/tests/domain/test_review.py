@@ -6,15 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from spotcheck.core.domain.workflow import TransitionRefused, next_state
 from spotcheck.planning.domain.review import (
     ACTORS,
+    REVIEW,
     TRANSITIONS,
     Action,
     Actor,
     Status,
-    TransitionError,
-    actions_from,
-    next_status,
+    require_reason,
 )
 
 
@@ -22,20 +22,21 @@ def test_the_happy_path_needs_the_office_then_justice() -> None:
     status = Status.DRAFT
     for action in [Action.SUBMIT, Action.OFFICE_APPROVE, Action.JUSTICE_APPROVE, Action.START,
                    Action.COMPLETE, Action.CLOSE]:
-        status = next_status(status, action)
+        status = next_state(REVIEW, status, action)
     assert status == Status.CLOSED
 
 
 def test_justice_cannot_approve_before_the_office() -> None:
-    with pytest.raises(TransitionError, match="待联席办审核"):
-        next_status(Status.SUBMITTED, Action.JUSTICE_APPROVE)
+    with pytest.raises(TransitionRefused, match="待联席办审核"):
+        next_state(REVIEW, Status.SUBMITTED, Action.JUSTICE_APPROVE)
 
 
 def test_a_return_needs_a_reason_and_goes_back_to_draft() -> None:
-    with pytest.raises(TransitionError, match="理由"):
-        next_status(Status.SUBMITTED, Action.OFFICE_RETURN)
-    assert next_status(Status.SUBMITTED, Action.OFFICE_RETURN, reason="比例过高") == Status.DRAFT
-    assert next_status(Status.OFFICE_APPROVED, Action.JUSTICE_RETURN, reason="无权力清单依据") == Status.DRAFT
+    with pytest.raises(TransitionRefused, match="理由"):
+        require_reason(Action.OFFICE_RETURN, "  ")
+    require_reason(Action.OFFICE_RETURN, "比例过高")
+    assert next_state(REVIEW, Status.SUBMITTED, Action.OFFICE_RETURN) == Status.DRAFT
+    assert next_state(REVIEW, Status.OFFICE_APPROVED, Action.JUSTICE_RETURN) == Status.DRAFT
 
 
 def test_reviews_are_done_by_the_reviewers() -> None:
@@ -50,9 +51,9 @@ def test_no_path_reaches_approved_without_both_reviews(actions: list[Action]) ->
     status = Status.DRAFT
     office = justice = False
     for action in actions:
-        if action not in actions_from(status):
+        if action not in REVIEW.actions_from(status):
             continue
-        status = next_status(status, action, reason="理由")
+        status = next_state(REVIEW, status, action)
         if action == Action.OFFICE_APPROVE:
             office = True
         elif action == Action.JUSTICE_APPROVE:

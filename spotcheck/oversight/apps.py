@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class OversightConfig(AppConfig):
+    name = "spotcheck.oversight"
+    label = "oversight"
+    verbose_name = "监督看板"
+
+    def ready(self) -> None:
+        from spotcheck.core.navigation import NavItem, register
+        from spotcheck.oversight import home  # noqa: F401  (registers the home-page section)
+
+        register(NavItem("监督看板", "oversight:dashboard", "oversight.view_dashboard"),
+                 before="audit:events")

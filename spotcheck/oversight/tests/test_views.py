@@ -1,0 +1,86 @@
+"""The dashboard page: the tables carry the figures (the page without JavaScript), the chart
+data is the same, drill-down links, scope refusals, bad input, the menu and the home page."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from spotcheck.accounts.roles import Role
+from spotcheck.oversight.tests.conftest import YEAR
+
+pytestmark = pytest.mark.django_db
+
+
+def _charts(html: str) -> dict[str, Any]:
+    block = re.search(r'<script id="oversight-charts" type="application/json">(.*?)</script>', html, re.S)
+    assert block is not None
+    return json.loads(block.group(1))
+
+
+def test_the_office_reads_its_division_with_tables_charts_and_drill_down(
+        client: Any, fresh_user: Any, world: dict[str, Any]) -> None:
+    client.force_login(fresh_user(Role.OFFICE))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/oversight/?year={YEAR}")
+    assert response.status_code == 200
+    print(f"dashboard (division): {len(queries)} queries")
+    assert len(queries) <= 60
+    html = response.content.decode()
+    row = re.search(r'<tr data-department="市生态环境局">(.*?)</tr>', html, re.S)
+    assert row is not None
+    figures = dict(re.findall(r'data-figure="(\w+)">(\d+)<', row.group(1)))
+    assert figures == {"tasks": "3", "done": "1", "overdue": "2"}
+    charts = _charts(html)
+    names = charts["departments"]["names"]
+    i = names.index("市生态环境局")
+    assert [s["data"][i] for s in charts["departments"]["series"]] == [3, 1, 2]
+    assert charts["class_a"] == {"drawn": 2, "cap": 3, "population": 30}
+    assert "?department=361100-ENV" in html and "?division=361102" in html  # drill-down
+    assert "/planning/" in html  # plans link to their pages
+    assert "unsafe-inline" not in response.headers.get("Content-Security-Policy", "")
+    assert "vendor/echarts.min.js" in html and "cdn" not in html.lower()
+
+
+def test_a_department_reads_its_own_figures_and_no_other(client: Any, world: dict[str, Any]) -> None:
+    client.force_login(world["planner"])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/oversight/?year={YEAR}")
+    print(f"dashboard (department): {len(queries)} queries")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert re.findall(r'<tr data-department="([^"]+)"', html) == ["市生态环境局"]
+    assert client.get(f"/oversight/?year={YEAR}&department=361100-SAMR").status_code == 403
+
+
+def test_bad_input_is_refused_or_ignored(client: Any, make_user: Any) -> None:
+    client.force_login(make_user(Role.OFFICE))
+    assert client.get("/oversight/?department=NOPE").status_code == 404
+    assert client.get("/oversight/?division=999999").status_code == 404
+    response = client.get("/oversight/?year=abc")
+    assert response.status_code == 200  # the year in execution instead
+    assert client.get("/oversight/?year=1999").status_code == 200
+
+
+def test_a_county_office_cannot_read_the_city(client: Any, make_user: Any) -> None:
+    office = make_user(Role.OFFICE, "361102-SAMR")
+    client.force_login(office)
+    assert client.get("/oversight/").status_code == 200
+    assert client.get("/oversight/?division=361100").status_code == 403
+    assert client.get("/oversight/?division=361103").status_code == 403
+    assert client.get("/oversight/?department=361100-ENV").status_code == 403
+
+
+def test_the_menu_and_the_office_home_page_lead_to_the_dashboard(
+        client: Any, fresh_user: Any, world: dict[str, Any]) -> None:
+    client.force_login(fresh_user(Role.OFFICE))
+    html = client.get("/").content.decode()
+    assert 'data-nav="oversight:dashboard"' in html and "2027 年监督看板" in html
+    assert "逾期未完成的检查任务 2 项" in html and "计划外检查备案 3 件" in html
+    client.force_login(fresh_user(Role.INSPECTOR))
+    assert 'data-nav="oversight:dashboard"' not in client.get("/").content.decode()
