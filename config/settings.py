@@ -355,3 +355,31 @@ LOGGING = {
     "loggers": {"django.request": {"filters": ["refusals"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# --- publicity (一公开) -----------------------------------------------------------------------
+# Where published results and publicity records are delivered (R-R2). Each target's URL and
+# credential come from the environment; the defaults point at the loopback receiver that
+# `make run` starts (bin/receiver).
+RECEIVER_URL = env_str("DELIVERY_RECEIVER_URL", "http://127.0.0.1:8011")
+PUBLICITY_DELIVERY_TARGETS = {
+    "national": {"label": "国家企业信用信息公示系统",
+                 "url": env_str("DELIVERY_NATIONAL_URL", f"{RECEIVER_URL}/national/results"),
+                 "token": env_str("DELIVERY_NATIONAL_TOKEN", "")},
+    "province": {"label": "省信用信息共享平台",
+                 "url": env_str("DELIVERY_PROVINCE_URL", f"{RECEIVER_URL}/province/records"),
+                 "token": env_str("DELIVERY_PROVINCE_TOKEN", "")},
+}
+DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 8)
+DELIVERY_BACKOFF_SECONDS = env_int("DELIVERY_BACKOFF_SECONDS", 30)
+DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 60)
+DELIVERY_TIMEOUT_SECONDS = env_int("DELIVERY_TIMEOUT_SECONDS", 10)
+# Days the department has to answer an enterprise's objection (R-S4).
+OBJECTION_ANSWER_DAYS = env_int("OBJECTION_ANSWER_DAYS", 15)
+OBJECTION_FILE_MAX_MB = env_int("OBJECTION_FILE_MAX_MB", 10)
+# Complaints from one address in a rolling hour (no CAPTCHA).
+COMPLAINT_LIMIT_PER_HOUR = env_int("COMPLAINT_LIMIT_PER_HOUR", 5)
+# Anonymous public pages are served from the cache this long (0: never); a publication
+# drops them at once in every process.
+PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 300)
+# The published complaint phone of the office (R-S4: a phone number and an online form).
+COMPLAINT_PHONE = env_str("COMPLAINT_PHONE", "12345")

@@ -5,7 +5,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from spotcheck.core import views as core_views
+from spotcheck.publicity import views as publicity_views
 
 
 def favicon(request: HttpRequest) -> HttpResponse:
@@ -14,7 +14,7 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", publicity_views.front_door, name="home"),
     path("favicon.ico", favicon),
     path("accounts/", include("spotcheck.accounts.urls")),
     path("audit/", include("spotcheck.audit.urls")),
@@ -26,6 +26,7 @@ urlpatterns = [
     path("inspections/", include("spotcheck.inspections.urls")),
     path("oversight/", include("spotcheck.oversight.urls")),
     path("public/", include("spotcheck.publicity.urls")),
+    path("publication/", include("spotcheck.publicity.work_urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

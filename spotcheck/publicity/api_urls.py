@@ -1,5 +1,9 @@
 """API v1 endpoints of the publicity app; URL names are prefixed "publicity-" (namespace "api")."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from spotcheck.publicity import api
+
+urlpatterns = [
+    path("results/", api.PublicResults.as_view(), name="publicity-results"),
+]

@@ -88,7 +88,8 @@ def test_a_visitor_on_a_phone_finds_the_public_portal_and_sign_in(page: Any, liv
     assert "信息公示" in page.inner_text("main")
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     page.screenshot(path=str(output_dir / "welcome-375.png"), full_page=True)
-    page.click("main a.button:has-text('进入信息公示')")
-    page.wait_for_selector("h1:has-text('信息公示')")
+    # The front door is the portal itself: the regime explained in plain words (R-S5).
+    assert page.inner_text("h1") == "双随机、一公开 信息公示"
+    assert "企业安静期" in page.inner_text("#quiet") and "verify_draw.py" in page.inner_text("#verify")
     page.click("header a:has-text('登录')")
     page.wait_for_selector("#id_username")
