@@ -446,17 +446,20 @@ def csv_chunks(path: str | os.PathLike[str], width: int, *,
                 block += b"\n"
             lines = count_lines(block)
             frame = None
+            # a CR not before an LF ends a record for the row reader (the csv module): such a
+            # block is read by it here too, so that both readers give the same rows
+            lone_cr = b"\r" in block and block.count(b"\r") != block.count(b"\r\n")
             try:
                 frame = pl.read_csv(block, has_header=False, infer_schema=False, empty_string_is_null=False,
                                     new_columns=names, quote_char='"', raise_if_empty=False)
             except (pl.exceptions.PolarsError, UnicodeDecodeError):
                 frame = None
-            if (frame is not None and frame.height == lines and frame.width == width
+            if (frame is not None and not lone_cr and frame.height == lines and frame.width == width
                     and not any(frame.null_count().row(0))):
                 yield Chunk(number, lines, frame=frame, marks=block_marks(block, lines),
                             backslashes=b"\\" in block)
                 number += lines
                 continue
-            rows = list(csv.reader(io.StringIO(block.decode("utf-8")), strict=True))
+            rows = list(csv.reader(io.StringIO(block.decode("utf-8"), newline=""), strict=True))
             yield Chunk(number, len(rows), rows=rows)
             number += len(rows)
