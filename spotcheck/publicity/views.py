@@ -26,6 +26,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from spotcheck.accounts.models import Division
+from spotcheck.accounts.reference import city_code, in_city
 from spotcheck.core import clock
 from spotcheck.core.errors import ServiceError
 from spotcheck.core.views import home as workbench
@@ -90,11 +91,15 @@ def light_page(qs: Any, request: HttpRequest, size: int = RESULT_PAGE) -> LightP
 
 
 def _divisions() -> list[tuple[str, str]]:
-    """(code, name) of every division: reference data, read once an hour per process."""
-    rows = cache.get("publicity:divisions")
+    """(code, name) of the deploying city's divisions (a division the reference files dropped
+    is kept in the database, not shown): reference data, read once an hour per process."""
+    city = city_code()
+    key = f"publicity:divisions:{city}"
+    rows = cache.get(key)
     if rows is None:
-        rows = list(Division.objects.order_by("code").values_list("code", "name"))
-        cache.set("publicity:divisions", rows, 3600)
+        rows = [(code, name) for code, name in Division.objects.order_by("code").values_list("code", "name")
+                if in_city(code, city)]
+        cache.set(key, rows, 3600)
     return rows
 
 
