@@ -19,11 +19,12 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 	@bin/static-vendor
 
-# Debian chromium (browser tests) and Noto CJK fonts (screenshots, PDFs), installed when missing.
+# Debian chromium (browser tests), Noto CJK fonts (screenshots, PDFs) and poppler-utils (the tests
+# that look at PDF pages), installed when missing.
 sysdeps:
 	@bin/sysdeps
 
-run: setup
+run: setup sysdeps
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	SPOTCHECK_DEMO=1 $(BIN)/python manage.py setup_demo
