@@ -103,3 +103,12 @@ def is_own_department_job(user: Any, job: Any) -> bool:
         return True
     department = getattr(user, "department", None)
     return department is not None and job.department_code == department.code
+
+
+@rules.predicate
+def is_own_enterprise(user: Any, obj: Any) -> bool:
+    """An enterprise user's own record (a notice, a file, a result: judged by its USCC)."""
+    if obj is None:
+        return True
+    uscc = getattr(user, "enterprise_uscc", "")
+    return bool(uscc) and getattr(obj, "uscc", None) == uscc

@@ -23,6 +23,7 @@ from spotcheck.accounts.predicates import (
     is_inspector,
     is_justice,
     is_office,
+    is_own_enterprise,
     is_planner,
     is_reviewer,
 )
@@ -61,14 +62,6 @@ def takes_part(user: Any, obj: Any) -> bool:
     if user.department_id is None:
         return False
     return bool(obj.participants.filter(department_id=user.department_id).exists())
-
-
-@rules.predicate
-def is_own_enterprise(user: Any, obj: Any) -> bool:
-    if obj is None:
-        return True
-    uscc = getattr(user, "enterprise_uscc", "")
-    return bool(uscc) and getattr(obj, "uscc", None) == uscc
 
 
 @rules.predicate

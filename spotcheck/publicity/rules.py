@@ -12,8 +12,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import rules
 
 from spotcheck.accounts.predicates import (
@@ -22,18 +20,11 @@ from spotcheck.accounts.predicates import (
     is_dept_admin,
     is_enterprise,
     is_office,
+    is_own_enterprise,
     is_planner,
 )
 
 department_people = is_dept_admin | is_planner
-
-
-@rules.predicate
-def is_own_enterprise(user: Any, obj: Any) -> bool:
-    if obj is None:
-        return True
-    uscc = getattr(user, "enterprise_uscc", "")
-    return bool(uscc) and getattr(obj, "uscc", None) == uscc
 
 
 rules.add_perm("publicity.view_publication", department_people | is_office)
