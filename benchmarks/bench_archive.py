@@ -17,23 +17,15 @@ in the worker).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-
-def _pg_database(base: str, name: str, op: str) -> None:
-    import psycopg
-
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"' if op == "create"
-                     else f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+from scratch import scratch_database  # noqa: E402
 
 
 def main() -> None:
@@ -43,27 +35,8 @@ def main() -> None:
     parser.add_argument("--sqlite", action="store_true")
     args = parser.parse_args()
 
-    tmp = tempfile.TemporaryDirectory()
-    os.environ["SPOTCHECK_VAR_DIR"] = tmp.name
-    pg_name = ""
-    if args.sqlite:
-        os.environ["DATABASE_URL"] = f"sqlite:///{tmp.name}/bench.sqlite3"
-    else:
-        parts = urlsplit(os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432"))
-        base = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
-        pg_name = f"bench_archive_{os.getpid()}"
-        _pg_database(base, pg_name, "create")
-        os.environ["DATABASE_URL"] = f"{base}/{pg_name}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    try:
+    with scratch_database("bench_archive", sqlite=args.sqlite):
         run(args)
-    finally:
-        if pg_name:
-            from django.db import connections
-
-            connections.close_all()
-            _pg_database(base, pg_name, "drop")
-        tmp.cleanup()
 
 
 def _progress(label: str, done: int, total: int, started: float) -> None:

@@ -25,23 +25,18 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from scratch import scratch_database  # noqa: E402
+
 GOAL_P99_MS = 300
-
-
-def _pg_database(base: str, name: str, op: str) -> None:
-    import psycopg
-
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"' if op == "create"
-                     else f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _seed(entities: int, results: int, seed: int) -> tuple[list[str], list[str], str]:
@@ -154,77 +149,60 @@ def main() -> None:
     parser.add_argument("--no-cache", action="store_true")
     args = parser.parse_args()
 
-    tmp = tempfile.TemporaryDirectory()
-    os.environ["SPOTCHECK_VAR_DIR"] = tmp.name
-    os.environ["SPOTCHECK_DRAWS_DIR"] = f"{tmp.name}/draws"
-    os.environ["PUBLIC_CACHE_SECONDS"] = "0" if args.no_cache else "30"
-    pg_name = ""
-    if args.sqlite:
-        os.environ["DATABASE_URL"] = f"sqlite:///{tmp.name}/bench.sqlite3"
-    else:
-        parts = urlsplit(os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432"))
-        base = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
-        pg_name = f"bench_portal_{os.getpid()}"
-        _pg_database(base, pg_name, "create")
-        os.environ["DATABASE_URL"] = f"{base}/{pg_name}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    server = None
-    try:
-        usccs, names, code = _seed(args.entities, args.results, args.seed)
-        from django.db import connections
-
-        connections.close_all()
-        port = _free_port()
-        server = subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(args.web_workers), "--worker-class", "gthread", "--threads", "8",
-             "--timeout", "120"], cwd=ROOT, env=os.environ.copy(),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        site = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 180
-        while True:  # gunicorn may take a while to start on a loaded machine
-            try:
-                _get(site + "/favicon.ico")
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("gunicorn did not start") from None
-                time.sleep(0.2)
-        rng = random.Random(args.seed)
-        pages = {
-            "baseline (favicon redirect)": lambda: "/favicon.ico",
-            "home /": lambda: "/",
-            "result search": lambda: "/public/results/?q=" + quote(
-                rng.choice(usccs) if rng.random() < 0.5 else rng.choice(names)),
-            "draw page": lambda: f"/public/draws/{code}/",
-        }
-        print(f"{args.users} users × {args.requests} requests per page; entities {args.entities:,}, "
-              f"published results {len(usccs):,}, cache {'off' if args.no_cache else 'on'}, "
-              f"database {'SQLite' if args.sqlite else 'PostgreSQL'}")
-        for page in pages.values():  # warm every process once
-            _load([[site + page()] for _ in range(args.users)], args.users)
-        baseline_p99 = None
-        for label, page in pages.items():
-            urls = [[site + page() for _ in range(args.requests)] for _ in range(args.users)]
-            t0 = time.perf_counter()
-            times = _load(urls, args.users)
-            wall = time.perf_counter() - t0
-            p50, p99 = _pct(times, 50), _pct(times, 99)
-            if baseline_p99 is None:
-                baseline_p99 = p99
-            verdict = "" if label.startswith("baseline") else (
-                f"  ratio p99/baseline {p99 / baseline_p99:.1f}  {'OK' if p99 <= GOAL_P99_MS else 'over goal'}")
-            print(f"{label:30s} p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  {len(times) / wall:6.0f} req/s{verdict}")
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        if pg_name:
+    with scratch_database("bench_portal", sqlite=args.sqlite) as tmp:
+        os.environ["SPOTCHECK_DRAWS_DIR"] = f"{tmp}/draws"
+        os.environ["PUBLIC_CACHE_SECONDS"] = "0" if args.no_cache else "30"
+        server = None
+        try:
+            usccs, names, code = _seed(args.entities, args.results, args.seed)
             from django.db import connections
 
             connections.close_all()
-            _pg_database(base, pg_name, "drop")
-        tmp.cleanup()
+            port = _free_port()
+            server = subprocess.Popen(
+                [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
+                 "--workers", str(args.web_workers), "--worker-class", "gthread", "--threads", "8",
+                 "--timeout", "120"], cwd=ROOT, env=os.environ.copy(),
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            site = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 180
+            while True:  # gunicorn may take a while to start on a loaded machine
+                try:
+                    _get(site + "/favicon.ico")
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise SystemExit("gunicorn did not start") from None
+                    time.sleep(0.2)
+            rng = random.Random(args.seed)
+            pages = {
+                "baseline (favicon redirect)": lambda: "/favicon.ico",
+                "home /": lambda: "/",
+                "result search": lambda: "/public/results/?q=" + quote(
+                    rng.choice(usccs) if rng.random() < 0.5 else rng.choice(names)),
+                "draw page": lambda: f"/public/draws/{code}/",
+            }
+            print(f"{args.users} users × {args.requests} requests per page; entities {args.entities:,}, "
+                  f"published results {len(usccs):,}, cache {'off' if args.no_cache else 'on'}, "
+                  f"database {'SQLite' if args.sqlite else 'PostgreSQL'}")
+            for page in pages.values():  # warm every process once
+                _load([[site + page()] for _ in range(args.users)], args.users)
+            baseline_p99 = None
+            for label, page in pages.items():
+                urls = [[site + page() for _ in range(args.requests)] for _ in range(args.users)]
+                t0 = time.perf_counter()
+                times = _load(urls, args.users)
+                wall = time.perf_counter() - t0
+                p50, p99 = _pct(times, 50), _pct(times, 99)
+                if baseline_p99 is None:
+                    baseline_p99 = p99
+                verdict = "" if label.startswith("baseline") else (
+                    f"  ratio p99/baseline {p99 / baseline_p99:.1f}  {'OK' if p99 <= GOAL_P99_MS else 'over goal'}")
+                print(f"{label:30s} p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  {len(times) / wall:6.0f} req/s{verdict}")
+        finally:
+            if server is not None:
+                server.terminate()
+                server.wait(timeout=30)
 
 
 if __name__ == "__main__":
