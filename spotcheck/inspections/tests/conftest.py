@@ -17,3 +17,11 @@ def office(make_user: Any) -> Any:
     from spotcheck.accounts.roles import Role
 
     return make_user(Role.OFFICE)
+
+
+@pytest.fixture
+def inspector(make_user: Any) -> Any:
+    """An inspector of the environment bureau (361100-ENV)."""
+    from spotcheck.accounts.roles import Role
+
+    return make_user(Role.INSPECTOR, "361100-ENV")

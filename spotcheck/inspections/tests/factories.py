@@ -92,3 +92,27 @@ def plan(draw: Draw, plan_items: Iterable[InspectionItem], *, target_class: str 
     return PlanInfo(ref=draw.source_ref, title=draw.title, department=department or draw.department,
                     window_start=start, window_end=end, target_class=target_class or draw.classes,
                     items=tuple(plan_items))
+
+
+def login(client: Any, user: Any) -> None:
+    """Sign in on the moved clock (the password counts as changed that day)."""
+    from spotcheck.core import clock
+
+    type(user).objects.filter(pk=user.pk).update(password_changed_at=clock.now())
+    client.force_login(user)
+
+
+def joint_of_two(office: Any, team: Sequence[Any], **entity_fields: Any) -> Any:
+    """A June joint visit of one entity by ENV (lead, two items, its two inspectors signed in
+    as ``team``) and SAMR (one item), merged by the office's window merge."""
+    from spotcheck.inspections import services
+    from spotcheck.inspections.models import JointInspection
+
+    target = entity(**entity_fields)
+    env_team = inspectors("361100-ENV", 2, user=team[0])
+    Inspector.objects.filter(pk=env_team[1].pk).update(user=team[1])
+    for owner, n, members in (("361100-ENV", 2, env_team), ("361100-SAMR", 1, inspectors("361100-SAMR"))):
+        draw = executed_draw(owner, [target], team=members)
+        services.tasks_from_draw(draw=draw, plan=plan(draw, items(owner, n)))
+    services.window_merge(division="361100", year=YEAR, window=6, acting_user=office)
+    return JointInspection.objects.get(entity=target)

@@ -24,7 +24,6 @@ from spotcheck.inspections import archive, archive_export, form_services, servic
 from spotcheck.inspections.domain.results import Entry
 from spotcheck.inspections.models import ArchiveExport, JointInspection, TaskItem
 from spotcheck.inspections.tests import factories as f
-from spotcheck.roster.models import Inspector
 
 pytestmark = pytest.mark.usefixtures("spring")
 
@@ -59,14 +58,7 @@ def done(office: Any, make_user: Any, on_day: Any) -> dict[str, Any]:
     """A joint visit of ENV (lead) and SAMR, recorded with a photo, signed, one finding
     transferred to SAMR and acknowledged, confirmed by ENV."""
     team = make_user(Role.INSPECTOR, ENV), make_user(Role.INSPECTOR, ENV)
-    target = f.entity(uscc=ENTERPRISE_USCC, name="上饶档案样本有限公司")
-    env_team = f.inspectors(ENV, 2, user=team[0])
-    Inspector.objects.filter(pk=env_team[1].pk).update(user=team[1])
-    for owner, n, members in ((ENV, 2, env_team), (SAMR, 1, f.inspectors(SAMR))):
-        draw = f.executed_draw(owner, [target], team=members)
-        services.tasks_from_draw(draw=draw, plan=f.plan(draw, f.items(owner, n)))
-    services.window_merge(division="361100", year=f.YEAR, window=6, acting_user=office)
-    joint = JointInspection.objects.get(entity=target)
+    joint = f.joint_of_two(office, team, uscc=ENTERPRISE_USCC, name="上饶档案样本有限公司")
     on_day(date(2027, 6, 10))
     rows = list(TaskItem.objects.filter(task__joint=joint).select_related("item__department").order_by("id"))
     problem = Entry(result_code="5", method="实地检查", follow_up="抄告相关部门", note="发现无证经营")

@@ -16,7 +16,6 @@ from django.urls import reverse
 
 from spotcheck.accounts.roles import Role
 from spotcheck.accounts.tests.factories import ENTERPRISE_USCC
-from spotcheck.core import clock
 from spotcheck.core.errors import Refused, ServiceError
 from spotcheck.inspections import notices, services
 from spotcheck.inspections.models import EnterpriseNotice, JointInspection, TaskMember
@@ -25,11 +24,6 @@ from spotcheck.inspections.tests import factories as f
 pytestmark = pytest.mark.usefixtures("spring")
 
 ENV, SAMR, FIRE = "361100-ENV", "361100-SAMR", "361100-FIRE"
-
-
-def _login(client: Any, user: Any) -> None:
-    type(user).objects.filter(pk=user.pk).update(password_changed_at=clock.now())
-    client.force_login(user)
 
 
 @pytest.fixture
@@ -85,12 +79,12 @@ def test_the_joint_notice_pdf_has_its_number_team_and_a_qr_code_of_its_check(
 
 def test_the_enterprise_reads_only_its_own_notice_page_and_pdf(
         client: Any, notice: EnterpriseNotice, make_user: Any) -> None:
-    _login(client, make_user(Role.ENTERPRISE))
+    f.login(client, make_user(Role.ENTERPRISE))
     page = client.get(reverse("inspections:notice_detail", args=[notice.pk])).content.decode()
     assert notice.number in page and "检查依据" in page and "请准备的材料" in page
     response = client.get(reverse("inspections:notice_pdf", args=[notice.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    _login(client, make_user(Role.ENTERPRISE, enterprise_uscc="91361100MA35OTHER8"))
+    f.login(client, make_user(Role.ENTERPRISE, enterprise_uscc="91361100MA35OTHER8"))
     assert client.get(reverse("inspections:notice_detail", args=[notice.pk])).status_code == 403
     assert client.get(reverse("inspections:notice_pdf", args=[notice.pk])).status_code == 403
 
@@ -129,7 +123,7 @@ def test_a_lone_notice_replaced_by_a_merge_says_why(client: Any, office: Any, ma
     joint_notice = EnterpriseNotice.objects.get(joint=JointInspection.objects.get(entity=target))
     assert not lone.is_current and lone.replaced_by == joint_notice
     assert "合并为一次联合检查" in lone.replaced_reason and "市市场监管局" in lone.replaced_reason
-    _login(client, make_user(Role.ENTERPRISE))
+    f.login(client, make_user(Role.ENTERPRISE))
     page = client.get(reverse("inspections:notices"), {"year": f.YEAR}).content.decode()
     assert "已被替代的通知" in page and "合并为一次联合检查" in page
     detail = client.get(reverse("inspections:notice_detail", args=[lone.pk])).content.decode()

@@ -28,7 +28,6 @@ from spotcheck.inspections.models import (
     TaskItem,
 )
 from spotcheck.inspections.tests import factories as f
-from spotcheck.roster.models import Inspector
 
 pytestmark = pytest.mark.usefixtures("spring")
 
@@ -55,14 +54,7 @@ def team(make_user: Any) -> tuple[Any, Any]:
 
 @pytest.fixture
 def joint(office: Any, team: tuple[Any, Any]) -> JointInspection:
-    target = f.entity(name="上饶一张表样本有限公司")
-    env_team = f.inspectors(ENV, 2, user=team[0])
-    Inspector.objects.filter(pk=env_team[1].pk).update(user=team[1])
-    for owner, n, members in ((ENV, 2, env_team), (SAMR, 1, f.inspectors(SAMR))):
-        draw = f.executed_draw(owner, [target], team=members)
-        services.tasks_from_draw(draw=draw, plan=f.plan(draw, f.items(owner, n)))
-    services.window_merge(division="361100", year=f.YEAR, window=6, acting_user=office)
-    return JointInspection.objects.get(entity=target)
+    return f.joint_of_two(office, team, name="上饶一张表样本有限公司")
 
 
 def _rows(joint: JointInspection) -> dict[str, list[TaskItem]]:

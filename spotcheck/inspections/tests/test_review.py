@@ -35,16 +35,6 @@ ENV, SAMR = "361100-ENV", "361100-SAMR"
 OK = Entry(result_code="1", method="实地检查")
 
 
-def _login(client: Any, user: Any) -> None:
-    type(user).objects.filter(pk=user.pk).update(password_changed_at=clock.now())
-    client.force_login(user)
-
-
-@pytest.fixture
-def inspector(make_user: Any) -> Any:
-    return make_user(Role.INSPECTOR, ENV)
-
-
 @pytest.fixture
 def colleague(make_user: Any) -> Any:
     return make_user(Role.INSPECTOR, ENV)
@@ -202,7 +192,7 @@ def test_the_lead_s_home_and_the_office_s_home_show_and_warn_the_deadline(
     assert [r.when for r in warned.rows] == ["公示截止 2027-06-30，已逾期"]  # ENV's own task only
     services.visit_review(acting_user=lead, visit=joint, confirm=True)
     assert not any("公示期限将至" in s.title for s in sections_for(office))
-    _login(client, lead)
+    f.login(client, lead)
     assert "公示期限将至" not in client.get(reverse("home")).content.decode()
 
 
@@ -211,7 +201,7 @@ def test_the_review_page_confirms_and_refuses_a_return_without_reason(
     on_day(date(2027, 6, 10))
     _complete(inspector, joint)
     lead = make_user(Role.PLANNER, ENV)
-    _login(client, lead)
+    f.login(client, lead)
     listing = client.get(reverse("inspections:reviews")).content.decode()
     assert joint.entity.name in listing and "公示截止" in listing
     url = reverse("inspections:review", args=["joint", joint.pk])
@@ -221,7 +211,7 @@ def test_the_review_page_confirms_and_refuses_a_return_without_reason(
     response = client.post(url, {"decision": "confirm"})
     assert response.status_code == 302
     assert JointInspection.objects.get(pk=joint.pk).review_status == ReviewStatus.CONFIRMED
-    _login(client, make_user(Role.PLANNER, SAMR))
+    f.login(client, make_user(Role.PLANNER, SAMR))
     assert client.get(url).status_code == 403
 
 

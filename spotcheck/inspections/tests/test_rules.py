@@ -37,11 +37,6 @@ WHY = "接到群众投诉，反映该企业夜间偷排废水，需现场核查�
 OK = Entry(result_code="1", method="实地检查")
 
 
-@pytest.fixture
-def inspector(make_user: Any) -> Any:
-    return make_user(Role.INSPECTOR, ENV)
-
-
 def _task(inspector: Any, *, n_items: int = 1, window: tuple[date, date] = f.SEPTEMBER) -> InspectionTask:
     """A lone class-B task of ENV in ``window`` with the signed-in inspector on its team."""
     mine = Inspector.objects.filter(user=inspector).first()

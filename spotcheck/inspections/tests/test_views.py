@@ -12,7 +12,6 @@ from django.urls import reverse
 from spotcheck.accounts.roles import Role
 from spotcheck.accounts.tests.factories import ENTERPRISE_USCC
 from spotcheck.audit.models import AuditEvent
-from spotcheck.core import clock
 from spotcheck.inspections import services
 from spotcheck.inspections.models import InspectionTask, JointInspection, TaskItem, TaskStatus
 from spotcheck.inspections.tests import factories as f
@@ -20,17 +19,6 @@ from spotcheck.inspections.tests import factories as f
 pytestmark = pytest.mark.usefixtures("spring")
 
 ENV, SAMR, FIRE = "361100-ENV", "361100-SAMR", "361100-FIRE"
-
-
-def _login(client: Any, user: Any) -> None:
-    """Sign in on the moved clock (the password counts as changed that day)."""
-    type(user).objects.filter(pk=user.pk).update(password_changed_at=clock.now())
-    client.force_login(user)
-
-
-@pytest.fixture
-def inspector(make_user: Any) -> Any:
-    return make_user(Role.INSPECTOR, ENV)
 
 
 @pytest.fixture
@@ -62,7 +50,7 @@ def _form_data(joint: JointInspection, **override: str) -> dict[str, str]:
 def test_the_team_fills_one_form_with_every_department_s_items(client: Any, inspector: Any, in_june: Any,
                                                                joint: JointInspection) -> None:
     in_june()
-    _login(client, inspector)
+    f.login(client, inspector)
     url = reverse("inspections:joint_form", args=[joint.pk])
     page = client.get(url).content.decode()
     assert page.count("<fieldset") == 3 and "市生态环境局" in page and "市市场监管局" in page
@@ -86,7 +74,7 @@ def test_the_team_fills_one_form_with_every_department_s_items(client: Any, insp
 def test_a_problem_without_follow_up_is_refused_on_the_form_in_chinese(
         client: Any, inspector: Any, in_june: Any, joint: JointInspection) -> None:
     in_june()
-    _login(client, inspector)
+    f.login(client, inspector)
     row = TaskItem.objects.filter(task__joint=joint).first()
     assert row is not None
     response = client.post(reverse("inspections:joint_form", args=[joint.pk]),
@@ -99,7 +87,7 @@ def test_a_problem_without_follow_up_is_refused_on_the_form_in_chinese(
 def test_completing_with_items_missing_is_refused(client: Any, inspector: Any, in_june: Any,
                                                   joint: JointInspection) -> None:
     in_june()
-    _login(client, inspector)
+    f.login(client, inspector)
     response = client.post(reverse("inspections:joint_form", args=[joint.pk]), {"action": "complete"})
     assert "尚有 3 项未录入结果" in response.content.decode()
     joint.refresh_from_db()
@@ -108,7 +96,7 @@ def test_completing_with_items_missing_is_refused(client: Any, inspector: Any, i
 
 def test_a_lone_task_in_a_joint_sends_to_the_joint_form(client: Any, inspector: Any,
                                                         joint: JointInspection) -> None:
-    _login(client, inspector)
+    f.login(client, inspector)
     task = joint.tasks.first()
     assert task is not None
     response = client.get(reverse("inspections:task_form", args=[task.pk]))
@@ -117,7 +105,7 @@ def test_a_lone_task_in_a_joint_sends_to_the_joint_form(client: Any, inspector: 
 
 def test_the_inspector_s_home_shows_the_visit_with_date_and_entity(client: Any, inspector: Any,
                                                                     joint: JointInspection) -> None:
-    _login(client, inspector)
+    f.login(client, inspector)
     page = client.get(reverse("home")).content.decode()
     assert "我的检查任务" in page and "上饶联合检查样本有限公司" in page and "06-01至06-30" in page
     tasks = client.get(reverse("api:inspections-tasks")).json()["results"]
@@ -133,13 +121,13 @@ def test_the_inspector_s_home_shows_the_visit_with_date_and_entity(client: Any, 
 ])
 def test_wrong_department_access_to_a_joint_inspection(client: Any, make_user: Any, joint: JointInspection,
                                                        role: str, code: str, status: int) -> None:
-    _login(client, make_user(role, code))
+    f.login(client, make_user(role, code))
     assert client.get(reverse("inspections:joint_detail", args=[joint.pk])).status_code == status
     assert client.get(reverse("api:inspections-joint", args=[joint.pk])).status_code == status
 
 
 def test_a_department_sees_only_its_own_tasks(client: Any, make_user: Any, joint: JointInspection) -> None:
-    _login(client, make_user(Role.PLANNER, SAMR))
+    f.login(client, make_user(Role.PLANNER, SAMR))
     rows = client.get(reverse("api:inspections-tasks")).json()["results"]
     assert [r["department"] for r in rows] == [SAMR]
     env_task = InspectionTask.objects.get(joint=joint, department__code=ENV)
@@ -147,7 +135,7 @@ def test_a_department_sees_only_its_own_tasks(client: Any, make_user: Any, joint
 
 
 def test_task_filters(client: Any, office: Any, joint: JointInspection) -> None:
-    _login(client, office)
+    f.login(client, office)
     url = reverse("api:inspections-tasks")
     assert len(client.get(url, {"window": "2027-06"}).json()["results"]) == 2
     assert client.get(url, {"window": "2027-09"}).json()["results"] == []
@@ -163,7 +151,7 @@ def test_the_enterprise_sees_its_one_notice_and_its_burden(client: Any, make_use
     services.tasks_from_draw(draw=draw, plan=f.plan(draw, f.items(FIRE, 1)))
     services.window_merge(division="361100", year=f.YEAR, window=6)
     enterprise = make_user(Role.ENTERPRISE)
-    _login(client, enterprise)
+    f.login(client, enterprise)
     notices = client.get(reverse("api:inspections-notices")).json()["results"]
     assert len(notices) == 1 and notices[0]["is_joint"] and notices[0]["lead"] == "市生态环境局"
     assert len(notices[0]["items"]) == 3
@@ -177,10 +165,10 @@ def test_the_enterprise_sees_its_one_notice_and_its_burden(client: Any, make_use
 def test_lead_agreement_through_the_page_and_the_api(client: Any, make_user: Any,
                                                     joint: JointInspection) -> None:
     samr = f.dept(SAMR)
-    _login(client, make_user(Role.PLANNER, ENV))
+    f.login(client, make_user(Role.PLANNER, ENV))
     response = client.post(reverse("inspections:joint_lead", args=[joint.pk]), {"new_lead": samr.pk})
     assert response.status_code == 302
-    _login(client, make_user(Role.DEPT_ADMIN, SAMR))
+    f.login(client, make_user(Role.DEPT_ADMIN, SAMR))
     home = client.get(reverse("home")).content.decode()
     assert "同意由市市场监管局牵头检查" in home
     body = client.post(reverse("api:inspections-joint-lead", args=[joint.pk]), {"new_lead": SAMR}).json()
@@ -197,7 +185,7 @@ def test_a_quiet_period_inspection_without_its_reason_is_refused_on_the_page(
     target = f.entity("B")
     items = f.items(ENV, 1)
     team = f.inspectors(ENV)
-    _login(client, make_user(Role.PLANNER, ENV))
+    f.login(client, make_user(Role.PLANNER, ENV))
     data = {"uscc": target.uscc, "planned_on": "2027-07-15", "items": [items[0].pk],
             "inspectors": [i.pk for i in team], "reason": "", "justification": ""}
     page = client.post(reverse("inspections:filing_create"), data).content.decode()
@@ -212,7 +200,7 @@ def test_a_class_a_inspection_without_a_filing_is_refused_by_the_api_r_a4(client
     target = f.entity("A")
     item = f.items(ENV, 1)[0]
     team = f.inspectors(ENV)
-    _login(client, make_user(Role.PLANNER, ENV))
+    f.login(client, make_user(Role.PLANNER, ENV))
     data = {"uscc": target.uscc, "planned_on": "2027-06-10", "items": [item.code],
             "inspectors": [i.certificate_no for i in team]}
     response = client.post(reverse("api:inspections-filings"), data)
@@ -221,7 +209,7 @@ def test_a_class_a_inspection_without_a_filing_is_refused_by_the_api_r_a4(client
     response = client.post(reverse("api:inspections-filings"), {**data, "reason": "外地移送",
                            "justification": "外地市场监管局移送案件线索，需对该企业进行核查。"})
     assert response.status_code == 201 and response.json()["rules"] == "R-A4"
-    _login(client, make_user(Role.JUSTICE))
+    f.login(client, make_user(Role.JUSTICE))
     assert len(client.get(reverse("api:inspections-filings")).json()["results"]) == 1
 
 
@@ -230,7 +218,7 @@ def test_the_merge_page_reports_the_visits_saved(client: Any, office: Any) -> No
     for owner in (ENV, SAMR):
         draw = f.executed_draw(owner, [target])
         services.tasks_from_draw(draw=draw, plan=f.plan(draw, f.items(owner, 1)))
-    _login(client, office)
+    f.login(client, office)
     response = client.post(reverse("inspections:merge"), {"year": "2027", "window": "6"}, follow=True)
     page = response.content.decode()
     assert "联合检查 1 次" in page and "减少 1 次" in page
@@ -243,7 +231,7 @@ def test_the_merge_page_reports_the_visits_saved(client: Any, office: Any) -> No
 
 def test_the_burden_page_lists_entities_with_their_visits(client: Any, office: Any,
                                                           joint: JointInspection) -> None:
-    _login(client, office)
+    f.login(client, office)
     page = client.get(reverse("inspections:burden"), {"year": 2027, "saved": "1"}).content.decode()
     assert "上饶联合检查样本有限公司" in page
     rows = client.get(reverse("api:inspections-burden"), {"year": 2027}).json()["results"]
@@ -253,7 +241,7 @@ def test_the_burden_page_lists_entities_with_their_visits(client: Any, office: A
 
 
 def test_pages_fit_a_phone(client: Any, inspector: Any, joint: JointInspection) -> None:
-    _login(client, inspector)
+    f.login(client, inspector)
     page = client.get(reverse("inspections:joint_form", args=[joint.pk])).content.decode()
     assert 'name="viewport"' in page and "css/inspections.css" in page and "style=" not in page
     assert date(2027, 6, 1).strftime("%Y-%m-%d") in page
@@ -265,7 +253,7 @@ def test_pages_fit_a_phone(client: Any, inspector: Any, joint: JointInspection) 
 def test_the_form_shows_the_signed_in_inspector_s_roster_name(client: Any, inspector: Any, in_june: Any,
                                                                joint: JointInspection) -> None:
     in_june()
-    _login(client, inspector)
+    f.login(client, inspector)
     page = client.get(reverse("inspections:joint_form", args=[joint.pk])).content.decode()
     mine = inspector.inspector
     assert f"录入人：<strong>{mine.name}</strong>" in page and mine.certificate_no in page
@@ -273,7 +261,7 @@ def test_the_form_shows_the_signed_in_inspector_s_roster_name(client: Any, inspe
 
 def test_outside_its_window_the_form_says_why_and_takes_no_result_r_q1(
         client: Any, inspector: Any, joint: JointInspection, office: Any) -> None:
-    _login(client, inspector)  # 2027-05-15, before the June window
+    f.login(client, inspector)  # 2027-05-15, before the June window
     url = reverse("inspections:joint_form", args=[joint.pk])
     page = client.get(url).content.decode()
     assert "尚未开始" in page and "R-Q1" in page and 'name="action"' not in page
@@ -287,7 +275,7 @@ def test_outside_its_window_the_form_says_why_and_takes_no_result_r_q1(
 def test_the_office_permits_a_late_entry_from_the_page_r_q1(client: Any, office: Any, on_day: Any,
                                                             joint: JointInspection) -> None:
     on_day(date(2027, 7, 1))
-    _login(client, office)
+    f.login(client, office)
     form = client.get(reverse("inspections:joint_form", args=[joint.pk])).content.decode()
     url = reverse("inspections:late_permit", args=["joint", joint.pk])
     assert url in form
@@ -301,7 +289,7 @@ def test_the_office_permits_a_late_entry_from_the_page_r_q1(client: Any, office:
 def test_overdue_tasks_are_listed_with_the_overdue_filter(client: Any, office: Any, on_day: Any,
                                                           joint: JointInspection) -> None:
     on_day(date(2027, 7, 5))
-    _login(client, office)
+    f.login(client, office)
     page = client.get(reverse("inspections:tasks") + "?overdue=1").content.decode()
     assert page.count("上饶联合检查样本有限公司") == 2  # both departments' tasks of the visit
     on_day(date(2027, 6, 20))
@@ -315,7 +303,7 @@ def test_the_office_staffs_an_escalated_task_from_its_page_r_i2(client: Any, off
     services.tasks_from_draw(draw=draw, plan=f.plan(draw, f.items(ENV, 1)))
     task = InspectionTask.objects.get(draw=draw)
     pool = f.inspectors(SAMR, 2)
-    _login(client, office)
+    f.login(client, office)
     assert "上饶回避样本有限公司" in client.get(reverse("inspections:staffing")).content.decode()
     url = reverse("inspections:team_assign", args=[task.pk])
     foreign = f.inspectors("361103-ENV", 1)[0]
@@ -342,7 +330,7 @@ def test_the_api_answers_an_out_of_scope_entity_as_if_it_did_not_exist(client: A
     xinzhou = "361102-ENV"
     foreign = f.entity("A", division="361103", name="广丰区保密样本有限公司")
     body = _filing_body(foreign, xinzhou, f.inspectors(xinzhou), f.items(xinzhou, 1)[0])
-    _login(client, make_user(Role.PLANNER, xinzhou))
+    f.login(client, make_user(Role.PLANNER, xinzhou))
     url = reverse("api:inspections-filings")
     response = client.post(url, body)
     unknown = client.post(url, {**body, "uscc": "91361100MA35ZZZZ0" + "0"})
@@ -362,7 +350,7 @@ def test_the_api_answers_an_out_of_scope_entity_as_if_it_did_not_exist(client: A
 def test_the_api_answers_another_department_s_inspector_as_unknown(client: Any, make_user: Any) -> None:
     target = f.entity("B")
     body = _filing_body(target, ENV, [*f.inspectors(ENV, 1), *f.inspectors(SAMR, 1)], f.items(ENV, 1)[0])
-    _login(client, make_user(Role.PLANNER, ENV))
+    f.login(client, make_user(Role.PLANNER, ENV))
     response = client.post(reverse("api:inspections-filings"), body)
     assert response.status_code == 400 and response.json()["fields"] == {"inspectors": ["不在名录库中"]}
     assert "本部门名录库" in response.json()["message"]

@@ -39,11 +39,6 @@ LIST = "code,behaviour,basis,conditions\n1,未按规定张贴排污许可证,《
 
 
 @pytest.fixture
-def inspector(make_user: Any) -> Any:
-    return make_user(Role.INSPECTOR, ENV)
-
-
-@pytest.fixture
 def finding(inspector: Any, on_day: Any) -> TaskItem:
     """A lone ENV task in June whose item was found to violate a rule."""
     draw = f.executed_draw(ENV, [f.entity()], team=f.inspectors(ENV, 2, user=inspector))
