@@ -51,6 +51,8 @@ def test_dump_restore_then_audit_keys_and_draw_bundles_still_verify(departments:
     from spotcheck.registry.tests.factories import EntityFactory, make_uscc
     from verifier import verify_draw
 
+    # both keyrings exist before their backup is taken (a fresh checkout creates them on first use)
+    assert chain_keyring().current and crypto.field_keyring().current
     var = tmp_path / "var"
     shutil.copytree(keyring_path(Path(settings.VAR_DIR), "x").parent, var / "keys")  # the keys' backup
     settings.SPOTCHECK_DRAWS_DIR = str(var / "media" / "draws")
@@ -62,7 +64,6 @@ def test_dump_restore_then_audit_keys_and_draw_bundles_still_verify(departments:
                                   phone="13912345678")
     audit_record(action="drill.before_backup", object_type="entity", object_id=entity.uscc)
     anchors.anchor_write()
-    assert chain_keyring().current and crypto.field_keyring().current  # both rings exist to back up
 
     source = connection.settings_dict["NAME"]
     restored = f"{source}_restored"
