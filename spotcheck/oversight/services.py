@@ -46,14 +46,16 @@ def report_create(*, acting_user: Any, division: Division, year: int, quarter: i
              "year": year, "quarter": quarter}
     with refusals_audited("oversight.report_create", actor=acting_user, object_type="oversight.report",
                           request=request, extra=scope):
-        if acting_user is None or not acting_user.has_perm("oversight.make_report", (division, department)):
-            raise Refused("只有本行政区划（或上级）的联席办可以生成监督报告。")
         if department is not None and department.division_id != division.pk:
             raise ServiceError(f"部门“{department.name}”不属于{division.name}。",
                                fields={"department": ["不属于该区划"]})
+        if acting_user is None or not acting_user.has_perm("oversight.make_report", (division, department)):
+            raise Refused("只有本行政区划（或上级）的联席办可以生成监督报告。")
         _check_period(year, quarter)
         with transaction.atomic():
-            same = Report.objects.select_for_update().filter(
+            # One request at a time per division: two at once would both find none running.
+            Division.objects.select_for_update().get(pk=division.pk)
+            same = Report.objects.filter(
                 division=division, department=department, year=year, quarter=quarter, status__in=RUNNING)
             if same.exists():
                 raise Conflict("同一范围和期间的报告正在生成，请等待完成。")

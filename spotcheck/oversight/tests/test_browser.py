@@ -85,4 +85,5 @@ def test_the_report_and_accountability_pages_fit_the_screen(
         page.wait_for_selector(selector)
         assert page.evaluate("document.documentElement.scrollWidth") <= width, name
         page.screenshot(path=str(output_dir / f"oversight-{name}-{width}.png"), full_page=True)
-    assert page.locator("#table-departments tr[data-department='市生态环境局'] [data-figure=due]").count() == 1
+    row = page.locator("#table-departments tr[data-department='市生态环境局']")
+    assert row.locator("[data-figure=due]").count() == 1
