@@ -108,22 +108,22 @@ def _seed_sql(entities: int, tasks: int, year: int, departments: list[int]) -> N
 
     _insert_select(MarketEntity, {
         "uscc": "'91361100MA' || lpad(i::text, 7, '0') || 'X'", "name": "'企业' || i", "kind": "'company'",
-        "legal_rep_name": "'张三'", "division_id": "CASE WHEN i % 2 = 1 THEN '361100' ELSE '361102' END",
-        "industry": "'F'", "library_class": "CASE WHEN i % 100 = 0 THEN 'A' WHEN i % 10 = 1 THEN 'C' ELSE 'B' END",
+        "legal_rep_name": "'张三'", "division_id": "CASE WHEN i %% 2 = 1 THEN '361100' ELSE '361102' END",
+        "industry": "'F'", "library_class": "CASE WHEN i %% 100 = 0 THEN 'A' WHEN i %% 10 = 1 THEN 'C' ELSE 'B' END",
         "created_at": "now()", "updated_at": "now()",
     }, "generate_series(0, %s - 1) AS i", [entities])
     print(f"  entities {entities:,} written", flush=True)
-    month = "(1 + rn % 12)"
+    month = "(1 + rn %% 12)::int"
     start = f"make_date({year}, {month}, 1)"
     _insert_select(InspectionTask, {
-        "department_id": f"(ARRAY{departments})[1 + rn % {len(departments)}]", "division_id": "'361100'",
+        "department_id": f"(ARRAY{departments})[1 + rn %% {len(departments)}]", "division_id": "'361100'",
         "year": str(year), "entity_id": "id", "uscc": "uscc", "source": "'draw'",
         "window_start": start, "window_end": f"({start} + interval '1 month' - interval '1 day')::date",
-        "status": "CASE WHEN rn % 5 < 3 THEN 'completed' ELSE 'pending' END",
-        "completed_at": f"CASE WHEN rn % 5 < 3 THEN ({start} + interval '9 days')::timestamptz END",
+        "status": "CASE WHEN rn %% 5 < 3 THEN 'completed' ELSE 'pending' END",
+        "completed_at": f"CASE WHEN rn %% 5 < 3 THEN ({start} + interval '9 days')::timestamptz END",
         "created_at": "now()", "updated_at": "now()",
     }, "(SELECT id, uscc, row_number() OVER () AS rn FROM registry_marketentity "
-       "WHERE id % 7 = 3 OR id % 11 = 5 LIMIT %s) AS chosen", [tasks])
+       "WHERE id %% 7 = 3 OR id %% 11 = 5 LIMIT %s) AS chosen", [tasks])
     _insert_select(EntityBurden, {
         "entity_id": "entity_id", "uscc": "uscc", "year": str(year), "tasks": "n", "visits": "n",
         "departments": "n", "updated_at": "now()",
@@ -202,7 +202,7 @@ def seed(entities: int, tasks: int, year: int) -> None:
     Filing.objects.bulk_create([
         Filing(division_id="361100", department=departments[i % len(departments)], entity_id=ids[i][0],
                uscc=ids[i][1], library_class="B", planned_on=date(year, 5, 6), quiet_period=i % 2 == 0,
-               class_a=i % 3 == 0, reason="complaint", justification="群众投诉举报",
+               class_a=i % 2 == 1 or i % 3 == 0, reason="complaint", justification="群众投诉举报",
                created_at=datetime(year, 5, 5, 9, tzinfo=shanghai), created_by=office)
         for i in range(len(ids))])
     a = list(MarketEntity.objects.filter(library_class="A").values_list("pk", "uscc")[: entities // 1000])

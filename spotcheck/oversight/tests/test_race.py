@@ -4,9 +4,11 @@ together from one report get consecutive numbers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from spotcheck.accounts.models import Division
 from spotcheck.accounts.roles import Role
@@ -23,6 +25,7 @@ pytestmark = [
 
 
 def test_two_reports_asked_together_make_one(make_user: Any) -> None:
+    assert connection.vendor == "postgresql"
     office = make_user(Role.OFFICE)
     city = Division.objects.get(pk="361100")
     year = services.clock.today().year
@@ -39,9 +42,11 @@ def test_two_notifications_issued_together_are_numbered_in_turn(make_user: Any) 
     report = services.report_create(acting_user=office, division=city, year=services.clock.today().year)
     Report.objects.filter(pk=report.pk).update(status="done")
     report.refresh_from_db()
-    outcomes = together([lambda n=n: services.notification_issue(acting_user=office, report=report,
-                                                                 title=f"通报{n}", body="正文")
-                         for n in range(2)])
+    def issue(n: int) -> Callable[[], Any]:
+        return lambda: services.notification_issue(acting_user=office, report=report, title=f"通报{n}",
+                                                   body="正文")
+
+    outcomes = together([issue(n) for n in range(2)])
     assert all(isinstance(o, Notification) for o in outcomes), outcomes
     numbers = sorted(n.number.rsplit("〕", 1)[1] for n in Notification.objects.all())
     assert numbers == ["1号", "2号"]
