@@ -282,6 +282,10 @@ def main() -> None:
     parser.add_argument("--entities", type=int, default=1_000_000)
     parser.add_argument("--tasks", type=int, default=100_000)
     args = parser.parse_args()
+    if args.scale:
+        # Signed in by the test client over plain HTTP, as on the demo database.
+        os.environ.setdefault("SPOTCHECK_DEMO", "1")
+        os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
     with scratch_database("bench_oversight") if args.scale else nullcontext():
         import django
 
