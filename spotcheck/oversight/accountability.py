@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from django.utils import timezone
@@ -61,11 +62,11 @@ class Duty:
     def kind_label(self) -> str:
         return KINDS[self.kind]
 
-    @property
+    @cached_property
     def done_on(self) -> date | None:
         return timezone.localdate(self.done_at) if self.done_at else None
 
-    @property
+    @cached_property
     def state(self) -> str:
         if self.done_on is not None:
             return "done" if self.done_on <= self.due else "late"
