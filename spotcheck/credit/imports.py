@@ -88,7 +88,8 @@ class CreditImport(ImportSpec):
         ends_on, dated_on = checked.get("ends_on"), checked.get("dated_on")
         if ends_on and dated_on and ends_on < dated_on:
             errors.add(H["ends_on"], f"移出日期 {ends_on} 早于认定日期 {dated_on}")
-        values = {"uscc": uscc, "entity_id": entity[0] if entity else None, "kind": checked.get("kind"),
+        values = {"record_no": key, "uscc": uscc, "entity_id": entity[0] if entity else None,
+                  "kind": checked.get("kind"),
                   "level": checked.get("level") or "", "dated_on": dated_on, "ends_on": ends_on,
                   "source": checked.get("source"), "note": checked.get("note") or "",
                   "origin": CreditOrigin.IMPORT}
