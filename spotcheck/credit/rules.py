@@ -63,6 +63,8 @@ rules.add_perm("credit.view_credit", (is_government_staff & request_entity_in_sc
 rules.add_perm("credit.view_promotions", is_office | may_recommend | is_enterprise)
 rules.add_perm("credit.apply_promotion", is_enterprise & is_own_entity)
 rules.add_perm("credit.recommend_promotion", may_recommend & request_entity_in_scope)
+rules.add_perm("credit.ask_promotion", (is_enterprise & is_own_entity)
+               | (may_recommend & request_entity_in_scope))
 rules.add_perm("credit.view_promotion", (is_office & request_entity_in_scope)
                | (may_recommend & request_entity_in_scope) | (is_enterprise & is_own_entity))
 rules.add_perm("credit.decide_promotion", is_office & request_entity_in_scope)

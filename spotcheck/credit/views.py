@@ -137,7 +137,7 @@ def entity_credit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@require_perm("credit.view_credit", fn=_entity)
+@require_perm("credit.ask_promotion", fn=_entity)
 def promotion_create(request: HttpRequest, pk: int) -> HttpResponse:
     entity = _entity(request, pk)
     files = [(f.name or "", f.size or 0, f) for f in request.FILES.getlist("attachments")]
