@@ -225,6 +225,10 @@ def reclass_run_execute(run_id: int, *, progress: Callable[[int, int], None] | N
         for lo in range(first, last + 1, SLICE):
             hi = lo + SLICE - 1
             with transaction.atomic(), connection.cursor() as cur:
+                if connection.vendor == "postgresql":
+                    # JIT-compiling these wide CASE expressions costs seconds per statement
+                    # and saves nothing on a slice (measured: benchmarks/bench_reclassify.py)
+                    cur.execute("SET LOCAL jit = off")
                 cur.execute(_proposals_sql(codes), [run.pk, *_facts_params(run.year, lo, hi, codes)])
                 proposed += max(cur.rowcount, 0)
                 levels = _risk_rows(run, lo, hi, codes)
