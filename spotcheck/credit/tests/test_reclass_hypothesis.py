@@ -81,7 +81,8 @@ def test_generated_years_match_the_rule_table(years: list[list[Facts]], make_use
         ids = list(proposals)
         pks = [p.pk for p in proposals.values()]
         for _ in range(2 if pks else 0):  # confirming twice changes nothing the second time
-            services.reclass_decide(acting_user=office, run=run, proposal_ids=pks, decision="confirm", reason="核实")
+            services.reclass_decide(acting_user=office, run=run, proposal_ids=pks, decision="confirm",
+                                    reason="核实")
         for f, e in built:
             e.refresh_from_db()
             changes = list(ClassChange.objects.filter(entity=e))

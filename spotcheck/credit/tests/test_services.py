@@ -11,7 +11,7 @@ import pytest
 from spotcheck.accounts.roles import Role
 from spotcheck.core.errors import Conflict, Refused, ServiceError
 from spotcheck.credit import services
-from spotcheck.credit.models import CreditRecord, ProposalState, PromotionStatus, ReclassProposal, RunStatus
+from spotcheck.credit.models import CreditRecord, PromotionStatus, ProposalState, ReclassProposal, RunStatus
 from spotcheck.credit.tests.factories import confirmed_task, credit_record, entity, key_field, violation
 from spotcheck.registry.models import ChangeSource, ClassChange, MarketEntity
 
@@ -67,7 +67,7 @@ def test_credit_facts_and_entity_changes_propose_their_moves(office: Any) -> Non
     ended = entity("A")
     credit_record(listed, "serious_list", on=dt.date(YEAR, 3, 1))
     credit_record(abnormal, "abnormal", on=dt.date(YEAR, 5, 1))
-    credit_record(ended, "abnormal", on=dt.date(YEAR, 5, 1), ends_on=dt.date(YEAR, 8, 1))  # removed in the year
+    credit_record(ended, "abnormal", on=dt.date(YEAR, 5, 1), ends_on=dt.date(YEAR, 8, 1))  # removed
     MarketEntity.objects.filter(pk=high.pk).update(risk_level="high")
     MarketEntity.objects.filter(pk=gone.pk).update(status="deregistered")
     key_field(key)
@@ -162,7 +162,8 @@ def test_adjust_and_reject_in_bulk_with_a_reason(office: Any) -> None:
                             decision="adjust", to_class="B", reason="情节较轻，已整改")
     services.reclass_decide(acting_user=office, run=run, proposal_ids=[_proposal(a3).pk],
                             decision="reject", reason="处罚已撤销")
-    classes = dict(MarketEntity.objects.filter(pk__in=[a1.pk, a2.pk, a3.pk]).values_list("pk", "library_class"))
+    classes = dict(MarketEntity.objects.filter(pk__in=[a1.pk, a2.pk, a3.pk])
+                   .values_list("pk", "library_class"))
     assert classes == {a1.pk: "B", a2.pk: "B", a3.pk: "A"}
     assert _proposal(a1).state == ProposalState.ADJUSTED and _proposal(a3).state == ProposalState.REJECTED
 
@@ -229,7 +230,8 @@ def test_a_clean_b_enterprise_applies_and_the_office_approves(office: Any, make_
     with pytest.raises(Conflict):
         services.promotion_create(acting_user=enterprise, entity=b, reasons="再次申请")
     with pytest.raises(Refused):
-        services.promotion_decide(acting_user=make_user(Role.PLANNER), promotion=req, approve=True, reason="x")
+        services.promotion_decide(acting_user=make_user(Role.PLANNER), promotion=req, approve=True,
+                                  reason="x")
     decided = services.promotion_decide(acting_user=office, promotion=req, approve=True, reason="核实无违法")
     assert decided.status == PromotionStatus.APPROVED
     b.refresh_from_db()
@@ -263,7 +265,8 @@ def test_b_to_a_needs_a_clean_inspection_and_good_files(office: Any, make_user: 
     clean.refresh_from_db()
     assert clean.library_class == "B"
     with pytest.raises(Refused):
-        services.promotion_create(acting_user=make_user(Role.ENTERPRISE), entity=entity("B"), reasons="非本企业")
+        services.promotion_create(acting_user=make_user(Role.ENTERPRISE), entity=entity("B"),
+                                  reasons="非本企业")
 
 
 def test_the_credit_file_imports_with_date_and_source_and_sets_the_latest_level(office: Any, tmp_path: Any
@@ -287,4 +290,5 @@ def test_the_credit_file_imports_with_date_and_source_and_sets_the_latest_level(
     assert (job.inserted, job.rejected) == (3, 2), job.message
     b.refresh_from_db()
     assert b.risk_level == "low"  # the latest level record, by date
-    assert set(CreditRecord.objects.filter(entity=b).values_list("record_no", flat=True)) == {"R1", "R2", "R3"}
+    records = set(CreditRecord.objects.filter(entity=b).values_list("record_no", flat=True))
+    assert records == {"R1", "R2", "R3"}
