@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/", include("spotcheck.accounts.urls")),
     path("audit/", include("spotcheck.audit.urls")),
     path("registry/", include("spotcheck.registry.urls")),
+    path("credit/", include("spotcheck.credit.urls")),
     path("roster/", include("spotcheck.roster.urls")),
     path("catalog/", include("spotcheck.catalog.urls")),
     path("draws/", include("spotcheck.draws.urls")),
