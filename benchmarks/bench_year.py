@@ -61,15 +61,23 @@ def main() -> None:
         peak_generate = _peak_mb()
         print(f"generate_demo --entities {args.entities:,}: {generate:.1f} s, peak {peak_generate:.0f} MB")
 
-        out = io.StringIO()
         profile = cProfile.Profile()
         t0 = time.perf_counter()
+
+        class Timed(io.TextIOBase):
+            """The year's progress lines, each with the seconds since the year began."""
+
+            def write(self, text: str) -> int:
+                for line in text.splitlines():
+                    if line.strip():
+                        print(f"  {time.perf_counter() - t0:7.1f} s  {line}", flush=True)
+                return len(text)
+
         profile.enable()
-        call_command("simulate_year", year=args.year, quiet=True, stdout=out)
+        call_command("simulate_year", year=args.year, stdout=Timed())
         profile.disable()
         year = time.perf_counter() - t0
         peak = _peak_mb()
-        print(out.getvalue().rstrip())
         print(f"simulate_year: {year:.1f} s (ratio to generate_demo {year / generate:.2f}), "
               f"peak {peak:.0f} MB (process, generation included)  "
               f"{'OK' if year <= GOAL_SECONDS and peak <= GOAL_MB else 'over goal'} "

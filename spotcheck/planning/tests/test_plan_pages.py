@@ -150,7 +150,7 @@ class TestInTheWordsOfTheRegime:
     def test_the_detail_shows_the_kept_figures_at_once_and_fetches_the_live_ones_apart(
             self, client: Any, planner: Any, office: Any, justice: Any) -> None:
         entities(20)
-        plan = f.plan(owner=planner, status="submitted", quota=RISKY)
+        plan = f.plan(owner=planner, status="submitted", strata=["risk"], quota=RISKY)
         kept = Plan.objects.get(pk=plan.pk).population_estimate
         entities(10)  # the library grows after the plan was submitted
         client.force_login(office)
