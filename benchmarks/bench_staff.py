@@ -76,11 +76,11 @@ def _plans(count: int) -> list[int]:
             window_end=date(YEAR, month, 30), items=[i.pk for i in items], industries=[],
             quota={"kind": "rates", "rates_bp": {}, "default_bp": 100 + n, "rounding": "ceil"},
             strata=["division"], team_size=2)
-        stage = n % 3
+        stage = n % 3  # 0: draft; 1: in the office's or the justice bureau's queue; 2: approved
         if stage >= 1:
             plan = services.plan_submit(acting_user=owner, plan=plan)
-            if n % 6 >= 3:
-                plan = services.plan_office_approve(acting_user=office, plan=plan, reason="比例、频次合理。")
+        if stage == 2 or (stage == 1 and n % 2):
+            plan = services.plan_office_approve(acting_user=office, plan=plan, reason="比例、频次合理。")
         if stage == 2:
             plan = services.plan_justice_approve(acting_user=justice, plan=plan, reason="均在权力清单内。")
         ids.append(plan.pk)
