@@ -20,6 +20,7 @@ without a usable password.
 from __future__ import annotations
 
 import contextlib
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -177,42 +178,50 @@ def _on(day: date) -> Iterator[None]:
         clock.now = real  # type: ignore[assignment]
 
 
-RECORD_BATCH = 200  # visits recorded per transaction: one commit per batch, not per visit
+RECORD_BATCH = 2000  # visits recorded per transaction: one commit per batch, not per visit
 
 
 def _record_results(division: Division, year: int, say: Echo) -> None:
     """Every second visit of the year not yet recorded: no problem found on any item,
     recorded and completed on the first day of its window (R-Q1), by the platform.
 
-    Each visit goes through ``visit_record`` (its checks and audit events); a batch of them
-    shares one transaction. A refused visit stops the run after the visits before it (and
-    the refusal's audit event) are committed; a second run finishes the rest."""
-    visits: list[Any] = [
-        *JointInspection.objects.filter(division=division, year=year).exclude(status=TaskStatus.CANCELLED),
-        *InspectionTask.objects.filter(division=division, year=year, joint__isnull=True)
-        .exclude(status=TaskStatus.CANCELLED)]
-    visits.sort(key=lambda v: (v.window_start, type(v).__name__, v.pk))
-    todo = [v for v in visits[::2] if v.status == TaskStatus.PENDING]
+    The visits go through ``visits_record`` (the checks and audit events of ``visit_record``,
+    per visit) a batch of the same window's first day at a time, each batch in one
+    transaction. A refused batch stops the run after the batches before it are committed;
+    a second run finishes the rest."""
+    keys: list[tuple[date, str, int, str]] = [
+        *((start, "JointInspection", pk, status) for pk, start, status in JointInspection.objects.filter(
+            division=division, year=year).exclude(status=TaskStatus.CANCELLED)
+          .values_list("pk", "window_start", "status")),
+        *((start, "InspectionTask", pk, status) for pk, start, status in InspectionTask.objects.filter(
+            division=division, year=year, joint__isnull=True).exclude(status=TaskStatus.CANCELLED)
+          .values_list("pk", "window_start", "status"))]
+    keys.sort(key=lambda k: k[:3])
+    todo = [k for k in keys[::2] if k[3] == TaskStatus.PENDING]
+    del keys
     done = 0
-    for i in range(0, len(todo), RECORD_BATCH):
-        refused: ServiceError | None = None
-        with transaction.atomic():
-            for visit in todo[i:i + RECORD_BATCH]:
-                rows = list(TaskItem.objects.filter(task__in=services.visit_tasks(visit))
-                            .order_by("pk").values_list("pk", flat=True))
-                if not rows:
-                    continue
-                try:
-                    with _on(visit.window_start):
-                        services.visit_record(acting_user=None, visit=visit, complete=True,
-                                              entries={pk: Entry(result_code="1", method="实地检查")
-                                                       for pk in rows})
-                except ServiceError as exc:
-                    refused = exc
-                    break
-                done += 1
-        if refused is not None:
-            raise refused
+    i = 0
+    while i < len(todo):
+        day = todo[i][0]
+        batch = [k for k in todo[i:i + RECORD_BATCH] if k[0] == day]
+        i += len(batch)
+        joints = JointInspection.objects.in_bulk([k[2] for k in batch if k[1] == "JointInspection"])
+        tasks = InspectionTask.objects.in_bulk([k[2] for k in batch if k[1] == "InspectionTask"])
+        rows: dict[tuple[str, int], list[int]] = defaultdict(list)
+        for joint_id, pk in (TaskItem.objects.filter(task__joint_id__in=list(joints))
+                             .exclude(task__status=TaskStatus.CANCELLED)
+                             .order_by("pk").values_list("task__joint_id", "pk")):
+            rows[("JointInspection", joint_id)].append(pk)
+        for task_id, pk in TaskItem.objects.filter(task_id__in=list(tasks)).order_by("pk").values_list(
+                "task_id", "pk"):
+            rows[("InspectionTask", task_id)].append(pk)
+        recordings = [services.Recording(
+            visit=(joints if kind == "JointInspection" else tasks)[pk], complete=True,
+            entries={row: Entry(result_code="1", method="实地检查") for row in rows[(kind, pk)]})
+            for _, kind, pk, _ in batch if rows[(kind, pk)]]
+        with transaction.atomic(), _on(day):
+            services.visits_record(acting_user=None, recordings=recordings)
+        done += len(recordings)
         say(f"录入检查结果：{done}/{len(todo)}")
     say(f"录入检查结果：{done} 次检查（各在其检查窗口首日）")
 

@@ -251,6 +251,10 @@ class InspectionTask(models.Model):
             models.Index(fields=["department", "year", "status"], name="inspections_task_dept_year"),
             models.Index(fields=["entity", "year"], name="inspections_task_entity_year"),
             models.Index(fields=["review_status", "publish_due"], name="inspections_task_review"),
+            # The task list's pages (keyset on window, id) of a department or of the office's
+            # division: read in index order, never sorted whole (100k tasks a year).
+            models.Index(fields=["department", "window_start", "id"], name="inspections_task_dept_page"),
+            models.Index(fields=["division", "window_start", "id"], name="inspections_task_div_page"),
         ]
 
     def __str__(self) -> str:

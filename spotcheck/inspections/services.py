@@ -21,11 +21,11 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 
 from spotcheck.accounts.divisions import division_codes
 from spotcheck.accounts.models import Department, Division
-from spotcheck.audit.services import audit_record, refusals_audited
+from spotcheck.audit.services import audit_record, audit_record_many, refusals_audited
 from spotcheck.catalog.models import InspectionItem
 from spotcheck.core import clock, workdays
 from spotcheck.core.domain.workflow import TransitionRefused, guarded_update, next_state
@@ -966,106 +966,246 @@ def visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, En
     with refusals_audited("inspections.results_record", actor=acting_user,
                           object_type=f"inspections.{type(visit).__name__.lower()}", request=request,
                           extra={"visit": visit.pk, "complete": complete}):
-        return _visit_record(acting_user=acting_user, visit=visit, entries=entries,
-                             complete=complete, visited_on=visited_on, place=place, version=version,
-                             request=request)
+        return _visits_record(acting_user=acting_user, request=request, recordings=[Recording(
+            visit=visit, entries=entries, complete=complete, visited_on=visited_on, place=place,
+            version=version)])
 
 
-def _visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, Entry],
-                  complete: bool, request: Any, visited_on: date | None = None,
-                  place: str | None = None, version: int | None = None) -> int:
-    refuse_unless(acting_user, "inspections.record_results", visit, "只有检查组成员可以录入检查结果。")
-    if (isinstance(visit, InspectionTask) and visit.joint is not None
-            and visit.joint.status != TaskStatus.CANCELLED):
-        raise ServiceError("该任务已并入联合检查，请在联合检查的检查表中录入。", code="merged")
-    if visit.status not in OPEN:
-        raise Conflict(f"该检查已{visit.get_status_display()}，不能再录入。")
-    problem = recording_problem(visit)
-    if problem:
-        raise ServiceError(problem, code="outside_window")
+@dataclass(frozen=True)
+class Recording:
+    """What one visit's form gives (see ``visit_record``)."""
+
+    visit: Visitable
+    entries: Mapping[int, Entry]
+    complete: bool = False
+    visited_on: date | None = None
+    place: str | None = None
+    version: int | None = None
+
+
+def visits_record(*, acting_user: Any, recordings: Sequence[Recording], request: Any = None) -> int:
+    """``visit_record`` for many visits at once, with the same checks and the same writes and
+    audit events per visit, read and written set-based (the platform's batches: the year
+    simulation). All or nothing: a refusal of one visit writes none of them."""
+    with refusals_audited("inspections.results_record", actor=acting_user, object_type="inspections.visits",
+                          request=request, extra={"visits": [_visit_key(r.visit) + f":{r.visit.pk}"
+                                                             for r in recordings[:20]],
+                                                  "count": len(recordings)}):
+        return _visits_record(acting_user=acting_user, recordings=recordings, request=request)
+
+
+def _late_permits(visits: Sequence[Visitable]) -> dict[tuple[str, int], date]:
+    """The office's late permits of these visits, by (kind, pk), in one query per kind."""
+    out: dict[tuple[str, int], date] = {}
+    for kind, model in (("joint", JointInspection), ("task", InspectionTask)):
+        ids = [v.pk for v in visits if isinstance(v, model)]
+        permits = LatePermit.objects.filter(**{f"{kind}_id__in": ids}).values_list(f"{kind}_id", "until")
+        for pk, until in permits:
+            out.setdefault((kind, pk), until)
+    return out
+
+
+def _visits_tasks(visits: Sequence[Visitable]) -> dict[tuple[str, int], list[InspectionTask]]:
+    """``visit_tasks`` of many visits: a joint's open tasks in one query, a task itself."""
+    out: dict[tuple[str, int], list[InspectionTask]] = {}
+    joint_ids = [v.pk for v in visits if isinstance(v, JointInspection)]
+    for v in visits:
+        out[(_visit_key(v), v.pk)] = [] if isinstance(v, JointInspection) else [v]
+    for task in (InspectionTask.objects.filter(joint_id__in=joint_ids).exclude(status=TaskStatus.CANCELLED)
+                 .select_related("department").order_by("pk")):
+        out[("joint", task.joint_id or 0)].append(task)
+    return out
+
+
+def _visits_record(*, acting_user: Any, recordings: Sequence[Recording], request: Any) -> int:
+    visits = [r.visit for r in recordings]
+    for visit in visits:
+        refuse_unless(acting_user, "inspections.record_results", visit, "只有检查组成员可以录入检查结果。")
+    merged_into = {pk: status for pk, status in JointInspection.objects.filter(
+        pk__in=[v.joint_id for v in visits if isinstance(v, InspectionTask) and v.joint_id]
+    ).values_list("pk", "status")}
+    permits = _late_permits(visits)
+    today = clock.today()
     me = getattr(acting_user, "inspector", None) if acting_user is not None else None
-    if me is not None and conflicts_in_force([visit.uscc], [me.pk]):
-        raise Refused("您已申报对该市场主体回避（R-I2），不能录入其检查结果。")
-    tasks = visit_tasks(visit)
-    rows = {r.pk: r for r in TaskItem.objects.filter(task__in=tasks).select_related(
-        "item", "item__department")}
+    conflicted = ({u for u, _ in conflicts_in_force([v.uscc for v in visits], [me.pk])}
+                  if me is not None else set())
+    for visit in visits:
+        if (isinstance(visit, InspectionTask) and visit.joint_id is not None
+                and merged_into.get(visit.joint_id, TaskStatus.CANCELLED) != TaskStatus.CANCELLED):
+            raise ServiceError("该任务已并入联合检查，请在联合检查的检查表中录入。", code="merged")
+        if visit.status not in OPEN:
+            raise Conflict(f"该检查已{visit.get_status_display()}，不能再录入。")
+        problem = windows.recording_problem(visit.window_start, visit.window_end, today,
+                                            permits.get((_visit_key(visit), visit.pk)))
+        if problem:
+            raise ServiceError(problem, code="outside_window")
+        if visit.uscc in conflicted:
+            raise Refused("您已申报对该市场主体回避（R-I2），不能录入其检查结果。")
+    tasks_of = _visits_tasks(visits)
+    all_rows: dict[int, list[TaskItem]] = defaultdict(list)
+    for item_row in (TaskItem.objects.filter(task__in=[t.pk for ts in tasks_of.values() for t in ts])
+                     .select_related("item", "item__department").order_by("pk")):
+        all_rows[item_row.task_id].append(item_row)
     tree = reference.result_tree()
-    fields: dict[str, list[str]] = {}
-    changed: list[TaskItem] = []
+    methods, follow_ups = inspection_methods(), follow_up_actions()
     now = clock.now()
-    for row_id, entry in entries.items():
-        row = rows.get(row_id)
-        if row is None:
-            fields[f"item-{row_id}"] = ["该事项不属于本次检查。"]
-            continue
-        if not (entry.result_code or entry.method or entry.follow_up or entry.note):
-            continue
-        dept = row.item.department
-        problems = entry_problems(entry, tree, inspection_methods(), follow_up_actions(),
-                                  allowed=reference.result_codes_for(dept.unit_code),
-                                  list_name=dept.name)
-        for name, message in problems.items():
-            fields[f"item-{row_id}-{name}"] = [f"事项“{row.item.name}”：{message}"]
-        if problems:
-            continue
-        row.result_code = entry.result_code.strip()
-        row.result_name = tree.codes[row.result_code].name
-        row.method, row.follow_up, row.note = entry.method, entry.follow_up, entry.note.strip()
-        row.recorded_at, row.recorded_by = now, acting_user
-        changed.append(row)
-    if visited_on is not None:
-        late = _late_until(visit)
-        if not (visit.window_start <= visited_on <= max(visit.window_end, late or visit.window_end)) \
-                or visited_on > clock.today():
-            fields["visited_on"] = [f"检查日期 {visited_on} 不在检查窗口 {visit.window_start} 至 "
-                                    f"{visit.window_end} 内或晚于今天（R-Q1）。"]
-    if place is not None and len(place.strip()) > 200:
-        fields["place"] = ["检查地点至多 200 字。"]
-    if fields:
-        raise ServiceError("；".join(m for ms in fields.values() for m in ms), fields=fields)
-    missing = [r.item.name for r in rows.values() if not r.result_code]
-    if complete and not rows:
-        raise ServiceError("该检查没有检查事项，不能完成检查（R-P3：按清单事项检查）。", code="no_items",
-                           fields={"complete": ["没有检查事项"]})
-    if complete and missing:
-        raise ServiceError(f"尚有 {len(missing)} 项未录入结果（{'、'.join(missing[:5])}），不能完成检查。",
-                           code="incomplete", fields={"complete": ["尚有事项未录入结果"]})
+    changed: list[TaskItem] = []
+    changed_of: dict[tuple[str, int], list[TaskItem]] = {}
+    for r in recordings:
+        visit, key = r.visit, (_visit_key(r.visit), r.visit.pk)
+        rows = {row.pk: row for t in tasks_of[key] for row in all_rows.get(t.pk, [])}
+        fields: dict[str, list[str]] = {}
+        mine: list[TaskItem] = []
+        for row_id, entry in r.entries.items():
+            row = rows.get(row_id)
+            if row is None:
+                fields[f"item-{row_id}"] = ["该事项不属于本次检查。"]
+                continue
+            if not (entry.result_code or entry.method or entry.follow_up or entry.note):
+                continue
+            dept = row.item.department
+            problems = entry_problems(entry, tree, methods, follow_ups,
+                                      allowed=reference.result_codes_for(dept.unit_code),
+                                      list_name=dept.name)
+            for name, message in problems.items():
+                fields[f"item-{row_id}-{name}"] = [f"事项“{row.item.name}”：{message}"]
+            if problems:
+                continue
+            row.result_code = entry.result_code.strip()
+            row.result_name = tree.codes[row.result_code].name
+            row.method, row.follow_up, row.note = entry.method, entry.follow_up, entry.note.strip()
+            row.recorded_at, row.recorded_by = now, acting_user
+            mine.append(row)
+        if r.visited_on is not None:
+            late = permits.get(key)
+            if not (visit.window_start <= r.visited_on <= max(visit.window_end, late or visit.window_end)) \
+                    or r.visited_on > today:
+                fields["visited_on"] = [f"检查日期 {r.visited_on} 不在检查窗口 {visit.window_start} 至 "
+                                        f"{visit.window_end} 内或晚于今天（R-Q1）。"]
+        if r.place is not None and len(r.place.strip()) > 200:
+            fields["place"] = ["检查地点至多 200 字。"]
+        if fields:
+            raise ServiceError("；".join(m for ms in fields.values() for m in ms), fields=fields)
+        missing = [row.item.name for row in rows.values() if not row.result_code]
+        if r.complete and not rows:
+            raise ServiceError("该检查没有检查事项，不能完成检查（R-P3：按清单事项检查）。",
+                               code="no_items", fields={"complete": ["没有检查事项"]})
+        if r.complete and missing:
+            raise ServiceError(f"尚有 {len(missing)} 项未录入结果（{'、'.join(missing[:5])}），"
+                               "不能完成检查。", code="incomplete",
+                               fields={"complete": ["尚有事项未录入结果"]})
+        changed += mine
+        changed_of[key] = mine
     with transaction.atomic():
-        current = type(visit).objects.select_for_update().values_list("form_version", flat=True).get(
-            pk=visit.pk)
-        if version is not None and version != current:
-            raise StaleVersion(f"检查表已被同事更新（您编辑的是第 {version} 版，现为第 {current} 版），"
-                               "请对照两者后决定保留哪一份。", current=current)
-        _rows_update(changed)
-        where: dict[str, Any] = {"form_version": current + 1}
-        if visited_on is not None:
-            where["visited_on"] = visited_on
-        elif complete and visit.visited_on is None:
-            where["visited_on"] = clock.today()
-        if place is not None:
-            where["place"] = place.strip()
-        type(visit).objects.filter(pk=visit.pk).update(**where)
-        if changed:
-            _step(type(visit), visit.pk, Step.RECORD)
-            if isinstance(visit, JointInspection):
-                _steps(InspectionTask, [task.pk for task in tasks], Step.RECORD)
-        audit_record(action="inspections.results_record", actor=acting_user,
-                     object_type=f"inspections.{type(visit).__name__.lower()}", object_id=visit.pk,
-                     request=request, summary={"recorded": [
-                         {"item": r.item.code, "result": r.result_code, "method": r.method,
-                          "follow_up": r.follow_up} for r in changed]})
-        if complete:
-            due = _submit_for_review(visit, tasks, now)
-            _step(type(visit), visit.pk, Step.COMPLETE, completed_at=now,
-                  **({"completed_by": acting_user} if isinstance(visit, JointInspection) else {}))
-            if isinstance(visit, JointInspection):
-                _steps(InspectionTask, [task.pk for task in tasks], Step.COMPLETE, completed_at=now)
-            audit_record(action="inspections.visit_complete", actor=acting_user,
-                         object_type=f"inspections.{type(visit).__name__.lower()}",
-                         object_id=visit.pk, request=request,
-                         summary={"tasks": [t.pk for t in tasks], "items": len(rows),
-                                  "publish_due": str(due)})
+        _visits_write(acting_user=acting_user, recordings=recordings, tasks_of=tasks_of,
+                      changed=changed, changed_of=changed_of, all_rows=all_rows, now=now,
+                      today=today, request=request)
     return len(changed)
+
+
+def _visits_write(*, acting_user: Any, recordings: Sequence[Recording],
+                  tasks_of: Mapping[tuple[str, int], list[InspectionTask]], changed: list[TaskItem],
+                  changed_of: Mapping[tuple[str, int], list[TaskItem]],
+                  all_rows: Mapping[int, list[TaskItem]], now: Any, today: date, request: Any) -> None:
+    """The writes of ``_visits_record``, in its transaction: the forms' versions locked and
+    checked, the results, the steps of the visits and their tasks, the audit events."""
+    current: dict[tuple[str, int], int] = {}
+    for kind, model in (("joint", JointInspection), ("task", InspectionTask)):
+        ids = sorted(r.visit.pk for r in recordings if isinstance(r.visit, model))
+        if ids:
+            for pk, version in (model.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+                                .values_list("pk", "form_version")):
+                current[(kind, pk)] = version
+    for r in recordings:
+        now_version = current[(_visit_key(r.visit), r.visit.pk)]
+        if r.version is not None and r.version != now_version:
+            raise StaleVersion(f"检查表已被同事更新（您编辑的是第 {r.version} 版，现为第 {now_version} 版），"
+                               "请对照两者后决定保留哪一份。", current=now_version)
+    _rows_update(changed)
+    # The visits' own fields: one UPDATE per model and distinct set of values.
+    groups: dict[tuple[type[Any], tuple[tuple[str, Any], ...]], list[int]] = defaultdict(list)
+    for r in recordings:
+        where: dict[str, Any] = {}
+        if r.visited_on is not None:
+            where["visited_on"] = r.visited_on
+        elif r.complete and r.visit.visited_on is None:
+            where["visited_on"] = today
+        if r.place is not None:
+            where["place"] = r.place.strip()
+        groups[(type(r.visit), tuple(sorted(where.items())))].append(r.visit.pk)
+    for (model, where_items), pks in groups.items():
+        for chunk in _batches(pks):
+            model.objects.filter(pk__in=chunk).update(form_version=F("form_version") + 1, **dict(where_items))
+    for model in (JointInspection, InspectionTask):
+        mine = [r for r in recordings if isinstance(r.visit, model)]
+        recorded = [r.visit.pk for r in mine if changed_of[(_visit_key(r.visit), r.visit.pk)]]
+        for chunk in _batches(recorded):
+            _steps(model, chunk, Step.RECORD)
+        if model is JointInspection:
+            joint_tasks = [t.pk for r in mine if changed_of[("joint", r.visit.pk)]
+                           for t in tasks_of[("joint", r.visit.pk)]]
+            for chunk in _batches(joint_tasks):
+                _steps(InspectionTask, chunk, Step.RECORD)
+    events_of: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+    for r in recordings:
+        key = (_visit_key(r.visit), r.visit.pk)
+        events_of[key].append({"action": "inspections.results_record",
+                               "object_type": f"inspections.{type(r.visit).__name__.lower()}",
+                               "object_id": r.visit.pk,
+                               "summary": {"recorded": [
+                                   {"item": row.item.code, "result": row.result_code,
+                                    "method": row.method, "follow_up": row.follow_up}
+                                   for row in changed_of[key]]}})
+    completing = [r for r in recordings if r.complete]
+    dues = _visits_submit_for_review([r.visit for r in completing], tasks_of, today)
+    for model in (JointInspection, InspectionTask):
+        pks = [r.visit.pk for r in completing if isinstance(r.visit, model)]
+        extra = {"completed_by": acting_user} if model is JointInspection else {}
+        for chunk in _batches(pks):
+            _steps(model, chunk, Step.COMPLETE, completed_at=now, **extra)
+        if model is JointInspection:
+            for chunk in _batches([t.pk for pk in pks for t in tasks_of[("joint", pk)]]):
+                _steps(InspectionTask, chunk, Step.COMPLETE, completed_at=now)
+    for r in completing:
+        key = (_visit_key(r.visit), r.visit.pk)
+        events_of[key].append({"action": "inspections.visit_complete",
+                               "object_type": f"inspections.{type(r.visit).__name__.lower()}",
+                               "object_id": r.visit.pk,
+                               "summary": {"tasks": [t.pk for t in tasks_of[key]],
+                                           "items": sum(len(all_rows.get(t.pk, [])) for t in tasks_of[key]),
+                                           "publish_due": str(dues[key])}})
+    # Each visit's events together, in the order of the recordings.
+    audit_record_many([e for r in recordings for e in events_of[(_visit_key(r.visit), r.visit.pk)]],
+                      actor=acting_user, request=request)
+
+
+def _visits_submit_for_review(visits: Sequence[Visitable],
+                              tasks_of: Mapping[tuple[str, int], list[InspectionTask]],
+                              today: date) -> dict[tuple[str, int], date]:
+    """``_submit_for_review`` of many completed visits: states read in one query per model,
+    one UPDATE per model and distinct (state, deadline)."""
+    dues: dict[tuple[str, int], date] = {}
+    for kind, model in (("joint", JointInspection), ("task", InspectionTask)):
+        ids = [v.pk for v in visits if isinstance(v, model)]
+        groups: dict[tuple[str, date], list[int]] = defaultdict(list)
+        for chunk in _batches(ids):
+            for pk, status, due in model.objects.filter(pk__in=chunk).values_list("pk", "review_status",
+                                                                                  "publish_due"):
+                try:
+                    submitted = next_state(REVIEW, status, ReviewStep.SUBMIT)
+                except TransitionRefused as exc:
+                    raise Conflict(exc.message) from None
+                dues[(kind, pk)] = due or publication_due(today)
+                groups[(submitted, dues[(kind, pk)])].append(pk)
+        for (review, due), pks in groups.items():
+            for chunk in _batches(pks):
+                model.objects.filter(pk__in=chunk).update(review_status=review, publish_due=due,
+                                                          review_reason="")
+                if model is JointInspection:
+                    InspectionTask.objects.filter(
+                        pk__in=[t.pk for pk in chunk for t in tasks_of[(kind, pk)]]).update(
+                        review_status=review, publish_due=due, review_reason="")
+    return dues
 
 
 # --- the review of results and the publication deadline (R-R2) -----------------------------
@@ -1082,23 +1222,6 @@ def publication_due(completed_on: date) -> date:
 def publication_days_left(due: date, today: date | None = None) -> int:
     return workdays.days_left(today or clock.today(), due,
                               working=settings.SPOTCHECK_PUBLICATION_WORKING_DAYS)
-
-
-def _submit_for_review(visit: Visitable, tasks: Sequence[InspectionTask], now: Any) -> date:
-    """The completed visit goes to the lead department's check; the publication deadline runs
-    from the first completion (a return for correction does not move it)."""
-    current = type(visit).objects.filter(pk=visit.pk).values_list("review_status", "publish_due").get()
-    try:
-        review = next_state(REVIEW, current[0], ReviewStep.SUBMIT)
-    except TransitionRefused as exc:
-        raise Conflict(exc.message) from None
-    due = current[1] or publication_due(clock.today())
-    type(visit).objects.filter(pk=visit.pk).update(review_status=review, publish_due=due,
-                                                   review_reason="")
-    if isinstance(visit, JointInspection):
-        InspectionTask.objects.filter(pk__in=[t.pk for t in tasks]).update(
-            review_status=review, publish_due=due, review_reason="")
-    return due
 
 
 def _lead_department_id(visit: Visitable) -> int:

@@ -489,6 +489,30 @@ def plan_figures(draft: PlanDraft, *, with_overlaps: bool = True) -> Figures:
     return Figures(total, rows, drawn, class_a, overlaps, findings)
 
 
+def stored_figures(plan: Plan, names: Mapping[str, str] | None = None) -> Figures | None:
+    """The figures the plan kept at its last save or review step (``Figures.stored``), as the
+    editor shows them, without counting the population again: the plan pages show these at
+    once and fetch the live figures apart (``plan_figures`` over a million entities and every
+    other plan of the window is the slow part of a page). None when the plan kept none."""
+    kept = plan.figures or {}
+    if "population" not in kept:
+        return None
+    names = division_names() if names is None else names
+    kind = (plan.quota or {}).get("kind")
+    values = ((plan.quota or {}).get("rates_bp", {}) if kind == "rates"
+              else (plan.quota or {}).get("counts", {}) if kind == "counts" else {})
+    quota = kept.get("quota", {})
+    rows = [StratumRow(s, stratum_label(s, names), n, values.get(s) if kind != "total" else None,
+                       quota.get(s, 0)) for s, n in kept.get("strata", {}).items()]
+    a = kept.get("class_a")
+    class_a = None if a is None else ClassAShare(a["population"], a["cap"], a["other_drawn"],
+                                                 kept.get("drawn", 0))
+    overlaps = [OverlapRow(**o) for o in kept.get("overlaps", [])]
+    findings = [Finding(f["rule"], f["message"], f.get("severity", "error"))
+                for f in kept.get("findings", [])]
+    return Figures(kept.get("population", 0), rows, kept.get("drawn", 0), class_a, overlaps, findings)
+
+
 # --- coverage ------------------------------------------------------------------------------
 
 

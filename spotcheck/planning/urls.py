@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:pk>/edit/", views.plan_edit, name="plan_edit"),
     path("<int:pk>/transition/", views.plan_transition, name="plan_transition"),
     path("<int:pk>/draw/", views.plan_draw, name="plan_draw"),
+    path("<int:pk>/figures/", views.plan_figures, name="plan_figures"),
 ]

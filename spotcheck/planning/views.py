@@ -173,13 +173,15 @@ def _actions_for(user: Any, plan: Plan) -> list[dict[str, Any]]:
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = selectors.plan_detail(pk)
     user: Any = request.user
-    figures = selectors.plan_figures(selectors.draft_of(plan)) if plan.status in (
-        Status.DRAFT, Status.SUBMITTED, Status.OFFICE_APPROVED) else None
+    # Under review the figures are shown as the plan kept them at its last step, and counted
+    # again apart (``plan_figures``, fetched by the page): a page waits for no population count.
+    live = plan.status in (Status.DRAFT, Status.SUBMITTED, Status.OFFICE_APPROVED)
+    figures = selectors.stored_figures(plan) if live else None
     history = list(selectors.plan_history(plan))
     returned = next((h for h in reversed(history) if h.action in RETURNS), None)
     names = wording.division_names(sorted(division_codes([plan.division_id])))
     return render(request, "planning/plan_detail.html", {
-        "plan": plan, "figures": figures, "stored": plan.figures, "history": history,
+        "plan": plan, "figures": figures, "live": live, "stored": plan.figures, "history": history,
         "rule": wording.rule_text(plan.quota, names), "strata": wording.strata_text(plan.strata),
         "scope": wording.scope_text(plan, names),
         "team_tags": wording.team_tag_labels(plan),
@@ -192,6 +194,17 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
                              and (plan.draw is None or plan.draw.status == "cancelled")
                              and user.has_perm("planning.prepare_plan_draw", plan)),
     })
+
+
+@require_perm("planning.view_plan", fn=_plan)
+def plan_figures(request: HttpRequest, pk: int) -> HttpResponse:
+    """The figures of a plan under review counted now (population, strata, quota, class-A
+    share, overlaps, findings): a fragment the detail page fetches after it is shown."""
+    plan = selectors.plan_detail(pk)
+    if plan.status not in (Status.DRAFT, Status.SUBMITTED, Status.OFFICE_APPROVED):
+        return HttpResponse(status=204)
+    return render(request, "planning/_figures.html", {
+        "figures": selectors.plan_figures(selectors.draft_of(plan)), "counted_now": True})
 
 
 @require_POST

@@ -50,6 +50,7 @@ CASES = [
     Case("planning:plan_create", PLANNERS, query="?class=C"),
     Case("planning:plan_preview", PLANNERS, method="post", data={"title": "预览"}),
     Case("planning:plan_detail", READERS, setup=_draft),
+    Case("planning:plan_figures", READERS, setup=_draft),
     Case("planning:plan_detail", STAFF, setup=_approved),
     Case("planning:plan_edit", OWNERS, setup=_draft),
     Case("planning:plan_transition", OWNERS, setup=_draft, method="post", ok_status=302,

@@ -147,6 +147,23 @@ class TestInTheWordsOfTheRegime:
         summary = body.split("<summary>", 1)[1].split("</summary>", 1)[0]
         assert "1 个" in summary
 
+    def test_the_detail_shows_the_kept_figures_at_once_and_fetches_the_live_ones_apart(
+            self, client: Any, planner: Any, office: Any, justice: Any) -> None:
+        entities(20)
+        plan = f.plan(owner=planner, status="submitted", strata=["risk"], quota=RISKY)
+        kept = Plan.objects.get(pk=plan.pk).population_estimate
+        entities(10)  # the library grows after the plan was submitted
+        client.force_login(office)
+        body = client.get(reverse("planning:plan_detail", args=[plan.pk])).content.decode()
+        figures_url = reverse("planning:plan_figures", args=[plan.pk])
+        assert f'hx-get="{figures_url}"' in body and "正在按当前数据重新测算" in body
+        assert f"<strong>{kept}</strong> 户" in body
+        live = client.get(figures_url).content.decode()
+        assert f"<strong>{kept + 10}</strong> 户" in live and "按当前数据测算" in live
+        approved = f.plan(owner=planner, status="approved", office=office, justice=justice,
+                          title="已通过")
+        assert client.get(reverse("planning:plan_figures", args=[approved.pk])).status_code == 204
+
 
 class TestThePlanningYear:
     def test_the_plan_list_and_coverage_open_on_the_planning_year_in_december_r_p2(

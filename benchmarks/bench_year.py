@@ -1,0 +1,96 @@
+"""A city's year end to end: ``generate_demo --entities N`` then ``simulate_year`` on a fresh
+PostgreSQL database (or SQLite with ``--sqlite``), with the time, the peak memory of the
+process and a cProfile of the year (its top entries by cumulative and by own time).
+
+    python benchmarks/bench_year.py [--entities 1000000] [--year 2027] [--top 25] [--sqlite]
+
+The baseline measured in the same run is the demo generation itself (the import of the
+entity CSV through the import engine, the library classes, the roster and the item list):
+the year is reported as a ratio of it. The goal (issue 19) is the year in under 5 minutes
+and 1 GB at 1,000,000 entities.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from scratch import scratch_database  # noqa: E402
+
+GOAL_SECONDS = 300
+GOAL_MB = 1024
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--entities", type=int, default=1_000_000)
+    parser.add_argument("--year", type=int, default=2027)
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--sqlite", action="store_true")
+    parser.add_argument("--profile-out", default="", help="write the raw cProfile stats here")
+    args = parser.parse_args()
+
+    os.environ["SPOTCHECK_DEMO"] = "1"
+    with scratch_database("bench_year", sqlite=args.sqlite) as tmp:
+        os.environ["SPOTCHECK_DRAWS_DIR"] = f"{tmp}/draws"
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
+        t0 = time.perf_counter()
+        call_command("generate_demo", entities=args.entities, stdout=io.StringIO())
+        generate = time.perf_counter() - t0
+        peak_generate = _peak_mb()
+        print(f"generate_demo --entities {args.entities:,}: {generate:.1f} s, peak {peak_generate:.0f} MB")
+
+        profile = cProfile.Profile()
+        t0 = time.perf_counter()
+
+        class Timed(io.TextIOBase):
+            """The year's progress lines, each with the seconds since the year began."""
+
+            def write(self, text: str) -> int:
+                for line in text.splitlines():
+                    if line.strip():
+                        print(f"  {time.perf_counter() - t0:7.1f} s  {line}", flush=True)
+                return len(text)
+
+        profile.enable()
+        call_command("simulate_year", year=args.year, stdout=Timed())
+        profile.disable()
+        year = time.perf_counter() - t0
+        peak = _peak_mb()
+        print(f"simulate_year: {year:.1f} s (ratio to generate_demo {year / generate:.2f}), "
+              f"peak {peak:.0f} MB (process, generation included)  "
+              f"{'OK' if year <= GOAL_SECONDS and peak <= GOAL_MB else 'over goal'} "
+              f"(goal {GOAL_SECONDS} s, {GOAL_MB} MB)")
+        print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
+        if args.profile_out:
+            profile.dump_stats(args.profile_out)
+        for key in ("cumulative", "tottime"):
+            text = io.StringIO()
+            pstats.Stats(profile, stream=text).strip_dirs().sort_stats(key).print_stats(args.top)
+            print(f"--- profile by {key} ---")
+            print("\n".join(line for line in text.getvalue().splitlines()[6:] if line.strip()))
+
+
+if __name__ == "__main__":
+    main()
