@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.db.models import Count, Exists, Min, OuterRef
 from django.urls import reverse
@@ -24,7 +25,14 @@ from django.utils import timezone
 from spotcheck.accounts.models import Department, User
 from spotcheck.accounts.roles import Role
 from spotcheck.catalog.models import FilingKind, ItemListFiling
-from spotcheck.inspections.models import InspectionTask, ReviewStatus, TaskMember, TaskStatus, Violation, ViolationStatus
+from spotcheck.inspections.models import (
+    InspectionTask,
+    ReviewStatus,
+    TaskMember,
+    TaskStatus,
+    Violation,
+    ViolationStatus,
+)
 from spotcheck.inspections.violations import ack_deadline
 from spotcheck.planning.models import Plan, PlanStatus
 from spotcheck.planning.selectors import calendar_for
@@ -59,7 +67,8 @@ def _working_departments() -> list[Department]:
     """Departments with a planner or a department administrator: whoever has deadlines."""
     ids = set(User.objects.filter(role__in=[Role.PLANNER, Role.DEPT_ADMIN], is_active=True,
                                   department__isnull=False).values_list("department_id", flat=True))
-    return list(Department.objects.filter(pk__in=ids).select_related("division").order_by("division_id", "seq"))
+    return list(Department.objects.filter(pk__in=ids).select_related("division")
+                .order_by("division_id", "seq"))
 
 
 def march_deadlines(year: int, departments: list[Department] | None = None) -> list[Deadline]:
@@ -67,13 +76,14 @@ def march_deadlines(year: int, departments: list[Department] | None = None) -> l
     departments = _working_departments() if departments is None else departments
     ids = [d.pk for d in departments]
     filed = dict(ItemListFiling.objects.filter(year=year, kind=FilingKind.ANNUAL, department_id__in=ids)
-                 .values("department_id").annotate(first=Min("filed_at")).values_list("department_id", "first"))
+                 .values("department_id").annotate(first=Min("filed_at"))
+                 .values_list("department_id", "first"))
     confirmed = set(RosterConfirmation.objects.filter(
         year=year, scope=ConfirmationScope.DEPARTMENT, department_id__in=ids)
         .values_list("department_id", flat=True))
     entered = set(Plan.objects.filter(year=year, department_id__in=ids)
                   .exclude(status=PlanStatus.DRAFT).values_list("department_id", flat=True))
-    calendars = {}
+    calendars: dict[str, Any] = {}
     out: list[Deadline] = []
     for d in departments:
         cal = calendars.get(d.division_id)
@@ -81,7 +91,8 @@ def march_deadlines(year: int, departments: list[Department] | None = None) -> l
             cal = calendars[d.division_id] = calendar_for(d.division_id, year)
         out += [
             Deadline(f"item_list:{year}:{d.pk}", Kind.ITEM_LIST, f"{d.name}报送 {year} 年随机抽查事项清单",
-                     cal.list_filing_deadline, d.pk, d.division_id, d.pk in filed, reverse("catalog:filings")),
+                     cal.list_filing_deadline, d.pk, d.division_id, d.pk in filed,
+                     reverse("catalog:filings")),
             Deadline(f"roster:{year}:{d.pk}", Kind.ROSTER, f"{d.name}确认 {year} 年执法检查人员名录库",
                      cal.roster_deadline, d.pk, d.division_id, d.pk in confirmed,
                      reverse("roster:confirmations")),
@@ -106,7 +117,8 @@ def window_deadlines(today: date, horizon: int = 31) -> list[Deadline]:
     names = dict(Department.objects.values_list("pk", "name"))
     url = reverse("inspections:tasks")
     return [Deadline(f"window:{g['department_id']}:{g['window_end']:%Y%m%d}", Kind.WINDOW,
-                     f"{names[g['department_id']]}有 {g['n']} 项检查任务须在 {g['window_end']:%m月%d日}前完成",
+                     f"{names[g['department_id']]}有 {g['n']} 项检查任务须在 "
+                     f"{g['window_end']:%m月%d日}前完成",
                      g["window_end"], g["department_id"], g["division_id"], False, url, g["n"],
                      tuple(sorted(members[(g["department_id"], g["window_end"])])))
             for g in groups]
@@ -123,7 +135,8 @@ def publication_deadlines(today: date, horizon: int = 31) -> list[Deadline]:
     names = dict(Department.objects.values_list("pk", "name"))
     url = reverse("publication:queue")
     return [Deadline(f"publication:{g['department_id']}:{g['publish_due']:%Y%m%d}", Kind.PUBLICATION,
-                     f"{names[g['department_id']]}有 {g['n']} 项检查结果须在 {g['publish_due']:%m月%d日}前公示",
+                     f"{names[g['department_id']]}有 {g['n']} 项检查结果须在 "
+                     f"{g['publish_due']:%m月%d日}前公示",
                      g["publish_due"], g["department_id"], g["division_id"], False, url, g["n"])
             for g in groups]
 
@@ -160,7 +173,8 @@ def open_deadlines(today: date) -> list[Deadline]:
     out: list[Deadline] = []
     for year in years:
         out += march_deadlines(year, departments)
-    out += window_deadlines(today) + publication_deadlines(today) + transfer_deadlines() + objection_deadlines()
+    out += window_deadlines(today) + publication_deadlines(today)
+    out += transfer_deadlines() + objection_deadlines()
     return out
 
 

@@ -42,7 +42,7 @@ KIND_ROLES: dict[str, tuple[str, ...]] = {
     Kind.TRANSFER: (Role.DEPT_ADMIN,),
     Kind.OBJECTION: (Role.DEPT_ADMIN, Role.PLANNER),
 }
-STAGE_WORDS = {Stage.UPCOMING: "即将到期", Stage.DUE: "今日到期", Stage.OVERDUE: "已逾期"}
+STAGE_WORDS: dict[str, str] = {Stage.UPCOMING: "即将到期", Stage.DUE: "今日到期", Stage.OVERDUE: "已逾期"}
 
 
 def lead_days() -> int:
@@ -158,7 +158,7 @@ def digests_send(day: date) -> tuple[int, int]:
             continue
         try:
             _send(user, digest, per_user[user_id])
-        except Exception as exc:  # noqa: BLE001  the digest stays in the app; the failure is kept
+        except Exception as exc:
             log.warning("reminder digest to %s failed: %s", user.pk, exc)
             Digest.objects.filter(pk=digest.pk).update(email_error=str(exc)[:300])
         else:

@@ -33,7 +33,8 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     n = services.notification_read(acting_user=request.user, notification=_notification(request, pk))
     target = request.POST.get("next", "")
-    if target == "go" and n.url and url_has_allowed_host_and_scheme(n.url, allowed_hosts={request.get_host()}):
+    safe = url_has_allowed_host_and_scheme(n.url, allowed_hosts={request.get_host()})
+    if target == "go" and n.url and safe:
         return redirect(n.url)
     return redirect("reminders:notifications")
 

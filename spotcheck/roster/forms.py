@@ -91,7 +91,8 @@ class ConfirmForm(forms.Form):
 
 
 class TrainingCourseForm(forms.Form):
-    code = forms.CharField(label="培训代码", max_length=64, help_text="英文字母、数字及 _ . : - ，如 SS-BASIC")
+    code = forms.CharField(label="培训代码", max_length=64,
+                           help_text="英文字母、数字及 _ . : - ，如 SS-BASIC")
     title = forms.CharField(label="培训名称", max_length=100)
     required_for_draw = forms.BooleanField(
         label="抽取前必须完成", required=False,

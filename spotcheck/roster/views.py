@@ -371,7 +371,8 @@ def training_list(request: HttpRequest) -> HttpResponse:
     department = getattr(request.user, "department", None)
     can_add = request.user.has_perm("roster.change_training", department)
     own_courses = TrainingCourse.objects.filter(department=department, is_active=True) if can_add else None
-    course_form = TrainingCourseForm(request.POST if "add_course" in request.POST else None) if can_add else None
+    course_form = (TrainingCourseForm(request.POST if "add_course" in request.POST else None)
+                   if can_add else None)
     session_form = (TrainingSessionForm(request.POST if "add_session" in request.POST else None,
                                         courses=own_courses) if can_add else None)
     if request.method == "POST":

@@ -20,7 +20,7 @@ def _nobodys() -> dict[str, Any]:
     from spotcheck.core import clock
     from spotcheck.reminders.models import Notification
 
-    owner = UserFactory(role=Role.PLANNER, username="reminder-owner")
+    owner: Any = UserFactory(role=Role.PLANNER, username="reminder-owner")
     n = Notification.objects.create(user=owner, key="k", kind="plan", stage="due", title="t",
                                     due=date(2027, 3, 31), day=date(2027, 3, 31), created_at=clock.now())
     return {"pk": n.pk}

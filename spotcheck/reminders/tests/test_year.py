@@ -37,21 +37,21 @@ def year(make_user: Any) -> dict[str, Any]:
         "inspector": make_user(Role.INSPECTOR, "361100-ENV", email="inspector@example.test"),
         "office": make_user(Role.OFFICE, email="office@example.test"),
         "justice": make_user(Role.JUSTICE, email="justice@example.test"),
-        "enterprise": make_user(Role.ENTERPRISE) if False else None,
     }
     env = f.dept("361100-ENV")
     # ENV files its list and confirms its roster early in March; it never submits a plan.
     ItemListFiling.objects.create(department=env, year=YEAR, kind=FilingKind.ANNUAL,
                                   filed_at=datetime(YEAR, 3, 10, 10, tzinfo=SH), filed_by=people["env_admin"],
                                   deadline=date(YEAR, 3, 31), item_count=1, snapshot={}, digest="0" * 64)
-    RosterConfirmation.objects.create(department=env, year=YEAR, confirmed_at=datetime(YEAR, 3, 10, tzinfo=SH),
+    RosterConfirmation.objects.create(department=env, year=YEAR,
+                                      confirmed_at=datetime(YEAR, 3, 10, tzinfo=SH),
                                       confirmed_by=people["env_admin"])
     # One open task of ENV whose window closes on 30 June, the inspector on its team.
     member = f.inspectors("361100-ENV", 1, user=people["inspector"])[0]
     task = InspectionTask.objects.create(department=env, division_id="361100", year=YEAR, entity=f.entity(),
-                                         uscc="X", window_start=date(YEAR, 6, 1), window_end=date(YEAR, 6, 30))
+                                         uscc="X", window_start=date(YEAR, 6, 1),
+                                         window_end=date(YEAR, 6, 30))
     TaskMember.objects.create(task=task, slot=1, inspector=member, certificate_no=member.certificate_no)
-    people.pop("enterprise")
     return people
 
 
@@ -133,7 +133,8 @@ def test_the_digest_emails_reach_a_loopback_smtp_server(year: dict[str, Any], on
     body = samr.get_body(preferencelist=("plain",))
     assert body is not None and body.get_content_charset() == "utf-8"
     text = body.get_content()
-    assert "【今日到期】" in text and "报送 2027 年随机抽查事项清单" in text and "录入 2027 年度抽查计划" in text
+    assert "【今日到期】" in text and "报送 2027 年随机抽查事项清单" in text
+    assert "录入 2027 年度抽查计划" in text
     assert Digest.objects.filter(day=date(YEAR, 3, 31), emailed_at__isnull=False).count() == 3
 
 

@@ -26,7 +26,8 @@ class Command(BaseCommand):
                 raise CommandError(f"日期“{options['date']}”无效，应为 YYYY-MM-DD") from exc
         self.stdout.write("正在计算年度期限……")
         result = reminders_send(day)
-        self.stdout.write(f"{result.day:%Y-%m-%d}：期限 {result.deadlines} 项，新提醒 {result.notifications} 条，"
+        self.stdout.write(f"{result.day:%Y-%m-%d}：期限 {result.deadlines} 项，"
+                          f"新提醒 {result.notifications} 条，"
                           f"摘要 {result.digests} 份，邮件 {result.emailed} 封")
         if options["schedule"]:
             from spotcheck.reminders.tasks import schedule_daily_reminders
