@@ -25,7 +25,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     page = keyset_page(request, qs, ["-id"], size=50)
     return render(request, "reminders/notification_list.html",
                   {"page": page, "unread_only": unread_only,
-                   "unread": selectors.unread_count(request.user)})
+                   "unread": selectors.unread_count(request.user), "lead_days": services.lead_days()})
 
 
 @require_POST
