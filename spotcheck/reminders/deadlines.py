@@ -54,6 +54,9 @@ class Deadline:
     count: int = 1
     # inspectors told in person (window deadlines: the team members with an account)
     user_ids: tuple[int, ...] = ()
+    # people told only once it is overdue (the enterprise waiting for an objection's answer)
+    overdue_user_ids: tuple[int, ...] = ()
+    overdue_url: str = ""
 
     @property
     def kind_label(self) -> str:
@@ -157,10 +160,12 @@ def transfer_deadlines() -> list[Deadline]:
 
 
 def objection_deadlines() -> list[Deadline]:
-    """Objections to published results waiting for the department's answer."""
+    """Objections to published results waiting for the department's answer; the enterprise
+    that objected is told once the answer is late."""
     return [Deadline(f"objection:{o.pk}", Kind.OBJECTION, f"{o.department.name}答复异议（{o.uscc}）",
                      o.answer_due, o.department_id, o.department.division_id, False,
-                     reverse("publication:objection", args=[o.pk]))
+                     reverse("publication:objection", args=[o.pk]),
+                     overdue_user_ids=(o.filed_by_id,), overdue_url=reverse("publication:objections"))
             for o in Objection.objects.filter(status=ObjectionStatus.OPEN).select_related("department")
             .order_by("answer_due", "id")]
 

@@ -4,7 +4,8 @@ digest per person, e-mailed when an SMTP server is configured (``EMAIL_HOST``).
 Stages of a deadline not done: ``upcoming`` from ``SPOTCHECK_REMINDER_LEAD_DAYS`` days
 before, ``due`` on the day, ``overdue`` after it. The department's people named for the
 kind are told at every stage; the inspectors on the teams of a window; the office of the
-department's division once it is overdue (the office sees who is late). Idempotent: a
+department's division once it is overdue (the office sees who is late), and the enterprise
+whose objection's answer is late. Idempotent: a
 notification is unique per person and key, a digest per person and day; running twice on
 a day sends one digest per person.
 """
@@ -93,6 +94,7 @@ def recipients(deadline: Deadline, stage: str, by_department: dict[tuple[int, st
     users.update(deadline.user_ids)
     if stage == Stage.OVERDUE:
         users.update(office.get(deadline.division_id, ()))
+        users.update(deadline.overdue_user_ids)
     return users
 
 
@@ -108,8 +110,9 @@ def notifications_make(day: date, deadlines: list[Deadline] | None = None) -> in
             continue
         title = f"【{STAGE_WORDS[stage]}】{d.title}（期限 {d.due:%Y-%m-%d}）"
         for user_id in sorted(recipients(d, stage, by_department, office)):
+            url = d.overdue_url if user_id in d.overdue_user_ids and d.overdue_url else d.url
             rows.append(Notification(user_id=user_id, key=f"{d.key}:{stage}"[:200], kind=d.kind,
-                                     stage=stage, title=title[:300], url=d.url, due=d.due, day=day,
+                                     stage=stage, title=title[:300], url=url, due=d.due, day=day,
                                      created_at=now))
     before = Notification.objects.filter(day=day).count()
     for i in range(0, len(rows), 2000):

@@ -7,7 +7,7 @@ from typing import Any
 from spotcheck.accounts.roles import Role
 from spotcheck.core.tests.matrix import Case, roles
 
-CHASED = roles(Role.OFFICE, Role.JUSTICE, Role.DEPT_ADMIN, Role.PLANNER, Role.INSPECTOR)
+CHASED = roles(Role.OFFICE, Role.JUSTICE, Role.DEPT_ADMIN, Role.PLANNER, Role.INSPECTOR, Role.ENTERPRISE)
 STAFF = roles(Role.OFFICE, Role.JUSTICE, Role.DEPT_ADMIN, Role.PLANNER)
 REVIEWERS = roles(Role.OFFICE, Role.JUSTICE)
 
