@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.db import connection
 
 from spotcheck.accounts.roles import Role
 from spotcheck.draws.tests.test_race import together
@@ -28,6 +29,7 @@ def test_two_runs_of_one_day_send_one_digest_per_person(make_user: Any, on_day: 
     people = [make_user(Role.DEPT_ADMIN, code, email=f"{code}@example.test")
               for code in ("361100-ENV", "361100-SAMR")]
     make_user(Role.OFFICE, email="office@example.test")
+    assert connection.vendor == "postgresql"
     day = date(2027, 4, 1)
     on_day(day)
     mail.outbox = []
