@@ -146,8 +146,17 @@ def test_without_smtp_the_digest_stays_in_the_app(year: dict[str, Any], on_day: 
     assert not Digest.objects.filter(emailed_at__isnull=False).exists()
 
 
+def fresh_passwords() -> None:
+    """The clock moved to the test's year: passwords changed "now" are current."""
+    from spotcheck.accounts.models import User
+    from spotcheck.core import clock
+
+    User.objects.update(password_changed_at=clock.now())
+
+
 def test_the_bell_the_list_and_mark_as_read(year: dict[str, Any], on_day: Any, client: Any) -> None:
     on_day(date(YEAR, 4, 1))
+    fresh_passwords()
     services.reminders_send(date(YEAR, 4, 1))
     client.force_login(year["samr_admin"])
     page = client.get(reverse("reminders:notifications")).content.decode()
@@ -167,6 +176,7 @@ def test_the_bell_the_list_and_mark_as_read(year: dict[str, Any], on_day: Any, c
 
 def test_the_office_sees_who_is_late_and_the_calendar(year: dict[str, Any], on_day: Any, client: Any) -> None:
     on_day(date(YEAR, 4, 2))
+    fresh_passwords()
     client.force_login(year["office"])
     late = client.get(reverse("reminders:late")).content.decode()
     assert "市市场监管局" in late and "确认 2027 年执法检查人员名录库" in late
