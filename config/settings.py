@@ -51,6 +51,18 @@ SPOTCHECK_PUBLICATION_WARN_DAYS = env_int("SPOTCHECK_PUBLICATION_WARN_DAYS", 5)
 # A violation transferred to the competent department is escalated to the office when not
 # acknowledged within this many working days (R-R1).
 SPOTCHECK_TRANSFER_ACK_DAYS = env_int("SPOTCHECK_TRANSFER_ACK_DAYS", 5)
+# Reminders of the year's deadlines: first told this many days before a deadline; the daily
+# digest is e-mailed when EMAIL_HOST is set (Django's e-mail settings, from the environment).
+SPOTCHECK_REMINDER_LEAD_DAYS = env_int("SPOTCHECK_REMINDER_LEAD_DAYS", 7)
+SPOTCHECK_SITE_URL = env_str("SPOTCHECK_SITE_URL", "")
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "spotcheck@localhost")
 # Evidence files of the one form (photos, PDF): the largest accepted, in bytes.
 SPOTCHECK_EVIDENCE_MAX_BYTES = env_int("SPOTCHECK_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
@@ -90,6 +102,7 @@ INSTALLED_APPS = [
     "spotcheck.credit",
     "spotcheck.publicity",
     "spotcheck.oversight",
+    "spotcheck.reminders",
     "spotcheck.demo",
 ]
 
@@ -132,6 +145,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "spotcheck.accounts.context_processors.navigation",
                 "spotcheck.accounts.context_processors.deployment",
+                "spotcheck.reminders.context_processors.reminders",
             ],
         },
     },

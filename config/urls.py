@@ -26,6 +26,7 @@ urlpatterns = [
     path("planning/", include("spotcheck.planning.urls")),
     path("inspections/", include("spotcheck.inspections.urls")),
     path("oversight/", include("spotcheck.oversight.urls")),
+    path("reminders/", include("spotcheck.reminders.urls")),
     path("public/notifications/", include("spotcheck.oversight.public_urls")),
     path("public/", include("spotcheck.publicity.urls")),
     path("publication/", include("spotcheck.publicity.work_urls")),

@@ -62,7 +62,7 @@ from spotcheck.planning.domain.calendar import Window, YearCalendar
 from spotcheck.planning.selectors import calendar_for, plan_for_draw
 from spotcheck.registry.models import MarketEntity
 from spotcheck.roster.models import Inspector
-from spotcheck.roster.selectors import conflicts_in_force
+from spotcheck.roster.selectors import conflicts_in_force, untrained_for_draw
 
 BATCH = 2000
 T = TypeVar("T")
@@ -770,10 +770,15 @@ def _team_problems(inspectors: Sequence[Inspector], uscc: str, *, allowed: Any, 
                    outsider: str, already: int = 0) -> list[str]:
     """What keeps these inspectors from the team of the entity ``uscc`` on ``on``: not
     ``allowed`` (outside the scope, say ``outsider``), certificate not valid, a declared
-    conflict (R-I2), fewer than two enforcement inspectors with the ``already`` on it."""
+    conflict (R-I2), a training their department requires not passed (R-S5), fewer than two
+    enforcement inspectors with the ``already`` on it."""
     bad = [i.certificate_no for i in inspectors if not allowed(i) or not i.drawable_on(on)]
     if bad:
         return [f"人员 {'、'.join(bad)} {outsider}"]
+    untrained = set(Inspector.objects.filter(pk__in=[i.pk for i in inspectors])
+                    .filter(untrained_for_draw(on)).values_list("certificate_no", flat=True))
+    if untrained:
+        return [f"人员 {'、'.join(sorted(untrained))} 未完成本部门要求的培训（R-S5），不能参加检查。"]
     recused = conflicts_in_force([uscc], [i.pk for i in inspectors])
     if recused:
         names = "、".join(i.certificate_no for i in inspectors if (uscc, i.pk) in recused)

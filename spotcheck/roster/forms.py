@@ -9,7 +9,7 @@ from django import forms
 from spotcheck.accounts.models import Department, User
 from spotcheck.accounts.roles import Role
 from spotcheck.core.forms import DateInput
-from spotcheck.roster.models import Inspector, InspectorKind, Tag, TagKind
+from spotcheck.roster.models import Inspector, InspectorKind, Tag, TagKind, TrainingCourse
 
 
 class InspectorForm(forms.Form):
@@ -88,3 +88,30 @@ class TagForm(forms.Form):
 class ConfirmForm(forms.Form):
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     note = forms.CharField(label="说明", max_length=500, required=False)
+
+
+class TrainingCourseForm(forms.Form):
+    code = forms.CharField(label="培训代码", max_length=64,
+                           help_text="英文字母、数字及 _ . : - ，如 SS-BASIC")
+    title = forms.CharField(label="培训名称", max_length=100)
+    required_for_draw = forms.BooleanField(
+        label="抽取前必须完成", required=False,
+        help_text="勾选后，本部门未通过该培训的人员不进入随机抽取的人员池")
+
+
+class TrainingSessionForm(forms.Form):
+    course = forms.ModelChoiceField(label="培训课程", queryset=TrainingCourse.objects.none())
+    code = forms.CharField(label="场次编号", max_length=64,
+                           help_text="如 SS-BASIC-2027-01；导入签到时使用")
+    held_on = forms.DateField(label="培训日期", widget=DateInput())
+    place = forms.CharField(label="培训地点", max_length=200, required=False)
+    hours = forms.DecimalField(label="学时", max_digits=5, decimal_places=1, min_value=0, initial=0)
+
+    def __init__(self, *args: Any, courses: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = courses  # type: ignore[attr-defined]
+
+
+class AttendanceForm(forms.Form):
+    certificate_no = forms.CharField(label="执法证号", max_length=64)
+    passed = forms.ChoiceField(label="考核结果", choices=[("1", "合格"), ("0", "不合格")])

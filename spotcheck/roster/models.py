@@ -207,3 +207,102 @@ class RosterConfirmation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department} {self.year} {self.get_scope_display()}"
+
+
+class TrainingCourse(models.Model):
+    """A training a department gives its inspectors (R-S5: enforcement staff, front-line
+    inspectors first, are trained). ``required_for_draw``: an inspector of the department
+    who has not passed it is left out of the pool of every inspector draw."""
+
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT,
+                                   related_name="training_courses", verbose_name="部门")
+    code = models.CharField("培训代码", max_length=64,
+                            help_text="英文字母、数字及 _ . : - ，如 SS-BASIC")
+    title = models.CharField("培训名称", max_length=100)
+    required_for_draw = models.BooleanField(
+        "抽取前必须完成", default=False,
+        help_text="勾选后，本部门未通过该培训的人员不进入随机抽取的人员池")
+    is_active = models.BooleanField("启用", default=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "培训课程"
+        verbose_name_plural = "培训课程"
+        ordering = ["department_id", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["department", "code"], name="roster_course_code_once",
+                                    violation_error_message="该培训代码在本部门已存在。"),
+            models.CheckConstraint(condition=Q(code__regex=SCD1_ID_PATTERN),
+                                   name="roster_course_code_scd1",
+                                   violation_error_message="培训代码只能由英文字母、数字及 _ . : - 组成。"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title}（{self.code}）"
+
+
+class TrainingSession(models.Model):
+    """One sitting of a course: when and where it was held. ``code`` names it in the
+    attendance import."""
+
+    course = models.ForeignKey(TrainingCourse, on_delete=models.PROTECT, related_name="sessions",
+                               verbose_name="培训课程")
+    code = models.CharField("场次编号", max_length=64, unique=True,
+                            help_text="英文字母、数字及 _ . : - ，如 SS-BASIC-2027-01；导入签到时使用")
+    held_on = models.DateField("培训日期")
+    place = models.CharField("培训地点", max_length=200, blank=True)
+    hours = models.DecimalField("学时", max_digits=5, decimal_places=1, default=0)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+", verbose_name="登记人")
+
+    class Meta:
+        verbose_name = "培训场次"
+        verbose_name_plural = "培训场次"
+        ordering = ["-held_on", "code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=SCD1_ID_PATTERN),
+                                   name="roster_session_code_scd1",
+                                   violation_error_message="场次编号只能由英文字母、数字及 _ . : - 组成。"),
+            models.CheckConstraint(condition=Q(hours__gte=0), name="roster_session_hours_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course.title} {self.held_on:%Y-%m-%d}（{self.code}）"
+
+    @property
+    def department_id(self) -> int:
+        return self.course.department_id
+
+    @property
+    def department(self):  # type: ignore[no-untyped-def]
+        return self.course.department
+
+
+class TrainingAttendance(ImportedRow):
+    """An inspector attended a session, and passed it or not. ``record_key`` is
+    ``<session code>/<certificate no>``: the import's key, one row per person and session."""
+
+    record_key = models.CharField("签到键", max_length=130, unique=True, editable=False)
+    session = models.ForeignKey(TrainingSession, on_delete=models.PROTECT,
+                                related_name="attendances", verbose_name="培训场次")
+    inspector = models.ForeignKey(Inspector, on_delete=models.PROTECT,
+                                  related_name="trainings", verbose_name="执法检查人员")
+    passed = models.BooleanField("考核合格", default=True)
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "培训签到"
+        verbose_name_plural = "培训签到"
+        ordering = ["session_id", "inspector_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "inspector"], name="roster_attendance_once",
+                                    violation_error_message="该人员已登记参加本场培训。"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.inspector} @ {self.session.code}"
+
+
+def attendance_key(session_code: str, certificate_no: str) -> str:
+    return f"{session_code}/{certificate_no}"

@@ -53,3 +53,7 @@ rules.add_perm("roster.view_confirmation", reads_roster)
 # R-I3: the office keeps its division's joint-inspection roster.
 rules.add_perm("roster.set_joint_pool", is_office & in_own_division)
 rules.add_perm("roster.view_joint_pool", is_reviewer)
+# R-S5: the department admin keeps its trainings; whoever reads the roster reads them.
+rules.add_perm("roster.view_training", reads_roster)
+rules.add_perm("roster.change_training", keeps_roster)
+rules.add_perm("roster.import_training", keeps_roster)

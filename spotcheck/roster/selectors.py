@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from spotcheck.accounts.models import Department
 from spotcheck.accounts.predicates import (
@@ -31,6 +31,9 @@ from spotcheck.roster.models import (
     InspectorKind,
     RosterConfirmation,
     Tag,
+    TrainingAttendance,
+    TrainingCourse,
+    TrainingSession,
 )
 
 
@@ -133,7 +136,51 @@ def drawable_inspectors(department: Department | int | Iterable[Department | int
         qs = qs.exclude(kind=InspectorKind.EXPERT)
     if joint_pool_only:
         qs = qs.filter(in_joint_pool=True)
-    return qs.order_by("certificate_no")
+    return qs.exclude(untrained_for_draw(on_date)).order_by("certificate_no")
+
+
+def untrained_for_draw(on_date: date) -> Exists:
+    """R-S5: true for an inspector whose department requires a training (an active course
+    marked ``required_for_draw``) that the inspector has not passed in a session held on or
+    before ``on_date``. The draws' pool is formed without them, before any commitment, so the
+    roster a draw publishes is the pool it drew from (DRAW.md: the roster is an input)."""
+    passed = (TrainingAttendance.objects
+              .filter(inspector_id=OuterRef(OuterRef("pk")), passed=True,
+                      session__held_on__lte=on_date)
+              .values("session__course_id"))
+    missing = (TrainingCourse.objects
+               .filter(department_id=OuterRef("department_id"), required_for_draw=True,
+                       is_active=True)
+               .exclude(pk__in=passed))
+    return Exists(missing)
+
+
+def trainings_of(inspector: Inspector) -> QuerySet[TrainingAttendance]:
+    """The inspector's attendances, newest session first (the roster's inspector page)."""
+    return (TrainingAttendance.objects.filter(inspector=inspector)
+            .select_related("session__course").order_by("-session__held_on", "session__code"))
+
+
+def missing_required_trainings(inspector: Inspector, on_date: date) -> list[TrainingCourse]:
+    """The required courses of the inspector's department not passed by ``on_date``."""
+    passed = set(TrainingAttendance.objects.filter(
+        inspector=inspector, passed=True, session__held_on__lte=on_date)
+        .values_list("session__course_id", flat=True))
+    return [c for c in TrainingCourse.objects.filter(
+        department_id=inspector.department_id, required_for_draw=True, is_active=True)
+        if c.pk not in passed]
+
+
+def courses_for(user: Any) -> QuerySet[TrainingCourse]:
+    qs = TrainingCourse.objects.select_related("department").order_by("department_id", "code")
+    scope = _department_scope(user)
+    return qs.filter(scope) if scope is not None else qs.none()
+
+
+def sessions_for(user: Any) -> QuerySet[TrainingSession]:
+    qs = TrainingSession.objects.select_related("course__department").order_by("-held_on", "code")
+    scope = _department_scope(user, "course__")
+    return qs.filter(scope) if scope is not None else qs.none()
 
 
 def roster_lines(department_ids: Iterable[int] | None, on_date: date, *,

@@ -31,6 +31,10 @@ from spotcheck.roster.models import (
     RosterConfirmation,
     Tag,
     TagKind,
+    TrainingAttendance,
+    TrainingCourse,
+    TrainingSession,
+    attendance_key,
 )
 from spotcheck.roster.selectors import roster_deadline
 
@@ -383,3 +387,103 @@ def joint_pool_set(*, acting_user: Any, inspector: Inspector, member: bool,
                  object_id=inspector.certificate_no, request=request,
                  summary={"member": member})
     return inspector
+
+
+# --- training (R-S5) -------------------------------------------------------------------
+
+
+@transaction.atomic
+def training_course_create(*, acting_user: Any, department: Department, code: str, title: str,
+                           required_for_draw: bool = False, request: Any = None) -> TrainingCourse:
+    """Register a course a department trains its inspectors in (R-S5). ``required_for_draw``:
+    the department's inspectors who have not passed it are not drawn."""
+    refuse_unless(acting_user, "roster.change_training", department, "只能维护本部门的培训。")
+    code = (code or "").strip()
+    require(is_scd1_id(code), f"培训代码“{code}”无效：只能由英文字母、数字及 _ . : - 组成，"
+            "1 至 64 位。", "code")
+    require((title or "").strip(), "培训名称不能为空。", "title")
+    if TrainingCourse.objects.filter(department=department, code=code).exists():
+        raise ServiceError(f"培训代码 {code} 在本部门已存在。", fields={"code": ["已存在"]})
+    course = TrainingCourse(department=department, code=code, title=title.strip()[:100],
+                            required_for_draw=bool(required_for_draw))
+    clean_or_raise(course)
+    course.save()
+    audit_record(action="roster.training_course_create", actor=acting_user,
+                 department_code=department.code, object_type="roster.training_course",
+                 object_id=course.pk, request=request,
+                 summary={"after": {"code": code, "title": course.title,
+                                    "required_for_draw": course.required_for_draw}})
+    return course
+
+
+@transaction.atomic
+def training_course_update(*, acting_user: Any, course: TrainingCourse,
+                           required_for_draw: bool | None = None, is_active: bool | None = None,
+                           title: str | None = None, request: Any = None) -> TrainingCourse:
+    """Require a course before a draw (or no longer), rename or retire it. The draws read the
+    requirement when their pool is formed (at the freeze), never afterwards."""
+    refuse_unless(acting_user, "roster.change_training", course, "只能维护本部门的培训。")
+    course = TrainingCourse.objects.select_for_update().get(pk=course.pk)
+    before = {"title": course.title, "required_for_draw": course.required_for_draw,
+              "is_active": course.is_active}
+    if title is not None:
+        require(title.strip(), "培训名称不能为空。", "title")
+        course.title = title.strip()[:100]
+    if required_for_draw is not None:
+        course.required_for_draw = required_for_draw
+    if is_active is not None:
+        course.is_active = is_active
+    clean_or_raise(course)
+    course.save()
+    audit_record(action="roster.training_course_update", actor=acting_user,
+                 department_code=course.department.code, object_type="roster.training_course",
+                 object_id=course.pk, request=request,
+                 summary=changed(before, {"title": course.title,
+                                          "required_for_draw": course.required_for_draw,
+                                          "is_active": course.is_active}))
+    return course
+
+
+@transaction.atomic
+def training_session_create(*, acting_user: Any, course: TrainingCourse, code: str, held_on: date,
+                            place: str = "", hours: Any = 0, request: Any = None) -> TrainingSession:
+    """Record that a course was held (a sitting), before its attendance is entered."""
+    refuse_unless(acting_user, "roster.change_training", course, "只能维护本部门的培训。")
+    code = (code or "").strip()
+    require(is_scd1_id(code), f"场次编号“{code}”无效：只能由英文字母、数字及 _ . : - 组成，"
+            "1 至 64 位。", "code")
+    require(held_on is not None, "请填写培训日期。", "held_on")
+    if TrainingSession.objects.filter(code=code).exists():
+        raise ServiceError(f"场次编号 {code} 已存在。", fields={"code": ["已存在"]})
+    session = TrainingSession(course=course, code=code, held_on=held_on,
+                              place=(place or "").strip()[:200], hours=hours or 0,
+                              created_by=acting_user)
+    clean_or_raise(session, exclude=["created_by"])
+    session.save()
+    audit_record(action="roster.training_session_create", actor=acting_user,
+                 department_code=course.department.code, object_type="roster.training_session",
+                 object_id=session.pk, request=request,
+                 summary={"course": course.code, "code": code, "held_on": held_on.isoformat()})
+    return session
+
+
+@transaction.atomic
+def training_attendance_record(*, acting_user: Any, session: TrainingSession,
+                               inspector: Inspector, passed: bool = True,
+                               request: Any = None) -> TrainingAttendance:
+    """Record (or correct) that an inspector of the course's department attended a session."""
+    refuse_unless(acting_user, "roster.change_training", session, "只能维护本部门的培训。")
+    require(inspector.department_id == session.course.department_id,
+            f"{inspector} 不是本部门人员，不能登记参加本部门的培训。", "inspector")
+    key = attendance_key(session.code, inspector.certificate_no)
+    row, created = TrainingAttendance.objects.select_for_update().get_or_create(
+        record_key=key, defaults={"session": session, "inspector": inspector, "passed": passed})
+    if not created and row.passed != passed:
+        row.passed = passed
+        row.save(update_fields=["passed"])
+    audit_record(action="roster.training_attendance", actor=acting_user,
+                 department_code=inspector.department.code, object_type="roster.training_attendance",
+                 object_id=row.pk, request=request,
+                 summary={"session": session.code, "inspector": inspector.certificate_no,
+                          "passed": passed, "created": created})
+    return row

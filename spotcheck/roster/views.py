@@ -19,7 +19,16 @@ from spotcheck.core.forms import apply_service_error
 from spotcheck.core.paging import keyset_page
 from spotcheck.core.views import own_department
 from spotcheck.roster import selectors, services
-from spotcheck.roster.forms import ConfirmForm, ConflictForm, InspectorForm, ReasonForm, TagForm
+from spotcheck.roster.forms import (
+    AttendanceForm,
+    ConfirmForm,
+    ConflictForm,
+    InspectorForm,
+    ReasonForm,
+    TagForm,
+    TrainingCourseForm,
+    TrainingSessionForm,
+)
 from spotcheck.roster.models import (
     ConfirmationScope,
     Conflict,
@@ -27,6 +36,8 @@ from spotcheck.roster.models import (
     InspectorKind,
     RosterConfirmation,
     Tag,
+    TrainingCourse,
+    TrainingSession,
 )
 
 
@@ -102,6 +113,9 @@ def _detail_context(request: HttpRequest, inspector: Inspector) -> dict[str, Any
         "history": (inspector.history.select_related("history_user").order_by("-history_date")[:20]
                     if user.has_perm("roster.change_inspector", inspector) else None),
         "drawable": inspector.drawable_on(clock.today()),
+        "trainings": (selectors.trainings_of(inspector)
+                      if user.has_perm("roster.view_inspector", inspector) else None),
+        "missing_trainings": selectors.missing_required_trainings(inspector, clock.today()),
         "can_edit": user.has_perm("roster.change_inspector", inspector),
         "can_declare": user.has_perm("roster.declare_conflict", inspector),
         "can_withdraw": user.has_perm("roster.withdraw_conflict", inspector),
@@ -339,3 +353,96 @@ def joint_pool_confirm(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"已确认 {confirmation.year} 年度联合检查人员库，共 "
                                   f"{confirmation.inspector_count} 人。")
     return redirect("roster:joint_pool")
+
+
+# --- training (R-S5) ---------------------------------------------------------------------
+
+
+def _course(request: HttpRequest, pk: int) -> TrainingCourse:
+    return get_object_or_404(TrainingCourse.objects.select_related("department"), pk=pk)
+
+
+def _session(request: HttpRequest, pk: int) -> TrainingSession:
+    return get_object_or_404(TrainingSession.objects.select_related("course__department"), pk=pk)
+
+
+@require_perm("roster.view_training")
+def training_list(request: HttpRequest) -> HttpResponse:
+    department = getattr(request.user, "department", None)
+    can_add = request.user.has_perm("roster.change_training", department)
+    own_courses = TrainingCourse.objects.filter(department=department, is_active=True) if can_add else None
+    course_form = (TrainingCourseForm(request.POST if "add_course" in request.POST else None)
+                   if can_add else None)
+    session_form = (TrainingSessionForm(request.POST if "add_session" in request.POST else None,
+                                        courses=own_courses) if can_add else None)
+    if request.method == "POST":
+        if not can_add:
+            raise PermissionDenied
+        try:
+            if course_form is not None and course_form.is_bound and course_form.is_valid():
+                services.training_course_create(
+                    acting_user=request.user, department=own_department(request),
+                    code=course_form.cleaned_data["code"], title=course_form.cleaned_data["title"],
+                    required_for_draw=course_form.cleaned_data["required_for_draw"], request=request)
+                messages.success(request, "培训课程已登记。")
+                return redirect("roster:trainings")
+            if session_form is not None and session_form.is_bound and session_form.is_valid():
+                session = services.training_session_create(
+                    acting_user=request.user, course=session_form.cleaned_data["course"],
+                    code=session_form.cleaned_data["code"], held_on=session_form.cleaned_data["held_on"],
+                    place=session_form.cleaned_data["place"], hours=session_form.cleaned_data["hours"],
+                    request=request)
+                messages.success(request, "培训场次已登记，请登记签到。")
+                return redirect("roster:training_session", pk=session.pk)
+        except ServiceError as exc:
+            target = course_form if course_form is not None and course_form.is_bound else session_form
+            if target is not None:
+                apply_service_error(target, exc)
+    return render(request, "roster/training_list.html", {
+        "courses": selectors.courses_for(request.user)[:500],
+        "sessions": selectors.sessions_for(request.user)[:200],
+        "course_form": course_form, "session_form": session_form, "can_add": can_add})
+
+
+@require_POST
+@require_perm("roster.change_training", fn=_course)
+def training_course_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    course = _course(request, pk)
+    try:
+        services.training_course_update(
+            acting_user=request.user, course=course,
+            required_for_draw=request.POST.get("required_for_draw") == "1",
+            is_active=request.POST.get("is_active", "1") == "1", request=request)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "培训要求已保存。")
+    return redirect("roster:trainings")
+
+
+@require_perm("roster.view_training", fn=_session)
+def training_session(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(request, pk)
+    can_edit = request.user.has_perm("roster.change_training", session)
+    form = AttendanceForm(request.POST or None) if can_edit else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            cert = form.cleaned_data["certificate_no"].strip()
+            inspector = Inspector.objects.filter(certificate_no=cert).first()
+            if inspector is None:
+                form.add_error("certificate_no", f"执法证号 {cert} 不在名录库中。")
+            else:
+                try:
+                    services.training_attendance_record(
+                        acting_user=request.user, session=session, inspector=inspector,
+                        passed=form.cleaned_data["passed"] == "1", request=request)
+                except ServiceError as exc:
+                    apply_service_error(form, exc)
+                else:
+                    messages.success(request, f"已登记 {inspector}。")
+                    return redirect("roster:training_session", pk=session.pk)
+    attendances = session.attendances.select_related("inspector").order_by("inspector__certificate_no")
+    return render(request, "roster/training_session.html",
+                  {"session": session, "attendances": attendances, "form": form})

@@ -341,3 +341,26 @@ def test_a_county_department_cannot_inspect_another_county_s_entity(make_user: A
 def test_a_city_department_inspects_an_entity_of_its_counties(make_user: Any) -> None:
     task = _outside(make_user(Role.PLANNER, ENV), f.entity("B", division="361102"), f.inspectors(ENV))
     assert task.division_id == "361100"
+
+
+def test_the_office_never_assigns_an_inspector_lacking_a_required_training_r_s5(office: Any) -> None:
+    from spotcheck.roster.models import TrainingAttendance, TrainingCourse, TrainingSession
+
+    target = f.entity("B")
+    draw = f.executed_draw(ENV, [target], team=())
+    services.tasks_from_draw(draw=draw, plan=f.plan(draw, f.items(ENV, 1)))
+    task = InspectionTask.objects.get(draw=draw)
+    pool = _pool(3)
+    course = TrainingCourse.objects.create(department=f.dept(SAMR), code="SS-BASIC", title="基础培训",
+                                           required_for_draw=True)
+    session = TrainingSession.objects.create(course=course, code="SS-BASIC-01", held_on=date(2020, 1, 1))
+    for i in pool[1:]:
+        TrainingAttendance.objects.create(record_key=f"SS-BASIC-01/{i.certificate_no}", session=session,
+                                          inspector=i)
+    reason = "本部门执法人员均已申报回避，从联合检查人员库选派。"
+    with pytest.raises(ServiceError, match="培训") as exc:
+        services.task_team_assign(acting_user=office, task=task, inspectors=pool[:2], reason=reason)
+    assert pool[0].certificate_no in exc.value.message and pool[1].certificate_no not in exc.value.message
+    assert not TaskMember.objects.filter(task=task).exists()
+    services.task_team_assign(acting_user=office, task=task, inspectors=pool[1:], reason=reason)
+    assert {m.certificate_no for m in task.members.all()} == {i.certificate_no for i in pool[1:]}

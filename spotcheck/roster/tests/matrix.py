@@ -40,7 +40,41 @@ def _job() -> dict[str, Any]:
     return {"pk": job.pk}
 
 
+def _course() -> dict[str, Any]:
+    from datetime import date
+
+    from spotcheck.accounts.models import Department
+    from spotcheck.roster.models import TrainingCourse, TrainingSession
+
+    course = TrainingCourse.objects.create(department=Department.objects.get(code="361100-ENV"),
+                                           code="SS-M", title="培训")
+    session = TrainingSession.objects.create(course=course, code=f"SS-M-{course.pk}",
+                                             held_on=date(2026, 3, 1))
+    return {"course": course.pk, "session": session.pk}
+
+
+def _training_job() -> dict[str, Any]:
+    from spotcheck.core.imports.models import ImportJob, ImportStatus
+
+    job = ImportJob.objects.create(kind="roster.training", file_name="t.csv", file_path="/nonexistent/t.csv",
+                                   file_format="csv", department_code="361100-ENV",
+                                   status=ImportStatus.SUCCEEDED)
+    return {"pk": job.pk}
+
+
 CASES = [
+    # R-S5: training pages and the attendance import
+    Case("roster:trainings", READERS),
+    Case("roster:training_course_edit", ADMIN, setup=lambda: {"pk": _course()["course"]}, method="post",
+         ok_status=302, data={"required_for_draw": "1"}),
+    Case("roster:training_session", READERS, setup=lambda: {"pk": _course()["session"]}),
+    Case("roster:training:import", ADMIN),
+    Case("roster:training:import_template", ADMIN, setup=lambda: {"fmt": "xlsx"}),
+    Case("roster:training:import_job", ADMIN, setup=_training_job),
+    Case("roster:training:import_progress", ADMIN, setup=_training_job),
+    Case("roster:training:import_report", ADMIN, setup=_training_job),
+    Case("roster:training:import_resume", ADMIN, setup=_training_job, method="post", ok_status=302),
+
     Case("roster:inspectors", READERS),
     Case("roster:inspectors", READERS, query="?kind=expert&active=&joint_pool=1&q=张"),
     Case("roster:inspector_create", ADMIN),
