@@ -135,9 +135,11 @@ def build(visit: Visitable, *, with_files: bool = True) -> Archive:
             archive.parts[name] = form_services.signature_image_bytes(sig)
             listed.append({"name": name, "size": len(archive.parts[name]), "sm3": sig.image_sm3})
         else:
-            listed.append({"name": name, "size": default_storage.size(sig.image_path), "sm3": sig.image_sm3})
+            size = default_storage.size(sig.image_path)
+            listed.append({"name": name, "size": size, "sm3": sig.image_sm3})
+    files = ("evidence/", "signatures/")
     entries: list[dict[str, Any]] = [{"name": n, "size": len(b), "sm3": sm3_hex(b)}
-                                     for n, b in archive.parts.items() if not n.startswith(("evidence/", "signatures/"))]
+                                     for n, b in archive.parts.items() if not n.startswith(files)]
     entries = sorted(entries + listed, key=lambda e: str(e["name"]))
     archive.manifest = {"visit": f"{_key(visit)}:{visit.pk}", "uscc": visit.uscc, "algorithm": "SM3",
                         "built_at": clock.now().isoformat(), "parts": entries,

@@ -205,7 +205,8 @@ def signature_image(data: str | bytes) -> bytes:
     if isinstance(data, str):
         head, _, body = data.strip().partition(",")
         if head != "data:image/png;base64" or not body:
-            raise ServiceError("手写签名应为屏幕签名板生成的 PNG 图片。", fields={"image": ["请在签名板上签名"]})
+            raise ServiceError("手写签名应为屏幕签名板生成的 PNG 图片。",
+                               fields={"image": ["请在签名板上签名"]})
         if len(body) > SIGNATURE_MAX_BYTES * 4 // 3 + 4:
             raise ServiceError(f"手写签名图片超过 {SIGNATURE_MAX_BYTES // 1024} KB。",
                                fields={"image": ["签名图片过大"]})
@@ -216,7 +217,8 @@ def signature_image(data: str | bytes) -> bytes:
     if not data:
         raise ServiceError("请先在签名板上签名。", fields={"image": ["请在签名板上签名"]})
     if len(data) > SIGNATURE_MAX_BYTES:
-        raise ServiceError(f"手写签名图片超过 {SIGNATURE_MAX_BYTES // 1024} KB。", fields={"image": ["签名图片过大"]})
+        raise ServiceError(f"手写签名图片超过 {SIGNATURE_MAX_BYTES // 1024} KB。",
+                           fields={"image": ["签名图片过大"]})
     if evidence_rules.sniff(data[:16]) is not evidence_rules.PNG:
         raise ServiceError("手写签名应为 PNG 图片（按内容识别）。", fields={"image": ["不是 PNG 图片"]})
     return data
@@ -281,12 +283,13 @@ def visit_sign_on_screen(*, acting_user: Any, visit: Visitable, certificate_no: 
             path, image_sm3 = _store_signature_image(content)
             try:
                 signature = FormSignature.objects.create(
-                    **{_key(visit): locked}, role=SignatureRole.INSPECTOR, method=SignatureMethod.ON_SCREEN,
-                    inspector=member.inspector, certificate_no=member.certificate_no,
-                    signer_name=member.inspector.name, image_path=path, image_sm3=image_sm3,
+                    **{_key(visit): locked}, role=SignatureRole.INSPECTOR,
+                    method=SignatureMethod.ON_SCREEN, inspector=member.inspector,
+                    certificate_no=member.certificate_no, signer_name=member.inspector.name,
+                    image_path=path, image_sm3=image_sm3,
                     digest=form_digest(locked), signed_at=clock.now(), recorded_by=acting_user)
-                audit_record(action="inspections.form_sign_screen", actor=acting_user, object_type=_kind(visit),
-                             object_id=visit.pk, request=request,
+                audit_record(action="inspections.form_sign_screen", actor=acting_user,
+                             object_type=_kind(visit), object_id=visit.pk, request=request,
                              summary={"certificate_no": member.certificate_no, "signer": signer.pk,
                                       "digest": signature.digest, "image_sm3": image_sm3})
             except BaseException:
@@ -331,10 +334,11 @@ def visit_enterprise_sign(*, acting_user: Any, visit: Visitable, representative:
                     **{_key(visit): locked}, role=SignatureRole.ENTERPRISE,
                     method=(SignatureMethod.REFUSED if refused else SignatureMethod.ON_SCREEN if content
                             else SignatureMethod.ON_SITE),
-                    signer_name=representative, note=note, image_path=path, image_sm3=image_sm3,
+                    signer_name=representative, note=note, image_path=path,
+                    image_sm3=image_sm3,
                     digest=form_digest(locked), signed_at=clock.now(), recorded_by=acting_user)
-                audit_record(action="inspections.enterprise_sign", actor=acting_user, object_type=_kind(visit),
-                             object_id=visit.pk, request=request,
+                audit_record(action="inspections.enterprise_sign", actor=acting_user,
+                             object_type=_kind(visit), object_id=visit.pk, request=request,
                              summary={"representative": representative, "refused": refused, "note": note,
                                       "digest": signature.digest, "image_sm3": image_sm3})
             except BaseException:

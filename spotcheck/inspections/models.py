@@ -396,11 +396,11 @@ class FormSignature(models.Model):
             models.CheckConstraint(condition=Q(joint__isnull=True, task__isnull=False)
                                    | Q(joint__isnull=False, task__isnull=True),
                                    name="inspections_signature_one_visit"),
-            models.CheckConstraint(condition=~Q(role="inspector") | Q(inspector__isnull=False,
-                                                                     method__in=["account", "on_screen"]),
+            models.CheckConstraint(condition=~Q(role="inspector") | Q(
+                inspector__isnull=False, method__in=["account", "on_screen"]),
                                    name="inspections_signature_inspector_own"),
-            models.CheckConstraint(condition=~Q(method="on_screen") | (~Q(image_path="")
-                                                                      & Q(image_sm3__regex=r"^[0-9a-f]{64}$")),
+            models.CheckConstraint(condition=~Q(method="on_screen") | (
+                ~Q(image_path="") & Q(image_sm3__regex=r"^[0-9a-f]{64}$")),
                                    name="inspections_signature_image_hashed"),
             models.CheckConstraint(condition=~Q(method="refused") | ~Q(note=""),
                                    name="inspections_signature_refusal_noted"),

@@ -211,9 +211,7 @@ def _visit_form(request: HttpRequest, visit: JointInspection | InspectionTask) -
         "can_record_enterprise": signing and request.user.has_perm("inspections.record_results", visit)
         and (state is None or state.enterprise is None),
         "can_sign_screen": signing and request.user.has_perm("inspections.record_results", visit),
-        "unsigned_members": list({m.inspector_id: m for m in TaskMember.objects.filter(
-            task__in=tasks, inspector__isnull=False).select_related("inspector").order_by("-task_id", "-slot")
-            if state is None or all(sig.inspector_id != m.inspector_id for sig in state.inspectors)}.values())[::-1],
+        "unsigned_members": _unsigned_members(tasks, state),
         "max_mb": form_services.max_evidence_bytes() // 1048576,
         "visit": visit, "joint": joint, "entity": visit.entity, "groups": groups,
         "tasks": tasks, "can_record": can_record, "results": reference.result_choices(),
@@ -224,6 +222,17 @@ def _visit_form(request: HttpRequest, visit: JointInspection | InspectionTask) -
         "can_permit_late": visit.is_open and window_problem is not None
         and request.user.has_perm("inspections.permit_late", visit),
     })
+
+
+def _unsigned_members(tasks: Any, state: Any) -> list[TaskMember]:
+    """The team's inspectors who have not signed the form as it stands, each once."""
+    signed = {sig.inspector_id for sig in state.inspectors} if state is not None else set()
+    members: dict[int, TaskMember] = {}
+    for m in TaskMember.objects.filter(task__in=tasks, inspector__isnull=False).select_related(
+            "inspector").order_by("task_id", "slot"):
+        if m.inspector_id is not None and m.inspector_id not in signed:
+            members.setdefault(m.inspector_id, m)
+    return list(members.values())
 
 
 @require_perm("inspections.view_task", fn=_task)

@@ -25,10 +25,29 @@ from spotcheck.core.crypto import sm3_hex
 from spotcheck.core.errors import Conflict, Refused, ServiceError
 from spotcheck.inspections import archive, form_services
 from spotcheck.inspections.models import FormSignature, JointInspection, SignatureMethod, TaskMember
-from spotcheck.inspections.tests.test_one_form import _complete, joint, media, team  # noqa: F401
+from spotcheck.inspections.tests import factories as f
+from spotcheck.inspections.tests.test_one_form import _complete
 
 pytestmark = pytest.mark.usefixtures("spring")
 ENV = "361100-ENV"
+
+
+@pytest.fixture(autouse=True)
+def media(settings: Any, tmp_path: Path) -> Path:
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "media")}}}
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def team(make_user: Any) -> tuple[Any, Any]:
+    return make_user(Role.INSPECTOR, ENV), make_user(Role.INSPECTOR, ENV)
+
+
+@pytest.fixture
+def joint(office: Any, team: tuple[Any, Any]) -> JointInspection:
+    return f.joint_of_two(office, team, name="上饶手写签名样本有限公司")
 
 
 def png(stroke: int = 40) -> bytes:
@@ -88,7 +107,8 @@ def test_a_wrong_password_an_outsider_or_a_bad_image_write_nothing(
         ({"password": PASSWORD, "image": "data:image/png;base64,@@@"}, ServiceError, "编码有误"),
         ({"password": PASSWORD, "image": b"\x89PNG\r\n\x1a\n" + bytes(600 * 1024)}, ServiceError, "KB"),
         ({"password": PASSWORD, "image": ""}, ServiceError, "签名"),
-        ({"password": PASSWORD, "image": png(), "certificate_no": "NOT-ON-TEAM"}, Refused, "不在该检查的检查组"),
+        ({"password": PASSWORD, "image": png(), "certificate_no": "NOT-ON-TEAM"}, Refused,
+         "不在该检查的检查组"),
     ]
     for kwargs, error, words in cases:
         args = {"certificate_no": cert, **kwargs}
@@ -100,7 +120,8 @@ def test_a_wrong_password_an_outsider_or_a_bad_image_write_nothing(
                                            password=PASSWORD, image=png())
     assert not FormSignature.objects.filter(joint=completed).exists()
     assert not (media / "signatures").exists() or not any((media / "signatures").rglob("*.png"))
-    assert AuditEvent.objects.filter(action="inspections.form_sign_screen").exclude(outcome="success").count() >= 8
+    refused = AuditEvent.objects.filter(action="inspections.form_sign_screen").exclude(outcome="success")
+    assert refused.count() >= 8
 
 
 def test_the_enterprise_signs_on_the_screen_or_refuses_and_the_file_holds_the_images(
@@ -127,7 +148,8 @@ def test_the_enterprise_signs_on_the_screen_or_refuses_and_the_file_holds_the_im
         archive.build(completed)
 
 
-def test_the_enterprise_refusal_is_a_record_not_a_missing_signature(team: Any, completed: JointInspection) -> None:
+def test_the_enterprise_refusal_is_a_record_not_a_missing_signature(
+        team: Any, completed: JointInspection) -> None:
     refusal = form_services.visit_enterprise_sign(acting_user=team[0], visit=completed, representative="王五",
                                                   refused=True, note="拒绝签字，称需请示总部")
     assert refusal.method == SignatureMethod.REFUSED and refusal.image_path == ""
