@@ -25,6 +25,7 @@ urlpatterns = [
     path("planning/", include("spotcheck.planning.urls")),
     path("inspections/", include("spotcheck.inspections.urls")),
     path("oversight/", include("spotcheck.oversight.urls")),
+    path("public/notifications/", include("spotcheck.oversight.public_urls")),
     path("public/", include("spotcheck.publicity.urls")),
     path("publication/", include("spotcheck.publicity.work_urls")),
     path("api/v1/", include("config.api_urls")),
