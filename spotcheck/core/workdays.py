@@ -4,8 +4,11 @@ A working day is Monday to Friday unless the holiday calendar says otherwise: th
 Council's yearly notice of public holidays names days off (``holiday``) and the weekend days
 worked instead (``workday``, 调休上班). The calendar is a CSV file (``date,kind,name``), by
 default ``holidays.csv`` of the reference directory, or the file named by the setting
-``SPOTCHECK_HOLIDAYS_FILE``; the office adds each year's days when the notice is published.
-A year the file does not cover counts weekends only.
+``SPOTCHECK_HOLIDAYS_FILE``; the office adds each year's days when the notice is published
+(the 2026 days are those of 国务院办公厅关于2026年部分节假日安排的通知, 2025-11-04).
+A year the file does not cover counts weekends only, and says so: ``uncovered_years`` names
+the years of a span the file does not cover, and ``coverage_warning`` gives the Chinese
+message shown where such a deadline is shown (the office's home page, the review page).
 
 ``add_days(start, n, working=...)`` is the day ``n`` days after ``start``: the day itself
 does not count (a deadline "within 20 days of completion" starts counting the next day); in
@@ -33,6 +36,11 @@ class CalendarError(ValueError):
 class HolidayCalendar:
     holidays: frozenset[date] = frozenset()
     workdays: frozenset[date] = frozenset()
+
+    @property
+    def years(self) -> frozenset[int]:
+        """The years the file covers: any year with at least one entry."""
+        return frozenset(d.year for d in self.holidays | self.workdays)
 
     def is_working(self, day: date) -> bool:
         if day in self.workdays:
@@ -106,3 +114,22 @@ def days_left(today: date, due: date, *, working: bool,
         if calendar.is_working(day):
             count += 1
     return count
+
+
+def uncovered_years(start: date, end: date, *, calendar: HolidayCalendar | None = None) -> list[int]:
+    """The years between ``start`` and ``end`` (both included) the holiday calendar does not
+    cover: a working-day deadline there is counted on weekends alone."""
+    calendar = calendar or default_calendar()
+    low, high = sorted((start, end))
+    return [y for y in range(low.year, high.year + 1) if y not in calendar.years]
+
+
+def coverage_warning(start: date, end: date, *, calendar: HolidayCalendar | None = None) -> str:
+    """A Chinese warning when a working-day span runs into a year without holidays on file;
+    empty when the calendar covers it."""
+    years = uncovered_years(start, end, calendar=calendar)
+    if not years:
+        return ""
+    named = "、".join(f"{y} 年" for y in years)
+    return (f"节假日文件未收录{named}的放假安排（{holidays_file().name}），该年的期限暂只扣除周末、"
+            "未扣除法定节假日和调休；请在国务院办公厅公布当年节假日安排后补充节假日文件。")

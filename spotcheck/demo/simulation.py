@@ -226,6 +226,80 @@ def _record_results(division: Division, year: int, say: Echo) -> None:
     say(f"录入检查结果：{done} 次检查（各在其检查窗口首日）")
 
 
+SIGNED_VISITS = 60  # the year's earliest completed visits signed and confirmed; half published
+SIGN_AFTER_DAYS, CONFIRM_AFTER_DAYS, PUBLISH_AFTER_DAYS = 0, 2, 5
+
+
+def _inspector_account(inspector: Any) -> User:
+    """The demo account an enforcement inspector signs with (no password: it signs from the
+    platform's simulation, never signs in)."""
+    from spotcheck.roster.services import inspector_update
+
+    if inspector.user_id is not None:
+        return User.objects.get(pk=inspector.user_id)
+    user = User(username=f"sim-inspector-{inspector.certificate_no}".lower(), display_name=inspector.name,
+                role=Role.INSPECTOR, department=inspector.department, division=inspector.department.division,
+                must_change_password=False)
+    user.set_unusable_password()
+    user.save()
+    inspector_update(acting_user=None, inspector=inspector, user=user)
+    return user
+
+
+def _sign_confirm_publish(division: Division, year: int, say: Echo, *, limit: int = SIGNED_VISITS) -> None:
+    """The year's earliest completed visits, as their days go by: both inspectors sign the
+    form from their own accounts and the enterprise's representative signs (one in ten
+    refuses, recorded as such) on the day of the visit; the lead department confirms two days
+    later (ready to publish, R-R2); the first half are published three days after that. Each
+    step through its service (signatures, review, publication), as a user would do it."""
+    from datetime import timedelta
+
+    from spotcheck.inspections import form_services
+    from spotcheck.inspections.models import ReviewStatus, TaskMember
+    from spotcheck.publicity import services as publicity
+
+    visits: list[Any] = [
+        *JointInspection.objects.filter(division=division, year=year, status=TaskStatus.COMPLETED,
+                                        review_status=ReviewStatus.PENDING).select_related("lead", "entity"),
+        *InspectionTask.objects.filter(division=division, year=year, joint__isnull=True,
+                                       status=TaskStatus.COMPLETED, review_status=ReviewStatus.PENDING)
+        .select_related("department", "entity")]
+    visits.sort(key=lambda v: (v.window_start, type(v).__name__, v.pk))
+    confirmed: list[Any] = []
+    for visit in visits:
+        if len(confirmed) >= limit:
+            break
+        members = {m.inspector_id: m.inspector for m in TaskMember.objects.filter(
+            task__in=services.visit_tasks(visit), inspector__isnull=False).select_related(
+            "inspector__department__division").order_by("task_id", "slot")}
+        if len(members) < 2:
+            continue
+        lead = visit.lead if isinstance(visit, JointInspection) else visit.department
+        day = visit.completed_at.astimezone(ZoneInfo(settings.TIME_ZONE)).date() if visit.completed_at \
+            else visit.window_start
+        with transaction.atomic():
+            accounts = [_inspector_account(inspector) for inspector in members.values()]
+            with _on(day + timedelta(days=SIGN_AFTER_DAYS)):
+                for account in accounts:
+                    form_services.visit_sign(acting_user=account, visit=visit)
+                refused = len(confirmed) % 10 == 9
+                form_services.visit_enterprise_sign(
+                    acting_user=accounts[0], visit=visit,
+                    representative=getattr(visit.entity, "legal_rep_name", "") or "企业代表", refused=refused,
+                    note="企业代表拒绝在检查表上签字，检查组已记录现场情况。" if refused else "")
+            with _on(day + timedelta(days=CONFIRM_AFTER_DAYS)):
+                services.visit_review(acting_user=_actor(Role.PLANNER, lead), visit=visit, confirm=True)
+        confirmed.append(visit)
+    published = 0
+    for visit in confirmed[: len(confirmed) // 2]:
+        day = visit.window_start + timedelta(days=PUBLISH_AFTER_DAYS)
+        for task in services.visit_tasks(visit):
+            with _on(day):
+                published += len(publicity.results_publish(
+                    acting_user=_actor(Role.PLANNER, task.department), tasks=[task]))
+    say(f"签字并审核确认（待公示）：{len(confirmed)} 次检查；已公示检查结果 {published} 条")
+
+
 def year_simulate(*, year: int, division: str = "361100", echo: Echo | None = None) -> YearSummary:
     """Run (or finish) the year; returns its figures."""
     from spotcheck.planning import services as planning
@@ -270,6 +344,7 @@ def year_simulate(*, year: int, division: str = "361100", echo: Echo | None = No
             f"减少入户 {merged.visits_saved} 次")
 
     _record_results(division_obj, year, say)
+    _sign_confirm_publish(division_obj, year, say)
 
     plans = Plan.objects.filter(division=division_obj, year=year)
     summary.plans = plans.count()

@@ -16,6 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 
 from spotcheck.core import clock
@@ -61,6 +62,11 @@ class Archive:
         return f"{self.visit.uscc}-{_key(self.visit)}{self.visit.pk}"
 
 
+def signature_part(signature: FormSignature) -> str:
+    """The archive's name of a handwritten signature image ("" when signed otherwise)."""
+    return f"signatures/{signature.pk}-{signature.image_sm3[:16]}.png" if signature.image_path else ""
+
+
 def notice_of(visit: Visitable) -> EnterpriseNotice | None:
     return EnterpriseNotice.objects.select_related("entity", "lead", "joint", "task").filter(
         **{_key(visit): visit}).first()
@@ -95,7 +101,8 @@ def build(visit: Visitable, *, with_files: bool = True) -> Archive:
                               .order_by("signed_at", "id"))
     archive.parts["signatures.json"] = _json([
         {"role": s.role, "method": s.method, "signer": s.signer_name, "certificate_no": s.certificate_no,
-         "note": s.note, "digest": s.digest, "valid": s.is_valid, "signed_at": s.signed_at}
+         "note": s.note, "digest": s.digest, "valid": s.is_valid, "signed_at": s.signed_at,
+         "image": signature_part(s), "image_sm3": s.image_sm3}
         for s in archive.signatures])
     archive.violations = list(Violation.objects.filter(task__in=tasks).select_related(
         "department", "transfer_to", "no_penalty", "task_item__item").order_by("id"))
@@ -120,8 +127,19 @@ def build(visit: Visitable, *, with_files: bool = True) -> Archive:
         if with_files:
             archive.parts[name] = form_services.evidence_bytes(ev)
         listed.append({"name": name, "size": ev.size, "sm3": ev.sm3})
+    for sig in archive.signatures:  # handwritten signatures drawn on the screen
+        if not sig.image_path:
+            continue
+        name = signature_part(sig)
+        if with_files:
+            archive.parts[name] = form_services.signature_image_bytes(sig)
+            listed.append({"name": name, "size": len(archive.parts[name]), "sm3": sig.image_sm3})
+        else:
+            size = default_storage.size(sig.image_path)
+            listed.append({"name": name, "size": size, "sm3": sig.image_sm3})
+    files = ("evidence/", "signatures/")
     entries: list[dict[str, Any]] = [{"name": n, "size": len(b), "sm3": sm3_hex(b)}
-                                     for n, b in archive.parts.items() if not n.startswith("evidence/")]
+                                     for n, b in archive.parts.items() if not n.startswith(files)]
     entries = sorted(entries + listed, key=lambda e: str(e["name"]))
     archive.manifest = {"visit": f"{_key(visit)}:{visit.pk}", "uscc": visit.uscc, "algorithm": "SM3",
                         "built_at": clock.now().isoformat(), "parts": entries,
@@ -171,6 +189,13 @@ def pdf_bytes(archive: Archive, verify_url: str = "") -> bytes:
         uri = (f"data:{ev.content_type};base64," + base64.b64encode(data).decode("ascii")
                if data is not None and ev.is_photo else "")
         photos.append({"ev": ev, "uri": uri})
+    signed = {}
+    for sig in archive.signatures:
+        data = archive.parts.get(signature_part(sig)) if sig.image_path else None
+        if data is not None:
+            signed[sig.pk] = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+    for sig in archive.signatures:
+        sig.image_uri = signed.get(sig.pk, "")  # type: ignore[attr-defined]
     doc = notices.document(archive.notice) if archive.notice is not None else None
     html = render_to_string("inspections/archive_pdf.html", {
         "a": archive, "visit": archive.visit, "doc": doc, "notice": archive.notice, "photos": photos,

@@ -9,11 +9,14 @@ upload leaves no file behind.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -38,6 +41,7 @@ from spotcheck.inspections.services import Visitable, recording_problem, visit_t
 from spotcheck.roster.selectors import conflicts_in_force
 
 MIN_INSPECTOR_SIGNATURES = 2  # R-I2: at least two enforcement inspectors on a visit
+SIGNATURE_MAX_BYTES = 512 * 1024  # a handwritten signature drawn on a phone is a few KB
 
 
 def _key(visit: Visitable) -> str:
@@ -192,11 +196,115 @@ def visit_sign(*, acting_user: Any, visit: Visitable, request: Any = None) -> Fo
     return signature
 
 
+# --- handwritten signatures on the screen of one device ---------------------------------------
+
+
+def signature_image(data: str | bytes) -> bytes:
+    """The PNG of a signature drawn on the screen: raw bytes, or the canvas's data URL
+    (``data:image/png;base64,...``). Anything else is refused in Chinese."""
+    if isinstance(data, str):
+        head, _, body = data.strip().partition(",")
+        if head != "data:image/png;base64" or not body:
+            raise ServiceError("手写签名应为屏幕签名板生成的 PNG 图片。",
+                               fields={"image": ["请在签名板上签名"]})
+        if len(body) > SIGNATURE_MAX_BYTES * 4 // 3 + 4:
+            raise ServiceError(f"手写签名图片超过 {SIGNATURE_MAX_BYTES // 1024} KB。",
+                               fields={"image": ["签名图片过大"]})
+        try:
+            data = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            raise ServiceError("手写签名图片的编码有误。", fields={"image": ["编码有误"]}) from None
+    if not data:
+        raise ServiceError("请先在签名板上签名。", fields={"image": ["请在签名板上签名"]})
+    if len(data) > SIGNATURE_MAX_BYTES:
+        raise ServiceError(f"手写签名图片超过 {SIGNATURE_MAX_BYTES // 1024} KB。",
+                           fields={"image": ["签名图片过大"]})
+    if evidence_rules.sniff(data[:16]) is not evidence_rules.PNG:
+        raise ServiceError("手写签名应为 PNG 图片（按内容识别）。", fields={"image": ["不是 PNG 图片"]})
+    return data
+
+
+def _store_signature_image(content: bytes) -> tuple[str, str]:
+    digest = sm3_hex(content)
+    now = clock.now()
+    return default_storage.save(f"signatures/{now:%Y/%m}/{digest}.png", ContentFile(content)), digest
+
+
+def signature_image_bytes(signature: FormSignature) -> bytes:
+    """The stored signature image, checked against its recorded SM3 digest."""
+    with default_storage.open(signature.image_path, "rb") as fh:
+        content: bytes = fh.read()
+    if sm3_hex(content) != signature.image_sm3:
+        raise ServiceError(f"{signature.signer_name} 的手写签名图片与登记的 SM3 摘要不符，可能已被篡改。",
+                           code="signature_tampered")
+    return content
+
+
+def _password_ok(user: Any, password: str, request: Any) -> bool:
+    """The signer's own password: through the sign-in backends when there is a request (so
+    failures count towards the account's lockout, django-axes), else checked directly."""
+    if not user.is_active or not password:
+        return False
+    if request is not None:
+        return authenticate(request, username=user.get_username(), password=password) is not None
+    return bool(user.check_password(password))
+
+
+def visit_sign_on_screen(*, acting_user: Any, visit: Visitable, certificate_no: str, password: str,
+                         image: str | bytes, request: Any = None) -> FormSignature:
+    """An inspector of the team signs by hand on the screen of a team member's device (one
+    phone for the whole team): they name their certificate number and enter their own
+    password, so the signature is theirs; the image is kept with its SM3 digest."""
+    certificate_no = (certificate_no or "").strip()
+    with refusals_audited("inspections.form_sign_screen", actor=acting_user, object_type=_kind(visit),
+                          request=request, extra={"visit": visit.pk, "certificate_no": certificate_no}):
+        if acting_user is None or not acting_user.has_perm("inspections.record_results", visit):
+            raise Refused("只有检查组成员的设备可以采集检查人员的手写签名。")
+        if not certificate_no:
+            raise ServiceError("请选择签名的检查人员（执法证号）。", fields={"certificate_no": ["必填"]})
+        member = (TaskMember.objects.filter(task__in=visit_tasks(visit), certificate_no=certificate_no,
+                                            inspector__isnull=False)
+                  .select_related("inspector__user").first())
+        if member is None or member.inspector is None:
+            raise Refused(f"执法证号 {certificate_no} 不在该检查的检查组中，不能在检查表上签字。")
+        signer = member.inspector.user
+        if signer is None:
+            raise Refused(f"{member.inspector.name} 没有平台账号，无法以本人密码确认签名。")
+        if not _password_ok(signer, password, request):
+            raise Refused(f"{member.inspector.name} 的密码不正确，签名未记录。")
+        if conflicts_in_force([visit.uscc], [member.inspector.pk]):
+            raise Refused(f"{member.inspector.name} 已申报对该市场主体回避（R-I2），不能在检查表上签字。")
+        content = signature_image(image)
+        with transaction.atomic():
+            locked = _signable(visit)
+            if FormSignature.objects.filter(**{_key(visit): locked}, inspector=member.inspector,
+                                            is_valid=True).exists():
+                raise Conflict(f"{member.inspector.name} 已在该检查表上签字。")
+            path, image_sm3 = _store_signature_image(content)
+            try:
+                signature = FormSignature.objects.create(
+                    **{_key(visit): locked}, role=SignatureRole.INSPECTOR,
+                    method=SignatureMethod.ON_SCREEN, inspector=member.inspector,
+                    certificate_no=member.certificate_no, signer_name=member.inspector.name,
+                    image_path=path, image_sm3=image_sm3,
+                    digest=form_digest(locked), signed_at=clock.now(), recorded_by=acting_user)
+                audit_record(action="inspections.form_sign_screen", actor=acting_user,
+                             object_type=_kind(visit), object_id=visit.pk, request=request,
+                             summary={"certificate_no": member.certificate_no, "signer": signer.pk,
+                                      "digest": signature.digest, "image_sm3": image_sm3})
+            except BaseException:
+                default_storage.delete(path)
+                raise
+    return signature
+
+
 def visit_enterprise_sign(*, acting_user: Any, visit: Visitable, representative: str,
-                          refused: bool = False, note: str = "", request: Any = None) -> FormSignature:
-    """A team member records the enterprise representative's signature on site, or their
-    refusal to sign with what happened (the refusal is itself recorded; 不配合检查 is a
-    result code of the items)."""
+                          refused: bool = False, note: str = "", image: str | bytes | None = None,
+                          request: Any = None) -> FormSignature:
+    """A team member records the enterprise representative's signature on site — drawn on
+    the screen (``image``, kept with its SM3 digest) or on paper — or their refusal to sign
+    with what happened (the refusal is itself recorded; 不配合检查 is a result code of the
+    items)."""
     with refusals_audited("inspections.enterprise_sign", actor=acting_user, object_type=_kind(visit),
                           request=request, extra={"visit": visit.pk, "refused": refused}):
         if acting_user is None or not acting_user.has_perm("inspections.record_results", visit):
@@ -210,22 +318,33 @@ def visit_enterprise_sign(*, acting_user: Any, visit: Visitable, representative:
             fields["note"] = ["企业代表拒绝签字的，须记录拒签情况。"]
         if len(note) > 500:
             fields["note"] = ["说明至多 500 字。"]
+        if refused and image:
+            fields["image"] = ["企业代表拒绝签字的，不应附手写签名。"]
         if fields:
             raise ServiceError("；".join(m for ms in fields.values() for m in ms), fields=fields)
+        content = signature_image(image) if image else None
         with transaction.atomic():
             locked = _signable(visit)
             if FormSignature.objects.filter(**{_key(visit): locked}, role=SignatureRole.ENTERPRISE,
                                             is_valid=True).exists():
                 raise Conflict("企业代表签字已记录。")
-            signature = FormSignature.objects.create(
-                **{_key(visit): locked}, role=SignatureRole.ENTERPRISE,
-                method=SignatureMethod.REFUSED if refused else SignatureMethod.ON_SITE,
-                signer_name=representative, note=note, digest=form_digest(locked),
-                signed_at=clock.now(), recorded_by=acting_user)
-            audit_record(action="inspections.enterprise_sign", actor=acting_user, object_type=_kind(visit),
-                         object_id=visit.pk, request=request,
-                         summary={"representative": representative, "refused": refused, "note": note,
-                                  "digest": signature.digest})
+            path, image_sm3 = _store_signature_image(content) if content is not None else ("", "")
+            try:
+                signature = FormSignature.objects.create(
+                    **{_key(visit): locked}, role=SignatureRole.ENTERPRISE,
+                    method=(SignatureMethod.REFUSED if refused else SignatureMethod.ON_SCREEN if content
+                            else SignatureMethod.ON_SITE),
+                    signer_name=representative, note=note, image_path=path,
+                    image_sm3=image_sm3,
+                    digest=form_digest(locked), signed_at=clock.now(), recorded_by=acting_user)
+                audit_record(action="inspections.enterprise_sign", actor=acting_user,
+                             object_type=_kind(visit), object_id=visit.pk, request=request,
+                             summary={"representative": representative, "refused": refused, "note": note,
+                                      "digest": signature.digest, "image_sm3": image_sm3})
+            except BaseException:
+                if path:
+                    default_storage.delete(path)
+                raise
     return signature
 
 

@@ -124,9 +124,11 @@ def tasks_to_staff(user: Any) -> list[DueSection]:
 def _deadline_text(due: Any) -> str:
     left = services.publication_days_left(due)
     unit = "个工作日" if settings.SPOTCHECK_PUBLICATION_WORKING_DAYS else "天"
+    gap = ("（该年节假日未收录，仅扣除周末）" if settings.SPOTCHECK_PUBLICATION_WORKING_DAYS
+           and workdays.uncovered_years(due, due) else "")
     if left < 0:
-        return f"公示截止 {due:%Y-%m-%d}，已逾期"
-    return f"公示截止 {due:%Y-%m-%d}，剩 {left} {unit}"
+        return f"公示截止 {due:%Y-%m-%d}，已逾期{gap}"
+    return f"公示截止 {due:%Y-%m-%d}，剩 {left} {unit}{gap}"
 
 
 @provider
@@ -162,6 +164,22 @@ def publication_deadlines(user: Any) -> list[DueSection]:
     if not rows:
         return []
     return [DueSection("公示期限将至或已逾期的检查结果（R-R2）", rows)]
+
+
+@provider
+def holiday_calendar_coverage(user: Any) -> list[DueSection]:
+    """The office is warned when working-day deadlines (publication R-R2, transfer
+    acknowledgement R-R1) run into a year the holiday calendar does not cover: such a year
+    counts weekends only, which the office must know rather than trust silently."""
+    if not is_office(user):
+        return []
+    today = clock.today()
+    horizon = today + timedelta(days=2 * settings.SPOTCHECK_PUBLICATION_DAYS
+                                + settings.SPOTCHECK_PUBLICATION_WARN_DAYS)
+    message = workdays.coverage_warning(today, horizon)
+    if not message:
+        return []
+    return [DueSection("⚠ 节假日文件未覆盖期限所在年度", [DueRow(message)])]
 
 
 @provider

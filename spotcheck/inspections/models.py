@@ -361,13 +361,17 @@ class SignatureRole(models.TextChoices):
 class SignatureMethod(models.TextChoices):
     ACCOUNT = "account", "本人账号确认"
     ON_SITE = "on_site", "现场签字"
+    ON_SCREEN = "on_screen", "屏幕手写签名"
     REFUSED = "refused", "拒绝签字"
 
 
 class FormSignature(models.Model):
     """A signature on a completed form: each inspector of the team from their own account,
-    the enterprise's representative on site (recorded by the team) or their refusal. It
-    holds the SM3 digest of the form as signed; a correction after a return voids it."""
+    the enterprise's representative on site (recorded by the team) or their refusal; or a
+    handwritten signature on the screen of one device (an inspector after their own password,
+    the representative in front of the team), whose image is kept outside the database with
+    its SM3 digest. It holds the SM3 digest of the form as signed; a correction after a return
+    voids it."""
 
     joint = models.ForeignKey(JointInspection, null=True, blank=True, on_delete=models.CASCADE,
                               related_name="signatures", verbose_name="联合检查")
@@ -380,6 +384,8 @@ class FormSignature(models.Model):
     certificate_no = models.CharField("执法证号", max_length=64, blank=True)
     signer_name = models.CharField("签字人", max_length=100)
     note = models.CharField("说明", max_length=500, blank=True)
+    image_path = models.CharField("手写签名图片", max_length=300, blank=True)
+    image_sm3 = models.CharField("签名图片摘要（SM3）", max_length=64, blank=True)
     digest = models.CharField("检查表摘要（SM3）", max_length=64)
     is_valid = models.BooleanField("有效", default=True)
     signed_at = models.DateTimeField("签字时间")
@@ -394,9 +400,12 @@ class FormSignature(models.Model):
             models.CheckConstraint(condition=Q(joint__isnull=True, task__isnull=False)
                                    | Q(joint__isnull=False, task__isnull=True),
                                    name="inspections_signature_one_visit"),
-            models.CheckConstraint(condition=~Q(role="inspector") | Q(inspector__isnull=False,
-                                                                     method="account"),
+            models.CheckConstraint(condition=~Q(role="inspector") | Q(
+                inspector__isnull=False, method__in=["account", "on_screen"]),
                                    name="inspections_signature_inspector_own"),
+            models.CheckConstraint(condition=~Q(method="on_screen") | (
+                ~Q(image_path="") & Q(image_sm3__regex=r"^[0-9a-f]{64}$")),
+                                   name="inspections_signature_image_hashed"),
             models.CheckConstraint(condition=~Q(method="refused") | ~Q(note=""),
                                    name="inspections_signature_refusal_noted"),
             models.UniqueConstraint(fields=["joint", "inspector"], name="inspections_sign_joint_once",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("form/<str:kind>/<int:pk>/evidence/", views.evidence_upload, name="evidence_upload"),
     path("evidence/<int:pk>/", views.evidence_file, name="evidence_file"),
     path("form/<str:kind>/<int:pk>/sign/", views.form_sign, name="form_sign"),
+    path("form/<str:kind>/<int:pk>/sign-screen/", views.form_sign_screen, name="form_sign_screen"),
     path("form/<str:kind>/<int:pk>/enterprise-sign/", views.enterprise_sign, name="enterprise_sign"),
     path("form/<str:kind>/<int:pk>/violation/", views.violation_create, name="violation_create"),
     path("violations/", views.violation_list, name="violations"),

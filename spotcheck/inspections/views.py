@@ -55,6 +55,7 @@ from spotcheck.inspections.models import (
     NoPenaltyEntry,
     Severity,
     TaskItem,
+    TaskMember,
     TaskStatus,
     Violation,
 )
@@ -209,6 +210,8 @@ def _visit_form(request: HttpRequest, visit: JointInspection | InspectionTask) -
         and (state is None or all(sig.inspector_id != me.pk for sig in state.inspectors)),
         "can_record_enterprise": signing and request.user.has_perm("inspections.record_results", visit)
         and (state is None or state.enterprise is None),
+        "can_sign_screen": signing and request.user.has_perm("inspections.record_results", visit),
+        "unsigned_members": _unsigned_members(tasks, state),
         "max_mb": form_services.max_evidence_bytes() // 1048576,
         "visit": visit, "joint": joint, "entity": visit.entity, "groups": groups,
         "tasks": tasks, "can_record": can_record, "results": reference.result_choices(),
@@ -219,6 +222,17 @@ def _visit_form(request: HttpRequest, visit: JointInspection | InspectionTask) -
         "can_permit_late": visit.is_open and window_problem is not None
         and request.user.has_perm("inspections.permit_late", visit),
     })
+
+
+def _unsigned_members(tasks: Any, state: Any) -> list[TaskMember]:
+    """The team's inspectors who have not signed the form as it stands, each once."""
+    signed = {sig.inspector_id for sig in state.inspectors} if state is not None else set()
+    members: dict[int, TaskMember] = {}
+    for m in TaskMember.objects.filter(task__in=tasks, inspector__isnull=False).select_related(
+            "inspector").order_by("task_id", "slot"):
+        if m.inspector_id is not None and m.inspector_id not in signed:
+            members.setdefault(m.inspector_id, m)
+    return list(members.values())
 
 
 @require_perm("inspections.view_task", fn=_task)
@@ -424,6 +438,23 @@ def form_sign(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 @require_POST
 @require_perm("inspections.record_results", fn=_visit)
+def form_sign_screen(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """An inspector signs by hand on this device's screen after their own password."""
+    visit = _visit(request, kind, pk)
+    p = request.POST
+    try:
+        signature = form_services.visit_sign_on_screen(
+            acting_user=request.user, visit=visit, certificate_no=p.get("certificate_no", ""),
+            password=p.get("password", ""), image=p.get("image", ""), request=request)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已记录 {signature.signer_name} 的手写签名。")
+    return redirect(f"inspections:{kind}_form", pk=visit.pk)
+
+
+@require_POST
+@require_perm("inspections.record_results", fn=_visit)
 def enterprise_sign(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     visit = _visit(request, kind, pk)
     p = request.POST
@@ -431,7 +462,7 @@ def enterprise_sign(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         form_services.visit_enterprise_sign(acting_user=request.user, visit=visit,
                                             representative=p.get("representative", ""),
                                             refused=p.get("refused") == "1", note=p.get("note", ""),
-                                            request=request)
+                                            image=p.get("image") or None, request=request)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:

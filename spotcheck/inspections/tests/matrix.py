@@ -204,6 +204,8 @@ CASES = [
          data={"item": "0"}),
     Case("inspections:evidence_file", OWN, setup=_evidence),
     Case("inspections:form_sign", frozenset(), setup=_review_joint, method="post"),
+    Case("inspections:form_sign_screen", frozenset(), setup=_review_joint, method="post",
+         data={"certificate_no": "", "password": "", "image": ""}),
     Case("inspections:form_sync", OWN, setup=_review_joint),
     Case("inspections:form_sync", frozenset(), setup=_review_joint, method="post", data={"version": 0}),
     Case("inspections:service_worker", ALL_ROLES, public=True),
@@ -267,4 +269,18 @@ CASES = [
     Case("api:inspections-notices", ENTERPRISE),
     Case("api:inspections-burden", OWN, query="?year=2027"),
     Case("api:inspections-savings", OWN),
+    # The inspection day through the API: the same gates as the pages. Only the team (nobody
+    # in the matrix) records, signs and records the enterprise's signature; an allowed role
+    # with an empty body is past the gate and answered 400 naming the fields.
+    Case("api:inspections-visit-results", frozenset(), setup=_review_joint, method="post",
+         data={"entries": []}),
+    Case("api:inspections-visit-sign", frozenset(), setup=_review_joint, method="post"),
+    Case("api:inspections-visit-enterprise-sign", frozenset(), setup=_review_task, method="post",
+         data={"representative": "王五"}),
+    Case("api:inspections-visit-review", DEPARTMENT, setup=_review_joint, method="post", ok_status=400),
+    Case("api:inspections-violation-transfer", DEPARTMENT, setup=_violation, method="post", ok_status=400),
+    # Transferred to SAMR: its departments acknowledge (none in the matrix).
+    Case("api:inspections-violation-acknowledge", frozenset(), setup=_violation, method="post"),
+    Case("api:inspections-notice-propose-day", ENTERPRISE, setup=_notice, method="post", ok_status=400),
+    Case("api:inspections-notice-set-day", DEPARTMENT, setup=_notice, method="post", ok_status=400),
 ]

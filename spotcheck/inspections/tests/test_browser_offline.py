@@ -18,12 +18,15 @@ import pytest
 from PIL import Image
 
 from spotcheck.accounts.roles import Role
+from spotcheck.accounts.tests.factories import PASSWORD
 from spotcheck.core.tests.test_browser import sign_in
 from spotcheck.inspections import archive, services
 from spotcheck.inspections.models import (
     Evidence,
+    FormSignature,
     JointInspection,
     ReviewStatus,
+    SignatureMethod,
     TaskItem,
     TaskStatus,
     Violation,
@@ -47,6 +50,35 @@ def _phone(browser: Any, base: str, username: str) -> Any:
     sign_in(page, base, username)
     page.wait_for_selector("h1:has-text('工作台')")
     return page
+
+
+def _goto(page: Any, url: str) -> None:
+    """Open ``url``; a navigation cut short by the page's own reload (the offline script
+    reloads once what it kept was sent) is tried again."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for attempt in range(3):
+        try:
+            page.goto(url)
+            return
+        except PlaywrightError as exc:
+            if "ERR_ABORTED" not in str(exc) or attempt == 2:
+                raise
+            page.wait_for_load_state()
+
+
+def _draw(page: Any, selector: str) -> None:
+    """A signature drawn with the pointer: a few strokes across the pad."""
+    pad = page.locator(selector)
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    assert box is not None and box["width"] <= 375
+    page.mouse.move(box["x"] + 15, box["y"] + box["height"] * 0.7)
+    page.mouse.down()
+    for step in range(1, 12):
+        page.mouse.move(box["x"] + 15 + step * box["width"] / 14,
+                        box["y"] + box["height"] * (0.3 if step % 2 else 0.7), steps=3)
+    page.mouse.up()
 
 
 def test_a_joint_inspection_day_offline_and_back_to_the_file(
@@ -121,20 +153,31 @@ def test_a_joint_inspection_day_offline_and_back_to_the_file(
     assert Evidence.objects.filter(task_item=samr).count() == 1
     a.wait_for_load_state()
 
-    # The rest of the items, completed; both sign; the enterprise's representative signs.
-    a.goto(form_url)
+    # The rest of the items, completed; the first signs from their account, the second by hand
+    # on the first one's phone after their own password; the representative signs on the screen.
+    _goto(a, form_url)
     for row in TaskItem.objects.filter(task__joint=joint, result_code=""):
         a.select_option(f"#r-{row.pk}-result_code", "1")
         a.select_option(f"#r-{row.pk}-method", "实地检查")
     a.click("button[name=action][value=complete]")
     a.wait_for_selector("text=检查已完成")
-    for page in (a, b):
-        page.goto(form_url)
-        page.click("button:has-text('本人签字确认检查表')")
-        page.wait_for_selector("text=已签字确认检查表")
+    a.goto(form_url)
+    a.click("button:has-text('本人签字确认检查表')")
+    a.wait_for_selector("text=已签字确认检查表")
+    a.select_option("#sign-cert", env_team[1].certificate_no)
+    a.fill("#sign-password", PASSWORD)
+    _draw(a, "form[data-signature-form]:not([data-signature-optional]) canvas")
+    a.click("button:has-text('确认签名')")
+    a.wait_for_selector("text=的手写签名")
     a.fill("#representative", "王五")
+    a.click("button:has-text('记录企业代表签字')")  # an empty pad is refused on the phone
+    a.wait_for_selector("[data-signature-optional] [data-signature-error]:not([hidden])")
+    _draw(a, "form[data-signature-optional] canvas")
+    a.screenshot(path=str(output_dir / "inspections-sign-375.png"), full_page=True)
     a.click("button:has-text('记录企业代表签字')")
     a.wait_for_selector("text=签字齐全")
+    signed = {s.method for s in FormSignature.objects.filter(joint=joint, is_valid=True)}
+    assert signed == {SignatureMethod.ACCOUNT, SignatureMethod.ON_SCREEN}
 
     # The finding becomes a violation; ENV transfers it to SAMR, which acknowledges it.
     a.click("details.violation-new summary")
@@ -169,6 +212,7 @@ def test_a_joint_inspection_day_offline_and_back_to_the_file(
     # The file: its PDF pages as images, its manifest verified.
     built = archive.build(joint)
     assert archive.verify(built.manifest, built.parts) == []
+    assert len([n for n in built.parts if n.startswith("signatures/")]) == 2  # the drawn ones
     source = tmp_path / "archive.pdf"
     source.write_bytes(archive.pdf_bytes(built))
     subprocess.run(["pdftoppm", "-r", "50", "-png", str(source), str(tmp_path / "p")], check=True)

@@ -102,6 +102,34 @@ def test_a_bad_holiday_file_row_is_named_in_chinese() -> None:
         workdays.HolidayCalendar.from_rows([{"date": "2027-01-01", "kind": "day off"}])
 
 
+def test_the_shipped_calendar_is_the_state_councils_2026_notice() -> None:
+    """国务院办公厅关于2026年部分节假日安排的通知 (2025-11-04): 33 days off, 6 make-up days."""
+    calendar = workdays.default_calendar()
+    assert calendar.years == frozenset({2026})
+    assert len(calendar.holidays) == 33 and len(calendar.workdays) == 6
+    assert {date(2026, 1, 4), date(2026, 2, 14), date(2026, 2, 28), date(2026, 5, 9),
+            date(2026, 9, 20), date(2026, 10, 10)} == calendar.workdays
+    assert date(2026, 2, 23) in calendar.holidays and date(2026, 2, 24) not in calendar.holidays
+
+
+def test_a_year_the_calendar_does_not_cover_is_named_not_silently_counted_as_holiday_free() -> None:
+    assert workdays.uncovered_years(date(2026, 12, 10), date(2026, 12, 30)) == []
+    assert workdays.coverage_warning(date(2026, 12, 10), date(2026, 12, 30)) == ""
+    assert workdays.uncovered_years(date(2026, 12, 10), date(2027, 1, 20)) == [2027]
+    message = workdays.coverage_warning(date(2026, 12, 10), date(2027, 1, 20))
+    assert "2027 年" in message and "未扣除法定节假日" in message
+
+
+def test_the_office_home_page_warns_when_deadlines_run_into_an_uncovered_year(
+        office: Any, on_day: Any, settings: Any) -> None:
+    settings.SPOTCHECK_PUBLICATION_WORKING_DAYS = True
+    on_day(date(2026, 6, 1))
+    assert not [s for s in sections_for(office) if "节假日文件" in s.title]
+    on_day(date(2026, 12, 4))
+    warned = [s for s in sections_for(office) if "节假日文件" in s.title]
+    assert warned and "2027 年" in warned[0].rows[0].text
+
+
 # --- completion starts the deadline, the lead checks ---------------------------------------
 
 
