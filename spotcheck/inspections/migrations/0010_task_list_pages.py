@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0003_staff_import_and_activation_codes'),
         ('draws', '0002_draw_planned_count'),
-        ('inspections', '0008_form_version'),
+        ('inspections', '0009_signature_on_screen'),
         ('registry', '0006_entity_tag_no_single_key_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
