@@ -186,6 +186,43 @@ def _seed(entities: int, results: int, seed: int, sqlite: bool) -> tuple[list[st
     return usccs, names, draw.code
 
 
+def _explain(usccs: list[str], names: list[str], code: str) -> None:
+    """EXPLAIN ANALYZE of the pages' main queries at this size: the search by USCC, by the
+    start of one, by part of a name, the home page's latest results, a keyset next page; and
+    each page rendered once in this process (no load: the server's own time)."""
+    from django.db import connection
+    from django.test import Client
+
+    from spotcheck.publicity.selectors import public_results
+
+    last = public_results()[19:20].get().pk
+    cases = {"USCC (18)": public_results(q=usccs[0]), "USCC start (10)": public_results(q=usccs[1][:10]),
+             "name part": public_results(q=names[2]), "name word (2 chars)": public_results(q="建材"),
+             "home: latest 10": public_results(), "keyset page 2": public_results(after=last)}
+    for label, qs in cases.items():
+        sql, params = qs[:21].query.sql_with_params()
+        with connection.cursor() as cur:
+            cur.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+            plan = [r[0] for r in cur.fetchall()]
+        used = sorted({w.strip('"') for line in plan for w in line.split() if w.startswith("publicity_result")})
+        total = next((line for line in plan if line.startswith("Execution Time")), "")
+        print(f"  EXPLAIN {label:22s} {total:28s} indexes: {', '.join(used) or 'none (scan)'}")
+    client = Client(HTTP_HOST="127.0.0.1")
+    for label, url in (("home /", "/"), ("result search", f"/public/results/?q={quote(names[3])}"),
+                       ("draw page", f"/public/draws/{code}/")):
+        times = []
+        for n in range(6):  # the first fills the cache; then hits
+            t0 = time.perf_counter()
+            response = client.get(url if n == 0 else url + ("&" if "?" in url else "?") + f"nocache={n}")
+            times.append((time.perf_counter() - t0) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+        t0 = time.perf_counter()
+        client.get(url)
+        hit = (time.perf_counter() - t0) * 1000
+        print(f"  one request, no load: {label:14s} miss median {statistics.median(times):6.1f} ms"
+              f"  cache hit {hit:5.1f} ms")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -225,6 +262,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker")
     parser.add_argument("--seed", type=int, default=2027)
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--no-cache", action="store_true")
@@ -236,13 +274,18 @@ def main() -> None:
         server = None
         try:
             usccs, names, code = _seed(args.entities, args.results, args.seed, args.sqlite)
+            if not args.sqlite:
+                try:
+                    _explain(usccs, names, code)
+                except Exception as exc:  # the load below is still worth measuring
+                    print(f"  EXPLAIN failed: {exc!r}")
             from django.db import connections
 
             connections.close_all()
             port = _free_port()
             server = subprocess.Popen(
                 [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
-                 "--workers", str(args.web_workers), "--worker-class", "gthread", "--threads", "8",
+                 "--workers", str(args.web_workers), "--worker-class", "gthread", "--threads", str(args.threads),
                  "--timeout", "120"], cwd=ROOT, env=os.environ.copy(),
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             site = f"http://127.0.0.1:{port}"
@@ -263,6 +306,8 @@ def main() -> None:
                     rng.choice(usccs) if rng.random() < 0.5 else rng.choice(names)),
                 "draw page": lambda: f"/public/draws/{code}/",
             }
+            print(f"gunicorn {args.web_workers} workers × {args.threads} threads; load average before "
+                  f"{os.getloadavg()[0]:.1f} (other work on this machine too)")
             print(f"{args.users} users × {args.requests} requests per page; entities {args.entities:,}, "
                   f"published results {len(usccs):,}, cache {'off' if args.no_cache else 'on'}, "
                   f"database {'SQLite' if args.sqlite else 'PostgreSQL'}")

@@ -57,11 +57,16 @@ RESULT_PAGE = 20
 @dataclass
 class LightPage:
     """A page without a COUNT: one row more than the page tells whether another follows
-    (a search over every published result should not count them all)."""
+    (a search over every published result should not count them all). The next page is asked
+    by the last id shown (``after``, keyset), never by an OFFSET; ``number`` is only shown."""
 
     object_list: list[Any]
     number: int
     has_next: bool
+
+    @property
+    def last_id(self) -> int | None:
+        return self.object_list[-1].pk if self.object_list else None
 
     def __iter__(self) -> Any:
         return iter(self.object_list)
@@ -84,10 +89,14 @@ class LightPage:
         return (self.number - 1) * RESULT_PAGE + len(self.object_list)
 
 
-def light_page(qs: Any, request: HttpRequest, size: int = RESULT_PAGE) -> LightPage:
-    raw = request.GET.get("page", "1")
-    number = min(int(raw), 10_000) if raw.isdigit() and int(raw) > 0 else 1
-    rows = list(qs[(number - 1) * size:number * size + 1])
+def _positive(raw: str, ceiling: int = 10**12) -> int | None:
+    return min(int(raw), ceiling) if raw.isdigit() and int(raw) > 0 else None
+
+
+def keyset_page(qs: Any, request: HttpRequest, size: int = RESULT_PAGE) -> LightPage:
+    """The page after ``?after=`` (the first without it); ``qs`` already starts there."""
+    number = (_positive(request.GET.get("page", "1"), 10**6) or 1) if request.GET.get("after") else 1
+    rows = list(qs[:size + 1])
     return LightPage(rows[:size], number, len(rows) > size)
 
 
@@ -190,7 +199,8 @@ def result_list(request: HttpRequest) -> HttpResponse:
     """Published inspection results, searchable by enterprise name or USCC (R-R2)."""
     scope = _scope(request)
     q = request.GET.get("q", "").strip()[:100]
-    page = light_page(publicity.public_results(q=q, division=scope["division"]), request)
+    after = _positive(request.GET.get("after", ""))
+    page = keyset_page(publicity.public_results(q=q, division=scope["division"], after=after), request)
     return render(request, "publicity/result_list.html", {
         **scope, "q": q, "page": page, "rows": _result_rows(page),
     })

@@ -57,13 +57,20 @@ def test_an_enterprise_objects_to_its_own_result_with_files(published: Published
 
 
 def test_objection_files_are_known_by_their_first_bytes_and_none_is_left_half_written(
-        published: PublishedResult, make_user: Any, settings: Any, tmp_path: Any) -> None:
+        published: PublishedResult, make_user: Any) -> None:
     """R-S4: an objection's material is a photo or a PDF by its content, as an inspection's
     evidence; a bad file is named in Chinese and nothing is kept, neither the objection, its
     rows nor any file already stored."""
+    from pathlib import Path
+
     from spotcheck.publicity.models import Objection, ObjectionFile
 
-    settings.MEDIA_ROOT = str(tmp_path)
+    root = Path(ObjectionFile._meta.get_field("file").storage.location) / "objections"  # type: ignore[attr-defined]
+
+    def stored() -> set[Path]:
+        return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+
+    before = stored()
     enterprise = make_user(Role.ENTERPRISE)
     good = SimpleUploadedFile("现场照片.jpg", b"\xff\xd8\xff\xe0 JFIF")
     fake = SimpleUploadedFile("整改报告.pdf", b"MZ\x90\x00 an executable named .pdf")
@@ -77,7 +84,7 @@ def test_objection_files_are_known_by_their_first_bytes_and_none_is_left_half_wr
         services.objection_file(acting_user=enterprise, result=published, reason="已改正",
                                 files=[SimpleUploadedFile("空.png", b"")])
     assert not Objection.objects.exists() and not ObjectionFile.objects.exists()
-    assert not any(p.is_file() for p in tmp_path.rglob("*"))
+    assert stored() == before
     # A failure after the first file was stored (the second's row refused) leaves no file.
     second = SimpleUploadedFile("复核.pdf", b"%PDF-1.7 x")
     calls = {"n": 0}
@@ -98,13 +105,13 @@ def test_objection_files_are_known_by_their_first_bytes_and_none_is_left_half_wr
     finally:
         ObjectionFile.save = real_save  # type: ignore[method-assign]
     assert not Objection.objects.exists() and not ObjectionFile.objects.exists()
-    assert not any(p.is_file() for p in tmp_path.rglob("*"))
+    assert stored() == before
     good.seek(0)
     second.seek(0)
     objection = services.objection_file(acting_user=enterprise, result=published, reason="已改正",
                                         files=[good, second])
     assert sorted(f.name for f in objection.files.all()) == ["复核.pdf", "现场照片.jpg"]
-    assert sum(p.is_file() for p in tmp_path.rglob("*")) == 2
+    assert len(stored() - before) == 2
 
 
 def test_an_upheld_objection_corrects_the_publication_and_a_rejected_one_does_not(
