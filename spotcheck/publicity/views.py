@@ -93,7 +93,7 @@ def _positive(raw: str, ceiling: int = 10**12) -> int | None:
     return min(int(raw), ceiling) if raw.isdigit() and int(raw) > 0 else None
 
 
-def keyset_page(qs: Any, request: HttpRequest, size: int = RESULT_PAGE) -> LightPage:
+def result_page(qs: Any, request: HttpRequest, size: int = RESULT_PAGE) -> LightPage:
     """The page after ``?after=`` (the first without it); ``qs`` already starts there."""
     number = (_positive(request.GET.get("page", "1"), 10**6) or 1) if request.GET.get("after") else 1
     rows = list(qs[:size + 1])
@@ -200,7 +200,7 @@ def result_list(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     q = request.GET.get("q", "").strip()[:100]
     after = _positive(request.GET.get("after", ""))
-    page = keyset_page(publicity.public_results(q=q, division=scope["division"], after=after), request)
+    page = result_page(publicity.public_results(q=q, division=scope["division"], after=after), request)
     return render(request, "publicity/result_list.html", {
         **scope, "q": q, "page": page, "rows": _result_rows(page),
     })
