@@ -12,3 +12,6 @@ class OversightConfig(AppConfig):
 
         register(NavItem("监督看板", "oversight:dashboard", "oversight.view_dashboard"),
                  before="audit:events")
+        register(NavItem("监督报告", "oversight:reports", "oversight.view_report"), before="audit:events")
+        register(NavItem("履职记录", "oversight:accountability", "oversight.view_accountability"),
+                 before="audit:events")
