@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
 from spotcheck.accounts.divisions import division_codes, related_divisions
 from spotcheck.accounts.models import Department, Division
@@ -151,6 +151,13 @@ def public_plans(division: Division | str, year: int) -> QuerySet[Plan]:
     return (_plans().filter(division_id=getattr(division, "pk", division), year=year,
                             status__in=APPROVED_OR_LATER)
             .prefetch_related(_items_prefetch()).order_by("department__seq", "window_start", "id"))
+
+
+def plans_changed() -> tuple[int, Any]:
+    """A value that changes with every plan written (each edit and transition sets
+    ``updated_at``): the public plan list's cache key (publicity)."""
+    row = Plan.objects.aggregate(n=Count("id"), at=Max("updated_at"))
+    return row["n"], row["at"]
 
 
 def plan_for_draw(draw: Draw | int) -> Plan | None:

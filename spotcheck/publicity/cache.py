@@ -1,7 +1,12 @@
 """The public pages' cache: whole responses of anonymous GETs, keyed by path and query, for
 ``PUBLIC_CACHE_SECONDS``; every publication, correction or answered complaint moves the
 generation (one database row, read once a request: every web process sees it) so that no
-page shows a stale result once the publication has committed."""
+page shows a stale result once the publication has committed.
+
+Pages that also show what the apps below write (draws, plans), which cannot move the
+generation without importing upwards, add a fingerprint of those rows to the key
+(``cached_public(fingerprint=...)``: one small query): a draw announced, executed, published
+or with a substitute, or a plan approved, is shown at once too."""
 
 from __future__ import annotations
 
@@ -32,16 +37,28 @@ def invalidate() -> None:
         PublicGeneration.objects.get_or_create(pk=1, defaults={"value": time.time_ns() // 1000})
 
 
-def cached_public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve anonymous GETs of ``view`` from the cache (signed-in users always get a fresh page:
-    theirs carries the menu and their name)."""
+Fingerprint = Callable[..., Any]
 
+
+def cached_public(view: Callable[..., HttpResponse] | None = None, *,
+                  fingerprint: Fingerprint | None = None) -> Any:
+    """Serve anonymous GETs of ``view`` from the cache (signed-in users always get a fresh page:
+    theirs carries the menu and their name). ``fingerprint(request, *args, **kwargs)``: a value
+    that changes when the rows of a lower app that the page shows change."""
+    if view is None:
+        return lambda v: _cached(v, fingerprint)
+    return _cached(view, fingerprint)
+
+
+def _cached(view: Callable[..., HttpResponse],
+            fingerprint: Fingerprint | None) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         seconds = settings.PUBLIC_CACHE_SECONDS
         if request.method != "GET" or request.user.is_authenticated or seconds <= 0:
             return view(request, *args, **kwargs)
-        digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        extra = repr(fingerprint(request, *args, **kwargs)) if fingerprint else ""
+        digest = hashlib.sha256(f"{request.get_full_path()}\x00{extra}".encode()).hexdigest()
         key = f"publicity:page:{_generation()}:{digest}"
         hit = cache.get(key)
         if hit is not None:

@@ -66,6 +66,11 @@ class PublishedResult(models.Model):
         indexes = [
             models.Index(fields=["uscc", "is_current"], name="publicity_result_uscc"),
             models.Index(fields=["division", "is_current", "published_at"], name="publicity_result_div"),
+            # The portal's newest-first list and its keyset pages (no OFFSET, no COUNT). On
+            # PostgreSQL migration 0002 adds the search indexes: a trigram GIN on the upper-cased
+            # name (``icontains``) and a pattern index on the USCC (``startswith``).
+            models.Index(fields=["-published_at", "-id"], condition=Q(is_current=True),
+                         name="publicity_result_latest"),
         ]
 
     def __str__(self) -> str:
@@ -222,6 +227,22 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return self.tracking_no
+
+
+class ComplaintSource(models.Model):
+    """One row per complainant address (its salted digest): the complaint form locks it
+    (``select_for_update``) before counting that address's complaints of the last hour, so
+    that two submissions at once from one address cannot both pass the limit (R-S4)."""
+
+    client_key = models.CharField("来源（摘要）", max_length=64, unique=True)
+    last_at = models.DateTimeField("最近提交时间")
+
+    class Meta:
+        verbose_name = "投诉来源"
+        verbose_name_plural = "投诉来源"
+
+    def __str__(self) -> str:
+        return self.client_key[:12]
 
 
 class PublicGeneration(models.Model):

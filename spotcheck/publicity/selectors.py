@@ -36,18 +36,27 @@ def division_scope(division: str) -> list[str]:
     return codes
 
 
-def public_results(*, q: str = "", division: str = "") -> QuerySet[PublishedResult]:
-    """Current published results, newest first; ``q`` is a USCC (exact) or part of a name."""
+def public_results(*, q: str = "", division: str = "", after: int | None = None) -> QuerySet[PublishedResult]:
+    """Current published results, newest first; ``q`` is a USCC (exact), the start of one, or
+    part of a name. ``after``: the id of the last result of the page before (keyset paging:
+    the next page starts where that one ended, without OFFSET or COUNT over every result).
+    On PostgreSQL each form of search has its index (migration 0002)."""
     qs = PublishedResult.objects.filter(is_current=True)
     q = q.replace("\x00", "").strip()  # PostgreSQL takes no NUL in text
     division = division.replace("\x00", "")
     if q:
         if len(q) == 18 and q.isalnum():
             qs = qs.filter(uscc=q.upper())
-        else:
+        elif q.isascii() and q.isalnum():  # the start of a USCC, or a Latin name
             qs = qs.filter(Q(entity_name__icontains=q) | Q(uscc__startswith=q.upper()))
+        else:  # a USCC holds no other character
+            qs = qs.filter(entity_name__icontains=q)
     if division:
         qs = qs.filter(division_id__in=division_scope(division))
+    if after is not None:
+        last = PublishedResult.objects.filter(pk=after).values_list("published_at", flat=True).first()
+        if last is not None:
+            qs = qs.filter(Q(published_at__lt=last) | Q(published_at=last, id__lt=after))
     return qs.order_by("-published_at", "-id")
 
 

@@ -30,6 +30,7 @@ from spotcheck.core import clock
 from spotcheck.core.errors import Conflict, ServiceError, refuse_unless
 from spotcheck.core.reference import follow_up_actions
 from spotcheck.inspections import reference
+from spotcheck.inspections.domain import evidence as file_rules
 from spotcheck.inspections.models import InspectionTask, TaskItem
 from spotcheck.publicity import cache as public_cache
 from spotcheck.publicity.allowlist import public_record
@@ -37,6 +38,7 @@ from spotcheck.publicity.domain.personal import findings, mask_operator_in
 from spotcheck.publicity.models import (
     Complaint,
     ComplaintAbout,
+    ComplaintSource,
     ComplaintStatus,
     Delivery,
     DeliveryStatus,
@@ -405,27 +407,55 @@ def objection_file(*, acting_user: Any, result: PublishedResult, reason: str,
         if len(files) > MAX_FILES:
             raise ServiceError(f"材料最多 {MAX_FILES} 个。", fields={"files": ["文件过多"]})
         for f in files:
-            if (f.size or 0) > settings.OBJECTION_FILE_MAX_MB * 1024 * 1024:
-                raise ServiceError(f"材料“{f.name}”超过 {settings.OBJECTION_FILE_MAX_MB} MB。",
-                                   fields={"files": [f"{f.name} 过大"]})
-        with transaction.atomic():
-            current = PublishedResult.objects.select_for_update().get(pk=result.pk)
-            if not current.is_current or current.withdrawn:
-                raise Conflict("该公示结果已更正或撤回，请对现行版本提出异议。")
-            if Objection.objects.filter(result=current, status=ObjectionStatus.OPEN).exists():
-                raise Conflict("该公示结果已有待答复的异议。")
-            now = clock.now()
-            objection = Objection(result=current, uscc=current.uscc, department_id=current.department_id,
-                                  reason=reason, filed_at=now, filed_by=acting_user,
-                                  answer_due=objection_due(clock.today()))
-            objection.full_clean()
-            objection.save()
-            for f in files:
-                ObjectionFile.objects.create(objection=objection, file=f, name=(f.name or "")[:200],
-                                             size=f.size or 0)
-            audit_record(action="publicity.objection_file", actor=_user(acting_user),
-                         object_type="publicity.objection", object_id=objection.pk, request=request,
-                         summary={"result": current.pk, "files": len(files)})
+            _objection_file_check(f)
+        stored: list[str] = []
+        try:
+            return _objection_save(acting_user=acting_user, result=result, reason=reason, files=files,
+                                   request=request, stored=stored)
+        except BaseException:
+            for name in stored:  # nothing half-written: no file stays without its objection
+                ObjectionFile._meta.get_field("file").storage.delete(name)
+            raise
+
+
+def _objection_file_check(f: UploadedFile) -> None:
+    """An objection's material, as an inspection's evidence: its kind by its first bytes (a
+    photo or a PDF, never by its name), its size under ``OBJECTION_FILE_MAX_MB``."""
+    name = (f.name or "未命名")[:200]
+    size = f.size or 0
+    limit = settings.OBJECTION_FILE_MAX_MB * 1024 * 1024
+    head = b""
+    if 0 < size <= limit:  # a file over the limit is refused without reading it
+        f.seek(0)
+        head = f.read(16)
+        f.seek(0)
+    message = file_rules.problem(name, size, head, limit, purpose="异议材料")
+    if message:
+        raise ServiceError(message, code="bad_file", fields={"files": [message]})
+
+
+def _objection_save(*, acting_user: Any, result: PublishedResult, reason: str,
+                    files: Sequence[UploadedFile], request: Any, stored: list[str]) -> Objection:
+    with transaction.atomic():
+        current = PublishedResult.objects.select_for_update().get(pk=result.pk)
+        if not current.is_current or current.withdrawn:
+            raise Conflict("该公示结果已更正或撤回，请对现行版本提出异议。")
+        if Objection.objects.filter(result=current, status=ObjectionStatus.OPEN).exists():
+            raise Conflict("该公示结果已有待答复的异议。")
+        now = clock.now()
+        objection = Objection(result=current, uscc=current.uscc, department_id=current.department_id,
+                              reason=reason, filed_at=now, filed_by=acting_user,
+                              answer_due=objection_due(clock.today()))
+        objection.full_clean()
+        objection.save()
+        for f in files:
+            row = ObjectionFile(objection=objection, name=(f.name or "")[:200], size=f.size or 0)
+            row.file.save(f.name or "file", f, save=False)
+            stored.append(row.file.name)
+            row.save()
+        audit_record(action="publicity.objection_file", actor=_user(acting_user),
+                     object_type="publicity.objection", object_id=objection.pk, request=request,
+                     summary={"result": current.pk, "files": len(files)})
     return objection
 
 
@@ -490,14 +520,20 @@ def complaint_submit(*, division: Division | str, about: str, text: str, uscc: s
     uscc = (uscc or "").strip().upper()
     if uscc and len(uscc) != 18:
         raise ServiceError("统一社会信用代码应为 18 位。", fields={"uscc": ["应为 18 位"]})
-    since = clock.now() - timedelta(hours=1)
+    now = clock.now()
     with transaction.atomic():
-        recent = Complaint.objects.select_for_update().filter(client_key=key, received_at__gte=since)
-        if len(list(recent.values_list("pk", flat=True))) >= settings.COMPLAINT_LIMIT_PER_HOUR:
+        # The address's own row, locked by the UPDATE until this transaction ends: a second
+        # submission from it waits here until the first has committed, then counts it (two at
+        # once cannot both pass the limit). A new address's row: the loser of the INSERT race
+        # waits on the unique index, then finds the row.
+        ComplaintSource.objects.get_or_create(client_key=key, defaults={"last_at": now})
+        ComplaintSource.objects.filter(client_key=key).update(last_at=now)
+        recent = Complaint.objects.filter(client_key=key, received_at__gte=now - timedelta(hours=1))
+        if recent.count() >= settings.COMPLAINT_LIMIT_PER_HOUR:
             raise ServiceError("提交过于频繁，请一小时后再试，或拨打公布的投诉电话。", code="throttled")
         complaint = Complaint(tracking_no=_tracking_no(), division_id=division_id, about=about,
                               uscc=uscc, text=text, contact=contact, client_key=key,
-                              received_at=clock.now())
+                              received_at=now)
         complaint.full_clean()
         complaint.save()
         audit_record(action="publicity.complaint_submit", object_type="publicity.complaint",

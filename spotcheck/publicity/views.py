@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,7 +34,7 @@ from spotcheck.core.views import home as workbench
 from spotcheck.draws import selectors
 from spotcheck.draws.display import spec_lines
 from spotcheck.draws.domain.lifecycle import Status
-from spotcheck.draws.models import BeaconValue, Draw
+from spotcheck.draws.models import BeaconValue, Commitment, Draw, Selection
 from spotcheck.draws.views import bundle_response
 from spotcheck.planning import selectors as planning
 from spotcheck.publicity import selectors as publicity
@@ -56,11 +57,16 @@ RESULT_PAGE = 20
 @dataclass
 class LightPage:
     """A page without a COUNT: one row more than the page tells whether another follows
-    (a search over every published result should not count them all)."""
+    (a search over every published result should not count them all). The next page is asked
+    by the last id shown (``after``, keyset), never by an OFFSET; ``number`` is only shown."""
 
     object_list: list[Any]
     number: int
     has_next: bool
+
+    @property
+    def last_id(self) -> int | None:
+        return self.object_list[-1].pk if self.object_list else None
 
     def __iter__(self) -> Any:
         return iter(self.object_list)
@@ -83,10 +89,14 @@ class LightPage:
         return (self.number - 1) * RESULT_PAGE + len(self.object_list)
 
 
-def light_page(qs: Any, request: HttpRequest, size: int = RESULT_PAGE) -> LightPage:
-    raw = request.GET.get("page", "1")
-    number = min(int(raw), 10_000) if raw.isdigit() and int(raw) > 0 else 1
-    rows = list(qs[(number - 1) * size:number * size + 1])
+def _positive(raw: str, ceiling: int = 10**12) -> int | None:
+    return min(int(raw), ceiling) if raw.isdigit() and int(raw) > 0 else None
+
+
+def result_page(qs: Any, request: HttpRequest, size: int = RESULT_PAGE) -> LightPage:
+    """The page after ``?after=`` (the first without it); ``qs`` already starts there."""
+    number = (_positive(request.GET.get("page", "1"), 10**6) or 1) if request.GET.get("after") else 1
+    rows = list(qs[:size + 1])
     return LightPage(rows[:size], number, len(rows) > size)
 
 
@@ -128,7 +138,34 @@ def front_door(request: HttpRequest) -> HttpResponse:
     return index(request)
 
 
-@cached_public
+def _draws_changed(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+    """Changes when any draw is prepared, announced, revealed, executed, published or cancelled
+    (the latest draws on the index and the draw list)."""
+    return Draw.objects.aggregate(n=Count("id"), a=Max("announced_at"), r=Max("revealed_at"),
+                                  e=Max("executed_at"), p=Max("published_on"), c=Max("cancelled_at"),
+                                  g=Max("progress_at"))
+
+
+def _draw_changed(request: HttpRequest, code: str) -> Any:
+    """Changes when the draw moves on, a party reveals, the beacon is confirmed or a
+    substitute is drawn (the draw page)."""
+    return (Draw.objects.filter(code=code)
+            .annotate(sel=Subquery(Selection.objects.filter(draw=OuterRef("pk"))
+                                   .values("draw").annotate(m=Max("id"), n=Count("id")).values("m")[:1]),
+                      rev=Subquery(Commitment.objects.filter(draw=OuterRef("pk"), revealed_at__isnull=False)
+                                   .values("draw").annotate(n=Count("id")).values("n")[:1]),
+                      bea=Subquery(BeaconValue.objects.filter(draw=OuterRef("pk"), confirmed_at__isnull=False)
+                                   .values("draw").annotate(n=Count("id")).values("n")[:1]))
+            .values_list("status", "progress_at", "published_on", "cancelled_at", "sel", "rev", "bea")
+            .first())
+
+
+def _plans_changed(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+    """Changes when any plan is approved, amended or withdrawn (the plan list)."""
+    return planning.plans_changed()
+
+
+@cached_public(fingerprint=_draws_changed)
 def index(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     results = publicity.public_results(division=scope["division"])[:10]
@@ -139,7 +176,7 @@ def index(request: HttpRequest) -> HttpResponse:
     })
 
 
-@cached_public
+@cached_public(fingerprint=_plans_changed)
 def plan_list(request: HttpRequest) -> HttpResponse:
     """Approved annual plans (R-P3) of a division and year, with their items."""
     scope = _scope(request)
@@ -162,7 +199,8 @@ def result_list(request: HttpRequest) -> HttpResponse:
     """Published inspection results, searchable by enterprise name or USCC (R-R2)."""
     scope = _scope(request)
     q = request.GET.get("q", "").strip()[:100]
-    page = light_page(publicity.public_results(q=q, division=scope["division"]), request)
+    after = _positive(request.GET.get("after", ""))
+    page = result_page(publicity.public_results(q=q, division=scope["division"], after=after), request)
     return render(request, "publicity/result_list.html", {
         **scope, "q": q, "page": page, "rows": _result_rows(page),
     })
@@ -233,7 +271,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-@cached_public
+@cached_public(fingerprint=_draws_changed)
 def draw_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.public_draws(), PAGE).get_page(request.GET.get("page"))
     return render(request, "publicity/draw_list.html", {"page": page})
@@ -255,7 +293,7 @@ def _operator_masked(selection: Any) -> Any:
     return rows
 
 
-@cached_public
+@cached_public(fingerprint=_draw_changed)
 def draw_detail(request: HttpRequest, code: str) -> HttpResponse:
     draw = _public_draw(code)
     announcement = json.loads(draw.announcement) if draw.announcement else {}

@@ -39,13 +39,15 @@ def sniff(head: bytes) -> Kind | None:
     return None
 
 
-def problem(name: str, size: int, head: bytes, max_bytes: int = MAX_BYTES) -> str | None:
-    """Why the file ``name`` may not be kept as evidence (Chinese), or None."""
+def problem(name: str, size: int, head: bytes, max_bytes: int = MAX_BYTES, *,
+            purpose: str = "证据") -> str | None:
+    """Why the file ``name`` may not be kept as evidence (Chinese), or None; ``purpose``
+    names what the file is uploaded as (evidence, an objection's material)."""
     if size <= 0:
         return f"文件“{name}”是空文件。"
     if size > max_bytes:
         return (f"文件“{name}”大小 {size / 1048576:.1f} MB，超过上限 "
                 f"{max_bytes / 1048576:.0f} MB。")
     if sniff(head) is None:
-        return f"文件“{name}”的内容不是{ALLOWED}，不能作为证据上传（按文件内容识别，不按扩展名）。"
+        return f"文件“{name}”的内容不是{ALLOWED}，不能作为{purpose}上传（按文件内容识别，不按扩展名）。"
     return None

@@ -57,8 +57,8 @@ def test_published_found_objected_upheld_and_corrected_with_history(
     page.goto(f"{base}/publication/objections/")
     page.click(f"a[href='/publication/results/{first.pk}/object/']")
     page.fill("textarea[name=reason]", "检查前企业已在公示系统补报年度报告，请复核。")
-    attachment = output_dir / "objection_evidence.txt"
-    attachment.write_text("补报回执", encoding="utf-8")
+    attachment = output_dir / "objection_evidence.pdf"  # a PDF by its first bytes (R-S4 files)
+    attachment.write_bytes(b"%PDF-1.4\n% receipt\n%%EOF\n")
     page.set_input_files("input[name=files]", str(attachment))
     page.click("button:has-text('提交异议')")
     page.wait_for_selector("text=异议已提交")

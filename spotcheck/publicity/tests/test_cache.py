@@ -41,3 +41,28 @@ def test_the_complaint_form_is_never_cached(client: Any, settings: Any) -> None:
     cache.clear()
     client.get(reverse("publicity:complaint_create"))
     assert "X-Public-Cache" not in client.get(reverse("publicity:complaint_create"))
+
+
+def test_the_draw_page_and_the_home_page_are_cached_and_fresh_once_a_draw_moves_on(
+        client: Any, settings: Any, world: Any) -> None:
+    """A draw's page and the portal's home come from the cache (the page every visitor of a
+    draw asks for), and a draw published since is shown at once: the key holds the draw's
+    fingerprint (draws sit below publicity and move no generation)."""
+    from spotcheck.draws import services as draws
+    from spotcheck.draws.tests.factories import make_entities
+
+    settings.PUBLIC_CACHE_SECONDS = 300
+    cache.clear()
+    make_entities(6)
+    draw = world.executed()
+    url = reverse("publicity:draw", args=[draw.code])
+    assert "结果待公示" in client.get(url).content.decode()
+    again = client.get(url)
+    assert again["X-Public-Cache"] == "hit" and "结果待公示" in again.content.decode()
+    client.get(reverse("publicity:index"))
+    assert client.get(reverse("publicity:index"))["X-Public-Cache"] == "hit"
+    draws.draw_publish(acting_user=world.planner, draw=draw)
+    fresh = client.get(url)
+    assert "X-Public-Cache" not in fresh and "public-selection" in fresh.content.decode()
+    assert client.get(url)["X-Public-Cache"] == "hit"
+    assert "X-Public-Cache" not in client.get(reverse("publicity:index"))

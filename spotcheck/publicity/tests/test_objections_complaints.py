@@ -6,6 +6,7 @@ outcome is published without personal data."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -38,7 +39,7 @@ def test_an_enterprise_objects_to_its_own_result_with_files(published: Published
     with pytest.raises(ServiceError, match="异议理由"):
         services.objection_file(acting_user=enterprise, result=published, reason="  ")
     settings.OBJECTION_FILE_MAX_MB = 0
-    with pytest.raises(ServiceError, match="超过 0 MB"):
+    with pytest.raises(ServiceError, match=re.escape("“整改报告.pdf”大小 0.0 MB，超过上限 0 MB")):
         services.objection_file(acting_user=enterprise, result=published, reason="已改正",
                                 files=[SimpleUploadedFile("整改报告.pdf", b"%PDF-1.4 x")])
     settings.OBJECTION_FILE_MAX_MB = 10
@@ -53,6 +54,64 @@ def test_an_enterprise_objects_to_its_own_result_with_files(published: Published
         services.objection_file(acting_user=other, result=published, reason="不是我的")
     with pytest.raises(Refused):
         services.objection_file(acting_user=make_user(Role.PLANNER, ENV), result=published, reason="x")
+
+
+def test_objection_files_are_known_by_their_first_bytes_and_none_is_left_half_written(
+        published: PublishedResult, make_user: Any) -> None:
+    """R-S4: an objection's material is a photo or a PDF by its content, as an inspection's
+    evidence; a bad file is named in Chinese and nothing is kept, neither the objection, its
+    rows nor any file already stored."""
+    from pathlib import Path
+
+    from spotcheck.publicity.models import Objection, ObjectionFile
+
+    root = Path(ObjectionFile._meta.get_field("file").storage.location) / "objections"  # type: ignore[attr-defined]
+
+    def stored() -> set[Path]:
+        return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+
+    before = stored()
+    enterprise = make_user(Role.ENTERPRISE)
+    good = SimpleUploadedFile("现场照片.jpg", b"\xff\xd8\xff\xe0 JFIF")
+    fake = SimpleUploadedFile("整改报告.pdf", b"MZ\x90\x00 an executable named .pdf")
+    refusal = re.escape("“整改报告.pdf”的内容不是JPEG、PNG、WebP 照片或 PDF 文件")
+    with pytest.raises(ServiceError, match=refusal) as exc:
+        services.objection_file(acting_user=enterprise, result=published, reason="已改正",
+                                files=[good, fake])
+    assert exc.value.code == "bad_file" and "异议材料" in exc.value.message
+    assert exc.value.fields == {"files": [exc.value.message]}
+    with pytest.raises(ServiceError, match=re.escape("“空.png”是空文件")):
+        services.objection_file(acting_user=enterprise, result=published, reason="已改正",
+                                files=[SimpleUploadedFile("空.png", b"")])
+    assert not Objection.objects.exists() and not ObjectionFile.objects.exists()
+    assert stored() == before
+    # A failure after the first file was stored (the second's row refused) leaves no file.
+    second = SimpleUploadedFile("复核.pdf", b"%PDF-1.7 x")
+    calls = {"n": 0}
+    real_save = ObjectionFile.save
+
+    def failing_save(self: Any, *args: Any, **kwargs: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("磁盘已满")
+        real_save(self, *args, **kwargs)
+
+    good.seek(0)
+    ObjectionFile.save = failing_save  # type: ignore[method-assign]
+    try:
+        with pytest.raises(RuntimeError):
+            services.objection_file(acting_user=enterprise, result=published, reason="已改正",
+                                    files=[good, second])
+    finally:
+        ObjectionFile.save = real_save  # type: ignore[method-assign]
+    assert not Objection.objects.exists() and not ObjectionFile.objects.exists()
+    assert stored() == before
+    good.seek(0)
+    second.seek(0)
+    objection = services.objection_file(acting_user=enterprise, result=published, reason="已改正",
+                                        files=[good, second])
+    assert sorted(f.name for f in objection.files.all()) == ["复核.pdf", "现场照片.jpg"]
+    assert len(stored() - before) == 2
 
 
 def test_an_upheld_objection_corrects_the_publication_and_a_rejected_one_does_not(
@@ -151,7 +210,8 @@ def test_objection_pages_for_the_enterprise_and_the_department(published: Publis
     page = client.get(reverse("publication:objections")).content.decode()
     assert reverse("publication:object", args=[published.pk]) in page
     response = client.post(reverse("publication:object", args=[published.pk]),
-                           {"reason": "已当场改正", "files": [SimpleUploadedFile("照片.jpg", b"\xff\xd8x")]})
+                           {"reason": "已当场改正",
+                            "files": [SimpleUploadedFile("照片.jpg", b"\xff\xd8\xff\xe0 JFIF")]})
     assert response.status_code == 302
     client.force_login(signed_in(make_user, Role.PLANNER, ENV))
     objection = published.objections.get()

@@ -110,9 +110,18 @@ def test_results_come_twenty_a_page_without_counting_them_all(client: Any) -> No
 
     rows = [published_result() for _ in range(21)]
     first = client.get(reverse("publicity:results"), {"q": "上饶测试商贸"}).content.decode()
-    assert "21 条" not in first and "20 条以上" in first and "page=2" in first
-    second = client.get(reverse("publicity:results"), {"q": "上饶测试商贸", "page": 2}).content.decode()
+    assert "21 条" not in first and "20 条以上" in first
+    # Keyset: the next page starts after the last result shown, by its id (no OFFSET).
+    last_shown = rows[1]  # newest first, the same second: by id descending
+    assert f"after={last_shown.pk}&amp;page=2" in first and rows[0].uscc not in first
+    second = client.get(reverse("publicity:results"), {"q": "上饶测试商贸", "after": last_shown.pk, "page": 2}
+                        ).content.decode()
     assert rows[0].uscc in second and "21 条" in second and "page=3" not in second
+    assert rows[1].uscc not in second and "第一页" in second
+    api_next = client.get(reverse("api:publicity-results"),
+                          {"q": "上饶测试商贸", "after": last_shown.pk}).json()
+    assert [r["uscc"] for r in api_next["results"]] == [rows[0].uscc] and api_next["has_next"] is False
+    assert client.get(reverse("api:publicity-results"), {"after": "x"}).status_code == 400
     assert client.get(reverse("publicity:results"), {"page": "x"}).status_code == 200
     api = client.get(reverse("api:publicity-results"), {"q": "上饶测试商贸", "page": 2}).json()
     assert api["has_next"] is False and len(api["results"]) == 1
