@@ -51,6 +51,12 @@ SPOTCHECK_PUBLICATION_WARN_DAYS = env_int("SPOTCHECK_PUBLICATION_WARN_DAYS", 5)
 # A violation transferred to the competent department is escalated to the office when not
 # acknowledged within this many working days (R-R1).
 SPOTCHECK_TRANSFER_ACK_DAYS = env_int("SPOTCHECK_TRANSFER_ACK_DAYS", 5)
+# R-R3: another department's confirmed result of the same matter made within this many days
+# may be adopted for a task instead of a visit (结果互认).
+SPOTCHECK_RECOGNITION_DAYS = env_int("SPOTCHECK_RECOGNITION_DAYS", 180)
+# R-R4: an entity or a field is flagged on the risk page when at least this many departments
+# found violations there in the year.
+SPOTCHECK_RISK_DEPARTMENTS = env_int("SPOTCHECK_RISK_DEPARTMENTS", 2)
 # Evidence files of the one form (photos, PDF): the largest accepted, in bytes.
 SPOTCHECK_EVIDENCE_MAX_BYTES = env_int("SPOTCHECK_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
