@@ -12,3 +12,8 @@ class OversightConfig(AppConfig):
 
         register(NavItem("监督看板", "oversight:dashboard", "oversight.view_dashboard"),
                  before="audit:events")
+        # R-R3, R-R4: joint punishment for every planner, risk warnings for the reviewers.
+        register(NavItem("联合惩戒", "oversight:joint_punishment", "oversight.view_joint_punishment"),
+                 before="audit:events")
+        register(NavItem("风险预警", "oversight:risk_warnings", "oversight.view_risk_warnings"),
+                 before="audit:events")

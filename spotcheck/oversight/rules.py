@@ -30,3 +30,9 @@ def scope_allowed(user: Any, scope: Any) -> bool:
 
 
 rules.add_perm("oversight.view_dashboard", (is_reviewer | department_staff) & scope_allowed)
+
+# R-R3, R-R4: results across departments and joint punishment for every department's planner
+# (and the reviewers); the risk warnings on the office's page (the justice bureau reads it too).
+rules.add_perm("oversight.view_entity_results", is_reviewer | department_staff)
+rules.add_perm("oversight.view_joint_punishment", is_reviewer | department_staff)
+rules.add_perm("oversight.view_risk_warnings", is_reviewer)
