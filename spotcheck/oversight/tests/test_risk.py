@@ -34,7 +34,8 @@ def _found(owner: str, entity: Any, *, severity: str, name: str, user: Any,
 
 
 @pytest.fixture
-def world(make_user: Any, spring: None) -> dict[str, Any]:
+def world(make_user: Any, on_day: Any) -> dict[str, Any]:
+    on_day(date(YEAR, 7, 1))
     finder = make_user(Role.INSPECTOR, ENV)
     x, y, z = fi.entity(name="上饶甲商贸有限公司"), fi.entity(name="上饶乙商贸有限公司"), fi.entity()
     _found(ENV, x, severity="serious", name="未按规定公示信息", user=finder)

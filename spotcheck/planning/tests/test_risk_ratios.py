@@ -67,10 +67,10 @@ def test_r_r4_the_picker_sets_the_levels_and_the_preview_shows_each_levels_draw(
 
 
 @pytest.mark.parametrize(("typed", "message"), [
-    ("150", "信用风险等级“高”的抽取比例为 150%，不能超过 100%。"),
-    ("-5", "信用风险等级“高”的抽取比例为 -5%，不能为负数。"),
-    ("三成", "信用风险等级“高”的抽取比例“三成”不是数字"),
-    ("2.555", "信用风险等级“高”的抽取比例“2.555”最多保留两位小数。"),
+    ("150", "信用风险等级“高风险”的抽取比例为 150%，不能超过 100%。"),
+    ("-5", "信用风险等级“高风险”的抽取比例为 -5%，不能为负数。"),
+    ("三成", "信用风险等级“高风险”的抽取比例“三成”不是数字"),
+    ("2.555", "信用风险等级“高风险”的抽取比例“2.555”最多保留两位小数。"),
 ])
 def test_r_r4_bad_level_ratios_are_named_in_chinese(client: Any, planner: Any, typed: str,
                                                     message: str) -> None:
@@ -103,6 +103,10 @@ def test_r_r4_the_saved_plan_keeps_the_level_rates_and_a_stratum_of_its_own(clie
     assert plan.strata == ["risk"]
     assert plan.quota["rates_bp"] == {"risk.general": 500, "risk.high": 2500, "risk.higher": 1200,
                                       "risk.low": 100}
+    # The plan's checks in the API carry the same effect per level.
+    checks = client.get(reverse("api:planning-plan-checks", args=[plan.pk])).json()
+    assert [(e["level"], e["size"], e["drawn"], e["rates_bp"]) for e in checks["by_risk"]] == [
+        ("low", 150, 2, [100]), ("general", 60, 3, [500]), ("higher", 20, 3, [1200]), ("high", 7, 2, [2500])]
 
 
 def test_r_r4_the_effect_shown_before_submitting_is_what_the_draw_selects(
