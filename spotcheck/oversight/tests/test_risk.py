@@ -28,7 +28,9 @@ def _found(owner: str, entity: Any, *, severity: str, name: str, user: Any,
     done(task, visited_on=date(YEAR, 6, 10), result="5", name=name)
     row = TaskItem.objects.get(task=task)
     Violation.objects.create(task_item=row, task=task, department=task.department,
-                             division_id=task.division_id, uscc=task.uscc, severity=severity, description="违法事实", status=status,
+                             division_id=task.division_id, uscc=task.uscc, severity=severity,
+                             description="违法事实", status=status,
+                             judicial_organ="上饶市公安局" if status == ViolationStatus.JUDICIAL else "",
                              created_at=AT, created_by=user)
     return task
 
