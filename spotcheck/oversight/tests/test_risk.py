@@ -104,3 +104,14 @@ def test_r_r3_a_planner_looks_up_the_results_of_every_department_before_planning
     assert bad.status_code == 400 and "uscc" in bad.json()["fields"]
     bad_year = client.get(reverse("api:oversight-joint-punishment") + "?year=abc")
     assert bad_year.status_code == 400 and "year" in bad_year.json()["fields"]
+
+
+def test_the_schema_documents_the_new_endpoints_with_the_error_shape(client: Any, make_user: Any) -> None:
+    client.force_login(make_user(Role.OFFICE))
+    paths = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()["paths"]
+    for path in ("/api/v1/oversight/results/", "/api/v1/oversight/joint-punishment/",
+                 "/api/v1/oversight/risk/", "/api/v1/inspections/tasks/{id}/results/"):
+        assert "get" in paths[path], path
+    recognise = paths["/api/v1/inspections/tasks/{id}/recognise/"]["post"]["responses"]
+    assert {"201", "400", "403", "409"} <= set(recognise)
+    assert recognise["400"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
