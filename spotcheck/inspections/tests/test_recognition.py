@@ -158,3 +158,15 @@ def test_the_api_adopts(client: Any, planner: Any) -> None:
     assert made.json()["source_department"] == SAMR
     again = client.post(url, {"source_task": w.earlier.pk, "reason": "互认"}, content_type="application/json")
     assert again.status_code == 409
+
+
+def test_r_r3_a_task_merged_into_a_joint_visit_is_refused_the_visit_happens_anyway(
+        planner: Any, office: Any) -> None:
+    w = world()
+    task_of(SAMR, w.entity, [item(SAMR, "产品质量检查")])  # SAMR visits in June too
+    services.window_merge(division="361100", year=f.YEAR, window=6, acting_user=office)
+    w.task.refresh_from_db()
+    assert w.task.joint is not None
+    with pytest.raises(Conflict, match="合并为一次入户"):
+        recognition.result_recognise(acting_user=planner, task=w.task, source_task=w.earlier, reason="互认")
+    assert not ResultRecognition.objects.exists()
