@@ -115,3 +115,24 @@ def test_the_schema_documents_the_new_endpoints_with_the_error_shape(client: Any
     recognise = paths["/api/v1/inspections/tasks/{id}/recognise/"]["post"]["responses"]
     assert {"201", "400", "403", "409"} <= set(recognise)
     assert recognise["400"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+
+
+def test_the_risk_reads_take_a_fixed_number_of_queries(world: Any, make_user: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as warnings:
+            risk.risk_warnings("361100", YEAR)
+        with CaptureQueriesContext(connection) as punished:
+            risk.joint_punishment("361100", YEAR)
+        return len(warnings), len(punished)
+
+    before = count()
+    finder = make_user(Role.INSPECTOR, ENV)
+    for _ in range(3):  # three more entities flagged by two departments, with serious findings
+        e = fi.entity()
+        _found(ENV, e, severity="serious", name="未按规定公示信息", user=finder)
+        _found(SAMR, e, severity="serious", name="销售不合格产品", user=finder)
+    assert len(risk.risk_warnings("361100", YEAR).entities) == 4
+    assert count() == before
