@@ -11,10 +11,8 @@ from spotcheck.core.home import sections_for
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The work bench of a signed-in user; anyone else is shown the way in (R-S5): what the
-    platform is, the public portal, and sign-in for staff and enterprises."""
-    if not request.user.is_authenticated:
-        return render(request, "core/welcome.html")
+    """The work bench of a signed-in user. ``/`` (``publicity.views.front_door``) shows
+    everyone else the public portal, which explains the regime and the ways in (R-S5)."""
     return render(request, "core/home.html", {"sections": sections_for(request.user)})
 
 
