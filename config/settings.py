@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "spotcheck.draws",
     "spotcheck.planning",
     "spotcheck.inspections",
+    "spotcheck.credit",
     "spotcheck.publicity",
     "spotcheck.oversight",
     "spotcheck.demo",

@@ -11,7 +11,7 @@ from typing import Any
 import rules
 
 from spotcheck.accounts.divisions import division_covers
-from spotcheck.accounts.predicates import is_dept_admin, is_planner, is_reviewer
+from spotcheck.accounts.predicates import is_dept_admin, is_office, is_planner, is_reviewer
 
 department_staff = is_dept_admin | is_planner
 
@@ -30,6 +30,24 @@ def scope_allowed(user: Any, scope: Any) -> bool:
 
 
 rules.add_perm("oversight.view_dashboard", (is_reviewer | department_staff) & scope_allowed)
+
+
+@rules.predicate
+def report_in_scope(user: Any, report: Any) -> bool:
+    """A report (or the scope of one to be made) the user may read: as the dashboard."""
+    if report is None:
+        return True
+    return bool(scope_allowed(user, (report.division, report.department)))
+
+
+# R-S3: the office asks for reports and issues notifications from them; the justice bureau
+# reads them; a department's planner or administrator reads its own department's.
+rules.add_perm("oversight.make_report", is_office & scope_allowed)
+rules.add_perm("oversight.view_report", (is_reviewer | department_staff) & report_in_scope)
+rules.add_perm("oversight.issue_notification", is_office & report_in_scope)
+# R-S2: who was due to do what, and whether it was done; the office and the justice bureau
+# for their divisions, a department's administrator (its head) for the department.
+rules.add_perm("oversight.view_accountability", (is_reviewer | is_dept_admin) & scope_allowed)
 
 # R-R3, R-R4: results across departments and joint punishment for every department's planner
 # (and the reviewers); the risk warnings on the office's page (the justice bureau reads it too).

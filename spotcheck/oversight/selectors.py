@@ -177,10 +177,12 @@ def on_time(plan: Plan, submitted: date | None, deadline: date, today: date) -> 
     return False if today > deadline else None
 
 
-def dashboard(division: Division | str, year: int, *, department: Department | None = None) -> Dashboard:
-    """The figures of a division's year, or of one department of it."""
+def dashboard(division: Division | str, year: int, *, department: Department | None = None,
+              as_of: date | None = None) -> Dashboard:
+    """The figures of a division's year, or of one department of it; deadlines (plans on
+    time, tasks overdue) judged on ``as_of`` (today by default: a report's period end)."""
     div = division if isinstance(division, Division) else Division.objects.get(pk=division)
-    today = clock.today()
+    today = as_of or clock.today()
     deadline = planning.calendar_for(div, year).plan_deadline
     departments = list(Department.objects.filter(division=div).order_by("seq"))
     if department is not None:

@@ -19,6 +19,11 @@ PUBLISHED_FIELDS: dict[str, tuple[str, ...]] = {
     # never the complainant's text or contact (R-S4).
     "complaint": ("tracking_no", "division_id", "about", "status", "received_at", "answered_at",
                   "outcome"),
+    # oversight.Notification, once published (R-S3): the text the office wrote and the
+    # figures by department name; never who issued it, nor the report's lists (which name
+    # enterprises and staff).
+    "notification": ("id", "number", "title", "body", "division_id", "scope_name", "year", "quarter",
+                     "period_label", "figures", "issued_at", "published_at"),
     # planning.Plan, approved or later (R-P3)
     "plan": ("code", "title", "year", "target_class", "is_joint", "special", "window_start",
              "window_end", "frequency_per_year", "status"),

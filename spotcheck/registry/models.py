@@ -188,6 +188,10 @@ class ChangeSource(models.TextChoices):
     DECISION = "decision", "联席办决定"
     PROPOSAL = "proposal", "采纳部门提议"
     SYSTEM = "system", "系统初始化（演示数据）"
+    # R-D1: a move proposed by the yearly reclassification run, confirmed by the office.
+    RECLASSIFICATION = "reclass", "年度分类调整"
+    # R-D3: a class-B entity's application or a department's recommendation, verified.
+    PROMOTION = "promotion", "申请或推荐升入 A 类"
 
 
 class ClassChange(models.Model):

@@ -69,6 +69,29 @@ def entity_class_decide(*, acting_user: Any, entity: MarketEntity, to_class: str
 
 
 @transaction.atomic
+def entity_class_move(*, acting_user: Any, entity: MarketEntity, from_class: str, to_class: str,
+                      basis: str, source: str, c_field: str = "", request: Any = None) -> ClassChange:
+    """A move decided elsewhere by the office (the yearly reclassification, R-D1/R-D2; a
+    promotion to A, R-D3): the same guarded update and history row as a direct decision.
+    ``from_class`` is the class the decision was made on; an entity moved since is refused
+    (Conflict), never moved from a class nobody looked at."""
+    if acting_user is None or not acting_user.has_perm("registry.decide_class", entity):
+        raise Refused("只有本辖区联席办可以决定监管库类别。")
+    if source not in (ChangeSource.RECLASSIFICATION, ChangeSource.PROMOTION):
+        raise ServiceError("未知的调整来源。", fields={"source": ["无效"]})
+    if entity.library_class != from_class:
+        raise Conflict(f"该主体现为 {entity.library_class} 类，已不是决定时的 {from_class} 类。")
+    change = _move(acting_user=acting_user, entity=entity, to_class=to_class, basis=basis,
+                   c_field=c_field, source=source)
+    audit_record(action="entity.class_move", actor=acting_user, object_type="market_entity",
+                 object_id=entity.uscc, request=request,
+                 summary={"before": {"class": change.from_class},
+                          "after": {"class": change.to_class, "c_field": change.c_field},
+                          "source": source, "basis": change.basis})
+    return change
+
+
+@transaction.atomic
 def class_proposal_create(*, acting_user: Any, entity: MarketEntity, c_field: str, basis: str,
                           request: Any = None) -> ClassProposal:
     """A department proposes class C in its field; the office decides (R-C1)."""

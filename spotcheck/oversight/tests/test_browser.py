@@ -60,3 +60,30 @@ def test_the_dashboard_draws_its_charts_beside_the_same_figures(
     page.locator("#table-plan-list a").first.click()
     page.wait_for_selector("h1")
     assert "/planning/" in page.url
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 900), (375, 812)])
+def test_the_report_and_accountability_pages_fit_the_screen(
+        width: int, height: int, page: Any, live_server: Any, fresh_user: Any,
+        world: dict[str, Any], output_dir: Path) -> None:
+    from spotcheck.accounts.models import Division
+    from spotcheck.oversight import services
+
+    office = fresh_user(Role.OFFICE)
+    report = services.report_create(acting_user=office, division=Division.objects.get(pk="361100"),
+                                    year=YEAR, quarter=3)
+    services.report_run(report.pk)
+    services.notification_issue(acting_user=office, report=report, title="关于第三季度抽查工作的通报",
+                                body="市生态环境局逾期未完成检查任务 2 项。")
+    page.set_viewport_size({"width": width, "height": height})
+    sign_in(page, live_server.url, office.username)
+    for name, path, selector in [
+            ("reports", "/oversight/reports/", "#table-reports"),
+            ("report", f"/oversight/reports/{report.pk}/", "#table-comparison"),
+            ("accountability", f"/oversight/accountability/?year={YEAR}", "#table-departments")]:
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_selector(selector)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, name
+        page.screenshot(path=str(output_dir / f"oversight-{name}-{width}.png"), full_page=True)
+    row = page.locator("#table-departments tr[data-department='市生态环境局']")
+    assert row.locator("[data-figure=due]").count() == 1
