@@ -18,5 +18,6 @@ urlpatterns = [
     path("draws/", include("spotcheck.draws.api_urls")),
     path("planning/", include("spotcheck.planning.api_urls")),
     path("inspections/", include("spotcheck.inspections.api_urls")),
+    path("oversight/", include("spotcheck.oversight.api_urls")),
     path("public/", include("spotcheck.publicity.api_urls")),
 ]

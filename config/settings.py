@@ -63,6 +63,12 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "spotcheck@localhost")
+# R-R3: another department's confirmed result of the same matter made within this many days
+# may be adopted for a task instead of a visit (结果互认).
+SPOTCHECK_RECOGNITION_DAYS = env_int("SPOTCHECK_RECOGNITION_DAYS", 180)
+# R-R4: an entity or a field is flagged on the risk page when at least this many departments
+# found violations there in the year.
+SPOTCHECK_RISK_DEPARTMENTS = env_int("SPOTCHECK_RISK_DEPARTMENTS", 2)
 # Evidence files of the one form (photos, PDF): the largest accepted, in bytes.
 SPOTCHECK_EVIDENCE_MAX_BYTES = env_int("SPOTCHECK_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])

@@ -26,7 +26,7 @@ from spotcheck.core import clock
 from spotcheck.core.api import StrictSerializer, YearField, query_year
 from spotcheck.core.errors import Refused, ServiceError
 from spotcheck.core.permissions import HasPerm, ObjectPerm
-from spotcheck.inspections import selectors, services
+from spotcheck.inspections import recognition, selectors, services
 from spotcheck.inspections.models import (
     EnterpriseNotice,
     EntityBurden,
@@ -34,6 +34,7 @@ from spotcheck.inspections.models import (
     InspectionTask,
     JointInspection,
     LeadChange,
+    ResultRecognition,
     TaskItem,
 )
 from spotcheck.roster.models import Inspector
@@ -379,7 +380,7 @@ class BurdenList(generics.ListAPIView):
 SavingsSerializer = inline_serializer("Savings", fields={
     "division": serializers.CharField(), "year": serializers.IntegerField(),
     **_counts("tasks", "entities", "joint_inspections", "merged_visits", "visits_before", "visits_after",
-              "visits_saved")})
+              "visits_saved", "recognised")})
 
 
 class Savings(APIView):
@@ -393,3 +394,77 @@ class Savings(APIView):
         if not user.division_id:
             raise Refused("您的账户不属于任何行政区划。")
         return Response(selectors.window_savings(user.division_id, _year(request)))
+
+
+# --- results recognised across departments (结果互认, R-R3) ---------------------------------
+
+
+class EarlierRowSerializer(serializers.Serializer):
+    item = serializers.CharField(source="item.code")
+    name = serializers.CharField(source="item.name")
+    result_code = serializers.CharField()
+    result_name = serializers.CharField()
+
+
+class EarlierResultSerializer(serializers.Serializer):
+    task = serializers.IntegerField(source="task.pk")
+    department = serializers.CharField(source="task.department.code")
+    department_name = serializers.CharField(source="task.department.name")
+    visited_on = serializers.DateField(allow_null=True)
+    review_status = serializers.CharField(source="task.review_status")
+    items = EarlierRowSerializer(many=True, source="rows")
+    adoptable = serializers.BooleanField()
+    problems = serializers.ListField(child=serializers.CharField())
+
+
+class EarlierResults(APIView):
+    """The other departments' completed results for the task's entity, each with why it may
+    not be adopted for this task (empty ``problems``: it may, R-R3)."""
+
+    permission_classes = [ObjectPerm.of("inspections.view_task")]
+
+    @extend_schema(responses=EarlierResultSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        task = get_object_or_404(InspectionTask.objects.select_related("department"), pk=pk)
+        self.check_object_permissions(request, task)
+        return Response(EarlierResultSerializer(recognition.earlier_results(task), many=True).data)
+
+
+class RecogniseBody(StrictSerializer):
+    source_task = serializers.IntegerField(min_value=1, required=False,
+                                           help_text="被采信的检查任务编号（缺省：可互认的最近一次结果）")
+    reason = serializers.CharField(max_length=500, help_text="互认理由")
+
+
+class RecognitionSerializer(serializers.ModelSerializer):
+    source_department = _slug()
+    department = _slug()
+    decided_by = _slug("username")
+
+    class Meta:
+        model = ResultRecognition
+        fields = ["id", "task", "source_task", "department", "source_department", "uscc",
+                  "source_visited_on", "period_days", "reason", "items", "decided_at", "decided_by"]
+
+
+class TaskRecognise(APIView):
+    """结果互认 (R-R3): the task's department adopts another department's confirmed result of the
+    same matter made within the recognition period; the task is closed without a visit."""
+
+    permission_classes = [ObjectPerm.of("inspections.recognise_result")]
+
+    @extend_schema(request=RecogniseBody, responses={201: RecognitionSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        task = get_object_or_404(InspectionTask.objects.select_related("department", "joint"), pk=pk)
+        self.check_object_permissions(request, task)
+        body = RecogniseBody(data=request.data)
+        body.is_valid(raise_exception=True)
+        wanted = body.validated_data.get("source_task")
+        source = (InspectionTask.objects.select_related("department").filter(pk=wanted).first()
+                  if wanted else None)
+        if wanted and source is None:
+            raise ServiceError(f"被采信的检查任务 {body.validated_data['source_task']} 不存在。",
+                               fields={"source_task": ["被采信的检查：不存在。"]})
+        done = recognition.result_recognise(acting_user=request.user, task=task, source_task=source,
+                                            reason=body.validated_data["reason"], request=request._request)
+        return Response(RecognitionSerializer(done).data, status=status.HTTP_201_CREATED)

@@ -7,6 +7,8 @@ from spotcheck.inspections import api, api_visits
 urlpatterns = [
     path("tasks/", api.TaskList.as_view(), name="inspections-tasks"),
     path("tasks/<int:pk>/", api.TaskDetail.as_view(), name="inspections-task"),
+    path("tasks/<int:pk>/results/", api.EarlierResults.as_view(), name="inspections-task-results"),
+    path("tasks/<int:pk>/recognise/", api.TaskRecognise.as_view(), name="inspections-task-recognise"),
     path("joint/", api.JointList.as_view(), name="inspections-joints"),
     path("joint/<int:pk>/", api.JointDetail.as_view(), name="inspections-joint"),
     path("joint/<int:pk>/lead/", api.JointLead.as_view(), name="inspections-joint-lead"),

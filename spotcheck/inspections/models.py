@@ -798,3 +798,46 @@ class EntityBurden(models.Model):
     @property
     def saved(self) -> int:
         return self.tasks - self.visits
+
+
+class ResultRecognition(models.Model):
+    """A task closed by adopting another department's earlier result of the same matter
+    (结果互认, R-R3): the visit is spared and counted so in the burden ledger. One per task
+    (the database refuses a second adoption); the earlier task and each adopted item are
+    cited, with the reason and the recognition period in force."""
+
+    task = models.OneToOneField(InspectionTask, on_delete=models.PROTECT, related_name="recognition",
+                                verbose_name="互认的检查任务")
+    source_task = models.ForeignKey(InspectionTask, on_delete=models.PROTECT,
+                                    related_name="recognised_by", verbose_name="被采信的检查任务")
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+",
+                                   verbose_name="采信部门")
+    source_department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT,
+                                          related_name="+", verbose_name="原检查部门")
+    entity = models.ForeignKey("registry.MarketEntity", on_delete=models.PROTECT, related_name="+",
+                               verbose_name="市场主体")
+    uscc = models.CharField("统一社会信用代码", max_length=18)
+    source_visited_on = models.DateField("原检查日期")
+    period_days = models.PositiveIntegerField("互认期限（天）")
+    reason = models.CharField("互认理由", max_length=500)
+    # [{"item": code, "name": ..., "from_item": code, "result_code": ..., "result_name": ...}]
+    items = models.JSONField("采信的事项及结果", default=list)
+    decided_at = models.DateTimeField("办理时间")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name="办理人")
+
+    class Meta:
+        verbose_name = "结果互认"
+        verbose_name_plural = "结果互认"
+        ordering = ["-decided_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(task=models.F("source_task")),
+                                   name="inspections_recognition_other_task"),
+            models.CheckConstraint(condition=~Q(department=models.F("source_department")),
+                                   name="inspections_recognition_other_department"),
+            models.CheckConstraint(condition=~Q(reason=""), name="inspections_recognition_reason"),
+        ]
+        indexes = [models.Index(fields=["uscc", "decided_at"], name="inspections_recognition_uscc")]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} ← {self.source_task_id}"

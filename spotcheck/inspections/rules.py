@@ -95,6 +95,8 @@ rules.add_perm("inspections.view_joint",
 rules.add_perm("inspections.change_lead", department_people & takes_part)
 rules.add_perm("inspections.record_results", is_inspector & is_team_member)
 rules.add_perm("inspections.sign_form", is_inspector & is_team_member)
+# R-R3: a department adopts another department's result for its own task (结果互认).
+rules.add_perm("inspections.recognise_result", department_people & in_own_department)
 
 
 @rules.predicate

@@ -273,21 +273,24 @@ def open_tasks_of_draw(draw_id: int) -> int:
 
 def window_savings(division: Division | str, year: int) -> dict[str, Any]:
     """What merging saved in a division's year: joint inspections (more than one department),
-    merged visits, visits without merging, actual visits, and the difference."""
+    merged visits, visits without merging, actual visits, and the difference; tasks closed
+    by an adopted result (``recognised``, R-R3) make no visit."""
     division_id = _division_id(division)
     tasks = (InspectionTask.objects.filter(division_id=division_id, year=year)
              .exclude(status=TaskStatus.CANCELLED))
     counts = tasks.aggregate(
         n=Count("id"), merged=Count("joint", distinct=True),
         multi=Count("joint", distinct=True, filter=Q(joint__is_joint=True)),
-        lone=Count("id", filter=Q(joint__isnull=True)),
+        # R-R3: a task closed by an adopted result (结果互认) makes no visit.
+        lone=Count("id", filter=Q(joint__isnull=True, recognition__isnull=True)),
+        recognised=Count("id", filter=Q(recognition__isnull=False)),
         n_entities=Count("entity", distinct=True))
     before = counts["n"]
     after = counts["merged"] + counts["lone"]
     return {"division": division_id, "year": year, "tasks": before,
             "entities": counts["n_entities"], "joint_inspections": counts["multi"],
             "merged_visits": counts["merged"], "visits_before": before, "visits_after": after,
-            "visits_saved": before - after}
+            "visits_saved": before - after, "recognised": counts["recognised"]}
 
 
 def class_c_coverage(division: Division | str, year: int) -> dict[str, int]:

@@ -142,7 +142,8 @@ def burden_refresh(entity_ids: Iterable[int], year: int) -> None:
                 .exclude(status=TaskStatus.CANCELLED)
                 .values("entity_id", "uscc")
                 .annotate(n=Count("id"), joints=Count("joint", distinct=True),
-                          lone=Count("id", filter=Q(joint__isnull=True)),
+                          # R-R3: a task closed by an adopted result is a visit spared.
+                          lone=Count("id", filter=Q(joint__isnull=True, recognition__isnull=True)),
                           departments=Count("department", distinct=True))
                 .order_by())
         found = [EntityBurden(entity_id=r["entity_id"], uscc=r["uscc"], year=year, tasks=r["n"],

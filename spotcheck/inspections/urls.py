@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.task_list, name="tasks"),
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
     path("tasks/<int:pk>/form/", views.task_form, name="task_form"),
+    path("tasks/<int:pk>/recognise/", views.task_recognise, name="task_recognise"),
     path("joint/", views.joint_list, name="joints"),
     path("joint/<int:pk>/", views.joint_detail, name="joint_detail"),
     path("joint/<int:pk>/form/", views.joint_form, name="joint_form"),

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from spotcheck.accounts.models import Department
 from spotcheck.core import clock
 from spotcheck.core.decorators import require_perm
-from spotcheck.core.errors import ServiceError
+from spotcheck.core.errors import Refused, ServiceError
 from spotcheck.core.paging import keyset_page
 from spotcheck.core.reference import follow_up_actions, inspection_methods
 from spotcheck.inspections import (
@@ -30,6 +30,7 @@ from spotcheck.inspections import (
     archive_export,
     form_services,
     notices,
+    recognition,
     reference,
     selectors,
     services,
@@ -53,6 +54,7 @@ from spotcheck.inspections.models import (
     InspectionTask,
     JointInspection,
     NoPenaltyEntry,
+    ResultRecognition,
     Severity,
     TaskItem,
     TaskMember,
@@ -116,7 +118,44 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "task": task, "groups": selectors.form_groups([task]),
         "burden": selectors.burden_of(task.uscc, task.year),
         "can_record": request.user.has_perm("inspections.record_results", task),
+        **_recognition_context(request, task),
     })
+
+
+def _recognition_context(request: HttpRequest, task: InspectionTask) -> dict[str, Any]:
+    """R-R3: the other departments' results for the entity, and the 结果互认 form where the
+    task may take one (department people of the task's department)."""
+    earlier = recognition.earlier_results(task)
+    adopted = ResultRecognition.objects.select_related("source_department", "decided_by").filter(
+        task=task).first()
+    problem = recognition.recognition_problem(task)
+    can = request.user.has_perm("inspections.recognise_result", task) and problem is None and adopted is None
+    return {"earlier": earlier, "adopted": adopted, "recognition_problem": problem,
+            "can_recognise": can and any(e.adoptable for e in earlier),
+            "recognition_days": recognition.period_days()}
+
+
+@require_POST
+@require_perm("inspections.recognise_result", fn=_task)
+def task_recognise(request: HttpRequest, pk: int) -> HttpResponse:
+    """结果互认 (R-R3): adopt the chosen earlier result for this task, with the reason."""
+    task = _task(request, pk)
+    raw = request.POST.get("source_task", "").strip()
+    source = (InspectionTask.objects.select_related("department")
+              .filter(pk=int(raw), entity_id=task.entity_id).first() if raw.isdigit() else None)
+    try:
+        if raw and source is None:
+            raise ServiceError("请选择被采信的检查结果。", fields={"source_task": ["被采信的检查：请选择。"]})
+        done = recognition.result_recognise(acting_user=request.user, task=task, source_task=source,
+                                            reason=request.POST.get("reason", ""), request=request)
+    except Refused as exc:
+        raise PermissionDenied(exc.message) from None
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已办理结果互认：采信{done.source_department.name}的检查结果，"
+                                  "免于入户检查。")
+    return redirect("inspections:task_detail", pk=task.pk)
 
 
 # --- the one form -------------------------------------------------------------------------

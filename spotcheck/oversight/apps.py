@@ -15,3 +15,8 @@ class OversightConfig(AppConfig):
         register(NavItem("监督报告", "oversight:reports", "oversight.view_report"), before="audit:events")
         register(NavItem("履职记录", "oversight:accountability", "oversight.view_accountability"),
                  before="audit:events")
+        # R-R3, R-R4: joint punishment for every planner, risk warnings for the reviewers.
+        register(NavItem("联合惩戒", "oversight:joint_punishment", "oversight.view_joint_punishment"),
+                 before="audit:events")
+        register(NavItem("风险预警", "oversight:risk_warnings", "oversight.view_risk_warnings"),
+                 before="audit:events")

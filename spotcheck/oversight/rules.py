@@ -48,3 +48,9 @@ rules.add_perm("oversight.issue_notification", is_office & report_in_scope)
 # R-S2: who was due to do what, and whether it was done; the office and the justice bureau
 # for their divisions, a department's administrator (its head) for the department.
 rules.add_perm("oversight.view_accountability", (is_reviewer | is_dept_admin) & scope_allowed)
+
+# R-R3, R-R4: results across departments and joint punishment for every department's planner
+# (and the reviewers); the risk warnings on the office's page (the justice bureau reads it too).
+rules.add_perm("oversight.view_entity_results", is_reviewer | department_staff)
+rules.add_perm("oversight.view_joint_punishment", is_reviewer | department_staff)
+rules.add_perm("oversight.view_risk_warnings", is_reviewer)

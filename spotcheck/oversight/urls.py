@@ -1,6 +1,7 @@
 from django.urls import path
 
 from spotcheck.oversight import views
+from spotcheck.oversight.risk_urls import urlpatterns as risk_urls
 
 app_name = "oversight"
 
@@ -11,4 +12,5 @@ urlpatterns = [
     path("reports/<int:pk>/file.<str:kind>", views.report_file, name="report_file"),
     path("notifications/<int:pk>/publish/", views.notification_publish, name="notification_publish"),
     path("accountability/", views.accountability_page, name="accountability"),
+    *risk_urls,
 ]

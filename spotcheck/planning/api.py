@@ -226,6 +226,9 @@ def figures_json(figures: selectors.Figures) -> dict[str, Any]:
                    for r in figures.rows],
         "class_a": stored["class_a"], "overlaps": stored["overlaps"], "findings": stored["findings"],
         "ok": figures.ok,
+        # R-R4: what each credit-risk level would draw, when the strata are by level.
+        "by_risk": [{"level": e.level, "label": e.label, "size": e.size, "drawn": e.drawn,
+                     "rates_bp": list(e.rates)} for e in figures.by_risk],
     }
 
 
@@ -239,7 +242,12 @@ ChecksSerializer = inline_serializer("PlanChecks", fields={
     "class_a": serializers.JSONField(allow_null=True, help_text="A 类库：总数、上限、他计划已抽、余量"),
     "overlaps": serializers.ListField(child=serializers.JSONField()),
     "findings": serializers.ListField(child=serializers.DictField(child=serializers.CharField())),
-    "ok": serializers.BooleanField()})
+    "ok": serializers.BooleanField(),
+    "by_risk": inline_serializer("PlanRiskEffect", fields={
+        "level": serializers.CharField(), "label": serializers.CharField(),
+        "size": serializers.IntegerField(), "drawn": serializers.IntegerField(),
+        "rates_bp": serializers.ListField(child=serializers.IntegerField())}, many=True,
+        help_text="各信用风险等级的主体数、比例（基点）和拟抽取数（R-R4）")})
 
 
 class PlanChecks(APIView):

@@ -21,10 +21,13 @@ from spotcheck.planning.domain.quota import (
     INDUSTRY_SECTIONS,
     KIND_LABELS,
     RISK_LABELS,
+    RISK_PRESETS,
     QuotaError,
     StrataScope,
     possible_strata,
     quota_entries,
+    rates_by_risk,
+    risk_of,
     stratum_label,
 )
 from spotcheck.planning.models import Plan
@@ -39,6 +42,12 @@ QUOTA_KIND_CHOICES = [("rates", "按比例（%）"), ("counts", "按数量（户
 MAX_STRATUM_BOXES = 60
 STRATUM_PREFIX = "s:"
 ROUNDING_CHOICES = [("ceil", "向上取整（比例为下限）"), ("floor", "向下取整（比例为上限，A 类必选）")]
+# R-R4: the picker of ratios by credit-risk level; a preset fills the four boxes.
+RISK_CUSTOM = "custom"
+RISK_PRESET_CHOICES = [("", "不按信用风险等级区分"), *[
+    (key, "、".join(f"{RISK_LABELS[level]} {percent_value(bp)}%" for level, bp in rates.items()))
+    for key, rates in RISK_PRESETS.items()], (RISK_CUSTOM, "自定义（在下面分别填写各等级比例）")]
+RISK_RATE_PREFIX = "risk_rate_"
 
 
 def _checkboxes(choices: list[tuple[str, str]], label: str) -> forms.MultipleChoiceField:
@@ -64,6 +73,9 @@ class PlanForm(forms.Form):
                                      widget=forms.CheckboxSelectMultiple)
     risk_levels = _checkboxes(list(RISK_LABELS.items()), "信用风险等级（不选：全部）")
     strata = _checkboxes(list(DIMENSIONS.items()), "分层维度（不选：不分层）")
+    risk_preset = forms.ChoiceField(
+        label="按信用风险等级设置抽取比例（R-R4）", choices=RISK_PRESET_CHOICES, required=False,
+        help_text="选择后按信用风险等级分层，各等级按所选比例抽取（差异化监管）；单独设置的分层优先。")
     quota_kind = forms.ChoiceField(label="抽取方式", choices=QUOTA_KIND_CHOICES, initial="rates")
     rounding = forms.ChoiceField(label="取整方式", choices=ROUNDING_CHOICES, initial="ceil")
     quota_default = forms.DecimalField(
@@ -86,6 +98,7 @@ class PlanForm(forms.Form):
             kwargs["initial"] = initial_of(plan)
         super().__init__(*args, **kwargs)
         self.owner, self.target_class, self.plan, self.preview = owner, target_class, plan, preview
+        self._add_risk_boxes()
         # The editor opens on the planning year (clock.planning_year), or the year asked for.
         chosen = plan.year if plan is not None else year or clock.planning_year(today)
         years = sorted({*clock.years_around(today)[1:], chosen})
@@ -130,6 +143,69 @@ class PlanForm(forms.Form):
         elif plan is None:
             self.fields["quota_default"].initial = 10 if target_class == "A" else 5
         self._add_stratum_boxes()
+
+    # --- the ratio picker by credit-risk level (R-R4) ---------------------------------------
+
+    def _add_risk_boxes(self) -> None:
+        """Four percent boxes, one per level, filled from the preset picked (custom: as typed).
+        A preset or custom ratios put the plan in strata by risk level: the strata boxes, the
+        figures and the stored rule all follow (the draw's strata are the plan's)."""
+        self.risk_fields = []
+        for level, label in RISK_LABELS.items():
+            key = RISK_RATE_PREFIX + level
+            self.fields[key] = forms.CharField(label=f"{label}（%）", required=False, max_length=12)
+            self.fields[key].widget.attrs.update({"inputmode": "decimal", "placeholder": "同统一值"})
+            self.risk_fields.append(key)
+        if not self.is_bound:
+            return
+        preset = str(self.data.get("risk_preset") or "")
+        if not preset:
+            return
+        data: Any = self.data.copy()  # type: ignore[attr-defined]
+        if preset in RISK_PRESETS:
+            for level, bp in RISK_PRESETS[preset].items():
+                data[RISK_RATE_PREFIX + level] = percent_value(bp)
+        strata = data.getlist("strata") if hasattr(data, "getlist") else list(data.get("strata") or [])
+        if "risk" not in strata:
+            if hasattr(data, "setlist"):
+                data.setlist("strata", [*strata, "risk"])
+            else:
+                data["strata"] = [*strata, "risk"]
+        self.data = data
+
+    def risk_rows(self) -> list[forms.BoundField]:
+        return [self[k] for k in self.risk_fields]
+
+    def _clean_risk_rates(self, d: dict[str, Any]) -> dict[str, int]:
+        """The level rates typed (basis points); bad input is named by level, in Chinese."""
+        levels: dict[str, int] = {}
+        if not d.get("risk_preset"):
+            return levels
+        if d.get("quota_kind") != "rates":
+            self.add_error("risk_preset", "按信用风险等级设置比例时，抽取方式应为“按比例（%）”。")
+            return levels
+        for level, label in RISK_LABELS.items():
+            key = RISK_RATE_PREFIX + level
+            raw = str(d.get(key) or "").strip().rstrip("%％").strip()
+            if not raw:
+                continue
+            name = f"信用风险等级“{label}”的抽取比例"
+            try:
+                value = Decimal(raw)
+            except ArithmeticError:
+                self.add_error(key, f"{name}“{raw}”不是数字：请填百分数，如 30 或 2.5。")
+                continue
+            if not value.is_finite():
+                self.add_error(key, f"{name}“{raw}”不是数字：请填百分数，如 30 或 2.5。")
+            elif value < 0:
+                self.add_error(key, f"{name}为 {raw}%，不能为负数。")
+            elif value > 100:
+                self.add_error(key, f"{name}为 {raw}%，不能超过 100%。")
+            elif value != value.quantize(Decimal("0.01")):
+                self.add_error(key, f"{name}“{raw}”最多保留两位小数。")
+            else:
+                levels[level] = bp_of(value)
+        return levels
 
     # --- the year and the strata the plan can have, from what is typed (or stored) ---------
 
@@ -185,7 +261,11 @@ class PlanForm(forms.Form):
         for name in boxes:
             field = forms.DecimalField(label=stratum_label(name, self.division_names), required=False,
                                        min_value=0, max_digits=7, decimal_places=2)
-            field.widget.attrs.update({"inputmode": "decimal", "placeholder": "同上"})
+            level = risk_of(name)
+            by_level = str(self.data.get(RISK_RATE_PREFIX + level) or "").strip() if (
+                self.is_bound and level and self.data.get("risk_preset")) else ""
+            field.widget.attrs.update({"inputmode": "decimal",
+                                       "placeholder": f"按等级 {by_level}%" if by_level else "同上"})
             key = STRATUM_PREFIX + name
             self.fields[key] = field
             if not self.is_bound and name in typed:
@@ -203,6 +283,7 @@ class PlanForm(forms.Form):
             raise forms.ValidationError(
                 f"分层维度或抽取范围已改变，单独设置的分层 {shown} 不再存在。"
                 "请核对下面各分层的比例或数量后再保存。")
+        self.risk_rates_bp = self._clean_risk_rates(d)
         kind = d.get("quota_kind")
         if kind == "counts":
             for key in ("quota_default", *self.stratum_fields):
@@ -229,6 +310,10 @@ class PlanForm(forms.Form):
         else:
             quota["rates_bp" if kind == "rates" else "counts"] = {
                 k[len(STRATUM_PREFIX):]: amount(d[k]) for k in self.stratum_fields if d.get(k) is not None}
+            levels = getattr(self, "risk_rates_bp", {})
+            if kind == "rates" and levels:
+                # R-R4: every stratum of a level takes the level's rate (a stratum's own box wins).
+                quota["rates_bp"] = rates_by_risk(self._strata_names(), levels, quota["rates_bp"])
             if d.get("quota_default") is not None:
                 quota["default_bp" if kind == "rates" else "default"] = amount(d["quota_default"])
             quota["rounding"] = d["rounding"]

@@ -55,7 +55,9 @@ from spotcheck.planning.domain.overlap import (
     windows_overlap,
 )
 from spotcheck.planning.domain.quota import (
+    RiskEffect,
     StrataScope,
+    effect_by_risk,
     ordered_dimensions,
     stratum_label,
 )
@@ -341,6 +343,11 @@ class Figures:
     @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def by_risk(self) -> list[RiskEffect]:
+        """The effect per credit-risk level (R-R4), from the same strata and quota as the draw's."""
+        return effect_by_risk((r.name, r.size, r.value, r.quota) for r in self.rows)
 
     @property
     def warnings(self) -> list[Finding]:

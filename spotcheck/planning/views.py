@@ -146,7 +146,9 @@ def plan_preview(request: HttpRequest) -> HttpResponse:
         "form": form, "target_class": target_class, "year": form.chosen_year, "calendar": form.calendar,
         "windows": form.calendar.windows_for(target_class), "oob": True,
         # The per-stratum boxes are redrawn only when the strata changed (typing is not lost).
-        "strata_changed": request.POST.get("strata_shown", "") != form.strata_shown}
+        "strata_changed": request.POST.get("strata_shown", "") != form.strata_shown,
+        # The level boxes are redrawn when another preset was picked (R-R4), or to show errors.
+        "risk_changed": request.POST.get("risk_preset_shown", "") != request.POST.get("risk_preset", "")}
     if form.is_valid():
         try:
             context["figures"] = services.plan_preview(acting_user=request.user, plan=plan,

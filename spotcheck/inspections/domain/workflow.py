@@ -28,6 +28,9 @@ class Step(StrEnum):
     COMPLETE = "complete"
     CANCEL = "cancel"
     REOPEN = "reopen"  # the lead department returned the results for correction
+    # R-R3: another department's confirmed result of the same matter is adopted; the task is
+    # closed without a visit, only while nothing of its own was recorded.
+    RECOGNISE = "recognise"
 
 
 LABELS = {State.PENDING: "待检查", State.IN_PROGRESS: "检查中", State.COMPLETED: "已完成",
@@ -40,6 +43,7 @@ TABLE: dict[tuple[State, Step], State] = {
     (State.IN_PROGRESS, Step.COMPLETE): State.COMPLETED,
     (State.PENDING, Step.CANCEL): State.CANCELLED,
     (State.COMPLETED, Step.REOPEN): State.IN_PROGRESS,
+    (State.PENDING, Step.RECOGNISE): State.COMPLETED,
 }
 
 OPEN = frozenset({State.PENDING, State.IN_PROGRESS})
@@ -48,7 +52,7 @@ OPEN = frozenset({State.PENDING, State.IN_PROGRESS})
 def _refusal(state: Any, step: Step) -> str:
     label = LABELS.get(State(state), state) if state in State._value2member_map_ else state
     what = {Step.RECORD: "录入结果", Step.COMPLETE: "完成检查", Step.CANCEL: "取消",
-            Step.REOPEN: "退回修改"}[step]
+            Step.REOPEN: "退回修改", Step.RECOGNISE: "办理结果互认"}[step]
     return f"当前状态为“{label}”，不能{what}。"
 
 

@@ -186,6 +186,17 @@ def _outside_data() -> dict[str, Any]:
             "inspectors": ["MX-1", "MX-2"]}
 
 
+def _recognition() -> dict[str, Any]:
+    """ENV's pending task of an entity SAMR inspected ten days ago on the same matter."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from spotcheck.inspections.tests.recognition_world import world
+
+    return {"pk": world(earlier_on=timezone.localdate() - timedelta(days=10)).task.pk}
+
+
 CASES = [
     Case("inspections:tasks", READERS),
     Case("inspections:tasks", READERS, query="?window=2027-06&status=pending&department=361100-ENV"),
@@ -258,6 +269,12 @@ CASES = [
     Case("api:inspections-tasks", READERS),
     Case("api:inspections-tasks", READERS, query="?window=6&status=pending"),
     Case("api:inspections-task", OWN, setup=_task),
+    # R-R3 (结果互认): the other departments' results, and the adoption by the task's department.
+    Case("api:inspections-task-results", OWN, setup=_recognition),
+    Case("api:inspections-task-recognise", DEPARTMENT, setup=_recognition, method="post",
+         ok_status=201, data={"reason": "同一事项已检查"}),
+    Case("inspections:task_recognise", DEPARTMENT, setup=_recognition, method="post", ok_status=302,
+         data={"reason": "同一事项已检查"}),
     Case("api:inspections-joints", READERS),
     Case("api:inspections-joint", OWN, setup=_joint),
     Case("api:inspections-joint-lead", DEPARTMENT, setup=_joint, method="post",

@@ -74,6 +74,13 @@ def _published_notification() -> dict[str, Any]:
     return {"pk": _notification(published=True).pk}
 
 
+def _entity() -> dict[str, object]:
+    from spotcheck.inspections.tests import factories as f
+
+    f.entity(uscc="91361100MA35C0C0CX")
+    return {}
+
+
 CASES = [
     Case("oversight:dashboard", READERS),
     # A county below the city: the reviewers drill down; department users stay on their own.
@@ -98,4 +105,13 @@ CASES = [
     # The portal: published notifications, for everyone.
     Case("notifications:list", ALL_ROLES, public=True),
     Case("notifications:detail", ALL_ROLES, setup=_published_notification, public=True),
+    # R-R3: results across departments and joint punishment for every planner; R-R4: the
+    # risk warnings for the office and the justice bureau.
+    Case("oversight:entity_results", READERS),
+    Case("oversight:entity_results", READERS, query="?uscc=91361100MA35C0C0CX"),
+    Case("oversight:joint_punishment", READERS),
+    Case("oversight:risk_warnings", REVIEWERS, query="?year=2027"),
+    Case("api:oversight-entity-results", READERS, setup=_entity, query="?uscc=91361100MA35C0C0CX"),
+    Case("api:oversight-joint-punishment", READERS, query="?year=2027"),
+    Case("api:oversight-risk-warnings", REVIEWERS),
 ]

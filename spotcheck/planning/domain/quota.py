@@ -190,3 +190,67 @@ def stratum_label(name: str, division_names: Mapping[str, str] | None = None) ->
 
 def total_drawn(quota: Mapping[str, int]) -> int:
     return sum(quota.values())
+
+
+# --- ratios by credit-risk level (R-R4: differentiated supervision) -------------------------
+
+# The picker's presets: percent per level, low → high (basis points).
+RISK_PRESETS: dict[str, dict[str, int]] = {
+    "1-3-10-30": {"low": 100, "general": 300, "higher": 1000, "high": 3000},
+    "2-5-10-20": {"low": 200, "general": 500, "higher": 1000, "high": 2000},
+    "1-2-5-10": {"low": 100, "general": 200, "higher": 500, "high": 1000},
+}
+
+
+def risk_of(stratum: str) -> str | None:
+    """The credit-risk level a stratum name carries (``B.361102.risk.high`` -> ``high``)."""
+    parts = stratum.split(".")
+    for i, p in enumerate(parts[:-1]):
+        if p == "risk" and parts[i + 1] in RISK_LABELS:
+            return parts[i + 1]
+    return None
+
+
+def rates_by_risk(strata: Sequence[str], levels: Mapping[str, int],
+                  typed: Mapping[str, int] | None = None) -> dict[str, int]:
+    """Each stratum's rate from its risk level (basis points), unless a rate was typed for
+    the stratum itself; strata without a level rate are left to the default."""
+    out: dict[str, int] = {}
+    for s in strata:
+        if typed and s in typed:
+            out[s] = typed[s]
+            continue
+        level = risk_of(s)
+        if level is not None and level in levels:
+            out[s] = levels[level]
+    return out
+
+
+@dataclass(frozen=True)
+class RiskEffect:
+    """What a plan draws from one credit-risk level: entities, rates, drawn (R-R4)."""
+
+    level: str
+    label: str
+    size: int
+    drawn: int
+    rates: tuple[int, ...]  # the distinct rates (basis points) of its strata; () for counts/totals
+
+
+def effect_by_risk(rows: Iterable[tuple[str, int, int | None, int]]) -> list[RiskEffect]:
+    """Stratum rows (name, size, value, quota) summed by risk level, low → high; [] when the
+    strata are not by risk level."""
+    sums: dict[str, list[int]] = {}
+    rates: dict[str, set[int]] = {}
+    for name, size, value, quota in rows:
+        level = risk_of(name)
+        if level is None:
+            return []
+        acc = sums.setdefault(level, [0, 0])
+        acc[0] += size
+        acc[1] += quota
+        if value is not None:
+            rates.setdefault(level, set()).add(value)
+    return [RiskEffect(level, RISK_LABELS[level], sums[level][0], sums[level][1],
+                       tuple(sorted(rates.get(level, ()))))
+            for level in RISK_LEVELS if level in sums]
