@@ -265,6 +265,11 @@ def _sign_confirm_publish(division: Division, year: int, say: Echo, *, limit: in
                                        status=TaskStatus.COMPLETED, review_status=ReviewStatus.PENDING)
         .select_related("department", "entity")]
     visits.sort(key=lambda v: (v.window_start, type(v).__name__, v.pk))
+    # a second setup of the demo finds the visits signed the first time and signs no more
+    limit -= (JointInspection.objects.filter(division=division, year=year,
+                                             review_status=ReviewStatus.CONFIRMED).count()
+              + InspectionTask.objects.filter(division=division, year=year, joint__isnull=True,
+                                              review_status=ReviewStatus.CONFIRMED).count())
     confirmed: list[Any] = []
     for visit in visits:
         if len(confirmed) >= limit:

@@ -36,6 +36,16 @@ def sign_in(page: Any, base: str, username: str, password: str = PASSWORD) -> No
     pass_second_step(page, username)
 
 
+def switch_user(page: Any, base: str, username: str) -> None:
+    """Sign in as someone else on the same browser. A request the page still has in flight
+    (the figures a plan page fetches after it is shown) is let finish first: its reply would
+    otherwise bring back the session cookie of the one who made it."""
+    page.wait_for_load_state("networkidle")
+    page.context.clear_cookies()
+    sign_in(page, base, username)
+    page.wait_for_selector("h1:has-text('工作台')")
+
+
 @pytest.mark.parametrize("role", list(NAV))
 def test_each_role_signs_in_and_sees_its_navigation(role: Role, page: Any, live_server: Any,
                                                     make_user: Any) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from spotcheck.accounts.roles import Role
-from spotcheck.core.tests.test_browser import sign_in
+from spotcheck.core.tests.test_browser import switch_user
 from spotcheck.draws.models import Draw
 from spotcheck.draws.tests.factories import approved_plan, b_spec, make_entities
 from verifier import verify_draw as vd
@@ -22,11 +22,6 @@ from verifier import verify_draw as vd
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 JUSTICE_SECRET = "justice-typed-secret-2027-xyz"
 
-
-def switch_user(page: Any, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    sign_in(page, base, username)
-    page.wait_for_selector("h1:has-text('工作台')")
 
 
 def test_a_draw_from_preparation_to_a_citizens_verification(page: Any, live_server: Any, make_user: Any,

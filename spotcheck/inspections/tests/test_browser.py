@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from spotcheck.accounts.roles import Role
-from spotcheck.core.tests.test_browser import sign_in
+from spotcheck.core.tests.test_browser import switch_user
 from spotcheck.demo.walk import draw_walk
 from spotcheck.inspections.models import JointInspection, TaskStatus
 from spotcheck.inspections.tests import factories as f
@@ -23,11 +23,6 @@ from spotcheck.planning.models import Plan
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ENV, SAMR = "361100-ENV", "361100-SAMR"
 
-
-def switch_user(page: Any, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    sign_in(page, base, username)
-    page.wait_for_selector("h1:has-text('工作台')")
 
 
 def test_a_plan_from_draft_to_joint_inspections_and_the_one_form(

@@ -12,18 +12,13 @@ import pytest
 
 from spotcheck.accounts.roles import Role
 from spotcheck.accounts.tests.factories import ENTERPRISE_USCC
-from spotcheck.core.tests.test_browser import sign_in
+from spotcheck.core.tests.test_browser import switch_user
 from spotcheck.inspections.tests import factories as fi
 from spotcheck.publicity.models import PublishedResult
 from spotcheck.publicity.tests.factories import ENV, PROBLEM, completed_task, signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-
-def _as(page: Any, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    sign_in(page, base, username)
-    page.wait_for_selector("h1:has-text('工作台')")
 
 
 def test_published_found_objected_upheld_and_corrected_with_history(
@@ -35,7 +30,7 @@ def test_published_found_objected_upheld_and_corrected_with_history(
     base = live_server.url
 
     # The department publishes the confirmed result from its queue.
-    _as(page, base, planner.username)
+    switch_user(page, base, planner.username)
     page.goto(f"{base}/publication/")
     page.check(f"input[name=task][value='{task.pk}']")
     page.click("button:has-text('公示所选结果')")
@@ -53,7 +48,7 @@ def test_published_found_objected_upheld_and_corrected_with_history(
     visitor.screenshot(path=str(output_dir / "portal_result_phone.png"), full_page=True)
 
     # The enterprise objects from its account, with a file.
-    _as(page, base, enterprise.username)
+    switch_user(page, base, enterprise.username)
     page.goto(f"{base}/publication/objections/")
     page.click(f"a[href='/publication/results/{first.pk}/object/']")
     page.fill("textarea[name=reason]", "检查前企业已在公示系统补报年度报告，请复核。")
@@ -64,7 +59,7 @@ def test_published_found_objected_upheld_and_corrected_with_history(
     page.wait_for_selector("text=异议已提交")
 
     # The department upholds it and corrects the result.
-    _as(page, base, planner.username)
+    switch_user(page, base, planner.username)
     page.click("a:has-text('上饶异议测试有限公司')")
     page.check("input[name=upheld][value='1']")
     page.select_option("select[name=result_code]", "E")
