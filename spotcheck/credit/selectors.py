@@ -8,6 +8,7 @@ from django.db.models import Count, QuerySet
 
 from spotcheck.accounts.divisions import divisions_in_scope
 from spotcheck.accounts.predicates import is_enterprise, is_office
+from spotcheck.credit.domain.reclass import REASONS
 from spotcheck.credit.models import (
     CreditRecord,
     PromotionRequest,
@@ -33,8 +34,13 @@ def run_detail(pk: int) -> ReclassRun:
 
 def run_figures(run: ReclassRun) -> list[dict[str, Any]]:
     """Proposals by rule, reason, target class and state: the page's summary."""
-    return list(run.proposals.values("rule", "reason", "from_class", "to_class", "state")
+    rows = list(run.proposals.values("rule", "reason", "from_class", "to_class", "state")
                 .annotate(n=Count("id")).order_by("rule", "reason", "from_class", "to_class", "state"))
+    states = dict(ProposalState.choices)
+    for row in rows:  # the page shows words, not codes
+        row["reason_label"] = REASONS.get(row["reason"], row["reason"])
+        row["state_label"] = states.get(row["state"], row["state"])
+    return rows
 
 
 def proposal_list(run: ReclassRun, *, state: str = "", rule: str = "", to_class: str = ""

@@ -62,6 +62,8 @@ def test_a_major_violation_moves_a_to_c_and_a_clean_b_applies_for_a(
     page.fill("#id_reason", "检查发现严重违法行为，核实无误")
     page.click("button:has-text('提交决定')")
     page.wait_for_selector(".messages, .message, [role=status], body")
+    summary = page.inner_text("main")
+    assert "serious_violation" not in summary and "confirmed" not in summary  # words, not codes
     page.set_viewport_size({"width": 375, "height": 800})
     page.screenshot(path=str(output_dir / "credit-run-confirmed.png"), full_page=True)
     assert MarketEntity.objects.get(pk=a.pk).library_class == "C"
