@@ -40,10 +40,8 @@ test-sqlite: setup sysdeps
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # A fresh PostgreSQL database per run, dropped afterwards; skipped when no server answers.
-# The browser tests drive the pages through the same services and run once, on SQLite;
-# what depends on the database (locks, races, SQL, constraints) runs here.
 test-postgres: setup sysdeps
-	@bin/with-postgres "$(PG_URL)" $(BIN)/pytest -n 2 --dist loadfile -m "not browser" $(PYTEST_ARGS)
+	@bin/with-postgres "$(PG_URL)" $(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # The live API (gunicorn on a scratch database with demo data) against its own OpenAPI
 # schema, as the office: fails on any 5xx, any reply outside the schema, any undocumented status.
