@@ -22,4 +22,9 @@ class CoreConfig(AppConfig):
     verbose_name = "基础"
 
     def ready(self) -> None:
+        from django.core.signals import setting_changed
+
+        from spotcheck.core.crypto import keys_moved
+
         require_sm3()
+        setting_changed.connect(keys_moved, dispatch_uid="spotcheck.core.keys_moved")

@@ -298,3 +298,12 @@ def sm3_file(path: str | Path, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+def keys_moved(*, setting: str, **_: Any) -> None:
+    """``setting_changed`` receiver: the cached cipher follows a new ``VAR_DIR`` (tests and
+    tools that point the platform at another folder read that folder's keys, not the keys
+    cached from the last one)."""
+    if setting == "VAR_DIR":
+        field_cipher.cache_clear()
+

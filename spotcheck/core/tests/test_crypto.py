@@ -107,3 +107,22 @@ def test_packing_takes_exactly_the_short_texts_of_its_alphabet_and_gives_them_ba
     if crypto.packable(value):
         assert len(crypto._pack(value)) == 16
         assert crypto._unpack(crypto._pack(value)) == value
+
+
+def test_the_cached_cipher_follows_a_new_var_dir(settings, tmp_path) -> None:
+    """A cipher cached under one folder's keys is not used under another's: a value written
+    after ``VAR_DIR`` changed is read by that folder's key ring alone (the backup drill copies
+    ``var/keys`` and decrypts in another process)."""
+    settings.VAR_DIR = tmp_path / "one"
+    first = crypto.field_cipher()
+    blob = first.encrypt("13912345678")
+    settings.VAR_DIR = tmp_path / "two"
+    second = crypto.field_cipher()
+    assert second is not first
+    try:
+        read = second.decrypt(blob)
+    except FieldKeyError:  # another folder, another key: unreadable or garbage
+        read = None
+    assert read != "13912345678"
+    settings.VAR_DIR = tmp_path / "one"
+    assert crypto.field_cipher().decrypt(blob) == "13912345678"
