@@ -28,6 +28,7 @@ from spotcheck.accounts.models import Department, Division
 from spotcheck.audit.services import audit_record, audit_record_many, refusals_audited
 from spotcheck.catalog.models import InspectionItem
 from spotcheck.core import clock, workdays
+from spotcheck.core.bulk import insert_rows
 from spotcheck.core.domain.workflow import TransitionRefused, guarded_update, next_state
 from spotcheck.core.errors import Conflict, Refused, ServiceError, refuse_unless
 from spotcheck.core.reference import follow_up_actions, inspection_methods
@@ -251,8 +252,10 @@ def tasks_from_draw(*, draw: Draw, acting_user: Any = None, plan: PlanInfo | Non
         draw=draw).values_list("id", "entity_id", "department_id", "status"))
     active: set[int] = set()
     summary = TasksSummary(draw=draw.code, departments=sorted(d.code for d in departments.values()))
-    new_tasks: list[InspectionTask] = []
-    new_members: list[tuple[InspectionTask, list[tuple[int, int | None, str, str]]]] = []
+    # The new tasks as (entity, uscc, department, division) in selection order, with their
+    # teams: written set-based (COPY on PostgreSQL), their items and members after them.
+    new_tasks: list[tuple[int, str, int, str]] = []
+    new_members: list[list[tuple[int, int | None, str, str]]] = []
     creator = _user(acting_user)
     with transaction.atomic():
         for sel_id, uscc, entity_id in selected:
@@ -264,26 +267,28 @@ def tasks_from_draw(*, draw: Draw, acting_user: Any = None, plan: PlanInfo | Non
                 if (entity_id, dept.pk) in existing:
                     summary.existing += 1
                     continue
-                task = InspectionTask(
-                    department=dept, division_id=dept.division_id, year=draw.year,
-                    entity_id=entity_id, uscc=uscc, source=source, draw=draw,
-                    plan_ref=plan.ref[:64], plan_title=plan.title[:200],
-                    window_start=start, window_end=end, created_by=creator)
-                new_tasks.append(task)
+                new_tasks.append((entity_id, uscc, dept.pk, dept.division_id))
                 team = [m for m in teams.get(sel_id, []) if (uscc, m[1]) not in conflicted]
                 if joint_draw:
                     team = [m for m in team if m[3] == dept.code]
-                new_members.append((task, team))
-        for chunk in _batches(new_tasks):
-            InspectionTask.objects.bulk_create(chunk, batch_size=BATCH)
+                new_members.append(team)
+        insert_rows(InspectionTask, ("entity_id", "uscc", "department_id", "division_id"), new_tasks,
+                    constants={"year": draw.year, "source": source, "draw_id": draw.pk,
+                               "plan_ref": plan.ref[:64], "plan_title": plan.title[:200],
+                               "window_start": start, "window_end": end,
+                               "created_by_id": creator.pk if creator is not None else None})
         summary.created = len(new_tasks)
-        item_rows = (TaskItem(task=task, item=item, seq=i) for task in new_tasks
-                     for i, item in enumerate(items_by_dept.get(task.department_id, [])))
-        TaskItem.objects.bulk_create(item_rows, batch_size=BATCH)
-        TaskMember.objects.bulk_create(
-            (TaskMember(task=task, slot=slot, inspector_id=inspector_id, certificate_no=code)
-             for task, team in new_members for slot, inspector_id, code, _ in team),
-            batch_size=BATCH)
+        if new_tasks:
+            task_ids = {(e, d): pk for pk, e, d in InspectionTask.objects.filter(draw=draw).values_list(
+                "id", "entity_id", "department_id")}
+            ids = [task_ids[e, d] for e, _, d, _ in new_tasks]
+            item_ids = {d: [i.pk for i in items] for d, items in items_by_dept.items()}
+            insert_rows(TaskItem, ("task_id", "item_id", "seq"), (
+                (pk, item_id, i) for pk, (_, _, d, _) in zip(ids, new_tasks, strict=True)
+                for i, item_id in enumerate(item_ids.get(d, []))))
+            insert_rows(TaskMember, ("task_id", "slot", "inspector_id", "certificate_no"), (
+                (pk, slot, inspector_id, code) for pk, team in zip(ids, new_members, strict=True)
+                for slot, inspector_id, code, _ in team))
         gone = [pk for (entity_id, _), (pk, status) in existing.items()
                 if entity_id not in active and status == TaskStatus.PENDING]
         for id_chunk in _batches(gone):
@@ -292,7 +297,7 @@ def tasks_from_draw(*, draw: Draw, acting_user: Any = None, plan: PlanInfo | Non
                 status=next_state(WORKFLOW, TaskStatus.PENDING, Step.CANCEL),
                 cancel_reason="抽取结果经替补，该主体不再检查。")
         gone_set = set(gone)
-        touched = {t.entity_id for t in new_tasks} | {e for (e, _), (pk, _) in existing.items()
+        touched = {t[0] for t in new_tasks} | {e for (e, _), (pk, _) in existing.items()
                                                      if pk in gone_set}
         burden_refresh(touched, draw.year)
         if summary.created or summary.cancelled:

@@ -1,0 +1,82 @@
+"""Writing many rows of one model at once, set-based: COPY on PostgreSQL, one ``executemany``
+INSERT elsewhere. Faster than ``bulk_create`` by far for the platform's large writes (the
+tasks of a draw, its selection): no model instance per row, no statement per 2,000 rows.
+
+The rows carry the columns that vary (``fields``); the columns every row shares are given
+once (``constants``); every other concrete column takes its field's default, and an
+``auto_now``/``auto_now_add`` timestamp the moment of the call. A column with a database
+default (``db_default``) that is not given is left to the database. No signals are sent
+(like ``bulk_create``); the rows are inserted in the order given, so the primary keys follow
+that order.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.db import connection, models
+from django.db.models.fields import NOT_PROVIDED
+from django.utils import timezone
+
+
+def _columns(model: type[models.Model], fields: Sequence[str],
+             constants: Mapping[str, Any]) -> tuple[list[models.Field[Any, Any]], list[Any]]:
+    """The given fields, then the constant and default columns with their (prepared) values."""
+    meta = model._meta
+    given: list[models.Field[Any, Any]] = [meta.get_field(f) for f in fields]  # type: ignore[misc]
+    named = {f.name for f in given} | {f.attname for f in given}
+    rest: list[models.Field[Any, Any]] = []
+    values: list[Any] = []
+    now = timezone.now()
+    for f in meta.concrete_fields:
+        if f.name in named or f.attname in named or f.primary_key:
+            continue
+        if f.name in constants or f.attname in constants:
+            value = constants[f.name] if f.name in constants else constants[f.attname]
+            if isinstance(value, models.Model):
+                value = value.pk
+        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            value = now
+        elif f.db_default is not NOT_PROVIDED:
+            continue
+        else:
+            value = f.get_default()
+        rest.append(f)
+        values.append(f.get_db_prep_save(value, connection))
+    return [*given, *rest], values
+
+
+def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]], *,
+                constants: Mapping[str, Any] | None = None) -> None:
+    """Insert ``rows`` (values of ``fields``, by name or attname; database-ready: ints,
+    strings, dates, booleans, None) with ``constants`` in every row. No rows, no statement."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return
+    rows = itertools.chain((first,), rows)
+    columns, shared = _columns(model, fields, constants or {})
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(f.column) for f in columns)
+    if connection.vendor == "postgresql":
+        shared_t = tuple(shared)
+        with connection.cursor() as cursor, cursor.cursor.copy(
+                f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((*row, *shared_t))
+        return
+    given = columns[:len(fields)]
+    prepared = tuple(shared)
+    sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608 (names from the model)
+    batch: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        for row in rows:
+            batch.append((*(f.get_db_prep_save(v, connection) for f, v in zip(given, row, strict=True)),
+                          *prepared))
+            if len(batch) >= 2000:
+                cursor.executemany(sql, batch)
+                batch.clear()
+        if batch:
+            cursor.executemany(sql, batch)
