@@ -424,9 +424,14 @@ def overlaps_of(draft: PlanDraft, own_sizes: Mapping[str, int], own_quota: Mappi
             stored = ordered_dimensions(other.strata), selection_rates(quota_of(other.quota, sizes), sizes)
         other_dims, other_rates = stored
         shared = population & population_of(other_draft)
-        columns = [COLUMNS[d] for d in GROUP_DIMENSIONS]
-        groups = (({d: str(row[COLUMNS[d]]) for d in GROUP_DIMENSIONS}, row["n"])
-                  for row in shared.order_by().values(*columns).annotate(n=Count("pk")))
+        # Grouped by the dimensions either plan stratifies by only: the rates depend on
+        # nothing else, and a million shared entities make few groups that way.
+        dims = [d for d in GROUP_DIMENSIONS if d in own_dims or d in other_dims]
+        columns = [COLUMNS[d] for d in dims]
+        groups: Iterable[tuple[dict[str, str], int]] = (
+            (({d: str(row[COLUMNS[d]]) for d in dims}, row["n"])
+             for row in shared.order_by().values(*columns).annotate(n=Count("pk")))
+            if dims else [({}, shared.count())])
         overlap = expected_overlap(groups, own_dims, own_rates, other_dims, other_rates)
         if overlap.shared:
             rows.append(OverlapRow(other.pk, other.code, other.title, other.department.name,

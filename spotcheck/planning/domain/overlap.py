@@ -13,10 +13,12 @@ Pure: standard library and the draw's pure specification module only.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+from math import gcd
 
 from spotcheck.draws.domain.spec import stratum_name
 
@@ -46,18 +48,29 @@ def selection_rates(quota: Mapping[str, int], sizes: Mapping[str, int]) -> dict[
     return {s: Fraction(quota.get(s, 0), n) for s, n in sizes.items() if n > 0}
 
 
-def _rate(dims: Sequence[str], rates: Mapping[str, Fraction], values: Mapping[str, str]) -> Fraction:
-    return rates.get(stratum_name(dims, values), Fraction(0))
-
-
 def expected_overlap(groups: Iterable[tuple[Mapping[str, str], int]],
                      dims_a: Sequence[str], rates_a: Mapping[str, Fraction],
                      dims_b: Sequence[str], rates_b: Mapping[str, Fraction]) -> Overlap:
-    """``groups``: (values of the five dimensions, count) of the entities both populations
-    hold; ``dims_*`` the strata dimensions and ``rates_*`` the selection rates of each plan."""
+    """``groups``: (values of the dimensions either plan stratifies by, count) of the entities
+    both populations hold; ``dims_*`` the strata dimensions and ``rates_*`` the selection
+    rates of each plan.
+
+    The groups are summed per pair of strata first (integers), then each pair adds
+    ``count * q_a * q_b / (n_a * n_b)`` to one exact integer fraction: as exact as summing
+    ``Fraction`` per group, at the cost of the few pairs instead of the many groups."""
     shared = 0
-    expected = Fraction(0)
+    pairs: Counter[tuple[str, str]] = Counter()
     for values, count in groups:
         shared += count
-        expected += count * _rate(dims_a, rates_a, values) * _rate(dims_b, rates_b, values)
-    return Overlap(shared, expected)
+        pairs[stratum_name(dims_a, values), stratum_name(dims_b, values)] += count
+    num, den = 0, 1
+    for (a, b), count in pairs.items():
+        rate_a, rate_b = rates_a.get(a), rates_b.get(b)
+        if not rate_a or not rate_b:
+            continue
+        n = count * rate_a.numerator * rate_b.numerator
+        d = rate_a.denominator * rate_b.denominator
+        num, den = num * d + n * den, den * d
+        common = gcd(num, den)
+        num, den = num // common, den // common
+    return Overlap(shared, Fraction(num, den))

@@ -37,3 +37,24 @@ def test_the_expected_overlap_never_exceeds_either_draw(shared: int, qa: int, qb
                                (), selection_rates({"all": qb}, {"all": nb}))
     assert overlap.shared == shared
     assert overlap.expected <= min(shared, qa, qb)
+
+
+_risks = st.sampled_from(["high", "low", "medium"])
+_divisions = st.sampled_from(["361102", "361103"])
+
+
+@given(groups=st.lists(st.tuples(_risks, _divisions, st.integers(1, 10_000)), max_size=30),
+       quotas=st.lists(st.integers(0, 50), min_size=5, max_size=5))
+def test_the_expected_overlap_equals_the_sum_per_group_in_fractions(
+        groups: list[tuple[str, str, int]], quotas: list[int]) -> None:
+    """R-B3: summing per pair of strata in integers gives exactly the per-group sum."""
+    values = [({"risk": r, "division": d}, n) for r, d, n in groups]
+    sizes_a = {"risk.high": 10_000, "risk.low": 20_000, "risk.medium": 30_001}
+    sizes_b = {"361102": 70_003, "361103": 9_999}
+    rates_a = selection_rates(dict(zip(sizes_a, quotas[:3], strict=True)), sizes_a)
+    rates_b = selection_rates(dict(zip(sizes_b, quotas[3:], strict=True)), sizes_b)
+    expected = sum((n * rates_a[f"risk.{v['risk']}"] * rates_b[v["division"]]
+                    for v, n in values), Fraction(0))
+    overlap = expected_overlap(values, ("risk",), rates_a, ("division",), rates_b)
+    assert overlap.expected == expected
+    assert overlap.shared == sum(n for _, n in values)
