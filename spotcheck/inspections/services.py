@@ -20,8 +20,9 @@ from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.utils import timezone
 
 from spotcheck.accounts.divisions import division_codes
 from spotcheck.accounts.models import Department, Division
@@ -136,27 +137,32 @@ def year_calendar(division: Division | str | None, year: int) -> YearCalendar:
 
 def burden_refresh(entity_ids: Iterable[int], year: int) -> None:
     """Recount, for these entities and year, the visits the tasks would make unmerged and the
-    visits actually made (a joint visit counts once)."""
+    visits actually made (a joint visit counts once). Set-based: per chunk of entities one
+    INSERT … SELECT … ON CONFLICT DO UPDATE (PostgreSQL and SQLite alike) and one DELETE of
+    the rows whose entity has no task left."""
     ids = sorted(set(entity_ids))
+    stamp = EntityBurden._meta.get_field("updated_at").get_db_prep_save(timezone.now(), connection)
+    table = EntityBurden._meta.db_table
     for chunk in _batches(ids, 1000):
-        rows = (InspectionTask.objects.filter(entity_id__in=chunk, year=year)
-                .exclude(status=TaskStatus.CANCELLED)
-                .values("entity_id", "uscc")
-                .annotate(n=Count("id"), joints=Count("joint", distinct=True),
+        live = (InspectionTask.objects.filter(entity_id__in=chunk, year=year)
+                .exclude(status=TaskStatus.CANCELLED))
+        rows = (live.values("entity_id", "uscc")
+                .annotate(tasks=Count("id"),
                           # R-R3: a task closed by an adopted result is a visit spared.
-                          lone=Count("id", filter=Q(joint__isnull=True, recognition__isnull=True)),
+                          visits=Count("joint", distinct=True)
+                          + Count("id", filter=Q(joint__isnull=True, recognition__isnull=True)),
                           departments=Count("department", distinct=True))
                 .order_by())
-        found = [EntityBurden(entity_id=r["entity_id"], uscc=r["uscc"], year=year, tasks=r["n"],
-                              visits=r["joints"] + r["lone"], departments=r["departments"])
-                 for r in rows]
-        if found:
-            EntityBurden.objects.bulk_create(
-                found, update_conflicts=True, unique_fields=["entity", "year"],
-                update_fields=["uscc", "tasks", "visits", "departments", "updated_at"])
-        gone = set(chunk) - {b.entity_id for b in found}
-        if gone:
-            EntityBurden.objects.filter(entity_id__in=gone, year=year).delete()
+        select, params = rows.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (entity_id, uscc, tasks, visits, departments, year, updated_at) "  # noqa: S608
+                f"SELECT q.entity_id, q.uscc, q.tasks, q.visits, q.departments, %s, %s FROM ({select}) q "
+                "WHERE true ON CONFLICT (entity_id, year) DO UPDATE SET uscc = excluded.uscc, "
+                "tasks = excluded.tasks, visits = excluded.visits, departments = excluded.departments, "
+                "updated_at = excluded.updated_at", [year, stamp, *params])
+        EntityBurden.objects.filter(entity_id__in=chunk, year=year).exclude(
+            Exists(live.filter(entity_id=OuterRef("entity_id")))).delete()
 
 
 # --- tasks from a draw --------------------------------------------------------------------
