@@ -61,6 +61,25 @@ def draw_detail(pk: int) -> Draw:
 # --- the population -----------------------------------------------------------------------
 
 
+def population_filter(draw: Draw, spec: DrawSpec | None = None) -> Q:
+    """``population_queryset``'s condition on one entity row, for use inside another query
+    (the plan overlap counts several populations in one pass as filtered aggregates)."""
+    spec = spec or parse_spec(draw.spec)
+    q = Q(library_class__in=spec.classes, status__in=spec.statuses,
+          division_id__in=division_codes(spec.divisions or [draw.division_id]))
+    if spec.industries:
+        q &= Q(industry__in=spec.industries)
+    if spec.kinds:
+        q &= Q(kind__in=spec.kinds)
+    if spec.risk_levels:
+        q &= Q(risk_level__in=spec.risk_levels)
+    if spec.tags:
+        q &= Q(Exists(EntityTag.objects.filter(entity_id=OuterRef("pk"), tag__name__in=spec.tags)))
+    if draw.pk and draw.excluded_count:
+        q &= ~Q(Exists(DrawExclusion.objects.filter(draw_id=draw.pk, uscc=OuterRef("uscc"))))
+    return q
+
+
 def population_queryset(draw: Draw, spec: DrawSpec | None = None) -> QuerySet[MarketEntity]:
     """The entities the draw's specification admits; deregistered, revoked and moved-out
     entities never, nor the draw's exclusions."""

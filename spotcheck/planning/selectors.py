@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from fractions import Fraction
 from typing import Any
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
@@ -36,7 +37,7 @@ from spotcheck.draws.domain.spec import (
     stratum_name,
 )
 from spotcheck.draws.models import Draw
-from spotcheck.draws.selectors import population_queryset
+from spotcheck.draws.selectors import population_filter, population_queryset
 from spotcheck.planning.domain.calendar import YearCalendar
 from spotcheck.planning.domain.checks import (
     CLASS_A_CAP_BP,
@@ -413,7 +414,7 @@ def overlaps_of(draft: PlanDraft, own_sizes: Mapping[str, int], own_quota: Mappi
         others = others.exclude(pk=draft.pk)
     own_dims = ordered_dimensions(draft.strata)
     own_rates = selection_rates(own_quota, own_sizes)
-    rows: list[OverlapRow] = []
+    candidates: list[tuple[Plan, tuple[str, ...], Mapping[str, Fraction], Q]] = []
     for other in others:
         if not windows_overlap(draft.window_start, draft.window_end, other.window_start, other.window_end):
             continue
@@ -422,16 +423,24 @@ def overlaps_of(draft: PlanDraft, own_sizes: Mapping[str, int], own_quota: Mappi
         if stored is None:
             sizes = strata_sizes(population_of(other_draft), other.strata)
             stored = ordered_dimensions(other.strata), selection_rates(quota_of(other.quota, sizes), sizes)
-        other_dims, other_rates = stored
-        shared = population & population_of(other_draft)
-        # Grouped by the dimensions either plan stratifies by only: the rates depend on
-        # nothing else, and a million shared entities make few groups that way.
-        dims = [d for d in GROUP_DIMENSIONS if d in own_dims or d in other_dims]
-        columns = [COLUMNS[d] for d in dims]
-        groups: Iterable[tuple[dict[str, str], int]] = (
-            (({d: str(row[COLUMNS[d]]) for d in dims}, row["n"])
-             for row in shared.order_by().values(*columns).annotate(n=Count("pk")))
-            if dims else [({}, shared.count())])
+        candidates.append((other, *stored, population_filter(Draw(division_id=other_draft.division_id),
+                                                               _population_spec(other_draft))))
+    if not candidates:
+        return []
+    # One pass over this plan's population for all the others: per group of the dimensions
+    # any of the plans stratifies by (the rates depend on nothing else, and a million
+    # entities make few groups that way), the entities each other population shares, as
+    # filtered counts. The scan costs the same for one plan or twenty.
+    dims = [d for d in GROUP_DIMENSIONS if d in own_dims or any(d in c[1] for c in candidates)]
+    counts = {f"o{k}": Count("pk", filter=c[3]) for k, c in enumerate(candidates)}
+    table: list[tuple[dict[str, str], Mapping[str, Any]]] = (
+        [({d: str(row[COLUMNS[d]]) for d in dims}, row)
+         for row in population.order_by().values(*[COLUMNS[d] for d in dims]).annotate(**counts)]
+        if dims else [({}, population.order_by().aggregate(**counts))])
+    rows: list[OverlapRow] = []
+    for k, (other, other_dims, other_rates, _) in enumerate(candidates):
+        key = f"o{k}"
+        groups = ((values, row[key]) for values, row in table if row[key])
         overlap = expected_overlap(groups, own_dims, own_rates, other_dims, other_rates)
         if overlap.shared:
             rows.append(OverlapRow(other.pk, other.code, other.title, other.department.name,
