@@ -41,6 +41,9 @@ def _columns(model: type[models.Model], fields: Sequence[str],
             value = now
         elif f.db_default is not NOT_PROVIDED:
             continue
+        elif callable(f.default) and f.default not in (list, dict):
+            # A default computed per row (a token, a fresh list) cannot be shared by the rows.
+            raise ValueError(f"insert_rows: {meta.label}.{f.name} has a per-row default: give it in the rows")
         else:
             value = f.get_default()
         rest.append(f)
