@@ -41,7 +41,7 @@ def _columns(model: type[models.Model], fields: Sequence[str],
             value = now
         elif f.db_default is not NOT_PROVIDED:
             continue
-        elif callable(f.default) and f.default not in (list, dict):
+        elif f.has_default() and callable(f.default) and f.default not in (list, dict):
             # A default computed per row (a token, a fresh list) cannot be shared by the rows.
             raise ValueError(f"insert_rows: {meta.label}.{f.name} has a per-row default: give it in the rows")
         else:
