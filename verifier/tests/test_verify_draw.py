@@ -858,3 +858,62 @@ def test_the_one_pass_selection_equals_the_two_pass_ranking(
 )
 def test_pretty_json_is_json_dumps_with_indent_one(obj: Any) -> None:
     assert vd.pretty_json(obj) == json.dumps(obj, indent=1, ensure_ascii=False).encode("utf-8")
+
+
+# --- result.json's selection set aside and compared as bytes ------------------------------
+
+
+def _computed_selection(bundle: Path) -> vd.Selected:
+    a = vd.check_announcement(vd.load_json(bundle / "announcement.json", "announcement.json"))
+    reveals = vd.check_reveals(vd.load_json(bundle / "reveals.json", "reveals.json"))
+    subs = vd.result_substitutions(json.loads((bundle / "result.json").read_bytes()))
+    inputs = vd.DrawInputs(a, reveals, bundle / "population.csv", substitutions=subs)
+    return vd._compute(inputs, with_teams=False, entries=False).selected
+
+
+@pytest.mark.parametrize("bundle", VECTOR_DIRS, ids=lambda p: p.name)
+def test_a_vector_s_selection_is_compared_as_bytes_without_being_parsed(bundle: Path) -> None:
+    read = vd._read_result(bundle / "result.json")
+    assert read.segment is not None and read.segment == _computed_selection(bundle).pretty()
+    assert read.full()["selected"] == _computed_selection(bundle).entries()
+
+
+def test_selection_bytes_of_strata_names_of_several_lengths_are_pretty_json_s() -> None:
+    selected = _computed_selection(VECTOR_DIRS[1])
+    mixed = vd.Selected(selected.keys, [s + "x" * (i % 3) for i, s in enumerate(selected.strata)])
+    text = vd.pretty_json({"selected": mixed.entries()})
+    assert text == b'{\n "selected": ' + mixed.pretty() + b"\n}"
+    assert vd.Selected().pretty() == b"[]" and vd.pretty_json({"selected": []}) == b'{\n "selected": []\n}'
+
+
+def test_a_duplicate_key_inside_the_set_aside_selection_is_still_malformed(tmp_path: Path) -> None:
+    work = copy_bundle(VECTOR_DIRS[1], tmp_path)
+    data = (work / "result.json").read_bytes()
+    first = data.index(b'   "uscc": ')
+    line = data[first : data.index(b"\n", first) + 1]
+    (work / "result.json").write_bytes(data[:first] + line + data[first:])
+    kind, text = outcome(work)
+    assert kind == "malformed" and "duplicate key 'uscc'" in text, text
+
+
+def test_a_result_in_another_layout_is_parsed_whole_and_verifies(tmp_path: Path) -> None:
+    work = copy_bundle(VECTOR_DIRS[1], tmp_path)
+    result = json.loads((work / "result.json").read_bytes())
+    (work / "result.json").write_text(json.dumps(result))
+    assert vd._read_result(work / "result.json").segment is None
+    assert outcome(work) == ("ok", "")
+
+
+def test_a_nested_copy_of_the_selection_does_not_stand_for_the_top_level_one(tmp_path: Path) -> None:
+    """The expected list's bytes placed in another member, the real "selected" changed: the
+    set-aside marker lands in the nested member, so the file is parsed whole and differs."""
+    work = copy_bundle(VECTOR_DIRS[1], tmp_path)
+    data = (work / "result.json").read_bytes()
+    segment = _computed_selection(work).pretty()
+    result = json.loads(data)
+    result["selected"][0], result["selected"][1] = result["selected"][1], result["selected"][0]
+    decoy = b'{\n "decoy": {\n "selected": ' + segment + b"\n},\n" + vd.pretty_json(result)[2:]
+    (work / "result.json").write_bytes(decoy)
+    assert vd._read_result(work / "result.json").segment is None
+    kind, text = outcome(work)
+    assert kind == "differs" and "result.json: selected[0]" in text, text
