@@ -499,40 +499,63 @@ class Selected:
         hexes = (scores[i : i + 2 * _SCORE_LEN] for i in range(0, len(scores), 2 * _SCORE_LEN))
         return [dict(zip(_SELECTED_KEYS, row)) for row in zip(self.usccs(), self.strata, hexes)]
 
-    def pretty(self) -> bytes:
-        """The "selected" list as ``pretty_json`` lays it out in result.json (a top-level member).
+    _TEMPLATE = (b'  {\n   "uscc": "', b'",\n   "stratum": ', b',\n   "score": "', b'"\n  },\n')
+    _CHUNK = 16384  # entries assembled at a time: a couple of MB, kept in the CPU's cache
 
-        Every entry is one template with three holes. When all strata names have one length
-        (the usual case), every entry has one width: the template is repeated and each byte
-        column of the USCCs, strata and hex scores is written into it with one strided slice
-        assignment, in C. Otherwise the pieces are joined by C iterators."""
+    def pretty(self) -> bytes:
+        """The "selected" list as ``pretty_json`` lays it out in result.json (a top-level
+        member), its pieces joined by C iterators."""
         if not self.keys:
             return b"[]"
         names = {s: _json_str(s).encode("utf-8") for s in set(self.strata)}
-        head, mid, tail, end = b'  {\n   "uscc": "', b'",\n   "stratum": ', b',\n   "score": "', b'"\n  },\n'
-        n, widths = len(self.keys), set(map(len, names.values()))
-        joined = b"".join(self.keys)
-        if len(widths) == 1 and len(joined) == n * (_SCORE_LEN + _USCC_LEN):
-            (ws,) = widths
-            at_u = len(head)
-            at_s = at_u + _USCC_LEN + len(mid)
-            at_h = at_s + ws + len(tail)
-            width = at_h + 2 * _SCORE_LEN + len(end)
-            buf = bytearray((head + b"?" * _USCC_LEN + mid + b"?" * ws + tail + b"?" * (2 * _SCORE_LEN) + end) * n)
-            for j in range(_USCC_LEN):
-                buf[at_u + j :: width] = joined[_SCORE_LEN + j :: _SCORE_LEN + _USCC_LEN]
-            strata = b"".join(map(names.__getitem__, self.strata))
-            for j in range(ws):
-                buf[at_s + j :: width] = strata[j::ws]
-            scores = hexlify(b"".join(map(_score_part, self.keys)))
-            for j in range(2 * _SCORE_LEN):
-                buf[at_h + j :: width] = scores[j :: 2 * _SCORE_LEN]
-            return b"[\n" + bytes(buf[:-2]) + b"\n ]"
+        head, mid, tail, end = self._TEMPLATE
         parts = zip(
             repeat(head), map(_uscc_part, self.keys), repeat(mid), map(names.__getitem__, self.strata),
             repeat(tail), map(hexlify, map(_score_part, self.keys)), repeat(end),
         )
         return b"[\n" + b"".join(chain.from_iterable(parts))[:-2] + b"\n ]"
+
+    def pretty_equals(self, text: bytes) -> bool:
+        """Whether ``text`` is exactly ``pretty()``, without building it whole.
+
+        When all strata names have one length (the usual case) every entry has one width:
+        a chunk of entries is the template repeated, each byte column of the USCCs, strata
+        and hex scores written into it by one strided slice assignment (in C, in cache), and
+        compared with its place in ``text``."""
+        names = {s: _json_str(s).encode("utf-8") for s in set(self.strata)}
+        widths = set(map(len, names.values()))
+        n, key_width = len(self.keys), _SCORE_LEN + _USCC_LEN
+        joined = b"".join(self.keys)
+        if not n or len(widths) != 1 or len(joined) != n * key_width:
+            return text == self.pretty()
+        (ws,) = widths
+        head, mid, tail, end = self._TEMPLATE
+        at_u = len(head)
+        at_s = at_u + _USCC_LEN + len(mid)
+        at_h = at_s + ws + len(tail)
+        width = at_h + 2 * _SCORE_LEN + len(end)
+        if len(text) != 2 + n * width - 2 + 3 or text[:2] != b"[\n" or text[-3:] != b"\n ]":
+            return False
+        body = memoryview(text)[2:-3]
+        template = head + b"?" * _USCC_LEN + mid + b"?" * ws + tail + b"?" * (2 * _SCORE_LEN) + end
+        strata = b"".join(map(names.__getitem__, self.strata))
+        for c0 in range(0, n, self._CHUNK):
+            m = min(n, c0 + self._CHUNK) - c0
+            buf = bytearray(template * m)
+            keys = joined[c0 * key_width : (c0 + m) * key_width]
+            for j in range(_USCC_LEN):
+                buf[at_u + j :: width] = keys[_SCORE_LEN + j :: key_width]
+            part = strata[c0 * ws : (c0 + m) * ws]
+            for j in range(ws):
+                buf[at_s + j :: width] = part[j::ws]
+            scores = hexlify(b"".join(map(_score_part, self.keys[c0 : c0 + m])))
+            for j in range(2 * _SCORE_LEN):
+                buf[at_h + j :: width] = scores[j :: 2 * _SCORE_LEN]
+            if c0 + m == n:
+                del buf[-2:]
+            if body[c0 * width : c0 * width + len(buf)] != buf:
+                return False
+        return True
 
     def matches(self, found: Any) -> bool:
         """Whether ``found`` is exactly this selection: a list of objects with these three keys
@@ -1500,7 +1523,7 @@ def compare_set_aside(selected: Selected, result: _Result) -> list[str]:
     """compare_selected for a result.json read by _read_result."""
     if result.segment is None:
         return compare_selected(selected, result.found)
-    if result.segment == selected.pretty():
+    if selected.pretty_equals(result.segment):
         return []
     full = result.full()  # BundleError (exit 2) when the list is not even JSON
     return compare_selected(selected, full)

@@ -874,7 +874,9 @@ def _computed_selection(bundle: Path) -> vd.Selected:
 @pytest.mark.parametrize("bundle", VECTOR_DIRS, ids=lambda p: p.name)
 def test_a_vector_s_selection_is_compared_as_bytes_without_being_parsed(bundle: Path) -> None:
     read = vd._read_result(bundle / "result.json")
-    assert read.segment is not None and read.segment == _computed_selection(bundle).pretty()
+    selected = _computed_selection(bundle)
+    assert read.segment is not None and read.segment == selected.pretty()
+    assert selected.pretty_equals(read.segment)
     assert read.full()["selected"] == _computed_selection(bundle).entries()
 
 
@@ -917,3 +919,15 @@ def test_a_nested_copy_of_the_selection_does_not_stand_for_the_top_level_one(tmp
     assert vd._read_result(work / "result.json").segment is None
     kind, text = outcome(work)
     assert kind == "differs" and "result.json: selected[0]" in text, text
+
+
+def test_the_chunked_byte_comparison_catches_any_changed_byte() -> None:
+    selected = _computed_selection(VECTOR_DIRS[1])
+    text = selected.pretty()
+    small = vd.Selected(selected.keys, selected.strata)
+    small._CHUNK = 3  # several chunks, the last one short
+    assert small.pretty_equals(text)
+    for at in range(0, len(text), 7):
+        changed = text[:at] + bytes([text[at] ^ 1]) + text[at + 1 :]
+        assert not small.pretty_equals(changed), at
+    assert not small.pretty_equals(text[:-1]) and not small.pretty_equals(text + b" ")
