@@ -54,7 +54,8 @@ def _columns(model: type[models.Model], fields: Sequence[str],
 def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]], *,
                 constants: Mapping[str, Any] | None = None) -> None:
     """Insert ``rows`` (values of ``fields``, by name or attname; database-ready: ints,
-    strings, dates, booleans, None) with ``constants`` in every row. No rows, no statement."""
+    strings, dates, booleans, None, or what a JSON field holds) with ``constants`` in every
+    row. No rows, no statement."""
     rows = iter(rows)
     first = next(rows, None)
     if first is None:
@@ -65,9 +66,16 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
     names = ", ".join(connection.ops.quote_name(f.column) for f in columns)
     if connection.vendor == "postgresql":
         shared_t = tuple(shared)
+        # JSON columns go through their field (the JSON adapter); the rest are written as given.
+        json_at = [(i, f) for i, f in enumerate(columns[:len(fields)])
+                   if f.get_internal_type() == "JSONField"]
         with connection.cursor() as cursor, cursor.cursor.copy(
                 f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in rows:
+                if json_at:
+                    row = list(row)
+                    for i, f in json_at:
+                        row[i] = f.get_db_prep_save(row[i], connection)
                 copy.write_row((*row, *shared_t))
         return
     given = columns[:len(fields)]

@@ -59,6 +59,7 @@ from spotcheck.inspections.models import (
     TaskMember,
     TaskSource,
     TaskStatus,
+    notice_token,
 )
 from spotcheck.planning.domain.calendar import Window, YearCalendar
 from spotcheck.planning.selectors import calendar_for, plan_for_draw
@@ -605,7 +606,7 @@ def _write_joints(state: _Window, visits: list[Visit]) -> None:
     state.touched_entities.update(c.entity_id for c in relink)
 
     notices = {n.joint_id: n for n in EnterpriseNotice.objects.filter(joint_id__in=ids)}
-    new_notices: list[EnterpriseNotice] = []
+    new_notices: list[tuple[Any, ...]] = []
     changed: list[EnterpriseNotice] = []
     for visit in visits:
         joint = joints[visit.entity]
@@ -614,11 +615,8 @@ def _write_joints(state: _Window, visits: list[Visit]) -> None:
         listed = _notice_items(visit.items, state.item_names, depts)
         notice = notices.get(joint.pk)
         if notice is None:
-            new_notices.append(EnterpriseNotice(entity_id=joint.entity_id, uscc=joint.uscc,
-                                                division=state.division, year=state.year,
-                                                window_start=state.w.start, window_end=state.w.end,
-                                                joint=joint, lead_id=joint.lead_id,
-                                                departments=names, items=listed))
+            new_notices.append((joint.entity_id, joint.uscc, joint.pk, joint.lead_id, names, listed,
+                                notice_token()))
         elif (notice.lead_id, notice.departments, notice.items, notice.is_current) != (
                 joint.lead_id, names, listed, True):
             notice.lead_id = joint.lead_id
@@ -626,7 +624,10 @@ def _write_joints(state: _Window, visits: list[Visit]) -> None:
             notice.items = listed
             notice.is_current = True
             changed.append(notice)
-    EnterpriseNotice.objects.bulk_create(new_notices, batch_size=BATCH)
+    insert_rows(EnterpriseNotice, ("entity_id", "uscc", "joint_id", "lead_id", "departments", "items",
+                                   "verify_token"), new_notices,
+                constants={"division_id": state.division.pk, "year": state.year,
+                           "window_start": state.w.start, "window_end": state.w.end})
     EnterpriseNotice.objects.bulk_update(changed, ["lead", "departments", "items", "is_current",
                                                    "updated_at"], batch_size=BATCH)
     _link_replaced_notices(state, visits, joints, relink)
@@ -678,12 +679,12 @@ def _write_singles(state: _Window, chunk: Sequence[_Candidate]) -> None:
             continue
         code = state.group_rows[c.group]["department"]
         dept = state.dept_by_code[code]
-        new.append(EnterpriseNotice(
-            entity_id=c.entity_id, uscc=c.uscc, division=state.division, year=state.year,
-            window_start=c.start, window_end=c.end, task_id=c.id, lead=dept, departments=[dept.name],
-            items=_notice_items({code: state.item_codes.get(c.group, [])}, state.item_names,
-                                state.dept_by_code)))
-    EnterpriseNotice.objects.bulk_create(new, batch_size=BATCH)
+        new.append((c.entity_id, c.uscc, c.start, c.end, c.id, dept.pk, [dept.name],
+                    _notice_items({code: state.item_codes.get(c.group, [])}, state.item_names,
+                                  state.dept_by_code), notice_token()))
+    insert_rows(EnterpriseNotice, ("entity_id", "uscc", "window_start", "window_end", "task_id", "lead_id",
+                                   "departments", "items", "verify_token"), new,
+                constants={"division_id": state.division.pk, "year": state.year})
     summary = state.summary
     summary.notices += len(new)
     summary.tasks += len(chunk)
