@@ -125,6 +125,7 @@ def _sessions() -> dict[str, str]:
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
+    from django.utils.module_loading import import_string
 
     from spotcheck.accounts.models import User
 
@@ -133,7 +134,10 @@ def _sessions() -> dict[str, str]:
         user = User.objects.get(username=name)
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        # The backend that signed the user in (ModelBackend), as the sign-in view records it:
+        # the first in the list (axes) only guards sign-ins and cannot load a user.
+        session[BACKEND_SESSION_KEY] = next(b for b in settings.AUTHENTICATION_BACKENDS
+                                            if hasattr(import_string(b), "get_user"))
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         out[name] = session.session_key or ""
