@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django_tasks import task
 
 from spotcheck.accounts.divisions import division_codes
 from spotcheck.audit.services import audit_record, refusals_audited
@@ -64,8 +65,6 @@ def reclass_run_create(*, acting_user: Any, year: int, request: Any = None) -> R
             audit_record(action="credit.run_create", actor=acting_user, object_type="credit.run",
                          object_id=run.pk, request=request,
                          summary={"division": run.division_id, "year": year})
-            from spotcheck.credit.tasks import reclass_run_task
-
             transaction.on_commit(lambda: reclass_run_task.enqueue(run.pk))
     return run
 
@@ -533,3 +532,20 @@ def promotion_decide(*, acting_user: Any, promotion: Any, approve: bool, reason:
                          summary={"request": promotion.pk, "decision": status, "reason": reason})
     promotion.refresh_from_db()
     return promotion
+
+
+# --- background work (STYLE 9): load by id, call one service; progress is on the run row ---
+# Kept beside the services they call, so that enqueueing and running form no import circle.
+
+
+@task()
+def reclass_run_task(run_id: int) -> dict[str, int | str]:
+    """The yearly run of a division (R-D1), with progress on the run row."""
+    run = reclass_run_execute(run_id)
+    return {"status": run.status, "done": run.done, "total": run.total, "proposed": run.proposed}
+
+
+@task()
+def reclass_apply_task() -> dict[str, int]:
+    """The confirmed moves whose date has come (R-D1)."""
+    return reclass_apply_due()
