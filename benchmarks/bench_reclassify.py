@@ -142,9 +142,11 @@ def run(args: argparse.Namespace) -> None:
         with connection.cursor() as cur:
             cur.execute("SELECT min(id), max(id) FROM registry_marketentity")
             lo, hi = cur.fetchone()
+            cur.execute("SET jit = off")
             cur.execute("EXPLAIN ANALYZE " + services._facts_sql(codes),
                         services._facts_params(YEAR, lo, min(hi, lo + services.SLICE - 1), codes))
             print("\n".join(r[0] for r in cur.fetchall()))
+            cur.execute("RESET jit")
 
     created = services.reclass_run_create(acting_user=office, year=min(YEAR, clock.today().year))
     # the population is of 2027; a run created before 2028 is moved onto that year

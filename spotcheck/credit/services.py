@@ -22,9 +22,8 @@ from spotcheck.accounts.divisions import division_codes
 from spotcheck.audit.services import audit_record, refusals_audited
 from spotcheck.core import clock
 from spotcheck.core.errors import Conflict, Refused, ServiceError
-from spotcheck.credit.domain.reclass import REASONS, Facts, derived_risk
+from spotcheck.credit.domain.reclass import REASONS
 from spotcheck.credit.models import (
-    CreditKind,
     CreditOrigin,
     CreditRecord,
     ProposalState,
@@ -74,7 +73,7 @@ def _facts_sql(codes: list[str]) -> str:
     year end ×4, low and high primary key ×6, then the division codes."""
     places = ", ".join(["%s"] * len(codes))
     return f"""
-    SELECT e.id, e.library_class, e.status, e.risk_level,
+    SELECT e.id, e.uscc, e.library_class, e.status, e.risk_level,
            COALESCE(v.m, 0) AS vm, l.rid AS list_id, a.rid AS abnormal_id, r.rid AS risk_id,
            r.latest AS risk_on, c.tid AS clean_task,
            CASE WHEN EXISTS (SELECT 1 FROM registry_entitytag et
@@ -129,9 +128,34 @@ _REASON_SQL = f"""
         THEN 'key_field_good_credit'
     END"""
 
+# ``domain.reclass.derived_risk`` in SQL over the same facts (R-R4): the level the facts call
+# for, kept only where it is worse than the current one (or a clean year lowers general to
+# low); nothing where a level record dated after the year stands. One parameter: year end.
+_LEVEL_SQL = f"""
+    CASE WHEN f.risk_on IS NOT NULL AND f.risk_on > %s THEN NULL ELSE
+      CASE WHEN f.vm >= 3 * {RANK} OR f.list_id IS NOT NULL THEN
+             CASE WHEN f.risk_level = 'high' THEN NULL ELSE 'high' END
+           WHEN f.vm >= 2 * {RANK} OR f.abnormal_id IS NOT NULL THEN
+             CASE WHEN f.risk_level IN ('higher', 'high') THEN NULL ELSE 'higher' END
+           WHEN f.vm >= {RANK} THEN
+             CASE WHEN f.risk_level = 'low' THEN 'general' END
+           WHEN f.clean_task IS NOT NULL THEN
+             CASE WHEN f.risk_level = 'general' THEN 'low' END
+      END
+    END"""
 
-def _proposals_sql(codes: list[str]) -> str:
-    return f"""
+# The slice's facts, computed once per slice into a temporary table (each connection its own)
+# and read by the proposals, the level records and the progress count.
+_FACTS_TABLE = "credit_run_facts"
+
+
+def _facts_table_sql(codes: list[str]) -> str:
+    """Parameters: year end, then ``_facts_params``."""
+    return (f"CREATE TEMPORARY TABLE {_FACTS_TABLE} AS "  # noqa: S608 - fixed names and placeholders only
+            f"SELECT f.*, {_REASON_SQL} AS reason, {_LEVEL_SQL} AS derived FROM ({_facts_sql(codes)}) f")
+
+
+_PROPOSALS_SQL = f"""
     INSERT INTO credit_reclassproposal
         (run_id, entity_id, from_class, to_class, rule, reason, violation_id, task_id,
          credit_record_id, state, decided_class, decision_reason)
@@ -150,47 +174,37 @@ def _proposals_sql(codes: list[str]) -> str:
            CASE p.reason WHEN 'serious_list' THEN p.list_id WHEN 'abnormal' THEN p.abnormal_id
                 WHEN 'high_risk' THEN p.risk_id WHEN 'higher_risk' THEN p.risk_id END,
            'pending', '', ''
-    FROM (SELECT f.*, {_REASON_SQL} AS reason FROM ({_facts_sql(codes)}) f) p
+    FROM {_FACTS_TABLE} p
     WHERE p.reason IS NOT NULL
     """  # noqa: S608 - fixed names and placeholders only
 
-
-def _risk_rows(run: ReclassRun, lo: int, hi: int, codes: list[str]) -> list[tuple[int, str]]:
-    """(entity id, derived level) of the slice's entities whose facts call for a new level
-    (R-R4); an imported level dated after the year stands."""
-    end = dt.date(run.year, 12, 31)
-    sql = (f"SELECT f.id, f.library_class, f.status, f.risk_level, f.vm, f.list_id, f.abnormal_id, "  # noqa: S608
-           f"f.risk_on, f.clean_task FROM ({_facts_sql(codes)}) f WHERE f.vm > 0 OR f.list_id IS NOT NULL "
-           f"OR f.abnormal_id IS NOT NULL OR f.clean_task IS NOT NULL")
-    out = []
-    with connection.cursor() as cur:
-        cur.execute(sql, _facts_params(run.year, lo, hi, codes))
-        for pk, cls, status, risk, vm, list_id, abnormal_id, risk_on, clean_task in cur.fetchall():
-            if risk_on is not None and (risk_on if isinstance(risk_on, dt.date)
-                                        else dt.date.fromisoformat(str(risk_on))) > end:
-                continue
-            facts = Facts(library_class=cls, status=status,
-                          worst=("", "minor", "general", "serious")[vm // RANK],
-                          serious_list=list_id is not None, abnormal=abnormal_id is not None,
-                          risk_level=risk, clean_inspection=clean_task is not None)
-            level = derived_risk(facts)
-            if level:
-                out.append((pk, level))
-    return out
+# The derived levels as dated records of the run (R-R4). Parameters: the record number's
+# prefix, the date, the source, the note.
+_LEVELS_SQL = f"""
+    INSERT INTO credit_creditrecord
+        (import_job_id, import_row, record_no, entity_id, uscc, kind, level, dated_on, ends_on,
+         source, origin, note)
+    SELECT NULL, NULL, CAST(%s AS VARCHAR(32)) || CAST(f.id AS VARCHAR(20)), f.id, f.uscc, 'risk',
+           f.derived, %s, NULL, %s, 'run', %s
+    FROM {_FACTS_TABLE} f
+    WHERE f.derived IS NOT NULL
+    """  # noqa: S608 - fixed names and placeholders only
 
 
 def risk_level_refresh(entity_ids: Iterable[int] | None = None, *, run_id: int | None = None) -> None:
     """Set each entity's ``risk_level`` to its latest level record (by date, then id): the
     entities given, or those the run wrote a level for (R-R4)."""
-    latest = ("(SELECT r.level FROM credit_creditrecord r WHERE r.entity_id = registry_marketentity.id "
-              "AND r.kind = 'risk' ORDER BY r.dated_on DESC, r.id DESC LIMIT 1)")
     with connection.cursor() as cur:
         if run_id is not None:
-            cur.execute(f"UPDATE registry_marketentity SET risk_level = {latest} WHERE id IN "  # noqa: S608
-                        "(SELECT entity_id FROM credit_creditrecord "
-                        "WHERE origin = 'run' AND record_no LIKE %s)",
+            # the run's records are the newest of their date; one dated later stands
+            cur.execute("UPDATE registry_marketentity SET risk_level = r.level FROM credit_creditrecord r "
+                        "WHERE r.entity_id = registry_marketentity.id AND r.origin = 'run' "
+                        "AND r.record_no LIKE %s AND NOT EXISTS (SELECT 1 FROM credit_creditrecord x "
+                        "WHERE x.entity_id = r.entity_id AND x.kind = 'risk' AND x.dated_on > r.dated_on)",
                         [f"RUN-{run_id}-%"])
             return
+        latest = ("(SELECT r.level FROM credit_creditrecord r WHERE r.entity_id = registry_marketentity.id "
+                  "AND r.kind = 'risk' ORDER BY r.dated_on DESC, r.id DESC LIMIT 1)")
         ids = sorted(set(entity_ids or []))
         for i in range(0, len(ids), 5000):
             chunk = ids[i:i + 5000]
@@ -201,9 +215,11 @@ def risk_level_refresh(entity_ids: Iterable[int] | None = None, *, run_id: int |
 
 def reclass_run_execute(run_id: int, *, progress: Callable[[int, int], None] | None = None) -> ReclassRun:
     """Propose every move the year's facts call for over the run's divisions, a slice of the
-    library per statement, and derive the credit-risk levels (R-D1, R-D2, R-R4). Runs again
-    from the start after a failure (what a failed attempt wrote is removed first); a run
-    done is left as it is."""
+    library at a time, and derive the credit-risk levels (R-D1, R-D2, R-R4). A slice's facts
+    are computed once, into a temporary table that the proposals and the level records read.
+    The entities' levels change only when the whole run is done. Runs again from the start
+    after a failure (what a failed attempt wrote is removed first); a run done is left as
+    it is."""
     run = ReclassRun.objects.get(pk=run_id)
     if run.status == RunStatus.DONE:
         return run
@@ -216,6 +232,9 @@ def reclass_run_execute(run_id: int, *, progress: Callable[[int, int], None] | N
     CreditRecord.objects.filter(origin=CreditOrigin.RUN, record_no__startswith=f"RUN-{run.pk}-").delete()
     ReclassRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, total=total, done=0, message="")
     year_end = dt.date(run.year, 12, 31)
+    level_params = [f"RUN-{run.pk}-", year_end, f"{run.year} 年度分类调整测算",
+                    "依检查结果和信用信息测算（R-R4）"]
+    facts_sql = _facts_table_sql(codes)
     proposed = derived = done = 0
     try:
         for lo in range(first, last + 1, SLICE):
@@ -225,32 +244,26 @@ def reclass_run_execute(run_id: int, *, progress: Callable[[int, int], None] | N
                     # JIT-compiling these wide CASE expressions costs seconds per statement
                     # and saves nothing on a slice (measured: benchmarks/bench_reclassify.py)
                     cur.execute("SET LOCAL jit = off")
-                cur.execute(_proposals_sql(codes), [run.pk, *_facts_params(run.year, lo, hi, codes)])
+                cur.execute(f"DROP TABLE IF EXISTS {_FACTS_TABLE}")
+                cur.execute(facts_sql, [year_end, *_facts_params(run.year, lo, hi, codes)])
+                cur.execute(_PROPOSALS_SQL, [run.pk])
                 proposed += max(cur.rowcount, 0)
-                levels = _risk_rows(run, lo, hi, codes)
-                CreditRecord.objects.bulk_create(
-                    [CreditRecord(record_no=f"RUN-{run.pk}-{pk}", entity_id=pk, uscc="", kind=CreditKind.RISK,
-                                  level=level, dated_on=year_end, source=f"{run.year} 年度分类调整测算",
-                                  origin=CreditOrigin.RUN, note="依检查结果和信用信息测算（R-R4）")
-                     for pk, level in levels], batch_size=5000)
-                derived += len(levels)
-                done = scope.filter(pk__lte=hi).count() if hi < last else total
+                cur.execute(_LEVELS_SQL, level_params)
+                derived += max(cur.rowcount, 0)
+                cur.execute(f"SELECT COUNT(*) FROM {_FACTS_TABLE}")  # noqa: S608 - a fixed name
+                done += cur.fetchone()[0]
+                cur.execute(f"DROP TABLE {_FACTS_TABLE}")
                 ReclassRun.objects.filter(pk=run.pk).update(done=done, proposed=proposed,
                                                             risk_derived=derived)
             if progress:
                 progress(done, total)
         with transaction.atomic():
-            # the USCC of the run's level records, and the entities' levels, set-wise
             with connection.cursor() as cur:
                 # the task of each violation cited: by primary key, once for the run (a join
                 # on the computed id inside the slice's statement defeats the index)
                 cur.execute("UPDATE credit_reclassproposal SET task_id = (SELECT v.task_id FROM "
                             "inspections_violation v WHERE v.id = credit_reclassproposal.violation_id) "
                             "WHERE run_id = %s AND violation_id IS NOT NULL", [run.pk])
-                cur.execute("UPDATE credit_creditrecord SET uscc = "
-                            "(SELECT e.uscc FROM registry_marketentity e "
-                            "WHERE e.id = credit_creditrecord.entity_id) WHERE record_no LIKE %s",
-                            [f"RUN-{run.pk}-%"])
             risk_level_refresh(run_id=run.pk)
             ReclassRun.objects.filter(pk=run.pk).update(status=RunStatus.DONE, done=total,
                                                         finished_at=clock.now())
