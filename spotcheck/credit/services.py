@@ -232,7 +232,7 @@ def reclass_run_execute(run_id: int, *, progress: Callable[[int, int], None] | N
     CreditRecord.objects.filter(origin=CreditOrigin.RUN, record_no__startswith=f"RUN-{run.pk}-").delete()
     ReclassRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, total=total, done=0, message="")
     year_end = dt.date(run.year, 12, 31)
-    level_params = [f"RUN-{run.pk}-", year_end, f"{run.year} 年度分类调整测算",
+    level_params: list[Any] = [f"RUN-{run.pk}-", year_end, f"{run.year} 年度分类调整测算",
                     "依检查结果和信用信息测算（R-R4）"]
     facts_sql = _facts_table_sql(codes)
     proposed = derived = done = 0
