@@ -1,11 +1,12 @@
 """Writes of credit and the yearly reclassification (R-D1–R-D3, R-R4).
 
-The run proposes in set-based SQL, a slice of the library (by primary key) per statement,
-so memory does not grow with the library and the page shows progress per slice. Decisions
-are guarded updates on the proposal's state: a proposal is decided once, whoever clicks
-first; a confirmed move is applied once (``applied_at`` claimed first) and always through
-``registry.services.entity_class_move`` so the entity's history (``ClassChange``) is the
-registry's one history.
+The run proposes in set-based SQL, a slice of the library (by primary key) at a time, its
+facts computed once into a temporary table, so memory does not grow with the library and
+the page shows progress per slice. Decisions are guarded updates on the proposal's state: a
+proposal is decided once, whoever clicks first; confirmed moves are applied set-wise, each
+once (``applied_at`` claimed under the row lock), and always through the registry
+(``entity_class_moves``, ``entity_class_move``) so the entity's history (``ClassChange``)
+is the registry's one history.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from spotcheck.credit.models import (
     RunStatus,
 )
 from spotcheck.registry.models import CField, ChangeSource, MarketEntity
-from spotcheck.registry.services import entity_class_move
+from spotcheck.registry.services import ClassMove, entity_class_move, entity_class_moves
 
 # Entities per statement: a slice's facts stay a few megabytes on PostgreSQL.
 SLICE = 100_000
@@ -352,38 +353,67 @@ def reclass_decide(*, acting_user: Any, run: ReclassRun, proposal_ids: Iterable[
                                   "decided": decided})
     summary = {"decided": decided, "skipped": len(ids) - decided, "applied": 0, "stale": 0}
     if decision != "reject" and effective_on <= today:
-        for pk in chosen:
-            outcome = _apply(pk, request=request)
-            if outcome:
-                summary[outcome] += 1
+        summary.update(_apply(chosen, request=request))
     return summary
 
 
-def _apply(proposal_id: int, *, request: Any = None) -> str:
-    """Apply one confirmed move: claim it (once), then move through the registry. An entity
-    whose class changed since the run is not moved; the proposal turns stale."""
-    with transaction.atomic():
-        claimed = ReclassProposal.objects.filter(
-            pk=proposal_id, state__in=[ProposalState.CONFIRMED, ProposalState.ADJUSTED],
-            applied_at__isnull=True).update(applied_at=clock.now())
-        if not claimed:
-            return ""
-        p = ReclassProposal.objects.select_related("run", "decided_by").get(pk=proposal_id)
-        entity = MarketEntity.objects.select_for_update().select_related("division").get(pk=p.entity_id)
-        to_class = p.decided_class
-        if entity.library_class != p.from_class or to_class == p.from_class:
-            ReclassProposal.objects.filter(pk=p.pk).update(state=ProposalState.STALE)
-            return "stale"
-        try:
-            change = entity_class_move(acting_user=p.decided_by, entity=entity, from_class=p.from_class,
-                                       to_class=to_class, basis=_basis(p, to_class, p.decision_reason),
-                                       source=ChangeSource.RECLASSIFICATION,
-                                       c_field=CField.POOR_CREDIT if to_class == "C" else "", request=request)
-        except (Conflict, Refused):
-            ReclassProposal.objects.filter(pk=p.pk).update(state=ProposalState.STALE)
-            return "stale"
-        ReclassProposal.objects.filter(pk=p.pk).update(change=change)
-    return "applied"
+# Confirmed moves applied per transaction: the proposals' and entities' row locks held at once.
+APPLY_BATCH = 2000
+
+
+def _apply(proposal_ids: Iterable[int], *, request: Any = None,
+           progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+    """Apply confirmed moves, set-wise, a batch per transaction: claim the proposals not yet
+    applied (their rows locked, so a second request at the same moment waits and then finds
+    them applied: nothing to do), lock their entities, and move them through
+    ``registry.services.entity_class_moves`` (one guarded update per pair of classes, one
+    history row and one audit event per entity). An entity whose class changed since the
+    run, or that the decider may no longer move, is not moved; its proposal turns stale."""
+    ids = sorted({int(i) for i in proposal_ids})
+    summary = {"applied": 0, "stale": 0}
+    for start in range(0, len(ids), APPLY_BATCH):
+        with transaction.atomic():
+            claimed = list(ReclassProposal.objects.select_for_update(of=("self",))
+                           .filter(pk__in=ids[start:start + APPLY_BATCH],
+                                   state__in=[ProposalState.CONFIRMED, ProposalState.ADJUSTED],
+                                   applied_at__isnull=True)
+                           .select_related("run", "decided_by__department").order_by("pk"))
+            if not claimed:
+                continue
+            ReclassProposal.objects.filter(pk__in=[p.pk for p in claimed]).update(applied_at=clock.now())
+            # locked in key order, as the proposals are: two batches never wait on each other
+            entities = {e.pk: e for e in MarketEntity.objects.select_for_update(of=("self",))
+                        .select_related("division").filter(pk__in={p.entity_id for p in claimed})
+                        .order_by("pk")}
+            stale: list[int] = []
+            by_decider: dict[int | None, list[tuple[ReclassProposal, ClassMove]]] = {}
+            for p in claimed:
+                entity = entities[p.entity_id]
+                if entity.library_class != p.from_class or p.decided_class == p.from_class:
+                    stale.append(p.pk)
+                    continue
+                move = ClassMove(entity=entity, from_class=p.from_class, to_class=p.decided_class,
+                                 basis=_basis(p, p.decided_class, p.decision_reason),
+                                 c_field=CField.POOR_CREDIT if p.decided_class == "C" else "")
+                by_decider.setdefault(p.decided_by_id, []).append((p, move))
+            changed: list[ReclassProposal] = []
+            for pairs in by_decider.values():
+                changes, refused = entity_class_moves(acting_user=pairs[0][0].decided_by,
+                                                      moves=[m for _, m in pairs],
+                                                      source=ChangeSource.RECLASSIFICATION, request=request)
+                for p, _ in pairs:
+                    if p.entity_id in refused:
+                        stale.append(p.pk)
+                    else:
+                        p.change = changes[p.entity_id]
+                        changed.append(p)
+            ReclassProposal.objects.filter(pk__in=stale).update(state=ProposalState.STALE)
+            ReclassProposal.objects.bulk_update(changed, ["change"], batch_size=1000)
+            summary["applied"] += len(changed)
+            summary["stale"] += len(stale)
+        if progress:
+            progress(min(start + APPLY_BATCH, len(ids)), len(ids))
+    return summary
 
 
 def reclass_apply_due(*, today: dt.date | None = None,
@@ -394,15 +424,8 @@ def reclass_apply_due(*, today: dt.date | None = None,
     today = today or clock.today()
     due = list(ReclassProposal.objects.filter(
         state__in=[ProposalState.CONFIRMED, ProposalState.ADJUSTED], applied_at__isnull=True,
-        effective_on__lte=today).order_by("effective_on", "pk").values_list("pk", flat=True))
-    summary = {"applied": 0, "stale": 0}
-    for n, pk in enumerate(due, start=1):
-        outcome = _apply(pk)
-        if outcome:
-            summary[outcome] += 1
-        if progress:
-            progress(n, len(due))
-    return summary
+        effective_on__lte=today).order_by("pk").values_list("pk", flat=True))
+    return _apply(due, progress=progress)
 
 
 def full_clean_or_error(obj: Any, prefix: str) -> None:
