@@ -90,7 +90,7 @@ def test_two_bulk_confirmations_and_the_daily_step_together_move_each_entity_onc
                                      object_id__in=[e.uscc for e in group]).count() == 24
     for p in ReclassProposal.objects.filter(run=run).select_related("change", "entity"):
         assert p.state in (ProposalState.CONFIRMED, ProposalState.ADJUSTED) and p.applied_at is not None
-        assert p.change.to_class == p.decided_class == p.entity.library_class
+        assert p.change is not None and p.change.to_class == p.decided_class == p.entity.library_class
     # and once more, all of it: nothing moves
     again = services.reclass_decide(acting_user=first, run=run, proposal_ids=pks, decision="confirm",
                                     reason="核实")

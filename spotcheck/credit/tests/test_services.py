@@ -332,10 +332,11 @@ def test_confirming_many_is_one_set_based_move_a_history_row_and_an_event_each(o
         events = _class_moves(group)
         assert sorted(e.object_id for e in events) == sorted(e.uscc for e in group)
         assert {e.summary["source"] for e in events} == {ChangeSource.RECLASSIFICATION}
-    assert set(MarketEntity.objects.filter(pk__in=[e.pk for e in many]).values_list("library_class", flat=True)) \
-        == {"B"}
+    classes = MarketEntity.objects.filter(pk__in=[e.pk for e in many]).values_list("library_class", flat=True)
+    assert set(classes) == {"B"}
     proposals = ReclassProposal.objects.filter(run=run)
-    assert all(p.change_id and p.change.entity_id == p.entity_id for p in proposals)
+    for p in proposals:
+        assert p.change is not None and p.change.entity_id == p.entity_id
     # confirming twice changes nothing: no history row, no event, no state
     again = services.reclass_decide(acting_user=office, run=run, proposal_ids=[p.pk for p in proposals],
                                     decision="confirm", reason="再次确认")
@@ -359,7 +360,8 @@ def test_a_bulk_confirmation_moves_the_others_and_leaves_a_moved_entity_stale(of
                                       reason="核实")
     assert summary == {"decided": 4, "skipped": 0, "applied": 3, "stale": 1}
     assert _proposal(moved).state == ProposalState.STALE and _proposal(moved).change_id is None
-    assert dict(MarketEntity.objects.filter(pk__in=[e.pk for e in group]).values_list("pk", "library_class")) \
-        == {e.pk: ("B" if e is moved else "C") for e in group}
+    classes = MarketEntity.objects.filter(pk__in=[e.pk for e in group]).values_list("pk", "library_class")
+    assert dict(classes) == {e.pk: ("B" if e is moved else "C") for e in group}
     assert ClassChange.objects.filter(entity=moved, source=ChangeSource.RECLASSIFICATION).count() == 0
-    assert {c.c_field for c in ClassChange.objects.filter(source=ChangeSource.RECLASSIFICATION)} == {"poor_credit"}
+    moves = ClassChange.objects.filter(source=ChangeSource.RECLASSIFICATION)
+    assert {c.c_field for c in moves} == {"poor_credit"}
