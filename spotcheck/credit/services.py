@@ -396,7 +396,7 @@ def _apply(proposal_ids: Iterable[int], *, request: Any = None,
                                  basis=_basis(p, p.decided_class, p.decision_reason),
                                  c_field=CField.POOR_CREDIT if p.decided_class == "C" else "")
                 by_decider.setdefault(p.decided_by_id, []).append((p, move))
-            changed: list[ReclassProposal] = []
+            changed: list[tuple[int, int]] = []
             for pairs in by_decider.values():
                 changes, refused = entity_class_moves(acting_user=pairs[0][0].decided_by,
                                                       moves=[m for _, m in pairs],
@@ -405,10 +405,10 @@ def _apply(proposal_ids: Iterable[int], *, request: Any = None,
                     if p.entity_id in refused:
                         stale.append(p.pk)
                     else:
-                        p.change = changes[p.entity_id]
-                        changed.append(p)
+                        changed.append((changes[p.entity_id].pk, p.pk))
             ReclassProposal.objects.filter(pk__in=stale).update(state=ProposalState.STALE)
-            ReclassProposal.objects.bulk_update(changed, ["change"], batch_size=1000)
+            with connection.cursor() as cur:  # one statement, its rows sent together
+                cur.executemany("UPDATE credit_reclassproposal SET change_id = %s WHERE id = %s", changed)
             summary["applied"] += len(changed)
             summary["stale"] += len(stale)
         if progress:
