@@ -125,8 +125,13 @@ class PromotionSerializer(serializers.ModelSerializer):
 
 class PromotionCreateSerializer(StrictSerializer):
     reasons = serializers.CharField(max_length=2000)
+
+
+class PromotionUploadSerializer(PromotionCreateSerializer):
+    """The same, with files (multipart/form-data only)."""
+
     attachments = serializers.ListField(child=serializers.FileField(), required=False, max_length=10,
-                                        help_text="照片或 PDF（multipart/form-data），至多 10 个")
+                                        help_text="照片或 PDF，至多 10 个")
 
 
 class PromotionDecisionSerializer(StrictSerializer):
@@ -255,14 +260,18 @@ class PromotionCreate(APIView):
     permission_classes = [HasPerm.of("credit.ask_promotion")]
 
     @extend_schema(request={"application/json": PromotionCreateSerializer,
-                            "multipart/form-data": PromotionCreateSerializer},
+                            "multipart/form-data": PromotionUploadSerializer},
                    responses={201: PromotionSerializer})
     def post(self, request: Request, pk: int) -> Response:
         entity = get_object_or_404(MarketEntity.objects.select_related("division"), pk=pk)
         self.check_object_permissions(request, entity)
-        # the files are read by the service (type by their first bytes, size), the rest here
+        # the files are read by the service (type by their first bytes, size), the rest here;
+        # an "attachments" that is not a file is an unknown field
         files = request.FILES.getlist("attachments")
-        body = PromotionCreateSerializer(data={k: v for k, v in request.data.items() if k != "attachments"})
+        raw = request.data
+        if files and hasattr(raw, "items"):
+            raw = {k: v for k, v in raw.items() if k != "attachments"}
+        body = PromotionCreateSerializer(data=raw)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         promotion = services.promotion_create(

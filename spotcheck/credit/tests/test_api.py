@@ -103,6 +103,10 @@ def test_r_d3_the_enterprise_applies_a_department_recommends_the_office_decides(
     company = _api(enterprise)
     create = reverse("api:credit-promotion-create", kwargs={"pk": own.pk})
     assert company.post(create, {"reasons": " "}, format="json").status_code == 400
+    assert company.post(create, ["连续三年无违法"], format="json").status_code == 400
+    not_a_file = company.post(create, {"reasons": "无违法", "attachments": "证明.pdf"}, format="json")
+    assert not_a_file.status_code == 400 and "attachments" in not_a_file.json()["fields"]
+    assert not PromotionRequest.objects.exists()
     applied = company.post(create, {"reasons": "连续三年无违法"}, format="json")
     assert applied.status_code == 201, applied.json()
     assert (applied.json()["kind"], applied.json()["status"]) == ("application", "pending")
