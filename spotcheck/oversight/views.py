@@ -68,7 +68,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not user.has_perm("oversight.view_dashboard", (division, department)):
         raise PermissionDenied
     year = _year(request)
-    board = selectors.dashboard(division, year, department=department)
+    # The figures counted over the whole library and year are read as kept (their time shown).
+    kept = services.kept_figures(division, year)
+    board = selectors.dashboard(division, year, department=department, kept=kept, kept_at=kept.computed_at)
     return render(request, "oversight/dashboard.html", {
         "board": board, "year": year, "years": clock.years_around(clock.today()),
         "charts": selectors.chart_data(board),
