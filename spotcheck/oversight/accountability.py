@@ -15,20 +15,38 @@ did it."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+import heapq
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
+from itertools import islice
 from typing import Any
 
+from django.db import connection
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Collate, Concat, TruncDate
 from django.utils import timezone
 
 from spotcheck.accounts.models import Department, Division
 from spotcheck.audit.models import AuditEvent
 from spotcheck.core import clock
 from spotcheck.core.recorder import Outcome
-from spotcheck.inspections.models import InspectionTask, TaskMember, TaskStatus, Violation
+from spotcheck.inspections.models import InspectionTask, TaskMember, TaskSource, TaskStatus, Violation
 from spotcheck.inspections.violations import ack_deadline
 from spotcheck.planning import selectors as planning
 from spotcheck.planning.models import Plan
@@ -156,30 +174,128 @@ def _events(action: str, ids: Iterable[Any], object_type: str = "") -> dict[str,
     return found
 
 
-def _task_duties(tasks: Any, as_of: date) -> list[Duty]:
-    tasks = list(tasks.exclude(status=TaskStatus.CANCELLED).select_related("department", "joint")
-                 .order_by("id"))
-    members: dict[int, list[str]] = defaultdict(list)
-    for m in (TaskMember.objects.filter(task__in=[t.pk for t in tasks])
-              .select_related("inspector__user").order_by("task_id", "slot")):
-        user = m.inspector.user if m.inspector is not None else None
-        members[m.task_id].append(_label(user) if user is not None else
-                                  f"{m.inspector.name if m.inspector else ''}（执法证 {m.certificate_no}）")
-    solo = _events("inspections.visit_complete", [t.pk for t in tasks if t.joint_id is None],
-                   "inspections.inspectiontask")
-    joint = _events("inspections.visit_complete", {t.joint_id for t in tasks if t.joint_id is not None},
-                    "inspections.jointinspection")
-    duties = []
-    for t in tasks:
-        visit: Any = t.joint if t.joint is not None else t
-        event = (joint if t.joint is not None else solo).get(str(visit.pk))
-        done_at = visit.completed_at if visit.status == TaskStatus.COMPLETED else None
-        for person in members.get(t.pk) or [DEPARTMENT]:
-            duties.append(Duty("task", f"检查 {t.uscc}（{t.plan_title or t.get_source_display()}）",
-                               t.department.name, person, visit.window_end, done_at,
-                               _by(event),
-                               event.seq if event else None, as_of))
-    return duties
+# --- visits: counted and paged in the database (R-S2) --------------------------------------
+# A visit's duty falls on each member of its team (the department when it has none): one
+# line per (task, member). Its state is decided in SQL, like ``Duty.state``; the lines are
+# read in the order of the record (department, person, deadline), a chunk at a time.
+
+VISIT_DONE = "inspections.visit_complete"
+
+
+def _visit(prefix: str, name: str, output: Any) -> Case:
+    """The task's visit's field: the joint inspection's once merged, else the task's own."""
+    return Case(When(**{f"{prefix}joint__isnull": False}, then=F(f"{prefix}joint__{name}")),
+                default=F(f"{prefix}{name}"), output_field=output)
+
+
+def _event_ids(object_type: str) -> Any:
+    """The ids of the objects with a successful visit audit event (R-S2)."""
+    return (AuditEvent.objects.filter(action=VISIT_DONE, outcome=Outcome.SUCCESS, object_type=object_type)
+            .exclude(object_id="").annotate(i=Cast("object_id", IntegerField())).values("i"))
+
+
+def _annotated(qs: Any, prefix: str, as_of: date) -> Any:
+    """Department, deadline, completion, state (as ``Duty.state``) and whether a done visit
+    lacks its audit event, on tasks (``prefix`` "") or team members ("task__")."""
+    p = prefix
+    done_on = TruncDate("v_done", tzinfo=timezone.get_default_timezone())
+    solo, joint = _event_ids("inspections.inspectiontask"), _event_ids("inspections.jointinspection")
+    task_id = f"{p}id" if p else "id"
+    return (qs.annotate(
+        dept=F(f"{p}department__name"),
+        v_status=_visit(p, "status", CharField()),
+        v_done=_visit(p, "completed_at", DateTimeField()),
+        v_due=_visit(p, "window_end", DateField()),
+    ).annotate(v_on=Case(When(v_status=TaskStatus.COMPLETED, then=done_on), output_field=DateField()))
+        .annotate(
+        state=Case(When(v_on__isnull=False, v_on__lte=F("v_due"), then=Value("done")),
+                   When(v_on__isnull=False, then=Value("late")),
+                   When(v_due__lt=as_of, then=Value("missed")), default=Value("open"),
+                   output_field=CharField()),
+        unproven=Case(When(Q(v_on__isnull=False) & (
+            Q(**{f"{p}joint__isnull": True}) & ~Q(**{f"{task_id}__in": solo})
+            | Q(**{f"{p}joint__isnull": False}) & ~Q(**{f"{p}joint_id__in": joint})), then=1),
+            default=0, output_field=IntegerField())))
+
+
+def _member_label() -> Case:
+    """``_label`` of the member's account, else "name（执法证 number）", in SQL."""
+    user = "inspector__user__"
+    return Case(
+        When(Q(**{f"{user}isnull": False}) & ~Q(**{f"{user}display_name": ""}),
+             then=Concat(F(f"{user}display_name"), Value("（"), F(f"{user}username"), Value("）"))),
+        When(**{f"{user}isnull": False}, then=F(f"{user}username")),
+        default=Concat(Coalesce(F("inspector__name"), Value("")), Value("（执法证 "), F("certificate_no"),
+                       Value("）")),
+        output_field=CharField())
+
+
+def _visit_lines(tasks: Any, as_of: date) -> tuple[Any, Any]:
+    """The visit duties as two querysets of lines: per team member, and per task without one
+    (the department's)."""
+    tasks = tasks.exclude(status=TaskStatus.CANCELLED)
+    members = _annotated(TaskMember.objects.filter(task__in=tasks.values("pk")), "task__", as_of).annotate(
+        person=_member_label())
+    alone = tasks.exclude(Exists(TaskMember.objects.filter(task=OuterRef("pk"))))
+    lone = _annotated(alone, "", as_of).annotate(person=Value(DEPARTMENT, output_field=CharField()))
+    return members, lone
+
+
+def _ordered(qs: Any, task: str) -> Any:
+    """In the record's order: department, person (code point order, as Python sorts), deadline."""
+    collation = "C" if connection.vendor == "postgresql" else "BINARY"
+    return qs.order_by(Collate(F("dept"), collation), Collate(F("person"), collation), "v_due", task, "pk")
+
+
+LINE_FIELDS = ("dept", "person", "v_due", "v_done", "v_status", "state", "uscc", "plan_title", "source",
+               "joint_id", "tid")
+SOURCES = dict(TaskSource.choices)
+
+
+def _line_rows(tasks: Any, as_of: date, *, states: Iterable[str] = (), person: str = "",
+               limit: int | None = None) -> Iterator[dict[str, Any]]:
+    """The visit lines in the record's order, filtered by state or person; at most
+    ``limit`` of them (each of the two querysets is cut there: enough for a page)."""
+    members, lone = _visit_lines(tasks, as_of)
+    members = members.annotate(tid=F("task_id"), uscc=F("task__uscc"), plan_title=F("task__plan_title"),
+                               source=F("task__source"), joint_id=F("task__joint_id"))
+    lone = lone.annotate(tid=F("id"))
+    out = []
+    for qs in (members, lone):
+        if states:
+            qs = qs.filter(state__in=list(states))
+        if person:
+            qs = qs.filter(person=person)
+        qs = _ordered(qs, "tid").values(*LINE_FIELDS)
+        out.append(qs[:limit].iterator() if limit is not None else qs.iterator(chunk_size=2000))
+    return heapq.merge(*out, key=lambda r: (r["dept"], r["person"], r["v_due"]))
+
+
+def _task_duties_of(rows: Iterable[dict[str, Any]], as_of: date, chunk: int = 2000) -> Iterator[Duty]:
+    """Duties from visit lines, their audit events read a chunk of lines at a time."""
+    it = iter(rows)
+    while batch := list(islice(it, chunk)):
+        solo = _events(VISIT_DONE, {r["tid"] for r in batch if r["joint_id"] is None},
+                       "inspections.inspectiontask")
+        joint = _events(VISIT_DONE, {r["joint_id"] for r in batch if r["joint_id"] is not None},
+                        "inspections.jointinspection")
+        for r in batch:
+            event = joint.get(str(r["joint_id"])) if r["joint_id"] is not None else solo.get(str(r["tid"]))
+            done_at = r["v_done"] if r["v_status"] == TaskStatus.COMPLETED else None
+            what = r["plan_title"] or SOURCES.get(r["source"], r["source"])
+            yield Duty("task", f"检查 {r['uscc']}（{what}）", r["dept"], r["person"], r["v_due"], done_at,
+                       _by(event), event.seq if event else None, as_of)
+
+
+def _task_tallies(tasks: Any, as_of: date) -> list[tuple[str, str, dict[str, int], int]]:
+    """(department, person, lines per state, lines done without their audit event), counted
+    in the database: one row per department and person."""
+    out = []
+    states = {s: Count("pk", filter=Q(state=s)) for s in STATES}
+    for qs in _visit_lines(tasks, as_of):
+        for r in qs.values("dept", "person").annotate(u=Sum("unproven"), **states).order_by():
+            out.append((r["dept"], r["person"], {s: r[s] for s in STATES}, r["u"] or 0))
+    return out
 
 
 def _plan_duties(division: Division, year: int, department: Department | None, as_of: date) -> list[Duty]:
@@ -212,18 +328,17 @@ def _publish_events(year: int) -> dict[int, AuditEvent]:
 
 
 def _publication_duties(tasks: Any, year: int, as_of: date) -> list[Duty]:
-    rows = list(publishable_tasks().filter(pk__in=tasks.values("pk")).select_related("department")
-                .order_by("id"))
-    first = dict(PublishedResult.objects.filter(task_id__in=[t.pk for t in rows], version=1)
+    publishable = publishable_tasks().filter(pk__in=tasks.values("pk"))
+    rows = list(publishable.order_by("id").values_list("id", "uscc", "department__name", "publish_due"))
+    first = dict(PublishedResult.objects.filter(task__in=publishable.values("pk"), version=1)
                  .order_by("task_id", "published_at").values_list("task_id", "published_at"))
     events = _publish_events(year) if rows else {}
     duties = []
-    for t in rows:
-        assert t.publish_due is not None
-        e = events.get(t.pk)
-        duties.append(Duty("publication", f"公示 {t.uscc} 的检查结果", t.department.name,
-                           _by(e) if e else DEPARTMENT, t.publish_due,
-                           first.get(t.pk), _by(e), e.seq if e else None, as_of))
+    for pk, uscc, department, due in rows:
+        assert due is not None  # publishable: it has a deadline
+        e = events.get(pk)
+        duties.append(Duty("publication", f"公示 {uscc} 的检查结果", department, _by(e) if e else DEPARTMENT,
+                           due, first.get(pk), _by(e), e.seq if e else None, as_of))
     return duties
 
 
@@ -262,23 +377,97 @@ def _objection_duties(division: Division, year: int, department: Department | No
     return duties
 
 
+def record_order(d: Duty) -> tuple[str, str, date, str]:
+    return (d.department, d.person, d.due, d.kind)
+
+
+class Ledger:
+    """A division's (or department's) duties of a year, read for a page or an export: the
+    counts per department and person in the database, the lines a page (or a chunk) at a
+    time, in the order of the record (department, person, deadline, kind). No query per
+    duty: the visits, which are most of them, are counted and cut in SQL; the other duties
+    (plans, publications, transfers, objections) are read whole, one query per kind."""
+
+    def __init__(self, division: Division, year: int, *, department: Department | None = None,
+                 as_of: date | None = None) -> None:
+        self.division, self.department, self.year = division, department, year
+        self.as_of = as_of or clock.today()
+        tasks = InspectionTask.objects.filter(division=division, year=year)
+        self.tasks = tasks.filter(department=department) if department is not None else tasks
+
+    @cached_property
+    def others(self) -> list[Duty]:
+        """The duties other than visits, in the record's order."""
+        d, y, dep, day = self.division, self.year, self.department, self.as_of
+        duties = (_plan_duties(d, y, dep, day) + _publication_duties(self.tasks, y, day)
+                  + _transfer_duties(d, y, dep, day) + _objection_duties(d, y, dep, day))
+        duties.sort(key=record_order)
+        return duties
+
+    @cached_property
+    def _tallies(self) -> tuple[list[Tally], list[Tally]]:
+        people: dict[tuple[str, str], Tally] = {}
+        departments: dict[str, Tally] = {}
+        for dept, person, counts, unproven in _task_tallies(self.tasks, self.as_of):
+            for t in (people.setdefault((person, dept), Tally(person, dept)),
+                      departments.setdefault(dept, Tally(dept))):
+                for state, n in counts.items():
+                    t.due += n
+                    setattr(t, state, getattr(t, state) + n)
+                t.unproven += unproven
+        for duty in self.others:
+            people.setdefault((duty.person, duty.department), Tally(duty.person, duty.department)).add(duty)
+            departments.setdefault(duty.department, Tally(duty.department)).add(duty)
+        order = lambda t: (t.department, t.name)  # noqa: E731
+        return sorted(departments.values(), key=order), sorted(people.values(), key=order)
+
+    @property
+    def departments(self) -> list[Tally]:
+        return self._tallies[0]
+
+    @property
+    def people(self) -> list[Tally]:
+        return self._tallies[1]
+
+    def count(self, *, states: Iterable[str] = (), person: str = "") -> int:
+        """How many duties a page list holds (from the counts: no further query)."""
+        if person:
+            return sum(t.due for t in self.people if t.name == person)
+        return sum(getattr(t, s) for t in self.departments for s in states)
+
+    def lines(self, *, states: Iterable[str] = (), person: str = "",
+              limit: int | None = None) -> Iterator[Duty]:
+        """The duties (of these states, or this person), in the record's order."""
+        states = list(states)
+        others = [d for d in self.others
+                  if (not states or d.state in states) and (not person or d.person == person)]
+        rows = _line_rows(self.tasks, self.as_of, states=states, person=person, limit=limit)
+        visits = _task_duties_of(rows, self.as_of)
+        merged = heapq.merge(visits, others, key=record_order)
+        return islice(merged, limit) if limit is not None else merged
+
+    def page(self, number: int, size: int, *, states: Iterable[str] = (), person: str = "") -> list[Duty]:
+        """Page ``number`` (from 1) of ``size`` duties."""
+        start = (number - 1) * size
+        return list(islice(self.lines(states=states, person=person, limit=start + size), start, None))
+
+    @property
+    def duties(self) -> Iterator[Duty]:
+        """Every duty, read a chunk at a time (for the exports)."""
+        return self.lines()
+
+
 def accountability(division: Division, year: int, *, department: Department | None = None,
                    as_of: date | None = None) -> Accountability:
-    day = as_of or clock.today()
-    tasks = InspectionTask.objects.filter(division=division, year=year)
-    if department is not None:
-        tasks = tasks.filter(department=department)
-    duties = (_task_duties(tasks, day) + _plan_duties(division, year, department, day)
-              + _publication_duties(tasks, year, day) + _transfer_duties(division, year, department, day)
-              + _objection_duties(division, year, department, day))
-    duties.sort(key=lambda d: (d.department, d.person, d.due, d.kind))
-    return Accountability(division, department, year, day, duties)
+    """Every duty of the year in memory, with the counts made from them."""
+    ledger = Ledger(division, year, department=department, as_of=as_of)
+    return Accountability(division, department, year, ledger.as_of, list(ledger.duties))
 
 
 HEADERS = ["部门", "责任人", "职责", "事项", "期限", "完成时间", "完成人", "审计事件序号", "状态"]
 
 
-def export_rows(report: Accountability) -> Iterable[list[Any]]:
+def export_rows(report: Accountability | Ledger) -> Iterable[list[Any]]:
     for d in report.duties:
         yield [d.department, d.person, d.kind_label, d.what, d.due,
                timezone.localtime(d.done_at) if d.done_at else None, d.done_by,
