@@ -52,6 +52,7 @@ from spotcheck.planning import selectors as planning
 from spotcheck.planning.models import Plan
 from spotcheck.publicity.models import Objection, PublishedResult
 from spotcheck.publicity.sources import publishable_tasks
+from spotcheck.roster.models import Inspector
 
 KINDS = {
     "task": "检查任务（R-Q1）",
@@ -230,12 +231,15 @@ def _member_label() -> Case:
         output_field=CharField())
 
 
-def _visit_lines(tasks: Any, as_of: date) -> tuple[Any, Any]:
-    """The visit duties as two querysets of lines: per team member, and per task without one
+def _visit_lines(scope: dict[str, Any], as_of: date, *, labels: bool = True) -> tuple[Any, Any]:
+    """The visit duties of the tasks of ``scope`` (task filters) as two querysets of lines:
+    per team member (with its ``person`` label when ``labels``), and per task without one
     (the department's)."""
-    tasks = tasks.exclude(status=TaskStatus.CANCELLED)
-    members = _annotated(TaskMember.objects.filter(task__in=tasks.values("pk")), "task__", as_of).annotate(
-        person=_member_label())
+    tasks = InspectionTask.objects.filter(**scope).exclude(status=TaskStatus.CANCELLED)
+    members = _annotated(TaskMember.objects.filter(**{f"task__{k}": v for k, v in scope.items()})
+                         .exclude(task__status=TaskStatus.CANCELLED), "task__", as_of)
+    if labels:
+        members = members.annotate(person=_member_label())
     alone = tasks.exclude(Exists(TaskMember.objects.filter(task=OuterRef("pk"))))
     lone = _annotated(alone, "", as_of).annotate(person=Value(DEPARTMENT, output_field=CharField()))
     return members, lone
@@ -252,11 +256,11 @@ LINE_FIELDS = ("dept", "person", "v_due", "v_done", "v_status", "state", "uscc",
 SOURCES = dict(TaskSource.choices)
 
 
-def _line_rows(tasks: Any, as_of: date, *, states: Iterable[str] = (), person: str = "",
-               limit: int | None = None) -> Iterator[dict[str, Any]]:
-    """The visit lines in the record's order, filtered by state or person; at most
-    ``limit`` of them (each of the two querysets is cut there: enough for a page)."""
-    members, lone = _visit_lines(tasks, as_of)
+def _line_rows(scope: dict[str, Any], as_of: date, *, states: Iterable[str] = (),
+               person: str = "") -> Iterator[dict[str, Any]]:
+    """The visit lines in the record's order, filtered by state or person, read a chunk at
+    a time."""
+    members, lone = _visit_lines(scope, as_of)
     members = members.annotate(tid=F("task_id"), uscc=F("task__uscc"), plan_title=F("task__plan_title"),
                                source=F("task__source"), joint_id=F("task__joint_id"))
     lone = lone.annotate(tid=F("id"))
@@ -267,7 +271,7 @@ def _line_rows(tasks: Any, as_of: date, *, states: Iterable[str] = (), person: s
         if person:
             qs = qs.filter(person=person)
         qs = _ordered(qs, "tid").values(*LINE_FIELDS)
-        out.append(qs[:limit].iterator() if limit is not None else qs.iterator(chunk_size=2000))
+        out.append(qs.iterator(chunk_size=2000))
     return heapq.merge(*out, key=lambda r: (r["dept"], r["person"], r["v_due"]))
 
 
@@ -287,15 +291,52 @@ def _task_duties_of(rows: Iterable[dict[str, Any]], as_of: date, chunk: int = 20
                        _by(event), event.seq if event else None, as_of)
 
 
-def _task_tallies(tasks: Any, as_of: date) -> list[tuple[str, str, dict[str, int], int]]:
-    """(department, person, lines per state, lines done without their audit event), counted
-    in the database: one row per department and person."""
-    out = []
+MemberKey = tuple[int | None, str]  # (inspector, certificate number): a member's identity
+
+
+def _task_tallies(scope: dict[str, Any], as_of: date
+                  ) -> list[tuple[int, str, dict[str, int], int, MemberKey | None]]:
+    """(department, person, lines per state, lines done without their audit event, member
+    identity or None for the department's), counted in the database by department and
+    member identity (grouped on the keys, the labels added here)."""
     states = {s: Count("pk", filter=Q(state=s)) for s in STATES}
-    for qs in _visit_lines(tasks, as_of):
-        for r in qs.values("dept", "person").annotate(u=Sum("unproven"), **states).order_by():
-            out.append((r["dept"], r["person"], {s: r[s] for s in STATES}, r["u"] or 0))
+    members, lone = _visit_lines(scope, as_of, labels=False)
+    rows = list(members.values("task__department_id", "inspector_id", "certificate_no")
+                .annotate(u=Sum("unproven"), **states).order_by())
+    inspectors = {i.pk: i for i in Inspector.objects.filter(pk__in={r["inspector_id"] for r in rows} - {None})
+                  .select_related("user")}
+    out: list[tuple[int, str, dict[str, int], int, MemberKey | None]] = []
+    for r in rows:
+        inspector = inspectors.get(r["inspector_id"])
+        user = inspector.user if inspector is not None else None
+        person = (_label(user) if user is not None else
+                  f"{inspector.name if inspector else ''}（执法证 {r['certificate_no']}）")
+        out.append((r["task__department_id"], person, {s: r[s] for s in STATES}, r["u"] or 0,
+                    (r["inspector_id"], r["certificate_no"])))
+    for r in lone.values("department_id").annotate(u=Sum("unproven"), **states).order_by():
+        out.append((r["department_id"], DEPARTMENT, {s: r[s] for s in STATES}, r["u"] or 0, None))
     return out
+
+
+def _group_rows(scope: dict[str, Any], as_of: date, department_id: int, members: list[MemberKey] | None,
+                states: Iterable[str]) -> list[dict[str, Any]]:
+    """The visit lines of one department and person (its member identities; None: the
+    department's own, tasks without a team), by deadline."""
+    scope = {**scope, "department_id": department_id}
+    team, lone = _visit_lines(scope, as_of, labels=False)
+    if members is None:
+        qs = lone.annotate(tid=F("id"))
+    else:
+        who = Q()
+        for inspector, certificate in members:
+            who |= Q(inspector_id=inspector, certificate_no=certificate)
+        qs = team.filter(who).annotate(tid=F("task_id"), uscc=F("task__uscc"),
+                                       plan_title=F("task__plan_title"), source=F("task__source"),
+                                       joint_id=F("task__joint_id"))
+    if states:
+        qs = qs.filter(state__in=list(states))
+    fields = [f for f in LINE_FIELDS if f not in ("dept", "person")]
+    return list(qs.order_by("v_due", "tid", "pk").values(*fields))
 
 
 def _plan_duties(division: Division, year: int, department: Department | None, as_of: date) -> list[Duty]:
@@ -385,15 +426,18 @@ class Ledger:
     """A division's (or department's) duties of a year, read for a page or an export: the
     counts per department and person in the database, the lines a page (or a chunk) at a
     time, in the order of the record (department, person, deadline, kind). No query per
-    duty: the visits, which are most of them, are counted and cut in SQL; the other duties
+    duty: the visits, which are most of them, are counted in SQL by department and team
+    member, and a page reads the visits of the people it shows only; the other duties
     (plans, publications, transfers, objections) are read whole, one query per kind."""
 
     def __init__(self, division: Division, year: int, *, department: Department | None = None,
                  as_of: date | None = None) -> None:
         self.division, self.department, self.year = division, department, year
         self.as_of = as_of or clock.today()
-        tasks = InspectionTask.objects.filter(division=division, year=year)
-        self.tasks = tasks.filter(department=department) if department is not None else tasks
+        self.scope: dict[str, Any] = {"division": division, "year": year}
+        if department is not None:
+            self.scope["department"] = department
+        self.tasks = InspectionTask.objects.filter(**self.scope)
 
     @cached_property
     def others(self) -> list[Duty]:
@@ -405,10 +449,20 @@ class Ledger:
         return duties
 
     @cached_property
+    def _names(self) -> dict[int, str]:
+        return dict(Department.objects.filter(division=self.division).values_list("pk", "name"))
+
+    @cached_property
     def _tallies(self) -> tuple[list[Tally], list[Tally]]:
         people: dict[tuple[str, str], Tally] = {}
         departments: dict[str, Tally] = {}
-        for dept, person, counts, unproven in _task_tallies(self.tasks, self.as_of):
+        # (department name, person) → (department id, member identities or None)
+        self._who: dict[tuple[str, str], tuple[int, list[MemberKey] | None]] = {}
+        for dept_id, person, counts, unproven, member in _task_tallies(self.scope, self.as_of):
+            dept = self._names.get(dept_id, "")
+            who = self._who.setdefault((dept, person), (dept_id, None if member is None else []))
+            if member is not None and who[1] is not None:
+                who[1].append(member)
             for t in (people.setdefault((person, dept), Tally(person, dept)),
                       departments.setdefault(dept, Tally(dept))):
                 for state, n in counts.items():
@@ -429,31 +483,59 @@ class Ledger:
     def people(self) -> list[Tally]:
         return self._tallies[1]
 
+    @staticmethod
+    def _held(t: Tally, states: Iterable[str]) -> int:
+        states = list(states)
+        return sum(getattr(t, s) for s in states) if states else t.due
+
     def count(self, *, states: Iterable[str] = (), person: str = "") -> int:
         """How many duties a page list holds (from the counts: no further query)."""
-        if person:
-            return sum(t.due for t in self.people if t.name == person)
-        return sum(getattr(t, s) for t in self.departments for s in states)
+        return sum(self._held(t, states) for t in self.people if not person or t.name == person)
 
-    def lines(self, *, states: Iterable[str] = (), person: str = "",
-              limit: int | None = None) -> Iterator[Duty]:
-        """The duties (of these states, or this person), in the record's order."""
+    def _group(self, t: Tally, states: list[str]) -> list[Duty]:
+        """One person's duties in one department (of these states), by deadline and kind."""
+        others = [d for d in self.others if d.department == t.department and d.person == t.name
+                  and (not states or d.state in states)]
+        visits: list[Duty] = []
+        who = self._who.get((t.department, t.name))
+        if who is not None:
+            rows = _group_rows(self.scope, self.as_of, who[0], who[1], states)
+            for r in rows:
+                r["dept"], r["person"] = t.department, t.name
+            visits = list(_task_duties_of(rows, self.as_of))
+        return sorted(visits + others, key=record_order)
+
+    def page(self, number: int, size: int, *, states: Iterable[str] = (), person: str = "") -> list[Duty]:
+        """Page ``number`` (from 1) of ``size`` duties (of these states, or this person): the
+        counts say which people it spans; only their duties are read."""
+        states = list(states)
+        start, end = (number - 1) * size, number * size
+        at, out, first = 0, [], None
+        for t in self.people:
+            if person and t.name != person:
+                continue
+            n = self._held(t, states)
+            if n and at + n > start and at < end:
+                first = at if first is None else first
+                out += self._group(t, states)
+            at += n
+            if at >= end:
+                break
+        skip = start - (first or 0)
+        return out[skip:skip + size]
+
+    def lines(self, *, states: Iterable[str] = (), person: str = "") -> Iterator[Duty]:
+        """The duties (of these states, or this person), in the record's order, the visits
+        read a chunk at a time."""
         states = list(states)
         others = [d for d in self.others
                   if (not states or d.state in states) and (not person or d.person == person)]
-        rows = _line_rows(self.tasks, self.as_of, states=states, person=person, limit=limit)
-        visits = _task_duties_of(rows, self.as_of)
-        merged = heapq.merge(visits, others, key=record_order)
-        return islice(merged, limit) if limit is not None else merged
-
-    def page(self, number: int, size: int, *, states: Iterable[str] = (), person: str = "") -> list[Duty]:
-        """Page ``number`` (from 1) of ``size`` duties."""
-        start = (number - 1) * size
-        return list(islice(self.lines(states=states, person=person, limit=start + size), start, None))
+        visits = _task_duties_of(_line_rows(self.scope, self.as_of, states=states, person=person), self.as_of)
+        return heapq.merge(visits, others, key=record_order)
 
     @property
     def duties(self) -> Iterator[Duty]:
-        """Every duty, read a chunk at a time (for the exports)."""
+        """Every duty (for the exports)."""
         return self.lines()
 
 

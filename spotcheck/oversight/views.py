@@ -229,13 +229,22 @@ def accountability_page(request: HttpRequest) -> HttpResponse | StreamingHttpRes
     pages = max(1, -(-total // PAGE))
     raw = request.GET.get("page", "")
     number = min(int(raw), pages) if raw.isdigit() and int(raw) >= 1 else 1
+    # The people (a division's inspectors: thousands), a page at a time too.
+    people = data.people
+    people_pages = max(1, -(-len(people) // PAGE))
+    raw = request.GET.get("people_page", "")
+    people_number = min(int(raw), people_pages) if raw.isdigit() and int(raw) >= 1 else 1
     query = request.GET.copy()
     query.pop("page", None)
+    people_query = request.GET.copy()
+    people_query.pop("people_page", None)
     return render(request, "oversight/accountability.html", {
         "data": data, "year": year, "years": clock.years_around(clock.today()), "person": person,
         "shown": data.page(number, PAGE, states=states, person=person), "total": total,
         "page": number, "pages": pages, "is_reviewer": is_reviewer(user),
-        "query": query.urlencode(),
+        "people": people[(people_number - 1) * PAGE:people_number * PAGE], "people_total": len(people),
+        "people_page": people_number, "people_pages": people_pages,
+        "query": query.urlencode(), "people_query": people_query.urlencode(),
     })
 
 
