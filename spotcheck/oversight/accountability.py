@@ -195,15 +195,16 @@ def _event_ids(object_type: str) -> Any:
             .exclude(object_id="").annotate(i=Cast("object_id", IntegerField())).values("i"))
 
 
-def _annotated(qs: Any, prefix: str, as_of: date) -> Any:
+def _annotated(qs: Any, prefix: str, as_of: date, *, names: bool = True) -> Any:
     """Department, deadline, completion, state (as ``Duty.state``) and whether a done visit
     lacks its audit event, on tasks (``prefix`` "") or team members ("task__")."""
     p = prefix
     done_on = TruncDate("v_done", tzinfo=timezone.get_default_timezone())
     solo, joint = _event_ids("inspections.inspectiontask"), _event_ids("inspections.jointinspection")
     task_id = f"{p}id" if p else "id"
+    if names:
+        qs = qs.annotate(dept=F(f"{p}department__name"))
     return (qs.annotate(
-        dept=F(f"{p}department__name"),
         v_status=_visit(p, "status", CharField()),
         v_done=_visit(p, "completed_at", DateTimeField()),
         v_due=_visit(p, "window_end", DateField()),
@@ -237,11 +238,12 @@ def _visit_lines(scope: dict[str, Any], as_of: date, *, labels: bool = True) -> 
     (the department's)."""
     tasks = InspectionTask.objects.filter(**scope).exclude(status=TaskStatus.CANCELLED)
     members = _annotated(TaskMember.objects.filter(**{f"task__{k}": v for k, v in scope.items()})
-                         .exclude(task__status=TaskStatus.CANCELLED), "task__", as_of)
+                         .exclude(task__status=TaskStatus.CANCELLED), "task__", as_of, names=labels)
     if labels:
         members = members.annotate(person=_member_label())
     alone = tasks.exclude(Exists(TaskMember.objects.filter(task=OuterRef("pk"))))
-    lone = _annotated(alone, "", as_of).annotate(person=Value(DEPARTMENT, output_field=CharField()))
+    lone = _annotated(alone, "", as_of, names=labels).annotate(
+        person=Value(DEPARTMENT, output_field=CharField()))
     return members, lone
 
 

@@ -162,3 +162,28 @@ def test_the_page_counts_in_the_database_what_the_record_counts_and_pages_it_in_
     assert ledger.count(person=inspector) == len(whole.of_person(inspector)) >= 1
     mine = [d.what for d in whole.of_person(inspector)]
     assert [d.what for d in ledger.page(1, 100, person=inspector)] == mine
+
+
+def test_the_page_lists_duties_and_people_a_page_at_a_time(
+        client: Any, year: dict[str, Any], make_user: Any, monkeypatch: Any) -> None:
+    """R-S2: a division's thousands of duties and people are paged; bad page numbers fall back
+    to the nearest page; the export still holds every duty."""
+    from spotcheck.oversight import views
+
+    monkeypatch.setattr(views, "PAGE", 2)
+    client.force_login(make_user(Role.OFFICE, password_changed_at=clock.now()))
+    url = f"/oversight/accountability/?year={YEAR}"
+    html = client.get(url).content.decode()
+    # 4 duties missed (none late): two pages of two; the people, two a page.
+    assert "共 4 项，第 1 / 2 页" in html and html.count('<tr data-state="missed">') == 2
+    second = client.get(url + "&page=2").content.decode()
+    assert "第 2 / 2 页" in second and second.count('<tr data-state="missed">') == 2
+    assert "第 2 / 2 页" in client.get(url + "&page=99").content.decode()
+    assert "第 1 / 2 页" in client.get(url + "&page=abc").content.decode()
+    people = accountability.Ledger(Division.objects.get(pk="361100"), YEAR).people
+    pages = -(-len(people) // 2)
+    last = client.get(url + f"&people_page={pages}").content.decode()
+    assert f"共 {len(people)} 人，第 {pages} / {pages} 页" in last
+    rows = list(csv.reader(io.StringIO(b"".join(client.get(url + "&page=2&format=csv").streaming_content)
+                                       .decode("utf-8-sig"))))
+    assert len(rows) == 1 + 10
