@@ -320,25 +320,40 @@ def _task_tallies(scope: dict[str, Any], as_of: date
     return out
 
 
-def _group_rows(scope: dict[str, Any], as_of: date, department_id: int, members: list[MemberKey] | None,
+def _group_rows(scope: dict[str, Any], as_of: date, groups: list[tuple[int, list[MemberKey] | None]],
                 states: Iterable[str]) -> list[dict[str, Any]]:
-    """The visit lines of one department and person (its member identities; None: the
-    department's own, tasks without a team), by deadline."""
-    scope = {**scope, "department_id": department_id}
+    """The visit lines of some people in some departments, in one query per side: each
+    group a department and its person's member identities (None: the department's own,
+    tasks without a team); each line with ``dep``, ``inspector_id`` and ``certificate_no``
+    to tell its group, by deadline."""
+    states = list(states)
     team, lone = _visit_lines(scope, as_of, labels=False)
-    if members is None:
-        qs = lone.annotate(tid=F("id"))
-    else:
-        who = Q()
-        for inspector, certificate in members:
-            who |= Q(inspector_id=inspector, certificate_no=certificate)
-        qs = team.filter(who).annotate(tid=F("task_id"), uscc=F("task__uscc"),
-                                       plan_title=F("task__plan_title"), source=F("task__source"),
-                                       joint_id=F("task__joint_id"))
-    if states:
-        qs = qs.filter(state__in=list(states))
     fields = [f for f in LINE_FIELDS if f not in ("dept", "person")]
-    return list(qs.order_by("v_due", "tid", "pk").values(*fields))
+    fields += ["dep", "inspector_id", "certificate_no"]
+    who, alone = Q(), []
+    for department_id, members in groups:
+        if members is None:
+            alone.append(department_id)
+            continue
+        ident = Q()
+        for inspector, certificate in members:
+            ident |= Q(inspector_id=inspector, certificate_no=certificate)
+        who |= Q(task__department_id=department_id) & ident
+    out: list[dict[str, Any]] = []
+    parts = []
+    if who:
+        parts.append(team.filter(who).annotate(
+            tid=F("task_id"), uscc=F("task__uscc"), plan_title=F("task__plan_title"),
+            source=F("task__source"), joint_id=F("task__joint_id"), dep=F("task__department_id")))
+    if alone:
+        parts.append(lone.filter(department_id__in=alone).annotate(
+            tid=F("id"), dep=F("department_id"), inspector_id=Value(None, output_field=IntegerField()),
+            certificate_no=Value("", output_field=CharField())))
+    for qs in parts:
+        if states:
+            qs = qs.filter(state__in=states)
+        out += qs.order_by("v_due", "tid", "pk").values(*fields)
+    return out
 
 
 def _plan_duties(division: Division, year: int, department: Department | None, as_of: date) -> list[Duty]:
@@ -458,13 +473,15 @@ class Ledger:
     def _tallies(self) -> tuple[list[Tally], list[Tally]]:
         people: dict[tuple[str, str], Tally] = {}
         departments: dict[str, Tally] = {}
-        # (department name, person) → (department id, member identities or None)
+        # (department name, person) → (department id, member identities or None), and back.
         self._who: dict[tuple[str, str], tuple[int, list[MemberKey] | None]] = {}
+        self._person_of: dict[tuple[int, int | None, str], str] = {}
         for dept_id, person, counts, unproven, member in _task_tallies(self.scope, self.as_of):
             dept = self._names.get(dept_id, "")
             who = self._who.setdefault((dept, person), (dept_id, None if member is None else []))
             if member is not None and who[1] is not None:
                 who[1].append(member)
+            self._person_of[(dept_id, *(member or (None, "")))] = person
             for t in (people.setdefault((person, dept), Tally(person, dept)),
                       departments.setdefault(dept, Tally(dept))):
                 for state, n in counts.items():
@@ -494,37 +511,37 @@ class Ledger:
         """How many duties a page list holds (from the counts: no further query)."""
         return sum(self._held(t, states) for t in self.people if not person or t.name == person)
 
-    def _group(self, t: Tally, states: list[str]) -> list[Duty]:
-        """One person's duties in one department (of these states), by deadline and kind."""
-        others = [d for d in self.others if d.department == t.department and d.person == t.name
+    def _groups(self, tallies: list[Tally], states: list[str]) -> list[Duty]:
+        """These people's duties in their departments (of these states), in the record's
+        order: their visits read in one query per side."""
+        groups = [who for t in tallies if (who := self._who.get((t.department, t.name))) is not None]
+        rows = _group_rows(self.scope, self.as_of, groups, states) if groups else []
+        for r in rows:
+            r["dept"] = self._names.get(r["dep"], "")
+            r["person"] = self._person_of[(r["dep"], r["inspector_id"], r["certificate_no"])]
+        wanted = {(t.department, t.name) for t in tallies}
+        others = [d for d in self.others if (d.department, d.person) in wanted
                   and (not states or d.state in states)]
-        visits: list[Duty] = []
-        who = self._who.get((t.department, t.name))
-        if who is not None:
-            rows = _group_rows(self.scope, self.as_of, who[0], who[1], states)
-            for r in rows:
-                r["dept"], r["person"] = t.department, t.name
-            visits = list(_task_duties_of(rows, self.as_of))
-        return sorted(visits + others, key=record_order)
+        return sorted(list(_task_duties_of(rows, self.as_of)) + others, key=record_order)
 
     def page(self, number: int, size: int, *, states: Iterable[str] = (), person: str = "") -> list[Duty]:
         """Page ``number`` (from 1) of ``size`` duties (of these states, or this person): the
         counts say which people it spans; only their duties are read."""
         states = list(states)
         start, end = (number - 1) * size, number * size
-        at, out, first = 0, [], None
+        at, spanned, first = 0, [], None
         for t in self.people:
             if person and t.name != person:
                 continue
             n = self._held(t, states)
             if n and at + n > start and at < end:
                 first = at if first is None else first
-                out += self._group(t, states)
+                spanned.append(t)
             at += n
             if at >= end:
                 break
         skip = start - (first or 0)
-        return out[skip:skip + size]
+        return self._groups(spanned, states)[skip:skip + size]
 
     def lines(self, *, states: Iterable[str] = (), person: str = "") -> Iterator[Duty]:
         """The duties (of these states, or this person), in the record's order, the visits
