@@ -348,7 +348,7 @@ def _group_rows(scope: dict[str, Any], as_of: date, groups: list[tuple[int, list
     if alone:
         parts.append(lone.filter(department_id__in=alone).annotate(
             tid=F("id"), dep=F("department_id"), inspector_id=Value(None, output_field=IntegerField()),
-            certificate_no=Value("", output_field=CharField())))
+            certificate_no=Value(None, output_field=CharField())))  # no member: not a member's key
     for qs in parts:
         if states:
             qs = qs.filter(state__in=states)
@@ -475,13 +475,13 @@ class Ledger:
         departments: dict[str, Tally] = {}
         # (department name, person) → (department id, member identities or None), and back.
         self._who: dict[tuple[str, str], tuple[int, list[MemberKey] | None]] = {}
-        self._person_of: dict[tuple[int, int | None, str], str] = {}
+        self._person_of: dict[tuple[int, int | None, str | None], str] = {}
         for dept_id, person, counts, unproven, member in _task_tallies(self.scope, self.as_of):
             dept = self._names.get(dept_id, "")
             who = self._who.setdefault((dept, person), (dept_id, None if member is None else []))
             if member is not None and who[1] is not None:
                 who[1].append(member)
-            self._person_of[(dept_id, *(member or (None, "")))] = person
+            self._person_of[(dept_id, *(member or (None, None)))] = person
             for t in (people.setdefault((person, dept), Tally(person, dept)),
                       departments.setdefault(dept, Tally(dept))):
                 for state, n in counts.items():
