@@ -318,9 +318,11 @@ def _task_tallies(scope: dict[str, Any], as_of: date
         cursor.execute(query, params)
         grouped: dict[tuple[int, int | None, str], dict[str, Any]] = {}
         for dept_id, inspector_id, certificate, state, n, unproven in cursor.fetchall():
-            r = grouped.setdefault((dept_id, inspector_id, certificate), {
-                "task__department_id": dept_id, "inspector_id": inspector_id, "certificate_no": certificate,
-                "u": 0, **{s: 0 for s in STATES}})
+            r = grouped.get((dept_id, inspector_id, certificate))
+            if r is None:
+                r = grouped[(dept_id, inspector_id, certificate)] = {
+                    "task__department_id": dept_id, "inspector_id": inspector_id,
+                    "certificate_no": certificate, "u": 0, "done": 0, "late": 0, "missed": 0, "open": 0}
             r[state] += n
             r["u"] += unproven or 0
     rows = list(grouped.values())
@@ -501,11 +503,18 @@ class Ledger:
             if member is not None and who[1] is not None:
                 who[1].append(member)
             self._person_of[(dept_id, *(member or (None, None)))] = person
-            for t in (people.setdefault((person, dept), Tally(person, dept)),
-                      departments.setdefault(dept, Tally(dept))):
-                for state, n in counts.items():
-                    t.due += n
-                    setattr(t, state, getattr(t, state) + n)
+            mine = people.get((person, dept))
+            if mine is None:
+                mine = people[(person, dept)] = Tally(person, dept)
+            theirs = departments.get(dept)
+            if theirs is None:
+                theirs = departments[dept] = Tally(dept)
+            for t in (mine, theirs):
+                t.due += sum(counts.values())
+                t.done += counts["done"]
+                t.late += counts["late"]
+                t.missed += counts["missed"]
+                t.open += counts["open"]
                 t.unproven += unproven
         for duty in self.others:
             people.setdefault((duty.person, duty.department), Tally(duty.person, duty.department)).add(duty)
