@@ -27,7 +27,6 @@ from django.db import connection
 from django.db.models import (
     Case,
     CharField,
-    Count,
     DateField,
     DateTimeField,
     Exists,
@@ -35,7 +34,6 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
-    Sum,
     Value,
     When,
 )
@@ -301,11 +299,10 @@ def _task_tallies(scope: dict[str, Any], as_of: date
     """(department, person, lines per state, lines done without their audit event, member
     identity or None for the department's), counted in the database by department and
     member identity (grouped on the keys, the labels added here)."""
-    states = {s: Count("pk", filter=Q(state=s)) for s in STATES}
-    _, lone = _visit_lines(scope, as_of, labels=False)
-    # Each task's state decided once, then its members counted: the join of the state per
-    # task with the members, grouped (SQL around the ORM's; about 40 % faster than deciding
-    # the state per member line at 200,000 lines).
+    # Each task's state decided once (as ``Duty.state``), then joined to its team members
+    # (a task without any: one line, the department's) and grouped, in one pass over the
+    # year's tasks: SQL around the ORM's, about 40 % faster at 200,000 lines than deciding
+    # the state per member line.
     tasks = InspectionTask.objects.filter(**scope).exclude(status=TaskStatus.CANCELLED)
     inner = (_annotated(tasks, "", as_of, names=False)
              .values("id", "department_id", "state", "unproven").order_by())
@@ -313,15 +310,16 @@ def _task_tallies(scope: dict[str, Any], as_of: date
     member = TaskMember._meta.db_table
     with connection.cursor() as cursor:
         query = (f'SELECT t."department_id", m."inspector_id", m."certificate_no", t."state", COUNT(*), '  # noqa: S608
-                 f'SUM(t."unproven") FROM "{member}" m INNER JOIN ({sql}) t ON m."task_id" = t."id" '
+                 f'SUM(t."unproven") FROM ({sql}) t LEFT OUTER JOIN "{member}" m ON m."task_id" = t."id" '
                  "GROUP BY 1, 2, 3, 4")  # fixed names; the values are the ORM's placeholders
         cursor.execute(query, params)
-        grouped: dict[tuple[int, int | None, str], dict[str, Any]] = {}
+        # (department, inspector, certificate number); (department, None, None): no team
+        grouped: dict[tuple[int, int | None, str | None], dict[str, Any]] = {}
         for dept_id, inspector_id, certificate, state, n, unproven in cursor.fetchall():
             r = grouped.get((dept_id, inspector_id, certificate))
             if r is None:
                 r = grouped[(dept_id, inspector_id, certificate)] = {
-                    "task__department_id": dept_id, "inspector_id": inspector_id,
+                    "department_id": dept_id, "inspector_id": inspector_id,
                     "certificate_no": certificate, "u": 0, "done": 0, "late": 0, "missed": 0, "open": 0}
             r[state] += n
             r["u"] += unproven or 0
@@ -330,14 +328,15 @@ def _task_tallies(scope: dict[str, Any], as_of: date
                   .select_related("user")}
     out: list[tuple[int, str, dict[str, int], int, MemberKey | None]] = []
     for r in rows:
+        counts = {s: r[s] for s in STATES}
+        if r["certificate_no"] is None:  # no team member: the department's
+            out.append((r["department_id"], DEPARTMENT, counts, r["u"], None))
+            continue
         inspector = inspectors.get(r["inspector_id"])
         user = inspector.user if inspector is not None else None
         person = (_label(user) if user is not None else
                   f"{inspector.name if inspector else ''}（执法证 {r['certificate_no']}）")
-        out.append((r["task__department_id"], person, {s: r[s] for s in STATES}, r["u"] or 0,
-                    (r["inspector_id"], r["certificate_no"])))
-    for r in lone.values("department_id").annotate(u=Sum("unproven"), **states).order_by():
-        out.append((r["department_id"], DEPARTMENT, {s: r[s] for s in STATES}, r["u"] or 0, None))
+        out.append((r["department_id"], person, counts, r["u"], (r["inspector_id"], r["certificate_no"])))
     return out
 
 
