@@ -55,6 +55,10 @@ SPOTCHECK_TRANSFER_ACK_DAYS = env_int("SPOTCHECK_TRANSFER_ACK_DAYS", 5)
 # digest is e-mailed when EMAIL_HOST is set (Django's e-mail settings, from the environment).
 SPOTCHECK_REMINDER_LEAD_DAYS = env_int("SPOTCHECK_REMINDER_LEAD_DAYS", 7)
 SPOTCHECK_SITE_URL = env_str("SPOTCHECK_SITE_URL", "")
+# The oversight dashboard's figures counted over the whole entity library and the year's
+# tasks are kept; when older than this many seconds as a dashboard is read, the worker
+# counts them again (the page shows when they were counted).
+SPOTCHECK_FIGURES_MAX_AGE = env_int("SPOTCHECK_FIGURES_MAX_AGE", 600)
 EMAIL_HOST = env_str("EMAIL_HOST", "")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")

@@ -113,3 +113,33 @@ class Notification(models.Model):
     @property
     def period_label(self) -> str:
         return period_label(self.year, self.quarter)
+
+
+class DivisionFigures(models.Model):
+    """The dashboard's costly figures of a division's year, kept: counted over the whole
+    entity library (class C, class A: R-C2, R-A2) and over the year's tasks (coverage by
+    tasks, the burden ledger and what merging saved, R-B3). The worker counts them again
+    once they are older than ``SPOTCHECK_FIGURES_MAX_AGE`` seconds when a dashboard is read
+    (and on ``manage.py oversight_figures``); the page shows when they were counted."""
+
+    division = models.ForeignKey("accounts.Division", on_delete=models.CASCADE, related_name="+",
+                                 verbose_name="行政区划")
+    year = models.PositiveSmallIntegerField("年度")
+    class_c_total = models.PositiveIntegerField("C 类库主体", default=0)
+    class_c_planned = models.PositiveIntegerField("在全覆盖计划内的 C 类主体", default=0)
+    class_c_inspected = models.PositiveIntegerField("本年有检查任务的 C 类主体", default=0)
+    class_a_population = models.PositiveIntegerField("A 类库主体", default=0)
+    burden_entities = models.PositiveIntegerField("负担台账主体", default=0)
+    burden_tasks = models.PositiveIntegerField("负担台账任务", default=0)
+    burden_visits = models.PositiveIntegerField("负担台账入企", default=0)
+    savings = models.JSONField("合并检查减少入企", default=dict, blank=True)
+    computed_at = models.DateTimeField("统计时间")
+    refresh_queued_at = models.DateTimeField("已排队重新统计", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "监督看板统计"
+        verbose_name_plural = "监督看板统计"
+        constraints = [models.UniqueConstraint(fields=["division", "year"], name="oversight_figures_once")]
+
+    def __str__(self) -> str:
+        return f"{self.division_id} {self.year}"

@@ -3,14 +3,19 @@ division's year, and a department its own. Each figure reuses the selector of th
 owns it where there is one (coverage, class-C coverage, window savings); the rest is counted
 here from plans, draws, tasks, filings and the burden ledger, in a fixed number of queries.
 
+The figures counted over the whole entity library or all the division's tasks of the year
+(class C and class A, coverage by tasks, the burden ledger, window savings: ``Costly``) take
+seconds at a million entities; the page reads them kept (``DivisionFigures``, refreshed by
+the worker, their time shown), the reports and the tests count them here.
+
 Scope: a division covers the divisions below it only through drill-down (the city's figures
 are the city's own departments; each county has its own page)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Protocol
 
 from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
@@ -98,6 +103,7 @@ class Dashboard:
     filings_class_a: int
     filings_both: int
     tasks_by_status: dict[str, int] = field(default_factory=dict)
+    figures_at: datetime | None = None  # when the costly figures were counted; None: now
 
     @property
     def active_rows(self) -> list[DepartmentRow]:
@@ -177,10 +183,58 @@ def on_time(plan: Plan, submitted: date | None, deadline: date, today: date) -> 
     return False if today > deadline else None
 
 
+class Costly(Protocol):
+    """The figures of a division's year counted over the whole entity library or all the
+    year's tasks (``DivisionFigures`` keeps them; ``costly_figures`` counts them)."""
+
+    class_c_total: int
+    class_c_planned: int
+    class_c_inspected: int
+    class_a_population: int
+    burden_entities: int
+    burden_tasks: int
+    burden_visits: int
+    savings: dict[str, Any]
+
+
+@dataclass
+class CostlyFigures:
+    class_c_total: int
+    class_c_planned: int
+    class_c_inspected: int
+    class_a_population: int
+    burden_entities: int
+    burden_tasks: int
+    burden_visits: int
+    savings: dict[str, Any]
+
+
+def _burden(tasks: Any, year: int) -> dict[str, Any]:
+    """R-B3: the burden ledger of the entities the tasks visit."""
+    return (EntityBurden.objects.filter(year=year, entity_id__in=tasks.values("entity_id"))
+            .aggregate(n=Count("id"), tasks=Sum("tasks"), visits=Sum("visits")))
+
+
+def costly_figures(division: Division, year: int) -> CostlyFigures:
+    """R-C2 (class C: all, in an approved full-coverage plan, with a task this year), R-A2
+    (the class-A population), R-B3 (the burden ledger of the year's tasks, window savings)."""
+    c_total, c_planned = planning.class_c_coverage(division.pk, year)
+    burden = _burden(InspectionTask.objects.filter(division=division, year=year), year)
+    return CostlyFigures(
+        class_c_total=c_total, class_c_planned=c_planned,
+        class_c_inspected=class_c_coverage(division, year)["covered"],
+        class_a_population=planning.class_a_population(division.pk),
+        burden_entities=burden["n"] or 0, burden_tasks=burden["tasks"] or 0,
+        burden_visits=burden["visits"] or 0, savings=dict(window_savings(division, year)))
+
+
 def dashboard(division: Division | str, year: int, *, department: Department | None = None,
-              as_of: date | None = None) -> Dashboard:
+              as_of: date | None = None, kept: Costly | None = None,
+              kept_at: datetime | None = None) -> Dashboard:
     """The figures of a division's year, or of one department of it; deadlines (plans on
-    time, tasks overdue) judged on ``as_of`` (today by default: a report's period end)."""
+    time, tasks overdue) judged on ``as_of`` (today by default: a report's period end).
+    ``kept``: the division's costly figures as kept (counted at ``kept_at``), else counted
+    now."""
     div = division if isinstance(division, Division) else Division.objects.get(pk=division)
     today = as_of or clock.today()
     deadline = planning.calendar_for(div, year).plan_deadline
@@ -189,8 +243,7 @@ def dashboard(division: Division | str, year: int, *, department: Department | N
         departments = [d for d in departments if d.pk == department.pk]
     rows = {d.pk: DepartmentRow(d) for d in departments}
 
-    cover = planning.coverage(div, year, department=department)
-    for c in cover.departments:
+    for c in planning.item_coverage(div, year, department=department, departments=departments):
         if c.department.pk in rows:
             row = rows[c.department.pk]
             row.items, row.items_planned, row.items_done = c.items, c.approved, c.done
@@ -208,7 +261,7 @@ def dashboard(division: Division | str, year: int, *, department: Department | N
     draw_tasks = {r["draw_id"]: r for r in task_qs.exclude(draw__isnull=True).values("draw_id").annotate(
         n=Count("id", filter=~Q(status=TaskStatus.CANCELLED)),
         done=Count("id", filter=Q(status=TaskStatus.COMPLETED)),
-        overdue=Count("id", filter=overdue_q(today)))}
+        overdue=Count("id", filter=overdue_q(today)))} if plans else {}
     for p in plans:
         when = submitted.get(p.pk)
         timely = on_time(p, when, deadline, today)
@@ -231,12 +284,14 @@ def dashboard(division: Division | str, year: int, *, department: Department | N
         line.tasks_done += r["n"] if r["status"] == TaskStatus.COMPLETED else 0
         line.tasks_overdue += r["overdue"]
 
-    for r in filing_qs.values("department_id").annotate(n=Count("id")):
+    # One pass over the year's filings: per department, and by kind (R-Q2, R-A4).
+    kinds = {"quiet": 0, "a": 0, "both": 0}
+    for r in filing_qs.values("department_id", "quiet_period", "class_a").annotate(n=Count("id")):
         if r["department_id"] in rows:
-            rows[r["department_id"]].filings = r["n"]
-    kinds = filing_qs.aggregate(quiet=Count("id", filter=Q(quiet_period=True, class_a=False)),
-                                a=Count("id", filter=Q(class_a=True, quiet_period=False)),
-                                both=Count("id", filter=Q(class_a=True, quiet_period=True)))
+            rows[r["department_id"]].filings += r["n"]
+        quiet, class_a = r["quiet_period"], r["class_a"]
+        if quiet or class_a:
+            kinds["both" if quiet and class_a else "quiet" if quiet else "a"] += r["n"]
 
     # R-A2: the entities the year's executed class-A draws of the division selected (an
     # entity drawn twice counts once).
@@ -246,23 +301,29 @@ def dashboard(division: Division | str, year: int, *, department: Department | N
     class_a_drawn = (Selection.objects.filter(draw__in=draws, state=SelectionState.SELECTED)
                      .values("entity_id").distinct().count())
 
-    c_total, c_planned = cover.class_c_total, cover.class_c_covered
-    inspected = 0
+    if kept is None:
+        kept = costly_figures(div, year)
+        kept_at = None
+    inspected = kept.class_c_inspected if department is None else 0
+    savings = dict(kept.savings) if department is None else {}
+    # R-B3: the burden ledger of the entities the division's (the department's) tasks of the
+    # year visit.
     if department is None:
-        inspected = class_c_coverage(div, year)["covered"]
-    savings = window_savings(div, year) if department is None else {}
-    # R-B3: the burden ledger of the entities the division's tasks of the year visit.
-    burden = (EntityBurden.objects.filter(year=year, entity_id__in=task_qs.values("entity_id"))
-              .aggregate(n=Count("id"), tasks=Sum("tasks"), visits=Sum("visits")))
+        burden = {"n": kept.burden_entities, "tasks": kept.burden_tasks, "visits": kept.burden_visits}
+    else:
+        burden = _burden(task_qs, year)
     children = []
     if department is None:
+        # By the counties' codes: the tasks' (division, year) index, not a scan of the year.
+        counties = list(Division.objects.filter(parent=div).order_by("code"))
+        codes = [c.pk for c in counties]
         child_tasks = {r["division_id"]: r for r in InspectionTask.objects.filter(
-            division__parent=div, year=year).values("division_id").annotate(
+            division_id__in=codes, year=year).values("division_id").annotate(
             n=Count("id", filter=~Q(status=TaskStatus.CANCELLED)),
-            overdue=Count("id", filter=overdue_q(today)))}
-        child_plans = dict(Plan.objects.filter(division__parent=div, year=year).values("division_id")
-                           .annotate(n=Count("id")).values_list("division_id", "n"))
-        for child in Division.objects.filter(parent=div).order_by("code"):
+            overdue=Count("id", filter=overdue_q(today)))} if codes else {}
+        child_plans = dict(Plan.objects.filter(division_id__in=codes, year=year).values("division_id")
+                           .annotate(n=Count("id")).values_list("division_id", "n")) if codes else {}
+        for child in counties:
             t = child_tasks.get(child.pk, {})
             children.append(DivisionLink(child, child_plans.get(child.pk, 0), t.get("n", 0),
                                          t.get("overdue", 0)))
@@ -270,14 +331,14 @@ def dashboard(division: Division | str, year: int, *, department: Department | N
     return Dashboard(
         year=year, division=div, department=department, deadline=deadline,
         rows=list(rows.values()), children=children, plans=plan_rows,
-        class_c_total=c_total, class_c_planned=c_planned, class_c_inspected=inspected,
-        class_a_population=cover.class_a_population,
-        class_a_cap=cover.class_a_population * CLASS_A_CAP_BP // FULL_BP,
+        class_c_total=kept.class_c_total, class_c_planned=kept.class_c_planned, class_c_inspected=inspected,
+        class_a_population=kept.class_a_population,
+        class_a_cap=kept.class_a_population * CLASS_A_CAP_BP // FULL_BP,
         class_a_drawn=class_a_drawn, savings=savings,
         burden_entities=burden["n"] or 0, burden_tasks=burden["tasks"] or 0,
         burden_visits=burden["visits"] or 0,
         filings_quiet=kinds["quiet"], filings_class_a=kinds["a"], filings_both=kinds["both"],
-        tasks_by_status=by_status)
+        tasks_by_status=by_status, figures_at=kept_at)
 
 
 def chart_data(board: Dashboard) -> dict[str, Any]:

@@ -2,25 +2,33 @@
 or a department's quarter or year, the worker writes it (XLSX and PDF, progress on the row,
 ``manage.py oversight_report`` on the command line); the office issues a notification (通报)
 from a finished report and publishes it on the portal. Every write checks permission,
-validates and audits inside its transaction (R-S2)."""
+validates and audits inside its transaction (R-S2).
+
+The dashboard's costly figures of a division's year are kept (``DivisionFigures``): counted
+on the first reading, then again by the worker once older than ``SPOTCHECK_FIGURES_MAX_AGE``
+seconds when a dashboard is read, or on ``manage.py oversight_figures``. The worker's tasks
+are at the end of this module, beside the services they call (no import circle)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django_tasks import task
 
 from spotcheck.accounts.models import Department, Division, User
 from spotcheck.audit.services import audit_record, refusals_audited
 from spotcheck.core import clock
 from spotcheck.core.crypto import sm3_file
 from spotcheck.core.errors import Conflict, Refused, ServiceError
-from spotcheck.oversight import render, reports
-from spotcheck.oversight.models import YEARLY, Notification, Report, ReportStatus
+from spotcheck.oversight import render, reports, selectors
+from spotcheck.oversight.models import YEARLY, DivisionFigures, Notification, Report, ReportStatus
 
 RUNNING = (ReportStatus.QUEUED, ReportStatus.RUNNING)
 
@@ -64,8 +72,6 @@ def report_create(*, acting_user: Any, division: Division, year: int, quarter: i
             audit_record(action="oversight.report_create", actor=acting_user,
                          department_code=department.code if department else "",
                          object_type="oversight.report", object_id=report.pk, request=request, summary=scope)
-            from spotcheck.oversight.tasks import report_task
-
             transaction.on_commit(lambda: report_task.enqueue(report.pk))
     return report
 
@@ -195,3 +201,58 @@ def notification_publish(*, acting_user: Any, notification: Notification,
 
             transaction.on_commit(invalidate)
     return locked
+
+
+# --- the dashboard's kept figures ---------------------------------------------------------
+
+
+def figures_refresh(division: Division | str, year: int) -> DivisionFigures:
+    """Count the division's costly figures of the year now and keep them (R-C2, R-A2, R-B3)."""
+    div = division if isinstance(division, Division) else Division.objects.get(pk=division)
+    started = clock.now()
+    f = selectors.costly_figures(div, year)
+    values = {"class_c_total": f.class_c_total, "class_c_planned": f.class_c_planned,
+              "class_c_inspected": f.class_c_inspected, "class_a_population": f.class_a_population,
+              "burden_entities": f.burden_entities, "burden_tasks": f.burden_tasks,
+              "burden_visits": f.burden_visits, "savings": f.savings,
+              "computed_at": started, "refresh_queued_at": None}
+    try:
+        kept, _ = DivisionFigures.objects.update_or_create(division=div, year=year, defaults=values)
+    except IntegrityError:  # counted at the same time by another reader: theirs is as new
+        kept = DivisionFigures.objects.get(division=div, year=year)
+    return kept
+
+
+def kept_figures(division: Division, year: int) -> DivisionFigures:
+    """The division's kept figures of the year: counted now the first time; when older than
+    ``SPOTCHECK_FIGURES_MAX_AGE`` seconds, the kept ones are returned and the worker asked,
+    once, to count them again."""
+    kept = DivisionFigures.objects.filter(division=division, year=year).first()
+    if kept is None:
+        return figures_refresh(division, year)
+    now = clock.now()
+    max_age = timedelta(seconds=settings.SPOTCHECK_FIGURES_MAX_AGE)
+    if kept.computed_at < now - max_age and (kept.refresh_queued_at is None
+                                             or kept.refresh_queued_at < now - max_age):
+        # One request enqueues: the others find it marked.
+        if DivisionFigures.objects.filter(pk=kept.pk, refresh_queued_at=kept.refresh_queued_at).update(
+                refresh_queued_at=now):
+            figures_task.enqueue(division.pk, year)
+    return kept
+
+
+# --- background work (STYLE 9): load by id, call one service ------------------------------
+
+
+@task()
+def report_task(report_id: int) -> dict[str, int | str]:
+    """Write a report's files; the progress is on its row."""
+    report = report_run(report_id)
+    return {"status": report.status, "done": report.done, "total": report.total}
+
+
+@task()
+def figures_task(division_id: str, year: int) -> dict[str, int | str]:
+    """Count a division's costly dashboard figures of a year again."""
+    kept = figures_refresh(division_id, year)
+    return {"division": division_id, "year": year, "computed_at": kept.computed_at.isoformat()}

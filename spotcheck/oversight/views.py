@@ -68,7 +68,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not user.has_perm("oversight.view_dashboard", (division, department)):
         raise PermissionDenied
     year = _year(request)
-    board = selectors.dashboard(division, year, department=department)
+    # The figures counted over the whole library and year are read as kept (their time shown).
+    kept = services.kept_figures(division, year)
+    board = selectors.dashboard(division, year, department=department, kept=kept, kept_at=kept.computed_at)
     return render(request, "oversight/dashboard.html", {
         "board": board, "year": year, "years": clock.years_around(clock.today()),
         "charts": selectors.chart_data(board),
@@ -202,6 +204,9 @@ def notification_publish(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Accountability (R-S2) ----------------------------------------------------------------
 
 
+PAGE = 100  # duties per page of the accountability record
+
+
 @require_perm("oversight.view_accountability")
 def accountability_page(request: HttpRequest) -> HttpResponse | StreamingHttpResponse | FileResponse:
     user: Any = request.user
@@ -209,20 +214,37 @@ def accountability_page(request: HttpRequest) -> HttpResponse | StreamingHttpRes
     if not user.has_perm("oversight.view_accountability", (division, department)):
         raise PermissionDenied
     year = _year(request)
-    data = accountability.accountability(division, year, department=department)
+    data = accountability.Ledger(division, year, department=department)
     fmt = request.GET.get("format", "")
     name = f"履职记录-{department.name if department else division.name}-{year}"
+    # The exports hold every duty, read a chunk at a time (the CSV streamed as it is read).
     if fmt == "csv":
         return csv_response(f"{name}.csv", accountability.HEADERS, accountability.export_rows(data))
     if fmt == "xlsx":
         return xlsx_response(f"{name}.xlsx", accountability.HEADERS, accountability.export_rows(data),
                              sheet_name="履职记录")
     person = request.GET.get("person", "")
-    shown = data.of_person(person) if person else [d for d in data.duties if d.state in ("missed", "late")]
+    states = () if person else ("missed", "late")
+    total = data.count(states=states, person=person)
+    pages = max(1, -(-total // PAGE))
+    raw = request.GET.get("page", "")
+    number = min(int(raw), pages) if raw.isdigit() and int(raw) >= 1 else 1
+    # The people (a division's inspectors: thousands), a page at a time too.
+    people = data.people
+    people_pages = max(1, -(-len(people) // PAGE))
+    raw = request.GET.get("people_page", "")
+    people_number = min(int(raw), people_pages) if raw.isdigit() and int(raw) >= 1 else 1
+    query = request.GET.copy()
+    query.pop("page", None)
+    people_query = request.GET.copy()
+    people_query.pop("people_page", None)
     return render(request, "oversight/accountability.html", {
         "data": data, "year": year, "years": clock.years_around(clock.today()), "person": person,
-        "shown": shown[:500], "more": max(0, len(shown) - 500), "is_reviewer": is_reviewer(user),
-        "query": request.GET.urlencode(),
+        "shown": data.page(number, PAGE, states=states, person=person), "total": total,
+        "page": number, "pages": pages, "is_reviewer": is_reviewer(user),
+        "people": people[(people_number - 1) * PAGE:people_number * PAGE], "people_total": len(people),
+        "people_page": people_number, "people_pages": people_pages,
+        "query": query.urlencode(), "people_query": people_query.urlencode(),
     })
 
 

@@ -640,11 +640,13 @@ def class_c_coverage(division_id: str, year: int) -> tuple[int, int]:
     return total, scope.filter(covered).count()
 
 
-def coverage(division: Division | str, year: int, *, department: Department | None = None) -> Coverage:
-    """R-P1 (every item has a plan: planned, and done), R-C2 (class C covered), R-A2 (class-A
-    share), R-P2 (late and special plans) for a division and year, or one department of it."""
-    division_obj = division if isinstance(division, Division) else Division.objects.get(pk=division)
-    departments = list(Department.objects.filter(division=division_obj).order_by("seq"))
+def item_coverage(division: Division, year: int, *, department: Department | None = None,
+                  departments: list[Department] | None = None) -> list[DepartmentCoverage]:
+    """R-P1 per department: the year's items, planned (in an approved plan), done; the
+    departments with items (or the one asked for). ``departments``: the division's in order,
+    when the caller has them already."""
+    if departments is None:
+        departments = list(Department.objects.filter(division=division).order_by("seq"))
     if department is not None:
         departments = [d for d in departments if d.pk == department.pk]
     items = list(InspectionItem.objects.select_related("department")
@@ -666,6 +668,14 @@ def coverage(division: Division | str, year: int, *, department: Department | No
         done = sum(1 for i in own if statuses.get(i.pk, set()) & set(DONE))
         if own or department is not None:
             rows.append(DepartmentCoverage(d, len(own), len(approved), uncovered, pending, done))
+    return rows
+
+
+def coverage(division: Division | str, year: int, *, department: Department | None = None) -> Coverage:
+    """R-P1 (every item has a plan: planned, and done), R-C2 (class C covered), R-A2 (class-A
+    share), R-P2 (late and special plans) for a division and year, or one department of it."""
+    division_obj = division if isinstance(division, Division) else Division.objects.get(pk=division)
+    rows = item_coverage(division_obj, year, department=department)
     plans = plan_filter(_plans().filter(division=division_obj), year=year)
     if department is not None:
         plans = plans.filter(department=department)

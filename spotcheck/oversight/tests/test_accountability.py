@@ -128,3 +128,62 @@ def test_the_page_for_the_office_and_the_department_head_with_exports(
     assert client.get(f"/oversight/accountability/?department=361100-SAMR&year={YEAR}").status_code == 403
     client.force_login(make_user(Role.PLANNER, ENV, password_changed_at=clock.now()))
     assert client.get("/oversight/accountability/").status_code == 403
+
+
+@pytest.mark.parametrize("as_of", [date(YEAR, 6, 13), date(YEAR, 7, 31)])
+def test_the_page_counts_in_the_database_what_the_record_counts_and_pages_it_in_order(
+        year: dict[str, Any], as_of: date) -> None:
+    """R-S2 at a division's size: the page counts the visits in SQL and reads a page of lines
+    at a time; both agree with the whole record built line by line, a visit done without its
+    audit event included."""
+    from spotcheck.inspections.models import InspectionTask
+
+    c = InspectionTask.objects.filter(status="pending").get()
+    InspectionTask.objects.filter(pk=c.pk).update(status="completed", completed_at=clock.now())
+    city = Division.objects.get(pk="361100")
+    whole = accountability.accountability(city, YEAR, as_of=as_of)
+    ledger = accountability.Ledger(city, YEAR, as_of=as_of)
+    fields = ("name", "department", "due", "done", "late", "missed", "open", "unproven")
+
+    def table(rows: list[accountability.Tally]) -> list[tuple[Any, ...]]:
+        return [tuple(getattr(t, f) for f in fields) for t in rows]
+
+    assert table(ledger.departments) == table(whole.departments)
+    assert table(ledger.people) == table(whole.people)
+    assert sum(t.unproven for t in ledger.departments) == 1
+    key = ("kind", "what", "department", "person", "due", "done_at", "done_by", "seq", "state")
+    expected = [tuple(getattr(d, k) for k in key) for d in whole.duties if d.state in ("missed", "late")]
+    assert ledger.count(states=("missed", "late")) == len(expected)
+    pages = [ledger.page(n, 2, states=("missed", "late")) for n in range(1, len(expected) // 2 + 2)]
+    assert [tuple(getattr(d, k) for k in key) for p in pages for d in p] == expected
+    assert [tuple(getattr(d, k) for k in key) for d in ledger.duties] == [
+        tuple(getattr(d, k) for k in key) for d in whole.duties]
+    inspector = next(t.name for t in whole.people if "执法证" in t.name)
+    assert ledger.count(person=inspector) == len(whole.of_person(inspector)) >= 1
+    mine = [d.what for d in whole.of_person(inspector)]
+    assert [d.what for d in ledger.page(1, 100, person=inspector)] == mine
+
+
+def test_the_page_lists_duties_and_people_a_page_at_a_time(
+        client: Any, year: dict[str, Any], make_user: Any, monkeypatch: Any) -> None:
+    """R-S2: a division's thousands of duties and people are paged; bad page numbers fall back
+    to the nearest page; the export still holds every duty."""
+    from spotcheck.oversight import views
+
+    monkeypatch.setattr(views, "PAGE", 2)
+    client.force_login(make_user(Role.OFFICE, password_changed_at=clock.now()))
+    url = f"/oversight/accountability/?year={YEAR}"
+    html = client.get(url).content.decode()
+    # 4 duties missed (none late): two pages of two; the people, two a page.
+    assert "共 4 项，第 1 / 2 页" in html and html.count('<tr data-state="missed">') == 2
+    second = client.get(url + "&page=2").content.decode()
+    assert "第 2 / 2 页" in second and second.count('<tr data-state="missed">') == 2
+    assert "第 2 / 2 页" in client.get(url + "&page=99").content.decode()
+    assert "第 1 / 2 页" in client.get(url + "&page=abc").content.decode()
+    people = accountability.Ledger(Division.objects.get(pk="361100"), YEAR).people
+    pages = -(-len(people) // 2)
+    last = client.get(url + f"&people_page={pages}").content.decode()
+    assert f"共 {len(people)} 人，第 {pages} / {pages} 页" in last
+    rows = list(csv.reader(io.StringIO(b"".join(client.get(url + "&page=2&format=csv").streaming_content)
+                                       .decode("utf-8-sig"))))
+    assert len(rows) == 1 + 10

@@ -3,6 +3,7 @@ data is the same, drill-down links, scope refusals, bad input, the menu and the 
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from typing import Any
@@ -84,3 +85,44 @@ def test_the_menu_and_the_office_home_page_lead_to_the_dashboard(
     assert "逾期未完成的检查任务 2 项" in html and "计划外检查备案 3 件" in html
     client.force_login(fresh_user(Role.INSPECTOR))
     assert 'data-nav="oversight:dashboard"' not in client.get("/").content.decode()
+
+
+def test_the_page_reads_the_kept_figures_and_the_worker_counts_them_again(
+        client: Any, fresh_user: Any, world: dict[str, Any], settings: Any) -> None:
+    """R-C2, R-A2, R-B3 counted over the whole library are kept, with their time on the page;
+    once older than the setting, one reading asks the worker, once, to count them again."""
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    from spotcheck.core import clock
+    from spotcheck.oversight import selectors, services
+    from spotcheck.oversight.models import DivisionFigures
+
+    client.force_login(fresh_user(Role.OFFICE))
+    html = client.get(f"/oversight/?year={YEAR}").content.decode()
+    kept = DivisionFigures.objects.get(division_id="361100", year=YEAR)
+    live = selectors.dashboard("361100", YEAR)
+    figures = (kept.class_a_population, kept.burden_entities, kept.burden_tasks, kept.savings["tasks"])
+    assert figures == (live.class_a_population, live.burden_entities, live.burden_tasks,
+                       live.savings["tasks"]) == (30, 4, 5, 5)
+    assert (kept.class_c_total, kept.class_c_inspected) == (live.class_c_total, live.class_c_inspected)
+    assert 'id="figures-at"' in html
+    assert _charts(html)["class_a"] == {"drawn": 2, "cap": 3, "population": 30}
+    # Counted an hour ago, when the library held 50 class-A entities: the page shows them
+    # (cap 5), and the first two readings enqueue one recount.
+    settings.SPOTCHECK_FIGURES_MAX_AGE = 600
+    DivisionFigures.objects.filter(pk=kept.pk).update(class_a_population=50,
+                                                      computed_at=clock.now() - timedelta(hours=1))
+    jobs = DBTaskResult.objects.filter(task_path=services.figures_task.module_path)
+    assert jobs.count() == 0
+    for _ in range(2):
+        assert _charts(client.get(f"/oversight/?year={YEAR}").content.decode())["class_a"]["cap"] == 5
+    assert jobs.count() == 1
+    services.figures_task.call("361100", YEAR)  # what the worker runs
+    assert _charts(client.get(f"/oversight/?year={YEAR}").content.decode())["class_a"]["cap"] == 3
+    assert jobs.count() == 1  # fresh again: nothing more asked
+    DivisionFigures.objects.filter(pk=kept.pk).update(class_a_population=50)
+    call_command("oversight_figures", "--division", "361100", "--year", str(YEAR), stdout=io.StringIO())
+    assert DivisionFigures.objects.get(pk=kept.pk).class_a_population == 30
