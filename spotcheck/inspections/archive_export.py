@@ -1,6 +1,7 @@
 """The office exports a department's files of a year (R-S6) as one zip, in the worker:
 each visit's parts, evidence and manifest, and its PDF; the progress is on the export row
-(shown on the page and by ``manage.py archive_export``)."""
+(shown on the page and by ``manage.py archive_export``). The worker's task is kept here,
+beside the services it calls, so that queueing and running form no import circle."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
+from django_tasks import task
 
 from spotcheck.accounts.models import Department
 from spotcheck.audit.services import audit_record, refusals_audited
@@ -25,7 +27,7 @@ from spotcheck.inspections.models import (
     JointInspection,
     TaskStatus,
 )
-from spotcheck.inspections.services import Visitable
+from spotcheck.inspections.visits import Visitable
 
 
 def visits_of(department: Department, year: int) -> Iterator[Visitable]:
@@ -63,8 +65,6 @@ def export_create(*, acting_user: Any, department: Department, year: int,
                          department_code=department.code, object_type="inspections.export",
                          object_id=export.pk, request=request,
                          summary={"year": year, "total": export.total})
-            from spotcheck.inspections.tasks import archive_export_task
-
             transaction.on_commit(lambda: archive_export_task.enqueue(export.pk))
     return export
 
@@ -106,3 +106,10 @@ def export_run(export_id: int, *, progress: Callable[[int, int], None] | None = 
                                                           finished_at=clock.now())
         raise
     return ArchiveExport.objects.get(pk=export.pk)
+
+
+@task()
+def archive_export_task(export_id: int) -> dict[str, int | str]:
+    """Background work (STYLE 9, run by ``manage.py db_worker``): load by id, run."""
+    export = export_run(export_id)
+    return {"status": export.status, "done": export.done, "total": export.total}
