@@ -215,10 +215,10 @@ def reclass_run_execute(run_id: int, *, progress: Callable[[int, int], None] | N
     first, last = bounds.first() or 0, bounds.last() or 0
     ReclassProposal.objects.filter(run=run).delete()
     CreditRecord.objects.filter(origin=CreditOrigin.RUN, record_no__startswith=f"RUN-{run.pk}-").delete()
-    ReclassRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, total=total, done=0, message="")
+    run.job_start(total=total, message="")
     year_end = dt.date(run.year, 12, 31)
     proposed = derived = done = 0
-    try:
+    with run.failure_recorded():
         for lo in range(first, last + 1, SLICE):
             hi = lo + SLICE - 1
             with transaction.atomic(), connection.cursor() as cur:
@@ -236,8 +236,7 @@ def reclass_run_execute(run_id: int, *, progress: Callable[[int, int], None] | N
                      for pk, level in levels], batch_size=5000)
                 derived += len(levels)
                 done = scope.filter(pk__lte=hi).count() if hi < last else total
-                ReclassRun.objects.filter(pk=run.pk).update(done=done, proposed=proposed,
-                                                            risk_derived=derived)
+                run.job_progress(done, proposed=proposed, risk_derived=derived)
             if progress:
                 progress(done, total)
         with transaction.atomic():
@@ -253,16 +252,11 @@ def reclass_run_execute(run_id: int, *, progress: Callable[[int, int], None] | N
                             "WHERE e.id = credit_creditrecord.entity_id) WHERE record_no LIKE %s",
                             [f"RUN-{run.pk}-%"])
             risk_level_refresh(run_id=run.pk)
-            ReclassRun.objects.filter(pk=run.pk).update(status=RunStatus.DONE, done=total,
-                                                        finished_at=clock.now())
+            run.job_done(done=total)
             audit_record(action="credit.run_done", actor=None, object_type="credit.run", object_id=run.pk,
                          summary={"division": run.division_id, "year": run.year, "entities": total,
                                   "proposed": proposed, "risk_derived": derived})
-    except Exception as exc:
-        ReclassRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, message=str(exc)[:500],
-                                                    finished_at=clock.now())
-        raise
-    return ReclassRun.objects.get(pk=run.pk)
+    return run.reloaded()
 
 
 # --- the office's decisions ------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from django.core.files.storage import default_storage
@@ -74,12 +75,10 @@ def export_run(export_id: int, *, progress: Callable[[int, int], None] | None = 
     export = ArchiveExport.objects.select_related("department").get(pk=export_id)
     if export.status == ExportStatus.DONE:
         return export
-    ArchiveExport.objects.filter(pk=export.pk).update(status=ExportStatus.RUNNING, done=0)
+    export.job_start()
     name = f"exports/archive-{export.department.code}-{export.year}-{export.pk}.zip"
-    try:
+    with export.failure_recorded():
         path = default_storage.path(name)
-        from pathlib import Path
-
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         done = 0
         total = export.total
@@ -92,20 +91,12 @@ def export_run(export_id: int, *, progress: Callable[[int, int], None] | None = 
                 zf.writestr(f"{built.name}/archive.pdf", archive.pdf_bytes(built))
                 done += 1
                 total = max(total, done)
-                ArchiveExport.objects.filter(pk=export.pk).update(done=done, total=total)
-                if progress:
-                    progress(done, total)
-        ArchiveExport.objects.filter(pk=export.pk).update(
-            status=ExportStatus.DONE, path=name, size=Path(path).stat().st_size, sm3=sm3_file(path),
-            finished_at=clock.now())
+                export.job_progress(done, total, progress=progress)
+        export.job_done(path=name, size=Path(path).stat().st_size, sm3=sm3_file(path))
         audit_record(action="inspections.archive_export_done", actor=None,
                      department_code=export.department.code, object_type="inspections.export",
                      object_id=export.pk, summary={"visits": done})
-    except Exception as exc:
-        ArchiveExport.objects.filter(pk=export.pk).update(status=ExportStatus.FAILED, message=str(exc)[:500],
-                                                          finished_at=clock.now())
-        raise
-    return ArchiveExport.objects.get(pk=export.pk)
+    return export.reloaded()
 
 
 @task()

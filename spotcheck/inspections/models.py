@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from spotcheck.core.jobs import BackgroundJob, JobStatus
 from spotcheck.inspections.domain.workflow import LABELS, REVIEW_LABELS, Review, State
 
 
@@ -572,14 +573,10 @@ class Violation(models.Model):
         return f"{self.uscc} {self.get_severity_display()} {self.get_status_display()}"
 
 
-class ExportStatus(models.TextChoices):
-    QUEUED = "queued", "排队中"
-    RUNNING = "running", "导出中"
-    DONE = "done", "已完成"
-    FAILED = "failed", "失败"
+ExportStatus = JobStatus
 
 
-class ArchiveExport(models.Model):
+class ArchiveExport(BackgroundJob):
     """The office's export of a department's files of a year (R-S6), run by the worker; the
     progress is on the row, the zip under the media root."""
 
@@ -588,18 +585,9 @@ class ArchiveExport(models.Model):
     department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+",
                                    verbose_name="部门")
     year = models.PositiveSmallIntegerField("年度")
-    status = models.CharField("状态", max_length=16, choices=ExportStatus.choices,
-                              default=ExportStatus.QUEUED)
-    total = models.PositiveIntegerField("档案数", default=0)
-    done = models.PositiveIntegerField("已导出", default=0)
     path = models.CharField("文件", max_length=300, blank=True)
     size = models.PositiveBigIntegerField("大小", default=0)
     sm3 = models.CharField("SM3 摘要", max_length=64, blank=True)
-    message = models.CharField("说明", max_length=500, blank=True)
-    created_at = models.DateTimeField("提交时间")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name="提交人")
-    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "档案导出"
@@ -608,10 +596,6 @@ class ArchiveExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department_id} {self.year} {self.status}"
-
-    @property
-    def percent(self) -> int:
-        return 100 if not self.total else int(self.done * 100 / self.total)
 
 
 class LatePermit(models.Model):
