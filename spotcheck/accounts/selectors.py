@@ -10,6 +10,13 @@ def department_list() -> QuerySet[Department]:
     return Department.objects.select_related("division").order_by("division_id", "seq")
 
 
+def departments_importing_for(user: User | None) -> QuerySet[Department]:
+    """The departments an import may write for: any from the command line (no user), a
+    person's own department."""
+    departments = Department.objects.all()
+    return departments if user is None else departments.filter(users=user)
+
+
 def user_list_for(user: User) -> QuerySet[User]:
     """Accounts the user may see: all for the system/security admins, own department else."""
     qs = User.objects.select_related("department", "division").order_by("username")

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from spotcheck.accounts.models import Department
+from spotcheck.accounts.selectors import departments_importing_for
 from spotcheck.catalog.domain.items import (
     MIN_INSPECTORS,
     ItemDraft,
@@ -112,10 +113,7 @@ class ItemImport(ImportSpec):
     batch_size = 2000
 
     def prepare(self, job: ImportJob, present: frozenset[str]) -> None:
-        user = job.created_by
-        departments = Department.objects.all()
-        if user is not None:  # the command line imports anything; a person their department
-            departments = departments.filter(users=user)
+        departments = departments_importing_for(job.created_by)
         self.departments = {code: (pk, name) for code, pk, name in
                             departments.values_list("code", "pk", "name")}
         self.all_departments = set(Department.objects.values_list("code", flat=True))

@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 
 from spotcheck.core.imports.models import ImportedRow
+from spotcheck.core.jobs import BackgroundJob, JobStatus
 from spotcheck.credit.domain.reclass import REASONS
 from spotcheck.registry.models import LibraryClass, RiskLevel
 
@@ -66,29 +67,17 @@ class CreditRecord(ImportedRow):
         return f"{self.uscc} {self.get_kind_display()} {self.dated_on}"
 
 
-class RunStatus(models.TextChoices):
-    QUEUED = "queued", "排队中"
-    RUNNING = "running", "测算中"
-    DONE = "done", "已完成"
-    FAILED = "failed", "失败"
+RunStatus = JobStatus
 
 
-class ReclassRun(models.Model):
+class ReclassRun(BackgroundJob):
     """The office's yearly reclassification of its division's library (R-D1): once a year."""
 
     division = models.ForeignKey("accounts.Division", on_delete=models.PROTECT, related_name="+",
                                  verbose_name="行政区划")
     year = models.PositiveSmallIntegerField("依据年度")
-    status = models.CharField("状态", max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED)
-    total = models.PositiveIntegerField("主体数", default=0)
-    done = models.PositiveIntegerField("已测算", default=0)
     proposed = models.PositiveIntegerField("提议数", default=0)
     risk_derived = models.PositiveIntegerField("测算风险等级数", default=0)
-    message = models.CharField("信息", max_length=500, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name="发起人")
-    created_at = models.DateTimeField("发起时间")
-    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "年度分类调整"
@@ -101,12 +90,6 @@ class ReclassRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.division_id} {self.year}"
-
-    @property
-    def percent(self) -> int:
-        if self.status == RunStatus.DONE:
-            return 100
-        return int(100 * self.done / self.total) if self.total else 0
 
 
 class ProposalState(models.TextChoices):

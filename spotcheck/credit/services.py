@@ -231,13 +231,13 @@ def reclass_run_execute(run_id: int, *, progress: Callable[[int, int], None] | N
     first, last = bounds.first() or 0, bounds.last() or 0
     ReclassProposal.objects.filter(run=run).delete()
     CreditRecord.objects.filter(origin=CreditOrigin.RUN, record_no__startswith=f"RUN-{run.pk}-").delete()
-    ReclassRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, total=total, done=0, message="")
+    run.job_start(total=total, message="")
     year_end = dt.date(run.year, 12, 31)
     level_params: list[Any] = [f"RUN-{run.pk}-", year_end, f"{run.year} 年度分类调整测算",
                     "依检查结果和信用信息测算（R-R4）"]
     facts_sql = _facts_table_sql(codes)
     proposed = derived = done = 0
-    try:
+    with run.failure_recorded():
         for lo in range(first, last + 1, SLICE):
             hi = lo + SLICE - 1
             with transaction.atomic(), connection.cursor() as cur:
@@ -254,8 +254,7 @@ def reclass_run_execute(run_id: int, *, progress: Callable[[int, int], None] | N
                 cur.execute(f"SELECT COUNT(*) FROM {_FACTS_TABLE}")  # noqa: S608 - a fixed name
                 done += cur.fetchone()[0]
                 cur.execute(f"DROP TABLE {_FACTS_TABLE}")
-                ReclassRun.objects.filter(pk=run.pk).update(done=done, proposed=proposed,
-                                                            risk_derived=derived)
+                run.job_progress(done, proposed=proposed, risk_derived=derived)
             if progress:
                 progress(done, total)
         with transaction.atomic():
@@ -266,16 +265,11 @@ def reclass_run_execute(run_id: int, *, progress: Callable[[int, int], None] | N
                             "inspections_violation v WHERE v.id = credit_reclassproposal.violation_id) "
                             "WHERE run_id = %s AND violation_id IS NOT NULL", [run.pk])
             risk_level_refresh(run_id=run.pk)
-            ReclassRun.objects.filter(pk=run.pk).update(status=RunStatus.DONE, done=total,
-                                                        finished_at=clock.now())
+            run.job_done(done=total)
             audit_record(action="credit.run_done", actor=None, object_type="credit.run", object_id=run.pk,
                          summary={"division": run.division_id, "year": run.year, "entities": total,
                                   "proposed": proposed, "risk_derived": derived})
-    except Exception as exc:
-        ReclassRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, message=str(exc)[:500],
-                                                    finished_at=clock.now())
-        raise
-    return ReclassRun.objects.get(pk=run.pk)
+    return run.reloaded()
 
 
 # --- the office's decisions ------------------------------------------------------------------

@@ -41,6 +41,7 @@ from spotcheck.draws.models import Draw, DrawStatus, Selection, SelectionState
 from spotcheck.inspections import selectors, services
 from spotcheck.inspections.domain.results import Entry
 from spotcheck.inspections.models import InspectionTask, JointInspection, TaskItem, TaskStatus
+from spotcheck.inspections.visits import visit_tasks
 from spotcheck.registry.models import MarketEntity
 
 SUFFIX = "（年度模拟）"
@@ -275,7 +276,7 @@ def _sign_confirm_publish(division: Division, year: int, say: Echo, *, limit: in
         if len(confirmed) >= limit:
             break
         members = {m.inspector_id: m.inspector for m in TaskMember.objects.filter(
-            task__in=services.visit_tasks(visit), inspector__isnull=False).select_related(
+            task__in=visit_tasks(visit), inspector__isnull=False).select_related(
             "inspector__department__division").order_by("task_id", "slot")}
         if len(members) < 2:
             continue
@@ -298,7 +299,7 @@ def _sign_confirm_publish(division: Division, year: int, say: Echo, *, limit: in
     published = 0
     for visit in confirmed[: len(confirmed) // 2]:
         day = visit.window_start + timedelta(days=PUBLISH_AFTER_DAYS)
-        for task in services.visit_tasks(visit):
+        for task in visit_tasks(visit):
             with _on(day):
                 published += len(publicity.results_publish(
                     acting_user=_actor(Role.PLANNER, task.department), tasks=[task]))

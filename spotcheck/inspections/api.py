@@ -26,7 +26,7 @@ from spotcheck.core import clock
 from spotcheck.core.api import StrictSerializer, YearField, query_year
 from spotcheck.core.errors import Refused, ServiceError
 from spotcheck.core.permissions import HasPerm, ObjectPerm
-from spotcheck.inspections import recognition, selectors, services
+from spotcheck.inspections import recognition, selectors, services, visits
 from spotcheck.inspections.models import (
     EnterpriseNotice,
     EntityBurden,
@@ -154,7 +154,7 @@ class JointDetailSerializer(JointSerializer):
         return list(obj.tasks.values_list("id", flat=True).order_by("id"))
 
     def get_items(self, obj: JointInspection) -> Any:
-        rows = [r for g in selectors.form_groups(services.visit_tasks(obj)) for r in g.rows]
+        rows = [r for g in selectors.form_groups(visits.visit_tasks(obj)) for r in g.rows]
         return TaskItemSerializer(rows, many=True).data
 
     def get_pending_lead_change(self, obj: JointInspection) -> Any:

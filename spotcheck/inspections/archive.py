@@ -26,22 +26,17 @@ from spotcheck.inspections.models import (
     EnterpriseNotice,
     Evidence,
     FormSignature,
-    JointInspection,
     ResultReview,
     TaskItem,
     Violation,
 )
-from spotcheck.inspections.services import Visitable, visit_tasks
+from spotcheck.inspections.visits import Visitable, form_content, visit_key, visit_tasks
 
 MANIFEST = "manifest.json"
 
 
 def _json(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1, default=str).encode("utf-8")
-
-
-def _key(visit: Visitable) -> str:
-    return "joint" if isinstance(visit, JointInspection) else "task"
 
 
 @dataclass
@@ -59,7 +54,7 @@ class Archive:
 
     @property
     def name(self) -> str:
-        return f"{self.visit.uscc}-{_key(self.visit)}{self.visit.pk}"
+        return f"{self.visit.uscc}-{visit_key(self.visit)}{self.visit.pk}"
 
 
 def signature_part(signature: FormSignature) -> str:
@@ -69,7 +64,7 @@ def signature_part(signature: FormSignature) -> str:
 
 def notice_of(visit: Visitable) -> EnterpriseNotice | None:
     return EnterpriseNotice.objects.select_related("entity", "lead", "joint", "task").filter(
-        **{_key(visit): visit}).first()
+        **{visit_key(visit): visit}).first()
 
 
 def build(visit: Visitable, *, with_files: bool = True) -> Archive:
@@ -90,14 +85,14 @@ def build(visit: Visitable, *, with_files: bool = True) -> Archive:
             "team": [{"department": d, "name": n, "certificate_no": c} for d, n, c in doc.team]})
     archive.rows = list(TaskItem.objects.filter(task__in=tasks).select_related(
         "item", "task__department", "recorded_by").order_by("task__department__code", "task_id", "seq", "id"))
-    form = form_services.form_content(visit)
+    form = form_content(visit)
     form.update({"status": visit.status, "review_status": visit.review_status,
                  "completed_at": visit.completed_at, "publish_due": visit.publish_due,
                  "window": [visit.window_start, visit.window_end],
                  "results": [{"item": r.item.code, "name": r.item.name, "result_name": r.result_name,
                               "recorded_at": r.recorded_at} for r in archive.rows]})
     archive.parts["form.json"] = _json(form)
-    archive.signatures = list(FormSignature.objects.filter(**{_key(visit): visit})
+    archive.signatures = list(FormSignature.objects.filter(**{visit_key(visit): visit})
                               .order_by("signed_at", "id"))
     archive.parts["signatures.json"] = _json([
         {"role": s.role, "method": s.method, "signer": s.signer_name, "certificate_no": s.certificate_no,
@@ -114,7 +109,7 @@ def build(visit: Visitable, *, with_files: bool = True) -> Archive:
          "escalated_at": v.escalated_at, "judicial_organ": v.judicial_organ,
          "judicial_doc_no": v.judicial_doc_no, "no_penalty": v.no_penalty.code if v.no_penalty else ""}
         for v in archive.violations])
-    archive.reviews = list(ResultReview.objects.filter(**{_key(visit): visit}).select_related(
+    archive.reviews = list(ResultReview.objects.filter(**{visit_key(visit): visit}).select_related(
         "department").order_by("decided_at", "id"))
     archive.parts["reviews.json"] = _json([
         {"decision": r.decision, "reason": r.reason, "department": r.department.code,
@@ -141,7 +136,7 @@ def build(visit: Visitable, *, with_files: bool = True) -> Archive:
     entries: list[dict[str, Any]] = [{"name": n, "size": len(b), "sm3": sm3_hex(b)}
                                      for n, b in archive.parts.items() if not n.startswith(files)]
     entries = sorted(entries + listed, key=lambda e: str(e["name"]))
-    archive.manifest = {"visit": f"{_key(visit)}:{visit.pk}", "uscc": visit.uscc, "algorithm": "SM3",
+    archive.manifest = {"visit": f"{visit_key(visit)}:{visit.pk}", "uscc": visit.uscc, "algorithm": "SM3",
                         "built_at": clock.now().isoformat(), "parts": entries,
                         "digest": sm3_hex(_json(entries))}
     return archive

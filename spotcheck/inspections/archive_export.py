@@ -1,16 +1,19 @@
 """The office exports a department's files of a year (R-S6) as one zip, in the worker:
 each visit's parts, evidence and manifest, and its PDF; the progress is on the export row
-(shown on the page and by ``manage.py archive_export``)."""
+(shown on the page and by ``manage.py archive_export``). The worker's task is kept here,
+beside the services it calls, so that queueing and running form no import circle."""
 
 from __future__ import annotations
 
 import zipfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
+from django_tasks import task
 
 from spotcheck.accounts.models import Department
 from spotcheck.audit.services import audit_record, refusals_audited
@@ -25,7 +28,7 @@ from spotcheck.inspections.models import (
     JointInspection,
     TaskStatus,
 )
-from spotcheck.inspections.services import Visitable
+from spotcheck.inspections.visits import Visitable
 
 
 def visits_of(department: Department, year: int) -> Iterator[Visitable]:
@@ -63,8 +66,6 @@ def export_create(*, acting_user: Any, department: Department, year: int,
                          department_code=department.code, object_type="inspections.export",
                          object_id=export.pk, request=request,
                          summary={"year": year, "total": export.total})
-            from spotcheck.inspections.tasks import archive_export_task
-
             transaction.on_commit(lambda: archive_export_task.enqueue(export.pk))
     return export
 
@@ -74,12 +75,10 @@ def export_run(export_id: int, *, progress: Callable[[int, int], None] | None = 
     export = ArchiveExport.objects.select_related("department").get(pk=export_id)
     if export.status == ExportStatus.DONE:
         return export
-    ArchiveExport.objects.filter(pk=export.pk).update(status=ExportStatus.RUNNING, done=0)
+    export.job_start()
     name = f"exports/archive-{export.department.code}-{export.year}-{export.pk}.zip"
-    try:
+    with export.failure_recorded():
         path = default_storage.path(name)
-        from pathlib import Path
-
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         done = 0
         total = export.total
@@ -92,17 +91,16 @@ def export_run(export_id: int, *, progress: Callable[[int, int], None] | None = 
                 zf.writestr(f"{built.name}/archive.pdf", archive.pdf_bytes(built))
                 done += 1
                 total = max(total, done)
-                ArchiveExport.objects.filter(pk=export.pk).update(done=done, total=total)
-                if progress:
-                    progress(done, total)
-        ArchiveExport.objects.filter(pk=export.pk).update(
-            status=ExportStatus.DONE, path=name, size=Path(path).stat().st_size, sm3=sm3_file(path),
-            finished_at=clock.now())
+                export.job_progress(done, total, progress=progress)
+        export.job_done(path=name, size=Path(path).stat().st_size, sm3=sm3_file(path))
         audit_record(action="inspections.archive_export_done", actor=None,
                      department_code=export.department.code, object_type="inspections.export",
                      object_id=export.pk, summary={"visits": done})
-    except Exception as exc:
-        ArchiveExport.objects.filter(pk=export.pk).update(status=ExportStatus.FAILED, message=str(exc)[:500],
-                                                          finished_at=clock.now())
-        raise
-    return ArchiveExport.objects.get(pk=export.pk)
+    return export.reloaded()
+
+
+@task()
+def archive_export_task(export_id: int) -> dict[str, int | str]:
+    """Background work (STYLE 9, run by ``manage.py db_worker``): load by id, run."""
+    export = export_run(export_id)
+    return {"status": export.status, "done": export.done, "total": export.total}

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -29,7 +27,6 @@ from spotcheck.inspections.domain import evidence as evidence_rules
 from spotcheck.inspections.models import (
     Evidence,
     FormSignature,
-    JointInspection,
     ReviewStatus,
     SignatureMethod,
     SignatureRole,
@@ -37,15 +34,11 @@ from spotcheck.inspections.models import (
     TaskMember,
     TaskStatus,
 )
-from spotcheck.inspections.services import Visitable, recording_problem, visit_tasks
+from spotcheck.inspections.services import recording_problem
+from spotcheck.inspections.visits import Visitable, form_digest, visit_key, visit_tasks
 from spotcheck.roster.selectors import conflicts_in_force
 
-MIN_INSPECTOR_SIGNATURES = 2  # R-I2: at least two enforcement inspectors on a visit
 SIGNATURE_MAX_BYTES = 512 * 1024  # a handwritten signature drawn on a phone is a few KB
-
-
-def _key(visit: Visitable) -> str:
-    return "joint" if isinstance(visit, JointInspection) else "task"
 
 
 def _kind(visit: Visitable) -> str:
@@ -61,34 +54,6 @@ def visit_of_item(row: TaskItem) -> Visitable:
     if task.joint_id is not None and task.joint is not None and task.joint.status != TaskStatus.CANCELLED:
         return task.joint
     return task
-
-
-# --- the form's digest ------------------------------------------------------------------------
-
-
-def form_content(visit: Visitable) -> dict[str, Any]:
-    """What the signatures cover: the visit, date and place, every item's result, every
-    evidence file's SM3 digest."""
-    tasks = visit_tasks(visit)
-    rows = (TaskItem.objects.filter(task__in=tasks).select_related("item", "task__department")
-            .order_by("task__department__code", "task_id", "seq", "id"))
-    files: dict[int, list[str]] = {}
-    for item_id, digest in Evidence.objects.filter(task_item__task__in=tasks).order_by(
-            "sm3").values_list("task_item_id", "sm3"):
-        files.setdefault(item_id, []).append(digest)
-    visited_on, place = type(visit).objects.filter(pk=visit.pk).values_list("visited_on", "place").get()
-    return {
-        "visit": f"{_key(visit)}:{visit.pk}", "uscc": visit.uscc,
-        "visited_on": str(visited_on or ""), "place": place,
-        "items": [{"department": r.task.department.code, "item": r.item.code, "result": r.result_code,
-                   "method": r.method, "follow_up": r.follow_up, "note": r.note,
-                   "evidence": files.get(r.pk, [])} for r in rows],
-    }
-
-
-def form_digest(visit: Visitable) -> str:
-    body = json.dumps(form_content(visit), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return sm3_hex(body.encode("utf-8"))
 
 
 # --- evidence ---------------------------------------------------------------------------------
@@ -182,11 +147,11 @@ def visit_sign(*, acting_user: Any, visit: Visitable, request: Any = None) -> Fo
             raise Refused("您已申报对该市场主体回避（R-I2），不能在检查表上签字。")
         with transaction.atomic():
             locked = _signable(visit)
-            if FormSignature.objects.filter(**{_key(visit): locked}, inspector=member.inspector,
+            if FormSignature.objects.filter(**{visit_key(visit): locked}, inspector=member.inspector,
                                             is_valid=True).exists():
                 raise Conflict("您已在该检查表上签字。")
             signature = FormSignature.objects.create(
-                **{_key(visit): locked}, role=SignatureRole.INSPECTOR, method=SignatureMethod.ACCOUNT,
+                **{visit_key(visit): locked}, role=SignatureRole.INSPECTOR, method=SignatureMethod.ACCOUNT,
                 inspector=member.inspector, certificate_no=member.certificate_no,
                 signer_name=member.inspector.name, digest=form_digest(locked), signed_at=clock.now(),
                 recorded_by=acting_user)
@@ -277,13 +242,13 @@ def visit_sign_on_screen(*, acting_user: Any, visit: Visitable, certificate_no: 
         content = signature_image(image)
         with transaction.atomic():
             locked = _signable(visit)
-            if FormSignature.objects.filter(**{_key(visit): locked}, inspector=member.inspector,
+            if FormSignature.objects.filter(**{visit_key(visit): locked}, inspector=member.inspector,
                                             is_valid=True).exists():
                 raise Conflict(f"{member.inspector.name} 已在该检查表上签字。")
             path, image_sm3 = _store_signature_image(content)
             try:
                 signature = FormSignature.objects.create(
-                    **{_key(visit): locked}, role=SignatureRole.INSPECTOR,
+                    **{visit_key(visit): locked}, role=SignatureRole.INSPECTOR,
                     method=SignatureMethod.ON_SCREEN, inspector=member.inspector,
                     certificate_no=member.certificate_no, signer_name=member.inspector.name,
                     image_path=path, image_sm3=image_sm3,
@@ -325,13 +290,13 @@ def visit_enterprise_sign(*, acting_user: Any, visit: Visitable, representative:
         content = signature_image(image) if image else None
         with transaction.atomic():
             locked = _signable(visit)
-            if FormSignature.objects.filter(**{_key(visit): locked}, role=SignatureRole.ENTERPRISE,
+            if FormSignature.objects.filter(**{visit_key(visit): locked}, role=SignatureRole.ENTERPRISE,
                                             is_valid=True).exists():
                 raise Conflict("企业代表签字已记录。")
             path, image_sm3 = _store_signature_image(content) if content is not None else ("", "")
             try:
                 signature = FormSignature.objects.create(
-                    **{_key(visit): locked}, role=SignatureRole.ENTERPRISE,
+                    **{visit_key(visit): locked}, role=SignatureRole.ENTERPRISE,
                     method=(SignatureMethod.REFUSED if refused else SignatureMethod.ON_SCREEN if content
                             else SignatureMethod.ON_SITE),
                     signer_name=representative, note=note, image_path=path,
@@ -346,35 +311,3 @@ def visit_enterprise_sign(*, acting_user: Any, visit: Visitable, representative:
                     default_storage.delete(path)
                 raise
     return signature
-
-
-@dataclass
-class SignatureState:
-    inspectors: list[FormSignature]
-    enterprise: FormSignature | None
-    digest: str
-
-    @property
-    def problem(self) -> str | None:
-        missing = []
-        if len(self.inspectors) < MIN_INSPECTOR_SIGNATURES:
-            missing.append(f"检查人员签字 {len(self.inspectors)}/{MIN_INSPECTOR_SIGNATURES}")
-        if self.enterprise is None:
-            missing.append("企业代表签字或拒签记录")
-        return f"检查表尚缺{'、'.join(missing)}。" if missing else None
-
-
-def signature_state(visit: Visitable) -> SignatureState:
-    """The valid signatures of the form as it stands (a signature of another content of the
-    form does not count)."""
-    digest = form_digest(visit)
-    valid = list(FormSignature.objects.filter(**{_key(visit): visit}, is_valid=True, digest=digest)
-                 .select_related("inspector"))
-    return SignatureState([s for s in valid if s.role == SignatureRole.INSPECTOR],
-                          next((s for s in valid if s.role == SignatureRole.ENTERPRISE), None), digest)
-
-
-def void_signatures(visit: Visitable) -> int:
-    """A return for correction voids the signatures: the corrected form is signed again."""
-    return int(FormSignature.objects.filter(**{_key(visit): visit}, is_valid=True).update(is_valid=False))
-

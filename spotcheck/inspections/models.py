@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from spotcheck.core.jobs import BackgroundJob, JobStatus
 from spotcheck.inspections.domain.workflow import LABELS, REVIEW_LABELS, Review, State
 
 
@@ -50,7 +51,30 @@ class TaskSource(models.TextChoices):
     RECHECK = "recheck", "整改复查"
 
 
-class JointInspection(models.Model):
+class VisitForm(models.Model):
+    """What a visit, joint or lone, records on its one form and what the lead department's
+    check decides of it (R-R2): the same columns on ``JointInspection`` and
+    ``InspectionTask``."""
+
+    # Raised by every save of the form; a save made on an older version is refused (409)
+    # and shown beside the newer one, never written over it.
+    form_version = models.PositiveIntegerField("检查表版本", default=0)
+    visited_on = models.DateField("检查日期", null=True, blank=True)
+    place = models.CharField("检查地点", max_length=200, blank=True)
+    review_status = models.CharField("结果审核", max_length=16, choices=ReviewStatus.choices,
+                                     default=ReviewStatus.NONE)
+    review_reason = models.CharField("退回理由", max_length=500, blank=True)
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="确认人")
+    publish_due = models.DateField("公示截止日期（R-R2）", null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class JointInspection(VisitForm):
     """One visit that merges several tasks of one entity in one window (进一次门、填一张表、
     查多项事). ``is_joint`` when more than one department takes part (R-B3, R-C3, R-A3); a
     department whose two draws hit the same entity also visits once."""
@@ -81,19 +105,6 @@ class JointInspection(models.Model):
     completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+",
                                      verbose_name="完成人")
-    # Raised by every save of the form; a save made on an older version is refused (409)
-    # and shown beside the newer one, never written over it.
-    form_version = models.PositiveIntegerField("检查表版本", default=0)
-    visited_on = models.DateField("检查日期", null=True, blank=True)
-    place = models.CharField("检查地点", max_length=200, blank=True)
-    review_status = models.CharField("结果审核", max_length=16, choices=ReviewStatus.choices,
-                                     default=ReviewStatus.NONE)
-    review_reason = models.CharField("退回理由", max_length=500, blank=True)
-    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+",
-                                     verbose_name="确认人")
-    publish_due = models.DateField("公示截止日期（R-R2）", null=True, blank=True)
 
     class Meta:
         verbose_name = "联合检查"
@@ -179,7 +190,7 @@ class Filing(models.Model):
         return "、".join(r for r, on in (("R-Q2", self.quiet_period), ("R-A4", self.class_a)) if on)
 
 
-class InspectionTask(models.Model):
+class InspectionTask(VisitForm):
     """One department's due inspection of one entity."""
 
     department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT,
@@ -211,19 +222,6 @@ class InspectionTask(models.Model):
                                    on_delete=models.PROTECT, related_name="+",
                                    verbose_name="生成人")
     completed_at = models.DateTimeField("完成时间", null=True, blank=True)
-    # Raised by every save of the form; a save made on an older version is refused (409)
-    # and shown beside the newer one, never written over it.
-    form_version = models.PositiveIntegerField("检查表版本", default=0)
-    visited_on = models.DateField("检查日期", null=True, blank=True)
-    place = models.CharField("检查地点", max_length=200, blank=True)
-    review_status = models.CharField("结果审核", max_length=16, choices=ReviewStatus.choices,
-                                     default=ReviewStatus.NONE)
-    review_reason = models.CharField("退回理由", max_length=500, blank=True)
-    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+",
-                                     verbose_name="确认人")
-    publish_due = models.DateField("公示截止日期（R-R2）", null=True, blank=True)
 
     class Meta:
         verbose_name = "检查任务"
@@ -263,6 +261,22 @@ class InspectionTask(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in (TaskStatus.PENDING, TaskStatus.IN_PROGRESS)
+
+
+def visit_links(related_name: str, *, one: bool = False) -> tuple[Any, Any]:
+    """The two links of a row that belongs to one visit, joint or lone (``one_visit`` makes
+    sure exactly one is set): ``joint, task = visit_links("signatures")``."""
+    field = models.OneToOneField if one else models.ForeignKey
+    return (field(JointInspection, null=True, blank=True, on_delete=models.CASCADE,
+                  related_name=related_name, verbose_name="联合检查"),
+            field(InspectionTask, null=True, blank=True, on_delete=models.CASCADE,
+                  related_name=related_name, verbose_name="检查任务"))
+
+
+def one_visit(name: str) -> models.CheckConstraint:
+    """Exactly one of ``joint`` and ``task`` is set."""
+    return models.CheckConstraint(condition=Q(joint__isnull=True, task__isnull=False)
+                                  | Q(joint__isnull=False, task__isnull=True), name=name)
 
 
 class TaskMember(models.Model):
@@ -373,10 +387,7 @@ class FormSignature(models.Model):
     its SM3 digest. It holds the SM3 digest of the form as signed; a correction after a return
     voids it."""
 
-    joint = models.ForeignKey(JointInspection, null=True, blank=True, on_delete=models.CASCADE,
-                              related_name="signatures", verbose_name="联合检查")
-    task = models.ForeignKey(InspectionTask, null=True, blank=True, on_delete=models.CASCADE,
-                             related_name="signatures", verbose_name="检查任务")
+    joint, task = visit_links("signatures")
     role = models.CharField("签字方", max_length=16, choices=SignatureRole.choices)
     method = models.CharField("方式", max_length=16, choices=SignatureMethod.choices)
     inspector = models.ForeignKey("roster.Inspector", null=True, blank=True, on_delete=models.PROTECT,
@@ -397,9 +408,7 @@ class FormSignature(models.Model):
         verbose_name_plural = "检查表签字"
         ordering = ["signed_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(joint__isnull=True, task__isnull=False)
-                                   | Q(joint__isnull=False, task__isnull=True),
-                                   name="inspections_signature_one_visit"),
+            one_visit("inspections_signature_one_visit"),
             models.CheckConstraint(condition=~Q(role="inspector") | Q(
                 inspector__isnull=False, method__in=["account", "on_screen"]),
                                    name="inspections_signature_inspector_own"),
@@ -434,10 +443,7 @@ class ResultReview(models.Model):
         RETURN = "return", "退回修改"
         CONFIRM = "confirm", "确认"
 
-    joint = models.ForeignKey(JointInspection, null=True, blank=True, on_delete=models.CASCADE,
-                              related_name="reviews", verbose_name="联合检查")
-    task = models.ForeignKey(InspectionTask, null=True, blank=True, on_delete=models.CASCADE,
-                             related_name="reviews", verbose_name="检查任务")
+    joint, task = visit_links("reviews")
     decision = models.CharField("审核意见", max_length=16, choices=Decision.choices)
     reason = models.CharField("理由", max_length=500, blank=True)
     department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT,
@@ -451,9 +457,7 @@ class ResultReview(models.Model):
         verbose_name_plural = "检查结果审核"
         ordering = ["decided_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(joint__isnull=True, task__isnull=False)
-                                   | Q(joint__isnull=False, task__isnull=True),
-                                   name="inspections_review_one_visit"),
+            one_visit("inspections_review_one_visit"),
             models.CheckConstraint(condition=~Q(decision="return") | ~Q(reason=""),
                                    name="inspections_review_return_reason"),
         ]
@@ -572,14 +576,10 @@ class Violation(models.Model):
         return f"{self.uscc} {self.get_severity_display()} {self.get_status_display()}"
 
 
-class ExportStatus(models.TextChoices):
-    QUEUED = "queued", "排队中"
-    RUNNING = "running", "导出中"
-    DONE = "done", "已完成"
-    FAILED = "failed", "失败"
+ExportStatus = JobStatus
 
 
-class ArchiveExport(models.Model):
+class ArchiveExport(BackgroundJob):
     """The office's export of a department's files of a year (R-S6), run by the worker; the
     progress is on the row, the zip under the media root."""
 
@@ -588,18 +588,9 @@ class ArchiveExport(models.Model):
     department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+",
                                    verbose_name="部门")
     year = models.PositiveSmallIntegerField("年度")
-    status = models.CharField("状态", max_length=16, choices=ExportStatus.choices,
-                              default=ExportStatus.QUEUED)
-    total = models.PositiveIntegerField("档案数", default=0)
-    done = models.PositiveIntegerField("已导出", default=0)
     path = models.CharField("文件", max_length=300, blank=True)
     size = models.PositiveBigIntegerField("大小", default=0)
     sm3 = models.CharField("SM3 摘要", max_length=64, blank=True)
-    message = models.CharField("说明", max_length=500, blank=True)
-    created_at = models.DateTimeField("提交时间")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name="提交人")
-    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "档案导出"
@@ -609,19 +600,12 @@ class ArchiveExport(models.Model):
     def __str__(self) -> str:
         return f"{self.department_id} {self.year} {self.status}"
 
-    @property
-    def percent(self) -> int:
-        return 100 if not self.total else int(self.done * 100 / self.total)
-
 
 class LatePermit(models.Model):
     """The office's exception to R-Q1 for one visit: its results may be recorded one day
     after its window closed, for the reason recorded here (audited). One per visit."""
 
-    joint = models.OneToOneField(JointInspection, null=True, blank=True, on_delete=models.CASCADE,
-                                 related_name="late_permit", verbose_name="联合检查")
-    task = models.OneToOneField(InspectionTask, null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="late_permit", verbose_name="检查任务")
+    joint, task = visit_links("late_permit", one=True)
     until = models.DateField("补录截止日期")
     reason = models.CharField("逾期原因", max_length=500)
     granted_at = models.DateTimeField("批准时间")
@@ -633,9 +617,7 @@ class LatePermit(models.Model):
         verbose_name_plural = "逾期补录许可"
         ordering = ["-granted_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(joint__isnull=True, task__isnull=False)
-                                   | Q(joint__isnull=False, task__isnull=True),
-                                   name="inspections_late_permit_one_visit"),
+            one_visit("inspections_late_permit_one_visit"),
             models.CheckConstraint(condition=~Q(reason=""), name="inspections_late_permit_reason"),
         ]
 
@@ -723,10 +705,7 @@ class EnterpriseNotice(models.Model):
     year = models.PositiveSmallIntegerField("年度")
     window_start = models.DateField("检查窗口开始")
     window_end = models.DateField("检查窗口结束")
-    joint = models.OneToOneField(JointInspection, null=True, blank=True, on_delete=models.CASCADE,
-                                 related_name="notice", verbose_name="联合检查")
-    task = models.OneToOneField(InspectionTask, null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="notice", verbose_name="检查任务")
+    joint, task = visit_links("notice", one=True)
     lead = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+",
                              verbose_name="牵头部门")
     departments = models.JSONField("检查部门", default=list)
@@ -754,9 +733,7 @@ class EnterpriseNotice(models.Model):
         verbose_name_plural = "检查通知"
         ordering = ["-window_start", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(joint__isnull=True, task__isnull=False)
-                                   | Q(joint__isnull=False, task__isnull=True),
-                                   name="inspections_notice_one_visit"),
+            one_visit("inspections_notice_one_visit"),
         ]
         indexes = [models.Index(fields=["uscc", "is_current"], name="inspections_notice_uscc")]
 

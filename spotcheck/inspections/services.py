@@ -61,6 +61,7 @@ from spotcheck.inspections.models import (
     TaskStatus,
     notice_token,
 )
+from spotcheck.inspections.visits import Visitable, signature_state, visit_key, visit_tasks, void_signatures
 from spotcheck.planning.domain.calendar import Window, YearCalendar
 from spotcheck.planning.selectors import calendar_for, plan_for_draw
 from spotcheck.registry.models import MarketEntity
@@ -902,15 +903,6 @@ def _inspection_create(*, acting_user: Any, department: Department, entity: Mark
 # --- the one form -------------------------------------------------------------------------
 
 
-Visitable = JointInspection | InspectionTask
-
-
-def visit_tasks(visit: Visitable) -> list[InspectionTask]:
-    if isinstance(visit, JointInspection):
-        return list(visit.tasks.exclude(status=TaskStatus.CANCELLED).select_related("department"))
-    return [visit]
-
-
 def _step(model: type[Any], pk: int, step: Step, **fields: Any) -> int:
     row = model.objects.filter(pk=pk).values_list("status", flat=True).first()
     try:
@@ -937,12 +929,8 @@ def _steps(model: type[Any], pks: Sequence[int], step: Step, **fields: Any) -> i
 
 
 def _late_until(visit: Visitable) -> date | None:
-    permit = LatePermit.objects.filter(**{_visit_key(visit): visit}).first()
+    permit = LatePermit.objects.filter(**{visit_key(visit): visit}).first()
     return permit.until if permit is not None else None
-
-
-def _visit_key(visit: Visitable) -> str:
-    return "joint" if isinstance(visit, JointInspection) else "task"
 
 
 def recording_problem(visit: Visitable, today: date | None = None) -> str | None:
@@ -1006,7 +994,7 @@ def visits_record(*, acting_user: Any, recordings: Sequence[Recording], request:
     audit events per visit, read and written set-based (the platform's batches: the year
     simulation). All or nothing: a refusal of one visit writes none of them."""
     with refusals_audited("inspections.results_record", actor=acting_user, object_type="inspections.visits",
-                          request=request, extra={"visits": [_visit_key(r.visit) + f":{r.visit.pk}"
+                          request=request, extra={"visits": [visit_key(r.visit) + f":{r.visit.pk}"
                                                              for r in recordings[:20]],
                                                   "count": len(recordings)}):
         return _visits_record(acting_user=acting_user, recordings=recordings, request=request)
@@ -1028,7 +1016,7 @@ def _visits_tasks(visits: Sequence[Visitable]) -> dict[tuple[str, int], list[Ins
     out: dict[tuple[str, int], list[InspectionTask]] = {}
     joint_ids = [v.pk for v in visits if isinstance(v, JointInspection)]
     for v in visits:
-        out[(_visit_key(v), v.pk)] = [] if isinstance(v, JointInspection) else [v]
+        out[(visit_key(v), v.pk)] = [] if isinstance(v, JointInspection) else [v]
     for task in (InspectionTask.objects.filter(joint_id__in=joint_ids).exclude(status=TaskStatus.CANCELLED)
                  .select_related("department").order_by("pk")):
         out[("joint", task.joint_id or 0)].append(task)
@@ -1054,7 +1042,7 @@ def _visits_record(*, acting_user: Any, recordings: Sequence[Recording], request
         if visit.status not in OPEN:
             raise Conflict(f"该检查已{visit.get_status_display()}，不能再录入。")
         problem = windows.recording_problem(visit.window_start, visit.window_end, today,
-                                            permits.get((_visit_key(visit), visit.pk)))
+                                            permits.get((visit_key(visit), visit.pk)))
         if problem:
             raise ServiceError(problem, code="outside_window")
         if visit.uscc in conflicted:
@@ -1070,7 +1058,7 @@ def _visits_record(*, acting_user: Any, recordings: Sequence[Recording], request
     changed: list[TaskItem] = []
     changed_of: dict[tuple[str, int], list[TaskItem]] = {}
     for r in recordings:
-        visit, key = r.visit, (_visit_key(r.visit), r.visit.pk)
+        visit, key = r.visit, (visit_key(r.visit), r.visit.pk)
         rows = {row.pk: row for t in tasks_of[key] for row in all_rows.get(t.pk, [])}
         fields: dict[str, list[str]] = {}
         mine: list[TaskItem] = []
@@ -1135,7 +1123,7 @@ def _visits_write(*, acting_user: Any, recordings: Sequence[Recording],
                                 .values_list("pk", "form_version")):
                 current[(kind, pk)] = version
     for r in recordings:
-        now_version = current[(_visit_key(r.visit), r.visit.pk)]
+        now_version = current[(visit_key(r.visit), r.visit.pk)]
         if r.version is not None and r.version != now_version:
             raise StaleVersion(f"检查表已被同事更新（您编辑的是第 {r.version} 版，现为第 {now_version} 版），"
                                "请对照两者后决定保留哪一份。", current=now_version)
@@ -1156,7 +1144,7 @@ def _visits_write(*, acting_user: Any, recordings: Sequence[Recording],
             model.objects.filter(pk__in=chunk).update(form_version=F("form_version") + 1, **dict(where_items))
     for model in (JointInspection, InspectionTask):
         mine = [r for r in recordings if isinstance(r.visit, model)]
-        recorded = [r.visit.pk for r in mine if changed_of[(_visit_key(r.visit), r.visit.pk)]]
+        recorded = [r.visit.pk for r in mine if changed_of[(visit_key(r.visit), r.visit.pk)]]
         for chunk in _batches(recorded):
             _steps(model, chunk, Step.RECORD)
         if model is JointInspection:
@@ -1166,7 +1154,7 @@ def _visits_write(*, acting_user: Any, recordings: Sequence[Recording],
                 _steps(InspectionTask, chunk, Step.RECORD)
     events_of: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
     for r in recordings:
-        key = (_visit_key(r.visit), r.visit.pk)
+        key = (visit_key(r.visit), r.visit.pk)
         events_of[key].append({"action": "inspections.results_record",
                                "object_type": f"inspections.{type(r.visit).__name__.lower()}",
                                "object_id": r.visit.pk,
@@ -1185,7 +1173,7 @@ def _visits_write(*, acting_user: Any, recordings: Sequence[Recording],
             for chunk in _batches([t.pk for pk in pks for t in tasks_of[("joint", pk)]]):
                 _steps(InspectionTask, chunk, Step.COMPLETE, completed_at=now)
     for r in completing:
-        key = (_visit_key(r.visit), r.visit.pk)
+        key = (visit_key(r.visit), r.visit.pk)
         events_of[key].append({"action": "inspections.visit_complete",
                                "object_type": f"inspections.{type(r.visit).__name__.lower()}",
                                "object_id": r.visit.pk,
@@ -1193,7 +1181,7 @@ def _visits_write(*, acting_user: Any, recordings: Sequence[Recording],
                                            "items": sum(len(all_rows.get(t.pk, [])) for t in tasks_of[key]),
                                            "publish_due": str(dues[key])}})
     # Each visit's events together, in the order of the recordings.
-    audit_record_many([e for r in recordings for e in events_of[(_visit_key(r.visit), r.visit.pk)]],
+    audit_record_many([e for r in recordings for e in events_of[(visit_key(r.visit), r.visit.pk)]],
                       actor=acting_user, request=request)
 
 
@@ -1271,14 +1259,12 @@ def visit_review(*, acting_user: Any, visit: Visitable, confirm: bool, reason: s
                                      ReviewStep.CONFIRM if confirm else ReviewStep.RETURN)
             except TransitionRefused as exc:
                 raise Conflict(exc.message) from None
-            from spotcheck.inspections import form_services  # it builds on this module
-
             if confirm:
-                unsigned = form_services.signature_state(locked).problem
+                unsigned = signature_state(locked).problem
                 if unsigned:
                     raise ServiceError(f"{unsigned}签字齐全后才能确认结果。", code="unsigned")
             else:
-                form_services.void_signatures(locked)
+                void_signatures(locked)
             tasks = visit_tasks(locked)
             now = clock.now()
             fields: dict[str, Any] = {"review_status": review}
@@ -1296,7 +1282,7 @@ def visit_review(*, acting_user: Any, visit: Visitable, confirm: bool, reason: s
             decision = ResultReview(decision=ResultReview.Decision.CONFIRM if confirm
                                     else ResultReview.Decision.RETURN, reason=reason,
                                     department_id=_lead_department_id(locked), decided_at=now,
-                                    decided_by=acting_user, **{_visit_key(visit): locked})
+                                    decided_by=acting_user, **{visit_key(visit): locked})
             decision.full_clean()
             decision.save()
             audit_record(action="inspections.results_confirm" if confirm else "inspections.results_return",
@@ -1329,10 +1315,10 @@ def visit_late_permit(*, acting_user: Any, visit: Visitable, reason: str,
             locked = type(visit).objects.select_for_update().get(pk=visit.pk)
             if locked.status not in OPEN:
                 raise Conflict(f"该检查已{locked.get_status_display()}，无需补录。")
-            if LatePermit.objects.filter(**{_visit_key(visit): locked}).exists():
+            if LatePermit.objects.filter(**{visit_key(visit): locked}).exists():
                 raise Conflict("该检查已批准逾期补录。")
             permit = LatePermit(until=until, reason=reason[:500], granted_at=clock.now(),
-                                granted_by=acting_user, **{_visit_key(visit): locked})
+                                granted_by=acting_user, **{visit_key(visit): locked})
             permit.full_clean()
             permit.save()
             audit_record(action="inspections.late_permit", actor=acting_user,

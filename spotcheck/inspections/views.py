@@ -35,6 +35,7 @@ from spotcheck.inspections import (
     selectors,
     services,
     violations,
+    visits,
 )
 from spotcheck.inspections.domain.results import Entry
 from spotcheck.inspections.forms import (
@@ -182,7 +183,7 @@ def _posted_date(value: str) -> date | None:
 
 
 def _visit_form(request: HttpRequest, visit: JointInspection | InspectionTask) -> HttpResponse:
-    tasks = services.visit_tasks(visit)
+    tasks = visits.visit_tasks(visit)
     groups = selectors.form_groups(tasks)
     window_problem = services.recording_problem(visit) if visit.is_open else None
     can_record = (request.user.has_perm("inspections.record_results", visit) and visit.is_open
@@ -237,7 +238,7 @@ def _visit_form(request: HttpRequest, visit: JointInspection | InspectionTask) -
     joint = visit if isinstance(visit, JointInspection) else None
     kind = "joint" if joint else "task"
     signing = visit.status == TaskStatus.COMPLETED and visit.review_status == "pending"
-    state = form_services.signature_state(visit) if visit.status == TaskStatus.COMPLETED else None
+    state = visits.signature_state(visit) if visit.status == TaskStatus.COMPLETED else None
     me = inspector_for_user(request.user)
     return render(request, "inspections/visit_form.html", {
         "kind": kind, "signatures": state, "severities": Severity.choices, "stale": stale,
@@ -319,12 +320,12 @@ def late_permit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 @require_perm("inspections.view_reviews")
 def review_list(request: HttpRequest) -> HttpResponse:
     """Completed visits the user's department leads, awaiting its check, by deadline."""
-    visits = selectors.reviews_awaiting(request.user)
-    for v in visits:
-        v.kind = "joint" if isinstance(v, JointInspection) else "task"
+    awaiting = selectors.reviews_awaiting(request.user)
+    for v in awaiting:
+        v.kind = visits.visit_key(v)
         v.days_left = services.publication_days_left(v.publish_due) if v.publish_due else None
     return render(request, "inspections/review_list.html", {
-        "visits": visits, "working": settings.SPOTCHECK_PUBLICATION_WORKING_DAYS})
+        "visits": awaiting, "working": settings.SPOTCHECK_PUBLICATION_WORKING_DAYS})
 
 
 @require_perm("inspections.review_results", fn=_visit)
@@ -346,7 +347,7 @@ def review(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     visit.refresh_from_db()
     return render(request, "inspections/review.html", {
         "visit": visit, "kind": kind, "entity": visit.entity, "form": form,
-        "groups": selectors.form_groups(services.visit_tasks(visit)),
+        "groups": selectors.form_groups(visits.visit_tasks(visit)),
         "reviews": visit.reviews.select_related("decided_by", "department"),
         "days_left": services.publication_days_left(visit.publish_due) if visit.publish_due else None,
         "working": settings.SPOTCHECK_PUBLICATION_WORKING_DAYS,
@@ -359,7 +360,7 @@ def review(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 def _form_state(visit: JointInspection | InspectionTask) -> dict[str, Any]:
     visit = type(visit).objects.get(pk=visit.pk)
-    rows = TaskItem.objects.filter(task__in=services.visit_tasks(visit)).select_related("item")
+    rows = TaskItem.objects.filter(task__in=visits.visit_tasks(visit)).select_related("item")
     return {"version": visit.form_version, "visited_on": str(visit.visited_on or ""), "place": visit.place,
             "entries": {str(r.pk): {"item": f"{r.item.code} {r.item.name}", "result_code": r.result_code,
                                     "method": r.method, "follow_up": r.follow_up, "note": r.note}
@@ -851,7 +852,7 @@ def violation_create(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """A finding of the form becomes a violation case (the item's result is a problem)."""
     visit = _visit(request, kind, pk)
     item = request.POST.get("item", "")
-    row = TaskItem.objects.filter(pk=item, task__in=services.visit_tasks(visit)).first() \
+    row = TaskItem.objects.filter(pk=item, task__in=visits.visit_tasks(visit)).first() \
         if item.isdigit() else None
     try:
         if row is None:

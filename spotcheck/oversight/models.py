@@ -12,38 +12,27 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from spotcheck.core.jobs import BackgroundJob, JobStatus
 
-class ReportStatus(models.TextChoices):
-    QUEUED = "queued", "排队中"
-    RUNNING = "running", "生成中"
-    DONE = "done", "已完成"
-    FAILED = "failed", "失败"
+ReportStatus = JobStatus
 
 
 YEARLY = 0
 
 
-class Report(models.Model):
+class Report(BackgroundJob):
     division = models.ForeignKey("accounts.Division", on_delete=models.PROTECT, related_name="+",
                                  verbose_name="行政区划")
     department = models.ForeignKey("accounts.Department", null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+", verbose_name="部门")
     year = models.PositiveSmallIntegerField("年度")
     quarter = models.PositiveSmallIntegerField("季度", default=YEARLY, help_text="0 为年度报告")
-    status = models.CharField("状态", max_length=16, choices=ReportStatus.choices,
-                              default=ReportStatus.QUEUED)
-    total = models.PositiveIntegerField("步骤数", default=4)
-    done = models.PositiveIntegerField("已完成步骤", default=0)
+    total = models.PositiveIntegerField("步骤数", default=4)  # the figures, XLSX, PDF (report_run)
     figures = models.JSONField("主要数据", default=dict, blank=True)
     xlsx_path = models.CharField("XLSX 文件", max_length=300, blank=True)
     pdf_path = models.CharField("PDF 文件", max_length=300, blank=True)
     xlsx_sm3 = models.CharField("XLSX SM3 摘要", max_length=64, blank=True)
     pdf_sm3 = models.CharField("PDF SM3 摘要", max_length=64, blank=True)
-    message = models.CharField("说明", max_length=500, blank=True)
-    created_at = models.DateTimeField("提交时间")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name="提交人")
-    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "监督报告"
@@ -70,10 +59,6 @@ class Report(models.Model):
     @property
     def period_label(self) -> str:
         return period_label(self.year, self.quarter)
-
-    @property
-    def percent(self) -> int:
-        return self.done * 100 // self.total if self.total else 0
 
 
 def period_label(year: int, quarter: int) -> str:

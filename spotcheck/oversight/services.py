@@ -81,16 +81,13 @@ def report_run(report_id: int, *, progress: Callable[[int, int], None] | None = 
     report = Report.objects.select_related("division", "department").get(pk=report_id)
     if report.status == ReportStatus.DONE:
         return report
-    total = report.total
 
     def step(done: int) -> None:
-        Report.objects.filter(pk=report.pk).update(done=done)
-        if progress:
-            progress(done, total)
+        report.job_progress(done, progress=progress)
 
-    Report.objects.filter(pk=report.pk).update(status=ReportStatus.RUNNING, done=0)
+    report.job_start()
     base = f"reports/report-{report.scope_code}-{report.year}-q{report.quarter}-{report.pk}"
-    try:
+    with report.failure_recorded():
         data = reports.report_data(report.division, report.year, report.quarter, department=report.department)
         step(2)
         xlsx = default_storage.path(base + ".xlsx")
@@ -102,18 +99,13 @@ def report_run(report_id: int, *, progress: Callable[[int, int], None] | None = 
         step(4)
         figures = {"summary": data.summary, "previous": data.previous, "previous_label": data.previous_label,
                    "as_of": data.as_of.isoformat(), "departments": data.departments}
-        Report.objects.filter(pk=report.pk).update(
-            status=ReportStatus.DONE, figures=figures, xlsx_path=base + ".xlsx", pdf_path=base + ".pdf",
-            xlsx_sm3=sm3_file(xlsx), pdf_sm3=sm3_file(pdf), finished_at=clock.now())
+        report.job_done(figures=figures, xlsx_path=base + ".xlsx", pdf_path=base + ".pdf",
+                        xlsx_sm3=sm3_file(xlsx), pdf_sm3=sm3_file(pdf))
         audit_record(action="oversight.report_done", actor=None,
                      department_code=report.department.code if report.department else "",
                      object_type="oversight.report", object_id=report.pk,
                      summary={"tasks": data.summary["tasks"], "overdue": data.summary["tasks_overdue"]})
-    except Exception as exc:
-        Report.objects.filter(pk=report.pk).update(status=ReportStatus.FAILED, message=str(exc)[:500],
-                                                   finished_at=clock.now())
-        raise
-    return Report.objects.get(pk=report.pk)
+    return report.reloaded()
 
 
 def _public_figures(report: Report) -> dict[str, Any]:

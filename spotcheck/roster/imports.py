@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from spotcheck.accounts.models import Department
+from spotcheck.accounts.selectors import departments_importing_for
 from spotcheck.core.domain.cells import SPLIT
 from spotcheck.core.domain.scd1 import is_scd1_id
 from spotcheck.core.imports.checks import Checks, Choice, Code, Date, Flag, Scope, Text
@@ -52,10 +53,7 @@ class InspectorImport(ImportSpec):
     has_related = True
 
     def prepare(self, job: ImportJob, present: frozenset[str]) -> None:
-        user = job.created_by
-        departments = Department.objects.all()
-        if user is not None:  # the command line imports anything; a person their department
-            departments = departments.filter(users=user)
+        departments = departments_importing_for(job.created_by)
         self.departments = dict(departments.values_list("code", "id"))
         self.all_departments = set(Department.objects.values_list("code", flat=True))
         self.tags: dict[tuple[int, str], int] = {}

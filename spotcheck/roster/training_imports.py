@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from spotcheck.accounts.models import Department
+from spotcheck.accounts.selectors import departments_importing_for
 from spotcheck.core.imports.checks import Checks, Code, Flag
 from spotcheck.core.imports.jobs import register
 from spotcheck.core.imports.models import ImportJob
@@ -46,10 +46,7 @@ class TrainingImport(ImportSpec):
     batch_size = 2000
 
     def prepare(self, job: ImportJob, present: frozenset[str]) -> None:
-        user = job.created_by
-        departments = Department.objects.all()
-        if user is not None:  # the command line imports anything; a person their department
-            departments = departments.filter(users=user)
+        departments = departments_importing_for(job.created_by)
         self.department_ids = set(departments.values_list("id", flat=True))
         self.sessions: dict[str, tuple[int, int]] = {
             code: (pk, department_id) for code, pk, department_id in

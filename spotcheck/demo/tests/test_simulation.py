@@ -76,14 +76,14 @@ def test_a_year_runs_from_plans_to_joint_inspections_and_runs_once(small_city: N
 
     # The earliest completed visits are signed (both inspectors, the enterprise or its
     # refusal), confirmed by the lead department (ready to publish, R-R2), half published.
-    from spotcheck.inspections import form_services
+    from spotcheck.inspections import visits
     from spotcheck.publicity.models import PublishedResult
 
     confirmed: list[JointInspection | InspectionTask] = [
         *JointInspection.objects.filter(review_status="confirmed"),
         *InspectionTask.objects.filter(joint__isnull=True, review_status="confirmed")]
     assert confirmed and all(v.publish_due is not None for v in confirmed)
-    assert all(form_services.signature_state(v).problem is None for v in confirmed)
+    assert all(visits.signature_state(v).problem is None for v in confirmed)
     published = set(PublishedResult.objects.values_list("task_id", flat=True))
     assert 0 < len(published) < InspectionTask.objects.filter(review_status="confirmed").count()
 

@@ -18,7 +18,7 @@ from spotcheck.audit.models import AuditEvent
 from spotcheck.core import clock
 from spotcheck.core.crypto import sm3_hex
 from spotcheck.core.errors import Conflict, Refused, ServiceError
-from spotcheck.inspections import form_services, services
+from spotcheck.inspections import form_services, services, visits
 from spotcheck.inspections.domain.results import Entry
 from spotcheck.inspections.models import (
     Evidence,
@@ -218,7 +218,7 @@ def test_both_inspectors_and_the_enterprise_sign_before_the_lead_confirms(
                                             refused=True)
     form_services.visit_enterprise_sign(acting_user=team[0], visit=joint, representative="王五",
                                         refused=True, note="拒绝签字，称需请示总部")
-    state = form_services.signature_state(joint)
+    state = visits.signature_state(joint)
     assert state.problem is None and state.enterprise is not None and state.enterprise.method == "refused"
     services.visit_review(acting_user=lead, visit=joint, confirm=True)
     assert JointInspection.objects.get(pk=joint.pk).review_status == ReviewStatus.CONFIRMED
@@ -234,7 +234,7 @@ def test_a_return_voids_the_signatures_and_the_corrected_form_is_signed_again(
     assert not FormSignature.objects.filter(joint=joint, is_valid=True).exists()
     services.visit_record(acting_user=team[0], visit=JointInspection.objects.get(pk=joint.pk), entries={},
                           complete=True, place="上饶市广丰区某路 2 号")
-    assert form_services.signature_state(joint).problem is not None
+    assert visits.signature_state(joint).problem is not None
     sign_all(team, joint)
     services.visit_review(acting_user=lead, visit=joint, confirm=True)
     assert FormSignature.objects.filter(joint=joint).count() == 6

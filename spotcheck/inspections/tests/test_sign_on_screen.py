@@ -23,7 +23,7 @@ from spotcheck.audit.models import AuditEvent
 from spotcheck.core import clock
 from spotcheck.core.crypto import sm3_hex
 from spotcheck.core.errors import Conflict, Refused, ServiceError
-from spotcheck.inspections import archive, form_services
+from spotcheck.inspections import archive, form_services, visits
 from spotcheck.inspections.models import FormSignature, JointInspection, SignatureMethod, TaskMember
 from spotcheck.inspections.tests import factories as f
 from spotcheck.inspections.tests.test_one_form import _complete
@@ -86,7 +86,7 @@ def test_the_second_inspector_signs_on_the_first_ones_phone_with_their_own_passw
     assert signature.inspector.user_id == team[1].pk and signature.recorded_by_id == team[0].pk
     assert signature.image_sm3 == sm3_hex(image)
     assert default_storage.open(signature.image_path, "rb").read() == image
-    assert len(form_services.signature_state(completed).inspectors) == 2
+    assert len(visits.signature_state(completed).inspectors) == 2
     assert AuditEvent.objects.filter(action="inspections.form_sign_screen").count() == 1
     # Once only: neither again on the screen nor from their account.
     with pytest.raises(Conflict):
@@ -136,7 +136,7 @@ def test_the_enterprise_signs_on_the_screen_or_refuses_and_the_file_holds_the_im
     ent = form_services.visit_enterprise_sign(acting_user=team[0], visit=completed, representative="王五",
                                               image=data_url(png(80)))
     assert ent.method == SignatureMethod.ON_SCREEN and ent.image_sm3 == sm3_hex(png(80))
-    assert form_services.signature_state(completed).problem is None
+    assert visits.signature_state(completed).problem is None
     built = archive.build(completed)
     images = [n for n in built.parts if n.startswith("signatures/")]
     assert len(images) == 2 and archive.verify(built.manifest, built.parts) == []
@@ -153,7 +153,7 @@ def test_the_enterprise_refusal_is_a_record_not_a_missing_signature(
     refusal = form_services.visit_enterprise_sign(acting_user=team[0], visit=completed, representative="王五",
                                                   refused=True, note="拒绝签字，称需请示总部")
     assert refusal.method == SignatureMethod.REFUSED and refusal.image_path == ""
-    assert "企业代表" not in (form_services.signature_state(completed).problem or "")
+    assert "企业代表" not in (visits.signature_state(completed).problem or "")
 
 
 def test_the_signature_pad_page(client: Any, team: Any, completed: JointInspection) -> None:

@@ -1,39 +1,32 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError, CommandParser
 
-from spotcheck.accounts.models import Department, User
-from spotcheck.inspections.archive_export import export_run
+from spotcheck.accounts.models import Department
+from spotcheck.core.commands import JobCommand
+from spotcheck.core.jobs import Progress
+from spotcheck.inspections.archive_export import export_create, export_run
 
 
-class Command(BaseCommand):
+class Command(JobCommand):
     help = "导出部门年度检查档案（R-S6），显示进度。 Export a department's files of a year, with progress."
+    as_help = "以该联席办账号的名义导出"
+    missing = "部门或账号不存在。"
+    failed = "导出失败。"
 
-    def add_arguments(self, parser: Any) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("department", help="部门代码，如 361100-ENV")
         parser.add_argument("year", type=int)
-        parser.add_argument("--as", dest="username", required=True, help="以该联席办账号的名义导出")
+        super().add_arguments(parser)
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        from spotcheck.core.errors import ServiceError
-        from spotcheck.inspections import archive_export
-
+    def start(self, user: Any, options: dict[str, Any]) -> Any:
         department = Department.objects.filter(code=options["department"]).first()
-        user = User.objects.filter(username=options["username"]).first()
-        if department is None or user is None:
-            raise CommandError("部门或账号不存在。")
-        try:
-            export = archive_export.export_create(acting_user=user, department=department,
-                                                  year=options["year"])
-        except ServiceError as exc:
-            raise CommandError(exc.message) from exc
+        if department is None:
+            raise CommandError(self.missing)
+        return export_create(acting_user=user, department=department, year=options["year"])
 
-        def show(done: int, total: int) -> None:
-            self.stdout.write(f"\r{done}/{total}", ending="")
-            self.stdout.flush()
+    def run(self, job_id: int, progress: Progress) -> Any:
+        return export_run(job_id, progress=progress)
 
-        export = export_run(export.pk, progress=show)
-        self.stdout.write("")
-        if export.status != "done":
-            raise CommandError(export.message or "导出失败。")
-        self.stdout.write(f"已导出 {export.done} 份档案：{export.path}（SM3 {export.sm3}）")
+    def summary(self, job: Any) -> str:
+        return f"已导出 {job.done} 份档案：{job.path}（SM3 {job.sm3}）"
