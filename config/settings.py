@@ -115,6 +115,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous GETs of the cached public pages are answered here, before the session, CSRF
+    # and authentication middleware (spotcheck/publicity/cache.py says when it is safe).
+    "spotcheck.publicity.cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "spotcheck.core.db_routing.PortalReadsMiddleware",
     "django.middleware.locale.LocaleMiddleware",
