@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import socket
 import statistics
 import subprocess
@@ -190,26 +191,34 @@ def _seed(entities: int, results: int, seed: int, sqlite: bool) -> tuple[list[st
 
 
 def _explain(usccs: list[str], names: list[str], code: str) -> None:
-    """EXPLAIN ANALYZE of the pages' main queries at this size: the search by USCC, by the
-    start of one, by part of a name, the home page's latest results, a keyset next page; and
-    each page rendered once in this process (no load: the server's own time)."""
+    """EXPLAIN ANALYZE of the queries the search asks (``search_results``: one to three
+    bounded steps) by USCC, by the start of one, by part of a name (rare and common), the
+    home page's latest results, a keyset next page; and each page rendered once in this
+    process (no load: the server's own time)."""
     from django.db import connection
     from django.test import Client
+    from django.test.utils import CaptureQueriesContext
 
-    from spotcheck.publicity.selectors import public_results
+    from spotcheck.publicity.selectors import public_results, search_results
 
     last = public_results()[19:20].get().pk
-    cases = {"USCC (18)": public_results(q=usccs[0]), "USCC start (10)": public_results(q=usccs[1][:10]),
-             "name part": public_results(q=names[2]), "name word (2 chars)": public_results(q="建材"),
-             "home: latest 10": public_results(), "keyset page 2": public_results(after=last)}
-    for label, qs in cases.items():
-        sql, params = qs[:21].query.sql_with_params()
-        with connection.cursor() as cur:
-            cur.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
-            plan = [r[0] for r in cur.fetchall()]
-        used = sorted({w.strip('"') for line in plan for w in line.split() if w.startswith("publicity_result")})
-        total = next((line for line in plan if line.startswith("Execution Time")), "")
-        print(f"  EXPLAIN {label:22s} {total:28s} indexes: {', '.join(used) or 'none (scan)'}")
+    cases = {"USCC (18)": {"q": usccs[0]}, "USCC start (10)": {"q": usccs[1][:10]},
+             "name part (rare)": {"q": names[2]}, "name part, page 2": {"q": names[4], "after": last},
+             "name word (2 chars)": {"q": "建材"}, "name, every result": {"q": "有限公司"},
+             "rare 2 chars (1 pass)": {"q": "丙丁"}, "home: latest 10": {}, "keyset page 2": {"after": last}}
+    for label, kw in cases.items():
+        with CaptureQueriesContext(connection) as asked:
+            search_results(**kw, limit=21)
+        total, used = 0.0, set()
+        for query in asked.captured_queries:
+            with connection.cursor() as cur:
+                cur.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")
+                plan = [r[0] for r in cur.fetchall()]
+            used |= {m.group(1) or m.group(2) for line in plan
+                     for m in re.finditer(r"Scan using (\S+)|Bitmap Index Scan on (\S+)", line)}
+            total += float(next((line.split()[2] for line in plan if line.startswith("Execution Time")), 0))
+        print(f"  EXPLAIN {label:22s} {len(asked.captured_queries)} queries {total:7.3f} ms   "
+              f"indexes: {', '.join(sorted(used)) or 'none (scan)'}")
     client = Client(HTTP_HOST="127.0.0.1")
     for label, url in (("home /", "/"), ("result search", f"/public/results/?q={quote(names[3])}"),
                        ("draw page", f"/public/draws/{code}/")):
