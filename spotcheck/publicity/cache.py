@@ -31,7 +31,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import BaseCache, caches
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
@@ -66,6 +66,12 @@ class _Marked:
         self.fingerprint = fingerprint
 
 
+def _store(request: HttpRequest) -> BaseCache:
+    """Searches (a query string with ``q``) apart from the pages: a stream of searches asked
+    once each must not push the home and draw pages out of the cache."""
+    return caches["public_search" if request.GET.get("q") else "public_pages"]
+
+
 def _key(prefix: str, request: HttpRequest, fingerprint: Fingerprint | None, args: Any, kwargs: Any) -> str:
     extra = repr(fingerprint(request, *args, **kwargs)) if fingerprint else ""
     digest = hashlib.sha256(f"{request.scheme}\x00{request.get_host()}\x00{request.get_full_path()}"
@@ -98,7 +104,8 @@ def _cached(view: Callable[..., HttpResponse],
                 or request.user.is_authenticated or seconds <= 0):
             return view(request, *args, **kwargs)  # the middleware stores it, or no cache
         key = _key("page", request, fingerprint, args, kwargs)
-        hit = cache.get(key)
+        store = _store(request)
+        hit = store.get(key)
         if hit is not None:
             content, content_type = hit
             response = HttpResponse(content, content_type=content_type)
@@ -109,7 +116,7 @@ def _cached(view: Callable[..., HttpResponse],
                 and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")):
             if hasattr(response, "render") and not getattr(response, "is_rendered", True):
                 response.render()
-            cache.set(key, (response.content, response["Content-Type"]), seconds)
+            store.set(key, (response.content, response["Content-Type"]), seconds)
         return response
 
     wrapper.public_cache = _Marked(fingerprint)  # type: ignore[attr-defined]
@@ -152,7 +159,8 @@ class PublicPageCacheMiddleware:
             return self.get_response(request)
         with portal_reads():  # the key is read where the page's rows are read (a replica)
             key = _key("early", request, marked.fingerprint, match.args, match.kwargs)
-        hit = cache.get(key)
+        store = _store(request)
+        hit = store.get(key)
         if hit is not None:
             content, headers = hit
             response = HttpResponse(content)
@@ -163,5 +171,5 @@ class PublicPageCacheMiddleware:
         request._public_cache_early = True  # type: ignore[attr-defined]
         response = self.get_response(request)
         if _storable(request, response):
-            cache.set(key, (response.content, list(response.items())), seconds)
+            store.set(key, (response.content, list(response.items())), seconds)
         return response

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.urls import reverse
 
 from spotcheck.accounts.roles import Role
@@ -16,11 +16,16 @@ from spotcheck.publicity.tests.factories import ENV, completed_task
 pytestmark = pytest.mark.django_db
 
 
+def _clear() -> None:
+    for store in caches.all():
+        store.clear()
+
+
 def test_anonymous_pages_come_from_the_cache_until_a_publication(
         client: Any, settings: Any, on_day: Any, make_user: Any,
         django_capture_on_commit_callbacks: Any) -> None:
     settings.PUBLIC_CACHE_SECONDS = 300
-    cache.clear()
+    _clear()
     task = completed_task(on_day)
     url = reverse("publicity:results")
     assert "X-Public-Cache" not in client.get(url, {"q": task.uscc})
@@ -38,7 +43,7 @@ def test_anonymous_pages_come_from_the_cache_until_a_publication(
 
 def test_the_complaint_form_is_never_cached(client: Any, settings: Any) -> None:
     settings.PUBLIC_CACHE_SECONDS = 300
-    cache.clear()
+    _clear()
     client.get(reverse("publicity:complaint_create"))
     assert "X-Public-Cache" not in client.get(reverse("publicity:complaint_create"))
 
@@ -52,7 +57,7 @@ def test_the_draw_page_and_the_home_page_are_cached_and_fresh_once_a_draw_moves_
     from spotcheck.draws.tests.factories import make_entities
 
     settings.PUBLIC_CACHE_SECONDS = 300
-    cache.clear()
+    _clear()
     make_entities(6)
     draw = world.executed()
     url = reverse("publicity:draw", args=[draw.code])
@@ -75,7 +80,7 @@ def test_an_anonymous_visitor_without_a_session_is_answered_before_the_session_a
     CSRF and authentication middleware (no user is ever looked up), with the security
     headers the page was first sent with; a publication still shows at once."""
     settings.PUBLIC_CACHE_SECONDS = 300
-    cache.clear()
+    _clear()
     task = completed_task(on_day)
     url = reverse("publicity:results")
     first = client.get(url, {"q": task.uscc})
@@ -96,7 +101,7 @@ def test_the_front_door_is_cached_for_visitors_and_never_for_a_signed_in_user(
     """``/`` is the portal for a visitor (cached early) and the work bench for a signed-in
     user, who carries a session cookie and is never answered from the visitors' cache."""
     settings.PUBLIC_CACHE_SECONDS = 300
-    cache.clear()
+    _clear()
     portal = client.get("/")
     assert client.get("/")["X-Public-Cache"] == "hit"
     user = make_user(Role.PLANNER, ENV)
@@ -113,7 +118,7 @@ def test_a_page_that_hands_out_a_cookie_or_a_pending_message_is_not_served_early
     a pending message (its cookie) goes through the whole stack, so that the message is shown
     to that visitor only."""
     settings.PUBLIC_CACHE_SECONDS = 300
-    cache.clear()
+    _clear()
     url = reverse("publicity:draws")
     client.get(url)
     client.cookies["messages"] = "x"
@@ -125,3 +130,19 @@ def test_a_page_that_hands_out_a_cookie_or_a_pending_message_is_not_served_early
     form = reverse("publicity:complaint_create")
     client.get(form)
     assert "X-Public-Cache" not in client.get(form)
+
+
+def test_searches_are_kept_apart_from_the_pages(client: Any, settings: Any) -> None:
+    """A stream of searches, each asked once, fills a cache of its own: the home and draw
+    pages are not pushed out of theirs."""
+    settings.PUBLIC_CACHE_SECONDS = 300
+    _clear()
+    pages, results = reverse("publicity:draws"), reverse("publicity:results")
+    client.get(pages)
+    client.get(results, {"q": "上饶"})
+    caches["public_search"].clear()
+    assert client.get(pages)["X-Public-Cache"] == "hit"
+    assert "X-Public-Cache" not in client.get(results, {"q": "上饶"})
+    assert client.get(results, {"q": "上饶"})["X-Public-Cache"] == "hit"
+    caches["public_pages"].clear()
+    assert client.get(results, {"q": "上饶"})["X-Public-Cache"] == "hit"

@@ -15,7 +15,8 @@ from spotcheck.publicity.tests.factories import CLEAN, completed_task
 
 pytestmark = pytest.mark.django_db
 
-QUERIES = ["建材", "上饶建材", "有限公司", "稀有字号", "稀有", "abc", "ABC", "913", "NOPE", "9", "号有", "100%", "a_c"]
+QUERIES = ["建材", "上饶建材", "有限公司", "稀有字号", "稀有", "abc", "ABC", "913", "NOPE", "9", "号有",
+           "100%", "a_c"]
 
 
 @pytest.fixture
