@@ -82,12 +82,14 @@ def public_results(*, q: str = "", division: str = "", after: int | None = None)
 
 # The search by part of a name (or the start of a USCC) in steps, each bounded (R-R2 portal):
 # the newest WINDOWS[0] results first (a common name fills a page there at once); then, for a
-# rarer one, every match by the trigram index (PostgreSQL, migration 0002) when there are at
-# most TRIGRAM_CAP, sorted; else the next window, and at last every result tested row by row
-# (a rare name of two characters, which no trigram index serves: one pass). A single query
-# leaves the choice to the planner, which cannot estimate ``LIKE '%…%'``: it walked every
-# result newest-first for a rare name, or fetched and sorted every match of a common one.
+# rarer one, every match by the trigram index (PostgreSQL, migration 0002): whole rows when
+# there are at most TRIGRAM_FEW, else their ids when at most TRIGRAM_CAP, sorted; else the
+# next window, and at last every result tested row by row (a rare name of two characters,
+# which no trigram index serves: one pass). A single query leaves the choice to the planner,
+# which cannot estimate ``LIKE '%…%'``: it walked every result newest-first for a rare name,
+# or fetched and sorted every match of a common one.
 WINDOWS = (1000, 16000)
+TRIGRAM_FEW = 200
 TRIGRAM_CAP = 5000
 
 
@@ -119,6 +121,10 @@ def search_results(*, q: str = "", division: str = "", after: int | None = None,
         if len(rows) >= needed:
             return rows[offset:]  # a full page
         if step == 0 and _trigram_usable(q):
+            few = list(base.filter(match)[:TRIGRAM_FEW + 1])
+            if len(few) <= TRIGRAM_FEW:  # every match, whole rows at once: sorted here
+                few.sort(key=lambda r: (r.published_at, r.pk), reverse=True)
+                return few[offset:offset + limit]
             ids = list(base.filter(match).values_list("pk", flat=True)[:TRIGRAM_CAP + 1])
             if len(ids) <= TRIGRAM_CAP:  # every match: few enough to sort
                 return list(base.filter(pk__in=ids).order_by(*order)[offset:offset + limit])

@@ -35,13 +35,14 @@ def results(on_day: Any) -> list[PublishedResult]:
     return list(PublishedResult.objects.order_by("-published_at", "-id"))
 
 
-@pytest.mark.parametrize("steps", [(1000, 16000, 5000), (4, 8, 3), (2, 3, 1)])
+@pytest.mark.parametrize("steps", [(1000, 16000, 5000, 200), (4, 8, 3, 2), (4, 8, 6, 1), (2, 3, 1, 0)])
 def test_every_step_gives_the_page_of_the_plain_query(results: list[PublishedResult], steps: tuple[int, ...],
                                                        monkeypatch: Any) -> None:
     """Small windows and a small trigram cap send each query through the other steps; the
     pages (first, an offset, after a keyset, a division) stay those of ``public_results``."""
     monkeypatch.setattr(selectors, "WINDOWS", steps[:2])
     monkeypatch.setattr(selectors, "TRIGRAM_CAP", steps[2])
+    monkeypatch.setattr(selectors, "TRIGRAM_FEW", steps[3])
     after = results[6].pk
     for q in QUERIES:
         for kw in ({}, {"after": after}, {"division": "361102"}, {"division": "361100"}):
@@ -57,13 +58,17 @@ def test_every_step_gives_the_page_of_the_plain_query(results: list[PublishedRes
 def test_a_common_name_is_answered_by_the_newest_results_and_a_rare_one_by_the_index(
         results: list[PublishedResult], monkeypatch: Any, django_assert_num_queries: Any) -> None:
     """A name on every second result fills a page from the newest window (one query); a rare
-    name of three characters or more is fetched by the trigram index (the window, the
-    matching ids, the rows); a rare name of two characters, which no trigram serves, goes on
-    to the wider window and then every result (each window asks whether older results exist)."""
+    name of three characters or more is fetched by the trigram index (the window, then the
+    matching rows; their ids first when there are many); a rare name of two characters,
+    which no trigram serves, goes on to the wider window and then every result (each window
+    asks whether older results exist)."""
     monkeypatch.setattr(selectors, "WINDOWS", (6, 12))
     with django_assert_num_queries(1):
         assert len(selectors.search_results(q="建材", limit=3)) == 3
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
+        assert len(selectors.search_results(q="稀有字号", limit=3)) == 1
+    monkeypatch.setattr(selectors, "TRIGRAM_FEW", 0)  # more than a few: then the ids, then the rows
+    with django_assert_num_queries(4):
         assert len(selectors.search_results(q="稀有字号", limit=3)) == 1
     with django_assert_num_queries(5):
         assert len(selectors.search_results(q="稀有", limit=3)) == 1
