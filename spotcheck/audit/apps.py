@@ -7,12 +7,9 @@ class AuditConfig(AppConfig):
     verbose_name = "审计"
 
     def ready(self) -> None:
-        from django.core.signals import setting_changed
-
         from spotcheck.audit import home  # noqa: F401  (home sections)
-        from spotcheck.audit.services import audit_record, audit_refusal, chain_keys_moved
+        from spotcheck.audit.services import audit_record, audit_refusal
         from spotcheck.core import recorder
 
         # core records its refusals and import jobs through these (spotcheck.core.recorder)
         recorder.register(record=audit_record, refusal=audit_refusal)
-        setting_changed.connect(chain_keys_moved, dispatch_uid="spotcheck.audit.chain_keys_moved")

@@ -29,12 +29,6 @@ def chain_keyring() -> keys.Keyring:
     return keys.load(Path(settings.VAR_DIR), KEYRING, size=KEY_BYTES)
 
 
-def chain_keys_moved(*, setting: str, **_: Any) -> None:
-    """``setting_changed`` receiver: the chain keys follow a new ``VAR_DIR``."""
-    if setting == "VAR_DIR":
-        chain_keyring.cache_clear()
-
-
 def chain_key_rotate() -> str:
     """A new current chain key; events keep the id of the key that linked them."""
     new_id = keys.rotate(Path(settings.VAR_DIR), KEYRING, size=KEY_BYTES)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from spotcheck.audit.services import audit_record
 from spotcheck.core import crypto, keys
@@ -46,6 +46,22 @@ def field_key_status() -> dict[str, int]:
     return counts
 
 
+def _secrets_write(pks: list[int], blobs: list[bytes]) -> None:
+    """One statement per batch: on PostgreSQL an UPDATE joined to the batch's arrays (the
+    ORM's bulk_update builds a CASE of every row, quadratic in the batch); elsewhere one
+    prepared UPDATE run for each row."""
+    table = connection.ops.quote_name(MarketEntity._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} AS e SET legal_rep_secret = v.secret "  # noqa: S608 (fixed names)
+                "FROM unnest(%s::bigint[], %s::bytea[]) AS v(id, secret) WHERE e.id = v.id",
+                [pks, blobs])
+        else:
+            cursor.executemany(f"UPDATE {table} SET legal_rep_secret = %s WHERE id = %s",  # noqa: S608
+                               list(zip(blobs, pks, strict=True)))
+
+
 def field_reencrypt(*, progress: Callable[[int, int], None] | None = None, batch: int = BATCH) -> int:
     """Encrypt again under the current key every value written under an older one."""
     cipher = crypto.field_cipher()
@@ -64,9 +80,7 @@ def field_reencrypt(*, progress: Callable[[int, int], None] | None = None, batch
             if old:
                 plain = cipher.decrypt_many([blob for _, blob in old])
                 fresh = cipher.encrypt_many(plain)
-                updated = [MarketEntity(pk=pk, legal_rep_secret=blob)
-                           for (pk, _), blob in zip(old, fresh, strict=True)]
-                MarketEntity.objects.bulk_update(updated, ["legal_rep_secret"], batch_size=500)
+                _secrets_write([pk for pk, _ in old], fresh)
                 changed += len(old)
         if progress is not None:
             progress(seen, total)

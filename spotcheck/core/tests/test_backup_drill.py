@@ -51,7 +51,11 @@ def test_dump_restore_then_audit_keys_and_draw_bundles_still_verify(departments:
     from spotcheck.registry.tests.factories import EntityFactory, make_uscc
     from verifier import verify_draw
 
-    # both keyrings exist before their backup is taken (a fresh checkout creates them on first use)
+    # the keys this process writes with are read from var/keys now (an earlier test of the
+    # same process may have left a ring of another folder cached), and both rings exist
+    # before their backup is taken (a fresh checkout creates them on first use)
+    chain_keyring.cache_clear()
+    crypto.field_cipher.cache_clear()
     assert chain_keyring().current and crypto.field_keyring().current
     var = tmp_path / "var"
     shutil.copytree(keyring_path(Path(settings.VAR_DIR), "x").parent, var / "keys")  # the keys' backup
