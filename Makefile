@@ -37,11 +37,11 @@ lint: setup
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 test-sqlite: setup sysdeps
-	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist loadfile --durations=15 $(PYTEST_ARGS)
 
 # A fresh PostgreSQL database per run, dropped afterwards; skipped when no server answers.
 test-postgres: setup sysdeps
-	@bin/with-postgres "$(PG_URL)" $(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	@bin/with-postgres "$(PG_URL)" $(BIN)/pytest -n 2 --dist loadfile --durations=15 $(PYTEST_ARGS)
 
 # The live API (gunicorn on a scratch database with demo data) against its own OpenAPI
 # schema, as the office: fails on any 5xx, any reply outside the schema, any undocumented status.
