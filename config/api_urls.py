@@ -19,5 +19,6 @@ urlpatterns = [
     path("planning/", include("spotcheck.planning.api_urls")),
     path("inspections/", include("spotcheck.inspections.api_urls")),
     path("oversight/", include("spotcheck.oversight.api_urls")),
+    path("credit/", include("spotcheck.credit.api_urls")),
     path("public/", include("spotcheck.publicity.api_urls")),
 ]

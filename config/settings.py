@@ -357,6 +357,9 @@ SPECTACULAR_SETTINGS = {
         "FilingKindEnum": "spotcheck.catalog.models.FilingKind",
         "PowerKindEnum": "spotcheck.catalog.models.PowerKind",
         "InspectorKindEnum": "spotcheck.roster.models.InspectorKind",
+        "ReclassRunStatusEnum": "spotcheck.credit.models.RunStatus",
+        "ReclassProposalStateEnum": "spotcheck.credit.models.ProposalState",
+        "PromotionStatusEnum": "spotcheck.credit.models.PromotionStatus",
     },
 }
 

@@ -1,11 +1,12 @@
 """Writes of credit and the yearly reclassification (R-D1–R-D3, R-R4).
 
-The run proposes in set-based SQL, a slice of the library (by primary key) per statement,
-so memory does not grow with the library and the page shows progress per slice. Decisions
-are guarded updates on the proposal's state: a proposal is decided once, whoever clicks
-first; a confirmed move is applied once (``applied_at`` claimed first) and always through
-``registry.services.entity_class_move`` so the entity's history (``ClassChange``) is the
-registry's one history.
+The run proposes in set-based SQL, a slice of the library (by primary key) at a time, its
+facts computed once into a temporary table, so memory does not grow with the library and
+the page shows progress per slice. Decisions are guarded updates on the proposal's state: a
+proposal is decided once, whoever clicks first; confirmed moves are applied set-wise, each
+once (``applied_at`` claimed under the row lock), and always through the registry
+(``entity_class_moves``, ``entity_class_move``) so the entity's history (``ClassChange``)
+is the registry's one history.
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django_tasks import task
 
 from spotcheck.accounts.divisions import division_codes
 from spotcheck.audit.services import audit_record, refusals_audited
 from spotcheck.core import clock
 from spotcheck.core.errors import Conflict, Refused, ServiceError
-from spotcheck.credit.domain.reclass import REASONS, Facts, derived_risk
+from spotcheck.credit.domain.reclass import REASONS
 from spotcheck.credit.models import (
-    CreditKind,
     CreditOrigin,
     CreditRecord,
     ProposalState,
@@ -32,7 +33,7 @@ from spotcheck.credit.models import (
     RunStatus,
 )
 from spotcheck.registry.models import CField, ChangeSource, MarketEntity
-from spotcheck.registry.services import entity_class_move
+from spotcheck.registry.services import ClassMove, entity_class_move, entity_class_moves
 
 # Entities per statement: a slice's facts stay a few megabytes on PostgreSQL.
 SLICE = 100_000
@@ -64,8 +65,6 @@ def reclass_run_create(*, acting_user: Any, year: int, request: Any = None) -> R
             audit_record(action="credit.run_create", actor=acting_user, object_type="credit.run",
                          object_id=run.pk, request=request,
                          summary={"division": run.division_id, "year": year})
-            from spotcheck.credit.tasks import reclass_run_task
-
             transaction.on_commit(lambda: reclass_run_task.enqueue(run.pk))
     return run
 
@@ -75,7 +74,7 @@ def _facts_sql(codes: list[str]) -> str:
     year end ×4, low and high primary key ×6, then the division codes."""
     places = ", ".join(["%s"] * len(codes))
     return f"""
-    SELECT e.id, e.library_class, e.status, e.risk_level,
+    SELECT e.id, e.uscc, e.library_class, e.status, e.risk_level,
            COALESCE(v.m, 0) AS vm, l.rid AS list_id, a.rid AS abnormal_id, r.rid AS risk_id,
            r.latest AS risk_on, c.tid AS clean_task,
            CASE WHEN EXISTS (SELECT 1 FROM registry_entitytag et
@@ -130,9 +129,34 @@ _REASON_SQL = f"""
         THEN 'key_field_good_credit'
     END"""
 
+# ``domain.reclass.derived_risk`` in SQL over the same facts (R-R4): the level the facts call
+# for, kept only where it is worse than the current one (or a clean year lowers general to
+# low); nothing where a level record dated after the year stands. One parameter: year end.
+_LEVEL_SQL = f"""
+    CASE WHEN f.risk_on IS NOT NULL AND f.risk_on > %s THEN NULL ELSE
+      CASE WHEN f.vm >= 3 * {RANK} OR f.list_id IS NOT NULL THEN
+             CASE WHEN f.risk_level = 'high' THEN NULL ELSE 'high' END
+           WHEN f.vm >= 2 * {RANK} OR f.abnormal_id IS NOT NULL THEN
+             CASE WHEN f.risk_level IN ('higher', 'high') THEN NULL ELSE 'higher' END
+           WHEN f.vm >= {RANK} THEN
+             CASE WHEN f.risk_level = 'low' THEN 'general' END
+           WHEN f.clean_task IS NOT NULL THEN
+             CASE WHEN f.risk_level = 'general' THEN 'low' END
+      END
+    END"""
 
-def _proposals_sql(codes: list[str]) -> str:
-    return f"""
+# The slice's facts, computed once per slice into a temporary table (each connection its own)
+# and read by the proposals, the level records and the progress count.
+_FACTS_TABLE = "credit_run_facts"
+
+
+def _facts_table_sql(codes: list[str]) -> str:
+    """Parameters: year end, then ``_facts_params``."""
+    return (f"CREATE TEMPORARY TABLE {_FACTS_TABLE} AS "  # noqa: S608 - fixed names and placeholders only
+            f"SELECT f.*, {_REASON_SQL} AS reason, {_LEVEL_SQL} AS derived FROM ({_facts_sql(codes)}) f")
+
+
+_PROPOSALS_SQL = f"""
     INSERT INTO credit_reclassproposal
         (run_id, entity_id, from_class, to_class, rule, reason, violation_id, task_id,
          credit_record_id, state, decided_class, decision_reason)
@@ -151,47 +175,37 @@ def _proposals_sql(codes: list[str]) -> str:
            CASE p.reason WHEN 'serious_list' THEN p.list_id WHEN 'abnormal' THEN p.abnormal_id
                 WHEN 'high_risk' THEN p.risk_id WHEN 'higher_risk' THEN p.risk_id END,
            'pending', '', ''
-    FROM (SELECT f.*, {_REASON_SQL} AS reason FROM ({_facts_sql(codes)}) f) p
+    FROM {_FACTS_TABLE} p
     WHERE p.reason IS NOT NULL
     """  # noqa: S608 - fixed names and placeholders only
 
-
-def _risk_rows(run: ReclassRun, lo: int, hi: int, codes: list[str]) -> list[tuple[int, str]]:
-    """(entity id, derived level) of the slice's entities whose facts call for a new level
-    (R-R4); an imported level dated after the year stands."""
-    end = dt.date(run.year, 12, 31)
-    sql = (f"SELECT f.id, f.library_class, f.status, f.risk_level, f.vm, f.list_id, f.abnormal_id, "  # noqa: S608
-           f"f.risk_on, f.clean_task FROM ({_facts_sql(codes)}) f WHERE f.vm > 0 OR f.list_id IS NOT NULL "
-           f"OR f.abnormal_id IS NOT NULL OR f.clean_task IS NOT NULL")
-    out = []
-    with connection.cursor() as cur:
-        cur.execute(sql, _facts_params(run.year, lo, hi, codes))
-        for pk, cls, status, risk, vm, list_id, abnormal_id, risk_on, clean_task in cur.fetchall():
-            if risk_on is not None and (risk_on if isinstance(risk_on, dt.date)
-                                        else dt.date.fromisoformat(str(risk_on))) > end:
-                continue
-            facts = Facts(library_class=cls, status=status,
-                          worst=("", "minor", "general", "serious")[vm // RANK],
-                          serious_list=list_id is not None, abnormal=abnormal_id is not None,
-                          risk_level=risk, clean_inspection=clean_task is not None)
-            level = derived_risk(facts)
-            if level:
-                out.append((pk, level))
-    return out
+# The derived levels as dated records of the run (R-R4). Parameters: the record number's
+# prefix, the date, the source, the note.
+_LEVELS_SQL = f"""
+    INSERT INTO credit_creditrecord
+        (import_job_id, import_row, record_no, entity_id, uscc, kind, level, dated_on, ends_on,
+         source, origin, note)
+    SELECT NULL, NULL, CAST(%s AS VARCHAR(32)) || CAST(f.id AS VARCHAR(20)), f.id, f.uscc, 'risk',
+           f.derived, %s, NULL, %s, 'run', %s
+    FROM {_FACTS_TABLE} f
+    WHERE f.derived IS NOT NULL
+    """  # noqa: S608 - fixed names and placeholders only
 
 
 def risk_level_refresh(entity_ids: Iterable[int] | None = None, *, run_id: int | None = None) -> None:
     """Set each entity's ``risk_level`` to its latest level record (by date, then id): the
     entities given, or those the run wrote a level for (R-R4)."""
-    latest = ("(SELECT r.level FROM credit_creditrecord r WHERE r.entity_id = registry_marketentity.id "
-              "AND r.kind = 'risk' ORDER BY r.dated_on DESC, r.id DESC LIMIT 1)")
     with connection.cursor() as cur:
         if run_id is not None:
-            cur.execute(f"UPDATE registry_marketentity SET risk_level = {latest} WHERE id IN "  # noqa: S608
-                        "(SELECT entity_id FROM credit_creditrecord "
-                        "WHERE origin = 'run' AND record_no LIKE %s)",
+            # the run's records are the newest of their date; one dated later stands
+            cur.execute("UPDATE registry_marketentity SET risk_level = r.level FROM credit_creditrecord r "
+                        "WHERE r.entity_id = registry_marketentity.id AND r.origin = 'run' "
+                        "AND r.record_no LIKE %s AND NOT EXISTS (SELECT 1 FROM credit_creditrecord x "
+                        "WHERE x.entity_id = r.entity_id AND x.kind = 'risk' AND x.dated_on > r.dated_on)",
                         [f"RUN-{run_id}-%"])
             return
+        latest = ("(SELECT r.level FROM credit_creditrecord r WHERE r.entity_id = registry_marketentity.id "
+                  "AND r.kind = 'risk' ORDER BY r.dated_on DESC, r.id DESC LIMIT 1)")
         ids = sorted(set(entity_ids or []))
         for i in range(0, len(ids), 5000):
             chunk = ids[i:i + 5000]
@@ -202,9 +216,11 @@ def risk_level_refresh(entity_ids: Iterable[int] | None = None, *, run_id: int |
 
 def reclass_run_execute(run_id: int, *, progress: Callable[[int, int], None] | None = None) -> ReclassRun:
     """Propose every move the year's facts call for over the run's divisions, a slice of the
-    library per statement, and derive the credit-risk levels (R-D1, R-D2, R-R4). Runs again
-    from the start after a failure (what a failed attempt wrote is removed first); a run
-    done is left as it is."""
+    library at a time, and derive the credit-risk levels (R-D1, R-D2, R-R4). A slice's facts
+    are computed once, into a temporary table that the proposals and the level records read.
+    The entities' levels change only when the whole run is done. Runs again from the start
+    after a failure (what a failed attempt wrote is removed first); a run done is left as
+    it is."""
     run = ReclassRun.objects.get(pk=run_id)
     if run.status == RunStatus.DONE:
         return run
@@ -217,6 +233,9 @@ def reclass_run_execute(run_id: int, *, progress: Callable[[int, int], None] | N
     CreditRecord.objects.filter(origin=CreditOrigin.RUN, record_no__startswith=f"RUN-{run.pk}-").delete()
     ReclassRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, total=total, done=0, message="")
     year_end = dt.date(run.year, 12, 31)
+    level_params: list[Any] = [f"RUN-{run.pk}-", year_end, f"{run.year} 年度分类调整测算",
+                    "依检查结果和信用信息测算（R-R4）"]
+    facts_sql = _facts_table_sql(codes)
     proposed = derived = done = 0
     try:
         for lo in range(first, last + 1, SLICE):
@@ -226,32 +245,26 @@ def reclass_run_execute(run_id: int, *, progress: Callable[[int, int], None] | N
                     # JIT-compiling these wide CASE expressions costs seconds per statement
                     # and saves nothing on a slice (measured: benchmarks/bench_reclassify.py)
                     cur.execute("SET LOCAL jit = off")
-                cur.execute(_proposals_sql(codes), [run.pk, *_facts_params(run.year, lo, hi, codes)])
+                cur.execute(f"DROP TABLE IF EXISTS {_FACTS_TABLE}")
+                cur.execute(facts_sql, [year_end, *_facts_params(run.year, lo, hi, codes)])
+                cur.execute(_PROPOSALS_SQL, [run.pk])
                 proposed += max(cur.rowcount, 0)
-                levels = _risk_rows(run, lo, hi, codes)
-                CreditRecord.objects.bulk_create(
-                    [CreditRecord(record_no=f"RUN-{run.pk}-{pk}", entity_id=pk, uscc="", kind=CreditKind.RISK,
-                                  level=level, dated_on=year_end, source=f"{run.year} 年度分类调整测算",
-                                  origin=CreditOrigin.RUN, note="依检查结果和信用信息测算（R-R4）")
-                     for pk, level in levels], batch_size=5000)
-                derived += len(levels)
-                done = scope.filter(pk__lte=hi).count() if hi < last else total
+                cur.execute(_LEVELS_SQL, level_params)
+                derived += max(cur.rowcount, 0)
+                cur.execute(f"SELECT COUNT(*) FROM {_FACTS_TABLE}")  # noqa: S608 - a fixed name
+                done += cur.fetchone()[0]
+                cur.execute(f"DROP TABLE {_FACTS_TABLE}")
                 ReclassRun.objects.filter(pk=run.pk).update(done=done, proposed=proposed,
                                                             risk_derived=derived)
             if progress:
                 progress(done, total)
         with transaction.atomic():
-            # the USCC of the run's level records, and the entities' levels, set-wise
             with connection.cursor() as cur:
                 # the task of each violation cited: by primary key, once for the run (a join
                 # on the computed id inside the slice's statement defeats the index)
                 cur.execute("UPDATE credit_reclassproposal SET task_id = (SELECT v.task_id FROM "
                             "inspections_violation v WHERE v.id = credit_reclassproposal.violation_id) "
                             "WHERE run_id = %s AND violation_id IS NOT NULL", [run.pk])
-                cur.execute("UPDATE credit_creditrecord SET uscc = "
-                            "(SELECT e.uscc FROM registry_marketentity e "
-                            "WHERE e.id = credit_creditrecord.entity_id) WHERE record_no LIKE %s",
-                            [f"RUN-{run.pk}-%"])
             risk_level_refresh(run_id=run.pk)
             ReclassRun.objects.filter(pk=run.pk).update(status=RunStatus.DONE, done=total,
                                                         finished_at=clock.now())
@@ -340,38 +353,67 @@ def reclass_decide(*, acting_user: Any, run: ReclassRun, proposal_ids: Iterable[
                                   "decided": decided})
     summary = {"decided": decided, "skipped": len(ids) - decided, "applied": 0, "stale": 0}
     if decision != "reject" and effective_on <= today:
-        for pk in chosen:
-            outcome = _apply(pk, request=request)
-            if outcome:
-                summary[outcome] += 1
+        summary.update(_apply(chosen, request=request))
     return summary
 
 
-def _apply(proposal_id: int, *, request: Any = None) -> str:
-    """Apply one confirmed move: claim it (once), then move through the registry. An entity
-    whose class changed since the run is not moved; the proposal turns stale."""
-    with transaction.atomic():
-        claimed = ReclassProposal.objects.filter(
-            pk=proposal_id, state__in=[ProposalState.CONFIRMED, ProposalState.ADJUSTED],
-            applied_at__isnull=True).update(applied_at=clock.now())
-        if not claimed:
-            return ""
-        p = ReclassProposal.objects.select_related("run", "decided_by").get(pk=proposal_id)
-        entity = MarketEntity.objects.select_for_update().select_related("division").get(pk=p.entity_id)
-        to_class = p.decided_class
-        if entity.library_class != p.from_class or to_class == p.from_class:
-            ReclassProposal.objects.filter(pk=p.pk).update(state=ProposalState.STALE)
-            return "stale"
-        try:
-            change = entity_class_move(acting_user=p.decided_by, entity=entity, from_class=p.from_class,
-                                       to_class=to_class, basis=_basis(p, to_class, p.decision_reason),
-                                       source=ChangeSource.RECLASSIFICATION,
-                                       c_field=CField.POOR_CREDIT if to_class == "C" else "", request=request)
-        except (Conflict, Refused):
-            ReclassProposal.objects.filter(pk=p.pk).update(state=ProposalState.STALE)
-            return "stale"
-        ReclassProposal.objects.filter(pk=p.pk).update(change=change)
-    return "applied"
+# Confirmed moves applied per transaction: the proposals' and entities' row locks held at once.
+APPLY_BATCH = 2000
+
+
+def _apply(proposal_ids: Iterable[int], *, request: Any = None,
+           progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+    """Apply confirmed moves, set-wise, a batch per transaction: claim the proposals not yet
+    applied (their rows locked, so a second request at the same moment waits and then finds
+    them applied: nothing to do), lock their entities, and move them through
+    ``registry.services.entity_class_moves`` (one guarded update per pair of classes, one
+    history row and one audit event per entity). An entity whose class changed since the
+    run, or that the decider may no longer move, is not moved; its proposal turns stale."""
+    ids = sorted({int(i) for i in proposal_ids})
+    summary = {"applied": 0, "stale": 0}
+    for start in range(0, len(ids), APPLY_BATCH):
+        with transaction.atomic():
+            claimed = list(ReclassProposal.objects.select_for_update(of=("self",))
+                           .filter(pk__in=ids[start:start + APPLY_BATCH],
+                                   state__in=[ProposalState.CONFIRMED, ProposalState.ADJUSTED],
+                                   applied_at__isnull=True)
+                           .select_related("run", "decided_by__department").order_by("pk"))
+            if not claimed:
+                continue
+            ReclassProposal.objects.filter(pk__in=[p.pk for p in claimed]).update(applied_at=clock.now())
+            # locked in key order, as the proposals are: two batches never wait on each other
+            entities = {e.pk: e for e in MarketEntity.objects.select_for_update(of=("self",))
+                        .select_related("division").filter(pk__in={p.entity_id for p in claimed})
+                        .order_by("pk")}
+            stale: list[int] = []
+            by_decider: dict[int | None, list[tuple[ReclassProposal, ClassMove]]] = {}
+            for p in claimed:
+                entity = entities[p.entity_id]
+                if entity.library_class != p.from_class or p.decided_class == p.from_class:
+                    stale.append(p.pk)
+                    continue
+                move = ClassMove(entity=entity, from_class=p.from_class, to_class=p.decided_class,
+                                 basis=_basis(p, p.decided_class, p.decision_reason),
+                                 c_field=CField.POOR_CREDIT if p.decided_class == "C" else "")
+                by_decider.setdefault(p.decided_by_id, []).append((p, move))
+            changed: list[tuple[int, int]] = []
+            for pairs in by_decider.values():
+                changes, refused = entity_class_moves(acting_user=pairs[0][0].decided_by,
+                                                      moves=[m for _, m in pairs],
+                                                      source=ChangeSource.RECLASSIFICATION, request=request)
+                for p, _ in pairs:
+                    if p.entity_id in refused:
+                        stale.append(p.pk)
+                    else:
+                        changed.append((changes[p.entity_id].pk, p.pk))
+            ReclassProposal.objects.filter(pk__in=stale).update(state=ProposalState.STALE)
+            with connection.cursor() as cur:  # one statement, its rows sent together
+                cur.executemany("UPDATE credit_reclassproposal SET change_id = %s WHERE id = %s", changed)
+            summary["applied"] += len(changed)
+            summary["stale"] += len(stale)
+        if progress:
+            progress(min(start + APPLY_BATCH, len(ids)), len(ids))
+    return summary
 
 
 def reclass_apply_due(*, today: dt.date | None = None,
@@ -382,15 +424,8 @@ def reclass_apply_due(*, today: dt.date | None = None,
     today = today or clock.today()
     due = list(ReclassProposal.objects.filter(
         state__in=[ProposalState.CONFIRMED, ProposalState.ADJUSTED], applied_at__isnull=True,
-        effective_on__lte=today).order_by("effective_on", "pk").values_list("pk", flat=True))
-    summary = {"applied": 0, "stale": 0}
-    for n, pk in enumerate(due, start=1):
-        outcome = _apply(pk)
-        if outcome:
-            summary[outcome] += 1
-        if progress:
-            progress(n, len(due))
-    return summary
+        effective_on__lte=today).order_by("pk").values_list("pk", flat=True))
+    return _apply(due, progress=progress)
 
 
 def full_clean_or_error(obj: Any, prefix: str) -> None:
@@ -533,3 +568,20 @@ def promotion_decide(*, acting_user: Any, promotion: Any, approve: bool, reason:
                          summary={"request": promotion.pk, "decision": status, "reason": reason})
     promotion.refresh_from_db()
     return promotion
+
+
+# --- background work (STYLE 9): load by id, call one service; progress is on the run row ---
+# Kept beside the services they call, so that enqueueing and running form no import circle.
+
+
+@task()
+def reclass_run_task(run_id: int) -> dict[str, int | str]:
+    """The yearly run of a division (R-D1), with progress on the run row."""
+    run = reclass_run_execute(run_id)
+    return {"status": run.status, "done": run.done, "total": run.total, "proposed": run.proposed}
+
+
+@task()
+def reclass_apply_task() -> dict[str, int]:
+    """The confirmed moves whose date has come (R-D1)."""
+    return reclass_apply_due()

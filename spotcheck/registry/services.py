@@ -4,12 +4,14 @@ and the audit event in one transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from spotcheck.audit.services import audit_record
+from spotcheck.audit.services import audit_record, audit_record_many
 from spotcheck.core import clock
 from spotcheck.core.errors import Conflict, Refused, ServiceError
 from spotcheck.registry.domain.classes import class_move_problem
@@ -89,6 +91,71 @@ def entity_class_move(*, acting_user: Any, entity: MarketEntity, from_class: str
                           "after": {"class": change.to_class, "c_field": change.c_field},
                           "source": source, "basis": change.basis})
     return change
+
+
+@dataclass(frozen=True)
+class ClassMove:
+    """One move of ``entity_class_moves``: the entity (locked by the caller, its division
+    loaded), the class the decision was made on, the class decided, the basis."""
+
+    entity: MarketEntity
+    from_class: str
+    to_class: str
+    basis: str
+    c_field: str = ""
+
+
+def entity_class_moves(*, acting_user: Any, moves: Sequence[ClassMove], source: str,
+                       request: Any = None) -> tuple[dict[int, ClassChange], dict[int, str]]:
+    """``entity_class_move`` for many entities at once (the yearly reclassification confirmed
+    in bulk, R-D1/R-D2), in the caller's transaction and with the same checks per move: the
+    permission, the class the decision was made on, the move's problem (R-A1, R-C1). Moved
+    by one guarded update per pair of classes; one history row and one ``entity.class_move``
+    event per entity, as a single move writes them. The caller holds the entities' row locks
+    (``select_for_update``), so the guarded update finds each entity as it was checked.
+    Returns the history rows by entity id, and the reason of each move not made."""
+    if source not in (ChangeSource.RECLASSIFICATION, ChangeSource.PROMOTION):
+        raise ServiceError("未知的调整来源。", fields={"source": ["无效"]})
+    refused: dict[int, str] = {}
+    groups: dict[tuple[str, str], list[ClassMove]] = {}
+    for move in moves:
+        entity = move.entity
+        if acting_user is None or not acting_user.has_perm("registry.decide_class", entity):
+            refused[entity.pk] = "只有本辖区联席办可以决定监管库类别。"
+        elif entity.library_class != move.from_class:
+            refused[entity.pk] = (f"该主体现为 {entity.library_class} 类，"
+                                  f"已不是决定时的 {move.from_class} 类。")
+        else:
+            problem = class_move_problem(move.from_class, move.to_class, basis=move.basis,
+                                         c_field=move.c_field)
+            if problem:
+                refused[entity.pk] = problem
+            else:
+                groups.setdefault((move.from_class, move.to_class), []).append(move)
+    now = clock.now()
+    department = getattr(acting_user, "department", None)
+    rows: list[ClassChange] = []
+    for (from_class, to_class), group in groups.items():
+        ids = [m.entity.pk for m in group]
+        moved = 0
+        for i in range(0, len(ids), 5000):
+            moved += MarketEntity.objects.filter(pk__in=ids[i:i + 5000], library_class=from_class).update(
+                library_class=to_class, updated_at=now)
+        if moved != len(ids):
+            raise Conflict("有主体的类别已被他人调整，请刷新后重试。")
+        for m in group:
+            rows.append(ClassChange(entity=m.entity, from_class=from_class, to_class=to_class, at=now,
+                                    by=acting_user, department=department, basis=m.basis.strip(),
+                                    source=source, c_field=m.c_field if to_class == LibraryClass.C else ""))
+            m.entity.library_class = to_class
+    ClassChange.objects.bulk_create(rows, batch_size=2000)
+    audit_record_many([{"action": "entity.class_move", "object_type": "market_entity",
+                        "object_id": row.entity.uscc,
+                        "summary": {"before": {"class": row.from_class},
+                                    "after": {"class": row.to_class, "c_field": row.c_field},
+                                    "source": source, "basis": row.basis}} for row in rows],
+                      actor=acting_user, request=request)
+    return {row.entity_id: row for row in rows}, refused
 
 
 @transaction.atomic

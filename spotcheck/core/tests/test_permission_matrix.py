@@ -99,5 +99,5 @@ def test_matrix(case: Case, make_user: Any) -> None:
             wrong.append(_ask(case, who, url, users[who]))
         finally:
             transaction.savepoint_rollback(point)
-    wrong = [w for w in wrong if w]
-    assert not wrong, "\n".join(wrong)
+    problems = [w for w in wrong if w]
+    assert not problems, "\n".join(problems)

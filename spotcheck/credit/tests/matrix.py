@@ -1,4 +1,5 @@
-"""Permission matrix of credit and the yearly reclassification: every page, who may open it."""
+"""Permission matrix of credit and the yearly reclassification: every page and API endpoint,
+who may open it."""
 
 from __future__ import annotations
 
@@ -33,6 +34,16 @@ def _enterprise_entity() -> dict[str, Any]:
     from spotcheck.registry.tests.matrix import _enterprise_entity as own
 
     return own()
+
+
+def _clean(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The entity in class B with a clean confirmed inspection: it may ask for class A (R-D3)."""
+    from spotcheck.credit.tests.factories import confirmed_task
+    from spotcheck.registry.models import MarketEntity
+
+    MarketEntity.objects.filter(pk=kwargs["pk"]).update(library_class="B")
+    confirmed_task(MarketEntity.objects.get(pk=kwargs["pk"]), 2027)
+    return kwargs
 
 
 def _promotion() -> dict[str, Any]:
@@ -79,4 +90,20 @@ CASES = [
     Case("credit:import_progress", OFFICE, setup=_job),
     Case("credit:import_report", OFFICE, setup=_job),
     Case("credit:import_resume", OFFICE, setup=_job, method="post", ok_status=302),
+    Case("api:credit-runs", RUN_READERS),
+    Case("api:credit-run-start", OFFICE, method="post", ok_status=201, data={"year": "2020"}),
+    Case("api:credit-run", RUN_READERS, setup=_run),
+    Case("api:credit-proposals", RUN_READERS, setup=_run),
+    Case("api:credit-proposals-decide", OFFICE, setup=_run, method="post",
+         data={"proposals": ["1"], "decision": "reject", "reason": "依据不足"}),
+    Case("api:credit-promotion-create", RECOMMENDERS, setup=lambda: _clean(_entity()), method="post",
+         ok_status=201, data={"reasons": "重点税源企业"}),
+    Case("api:credit-promotion-create", RECOMMENDERS | roles(Role.ENTERPRISE),
+         setup=lambda: _clean(_enterprise_entity()),
+         query="?own", method="post", ok_status=201, data={"reasons": "无违法记录"}),
+    Case("api:credit-promotions", roles(Role.OFFICE, Role.DEPT_ADMIN, Role.PLANNER, Role.ENTERPRISE)),
+    Case("api:credit-promotion", roles(Role.OFFICE, Role.DEPT_ADMIN, Role.PLANNER, Role.ENTERPRISE),
+         setup=_promotion),
+    Case("api:credit-promotion-decide", OFFICE, setup=_promotion, method="post",
+         data={"approve": "false", "reason": "检查记录待核"}),
 ]

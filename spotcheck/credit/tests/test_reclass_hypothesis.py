@@ -1,5 +1,6 @@
 """Generated years of results (R-D1, R-D2, R-C1, R-R4): the run's SQL proposes exactly what
-the rule table (``domain.reclass.propose``) says for every entity; confirming everything
+the rule table (``domain.reclass.propose``) says for every entity and derives exactly the
+level ``domain.reclass.derived_risk`` says; confirming everything
 twice moves each entity once; no entity is ever in two classes; every move has its rule."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 from spotcheck.accounts.roles import Role
 from spotcheck.credit import services
-from spotcheck.credit.domain.reclass import Facts, propose
+from spotcheck.credit.domain.reclass import Facts, derived_risk, propose
 from spotcheck.credit.models import CreditRecord, ReclassProposal, ReclassRun
 from spotcheck.credit.tests.factories import confirmed_task, credit_record, entity, key_field, violation
 from spotcheck.inspections.models import InspectionTask, TaskItem, Violation
@@ -28,7 +29,7 @@ facts = st.builds(
     worst=st.sampled_from(["", "", "minor", "general", "serious"]),
     serious_list=st.booleans(), abnormal=st.booleans(),
     risk_level=st.sampled_from(["low", "general", "higher", "high"]),
-    key_field=st.booleans(), clean_inspection=st.just(False))
+    key_field=st.booleans(), clean_inspection=st.booleans())
 
 _years = iter(range(2001, 2026))
 
@@ -50,6 +51,8 @@ def _build(f: Facts, year: int, office: Any) -> MarketEntity:
     MarketEntity.objects.filter(pk=e.pk).update(risk_level=f.risk_level)
     if f.worst:
         violation(confirmed_task(e, year), f.worst, by=office)
+    if f.clean_inspection:
+        confirmed_task(e, year)
     if f.serious_list:
         credit_record(e, "serious_list", on=dt.date(year, 2, 1))
     if f.abnormal:
@@ -78,6 +81,12 @@ def test_generated_years_match_the_rule_table(years: list[list[Facts]], make_use
                 None if move is None else (move.to_class, move.rule, move.reason)), f
             if p is not None:
                 assert p.rule in {"R-D1", "R-D2", "R-A1", "R-C1", "R-R4"} and p.from_class == f.library_class
+            # the level the run derives is the table's, recorded and set on the entity (R-R4)
+            level = derived_risk(f)
+            e.refresh_from_db()
+            assert e.risk_level == (level or f.risk_level), f
+            run_levels = CreditRecord.objects.filter(entity=e, origin="run").values_list("level", flat=True)
+            assert list(run_levels) == ([level] if level else []), f
         ids = list(proposals)
         pks = [p.pk for p in proposals.values()]
         for _ in range(2 if pks else 0):  # confirming twice changes nothing the second time

@@ -292,3 +292,76 @@ def test_the_credit_file_imports_with_date_and_source_and_sets_the_latest_level(
     assert b.risk_level == "low"  # the latest level record, by date
     records = set(CreditRecord.objects.filter(entity=b).values_list("record_no", flat=True))
     assert records == {"R1", "R2", "R3"}
+
+
+def _class_moves(entities: list[MarketEntity]) -> list[Any]:
+    from spotcheck.audit.models import AuditEvent
+
+    return list(AuditEvent.objects.filter(action="entity.class_move",
+                                          object_id__in=[e.uscc for e in entities]))
+
+
+def test_confirming_many_is_one_set_based_move_a_history_row_and_an_event_each(office: Any) -> None:
+    """R-D1: the bulk confirmation moves the proposals together (the statements do not grow
+    with their number), and writes what a single move writes for each entity."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def year_of(year: int, n: int) -> tuple[Any, list[MarketEntity], int]:
+        entities = [entity("A") for _ in range(n)]
+        for e in entities:
+            violation(confirmed_task(e, year), "minor", by=office)
+        run = _run(office, year)
+        pks = list(ReclassProposal.objects.filter(run=run).values_list("pk", flat=True))
+        assert len(pks) == n
+        with CaptureQueriesContext(connection) as queries:
+            summary = services.reclass_decide(acting_user=office, run=run, proposal_ids=pks,
+                                              decision="confirm", reason="核实无误")
+        assert summary == {"decided": n, "skipped": 0, "applied": n, "stale": 0}
+        return run, entities, len(queries)
+
+    _, few, few_queries = year_of(YEAR - 1, 2)
+    run, many, many_queries = year_of(YEAR, 25)
+    assert many_queries == few_queries
+    for group in (few, many):
+        changes = ClassChange.objects.filter(entity__in=group)
+        assert changes.count() == len(group)
+        assert {(c.from_class, c.to_class, c.source, c.by_id) for c in changes} == {
+            ("A", "B", ChangeSource.RECLASSIFICATION, office.pk)}
+        assert all("R-D2" in c.basis and "核实无误" in c.basis for c in changes)
+        events = _class_moves(group)
+        assert sorted(e.object_id for e in events) == sorted(e.uscc for e in group)
+        assert {e.summary["source"] for e in events} == {ChangeSource.RECLASSIFICATION}
+    classes = MarketEntity.objects.filter(pk__in=[e.pk for e in many]).values_list("library_class", flat=True)
+    assert set(classes) == {"B"}
+    proposals = ReclassProposal.objects.filter(run=run)
+    for p in proposals:
+        assert p.change is not None and p.change.entity_id == p.entity_id
+    # confirming twice changes nothing: no history row, no event, no state
+    again = services.reclass_decide(acting_user=office, run=run, proposal_ids=[p.pk for p in proposals],
+                                    decision="confirm", reason="再次确认")
+    assert again == {"decided": 0, "skipped": 25, "applied": 0, "stale": 0}
+    assert services.reclass_apply_due() == {"applied": 0, "stale": 0}
+    assert ClassChange.objects.filter(entity__in=many).count() == 25 and len(_class_moves(many)) == 25
+
+
+def test_a_bulk_confirmation_moves_the_others_and_leaves_a_moved_entity_stale(office: Any) -> None:
+    from spotcheck.registry.services import entity_class_decide
+
+    group = [entity("A") for _ in range(4)]
+    for e in group:
+        violation(confirmed_task(e, YEAR), "serious", by=office)
+    run = _run(office)
+    moved = group[1]
+    entity_class_decide(acting_user=office, entity=MarketEntity.objects.get(pk=moved.pk), to_class="B",
+                        basis="另行决定")
+    summary = services.reclass_decide(acting_user=office, run=run,
+                                      proposal_ids=[_proposal(e).pk for e in group], decision="confirm",
+                                      reason="核实")
+    assert summary == {"decided": 4, "skipped": 0, "applied": 3, "stale": 1}
+    assert _proposal(moved).state == ProposalState.STALE and _proposal(moved).change_id is None
+    classes = MarketEntity.objects.filter(pk__in=[e.pk for e in group]).values_list("pk", "library_class")
+    assert dict(classes) == {e.pk: ("B" if e is moved else "C") for e in group}
+    assert ClassChange.objects.filter(entity=moved, source=ChangeSource.RECLASSIFICATION).count() == 0
+    moves = ClassChange.objects.filter(source=ChangeSource.RECLASSIFICATION)
+    assert {c.c_field for c in moves} == {"poor_credit"}

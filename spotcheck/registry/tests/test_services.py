@@ -136,3 +136,32 @@ def test_the_home_page_lists_pending_proposals(client: Any, make_user: Any, enti
     assert "待决定的 C 类提议" in page and entity.name in page
     client.force_login(make_user(Role.JUSTICE))
     assert "C 类提议" not in client.get("/").content.decode()
+
+
+def test_moves_in_a_set_check_each_move_as_a_single_move_does(make_user: Any, entity: Any) -> None:
+    """R-D1, R-A1, R-C1: of a set of moves, those the office may not make, those on an entity
+    no longer in the class decided on, and those a rule forbids are named and not made; the
+    others are made with a history row and an audit event each."""
+    office = make_user(Role.OFFICE)
+    other_county = EntityFactory.create(uscc=make_uscc("361123"), division_id="361123")
+    moved = EntityFactory.create(uscc=make_uscc("361102"), division_id="361102", library_class="C")
+    no_field = EntityFactory.create(uscc=make_uscc("361102"), division_id="361102")
+    county_office = make_user(Role.OFFICE, division_id="361102")
+    locked = {e.pk: e for e in MarketEntity.objects.select_related("division").filter(
+        pk__in=[entity.pk, other_county.pk, moved.pk, no_field.pk])}
+    moves = [services.ClassMove(entity=locked[e.pk], from_class="B", to_class=to, basis="年度调整")
+             for e, to in ((entity, "A"), (other_county, "A"), (moved, "A"), (no_field, "C"))]
+    changes, refused = services.entity_class_moves(acting_user=county_office, moves=moves,
+                                                   source=ChangeSource.RECLASSIFICATION)
+    assert set(changes) == {entity.pk}
+    assert "联席办" in refused[other_county.pk] and "已不是决定时的 B 类" in refused[moved.pk]
+    assert "重点监管领域" in refused[no_field.pk]
+    assert dict(MarketEntity.objects.values_list("pk", "library_class")) == {
+        entity.pk: "A", other_county.pk: "B", moved.pk: "C", no_field.pk: "B"}
+    change = ClassChange.objects.get()
+    assert (change.entity_id, change.source, change.by) == (
+        entity.pk, ChangeSource.RECLASSIFICATION, county_office)
+    event = AuditEvent.objects.get(action="entity.class_move")
+    assert event.object_id == entity.uscc and event.summary["after"]["class"] == "A"
+    with pytest.raises(ServiceError):
+        services.entity_class_moves(acting_user=office, moves=moves[:1], source=ChangeSource.DECISION)
