@@ -119,6 +119,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous GETs of the cached public pages are answered here, before the session, CSRF
+    # and authentication middleware (spotcheck/publicity/cache.py says when it is safe).
+    "spotcheck.publicity.cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "spotcheck.core.db_routing.PortalReadsMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -409,5 +412,15 @@ COMPLAINT_LIMIT_PER_HOUR = env_int("COMPLAINT_LIMIT_PER_HOUR", 5)
 # Anonymous public pages are served from the cache this long (0: never); a publication
 # drops them at once in every process.
 PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 300)
+# Each web process keeps the public pages in memory, the searches apart: a stream of searches,
+# each asked once, must not push the home and draw pages out (LocMemCache drops a third of
+# its entries when full). At most about 30 MB per process (pages of 5–60 kB).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    "public_pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "public-pages",
+                     "OPTIONS": {"MAX_ENTRIES": env_int("PUBLIC_CACHE_PAGES", 1000)}},
+    "public_search": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "public-search",
+                      "OPTIONS": {"MAX_ENTRIES": env_int("PUBLIC_CACHE_SEARCHES", 500)}},
+}
 # The published complaint phone of the office (R-S4: a phone number and an online form).
 COMPLAINT_PHONE = env_str("COMPLAINT_PHONE", "12345")

@@ -15,7 +15,8 @@ A replica lags behind by the replication delay: a draw just published may show a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -33,6 +34,17 @@ def portal_read_database() -> str | None:
     """The alias the portal reads from, or None for the primary."""
     alias = getattr(settings, "PORTAL_READ_DATABASE", "")
     return alias if alias and alias in connections.settings else None
+
+
+@contextmanager
+def portal_reads() -> Iterator[None]:
+    """The reads inside go where the portal's go (the replica when configured): for work done
+    for a portal page before its view is known to the middleware (the page cache's key)."""
+    token = _portal_request.set(portal_read_database() is not None)
+    try:
+        yield
+    finally:
+        _portal_request.reset(token)
 
 
 class ReplicaRouter:

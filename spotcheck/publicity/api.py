@@ -54,9 +54,8 @@ class PublicResults(APIView):
         if after and not after.isdigit():
             raise ServiceError("after 应为一条公示结果的 id。", fields={"after": ["id 无效"]})
         number = int(raw)
-        qs = selectors.public_results(q=q.get("q", "")[:100], division=q.get("division", "")[:6],
-                                      after=int(after) if after else None)
-        start = 0 if after else (number - 1) * PAGE
-        rows = list(qs[start:start + PAGE + 1])
+        rows = selectors.search_results(q=q.get("q", "")[:100], division=q.get("division", "")[:6],
+                                        after=int(after) if after else None,
+                                        offset=0 if after else (number - 1) * PAGE, limit=PAGE + 1)
         return Response(PublicResultPageSerializer({
             "page": number, "has_next": len(rows) > PAGE, "results": rows[:PAGE]}).data)

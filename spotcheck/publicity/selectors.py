@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower
 
 from spotcheck.accounts.models import Division
 from spotcheck.accounts.predicates import is_office
@@ -36,28 +37,102 @@ def division_scope(division: str) -> list[str]:
     return codes
 
 
-def public_results(*, q: str = "", division: str = "", after: int | None = None) -> QuerySet[PublishedResult]:
-    """Current published results, newest first; ``q`` is a USCC (exact), the start of one, or
-    part of a name. ``after``: the id of the last result of the page before (keyset paging:
-    the next page starts where that one ended, without OFFSET or COUNT over every result).
-    On PostgreSQL each form of search has its index (migration 0002)."""
+def _match(q: str, *, per_row: bool = False) -> Q | None:
+    """The search condition of ``q``: a USCC (exact), the start of one, or part of a name
+    (None: no search). ``per_row``: the same test written so that no index can serve it
+    (LOWER; the trigram index is on UPPER), for rows already chosen otherwise: the planner,
+    which cannot estimate ``LIKE '%…%'``, would otherwise fetch every match by the index."""
+    if not q:
+        return None
+    if len(q) == 18 and q.isalnum():
+        return Q(uscc=q.upper())
+    name = Q(name_lower__contains=q.lower()) if per_row else Q(entity_name__icontains=q)
+    if q.isascii() and q.isalnum():  # the start of a USCC, or a Latin name
+        return name | Q(uscc__startswith=q.upper())
+    return name  # a USCC holds no other character
+
+
+def _current(division: str, after: int | None) -> QuerySet[PublishedResult]:
     qs = PublishedResult.objects.filter(is_current=True)
-    q = q.replace("\x00", "").strip()  # PostgreSQL takes no NUL in text
-    division = division.replace("\x00", "")
-    if q:
-        if len(q) == 18 and q.isalnum():
-            qs = qs.filter(uscc=q.upper())
-        elif q.isascii() and q.isalnum():  # the start of a USCC, or a Latin name
-            qs = qs.filter(Q(entity_name__icontains=q) | Q(uscc__startswith=q.upper()))
-        else:  # a USCC holds no other character
-            qs = qs.filter(entity_name__icontains=q)
     if division:
         qs = qs.filter(division_id__in=division_scope(division))
     if after is not None:
         last = PublishedResult.objects.filter(pk=after).values_list("published_at", flat=True).first()
         if last is not None:
             qs = qs.filter(Q(published_at__lt=last) | Q(published_at=last, id__lt=after))
+    return qs
+
+
+def _clean(q: str) -> str:
+    return q.replace("\x00", "").strip()  # PostgreSQL takes no NUL in text
+
+
+def public_results(*, q: str = "", division: str = "", after: int | None = None) -> QuerySet[PublishedResult]:
+    """Current published results, newest first; ``q`` is a USCC (exact), the start of one, or
+    part of a name. ``after``: the id of the last result of the page before (keyset paging:
+    the next page starts where that one ended, without OFFSET or COUNT over every result).
+    A search by part of a name is best asked through ``search_results`` (a page of it, fast
+    whether the name is rare or common)."""
+    qs = _current(division.replace("\x00", ""), after)
+    match = _match(_clean(q))
+    if match is not None:
+        qs = qs.filter(match)
     return qs.order_by("-published_at", "-id")
+
+
+# The search by part of a name (or the start of a USCC) in steps, each bounded (R-R2 portal):
+# the newest WINDOWS[0] results first (a common name fills a page there at once); then, for a
+# rarer one, every match by the trigram index (PostgreSQL, migration 0002): whole rows when
+# there are at most TRIGRAM_FEW, else their ids when at most TRIGRAM_CAP, sorted; else the
+# next window, and at last every result tested row by row (a rare name of two characters,
+# which no trigram index serves: one pass). A single query leaves the choice to the planner,
+# which cannot estimate ``LIKE '%…%'``: it walked every result newest-first for a rare name,
+# or fetched and sorted every match of a common one.
+WINDOWS = (1000, 16000)
+TRIGRAM_FEW = 200
+TRIGRAM_CAP = 5000
+
+
+def _trigram_usable(q: str) -> bool:
+    """pg_trgm's index serves ``LIKE '%q%'`` only if q holds a run of three word characters."""
+    run = longest = 0
+    for char in q:
+        run = run + 1 if char.isalnum() else 0
+        longest = max(longest, run)
+    return longest >= 3
+
+
+def search_results(*, q: str = "", division: str = "", after: int | None = None, offset: int = 0,
+                   limit: int = 20) -> list[PublishedResult]:
+    """``public_results(q=…, division=…, after=…)[offset:offset + limit]``, found in bounded
+    steps (see WINDOWS): a few milliseconds at 100,000 published results for a rare name and a
+    common one alike."""
+    q = _clean(q)
+    match = _match(q)
+    base = _current(division.replace("\x00", ""), after)
+    order = ("-published_at", "-id")
+    if match is None or (len(q) == 18 and q.isalnum()):
+        return list(base.filter(match or Q()).order_by(*order)[offset:offset + limit])
+    needed = offset + limit
+    for step, window in enumerate(WINDOWS):
+        newest = base.order_by(*order).values("pk")[:window]
+        rows: list[PublishedResult] = list(base.filter(pk__in=newest).alias(name_lower=Lower("entity_name"))
+                                           .filter(_match(q, per_row=True)).order_by(*order)[:needed])
+        if len(rows) >= needed:
+            return rows[offset:]  # a full page
+        if step == 0 and _trigram_usable(q):
+            few = list(base.filter(match)[:TRIGRAM_FEW + 1])
+            if len(few) <= TRIGRAM_FEW:  # every match, whole rows at once: sorted here
+                few.sort(key=lambda r: (r.published_at, r.pk), reverse=True)
+                return few[offset:offset + limit]
+            ids = list(base.filter(match).values_list("pk", flat=True)[:TRIGRAM_CAP + 1])
+            if len(ids) <= TRIGRAM_CAP:  # every match: few enough to sort
+                return list(base.filter(pk__in=ids).order_by(*order)[offset:offset + limit])
+        if not base.order_by(*order)[window:window + 1].exists():
+            return rows[offset:]  # the window held every result
+    every = base.alias(name_lower=Lower("entity_name")).filter(_match(q, per_row=True)).order_by(*order)
+    found: list[PublishedResult] = list(every[offset:offset + limit])
+    return found
 
 
 def result_history(result: PublishedResult) -> QuerySet[PublishedResult]:

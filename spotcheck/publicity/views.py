@@ -14,6 +14,7 @@ name and stratum; inspectors never by name.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ from spotcheck.planning import selectors as planning
 from spotcheck.publicity import selectors as publicity
 from spotcheck.publicity import services
 from spotcheck.publicity.allowlist import public_record
-from spotcheck.publicity.cache import cached_public
+from spotcheck.publicity.cache import cached_like, cached_public
 from spotcheck.publicity.domain.personal import mask_operator_in
 from spotcheck.publicity.models import ComplaintAbout, PublishedResult
 from spotcheck.registry.models import EntityKind, MarketEntity
@@ -93,11 +94,12 @@ def _positive(raw: str, ceiling: int = 10**12) -> int | None:
     return min(int(raw), ceiling) if raw.isdigit() and int(raw) > 0 else None
 
 
-def result_page(qs: Any, request: HttpRequest, size: int = RESULT_PAGE) -> LightPage:
-    """The page after ``?after=`` (the first without it); ``qs`` already starts there."""
+def result_page(rows: Callable[[int], list[Any]], request: HttpRequest, size: int = RESULT_PAGE) -> LightPage:
+    """The page after ``?after=`` (the first without it); ``rows(n)``: the first n results
+    from there."""
     number = (_positive(request.GET.get("page", "1"), 10**6) or 1) if request.GET.get("after") else 1
-    rows = list(qs[:size + 1])
-    return LightPage(rows[:size], number, len(rows) > size)
+    found = rows(size + 1)
+    return LightPage(found[:size], number, len(found) > size)
 
 
 def _divisions() -> list[tuple[str, str]]:
@@ -176,6 +178,9 @@ def index(request: HttpRequest) -> HttpResponse:
     })
 
 
+cached_like(front_door, index)
+
+
 @cached_public(fingerprint=_plans_changed)
 def plan_list(request: HttpRequest) -> HttpResponse:
     """Approved annual plans (R-P3) of a division and year, with their items."""
@@ -200,7 +205,9 @@ def result_list(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     q = request.GET.get("q", "").strip()[:100]
     after = _positive(request.GET.get("after", ""))
-    page = result_page(publicity.public_results(q=q, division=scope["division"], after=after), request)
+    division = scope["division"]
+    page = result_page(lambda n: publicity.search_results(q=q, division=division, after=after, limit=n),
+                       request)
     return render(request, "publicity/result_list.html", {
         **scope, "q": q, "page": page, "rows": _result_rows(page),
     })
