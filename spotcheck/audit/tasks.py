@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
-from django.utils import timezone
 from django_tasks import task
 
+from spotcheck.core.daily import schedule_daily
+
 ANCHOR_AT = time(0, 10)  # every day at 00:10, Asia/Shanghai
-
-
-def _next_run(now: datetime) -> datetime:
-    local = timezone.localtime(now)
-    run = timezone.make_aware(datetime.combine(local.date(), ANCHOR_AT))
-    return run if run > now else run + timedelta(days=1)
 
 
 @task()
@@ -28,14 +23,4 @@ def audit_anchor_daily() -> dict[str, int | str]:
 
 def schedule_daily_anchor() -> datetime:
     """Enqueue the next daily anchoring unless one is already waiting."""
-    from django_tasks_db.models import DBTaskResult
-
-    from spotcheck.core import clock
-
-    waiting = DBTaskResult.objects.filter(task_path=audit_anchor_daily.module_path,
-                                          status="READY").order_by("run_after").first()
-    if waiting is not None:
-        return waiting.run_after
-    when = _next_run(clock.now())
-    audit_anchor_daily.using(run_after=when).enqueue()
-    return when
+    return schedule_daily(audit_anchor_daily, ANCHOR_AT)
