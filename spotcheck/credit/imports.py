@@ -22,7 +22,7 @@ from spotcheck.registry.models import MarketEntity, RiskLevel
 COLUMNS = [
     Column("记录编号", "record_no", example="XY-2027-000001",
            help="信用平台的记录编号，至多 64 位；文件内不得重复"),
-    Column("统一社会信用代码", "uscc", example="91361102MA35XXXX06", help="须为本辖区名录库中的主体"),
+    Column("统一社会信用代码", "uscc", example="91361102MA35R8K4Q7", help="须为本辖区名录库中的主体"),
     Column("类型", "kind", example="信用风险等级", help="、".join(CreditKind.labels)),
     Column("信用风险等级", "level", required=False, example="较高",
            help="类型为信用风险等级时必填：" + "、".join(RiskLevel.labels)),

@@ -39,7 +39,7 @@ from spotcheck.registry.models import (
 )
 
 COLUMNS = [
-    Column("统一社会信用代码", "uscc", example="91361102MA35XXXX06",
+    Column("统一社会信用代码", "uscc", example="91361102MA35R8K4Q7",
            help="18 位，GB 32100 校验位须正确；文件内不得重复"),
     Column("企业名称", "name", example="上饶市信州区示例商贸有限公司", help="至多 200 字"),
     Column("市场主体类型", "kind", example="公司", help="、".join(EntityKind.labels)),
