@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
@@ -575,6 +575,9 @@ class Coverage:
     special_plans: list[Plan]
     late_plans: list[Plan]
     savings: Mapping[str, Any] | None
+    # When the figures counted over the whole library and the year's tasks (class C, class A,
+    # savings) were counted, if they are read as kept; None when counted for this page.
+    figures_at: datetime | None = None
 
     @property
     def uncovered_count(self) -> int:
@@ -612,6 +615,26 @@ def open_tasks_of(plan: Plan) -> int:
     if not plan.draw_id or not _task_figures:
         return 0
     return int(_task_figures[0].open_tasks_of_draw(plan.draw_id))
+
+
+class KeptFigures(Protocol):
+    """A division's year figures counted over the whole entity library and the year's tasks,
+    as kept by the app above planning that keeps them (the oversight dashboard's)."""
+
+    class_c_total: int
+    class_c_planned: int
+    class_a_population: int
+    savings: Mapping[str, Any]
+    computed_at: datetime
+
+
+_kept_figures: list[Callable[[Division, int], KeptFigures]] = []
+
+
+def register_kept_figures(read: Callable[[Division, int], KeptFigures]) -> None:
+    """``read(division, year)``: the kept figures, counted again when a plan they depend on
+    changed since (registered at startup by ``OversightConfig.ready``)."""
+    _kept_figures[:] = [read]
 
 
 def window_savings(division: Division | str, year: int) -> Mapping[str, Any] | None:
@@ -679,8 +702,16 @@ def coverage(division: Division | str, year: int, *, department: Department | No
     plans = plan_filter(_plans().filter(division=division_obj), year=year)
     if department is not None:
         plans = plans.filter(department=department)
-    c_total, c_covered = class_c_coverage(division_obj.pk, year)
-    a_population = class_a_population(division_obj.pk)
+    # The class-C and class-A counts scan the entity library (a second or more at a million
+    # entities) and the savings the year's tasks: read as kept when an app keeps them.
+    kept = _kept_figures[0](division_obj, year) if _kept_figures else None
+    if kept is not None:
+        c_total, c_covered, a_population = kept.class_c_total, kept.class_c_planned, kept.class_a_population
+        savings: Mapping[str, Any] | None = kept.savings
+    else:
+        c_total, c_covered = class_c_coverage(division_obj.pk, year)
+        a_population = class_a_population(division_obj.pk)
+        savings = window_savings(division_obj, year)
     calendar = calendar_for(division_obj, year)
     late = [p for p in plans.filter(special=False) if calendar.plan_is_late(p.entered_on)]
     return Coverage(
@@ -691,7 +722,7 @@ def coverage(division: Division | str, year: int, *, department: Department | No
                                                 status__in=PUT_FORWARD)
                             .values_list("drawn_estimate", flat=True)),
         special_plans=list(plans.filter(special=True)), late_plans=late,
-        savings=window_savings(division_obj, year))
+        savings=savings, figures_at=kept.computed_at if kept is not None else None)
 
 
 # --- choices for the editor ----------------------------------------------------------------
