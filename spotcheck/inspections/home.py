@@ -98,11 +98,10 @@ def filings_received(user: Any) -> list[DueSection]:
 def overdue_inspections(user: Any) -> list[DueSection]:
     if not (is_office(user) or is_dept_admin(user) or is_planner(user)):
         return []
-    qs = selectors.overdue_tasks_for(user)
     rows = [DueRow(f"{t.department.name}：{t.entity.name}（{t.get_status_display()}）",
                    reverse("inspections:task_detail", args=[t.pk]),
                    f"截至 {(t.joint.window_end if t.joint else t.window_end):%Y-%m-%d}")
-            for t in qs[:10]]
+            for t in selectors.overdue_first(user, 10)]
     if not rows:
         return []
     return [DueSection("逾期未完成的检查", rows, more_url=reverse("inspections:tasks") + "?overdue=1")]
