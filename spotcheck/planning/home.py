@@ -20,7 +20,8 @@ from spotcheck.planning.models import Plan, PlanTransition
 def plans_due(user: Any) -> list[DueSection]:
     sections: list[DueSection] = []
     if is_reviewer(user) and user.division_id:
-        queue = list(selectors.review_queue(user)[:10])
+        # The rows name the department, the plan and its status: not its items.
+        queue = list(selectors.review_queue(user).prefetch_related(None)[:10])
         rows = [DueRow(f"{p.department.name}：{p.title}", reverse("planning:plan_detail", args=[p.pk]),
                        p.get_status_display()) for p in queue]
         sections.append(DueSection(
