@@ -672,9 +672,9 @@ def item_coverage(division: Division, year: int, *, department: Department | Non
         departments = list(Department.objects.filter(division=division).order_by("seq"))
     if department is not None:
         departments = [d for d in departments if d.pk == department.pk]
-    items = list(InspectionItem.objects.select_related("department")
-                 .filter(department__in=departments, year=year, is_active=True)
-                 .order_by("department__seq", "code"))
+    # The rows name an item by its code and name (its department is the row's).
+    items = list(InspectionItem.objects.filter(department__in=departments, year=year, is_active=True)
+                 .only("code", "name", "department").order_by("department__seq", "code"))
     statuses: dict[int, set[str]] = {}
     for item_id, status in PlanItem.objects.filter(item__in=[i.pk for i in items]).values_list(
             "item_id", "plan__status"):
@@ -699,7 +699,10 @@ def coverage(division: Division | str, year: int, *, department: Department | No
     share), R-P2 (late and special plans) for a division and year, or one department of it."""
     division_obj = division if isinstance(division, Division) else Division.objects.get(pk=division)
     rows = item_coverage(division_obj, year, department=department)
-    plans = plan_filter(_plans().filter(division=division_obj), year=year)
+    # The special and the late plans are named with their department, state and dates only.
+    plans = plan_filter(Plan.objects.select_related("department").filter(division=division_obj),
+                        year=year).only("code", "title", "department__name", "special", "special_reason",
+                                        "status", "entered_on", "is_late", "late_accepted_at")
     if department is not None:
         plans = plans.filter(department=department)
     # The class-C and class-A counts scan the entity library (a second or more at a million
