@@ -87,9 +87,9 @@ PAGES: list[tuple[str, str, int, Callable[[dict[str, Any]], str]]] = [
     ("planner", "task list", 11, lambda w: "/inspections/"),
     ("office", "task list", 11, lambda w: "/inspections/"),
     ("inspector", "task list", 11, lambda w: "/inspections/"),
-    ("office", "the one form (joint visit)", 25, lambda w: f"/inspections/joint/{w['joint'].pk}/form/"),
-    ("office", "the one form (task)", 24, lambda w: f"/inspections/tasks/{w['task'].pk}/form/"),
-    ("inspector", "the one form (task)", 29, lambda w: f"/inspections/tasks/{w['task'].pk}/form/"),
+    ("office", "the one form (joint visit)", 22, lambda w: f"/inspections/joint/{w['joint'].pk}/form/"),
+    ("office", "the one form (task)", 21, lambda w: f"/inspections/tasks/{w['task'].pk}/form/"),
+    ("inspector", "the one form (task)", 26, lambda w: f"/inspections/tasks/{w['task'].pk}/form/"),
 ]
 
 
