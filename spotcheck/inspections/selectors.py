@@ -110,8 +110,10 @@ def overdue_count(tasks: QuerySet[InspectionTask], today: date | None = None) ->
 
 
 def overdue_first(user: Any, limit: int = 10) -> list[InspectionTask]:
-    """The first ``limit`` of ``overdue_tasks_for(user)`` (window end, id), read by halves."""
-    scope = _overdue_scope(user)
+    """The first ``limit`` of ``overdue_tasks_for(user)`` (window end, id), read by halves;
+    with the columns a home-page row shows (department, entity, status, the window's end)."""
+    scope = _overdue_scope(user).only("window_end", "status", "department__name", "entity__name",
+                                      "joint__window_end")
     rows = [t for part in _overdue_parts(clock.today())
             for t in scope.filter(part).order_by("window_end", "id")[:limit]]
     return sorted(rows, key=lambda t: (t.window_end, t.pk))[:limit]
