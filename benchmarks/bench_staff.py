@@ -335,6 +335,10 @@ def main() -> None:
             for _label, (who, page) in pages.items():  # warm every process once
                 _load([[(site + page(), sessions.get(who[u % len(who)], ""))] for u in range(args.users)],
                       args.users)
+            for label, (who, page) in pages.items():  # one request at a time (the home: every role)
+                for name in (who if label.startswith("work bench") else who[:1]):
+                    times = sorted(_get(site + page(), sessions.get(name, "")) for _ in range(7))
+                    print(f"one request, no load: {label:28s} median {times[3]:6.1f} ms  ({name})")
             failed = False
             for think in args.think:
                 print("-- back to back (no pause between a user's requests)" if think == 0 else
