@@ -69,8 +69,8 @@ from spotcheck.roster.selectors import inspector_for_user
 def _handed_over(request: HttpRequest, model: type, pk: int) -> Any:
     """The visit the permission check of this request read (``_task_checked``,
     ``_joint_checked``), handed to the view's first read of it, once: a later read is fresh."""
-    checked = getattr(request, "_checked_visit", None)
-    if isinstance(checked, model) and checked.pk == pk:
+    checked: Any = getattr(request, "_checked_visit", None)
+    if isinstance(checked, model) and getattr(checked, "pk", None) == pk:
         request._checked_visit = None  # type: ignore[attr-defined]
         return checked
     return None

@@ -147,7 +147,7 @@ def test_the_coverage_page_reads_the_kept_figures_and_counts_again_after_a_class
     fi.entities(10, "A")  # the library grows: the page shows the kept count until recounted
     assert "共 30 户" in client.get(f"/planning/coverage/?year={YEAR}").content.decode()
     planner = get_user_model().objects.get(pk=world["planner"].pk)
-    plan = Plan.objects.filter(department_id=planner.department_id).order_by("pk").first()
+    plan = Plan.objects.filter(department=planner.department).order_by("pk").first()
     assert plan is not None
     Plan.objects.filter(pk=plan.pk).update(target_class="C", updated_at=clock.now())
     assert "共 40 户" in client.get(f"/planning/coverage/?year={YEAR}").content.decode()
