@@ -243,11 +243,14 @@ def _get(url: str, session: str) -> float:
 
 
 def _user(requests: list[tuple[str, str]], think: float, rng: random.Random) -> list[float]:
-    """One user's requests in order, pausing between them (``think`` seconds on average)."""
+    """One user's requests in order, pausing between them (``think`` seconds on average). With
+    a pause, the user's first click also comes after one (0 to 1.5 × ``think``): people do not
+    all click in the same instant, and a round that starts them together measures a burst of
+    every user at once instead."""
     times = []
     for n, (url, session) in enumerate(requests):
-        if think > 0 and n:
-            time.sleep(rng.uniform(think / 2, think * 3 / 2))
+        if think > 0:
+            time.sleep(rng.uniform(think / 2, think * 3 / 2) if n else rng.uniform(0, think * 3 / 2))
         times.append(_get(url, session))
     return times
 
