@@ -273,12 +273,14 @@ async def _aget(url: str) -> float:
 
 async def _user(urls: list[str], think: float, rng: random.Random) -> list[float]:
     """One visitor: its URLs in order, pausing ``think`` seconds on average (exponential)
-    between a reply and the next request (0: back to back)."""
+    before each request, the first too (0: back to back): visitors arrive one by one, as on
+    the web, not all in the same instant (a round that starts them together measures a burst
+    of every visitor at once)."""
     times = []
     for url in urls:
-        times.append(await _aget(url))
         if think > 0:
             await asyncio.sleep(rng.expovariate(1 / think))
+        times.append(await _aget(url))
     return times
 
 
