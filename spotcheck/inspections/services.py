@@ -576,7 +576,7 @@ def _write_joints(state: _Window, visits: list[Visit]) -> None:
         if before is not None and before != tuple(getattr(joint, f) for f in JOINT_FIELDS):
             to_update.append(joint)
         joints[visit.entity] = joint
-    JointInspection.objects.bulk_create(to_create, batch_size=BATCH)
+    _insert_joints(state, to_create)
     if to_update:
         JointInspection.objects.bulk_update(to_update, [*(f.removesuffix("_id") for f in JOINT_FIELDS),
                                                         "updated_at"], batch_size=BATCH)
@@ -589,9 +589,9 @@ def _write_joints(state: _Window, visits: list[Visit]) -> None:
             status=LeadChangeStatus.LAPSED)
         JointParticipant.objects.filter(joint__in=regroup).delete()
     fresh = {j.pk for j in to_create} | {j.pk for j in regroup}
-    JointParticipant.objects.bulk_create(
-        (JointParticipant(joint=joints[v.entity], department=depts[code], item_count=len(v.items[code]))
-         for v in visits if joints[v.entity].pk in fresh for code in v.departments), batch_size=BATCH)
+    insert_rows(JointParticipant, ("joint_id", "department_id", "item_count"), (
+        (joints[v.entity].pk, depts[code].pk, len(v.items[code]))
+        for v in visits if joints[v.entity].pk in fresh for code in v.departments))
 
     # Tasks not yet linked to their visit: one UPDATE, the visit found by its unique key.
     relink = [c for v in visits for c in state.by_uscc[v.entity]
@@ -640,6 +640,30 @@ def _write_joints(state: _Window, visits: list[Visit]) -> None:
     summary.tasks += tasks
     summary.visits_before += tasks
     summary.visits_after += len(visits)
+
+
+JOINT_INSERT = ("entity_id", "uscc", "lead_id", "default_lead_id", "is_joint", "item_count", "team",
+                "sources", "plans")
+
+
+def _insert_joints(state: _Window, joints: Sequence[JointInspection]) -> None:
+    """Write new joint inspections in one statement (COPY on PostgreSQL) and give each its
+    primary key, read back by the window's unique key (entity, window)."""
+    if not joints:
+        return
+    insert_rows(JointInspection, JOINT_INSERT,
+                ((j.entity_id, j.uscc, j.lead_id, j.default_lead_id, j.is_joint, j.item_count, j.team,
+                  j.sources, j.plans) for j in joints),
+                constants={"division_id": state.division.pk, "year": state.year,
+                           "window_start": state.w.start, "window_end": state.w.end})
+    by_entity = {j.entity_id: j for j in joints}
+    for chunk in _batches(list(by_entity)):
+        for entity_id, pk in JointInspection.objects.filter(
+                entity_id__in=chunk, window_start=state.w.start, window_end=state.w.end).values_list(
+                "entity_id", "pk"):
+            joint = by_entity[entity_id]
+            joint.pk = pk
+            joint._state.adding, joint._state.db = False, connection.alias
 
 
 def _link_replaced_notices(state: _Window, visits: list[Visit], joints: Mapping[str, JointInspection],
@@ -1049,9 +1073,17 @@ def _visits_record(*, acting_user: Any, recordings: Sequence[Recording], request
             raise Refused("您已申报对该市场主体回避（R-I2），不能录入其检查结果。")
     tasks_of = _visits_tasks(visits)
     all_rows: dict[int, list[TaskItem]] = defaultdict(list)
-    for item_row in (TaskItem.objects.filter(task__in=[t.pk for ts in tasks_of.values() for t in ts])
-                     .select_related("item", "item__department").order_by("pk")):
-        all_rows[item_row.task_id].append(item_row)
+    task_ids = [t.pk for ts in tasks_of.values() for t in ts]
+    for chunk in _batches(task_ids):
+        for item_row in TaskItem.objects.filter(task_id__in=chunk).order_by("pk"):
+            all_rows[item_row.task_id].append(item_row)
+    # The items of the forms (a few hundred for thousands of rows) read once each, not per row.
+    item_ids = {row.item_id for rows in all_rows.values() for row in rows}
+    items = InspectionItem.objects.select_related("department").in_bulk(item_ids)
+    item_field = TaskItem._meta.get_field("item")
+    for rows in all_rows.values():
+        for row in rows:
+            item_field.set_cached_value(row, items[row.item_id])
     tree = reference.result_tree()
     methods, follow_ups = inspection_methods(), follow_up_actions()
     now = clock.now()
