@@ -48,9 +48,18 @@ def client_ip(request: HttpRequest | None) -> str:
 def _storable(value: Any) -> Any:
     """``value`` with text every column and the chain's hash can encode: a lone surrogate or a
     NUL typed by a user is kept visible as an escape, so recording a refusal never fails."""
+    kind = type(value)
+    if kind is int or kind is bool or value is None:
+        return value
     if isinstance(value, str):
-        return value.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
-    if isinstance(value, Mapping):
+        if kind is not str:
+            value = str.__str__(value)  # a choice's value or a safe string: plain text
+        try:
+            value.encode("utf-8")  # the usual case: valid text, kept as it is
+        except UnicodeEncodeError:
+            value = value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return value.replace("\x00", "\\x00") if "\x00" in value else value
+    if kind is dict or isinstance(value, Mapping):
         return {_storable(str(k)): _storable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_storable(v) for v in value]
