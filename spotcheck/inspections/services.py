@@ -1078,12 +1078,12 @@ def _visits_record(*, acting_user: Any, recordings: Sequence[Recording], request
         for item_row in TaskItem.objects.filter(task_id__in=chunk).order_by("pk"):
             all_rows[item_row.task_id].append(item_row)
     # The items of the forms (a few hundred for thousands of rows) read once each, not per row.
-    item_ids = {row.item_id for rows in all_rows.values() for row in rows}
-    items = InspectionItem.objects.select_related("department").in_bulk(item_ids)
+    items = InspectionItem.objects.select_related("department").in_bulk(
+        {item_row.item_id for task_rows in all_rows.values() for item_row in task_rows})
     item_field = TaskItem._meta.get_field("item")
-    for rows in all_rows.values():
-        for row in rows:
-            item_field.set_cached_value(row, items[row.item_id])
+    for task_rows in all_rows.values():
+        for item_row in task_rows:
+            item_field.set_cached_value(item_row, items[item_row.item_id])
     tree = reference.result_tree()
     methods, follow_ups = inspection_methods(), follow_up_actions()
     now = clock.now()

@@ -4,8 +4,8 @@ events written one by one (R-S2), and a single write cannot come between a batch
 from __future__ import annotations
 
 import threading
-from io import StringIO
 from datetime import UTC, datetime
+from io import StringIO
 from typing import Any
 
 import pytest
@@ -35,7 +35,7 @@ def _batch(n: int, tag: str = "batch") -> list[dict[str, Any]]:
 
 @pytest.mark.django_db
 def test_a_batch_between_single_events_verifies_as_one_chain() -> None:
-    user = User.objects.create_user(username="batch-writer", password="x")  # noqa: S106 (a test account)
+    user = User.objects.create_user(username="batch-writer", password="x")
     request = RequestFactory().get("/", REMOTE_ADDR="10.1.2.3")
     before = audit_record(action="test.single", object_id="before")
     written = audit_record_many([*_batch(5), {"action": "test.refused", "object_id": "x",
@@ -100,7 +100,7 @@ def test_a_single_write_waits_for_a_batch_in_progress_and_follows_it() -> None:
     after the batch commits: the chain neither forks nor interleaves."""
     assert connection.vendor == "postgresql"
     first = audit_record(action="test.single", object_id="first")
-    started, outcome = threading.Event(), {}
+    started, outcome = threading.Event(), dict[str, Any]()
 
     def single() -> None:
         try:
