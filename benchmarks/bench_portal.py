@@ -205,7 +205,7 @@ def _explain(usccs: list[str], names: list[str], code: str) -> None:
     cases = {"USCC (18)": {"q": usccs[0]}, "USCC start (10)": {"q": usccs[1][:10]},
              "name part (rare)": {"q": names[2]}, "name part, page 2": {"q": names[4], "after": last},
              "name word (2 chars)": {"q": "建材"}, "name, every result": {"q": "有限公司"},
-             "rare 2 chars (1 pass)": {"q": "丙丁"}, "home: latest 10": {}, "keyset page 2": {"after": last}}
+             "rare 2 chars": {"q": "丙丁"}, "home: latest 10": {}, "keyset page 2": {"after": last}}
     for label, kw in cases.items():
         with CaptureQueriesContext(connection) as asked:
             search_results(**kw, limit=21)

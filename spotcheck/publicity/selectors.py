@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connections
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Lower
 
 from spotcheck.accounts.models import Division
@@ -82,10 +83,11 @@ def public_results(*, q: str = "", division: str = "", after: int | None = None)
 
 # The search by part of a name (or the start of a USCC) in steps, each bounded (R-R2 portal):
 # the newest WINDOWS[0] results first (a common name fills a page there at once); then, for a
-# rarer one, every match by the trigram index (PostgreSQL, migration 0002): whole rows when
-# there are at most TRIGRAM_FEW, else their ids when at most TRIGRAM_CAP, sorted; else the
-# next window, and at last every result tested row by row (a rare name of two characters,
-# which no trigram index serves: one pass). A single query leaves the choice to the planner,
+# rarer one, every match by an index (PostgreSQL): the trigram index (migration 0002) for a
+# part with three word characters in a row, else the index of character pairs (migration
+# 0003: ``稀有``, ``a_c``); whole rows when there are at most TRIGRAM_FEW, else their ids when
+# at most TRIGRAM_CAP, sorted; else the next window, and at last every result tested row by
+# row (one pass: a single character, or SQLite). A single query leaves the choice to the planner,
 # which cannot estimate ``LIKE '%…%'``: it walked every result newest-first for a rare name,
 # or fetched and sorted every match of a common one.
 WINDOWS = (1000, 16000)
@@ -100,6 +102,27 @@ def _trigram_usable(q: str) -> bool:
         run = run + 1 if char.isalnum() else 0
         longest = max(longest, run)
     return longest >= 3
+
+
+class _SharesBigrams(Func):
+    """``spotcheck_bigrams(UPPER(name)) @> spotcheck_bigrams(UPPER(q))`` (PostgreSQL, migration
+    0003): every pair of neighbouring characters of ``q`` is in the name. Necessary for
+    ``name LIKE '%q%'``, not sufficient: the search tests the name too. The pairs of ``q`` are
+    made by the same function and the same UPPER as the index's, so that they agree."""
+
+    output_field = BooleanField()
+    arity = 2
+    template = "spotcheck_bigrams(UPPER((%(expressions)s)::text))"
+    arg_joiner = ")::text)) @> spotcheck_bigrams(UPPER(("  # between the name and q
+
+
+def _by_index(base: QuerySet[PublishedResult], q: str, match: Q) -> QuerySet[PublishedResult] | None:
+    """The matches of ``q`` as an index finds them, or None when no index serves ``q``."""
+    if _trigram_usable(q):
+        return base.filter(match)
+    if len(q) >= 2 and connections[base.db].vendor == "postgresql":
+        return base.filter(_SharesBigrams(F("entity_name"), Value(q))).filter(match)
+    return None
 
 
 def search_results(*, q: str = "", division: str = "", after: int | None = None, offset: int = 0,
@@ -120,12 +143,13 @@ def search_results(*, q: str = "", division: str = "", after: int | None = None,
                                            .filter(_match(q, per_row=True)).order_by(*order)[:needed])
         if len(rows) >= needed:
             return rows[offset:]  # a full page
-        if step == 0 and _trigram_usable(q):
-            few = list(base.filter(match)[:TRIGRAM_FEW + 1])
+        indexed = _by_index(base, q, match) if step == 0 else None
+        if indexed is not None:
+            few = list(indexed[:TRIGRAM_FEW + 1])
             if len(few) <= TRIGRAM_FEW:  # every match, whole rows at once: sorted here
                 few.sort(key=lambda r: (r.published_at, r.pk), reverse=True)
                 return few[offset:offset + limit]
-            ids = list(base.filter(match).values_list("pk", flat=True)[:TRIGRAM_CAP + 1])
+            ids = list(indexed.values_list("pk", flat=True)[:TRIGRAM_CAP + 1])
             if len(ids) <= TRIGRAM_CAP:  # every match: few enough to sort
                 return list(base.filter(pk__in=ids).order_by(*order)[offset:offset + limit])
         if not base.order_by(*order)[window:window + 1].exists():
