@@ -29,7 +29,7 @@ from spotcheck.accounts.models import Department, Division
 from spotcheck.audit.services import audit_record, audit_record_many, refusals_audited
 from spotcheck.catalog.models import InspectionItem
 from spotcheck.core import clock, workdays
-from spotcheck.core.bulk import insert_rows
+from spotcheck.core.bulk import id_array, insert_rows
 from spotcheck.core.domain.workflow import TransitionRefused, guarded_update, next_state
 from spotcheck.core.errors import Conflict, Refused, ServiceError, refuse_unless
 from spotcheck.core.reference import follow_up_actions, inspection_methods
@@ -146,7 +146,7 @@ def burden_refresh(entity_ids: Iterable[int], year: int) -> None:
     stamp = EntityBurden._meta.get_field("updated_at").get_db_prep_save(timezone.now(), connection)
     table = EntityBurden._meta.db_table
     for chunk in _batches(ids, 1000):
-        live = (InspectionTask.objects.filter(entity_id__in=chunk, year=year)
+        live = (InspectionTask.objects.filter(entity_id__in=id_array(chunk), year=year)
                 .exclude(status=TaskStatus.CANCELLED))
         rows = (live.values("entity_id", "uscc")
                 .annotate(tasks=Count("id"),
@@ -163,7 +163,7 @@ def burden_refresh(entity_ids: Iterable[int], year: int) -> None:
                 "WHERE true ON CONFLICT (entity_id, year) DO UPDATE SET uscc = excluded.uscc, "
                 "tasks = excluded.tasks, visits = excluded.visits, departments = excluded.departments, "
                 "updated_at = excluded.updated_at", [year, stamp, *params])
-        EntityBurden.objects.filter(entity_id__in=chunk, year=year).exclude(
+        EntityBurden.objects.filter(entity_id__in=id_array(chunk), year=year).exclude(
             Exists(live.filter(entity_id=OuterRef("entity_id")))).delete()
 
 
@@ -940,7 +940,7 @@ def _steps(model: type[Any], pks: Sequence[int], step: Step, **fields: Any) -> i
     """``_step`` for many rows: their states read in one query, every row's step checked,
     one guarded UPDATE per state they were in."""
     by_state: dict[str, list[int]] = defaultdict(list)
-    for pk, status in model.objects.filter(pk__in=pks).values_list("pk", "status"):
+    for pk, status in model.objects.filter(pk__in=id_array(pks)).values_list("pk", "status"):
         by_state[status].append(pk)
     moves: list[tuple[str, str, list[int]]] = []
     for status, ids in by_state.items():
@@ -948,7 +948,7 @@ def _steps(model: type[Any], pks: Sequence[int], step: Step, **fields: Any) -> i
             moves.append((status, next_state(WORKFLOW, status, step), ids))
         except TransitionRefused as exc:
             raise Conflict(exc.message) from None
-    return sum(guarded_update(model.objects.filter(pk__in=ids), expected=status, new=new, **fields)
+    return sum(guarded_update(model.objects.filter(pk__in=id_array(ids)), expected=status, new=new, **fields)
                for status, new, ids in moves)
 
 
@@ -980,9 +980,9 @@ def _rows_update(rows: Sequence[TaskItem]) -> None:
         key = (r.result_code, r.result_name, r.method, r.follow_up, r.note, r.recorded_at, r.recorded_by_id)
         groups.setdefault(key, []).append(r.pk)
     for (code, name, method, follow_up, note, at, by), pks in groups.items():
-        TaskItem.objects.filter(pk__in=pks).update(result_code=code, result_name=name, method=method,
-                                                   follow_up=follow_up, note=note, recorded_at=at,
-                                                   recorded_by_id=by)
+        TaskItem.objects.filter(pk__in=id_array(pks)).update(
+            result_code=code, result_name=name, method=method, follow_up=follow_up, note=note,
+            recorded_at=at, recorded_by_id=by)
 
 
 def visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, Entry],
