@@ -3,7 +3,8 @@ queue, coverage, task list and the one form for signed-in users, against a basel
 in the same run (the cheapest Django response, the favicon redirect, under the same load).
 
     python benchmarks/bench_staff.py [--entities 1000000] [--plans 60] [--tasks 100000]
-                                     [--users 20] [--requests 10] [--sqlite]
+                                     [--users 20] [--requests 10] [--think 0 2] [--sqlite]
+                                     [--keep NAME | --reuse NAME]
 
 A fresh PostgreSQL database (BENCH_PG_URL, default postgres://postgres@127.0.0.1:5432) is
 created and dropped afterwards. It holds the demo data of ``generate_demo --entities N``
@@ -13,23 +14,35 @@ review queues, a third are approved), and ``tasks`` inspection tasks with one it
 written in batches (``bulk_create``) for the departments of the demo planners. The users sign
 in through a session made for them (the office, the justice bureau, planners and an inspector),
 each asks every page ``requests`` times from its own thread, on its own connection. The goal
-(issue 19) is p99 ≤ 1 s and p50 ≤ 200 ms on PostgreSQL.
+is p99 ≤ 1 s and p50 ≤ 200 ms on PostgreSQL.
+
+``--think`` gives the rounds: 0 asks back to back (every user always has a request in flight:
+the server's throughput decides the latency); T > 0 makes each user pause between its requests
+a random time drawn evenly from [T/2, 3T/2] seconds (seeded per user), as a reader of the page
+does before the next click. Each round measures its own baseline.
+
+``--keep NAME`` seeds into the PostgreSQL database NAME (made anew) and leaves it there;
+``--reuse NAME`` runs against such a database without seeding (1M entities take minutes).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import io
 import os
 import random
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -173,6 +186,44 @@ def _seed(args: argparse.Namespace) -> dict[str, object]:
     return {"plans": plans, "tasks": tasks, "sessions": _sessions()}
 
 
+def _seeded(args: argparse.Namespace) -> dict[str, object]:
+    """What ``_seed`` returned, read back from a kept database (and fresh sessions)."""
+    import django
+
+    django.setup()
+    from spotcheck.inspections.models import InspectionTask
+    from spotcheck.planning.models import Plan
+
+    plans = list(Plan.objects.filter(year=YEAR).order_by("pk").values_list("pk", flat=True))
+    tasks = list(InspectionTask.objects.filter(plan_ref="BENCH").order_by("pk").values_list("pk", flat=True)[:1000])
+    return {"plans": plans, "tasks": tasks[::50], "sessions": _sessions()}
+
+
+@contextlib.contextmanager
+def _kept_database(name: str, *, create: bool) -> Iterator[str]:
+    """The PostgreSQL database ``name`` (made anew when ``create``), not dropped at the end; its
+    var folder beside it in the temporary directory."""
+    from scratch import _pg_database
+
+    parts = urlsplit(os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432"))
+    base = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+    var = Path(tempfile.gettempdir()) / f"{name}-var"
+    if create:
+        _pg_database(base, name, "drop")
+        _pg_database(base, name, "create")
+        shutil.rmtree(var, ignore_errors=True)
+    var.mkdir(exist_ok=True)
+    os.environ["SPOTCHECK_VAR_DIR"] = str(var)
+    os.environ["DATABASE_URL"] = f"{base}/{name}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    try:
+        yield str(var)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+
+
 def _get(url: str, session: str) -> float:
     """One signed-in request on a new connection; redirects are not followed."""
     parts = urlsplit(url)
@@ -191,9 +242,23 @@ def _get(url: str, session: str) -> float:
     return (time.perf_counter() - t0) * 1000
 
 
-def _load(work: list[list[tuple[str, str]]], users: int) -> list[float]:
+def _user(requests: list[tuple[str, str]], think: float, rng: random.Random) -> list[float]:
+    """One user's requests in order, pausing between them (``think`` seconds on average). With
+    a pause, the user's first click also comes after one (0 to 1.5 × ``think``): people do not
+    all click in the same instant, and a round that starts them together measures a burst of
+    every user at once instead."""
+    times = []
+    for n, (url, session) in enumerate(requests):
+        if think > 0:
+            time.sleep(rng.uniform(think / 2, think * 3 / 2) if n else rng.uniform(0, think * 3 / 2))
+        times.append(_get(url, session))
+    return times
+
+
+def _load(work: list[list[tuple[str, str]]], users: int, think: float = 0.0, seed: int = 0) -> list[float]:
     with ThreadPoolExecutor(max_workers=users) as pool:
-        return [t for times in pool.map(lambda us: [_get(u, s) for u, s in us], work) for t in times]
+        return [t for times in pool.map(lambda nu: _user(nu[1], think, random.Random(seed + nu[0])),
+                                        enumerate(work)) for t in times]
 
 
 def main() -> None:
@@ -205,17 +270,31 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=10)
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=2027)
+    parser.add_argument("--think", type=float, nargs="+", default=[0.0, 2.0],
+                        help="seconds a user pauses between requests, on average (evenly in [T/2, 3T/2]); "
+                             "each value is a round, 0 is back to back")
     parser.add_argument("--sqlite", action="store_true")
+    kept = parser.add_mutually_exclusive_group()
+    kept.add_argument("--keep", metavar="NAME", help="seed into the PostgreSQL database NAME and keep it")
+    kept.add_argument("--reuse", metavar="NAME", help="run against a database kept by --keep NAME")
     args = parser.parse_args()
 
     os.environ["SPOTCHECK_DEMO"] = "1"
-    with scratch_database("bench_staff", sqlite=args.sqlite) as tmp:
+    if args.keep or args.reuse:
+        database = _kept_database(args.keep or args.reuse, create=bool(args.keep))
+    else:
+        database = scratch_database("bench_staff", sqlite=args.sqlite)
+    with database as tmp:
         os.environ["SPOTCHECK_DRAWS_DIR"] = f"{tmp}/draws"
         server = None
         try:
             t0 = time.perf_counter()
-            seeded = _seed(args)
-            print(f"  seeded in {time.perf_counter() - t0:.1f} s")
+            if args.reuse:
+                seeded = _seeded(args)
+                print(f"  database {args.reuse} reused (not seeded)")
+            else:
+                seeded = _seed(args)
+                print(f"  seeded in {time.perf_counter() - t0:.1f} s")
             from django.db import connections
 
             connections.close_all()
@@ -259,23 +338,32 @@ def main() -> None:
             for _label, (who, page) in pages.items():  # warm every process once
                 _load([[(site + page(), sessions.get(who[u % len(who)], ""))] for u in range(args.users)],
                       args.users)
-            baseline_p99 = None
+            for label, (who, page) in pages.items():  # one request at a time (the home: every role)
+                for name in (who if label.startswith("work bench") else who[:1]):
+                    times = sorted(_get(site + page(), sessions.get(name, "")) for _ in range(7))
+                    print(f"one request, no load: {label:28s} median {times[3]:6.1f} ms  ({name})")
             failed = False
-            for label, (who, page) in pages.items():
-                work = [[(site + page(), sessions.get(who[u % len(who)], "")) for _ in range(args.requests)]
-                        for u in range(args.users)]
-                t0 = time.perf_counter()
-                times = _load(work, args.users)
-                wall = time.perf_counter() - t0
-                p50, p99 = _pct(times, 50), _pct(times, 99)
-                if baseline_p99 is None:
-                    baseline_p99 = p99
-                    verdict = ""
-                else:
-                    ok = p99 <= GOAL_P99_MS and p50 <= GOAL_P50_MS
-                    failed = failed or not ok
-                    verdict = f"  ratio p99/baseline {p99 / baseline_p99:5.1f}  {'OK' if ok else 'over goal'}"
-                print(f"{label:28s} p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  {len(times) / wall:6.0f} req/s{verdict}")
+            for think in args.think:
+                print("-- back to back (no pause between a user's requests)" if think == 0 else
+                      f"-- a pause of {think / 2:g}–{think * 3 / 2:g} s between a user's requests")
+                baseline_p99 = None
+                for label, (who, page) in pages.items():
+                    work = [[(site + page(), sessions.get(who[u % len(who)], ""))
+                             for _ in range(args.requests)] for u in range(args.users)]
+                    t0 = time.perf_counter()
+                    times = _load(work, args.users, think, args.seed)
+                    wall = time.perf_counter() - t0
+                    p50, p99 = _pct(times, 50), _pct(times, 99)
+                    load = os.getloadavg()[0]
+                    if baseline_p99 is None:
+                        baseline_p99 = p99
+                        verdict = ""
+                    else:
+                        ok = p99 <= GOAL_P99_MS and p50 <= GOAL_P50_MS
+                        failed = failed or not ok
+                        verdict = f"  p99/baseline {p99 / baseline_p99:5.1f}  {'OK' if ok else 'over goal'}"
+                    print(f"{label:28s} p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  {len(times) / wall:6.0f} req/s"
+                          f"  load {load:4.1f}{verdict}", flush=True)
             print("load average " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
             if failed:
                 print(f"over the goal (p99 ≤ {GOAL_P99_MS} ms, p50 ≤ {GOAL_P50_MS} ms)")

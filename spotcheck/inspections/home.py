@@ -85,7 +85,10 @@ def filings_received(user: Any) -> list[DueSection]:
     if not is_reviewer(user):
         return []
     since = clock.now() - timedelta(days=RECENT_FILING_DAYS)
-    recent = selectors.filing_list_for(user).filter(created_at__gte=since)[:10]
+    recent = (selectors.filing_list_for(user).filter(created_at__gte=since).select_related(None)
+              .select_related("department", "entity")
+              .only("reason", "quiet_period", "class_a", "planned_on", "department__name",
+                    "entity__name")[:10])
     rows = [DueRow(f"{f.department.name}：{f.entity.name}（{f.reason}，{f.rules_text}）",
                    reverse("inspections:filing_detail", args=[f.pk]), f"{f.planned_on:%Y-%m-%d}")
             for f in recent]
@@ -98,11 +101,10 @@ def filings_received(user: Any) -> list[DueSection]:
 def overdue_inspections(user: Any) -> list[DueSection]:
     if not (is_office(user) or is_dept_admin(user) or is_planner(user)):
         return []
-    qs = selectors.overdue_tasks_for(user)
     rows = [DueRow(f"{t.department.name}：{t.entity.name}（{t.get_status_display()}）",
                    reverse("inspections:task_detail", args=[t.pk]),
                    f"截至 {(t.joint.window_end if t.joint else t.window_end):%Y-%m-%d}")
-            for t in qs[:10]]
+            for t in selectors.overdue_first(user, 10)]
     if not rows:
         return []
     return [DueSection("逾期未完成的检查", rows, more_url=reverse("inspections:tasks") + "?overdue=1")]
@@ -115,7 +117,9 @@ def tasks_to_staff(user: Any) -> list[DueSection]:
     rows = [DueRow(f"{t.department.name}：{t.entity.name}（无可派检查人员）",
                    reverse("inspections:team_assign", args=[t.pk]),
                    _window_text(t.window_start, t.window_end))
-            for t in selectors.tasks_needing_team(user.division_id)[:10]]
+            for t in selectors.tasks_needing_team(user.division_id).select_related(None)
+            .select_related("department", "entity")
+            .only("window_start", "window_end", "department__name", "entity__name")[:10]]
     if not rows:
         return []
     return [DueSection("待联席办派员的检查", rows, more_url=reverse("inspections:staffing"))]
@@ -156,7 +160,8 @@ def publication_deadlines(user: Any) -> list[DueSection]:
     until = workdays.add_days(clock.today(), settings.SPOTCHECK_PUBLICATION_WARN_DAYS,
                               working=settings.SPOTCHECK_PUBLICATION_WORKING_DAYS)
     rows = []
-    for task in selectors.publication_at_risk_for(user, until=until)[:10]:
+    for task in (selectors.publication_at_risk_for(user, until=until)
+                 .only("review_status", "publish_due", "department__name", "entity__name", "joint__id")[:10]):
         rows.append(DueRow(f"⚠ {task.department.name}：{task.entity.name}"
                            f"（{task.get_review_status_display()}）",
                            reverse("inspections:task_detail", args=[task.pk]),

@@ -253,6 +253,12 @@ class InspectionTask(VisitForm):
             # division: read in index order, never sorted whole (100k tasks a year).
             models.Index(fields=["department", "window_start", "id"], name="inspections_task_dept_page"),
             models.Index(fields=["division", "window_start", "id"], name="inspections_task_div_page"),
+            # Overdue tasks that are their own visit (R-Q1: open, window closed), for the home
+            # pages of the office and the departments: only open lone tasks are in them.
+            models.Index(fields=["division", "window_end"], name="inspections_task_lone_div",
+                         condition=Q(status__in=["pending", "in_progress"], joint__isnull=True)),
+            models.Index(fields=["department", "window_end"], name="inspections_task_lone_dept",
+                         condition=Q(status__in=["pending", "in_progress"], joint__isnull=True)),
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
@@ -94,16 +95,45 @@ def _overdue() -> Q:
                                         | Q(joint__isnull=False, joint__window_end__lt=today))
 
 
-def overdue_tasks_for(user: Any) -> QuerySet[InspectionTask]:
-    """Open tasks whose visit's window has closed: flagged to their department and to the
-    division's office (R-Q1: a result comes within the window)."""
-    qs = (InspectionTask.objects.select_related("department", "entity", "joint")
-          .filter(_overdue()).order_by("window_end", "id"))
+def _overdue_parts(today: date) -> tuple[Q, Q]:
+    """``_overdue`` as its two disjoint halves, each of which an index serves: tasks that are
+    their own visit (``inspections_task_lone_*``: open, window closed) and merged tasks
+    (from the joint visits whose window closed)."""
+    return (Q(status__in=OPEN_STATES, joint__isnull=True, window_end__lt=today),
+            Q(status__in=OPEN_STATES, joint__isnull=False, joint__window_end__lt=today))
+
+
+def overdue_count(tasks: QuerySet[InspectionTask], today: date | None = None) -> int:
+    """How many of ``tasks`` are overdue (as ``_overdue``), counted by halves: a count with
+    the two halves or'ed together reads every task of the division (R-Q1)."""
+    return sum(tasks.filter(part).count() for part in _overdue_parts(today or clock.today()))
+
+
+def overdue_first(user: Any, limit: int = 10) -> list[InspectionTask]:
+    """The first ``limit`` of ``overdue_tasks_for(user)`` (window end, id), read by halves;
+    with the columns a home-page row shows (department, entity, status, the window's end)."""
+    scope = _overdue_scope(user).only("window_end", "status", "department__name", "entity__name",
+                                      "joint__window_end")
+    rows = [t for part in _overdue_parts(clock.today())
+            for t in scope.filter(part).order_by("window_end", "id")[:limit]]
+    return sorted(rows, key=lambda t: (t.window_end, t.pk))[:limit]
+
+
+def _overdue_scope(user: Any) -> QuerySet[InspectionTask]:
+    """The tasks whose lateness is flagged to the user: the division's to its office, the
+    department's to its people."""
+    qs = InspectionTask.objects.select_related("department", "entity", "joint")
     if is_office(user):
         return qs.filter(division_id=user.division_id)
     if (is_dept_admin(user) or is_planner(user)) and user.department_id:
         return qs.filter(department_id=user.department_id)
     return qs.none()
+
+
+def overdue_tasks_for(user: Any) -> QuerySet[InspectionTask]:
+    """Open tasks whose visit's window has closed: flagged to their department and to the
+    division's office (R-Q1: a result comes within the window)."""
+    return _overdue_scope(user).filter(_overdue()).order_by("window_end", "id")
 
 
 def tasks_needing_team(division: Division | str) -> QuerySet[InspectionTask]:

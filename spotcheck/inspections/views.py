@@ -66,7 +66,20 @@ from spotcheck.roster.models import Conflict, Inspector
 from spotcheck.roster.selectors import inspector_for_user
 
 
+def _handed_over(request: HttpRequest, model: type, pk: int) -> Any:
+    """The visit the permission check of this request read (``_task_checked``,
+    ``_joint_checked``), handed to the view's first read of it, once: a later read is fresh."""
+    checked: Any = getattr(request, "_checked_visit", None)
+    if isinstance(checked, model) and getattr(checked, "pk", None) == pk:
+        request._checked_visit = None  # type: ignore[attr-defined]
+        return checked
+    return None
+
+
 def _task(request: HttpRequest, pk: int) -> InspectionTask:
+    handed: InspectionTask | None = _handed_over(request, InspectionTask, pk)
+    if handed is not None:
+        return handed
     try:
         return selectors.task_detail(pk)
     except InspectionTask.DoesNotExist:
@@ -74,10 +87,26 @@ def _task(request: HttpRequest, pk: int) -> InspectionTask:
 
 
 def _joint(request: HttpRequest, pk: int) -> JointInspection:
+    handed: JointInspection | None = _handed_over(request, JointInspection, pk)
+    if handed is not None:
+        return handed
     try:
         return selectors.joint_detail(pk)
     except JointInspection.DoesNotExist:
         raise Http404 from None
+
+
+def _task_checked(request: HttpRequest, pk: int) -> InspectionTask:
+    """``_task`` for the permission check of a page that then reads the task: read once."""
+    task = _task(request, pk)
+    request._checked_visit = task  # type: ignore[attr-defined]
+    return task
+
+
+def _joint_checked(request: HttpRequest, pk: int) -> JointInspection:
+    joint = _joint(request, pk)
+    request._checked_visit = joint  # type: ignore[attr-defined]
+    return joint
 
 
 def _filing(request: HttpRequest, pk: int) -> Filing:
@@ -105,6 +134,10 @@ def task_list(request: HttpRequest) -> HttpResponse:
                          "department": g.get("department", "").strip(),
                          "status": g.get("status", ""), "overdue": g.get("overdue") == "1"}
     qs = selectors.task_filter(selectors.task_list_for(request.user), **f)
+    # The columns the rows show: not the entity's whole record, nor the draw's specification.
+    qs = qs.select_related(None).select_related("department", "entity", "joint").only(
+        "uscc", "window_start", "window_end", "source", "status", "department__name", "entity__name",
+        "joint__status", "joint__is_joint")
     page = keyset_page(request, qs, ("window_start", "id"))
     return render(request, "inspections/task_list.html", {
         "page": page, "f": f, "statuses": TaskStatus.choices,
@@ -112,7 +145,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-@require_perm("inspections.view_task", fn=_task)
+@require_perm("inspections.view_task", fn=_task_checked)
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task(request, pk)
     return render(request, "inspections/task_detail.html", {
@@ -275,7 +308,7 @@ def _unsigned_members(tasks: Any, state: Any) -> list[TaskMember]:
     return list(members.values())
 
 
-@require_perm("inspections.view_task", fn=_task)
+@require_perm("inspections.view_task", fn=_task_checked)
 def task_form(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task(request, pk)
     if task.joint_id and task.joint and task.joint.status != TaskStatus.CANCELLED:
@@ -283,7 +316,7 @@ def task_form(request: HttpRequest, pk: int) -> HttpResponse:
     return _visit_form(request, task)
 
 
-@require_perm("inspections.view_joint", fn=_joint)
+@require_perm("inspections.view_joint", fn=_joint_checked)
 def joint_form(request: HttpRequest, pk: int) -> HttpResponse:
     return _visit_form(request, _joint(request, pk))
 

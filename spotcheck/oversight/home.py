@@ -11,7 +11,7 @@ from spotcheck.accounts.predicates import is_reviewer
 from spotcheck.core import clock
 from spotcheck.core.home import DueRow, DueSection, provider
 from spotcheck.inspections.models import Filing, InspectionTask
-from spotcheck.oversight.selectors import overdue_q
+from spotcheck.inspections.selectors import overdue_count
 
 
 @provider
@@ -21,7 +21,8 @@ def oversight_due(user: Any) -> list[DueSection]:
     today = clock.today()
     year = clock.planning_year(today)
     url = reverse("oversight:dashboard")
-    overdue = InspectionTask.objects.filter(overdue_q(today), division_id=user.division_id).count()
+    # R-Q1, counted as overdue_q by its two halves, each read through an index.
+    overdue = overdue_count(InspectionTask.objects.filter(division_id=user.division_id), today)
     filings = Filing.objects.filter(division_id=user.division_id, planned_on__year=year).count()
     return [DueSection(f"{year} 年监督看板", [
         DueRow(f"逾期未完成的检查任务 {overdue} 项", url, "R-Q1"),

@@ -233,6 +233,21 @@ def kept_figures(division: Division, year: int) -> DivisionFigures:
     return kept
 
 
+def coverage_figures(division: Division, year: int) -> DivisionFigures:
+    """The kept figures for planning's coverage page (R-C2, R-A2): as ``kept_figures``, but
+    counted again now when a class-C plan that may share the division's entities changed
+    since they were counted (approved, withdrawn, amended), so that the page never shows a
+    plan's coverage late; the library's counts may be as old as the dashboard's."""
+    from spotcheck.accounts.divisions import related_divisions
+    from spotcheck.planning.models import Plan
+
+    kept = kept_figures(division, year)
+    if Plan.objects.filter(division_id__in=related_divisions(division.pk), year=year, target_class="C",
+                           updated_at__gte=kept.computed_at).exists():
+        kept = figures_refresh(division, year)
+    return kept
+
+
 # --- background work (STYLE 9): load by id, call one service ------------------------------
 
 

@@ -20,7 +20,9 @@ from spotcheck.planning.models import Plan, PlanTransition
 def plans_due(user: Any) -> list[DueSection]:
     sections: list[DueSection] = []
     if is_reviewer(user) and user.division_id:
-        queue = list(selectors.review_queue(user)[:10])
+        # The rows name the department, the plan and its status: not its items.
+        queue = list(selectors.review_queue(user).prefetch_related(None).select_related(None)
+                     .select_related("department").only("title", "status", "department__name")[:10])
         rows = [DueRow(f"{p.department.name}：{p.title}", reverse("planning:plan_detail", args=[p.pk]),
                        p.get_status_display()) for p in queue]
         sections.append(DueSection(
@@ -31,7 +33,7 @@ def plans_due(user: Any) -> list[DueSection]:
         owner_plans = Plan.objects.filter(department_id=user.department_id).exclude(target_class="A")
     elif is_office(user) and user.division_id:
         owner_plans = Plan.objects.filter(division_id=user.division_id, target_class="A")
-    drafts = list(owner_plans.filter(status=Status.DRAFT).order_by("-updated_at")[:10])
+    drafts = list(owner_plans.filter(status=Status.DRAFT).only("title", "year").order_by("-updated_at")[:10])
     if drafts:
         # Each draft is due by the deadline of its own year (a 2027 plan: 2027-03-31).
         deadlines = {y: selectors.calendar_for(user.division_id, y).plan_deadline

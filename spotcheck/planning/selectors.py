@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
@@ -575,6 +575,9 @@ class Coverage:
     special_plans: list[Plan]
     late_plans: list[Plan]
     savings: Mapping[str, Any] | None
+    # When the figures counted over the whole library and the year's tasks (class C, class A,
+    # savings) were counted, if they are read as kept; None when counted for this page.
+    figures_at: datetime | None = None
 
     @property
     def uncovered_count(self) -> int:
@@ -614,6 +617,26 @@ def open_tasks_of(plan: Plan) -> int:
     return int(_task_figures[0].open_tasks_of_draw(plan.draw_id))
 
 
+class KeptFigures(Protocol):
+    """A division's year figures counted over the whole entity library and the year's tasks,
+    as kept by the app above planning that keeps them (the oversight dashboard's)."""
+
+    class_c_total: int
+    class_c_planned: int
+    class_a_population: int
+    savings: Mapping[str, Any]
+    computed_at: datetime
+
+
+_kept_figures: list[Callable[[Division, int], KeptFigures]] = []
+
+
+def register_kept_figures(read: Callable[[Division, int], KeptFigures]) -> None:
+    """``read(division, year)``: the kept figures, counted again when a plan they depend on
+    changed since (registered at startup by ``OversightConfig.ready``)."""
+    _kept_figures[:] = [read]
+
+
 def window_savings(division: Division | str, year: int) -> Mapping[str, Any] | None:
     """'Joint inspections merged' and 'visits saved' from the registered task figures; None
     when no app gives them."""
@@ -649,9 +672,9 @@ def item_coverage(division: Division, year: int, *, department: Department | Non
         departments = list(Department.objects.filter(division=division).order_by("seq"))
     if department is not None:
         departments = [d for d in departments if d.pk == department.pk]
-    items = list(InspectionItem.objects.select_related("department")
-                 .filter(department__in=departments, year=year, is_active=True)
-                 .order_by("department__seq", "code"))
+    # The rows name an item by its code and name (its department is the row's).
+    items = list(InspectionItem.objects.filter(department__in=departments, year=year, is_active=True)
+                 .only("code", "name", "department").order_by("department__seq", "code"))
     statuses: dict[int, set[str]] = {}
     for item_id, status in PlanItem.objects.filter(item__in=[i.pk for i in items]).values_list(
             "item_id", "plan__status"):
@@ -676,11 +699,22 @@ def coverage(division: Division | str, year: int, *, department: Department | No
     share), R-P2 (late and special plans) for a division and year, or one department of it."""
     division_obj = division if isinstance(division, Division) else Division.objects.get(pk=division)
     rows = item_coverage(division_obj, year, department=department)
-    plans = plan_filter(_plans().filter(division=division_obj), year=year)
+    # The special and the late plans are named with their department, state and dates only.
+    plans = plan_filter(Plan.objects.select_related("department").filter(division=division_obj),
+                        year=year).only("code", "title", "department__name", "special", "special_reason",
+                                        "status", "entered_on", "is_late", "late_accepted_at")
     if department is not None:
         plans = plans.filter(department=department)
-    c_total, c_covered = class_c_coverage(division_obj.pk, year)
-    a_population = class_a_population(division_obj.pk)
+    # The class-C and class-A counts scan the entity library (a second or more at a million
+    # entities) and the savings the year's tasks: read as kept when an app keeps them.
+    kept = _kept_figures[0](division_obj, year) if _kept_figures else None
+    if kept is not None:
+        c_total, c_covered, a_population = kept.class_c_total, kept.class_c_planned, kept.class_a_population
+        savings: Mapping[str, Any] | None = kept.savings
+    else:
+        c_total, c_covered = class_c_coverage(division_obj.pk, year)
+        a_population = class_a_population(division_obj.pk)
+        savings = window_savings(division_obj, year)
     calendar = calendar_for(division_obj, year)
     late = [p for p in plans.filter(special=False) if calendar.plan_is_late(p.entered_on)]
     return Coverage(
@@ -691,7 +725,7 @@ def coverage(division: Division | str, year: int, *, department: Department | No
                                                 status__in=PUT_FORWARD)
                             .values_list("drawn_estimate", flat=True)),
         special_plans=list(plans.filter(special=True)), late_plans=late,
-        savings=window_savings(division_obj, year))
+        savings=savings, figures_at=kept.computed_at if kept is not None else None)
 
 
 # --- choices for the editor ----------------------------------------------------------------

@@ -63,6 +63,10 @@ def plan_list(request: HttpRequest) -> HttpResponse:
                                status=g.get("status", "") if g.get("status") in PlanStatus.values else "",
                                department=int(department) if department.isdigit() else None,
                                target_class=g.get("class", ""), special=special)
+    # The columns the list shows (not the plan's rules, figures and history kept as JSON).
+    qs = qs.select_related(None).select_related("department").only(
+        "code", "title", "special", "target_class", "is_joint", "window_start", "window_end",
+        "population_estimate", "drawn_estimate", "status", "year", "department__name")
     page = keyset_page(request, qs, ("-year", "department_id", "-id"))
     user: Any = request.user
     departments = (list(Department.objects.filter(division_id=user.division_id).order_by("seq"))

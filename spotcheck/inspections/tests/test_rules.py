@@ -164,6 +164,33 @@ def test_overdue_tasks_are_flagged_to_the_department_and_the_office(
     assert not selectors.overdue_tasks_for(planner).exists()
 
 
+def test_the_home_pages_read_overdue_tasks_by_halves_as_the_full_list_has_them_r_q1(
+        make_user: Any, office: Any, on_day: Any) -> None:
+    """The home pages count and list overdue tasks as two halves (lone tasks, merged tasks),
+    each served by an index: the same tasks, in the same order, as ``overdue_tasks_for``."""
+    on_day(date(2027, 3, 1))
+    shared = f.entities(3)
+    for code in (ENV, SAMR):  # both departments visit these: merged into joint visits
+        draw = f.executed_draw(code, shared, window=f.JUNE)
+        services.tasks_from_draw(draw=draw, plan=f.plan(draw, f.items(code, 1)))
+    services.window_merge(division="361100", year=2027, window=6, acting_user=None)
+    lone = f.executed_draw(ENV, f.entities(4), window=(date(2027, 5, 1), date(2027, 5, 31)))
+    services.tasks_from_draw(draw=lone, plan=f.plan(lone, f.items(ENV, 1)))
+    assert InspectionTask.objects.filter(joint__isnull=False).count() == 6
+    planner = make_user(Role.PLANNER, ENV)
+    on_day(date(2027, 7, 15))
+    for user in (office, planner):
+        full = list(selectors.overdue_tasks_for(user))
+        assert len(full) == (10 if user is office else 7)
+        assert selectors.overdue_first(user, 5) == full[:5]
+        assert selectors.overdue_first(user, 20) == full
+        scope = {"division_id": "361100"} if user is office else {"department_id": planner.department_id}
+        assert selectors.overdue_count(InspectionTask.objects.filter(**scope)) == len(full)
+    on_day(date(2027, 6, 10))  # the merged visits' window is still open
+    assert selectors.overdue_count(InspectionTask.objects.filter(division_id="361100")) == 4
+    assert selectors.overdue_first(office) == list(selectors.overdue_tasks_for(office)[:10])
+
+
 # --- recusal on every team (R-I2) ----------------------------------------------------------
 
 

@@ -126,3 +126,29 @@ def test_the_page_reads_the_kept_figures_and_the_worker_counts_them_again(
     DivisionFigures.objects.filter(pk=kept.pk).update(class_a_population=50)
     call_command("oversight_figures", "--division", "361100", "--year", str(YEAR), stdout=io.StringIO())
     assert DivisionFigures.objects.get(pk=kept.pk).class_a_population == 30
+
+
+def test_the_coverage_page_reads_the_kept_figures_and_counts_again_after_a_class_c_plan(
+        client: Any, fresh_user: Any, world: dict[str, Any]) -> None:
+    """Planning's coverage page (R-C2, R-A2) reads the figures the dashboard keeps, with their
+    time, rather than scan the library on every reading; a class-C plan that changed since
+    they were counted makes the next reading count them again."""
+    from django.contrib.auth import get_user_model
+
+    from spotcheck.core import clock
+    from spotcheck.inspections.tests import factories as fi
+    from spotcheck.oversight.models import DivisionFigures
+    from spotcheck.planning.models import Plan
+
+    client.force_login(fresh_user(Role.OFFICE))
+    html = client.get(f"/planning/coverage/?year={YEAR}").content.decode()
+    kept = DivisionFigures.objects.get(division_id="361100", year=YEAR)
+    assert kept.class_a_population == 30 and "共 30 户" in html and 'id="figures-at"' in html
+    fi.entities(10, "A")  # the library grows: the page shows the kept count until recounted
+    assert "共 30 户" in client.get(f"/planning/coverage/?year={YEAR}").content.decode()
+    planner = get_user_model().objects.get(pk=world["planner"].pk)
+    plan = Plan.objects.filter(department=planner.department).order_by("pk").first()
+    assert plan is not None
+    Plan.objects.filter(pk=plan.pk).update(target_class="C", updated_at=clock.now())
+    assert "共 40 户" in client.get(f"/planning/coverage/?year={YEAR}").content.decode()
+    assert DivisionFigures.objects.get(pk=kept.pk).class_a_population == 40

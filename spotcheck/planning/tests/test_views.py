@@ -178,6 +178,7 @@ class TestCoverageAndCalendar:
         assert "ENV-X1" in client.get(reverse("planning:coverage")).content.decode()
         from spotcheck.planning import selectors
 
+        monkeypatch.setattr(selectors, "_kept_figures", [])  # counted for the page, not kept
         monkeypatch.setattr(selectors, "window_savings",
                             lambda d, y: {"joint_inspections": 7, "visits_saved": 12})
         body = client.get(reverse("planning:coverage")).content.decode()
@@ -188,6 +189,7 @@ class TestCoverageAndCalendar:
         from spotcheck.planning import selectors
 
         monkeypatch.setattr(selectors, "_task_figures", [])  # no app registered them
+        monkeypatch.setattr(selectors, "_kept_figures", [])
         assert selectors.window_savings("361100", YEAR) is None
         client.force_login(office)
         body = client.get(reverse("planning:coverage")).content.decode()
