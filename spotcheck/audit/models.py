@@ -38,20 +38,32 @@ class AuditEvent(models.Model):
 
     def chain_fields(self) -> dict[str, Any]:
         """The fields the hash covers, in their canonical, database-independent form."""
-        return {
-            "seq": self.seq,
-            "at": self.at.isoformat(timespec="microseconds"),
-            "actor_id": self.actor_id,
-            "actor_name": self.actor_name,
-            "department_code": self.department_code,
-            "action": self.action,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "summary": self.summary,
-            "outcome": self.outcome,
-            "client_ip": self.client_ip,
-            "key_id": self.key_id,
-        }
+        return chain_fields_of(
+            seq=self.seq, at=self.at, actor_id=self.actor_id, actor_name=self.actor_name,
+            department_code=self.department_code, action=self.action, object_type=self.object_type,
+            object_id=self.object_id, summary=self.summary, outcome=self.outcome,
+            client_ip=self.client_ip, key_id=self.key_id)
+
+
+def chain_fields_of(*, seq: int, at: Any, actor_id: int | None, actor_name: str, department_code: str,
+                    action: str, object_type: str, object_id: str, summary: Any, outcome: str,
+                    client_ip: str, key_id: str) -> dict[str, Any]:
+    """``AuditEvent.chain_fields`` of an event not built as a model instance (the batch write
+    of ``audit_record_many``): one definition of what the hash covers."""
+    return {
+        "seq": seq,
+        "at": at.isoformat(timespec="microseconds"),
+        "actor_id": actor_id,
+        "actor_name": actor_name,
+        "department_code": department_code,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "summary": summary,
+        "outcome": outcome,
+        "client_ip": client_ip,
+        "key_id": key_id,
+    }
 
 
 class AuditHead(models.Model):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC
 from functools import lru_cache
 from pathlib import Path
@@ -14,8 +15,9 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from spotcheck.audit.domain import chain
-from spotcheck.audit.models import AuditEvent, AuditHead, Outcome
+from spotcheck.audit.models import AuditEvent, AuditHead, Outcome, chain_fields_of
 from spotcheck.core import clock, keys
+from spotcheck.core.bulk import insert_rows
 from spotcheck.core.errors import Conflict, Refused, ServiceError
 
 KEYRING = "audit_chain"
@@ -46,9 +48,18 @@ def client_ip(request: HttpRequest | None) -> str:
 def _storable(value: Any) -> Any:
     """``value`` with text every column and the chain's hash can encode: a lone surrogate or a
     NUL typed by a user is kept visible as an escape, so recording a refusal never fails."""
+    kind = type(value)
+    if kind is int or kind is bool or value is None:
+        return value
     if isinstance(value, str):
-        return value.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
-    if isinstance(value, Mapping):
+        if kind is not str:
+            value = str.__str__(value)  # a choice's value or a safe string: plain text
+        try:
+            value.encode("utf-8")  # the usual case: valid text, kept as it is
+        except UnicodeEncodeError:
+            value = value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return value.replace("\x00", "\\x00") if "\x00" in value else value
+    if kind is dict or isinstance(value, Mapping):
         return {_storable(str(k)): _storable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_storable(v) for v in value]
@@ -102,45 +113,62 @@ def audit_record(
     return event
 
 
-def audit_record_many(events: Sequence[Mapping[str, Any]], *, actor: Any = None,
+AUDIT_FIELDS = ("seq", "at", "actor_id", "actor_name", "department_code", "action", "object_type",
+                "object_id", "summary", "outcome", "client_ip", "key_id", "prev_hash", "hash")
+
+
+def audit_record_many(events: Iterable[Mapping[str, Any]], *, actor: Any = None,
                       request: HttpRequest | None = None) -> int:
     """Append many events of one actor to the chain at once, in the caller's transaction:
     each event (``action``, ``object_type``, ``object_id``, ``summary``, optionally
-    ``department_code``) is linked to the one before it exactly as ``audit_record`` links it,
-    under one lock of the head, written in one INSERT per batch. For the platform's
-    set-based work (a batch of visits recorded), where one event per act still holds (R-S2)."""
-    if not events:
-        return 0
+    ``department_code`` and ``outcome``) is linked to the one before it exactly as
+    ``audit_record`` links it, under the same lock of the head (so no single write can come
+    between them), and all are written in one statement (COPY on PostgreSQL, see
+    ``core.bulk.insert_rows``). For the platform's set-based work (a batch of visits
+    recorded, a window merged), where one event per act still holds (R-S2). Returns how
+    many events were written."""
     actor_name, own_department = "", ""
     if actor is not None and getattr(actor, "is_authenticated", False):
-        actor_name = actor.get_username()
+        actor_name = _storable(actor.get_username()[:150])
         department = getattr(actor, "department", None)
         own_department = department.code if department else ""
     else:
         actor = None
+    actor_id = actor.pk if actor is not None else None
+    events = iter(events)
+    first = next(events, None)
+    if first is None:
+        return 0
     ring = chain_keyring()
+    key, key_id = ring.current, ring.current_id
     ip = client_ip(request)
+    count = 0
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
         seq, last = head.last_seq, bytes(head.last_hash)
-        rows = []
         at = clock.now().astimezone(UTC)
-        for values in events:
-            seq += 1
-            event = AuditEvent(
-                seq=seq, at=at, actor=actor, actor_name=_storable(actor_name[:150]),
-                department_code=values.get("department_code") or own_department,
-                action=values["action"], object_type=values.get("object_type", ""),
-                object_id=_storable(str(values.get("object_id", ""))),
-                summary=_storable(values.get("summary") or {}),
-                outcome=values.get("outcome", Outcome.SUCCESS),
-                client_ip=ip, key_id=ring.current_id, prev_hash=last)
-            event.hash = chain.link(last, event.chain_fields(), ring.current)
-            last = bytes(event.hash)
-            rows.append(event)
-        AuditEvent.objects.bulk_create(rows, batch_size=1000)
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            nonlocal seq, last, count
+            for values in itertools.chain((first,), events):
+                seq += 1
+                fields = chain_fields_of(
+                    seq=seq, at=at, actor_id=actor_id, actor_name=actor_name,
+                    department_code=values.get("department_code") or own_department,
+                    action=values["action"], object_type=values.get("object_type", ""),
+                    object_id=_storable(str(values.get("object_id", ""))),
+                    summary=_storable(values.get("summary") or {}),
+                    outcome=values.get("outcome", Outcome.SUCCESS), client_ip=ip, key_id=key_id)
+                digest = chain.link(last, fields, key)
+                yield (seq, at, actor_id, actor_name, fields["department_code"], fields["action"],
+                       fields["object_type"], fields["object_id"], fields["summary"], fields["outcome"],
+                       ip, key_id, last, digest)
+                last = digest
+                count += 1
+
+        insert_rows(AuditEvent, AUDIT_FIELDS, rows())
         AuditHead.objects.filter(id=1).update(last_seq=seq, last_hash=last)
-    return len(rows)
+    return count
 
 
 def audit_refusal(*, request: HttpRequest, reason: str = "") -> AuditEvent:

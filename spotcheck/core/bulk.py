@@ -91,3 +91,15 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
                 batch.clear()
         if batch:
             cursor.executemany(sql, batch)
+
+
+def id_array(ids: Iterable[int]) -> Any:
+    """The right-hand side of ``filter(<integer field>__in=id_array(ids))``: on PostgreSQL one
+    array parameter (``IN (SELECT unnest(%s::bigint[]))``), so that a statement over thousands
+    of ids stays short to compile and to send; elsewhere the list itself."""
+    from django.db.models.expressions import RawSQL
+
+    values = [int(i) for i in ids]
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [values])
+    return values

@@ -29,7 +29,7 @@ from spotcheck.accounts.models import Department, Division
 from spotcheck.audit.services import audit_record, audit_record_many, refusals_audited
 from spotcheck.catalog.models import InspectionItem
 from spotcheck.core import clock, workdays
-from spotcheck.core.bulk import insert_rows
+from spotcheck.core.bulk import id_array, insert_rows
 from spotcheck.core.domain.workflow import TransitionRefused, guarded_update, next_state
 from spotcheck.core.errors import Conflict, Refused, ServiceError, refuse_unless
 from spotcheck.core.reference import follow_up_actions, inspection_methods
@@ -146,7 +146,7 @@ def burden_refresh(entity_ids: Iterable[int], year: int) -> None:
     stamp = EntityBurden._meta.get_field("updated_at").get_db_prep_save(timezone.now(), connection)
     table = EntityBurden._meta.db_table
     for chunk in _batches(ids, 1000):
-        live = (InspectionTask.objects.filter(entity_id__in=chunk, year=year)
+        live = (InspectionTask.objects.filter(entity_id__in=id_array(chunk), year=year)
                 .exclude(status=TaskStatus.CANCELLED))
         rows = (live.values("entity_id", "uscc")
                 .annotate(tasks=Count("id"),
@@ -163,7 +163,7 @@ def burden_refresh(entity_ids: Iterable[int], year: int) -> None:
                 "WHERE true ON CONFLICT (entity_id, year) DO UPDATE SET uscc = excluded.uscc, "
                 "tasks = excluded.tasks, visits = excluded.visits, departments = excluded.departments, "
                 "updated_at = excluded.updated_at", [year, stamp, *params])
-        EntityBurden.objects.filter(entity_id__in=chunk, year=year).exclude(
+        EntityBurden.objects.filter(entity_id__in=id_array(chunk), year=year).exclude(
             Exists(live.filter(entity_id=OuterRef("entity_id")))).delete()
 
 
@@ -576,7 +576,7 @@ def _write_joints(state: _Window, visits: list[Visit]) -> None:
         if before is not None and before != tuple(getattr(joint, f) for f in JOINT_FIELDS):
             to_update.append(joint)
         joints[visit.entity] = joint
-    JointInspection.objects.bulk_create(to_create, batch_size=BATCH)
+    _insert_joints(state, to_create)
     if to_update:
         JointInspection.objects.bulk_update(to_update, [*(f.removesuffix("_id") for f in JOINT_FIELDS),
                                                         "updated_at"], batch_size=BATCH)
@@ -589,9 +589,9 @@ def _write_joints(state: _Window, visits: list[Visit]) -> None:
             status=LeadChangeStatus.LAPSED)
         JointParticipant.objects.filter(joint__in=regroup).delete()
     fresh = {j.pk for j in to_create} | {j.pk for j in regroup}
-    JointParticipant.objects.bulk_create(
-        (JointParticipant(joint=joints[v.entity], department=depts[code], item_count=len(v.items[code]))
-         for v in visits if joints[v.entity].pk in fresh for code in v.departments), batch_size=BATCH)
+    insert_rows(JointParticipant, ("joint_id", "department_id", "item_count"), (
+        (joints[v.entity].pk, depts[code].pk, len(v.items[code]))
+        for v in visits if joints[v.entity].pk in fresh for code in v.departments))
 
     # Tasks not yet linked to their visit: one UPDATE, the visit found by its unique key.
     relink = [c for v in visits for c in state.by_uscc[v.entity]
@@ -640,6 +640,30 @@ def _write_joints(state: _Window, visits: list[Visit]) -> None:
     summary.tasks += tasks
     summary.visits_before += tasks
     summary.visits_after += len(visits)
+
+
+JOINT_INSERT = ("entity_id", "uscc", "lead_id", "default_lead_id", "is_joint", "item_count", "team",
+                "sources", "plans")
+
+
+def _insert_joints(state: _Window, joints: Sequence[JointInspection]) -> None:
+    """Write new joint inspections in one statement (COPY on PostgreSQL) and give each its
+    primary key, read back by the window's unique key (entity, window)."""
+    if not joints:
+        return
+    insert_rows(JointInspection, JOINT_INSERT,
+                ((j.entity_id, j.uscc, j.lead_id, j.default_lead_id, j.is_joint, j.item_count, j.team,
+                  j.sources, j.plans) for j in joints),
+                constants={"division_id": state.division.pk, "year": state.year,
+                           "window_start": state.w.start, "window_end": state.w.end})
+    by_entity = {j.entity_id: j for j in joints}
+    for chunk in _batches(list(by_entity)):
+        for entity_id, pk in JointInspection.objects.filter(
+                entity_id__in=chunk, window_start=state.w.start, window_end=state.w.end).values_list(
+                "entity_id", "pk"):
+            joint = by_entity[entity_id]
+            joint.pk = pk
+            joint._state.adding, joint._state.db = False, connection.alias
 
 
 def _link_replaced_notices(state: _Window, visits: list[Visit], joints: Mapping[str, JointInspection],
@@ -916,7 +940,7 @@ def _steps(model: type[Any], pks: Sequence[int], step: Step, **fields: Any) -> i
     """``_step`` for many rows: their states read in one query, every row's step checked,
     one guarded UPDATE per state they were in."""
     by_state: dict[str, list[int]] = defaultdict(list)
-    for pk, status in model.objects.filter(pk__in=pks).values_list("pk", "status"):
+    for pk, status in model.objects.filter(pk__in=id_array(pks)).values_list("pk", "status"):
         by_state[status].append(pk)
     moves: list[tuple[str, str, list[int]]] = []
     for status, ids in by_state.items():
@@ -924,7 +948,7 @@ def _steps(model: type[Any], pks: Sequence[int], step: Step, **fields: Any) -> i
             moves.append((status, next_state(WORKFLOW, status, step), ids))
         except TransitionRefused as exc:
             raise Conflict(exc.message) from None
-    return sum(guarded_update(model.objects.filter(pk__in=ids), expected=status, new=new, **fields)
+    return sum(guarded_update(model.objects.filter(pk__in=id_array(ids)), expected=status, new=new, **fields)
                for status, new, ids in moves)
 
 
@@ -956,9 +980,9 @@ def _rows_update(rows: Sequence[TaskItem]) -> None:
         key = (r.result_code, r.result_name, r.method, r.follow_up, r.note, r.recorded_at, r.recorded_by_id)
         groups.setdefault(key, []).append(r.pk)
     for (code, name, method, follow_up, note, at, by), pks in groups.items():
-        TaskItem.objects.filter(pk__in=pks).update(result_code=code, result_name=name, method=method,
-                                                   follow_up=follow_up, note=note, recorded_at=at,
-                                                   recorded_by_id=by)
+        TaskItem.objects.filter(pk__in=id_array(pks)).update(
+            result_code=code, result_name=name, method=method, follow_up=follow_up, note=note,
+            recorded_at=at, recorded_by_id=by)
 
 
 def visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, Entry],
@@ -1049,9 +1073,17 @@ def _visits_record(*, acting_user: Any, recordings: Sequence[Recording], request
             raise Refused("您已申报对该市场主体回避（R-I2），不能录入其检查结果。")
     tasks_of = _visits_tasks(visits)
     all_rows: dict[int, list[TaskItem]] = defaultdict(list)
-    for item_row in (TaskItem.objects.filter(task__in=[t.pk for ts in tasks_of.values() for t in ts])
-                     .select_related("item", "item__department").order_by("pk")):
-        all_rows[item_row.task_id].append(item_row)
+    task_ids = [t.pk for ts in tasks_of.values() for t in ts]
+    for chunk in _batches(task_ids):
+        for item_row in TaskItem.objects.filter(task_id__in=chunk).order_by("pk"):
+            all_rows[item_row.task_id].append(item_row)
+    # The items of the forms (a few hundred for thousands of rows) read once each, not per row.
+    items = InspectionItem.objects.select_related("department").in_bulk(
+        {item_row.item_id for task_rows in all_rows.values() for item_row in task_rows})
+    item_field = TaskItem._meta.get_field("item")
+    for task_rows in all_rows.values():
+        for item_row in task_rows:
+            item_field.set_cached_value(item_row, items[item_row.item_id])
     tree = reference.result_tree()
     methods, follow_ups = inspection_methods(), follow_up_actions()
     now = clock.now()
