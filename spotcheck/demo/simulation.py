@@ -20,6 +20,7 @@ without a usable password.
 from __future__ import annotations
 
 import contextlib
+import heapq
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from spotcheck.accounts.models import Department, Division, User
 from spotcheck.accounts.roles import Role
@@ -247,6 +249,22 @@ def _inspector_account(inspector: Any) -> User:
     return user
 
 
+def _in_window_order(qs: Any, chunk: int = 200) -> Iterator[Any]:
+    """The rows of ``qs`` by (window start, id), a page at a time (keyset: the rows the loop
+    confirms leave ``qs`` without moving the next page), so that a caller who needs the
+    earliest few never holds the year's visits."""
+    last: tuple[date, int] | None = None
+    while True:
+        page_qs = qs.order_by("window_start", "pk")
+        if last is not None:
+            page_qs = page_qs.filter(Q(window_start__gt=last[0]) | Q(window_start=last[0], pk__gt=last[1]))
+        page = list(page_qs[:chunk])
+        yield from page
+        if len(page) < chunk:
+            return
+        last = (page[-1].window_start, page[-1].pk)
+
+
 def _sign_confirm_publish(division: Division, year: int, say: Echo, *, limit: int = SIGNED_VISITS) -> None:
     """The year's earliest completed visits, as their days go by: both inspectors sign the
     form from their own accounts and the enterprise's representative signs (one in ten
@@ -259,13 +277,14 @@ def _sign_confirm_publish(division: Division, year: int, say: Echo, *, limit: in
     from spotcheck.inspections.models import ReviewStatus, TaskMember
     from spotcheck.publicity import services as publicity
 
-    visits: list[Any] = [
-        *JointInspection.objects.filter(division=division, year=year, status=TaskStatus.COMPLETED,
-                                        review_status=ReviewStatus.PENDING).select_related("lead", "entity"),
-        *InspectionTask.objects.filter(division=division, year=year, joint__isnull=True,
-                                       status=TaskStatus.COMPLETED, review_status=ReviewStatus.PENDING)
-        .select_related("department", "entity")]
-    visits.sort(key=lambda v: (v.window_start, type(v).__name__, v.pk))
+    visits = heapq.merge(  # the earliest first, read as far as needed (not the year's visits)
+        _in_window_order(JointInspection.objects.filter(
+            division=division, year=year, status=TaskStatus.COMPLETED,
+            review_status=ReviewStatus.PENDING).select_related("lead", "entity")),
+        _in_window_order(InspectionTask.objects.filter(
+            division=division, year=year, joint__isnull=True, status=TaskStatus.COMPLETED,
+            review_status=ReviewStatus.PENDING).select_related("department", "entity")),
+        key=lambda v: (v.window_start, type(v).__name__, v.pk))
     # a second setup of the demo finds the visits signed the first time and signs no more
     limit -= (JointInspection.objects.filter(division=division, year=year,
                                              review_status=ReviewStatus.CONFIRMED).count()
