@@ -121,6 +121,10 @@ class DivisionFigures(models.Model):
     computed_at = models.DateTimeField("统计时间")
     refresh_queued_at = models.DateTimeField("已排队重新统计", null=True, blank=True)
 
+    # The figures counted (``oversight.selectors.costly_figures``), as against when.
+    COUNTED = ("class_c_total", "class_c_planned", "class_c_inspected", "class_a_population",
+               "burden_entities", "burden_tasks", "burden_visits", "savings")
+
     class Meta:
         verbose_name = "监督看板统计"
         verbose_name_plural = "监督看板统计"

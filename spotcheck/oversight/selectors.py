@@ -4,7 +4,7 @@ owns it where there is one (coverage, class-C coverage, window savings); the res
 here from plans, draws, tasks, filings and the burden ledger, in a fixed number of queries.
 
 The figures counted over the whole entity library or all the division's tasks of the year
-(class C and class A, coverage by tasks, the burden ledger, window savings: ``Costly``) take
+(class C and class A, coverage by tasks, the burden ledger, window savings) take
 seconds at a million entities; the page reads them kept (``DivisionFigures``, refreshed by
 the worker, their time shown), the reports and the tests count them here.
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
@@ -25,6 +25,7 @@ from spotcheck.core import clock
 from spotcheck.draws.models import Draw, DrawStatus, Selection, SelectionState
 from spotcheck.inspections.models import EntityBurden, Filing, InspectionTask, TaskStatus
 from spotcheck.inspections.selectors import class_c_coverage, window_savings
+from spotcheck.oversight.models import DivisionFigures
 from spotcheck.planning import selectors as planning
 from spotcheck.planning.domain.checks import CLASS_A_CAP_BP, FULL_BP
 from spotcheck.planning.models import Plan, PlanTransition
@@ -183,44 +184,20 @@ def on_time(plan: Plan, submitted: date | None, deadline: date, today: date) -> 
     return False if today > deadline else None
 
 
-class Costly(Protocol):
-    """The figures of a division's year counted over the whole entity library or all the
-    year's tasks (``DivisionFigures`` keeps them; ``costly_figures`` counts them)."""
-
-    class_c_total: int
-    class_c_planned: int
-    class_c_inspected: int
-    class_a_population: int
-    burden_entities: int
-    burden_tasks: int
-    burden_visits: int
-    savings: dict[str, Any]
-
-
-@dataclass
-class CostlyFigures:
-    class_c_total: int
-    class_c_planned: int
-    class_c_inspected: int
-    class_a_population: int
-    burden_entities: int
-    burden_tasks: int
-    burden_visits: int
-    savings: dict[str, Any]
-
-
 def _burden(tasks: Any, year: int) -> dict[str, Any]:
     """R-B3: the burden ledger of the entities the tasks visit."""
     return (EntityBurden.objects.filter(year=year, entity_id__in=tasks.values("entity_id"))
             .aggregate(n=Count("id"), tasks=Sum("tasks"), visits=Sum("visits")))
 
 
-def costly_figures(division: Division, year: int) -> CostlyFigures:
+def costly_figures(division: Division, year: int) -> DivisionFigures:
     """R-C2 (class C: all, in an approved full-coverage plan, with a task this year), R-A2
-    (the class-A population), R-B3 (the burden ledger of the year's tasks, window savings)."""
+    (the class-A population), R-B3 (the burden ledger of the year's tasks, window savings),
+    counted now: the figures ``DivisionFigures`` keeps, in an unsaved row of it."""
     c_total, c_planned = planning.class_c_coverage(division.pk, year)
     burden = _burden(InspectionTask.objects.filter(division=division, year=year), year)
-    return CostlyFigures(
+    return DivisionFigures(
+        division=division, year=year, computed_at=clock.now(),
         class_c_total=c_total, class_c_planned=c_planned,
         class_c_inspected=class_c_coverage(division, year)["covered"],
         class_a_population=planning.class_a_population(division.pk),
@@ -229,7 +206,7 @@ def costly_figures(division: Division, year: int) -> CostlyFigures:
 
 
 def dashboard(division: Division | str, year: int, *, department: Department | None = None,
-              as_of: date | None = None, kept: Costly | None = None,
+              as_of: date | None = None, kept: DivisionFigures | None = None,
               kept_at: datetime | None = None) -> Dashboard:
     """The figures of a division's year, or of one department of it; deadlines (plans on
     time, tasks overdue) judged on ``as_of`` (today by default: a report's period end).

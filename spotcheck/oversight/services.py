@@ -203,10 +203,7 @@ def figures_refresh(division: Division | str, year: int) -> DivisionFigures:
     div = division if isinstance(division, Division) else Division.objects.get(pk=division)
     started = clock.now()
     f = selectors.costly_figures(div, year)
-    values = {"class_c_total": f.class_c_total, "class_c_planned": f.class_c_planned,
-              "class_c_inspected": f.class_c_inspected, "class_a_population": f.class_a_population,
-              "burden_entities": f.burden_entities, "burden_tasks": f.burden_tasks,
-              "burden_visits": f.burden_visits, "savings": f.savings,
+    values = {**{name: getattr(f, name) for name in DivisionFigures.COUNTED},
               "computed_at": started, "refresh_queued_at": None}
     try:
         kept, _ = DivisionFigures.objects.update_or_create(division=div, year=year, defaults=values)
