@@ -3,6 +3,12 @@ PostgreSQL database (or SQLite with ``--sqlite``), with the time, the peak memor
 process and a cProfile of the year (its top entries by cumulative and by own time).
 
     python benchmarks/bench_year.py [--entities 1000000] [--year 2027] [--top 25] [--sqlite]
+                                    [--template DB] [--sql]
+
+``--template DB`` starts from a copy of a PostgreSQL database already migrated and holding a
+generated library (``generate_demo``), so that runs of the year skip the generation; its
+baseline is then one pass over the entity table. ``--sql`` adds the database statements'
+time grouped by their shape (numbers and lists folded), largest first.
 
 The baseline measured in the same run is the demo generation itself (the import of the
 entity CSV through the import engine, the library classes, the roster and the item list):
@@ -13,14 +19,18 @@ and 1 GB at 1,000,000 entities.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import io
 import os
 import pstats
+import re
 import resource
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -43,6 +53,31 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+class _Statements:
+    """An ``execute_wrapper`` adding up the database time of each statement shape."""
+
+    FOLD = re.compile(r"'(?:[^']|'')*'|\b\d+(?:\.\d+)?\b|%s")
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.calls: dict[str, int] = defaultdict(int)
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            shape = re.sub(r"(\?(?:, \?)+)", "?…", self.FOLD.sub("?", sql))[:220]
+            self.seconds[shape] += time.perf_counter() - t0
+            self.calls[shape] += 1
+
+    def report(self, top: int) -> None:
+        total = sum(self.seconds.values())
+        print(f"--- statements: {sum(self.calls.values()):,} in {total:.1f} s, by shape ---")
+        for shape, seconds in sorted(self.seconds.items(), key=lambda kv: -kv[1])[:top]:
+            print(f"{seconds:8.1f} s {self.calls[shape]:7d}x  {shape}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--entities", type=int, default=1_000_000)
@@ -50,23 +85,34 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--profile-out", default="", help="write the raw cProfile stats here")
+    parser.add_argument("--template", default="", help="copy this prepared PostgreSQL database")
+    parser.add_argument("--sql", action="store_true", help="time the statements by shape")
     args = parser.parse_args()
 
     os.environ["SPOTCHECK_DEMO"] = "1"
-    with scratch_database("bench_year", sqlite=args.sqlite) as tmp:
+    with scratch_database("bench_year", sqlite=args.sqlite, template=args.template) as tmp:
         os.environ["SPOTCHECK_DRAWS_DIR"] = f"{tmp}/draws"
         import django
 
         django.setup()
         from django.core.management import call_command
+        from django.db import connection
 
-        call_command("migrate", verbosity=0)
         print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
-        t0 = time.perf_counter()
-        call_command("generate_demo", entities=args.entities, stdout=io.StringIO())
-        generate = time.perf_counter() - t0
-        peak_generate = _peak_mb()
-        print(f"generate_demo --entities {args.entities:,}: {generate:.1f} s, peak {peak_generate:.0f} MB")
+        if args.template:
+            t0 = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*), sum(length(uscc)) FROM registry_marketentity")
+                count = cursor.fetchone()[0]
+            generate = time.perf_counter() - t0
+            print(f"baseline, one pass over the {count:,} entities of {args.template}: {generate:.2f} s")
+        else:
+            call_command("migrate", verbosity=0)
+            t0 = time.perf_counter()
+            call_command("generate_demo", entities=args.entities, stdout=io.StringIO())
+            generate = time.perf_counter() - t0
+            print(f"generate_demo --entities {args.entities:,}: {generate:.1f} s, peak {_peak_mb():.0f} MB")
+        statements = _Statements()
 
         profile = cProfile.Profile()
         t0 = time.perf_counter()
@@ -82,17 +128,20 @@ def main() -> None:
 
         cpu0 = _cpu_s()
         profile.enable()
-        call_command("simulate_year", year=args.year, stdout=Timed())
+        with connection.execute_wrapper(statements) if args.sql else contextlib.nullcontext():
+            call_command("simulate_year", year=args.year, stdout=Timed())
         profile.disable()
         year = time.perf_counter() - t0
         cpu = _cpu_s() - cpu0
         peak = _peak_mb()
-        print(f"simulate_year: {year:.1f} s (ratio to generate_demo {year / generate:.2f}), "
+        print(f"simulate_year: {year:.1f} s (ratio to the baseline {year / generate:.2f}), "
               f"peak {peak:.0f} MB (process, generation included)  "
               f"{'OK' if year <= GOAL_SECONDS and peak <= GOAL_MB else 'over goal'} "
               f"(goal {GOAL_SECONDS} s, {GOAL_MB} MB); CPU of this process {cpu:.1f} s "
               f"(with the profiler on)")
         print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
+        if args.sql:
+            statements.report(args.top)
         if args.profile_out:
             profile.dump_stats(args.profile_out)
         for key in ("cumulative", "tottime"):

@@ -11,17 +11,21 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 
-def _pg_database(base: str, name: str, op: str) -> None:
+def _pg_database(base: str, name: str, op: str, template: str = "") -> None:
     import psycopg
 
     with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"' if op == "create"
-                     else f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if op == "create":
+            conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        else:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextlib.contextmanager
-def scratch_database(prefix: str, *, sqlite: bool = False) -> Iterator[str]:
-    """Yields the temporary folder (``SPOTCHECK_VAR_DIR``) with ``DATABASE_URL`` set."""
+def scratch_database(prefix: str, *, sqlite: bool = False, template: str = "") -> Iterator[str]:
+    """Yields the temporary folder (``SPOTCHECK_VAR_DIR``) with ``DATABASE_URL`` set; on
+    PostgreSQL a copy of the database ``template`` when one is named (a database prepared
+    once, e.g. migrated and holding a generated library, so that runs skip the generation)."""
     tmp = tempfile.TemporaryDirectory()
     os.environ["SPOTCHECK_VAR_DIR"] = tmp.name
     pg_name = base = ""
@@ -31,7 +35,7 @@ def scratch_database(prefix: str, *, sqlite: bool = False) -> Iterator[str]:
         parts = urlsplit(os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432"))
         base = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
         pg_name = f"{prefix}_{os.getpid()}"
-        _pg_database(base, pg_name, "create")
+        _pg_database(base, pg_name, "create", template)
         os.environ["DATABASE_URL"] = f"{base}/{pg_name}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     try:
