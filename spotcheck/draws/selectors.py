@@ -2,8 +2,9 @@
 conflicts, the selection and the teams, an inspector's assignments.
 
 ``population_rows`` streams ``(uscc, stratum)`` in USCC byte order straight from the
-database (a server-side cursor on PostgreSQL), fetching only the columns the strata need:
-a provincial population of millions never becomes model objects.
+database (a server-side cursor), fetching only the columns the strata need: a provincial
+population of millions never becomes model objects. On PostgreSQL ``population_copy`` has
+the database render population.csv's lines itself (COPY), the same bytes in the same order.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from datetime import date
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Collate
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, TextField, Value
+from django.db.models.functions import Collate, Concat, Left
 
 from spotcheck.accounts.divisions import division_codes
 from spotcheck.accounts.models import Department
@@ -129,6 +130,57 @@ def population_rows(draw: Draw, spec: DrawSpec | None = None, *, chunk_size: int
         for pos, value in zip(positions, row[1:], strict=True):
             values[pos] = value[:1] if pos == 3 else value  # industry: its section letter
         yield row[0], name(*values)
+
+
+def _population_line(spec: DrawSpec) -> Concat:
+    """``uscc,STRATUM`` as SQL: ``population_rows``' stratum name (``stratum_namer``), built
+    by the database."""
+    parts: list[Any] = []
+    for d in spec.strata:
+        if parts:
+            parts.append(Value("."))
+        prefix = {"risk": "risk.", "industry": "ind.", "kind": "kind."}.get(d)
+        if prefix:
+            parts.append(Value(prefix))
+        column = _DIM_COLUMNS[("class", "division", "risk", "industry", "kind").index(d)]
+        parts.append(Left(column, 1) if d == "industry" else F(column))  # industry: its section letter
+    return Concat(F("uscc"), Value(","), *(parts or [Value("all")]), output_field=TextField())
+
+
+def population_copy(draw: Draw, spec: DrawSpec | None = None, *, rows: int = 1_000_000
+                    ) -> Iterator[tuple[bytes, bool]]:
+    """PostgreSQL only: population.csv's lines as the database writes them (COPY ... TO
+    STDOUT), byte for byte ``population_rows`` joined as ``uscc,stratum\n``: the same filter,
+    the same USCC byte order. Yields ``(block of whole lines, last block of a statement)``.
+
+    One COPY statement reads at most ``rows`` lines, the next one starting after the last
+    USCC read (USCCs are unique): between statements the connection is free again, for the
+    progress of a provincial population. While a statement runs, no other query may use the
+    connection.
+    """
+    spec = spec or parse_spec(draw.spec)
+    base = (population_queryset(draw, spec).alias(_key=_byte_order("uscc")).order_by("_key")
+            .annotate(_line=_population_line(spec)).values_list("_line"))
+    last: str | None = None
+    while True:
+        qs = (base.filter(_key__gt=last) if last is not None else base)[:rows]
+        sql, params = qs.query.sql_with_params()
+        n, tail, buffer = 0, b"", []
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
+            for line in copy:
+                buffer.append(line)
+                if len(buffer) == 10_000:
+                    n += len(buffer)
+                    tail = bytes(buffer[-1])
+                    yield b"".join(buffer), False
+                    buffer.clear()
+        n += len(buffer)
+        if buffer:
+            tail = bytes(buffer[-1])
+        yield b"".join(buffer), True
+        if n < rows:
+            return
+        last = tail.split(b",", 1)[0].decode("ascii")
 
 
 def entities_by_uscc(usccs: Sequence[str], field: str = "name") -> dict[str, tuple[int, str]]:

@@ -1,0 +1,81 @@
+"""population.csv written by PostgreSQL (COPY) is byte for byte the file built from the rows
+(DRAW.md: lines ``uscc,STRATUM`` in USCC byte order), for every strata dimension."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from spotcheck.draws import selectors, services
+from spotcheck.draws.domain.spec import parse_spec
+from spotcheck.draws.models import Draw
+from spotcheck.draws.tests.factories import World, b_spec, make_entities
+from spotcheck.registry.models import MarketEntity
+from verifier import verify_draw as vd
+
+pytestmark = pytest.mark.django_db
+on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+
+STRATA = [[], ["class", "division"], ["risk"], ["industry", "kind"],
+          ["class", "division", "risk", "industry", "kind"]]
+
+
+@pytest.fixture
+def library(db: Any) -> None:
+    make_entities(7, division="361102", risk="high", industry="F", kind="company")
+    make_entities(5, division="361103", risk="low", industry="C", kind="individual")
+    make_entities(4, division="361102", risk="general", industry="I", kind="branch")
+    make_entities(3, division="361102", status="deregistered")
+
+
+def _draw(world: World, strata: list[str], **spec: Any) -> Draw:
+    return world.prepare(spec=b_spec(strata=strata, **spec))
+
+
+def _from_rows(draw: Draw) -> bytes:
+    return "".join(f"{u},{s}\n" for u, s in selectors.population_rows(draw)).encode("ascii")
+
+
+@on_postgresql
+@pytest.mark.parametrize("strata", STRATA)
+def test_the_database_writes_the_lines_built_from_the_rows(world: World, library: Any, strata: list[str]
+                                                           ) -> None:
+    draw = _draw(world, strata)
+    expected = _from_rows(draw)
+    assert expected.count(b"\n") == 16
+    for rows in (1_000_000, 16, 5, 1):  # one COPY, exactly full, several, one line each
+        blocks = list(selectors.population_copy(draw, rows=rows))
+        assert b"".join(b for b, _ in blocks) == expected
+        assert blocks[-1][1] and sum(last for _, last in blocks) == 16 // rows + 1
+
+
+@on_postgresql
+def test_the_exclusions_and_filters_are_the_same_both_ways(world: World, library: Any) -> None:
+    excluded = sorted(MarketEntity.objects.filter(risk_level="high").values_list("uscc", flat=True))[3]
+    draw = world.prepare(spec=b_spec(classes=["B"], strata=["risk"], risk_levels=["high", "low"]),
+                         excluded_usccs=[excluded])
+    expected = _from_rows(draw)
+    assert expected.count(b"\n") == 11 and excluded.encode() not in expected
+    assert b"".join(b for b, _ in selectors.population_copy(draw, rows=4)) == expected
+
+
+@pytest.mark.parametrize("strata", [["class", "division"], ["industry", "kind"]])
+def test_the_file_strata_and_progress_on_either_database(world: World, library: Any, tmp_path: Path,
+                                                         monkeypatch: Any, strata: list[str]) -> None:
+    monkeypatch.setattr(services, "POPULATION_COPY_ROWS", 6)
+    monkeypatch.setattr(services, "PROGRESS_EVERY", 6)
+    draw = _draw(world, strata)
+    seen: list[tuple[str, int, int]] = []
+    path = tmp_path / "population.csv"
+    strata_sizes = services._write_population(draw, parse_spec(draw.spec), path,
+                                              lambda *a: seen.append(a))
+    data = path.read_bytes()
+    assert data == _from_rows(draw)
+    assert strata_sizes == Counter(line.split(",")[1] for line in data.decode().splitlines())
+    assert strata_sizes == vd.scan_population(path, "sha256").strata
+    assert seen[0] == ("population", 0, 16) and seen[-1] == ("population", 16, 16)
+    assert [d for _, d, _ in seen] == sorted(d for _, d, _ in seen) and len(seen) >= 4
