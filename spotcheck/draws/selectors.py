@@ -3,8 +3,8 @@ conflicts, the selection and the teams, an inspector's assignments.
 
 ``population_rows`` streams ``(uscc, stratum)`` in USCC byte order straight from the
 database (a server-side cursor), fetching only the columns the strata need: a provincial
-population of millions never becomes model objects. On PostgreSQL ``population_copy`` has
-the database render population.csv's lines itself (COPY), the same bytes in the same order.
+population of millions never becomes model objects. On PostgreSQL ``population_blocks`` has
+the database render population.csv's lines itself, the same bytes in the same order.
 """
 
 from __future__ import annotations
@@ -147,59 +147,51 @@ def _population_line(spec: DrawSpec) -> Concat:
     return Concat(F("uscc"), Value(","), *(parts or [Value("all")]), output_field=TextField())
 
 
-def population_copy(draw: Draw, spec: DrawSpec | None = None, *, rows: int = 1_000_000
-                    ) -> Iterator[tuple[bytes, bool]]:
-    """PostgreSQL only: population.csv's lines as the database writes them (COPY ... TO
-    STDOUT), byte for byte ``population_rows`` joined as ``uscc,stratum\n``: the same filter,
-    the same USCC byte order. Yields ``(block of whole lines, last block of a statement)``.
+def population_blocks(draw: Draw, spec: DrawSpec | None = None, *, rows: int = 1_000_000,
+                      batch: int = 50_000) -> Iterator[bytes]:
+    """PostgreSQL only: population.csv as blocks of whole lines that the database writes
+    itself, byte for byte ``population_rows`` joined as ``uscc,stratum\n`` (the same filter,
+    the same USCC byte order): no Python call per line, a provincial population included.
 
-    One COPY statement reads at most ``rows`` lines, the next one starting after the last
-    USCC read (USCCs are unique): between statements the connection is free again, for the
-    progress of a provincial population. While a statement runs, no other query may use the
-    connection.
+    One statement reads at most ``rows`` lines, the next one those after the last USCC read
+    (USCCs are unique); the connection is free between blocks (the statement's result is
+    already read), so the caller may write its progress.
     """
     spec = spec or parse_spec(draw.spec)
     base = (population_queryset(draw, spec).alias(_key=_byte_order("uscc")).order_by("_key")
             .annotate(_line=_population_line(spec)).values_list("_line"))
     last: str | None = None
     while True:
-        qs = (base.filter(_key__gt=last) if last is not None else base)[:rows]
-        sql, params = qs.query.sql_with_params()
-        n, tail, buffer = 0, b"", []
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
-            for line in copy:
-                buffer.append(line)
-                if len(buffer) == 10_000:
-                    n += len(buffer)
-                    tail = bytes(buffer[-1])
-                    yield b"".join(buffer), False
-                    buffer.clear()
-        n += len(buffer)
-        if buffer:
-            tail = bytes(buffer[-1])
-        yield b"".join(buffer), True
+        qs = base.filter(_key__gt=last) if last is not None else base
+        sql, params = qs[:rows].query.sql_with_params()
+        n = 0
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            while lines := [line for line, in cursor.fetchmany(batch)]:
+                n += len(lines)
+                last = lines[-1].split(",", 1)[0]
+                yield ("\n".join(lines) + "\n").encode("ascii")
         if n < rows:
             return
-        last = tail.split(b",", 1)[0].decode("ascii")
 
 
-def entities_by_uscc(usccs: Sequence[str], field: str = "name") -> dict[str, tuple[int, str]]:
-    """{uscc: (entity id, field)} for the entities of the library among ``usccs`` (tens of
-    thousands after a provincial draw): one array parameter per 20,000 codes on PostgreSQL
+def entities_by_uscc(usccs: Sequence[str]) -> dict[str, tuple[int, str, str]]:
+    """{uscc: (entity id, name, status)} for the entities of the library among ``usccs`` (tens
+    of thousands after a provincial draw): one array parameter per 20,000 codes on PostgreSQL
     instead of a long IN list, chunks of 1,000 elsewhere."""
-    column = {"name": "name", "status": "status"}[field]
-    out: dict[str, tuple[int, str]] = {}
+    out: dict[str, tuple[int, str, str]] = {}
     if connection.vendor == "postgresql":
-        sql = (f"SELECT uscc, id, {column} FROM {MarketEntity._meta.db_table} "  # noqa: S608 - fixed names
+        sql = (f"SELECT uscc, id, name, status FROM {MarketEntity._meta.db_table} "  # noqa: S608 - fixed names
                "WHERE uscc = ANY(%s)")
         with connection.cursor() as cursor:
             for i in range(0, len(usccs), 20_000):
                 cursor.execute(sql, [list(usccs[i:i + 20_000])])
-                out.update((u, (pk, value)) for u, pk, value in cursor.fetchall())
+                out.update((u, (pk, name, status)) for u, pk, name, status in cursor.fetchall())
         return out
     for i in range(0, len(usccs), 1000):
         chunk = MarketEntity.objects.filter(uscc__in=usccs[i:i + 1000])
-        out.update((u, (pk, value)) for u, pk, value in chunk.values_list("uscc", "pk", field))
+        out.update((u, (pk, name, status))
+                   for u, pk, name, status in chunk.values_list("uscc", "pk", "name", "status"))
     return out
 
 

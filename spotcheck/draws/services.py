@@ -22,6 +22,7 @@ import os
 import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,7 @@ OBJECT_TYPE = "draws.draw"
 # Above this many entities, freezing and executing go to the worker (settings override).
 INLINE_MAX = 20_000
 PROGRESS_EVERY = 100_000
-POPULATION_COPY_ROWS = 1_000_000  # lines of population.csv per COPY statement (PostgreSQL)
+POPULATION_STATEMENT_ROWS = 1_000_000  # lines of population.csv read by one statement (PostgreSQL)
 PHASES = {
     "count": "统计抽取范围",
     "population": "写出抽取范围（population.csv）",
@@ -479,7 +480,7 @@ def _write_population(draw: Draw, spec: DrawSpec, path: Path, progress: Progress
     progress("population", 0, total)
     tmp = path.with_suffix(".tmp")
     if connection.vendor == "postgresql":
-        done, strata = _copy_population(draw, spec, tmp, progress, total)
+        done, strata = _population_by_database(draw, spec, tmp, progress, total)
     else:
         done, strata = _stream_population(draw, spec, tmp, progress, total)
     tmp.replace(path)
@@ -509,15 +510,14 @@ def _stream_population(draw: Draw, spec: DrawSpec, tmp: Path, progress: Progress
     return done, strata
 
 
-def _copy_population(draw: Draw, spec: DrawSpec, tmp: Path, progress: Progress, total: int
+def _population_by_database(draw: Draw, spec: DrawSpec, tmp: Path, progress: Progress, total: int
                      ) -> tuple[int, Counter[str]]:
-    """The lines as PostgreSQL writes them (``selectors.population_copy``), counted per
-    stratum block by block; the progress between COPY statements, the connection being busy
-    during one."""
+    """The lines as PostgreSQL writes them (``selectors.population_blocks``), counted per
+    stratum block by block."""
     counts: Counter[bytes] = Counter()
-    done = 0
+    done = reported = 0
     with open(tmp, "wb", buffering=1 << 20) as f:
-        for block, statement_done in selectors.population_copy(draw, spec, rows=POPULATION_COPY_ROWS):
+        for block in selectors.population_blocks(draw, spec, rows=POPULATION_STATEMENT_ROWS):
             f.write(block)
             lines = block.count(b"\n")
             fields = block.replace(b"\n", b",").split(b",")
@@ -527,11 +527,12 @@ def _copy_population(draw: Draw, spec: DrawSpec, tmp: Path, progress: Progress, 
             else:  # a comma inside a value: the check of the file refuses it, naming the line
                 counts.update(line.partition(b",")[2] for line in block.splitlines())
             done += lines
-            if statement_done:
+            if done - reported >= PROGRESS_EVERY:
                 progress("population", done, total)
+                reported = done
         f.flush()
         os.fsync(f.fileno())
-    return done, Counter({s.decode("utf-8", "replace"): n for s, n in counts.items()})
+    return done, Counter({s.decode("ascii"): n for s, n in counts.items()})
 
 
 def _bundle_error_message(exc: vd.BundleError, path: Path) -> str:
@@ -819,16 +820,20 @@ def draw_execute(*, acting_user: Any, draw: Draw, background: bool | None = None
     return draw_run(draw.pk)
 
 
-def not_inspectable(usccs: Sequence[str]) -> dict[str, str]:
+def not_inspectable(usccs: Sequence[str], *, read: dict[str, tuple[int, str, str]] | None = None
+                    ) -> dict[str, str]:
     """{uscc: reason} for entities that may not be inspected now (deregistered, revoked,
-    moved out, or gone from the library)."""
-    found = {u: status for u, (_, status) in selectors.entities_by_uscc(usccs, "status").items()}
+    moved out, or gone from the library). ``read`` collects the rows read (id, name, status):
+    the run stores its selection with them instead of reading the library again."""
+    found = selectors.entities_by_uscc(usccs)
+    if read is not None:
+        read.update(found)
     out = {}
     for u in usccs:
         if u not in found:
             out[u] = "已不在检查对象名录库中"
-        elif found[u] in NOT_INSPECTABLE:
-            out[u] = NOT_INSPECTABLE[found[u]]
+        elif found[u][2] in NOT_INSPECTABLE:
+            out[u] = NOT_INSPECTABLE[found[u][2]]
     return out
 
 
@@ -859,9 +864,10 @@ def draw_run(draw_id: int, *, echo: Progress | None = None) -> Draw:
         def note(phase: str) -> None:
             progress(phase, steps.index(phase) if phase in steps else 0, len(steps))
 
-        result = execute(**_frozen_inputs(draw), check=not_inspectable, progress=note)
+        read: dict[str, tuple[int, str, str]] = {}
+        result = execute(**_frozen_inputs(draw), check=partial(not_inspectable, read=read), progress=note)
         progress("store", 0, len(result.result["selected"]))
-        _store_result(draw, result, created=True)
+        _store_result(draw, result, created=True, read=read)
         progress("done", 1, 1)
         return draw
     except Exception as exc:
@@ -883,8 +889,10 @@ def draw_run(draw_id: int, *, echo: Progress | None = None) -> Draw:
 
 
 def _store_result(draw: Draw, execution: Execution, *, created: bool, acting_user: Any = None,
-                  request: Any = None, revision: int = 1) -> DrawResult:
-    """result.json, the selection and the teams, in one transaction with the transition."""
+                  request: Any = None, revision: int = 1,
+                  read: Mapping[str, tuple[int, str, str]] | None = None) -> DrawResult:
+    """result.json, the selection and the teams, in one transaction with the transition
+    (``read``: entity rows the run's check has just read, see ``not_inspectable``)."""
     result = execution.result
     text = vd.pretty_json(result).decode("utf-8")
     digest = vd.digest(draw.hash_name, text.encode("utf-8")).hex()
@@ -913,7 +921,7 @@ def _store_result(draw: Draw, execution: Execution, *, created: bool, acting_use
             stored = DrawResult.objects.get(draw=draw)
             Assignment.objects.filter(selection__draw=draw).delete()
             Selection.objects.filter(draw=draw).delete()
-        _store_selection(draw, result)
+        _store_selection(draw, result, read or {})
         audit_record(action="draw.execute" if created else "draw.substitute",
                      actor=acting_user if acting_user is not None else draw.executed_by,
                      department_code=draw.department.code, object_type=OBJECT_TYPE,
@@ -939,11 +947,16 @@ def _insert_rows(model: Any, fields: Sequence[str], rows: Iterable[tuple[Any, ..
     model.objects.bulk_create((model(**dict(zip(fields, row, strict=True))) for row in rows), batch_size=2000)
 
 
-def _store_selection(draw: Draw, result: Mapping[str, Any]) -> None:
-    """The selection (with replaced entities and their substitutes) and the teams as rows."""
+def _store_selection(draw: Draw, result: Mapping[str, Any], read: Mapping[str, tuple[int, str, str]]
+                     ) -> None:
+    """The selection (with replaced entities and their substitutes) and the teams as rows;
+    the entities' id and name from ``read``, the library for the others."""
     subs = result.get("substitutions", [])
     usccs = [e["uscc"] for e in result["selected"]] + [s["in"] for s in subs]
-    entities = selectors.entities_by_uscc(usccs)
+    missing = [u for u in usccs if u not in read]
+    entities = {u: row[:2] for u, row in read.items()}
+    if missing:
+        entities.update((u, row[:2]) for u, row in selectors.entities_by_uscc(missing).items())
     escalated = set(result.get("escalated", [])) | set(result.get("substitutes_escalated", []))
     relaxed = set(result.get("cap_relaxed", []))
     # uscc -> [position, stratum, score, state, reason, replaces (uscc)]

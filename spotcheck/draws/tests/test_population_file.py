@@ -1,4 +1,4 @@
-"""population.csv written by PostgreSQL (COPY) is byte for byte the file built from the rows
+"""population.csv written by PostgreSQL is byte for byte the file built from the rows
 (DRAW.md: lines ``uscc,STRATUM`` in USCC byte order), for every strata dimension."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from spotcheck.registry.models import MarketEntity
 from verifier import verify_draw as vd
 
 pytestmark = pytest.mark.django_db
-on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL writes the lines")
 
 STRATA = [[], ["class", "division"], ["risk"], ["industry", "kind"],
           ["class", "division", "risk", "industry", "kind"]]
@@ -47,10 +47,11 @@ def test_the_database_writes_the_lines_built_from_the_rows(world: World, library
     draw = _draw(world, strata)
     expected = _from_rows(draw)
     assert expected.count(b"\n") == 16
-    for rows in (1_000_000, 16, 5, 1):  # one COPY, exactly full, several, one line each
-        blocks = list(selectors.population_copy(draw, rows=rows))
-        assert b"".join(b for b, _ in blocks) == expected
-        assert blocks[-1][1] and sum(last for _, last in blocks) == 16 // rows + 1
+    for rows, batch in ((1_000_000, 50_000), (16, 3), (5, 5), (5, 2), (1, 1)):
+        # one statement, one exactly full, several, a line each; blocks of a few lines
+        blocks = list(selectors.population_blocks(draw, rows=rows, batch=batch))
+        assert b"".join(blocks) == expected
+        assert all(b.endswith(b"\n") and b.count(b"\n") <= batch for b in blocks)
 
 
 @on_postgresql
@@ -60,13 +61,13 @@ def test_the_exclusions_and_filters_are_the_same_both_ways(world: World, library
                          excluded_usccs=[excluded])
     expected = _from_rows(draw)
     assert expected.count(b"\n") == 11 and excluded.encode() not in expected
-    assert b"".join(b for b, _ in selectors.population_copy(draw, rows=4)) == expected
+    assert b"".join(selectors.population_blocks(draw, rows=4, batch=3)) == expected
 
 
 @pytest.mark.parametrize("strata", [["class", "division"], ["industry", "kind"]])
 def test_the_file_strata_and_progress_on_either_database(world: World, library: Any, tmp_path: Path,
                                                          monkeypatch: Any, strata: list[str]) -> None:
-    monkeypatch.setattr(services, "POPULATION_COPY_ROWS", 6)
+    monkeypatch.setattr(services, "POPULATION_STATEMENT_ROWS", 6)
     monkeypatch.setattr(services, "PROGRESS_EVERY", 6)
     draw = _draw(world, strata)
     seen: list[tuple[str, int, int]] = []

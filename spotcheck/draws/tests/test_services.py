@@ -8,6 +8,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from spotcheck.accounts.models import Department
 from spotcheck.accounts.roles import Role
@@ -384,6 +386,21 @@ def test_execution_stores_one_result_with_selection_and_teams(world: World, popu
         assert all(a.inspector == codes[a.inspector_code] for a in r.assignments.all())
     event = audited("draw.execute", Outcome.SUCCESS)
     assert event.summary["seed"] == result["seed"]
+
+
+def test_a_run_reads_its_selected_entities_once(world: World, population: Any) -> None:
+    """The check of the selection reads id, name and status; the stored selection takes the id
+    and the name from those rows instead of reading the library a second time."""
+    draw = world.reveal(world.announce(world.prepare()))
+    with CaptureQueriesContext(connection) as ctx:
+        world.execute(draw)
+    heads = [q["sql"].partition(" FROM ") for q in ctx.captured_queries]
+    reads = [h for h, _, rest in heads
+             if "name" in h and rest.lstrip('"').startswith("registry_marketentity")]
+    assert len(reads) == 1, reads
+    rows = Selection.objects.filter(draw=draw).values_list("uscc", "entity_name", "entity__uscc",
+                                                           "entity__name")
+    assert len(rows) == 4 and all(u == eu and n == en for u, n, eu, en in rows)
 
 
 def test_a_second_execution_is_refused_and_recorded(world: World, population: Any) -> None:
