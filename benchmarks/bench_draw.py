@@ -348,7 +348,7 @@ def report(n: int, r: dict[str, dict[str, Any]], verify: subprocess.CompletedPro
         ("fill: COPY of synthetic entities", r["fill"]["copy"], r["fill"]["peak_mb"], f"{n / r['fill']['copy']:,.0f} rows/s"),
         ("announce: claim (guarded update, audit)", a["claim"], a["peak_mb"], ""),
         ("announce: stream population -> population.csv", ann.get("population", 0), a["peak_mb"],
-         f"{pop / max(ann.get('population', 1), 1e-9):,.0f} rows/s, server-side cursor, USCC byte order"),
+         f"{pop / max(ann.get('population', 1), 1e-9):,.0f} rows/s, lines built by the database, USCC byte order"),
         ("announce: roster + conflicts", ann.get("roster", 0), a["peak_mb"], f"{INSPECTORS} inspectors"),
         ("announce: announcement (verifier scan)", ann.get("announcement", 0), a["peak_mb"], f"{a['strata']} strata"),
         ("announce: total", a["seconds"], a["peak_mb"], f"{pop:,} entities in the population"),
