@@ -10,7 +10,7 @@ the database render population.csv's lines itself, the same bytes in the same or
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -148,14 +148,16 @@ def _population_line(spec: DrawSpec) -> Concat:
 
 
 def population_blocks(draw: Draw, spec: DrawSpec | None = None, *, rows: int = 1_000_000,
-                      batch: int = 50_000) -> Iterator[bytes]:
+                      batch: int = 50_000, counted: Callable[[int], Any] | None = None
+                      ) -> Iterator[bytes]:
     """PostgreSQL only: population.csv as blocks of whole lines that the database writes
-    itself, byte for byte ``population_rows`` joined as ``uscc,stratum\n`` (the same filter,
+    itself, byte for byte ``population_rows`` joined as ``uscc,stratum\\n`` (the same filter,
     the same USCC byte order): no Python call per line, a provincial population included.
 
     One statement reads at most ``rows`` lines, the next one those after the last USCC read
     (USCCs are unique); the connection is free between blocks (the statement's result is
-    already read), so the caller may write its progress.
+    already read), so the caller may write its progress. ``counted`` is told the number of
+    lines of each statement as soon as it has run, before its first block.
     """
     spec = spec or parse_spec(draw.spec)
     base = (population_queryset(draw, spec).alias(_key=_byte_order("uscc")).order_by("_key")
@@ -167,6 +169,8 @@ def population_blocks(draw: Draw, spec: DrawSpec | None = None, *, rows: int = 1
         n = 0
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+            if counted is not None:
+                counted(cursor.rowcount)
             while lines := [line for line, in cursor.fetchmany(batch)]:
                 n += len(lines)
                 last = lines[-1].split(",", 1)[0]

@@ -476,12 +476,12 @@ def draw_announce(*, acting_user: Any, draw: Draw, background: bool | None = Non
 
 def _write_population(draw: Draw, spec: DrawSpec, path: Path, progress: Progress) -> Counter[str]:
     """population.csv, streamed from the database in USCC byte order; stratum sizes."""
-    total = selectors.population_estimate(draw)
-    progress("population", 0, total)
     tmp = path.with_suffix(".tmp")
     if connection.vendor == "postgresql":
-        done, strata = _population_by_database(draw, spec, tmp, progress, total)
+        total, done, strata = _population_by_database(draw, spec, tmp, progress)
     else:
+        total = selectors.population_estimate(draw)
+        progress("population", 0, total)
         done, strata = _stream_population(draw, spec, tmp, progress, total)
     tmp.replace(path)
     progress("population", done, max(total, done))
@@ -510,14 +510,26 @@ def _stream_population(draw: Draw, spec: DrawSpec, tmp: Path, progress: Progress
     return done, strata
 
 
-def _population_by_database(draw: Draw, spec: DrawSpec, tmp: Path, progress: Progress, total: int
-                     ) -> tuple[int, Counter[str]]:
-    """The lines as PostgreSQL writes them (``selectors.population_blocks``), counted per
-    stratum block by block."""
+def _population_by_database(draw: Draw, spec: DrawSpec, tmp: Path, progress: Progress
+                            ) -> tuple[int, int, Counter[str]]:
+    """(size announced by the progress, lines written, stratum sizes): the lines as PostgreSQL
+    writes them (``selectors.population_blocks``), counted per stratum block by block. The
+    first statement's line count is the population's size unless the population needs more
+    than one statement: no count of its own then."""
     counts: Counter[bytes] = Counter()
-    done = reported = 0
+    done = reported = total = 0
+    first = True
+
+    def counted(lines: int) -> None:
+        nonlocal first, total
+        if first:
+            first = False
+            total = lines if lines < POPULATION_STATEMENT_ROWS else selectors.population_estimate(draw)
+            progress("population", 0, total)
+
     with open(tmp, "wb", buffering=1 << 20) as f:
-        for block in selectors.population_blocks(draw, spec, rows=POPULATION_STATEMENT_ROWS):
+        for block in selectors.population_blocks(draw, spec, rows=POPULATION_STATEMENT_ROWS,
+                                                 counted=counted):
             f.write(block)
             lines = block.count(b"\n")
             fields = block.replace(b"\n", b",").split(b",")
@@ -532,7 +544,7 @@ def _population_by_database(draw: Draw, spec: DrawSpec, tmp: Path, progress: Pro
                 reported = done
         f.flush()
         os.fsync(f.fileno())
-    return done, Counter({s.decode("ascii"): n for s, n in counts.items()})
+    return total, done, Counter({s.decode("ascii"): n for s, n in counts.items()})
 
 
 def _bundle_error_message(exc: vd.BundleError, path: Path) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from spotcheck.draws import selectors, services
 from spotcheck.draws.domain.spec import parse_spec
@@ -80,3 +81,16 @@ def test_the_file_strata_and_progress_on_either_database(world: World, library: 
     assert strata_sizes == vd.scan_population(path, "sha256").strata
     assert seen[0] == ("population", 0, 16) and seen[-1] == ("population", 16, 16)
     assert [d for _, d, _ in seen] == sorted(d for _, d, _ in seen) and len(seen) >= 4
+
+
+@on_postgresql
+def test_a_population_read_by_one_statement_is_not_counted_apart(world: World, library: Any,
+                                                                 tmp_path: Path) -> None:
+    draw = _draw(world, ["class", "division"])
+    seen: list[tuple[str, int, int]] = []
+    with CaptureQueriesContext(connection) as ctx:
+        services._write_population(draw, parse_spec(draw.spec), tmp_path / "population.csv",
+                                   lambda *a: seen.append(a))
+    assert not [q for q in ctx.captured_queries if "COUNT(" in q["sql"]]
+    assert seen == [("population", 0, 16), ("population", 16, 16)]
+    assert (tmp_path / "population.csv").read_bytes() == _from_rows(draw)
