@@ -87,10 +87,12 @@ def main() -> None:
     parser.add_argument("--profile-out", default="", help="write the raw cProfile stats here")
     parser.add_argument("--template", default="", help="copy this prepared PostgreSQL database")
     parser.add_argument("--sql", action="store_true", help="time the statements by shape")
+    parser.add_argument("--keep", default="", help="keep the year's database under this name")
     args = parser.parse_args()
 
     os.environ["SPOTCHECK_DEMO"] = "1"
-    with scratch_database("bench_year", sqlite=args.sqlite, template=args.template) as tmp:
+    with scratch_database("bench_year", sqlite=args.sqlite, template=args.template,
+                          keep=args.keep) as tmp:
         os.environ["SPOTCHECK_DRAWS_DIR"] = f"{tmp}/draws"
         import django
 
