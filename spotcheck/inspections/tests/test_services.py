@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from spotcheck.accounts.roles import Role
 from spotcheck.audit.models import AuditEvent
@@ -301,6 +302,24 @@ def test_window_savings_counts_the_year(office: Any) -> None:
     assert savings["joint_inspections"] == 2
     assert (savings["visits_before"], savings["visits_after"], savings["visits_saved"]) == (6, 3, 3)
 
+
+
+def test_the_burden_of_many_entities_takes_two_statements_on_postgresql(
+        office: Any, django_assert_num_queries: Any) -> None:
+    """One upsert and one delete over all the entities at once (an array parameter); SQLite
+    takes them 1,000 entities at a time. The figures are the same either way."""
+    shared, lone, dropped = f.entities(3)
+    _tasked(ENV, [shared, lone, dropped], 1)
+    _tasked(SAMR, [shared], 1)
+    _merge(office)
+    InspectionTask.objects.filter(entity=dropped).update(status=TaskStatus.CANCELLED)
+    EntityBurden.objects.filter(entity=shared).update(tasks=9, visits=9, departments=9)
+    # Entities without a task of the year (ids that name no entity at all) get no row.
+    ids = [shared.pk, lone.pk, dropped.pk, *range(10**9, 10**9 + 2500)]
+    with django_assert_num_queries(2 if connection.vendor == "postgresql" else 6):
+        services.burden_refresh(ids, f.YEAR)
+    got = {b.entity_id: (b.tasks, b.visits, b.departments) for b in EntityBurden.objects.all()}
+    assert got == {shared.pk: (2, 1, 2), lone.pk: (1, 1, 1)}
 
 # --- lead change by agreement -------------------------------------------------------------
 
