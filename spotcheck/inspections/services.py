@@ -552,6 +552,23 @@ def window_merge(*, division: Division | str, year: int, window: Any, acting_use
     return summary
 
 
+@dataclass(slots=True)
+class _NewJoint:
+    """A joint inspection this run creates, as written (``JOINT_INSERT``) and, once written,
+    its key: a model instance per visit would cost more than the rest of its writing."""
+
+    entity_id: int
+    uscc: str
+    lead_id: int
+    default_lead_id: int
+    is_joint: bool = True
+    item_count: int = 0
+    team: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    plans: list[Any] = field(default_factory=list)
+    pk: int = 0
+
+
 JOINT_FIELDS = ("lead_id", "default_lead_id", "lead_agreed", "status", "is_joint", "item_count", "team",
                 "sources", "plans")
 
@@ -560,21 +577,20 @@ def _write_joints(state: _Window, visits: list[Visit]) -> None:
     """One batch of merged visits: create their joint inspections or update those that
     changed, link the tasks not yet linked, and give each visit its one notice."""
     depts = state.dept_by_code
-    joints: dict[str, JointInspection] = {}
-    to_create: list[JointInspection] = []
+    joints: dict[str, JointInspection | _NewJoint] = {}
+    to_create: list[_NewJoint] = []
     to_update: list[JointInspection] = []
     regroup: list[JointInspection] = []  # existing joints whose departments changed
     for visit in visits:
         default = depts[visit.lead]
-        joint = state.joints.get(visit.entity)
-        if joint is None:
-            joint = JointInspection(division=state.division, year=state.year,
-                                    window_start=state.w.start, window_end=state.w.end,
-                                    entity_id=state.by_uscc[visit.entity][0].entity_id,
-                                    uscc=visit.entity, lead=default, default_lead=default)
+        found = state.joints.get(visit.entity)
+        joint: JointInspection | _NewJoint
+        if found is None:
+            joint = _NewJoint(entity_id=state.by_uscc[visit.entity][0].entity_id, uscc=visit.entity,
+                              lead_id=default.pk, default_lead_id=default.pk)
             to_create.append(joint)
-            before: tuple[Any, ...] | None = None
         else:
+            joint = found
             before = tuple(getattr(joint, f) for f in JOINT_FIELDS)
             if state.participants.get(joint.pk, set()) != set(visit.departments):
                 regroup.append(joint)
@@ -588,7 +604,7 @@ def _write_joints(state: _Window, visits: list[Visit]) -> None:
         joint.team = visit.team
         joint.sources = sorted(visit.sources)
         joint.plans = visit.plans
-        if before is not None and before != tuple(getattr(joint, f) for f in JOINT_FIELDS):
+        if isinstance(joint, JointInspection) and before != tuple(getattr(joint, f) for f in JOINT_FIELDS):
             to_update.append(joint)
         joints[visit.entity] = joint
     _insert_joints(state, to_create)
@@ -596,8 +612,6 @@ def _write_joints(state: _Window, visits: list[Visit]) -> None:
     if to_update:
         JointInspection.objects.bulk_update(to_update, [*(f.removesuffix("_id") for f in JOINT_FIELDS),
                                                         "updated_at"], batch_size=BATCH)
-    for joint in to_create:
-        state.joints[joint.uscc] = joint
     ids = [j.pk for j in joints.values()]
     state.touched_joints.update(ids)
     if regroup:
@@ -662,7 +676,7 @@ JOINT_INSERT = ("entity_id", "uscc", "lead_id", "default_lead_id", "is_joint", "
                 "sources", "plans")
 
 
-def _insert_joints(state: _Window, joints: Sequence[JointInspection]) -> None:
+def _insert_joints(state: _Window, joints: Sequence[_NewJoint]) -> None:
     """Write new joint inspections in one statement (COPY on PostgreSQL) and give each its
     primary key, read back by the window's unique key (entity, window)."""
     if not joints:
@@ -677,12 +691,11 @@ def _insert_joints(state: _Window, joints: Sequence[JointInspection]) -> None:
         for entity_id, pk in JointInspection.objects.filter(
                 entity_id__in=id_array(chunk), window_start=state.w.start,
                 window_end=state.w.end).values_list("entity_id", "pk"):
-            joint = by_entity[entity_id]
-            joint.pk = pk
-            joint._state.adding, joint._state.db = False, connection.alias
+            by_entity[entity_id].pk = pk
 
 
-def _link_replaced_notices(state: _Window, visits: list[Visit], joints: Mapping[str, JointInspection],
+def _link_replaced_notices(state: _Window, visits: list[Visit],
+                           joints: Mapping[str, JointInspection | _NewJoint],
                            relink: Sequence[_Candidate]) -> None:
     """The lone notices a merge replaced point to the visit's one notice and say why (R-B3:
     the enterprise sees that its inspections became one visit)."""
