@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from spotcheck.accounts.roles import Role
 from spotcheck.audit.models import AuditEvent
@@ -320,6 +321,21 @@ def test_the_burden_of_many_entities_takes_two_statements_on_postgresql(
         services.burden_refresh(ids, f.YEAR)
     got = {b.entity_id: (b.tasks, b.visits, b.departments) for b in EntityBurden.objects.all()}
     assert got == {shared.pk: (2, 1, 2), lone.pk: (1, 1, 1)}
+
+
+def test_a_merge_takes_as_many_statements_for_many_visits_as_for_few(office: Any) -> None:
+    """The merge reads and writes its visits set-based (arrays of ids on PostgreSQL): three
+    times the visits, joint and lone, make no more statements."""
+    def statements(n: int, window: tuple[date, date], key: str) -> int:
+        shared, lone = f.entities(n), f.entities(n)
+        _tasked(ENV, shared + lone, 1, window=window, team=f.inspectors(ENV))
+        _tasked(SAMR, shared, 1, window=window, team=f.inspectors(SAMR))
+        with CaptureQueriesContext(connection) as ctx:
+            summary = _merge(office, key)
+        assert (summary.joint_inspections, summary.visits_after) == (n, 2 * n)
+        return len(ctx.captured_queries)
+
+    assert statements(6, f.SEPTEMBER, "2027-09") == statements(2, f.JUNE, "2027-06")
 
 # --- lead change by agreement -------------------------------------------------------------
 
