@@ -628,15 +628,18 @@ def _write_joints(state: _Window, visits: list[Visit]) -> None:
               if c.joint_id != joints[v.entity].pk or c.merged_window != state.key]
     update_rows(InspectionTask, ("joint_id",), [(c.id, pk) for c, pk in relink],
                 constants={"merged_window": state.key})
-    for chunk in id_batches([c.id for c, _ in relink]):
+    # Notices and joint inspections are filtered by plain lists of ids (compared in the scan,
+    # an index's or a hashed one): rows this transaction wrote have no statistics yet, and a
+    # join with an id array could be nested over them.
+    for chunk in _batches([c.id for c, _ in relink]):
         # The lone tasks' notices give way to the one notice of the visit.
-        EnterpriseNotice.objects.filter(task_id__in=id_array(chunk), is_current=True).update(is_current=False)
+        EnterpriseNotice.objects.filter(task_id__in=chunk, is_current=True).update(is_current=False)
     state.touched_entities.update(c.entity_id for c, _ in relink)
 
     # A visit new in this run has no notice yet.
     known = [j.pk for j in joints.values() if j.pk not in created]
-    notices = {n.joint_id: n for chunk in id_batches(known)
-               for n in EnterpriseNotice.objects.filter(joint_id__in=id_array(chunk))}
+    notices = {n.joint_id: n for chunk in _batches(known)
+               for n in EnterpriseNotice.objects.filter(joint_id__in=chunk)}
     new_notices: list[tuple[Any, ...]] = []
     changed: list[EnterpriseNotice] = []
     for visit in visits:
@@ -687,10 +690,10 @@ def _insert_joints(state: _Window, joints: Sequence[_NewJoint]) -> None:
                 constants={"division_id": state.division.pk, "year": state.year,
                            "window_start": state.w.start, "window_end": state.w.end})
     by_entity = {j.entity_id: j for j in joints}
-    for chunk in id_batches(list(by_entity)):
+    for chunk in _batches(list(by_entity)):
         for entity_id, pk in JointInspection.objects.filter(
-                entity_id__in=id_array(chunk), window_start=state.w.start,
-                window_end=state.w.end).values_list("entity_id", "pk"):
+                entity_id__in=chunk, window_start=state.w.start,
+                window_end=state.w.end).values_list("entity_id", "pk").order_by():
             by_entity[entity_id].pk = pk
 
 
@@ -699,14 +702,14 @@ def _link_replaced_notices(state: _Window, visits: list[Visit],
                            relink: Sequence[_Candidate]) -> None:
     """The lone notices a merge replaced point to the visit's one notice and say why (R-B3:
     the enterprise sees that its inspections became one visit)."""
-    replaced = [n for chunk in id_batches([c.id for c in relink])
-                for n in EnterpriseNotice.objects.filter(task_id__in=id_array(chunk), is_current=False)]
+    replaced = [n for chunk in _batches([c.id for c in relink])
+                for n in EnterpriseNotice.objects.filter(task_id__in=chunk, is_current=False)]
     if not replaced:
         return
     uscc_of = {c.id: c.uscc for c in relink}
     involved = {uscc_of[n.task_id or 0] for n in replaced}
     by_joint = dict(EnterpriseNotice.objects.filter(
-        joint_id__in=id_array([joints[u].pk for u in involved])).values_list("joint_id", "pk"))
+        joint_id__in=[joints[u].pk for u in involved]).values_list("joint_id", "pk"))
     names = {v.entity: _department_names(v.departments, v.lead, state.dept_by_code)
              for v in visits if v.entity in involved}
     target = {c.id: (by_joint.get(joints[c.uscc].pk), names.get(c.uscc, [])) for c in relink
@@ -728,12 +731,11 @@ def _write_singles(state: _Window, chunk: Sequence[_Candidate]) -> None:
     state.touched_entities.update(c.entity_id for c in chunk if c.joint_id is not None
                                   or c.merged_window != state.key)
     have: dict[int, bool] = {}
-    for ids in id_batches([c.id for c in chunk]):
-        have.update(EnterpriseNotice.objects.filter(task_id__in=id_array(ids))
-                    .values_list("task_id", "is_current"))
+    for ids in _batches([c.id for c in chunk]):
+        have.update(EnterpriseNotice.objects.filter(task_id__in=ids).values_list("task_id", "is_current"))
     stale = [task_id for task_id, current in have.items() if not current]
-    for ids in id_batches(stale):
-        EnterpriseNotice.objects.filter(task_id__in=id_array(ids)).update(is_current=True)
+    for ids in _batches(stale):
+        EnterpriseNotice.objects.filter(task_id__in=ids).update(is_current=True)
     # What a group's lone notices say is the same on each: encoded once per group.
     said: dict[int, tuple[int, Encoded, Encoded]] = {}
     new = []
