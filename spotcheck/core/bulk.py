@@ -2,6 +2,10 @@
 INSERT elsewhere. Faster than ``bulk_create`` by far for the platform's large writes (the
 tasks of a draw, its selection): no model instance per row, no statement per 2,000 rows.
 
+``update_rows`` is its counterpart for rows that exist: many rows, each with its own values, in
+one statement (``UPDATE … FROM unnest(arrays)``) on PostgreSQL. ``id_array`` and ``id_batches``
+put many ids into one statement.
+
 The rows carry the columns that vary (``fields``); the columns every row shares are given
 once (``constants``); every other concrete column takes its field's default, and an
 ``auto_now``/``auto_now_add`` timestamp the moment of the call. A column with a database
@@ -13,7 +17,8 @@ that order.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from django.db import connection, models
@@ -51,11 +56,22 @@ def _columns(model: type[models.Model], fields: Sequence[str],
     return [*given, *rest], values
 
 
+class Encoded(str):
+    """A JSON value encoded once (``Encoded.of(value)``), for a value many rows share (the
+    items of a plan on each notice of its tasks): ``insert_rows`` writes it as it is."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, value: Any) -> Encoded:
+        return cls(json.dumps(value))
+
+
 def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]], *,
                 constants: Mapping[str, Any] | None = None) -> None:
     """Insert ``rows`` (values of ``fields``, by name or attname; database-ready: ints,
-    strings, dates, booleans, None, or what a JSON field holds) with ``constants`` in every
-    row. No rows, no statement."""
+    strings, dates, booleans, None, or what a JSON field holds, or that ``Encoded``) with
+    ``constants`` in every row. No rows, no statement."""
     rows = iter(rows)
     first = next(rows, None)
     if first is None:
@@ -75,7 +91,8 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
                 if json_at:
                     row = list(row)
                     for i, f in json_at:
-                        row[i] = f.get_db_prep_save(row[i], connection)
+                        if not isinstance(row[i], Encoded):
+                            row[i] = f.get_db_prep_save(row[i], connection)
                 copy.write_row((*row, *shared_t))
         return
     given = columns[:len(fields)]
@@ -84,7 +101,8 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
     batch: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
         for row in rows:
-            batch.append((*(f.get_db_prep_save(v, connection) for f, v in zip(given, row, strict=True)),
+            batch.append((*(v if isinstance(v, Encoded) else f.get_db_prep_save(v, connection)
+                            for f, v in zip(given, row, strict=True)),
                           *prepared))
             if len(batch) >= 2000:
                 cursor.executemany(sql, batch)
@@ -103,3 +121,56 @@ def id_array(ids: Iterable[int]) -> Any:
     if connection.vendor == "postgresql":
         return RawSQL("SELECT unnest(%s::bigint[])", [values])
     return values
+
+
+def id_batches(ids: Sequence[int], size: int = 2000) -> Iterator[Sequence[int]]:
+    """``ids`` in batches to filter on with ``id_array``: all in one on PostgreSQL (one array
+    parameter, one statement however many), ``size`` at a time elsewhere (SQLite's limit on
+    the parameters of a statement)."""
+    if connection.vendor == "postgresql":
+        if ids:
+            yield ids
+        return
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
+def update_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]], *,
+                constants: Mapping[str, Any] | None = None) -> int:
+    """Set, in each row of ``model`` whose primary key is a row's first value, ``fields`` to
+    the row's other values (database-ready, as for ``insert_rows``; no JSON), and the
+    ``constants`` columns alike in all. On PostgreSQL one ``UPDATE … FROM unnest(arrays)``;
+    elsewhere one ``executemany``. Like ``QuerySet.update``: no signals, no ``auto_now``.
+    Returns the rows updated (PostgreSQL) or given (elsewhere). No rows, no statement."""
+    rows = list(rows)
+    if not rows:
+        return 0
+    meta = model._meta
+    quote = connection.ops.quote_name
+    pk: models.Field[Any, Any] = meta.pk  # type: ignore[assignment]
+    given: list[models.Field[Any, Any]] = [meta.get_field(f) for f in fields]  # type: ignore[misc]
+    shared: list[tuple[models.Field[Any, Any], Any]] = [
+        (meta.get_field(name), value.pk if isinstance(value, models.Model) else value)  # type: ignore[misc]
+        for name, value in (constants or {}).items()]
+    table = quote(meta.db_table)
+    sets = [f"{quote(f.column)} = %s" for f, _ in shared]
+    shared_values = [f.get_db_prep_save(v, connection) for f, v in shared]
+    if connection.vendor == "postgresql":
+        columns = [pk, *given]
+        arrays = [f"%s::{f.db_type(connection)}[]" for f in columns]
+        names = [f"c{i}" for i in range(len(columns))]
+        sets += [f"{quote(f.column)} = v.{n}" for f, n in zip(given, names[1:], strict=True)]
+        values = [list(c) for c in zip(*rows, strict=True)]
+        sql = (f"UPDATE {table} SET {', '.join(sets)} FROM unnest({', '.join(arrays)}) "  # noqa: S608 (names from the model)
+               f"AS v({', '.join(names)}) WHERE {table}.{quote(pk.column)} = v.c0")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*shared_values, *values])
+            return int(cursor.rowcount)
+    sets += [f"{quote(f.column)} = %s" for f in given]
+    sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {quote(pk.column)} = %s"  # noqa: S608 (names from the model)
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), 2000):
+            cursor.executemany(sql, [(*shared_values, *(f.get_db_prep_save(v, connection)
+                                                        for f, v in zip(given, row[1:], strict=True)),
+                                      row[0]) for row in rows[i:i + 2000]])
+    return len(rows)

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from spotcheck.accounts.divisions import division_codes
@@ -29,7 +29,7 @@ from spotcheck.accounts.models import Department, Division
 from spotcheck.audit.services import audit_record, audit_record_many, refusals_audited
 from spotcheck.catalog.models import InspectionItem
 from spotcheck.core import clock, workdays
-from spotcheck.core.bulk import id_array, insert_rows
+from spotcheck.core.bulk import Encoded, id_array, id_batches, insert_rows, update_rows
 from spotcheck.core.domain.workflow import TransitionRefused, guarded_update, next_state
 from spotcheck.core.errors import Conflict, Refused, ServiceError, refuse_unless
 from spotcheck.core.reference import follow_up_actions, inspection_methods
@@ -139,16 +139,17 @@ def year_calendar(division: Division | str | None, year: int) -> YearCalendar:
 
 def burden_refresh(entity_ids: Iterable[int], year: int) -> None:
     """Recount, for these entities and year, the visits the tasks would make unmerged and the
-    visits actually made (a joint visit counts once). Set-based: per chunk of entities one
-    INSERT … SELECT … ON CONFLICT DO UPDATE (PostgreSQL and SQLite alike) and one DELETE of
-    the rows whose entity has no task left."""
+    visits actually made (a joint visit counts once). Set-based: one INSERT … SELECT … ON
+    CONFLICT DO UPDATE over all the entities at once on PostgreSQL (an array parameter), per
+    1,000 entities on SQLite; it returns the entities it counted, and only the rows of the
+    others (no task left) are deleted, in one more statement when there are any."""
     ids = sorted(set(entity_ids))
     stamp = EntityBurden._meta.get_field("updated_at").get_db_prep_save(timezone.now(), connection)
     table = EntityBurden._meta.db_table
-    for chunk in _batches(ids, 1000):
-        live = (InspectionTask.objects.filter(entity_id__in=id_array(chunk), year=year)
-                .exclude(status=TaskStatus.CANCELLED))
-        rows = (live.values("entity_id", "uscc")
+    live = InspectionTask.objects.filter(year=year).exclude(status=TaskStatus.CANCELLED)
+    counted: set[int] = set()
+    for chunk in id_batches(ids, 1000):
+        rows = (live.filter(entity_id__in=id_array(chunk)).values("entity_id", "uscc")
                 .annotate(tasks=Count("id"),
                           # R-R3: a task closed by an adopted result is a visit spared.
                           visits=Count("joint", distinct=True)
@@ -162,7 +163,10 @@ def burden_refresh(entity_ids: Iterable[int], year: int) -> None:
                 f"SELECT q.entity_id, q.uscc, q.tasks, q.visits, q.departments, %s, %s FROM ({select}) q "
                 "WHERE true ON CONFLICT (entity_id, year) DO UPDATE SET uscc = excluded.uscc, "
                 "tasks = excluded.tasks, visits = excluded.visits, departments = excluded.departments, "
-                "updated_at = excluded.updated_at", [year, stamp, *params])
+                "updated_at = excluded.updated_at RETURNING entity_id", [year, stamp, *params])
+            counted.update(entity_id for entity_id, in cursor.fetchall())
+    # The live-task test again at the delete: a task made meanwhile keeps its entity's row.
+    for chunk in id_batches([i for i in ids if i not in counted], 1000):
         EntityBurden.objects.filter(entity_id__in=id_array(chunk), year=year).exclude(
             Exists(live.filter(entity_id=OuterRef("entity_id")))).delete()
 
@@ -226,18 +230,21 @@ def tasks_from_draw(*, draw: Draw, acting_user: Any = None, plan: PlanInfo | Non
     owner = plan.department or draw.department
 
     teams: dict[int, list[tuple[int, int | None, str, str]]] = defaultdict(list)
-    for sel_id, slot, inspector_id, code, team_dept in (
-            Assignment.objects.filter(selection__draw=draw)
-            .exclude(selection__state=SelectionState.REPLACED)
-            .values_list("selection_id", "slot", "inspector_id", "inspector_code", "dept")
-            .order_by("selection_id", "slot")):
-        teams[sel_id].append((slot, inspector_id, code, _team_department(team_dept)))
+
+    def read_teams() -> None:
+        for sel_id, slot, inspector_id, code, team_dept in (
+                Assignment.objects.filter(selection__draw=draw)
+                .exclude(selection__state=SelectionState.REPLACED)
+                .values_list("selection_id", "slot", "inspector_id", "inspector_code", "dept")
+                .order_by("selection_id", "slot")):
+            teams[sel_id].append((slot, inspector_id, code, _team_department(team_dept)))
 
     items_by_dept: dict[int, list[InspectionItem]] = defaultdict(list)
     departments: dict[int, Department] = {}
     if draw.is_class_a:
         # R-A3: a class-A draw is the office's joint draw: each department with items on the
         # plan (or inspectors on the team) gets its task; the merge makes them one visit.
+        read_teams()
         for item in plan.items:
             items_by_dept[item.department_id].append(item)
         codes = {d for team in teams.values() for _, _, _, d in team}
@@ -250,36 +257,44 @@ def tasks_from_draw(*, draw: Draw, acting_user: Any = None, plan: PlanInfo | Non
         items_by_dept[owner.pk] = list(plan.items)
     joint_draw = draw.is_class_a and len(departments) > 1
 
-    # R-I2: a conflict declared after the draw still keeps the inspector off the team; an
-    # entity left without a team goes to the office (``task_team_assign``).
     selected = list(DrawSelection.objects.filter(draw=draw).exclude(state=SelectionState.REPLACED)
                     .values_list("id", "uscc", "entity_id").order_by("position"))
-    conflicted = conflicts_in_force([u for _, u, _ in selected],
-                                    {m[1] for team in teams.values() for m in team if m[1]})
     existing = dict(((e, d), (pk, status)) for pk, e, d, status in InspectionTask.objects.filter(
         draw=draw).values_list("id", "entity_id", "department_id", "status"))
     active: set[int] = set()
     summary = TasksSummary(draw=draw.code, departments=sorted(d.code for d in departments.values()))
+    # The selections still without their task (all of them the first time, none on a rerun):
+    # only these need the team and the conflicts read.
+    wanted: list[tuple[int, str, int, Department]] = []
+    for sel_id, uscc, entity_id in selected:
+        if entity_id is None:
+            summary.skipped += 1
+            continue
+        active.add(entity_id)
+        for dept in departments.values():
+            if (entity_id, dept.pk) in existing:
+                summary.existing += 1
+            else:
+                wanted.append((sel_id, uscc, entity_id, dept))
+    if wanted and not draw.is_class_a:
+        read_teams()
+    # R-I2: a conflict declared after the draw still keeps the inspector off the team; an
+    # entity left without a team goes to the office (``task_team_assign``).
+    teamed = {uscc for sel_id, uscc, _, _ in wanted if teams.get(sel_id)}
+    conflicted = conflicts_in_force(teamed, {m[1] for sel_id, _, _, _ in wanted
+                                             for m in teams.get(sel_id, ()) if m[1]}) if teamed else set()
     # The new tasks as (entity, uscc, department, division) in selection order, with their
     # teams: written set-based (COPY on PostgreSQL), their items and members after them.
     new_tasks: list[tuple[int, str, int, str]] = []
     new_members: list[list[tuple[int, int | None, str, str]]] = []
+    for sel_id, uscc, entity_id, dept in wanted:
+        new_tasks.append((entity_id, uscc, dept.pk, dept.division_id))
+        team = [m for m in teams.get(sel_id, []) if (uscc, m[1]) not in conflicted]
+        if joint_draw:
+            team = [m for m in team if m[3] == dept.code]
+        new_members.append(team)
     creator = _user(acting_user)
     with transaction.atomic():
-        for sel_id, uscc, entity_id in selected:
-            if entity_id is None:
-                summary.skipped += 1
-                continue
-            active.add(entity_id)
-            for dept in departments.values():
-                if (entity_id, dept.pk) in existing:
-                    summary.existing += 1
-                    continue
-                new_tasks.append((entity_id, uscc, dept.pk, dept.division_id))
-                team = [m for m in teams.get(sel_id, []) if (uscc, m[1]) not in conflicted]
-                if joint_draw:
-                    team = [m for m in team if m[3] == dept.code]
-                new_members.append(team)
         insert_rows(InspectionTask, ("entity_id", "uscc", "department_id", "division_id"), new_tasks,
                     constants={"year": draw.year, "source": source, "draw_id": draw.pk,
                                "plan_ref": plan.ref[:64], "plan_title": plan.title[:200],
@@ -484,13 +499,13 @@ def window_merge(*, division: Division | str, year: int, window: Any, acting_use
             by_uscc[c.uscc].append(c)
         # A visit is settled in this window when one of its tasks lies within it.
         kept_shared = {u for u in result.shared if u not in locked and any(c.within for c in by_uscc[u])}
-        shared_tasks = [c.id for u in kept_shared for c in by_uscc[u]]
-        task_group = {c.id: c.group for u in kept_shared for c in by_uscc[u]}
-        for chunk in _batches(shared_tasks):
-            for task_id, uscc, code in (TaskMember.objects.filter(task_id__in=chunk)
-                                        .values_list("task_id", "task__uscc", "certificate_no")
-                                        .order_by("task_id", "slot")):
-                team_maps[task_group[task_id]].setdefault(uscc, []).append(code)
+        shared_tasks = {c.id: c for u in kept_shared for c in by_uscc[u]}
+        for chunk in id_batches(sorted(shared_tasks)):
+            for task_id, code in (TaskMember.objects.filter(task_id__in=id_array(chunk))
+                                  .values_list("task_id", "certificate_no")
+                                  .order_by("task_id", "slot").iterator(chunk_size=10000)):
+                c = shared_tasks[task_id]
+                team_maps[c.group].setdefault(c.uscc, []).append(code)
 
         existing = {j.uscc: j for j in JointInspection.objects.filter(
             division=division, window_start=w.start, window_end=w.end).exclude(
@@ -537,6 +552,23 @@ def window_merge(*, division: Division | str, year: int, window: Any, acting_use
     return summary
 
 
+@dataclass(slots=True)
+class _NewJoint:
+    """A joint inspection this run creates, as written (``JOINT_INSERT``) and, once written,
+    its key: a model instance per visit would cost more than the rest of its writing."""
+
+    entity_id: int
+    uscc: str
+    lead_id: int
+    default_lead_id: int
+    is_joint: bool = True
+    item_count: int = 0
+    team: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    plans: list[Any] = field(default_factory=list)
+    pk: int = 0
+
+
 JOINT_FIELDS = ("lead_id", "default_lead_id", "lead_agreed", "status", "is_joint", "item_count", "team",
                 "sources", "plans")
 
@@ -545,21 +577,20 @@ def _write_joints(state: _Window, visits: list[Visit]) -> None:
     """One batch of merged visits: create their joint inspections or update those that
     changed, link the tasks not yet linked, and give each visit its one notice."""
     depts = state.dept_by_code
-    joints: dict[str, JointInspection] = {}
-    to_create: list[JointInspection] = []
+    joints: dict[str, JointInspection | _NewJoint] = {}
+    to_create: list[_NewJoint] = []
     to_update: list[JointInspection] = []
     regroup: list[JointInspection] = []  # existing joints whose departments changed
     for visit in visits:
         default = depts[visit.lead]
-        joint = state.joints.get(visit.entity)
-        if joint is None:
-            joint = JointInspection(division=state.division, year=state.year,
-                                    window_start=state.w.start, window_end=state.w.end,
-                                    entity_id=state.by_uscc[visit.entity][0].entity_id,
-                                    uscc=visit.entity, lead=default, default_lead=default)
+        found = state.joints.get(visit.entity)
+        joint: JointInspection | _NewJoint
+        if found is None:
+            joint = _NewJoint(entity_id=state.by_uscc[visit.entity][0].entity_id, uscc=visit.entity,
+                              lead_id=default.pk, default_lead_id=default.pk)
             to_create.append(joint)
-            before: tuple[Any, ...] | None = None
         else:
+            joint = found
             before = tuple(getattr(joint, f) for f in JOINT_FIELDS)
             if state.participants.get(joint.pk, set()) != set(visit.departments):
                 regroup.append(joint)
@@ -573,40 +604,42 @@ def _write_joints(state: _Window, visits: list[Visit]) -> None:
         joint.team = visit.team
         joint.sources = sorted(visit.sources)
         joint.plans = visit.plans
-        if before is not None and before != tuple(getattr(joint, f) for f in JOINT_FIELDS):
+        if isinstance(joint, JointInspection) and before != tuple(getattr(joint, f) for f in JOINT_FIELDS):
             to_update.append(joint)
         joints[visit.entity] = joint
     _insert_joints(state, to_create)
+    created = {j.pk for j in to_create}
     if to_update:
         JointInspection.objects.bulk_update(to_update, [*(f.removesuffix("_id") for f in JOINT_FIELDS),
                                                         "updated_at"], batch_size=BATCH)
-    for joint in to_create:
-        state.joints[joint.uscc] = joint
     ids = [j.pk for j in joints.values()]
     state.touched_joints.update(ids)
     if regroup:
         LeadChange.objects.filter(joint__in=regroup, status=LeadChangeStatus.PENDING).update(
             status=LeadChangeStatus.LAPSED)
         JointParticipant.objects.filter(joint__in=regroup).delete()
-    fresh = {j.pk for j in to_create} | {j.pk for j in regroup}
+    fresh = created | {j.pk for j in regroup}
     insert_rows(JointParticipant, ("joint_id", "department_id", "item_count"), (
         (joints[v.entity].pk, depts[code].pk, len(v.items[code]))
         for v in visits if joints[v.entity].pk in fresh for code in v.departments))
 
-    # Tasks not yet linked to their visit: one UPDATE, the visit found by its unique key.
-    relink = [c for v in visits for c in state.by_uscc[v.entity]
+    # Tasks not yet linked to their visit: one UPDATE (PostgreSQL: from arrays of task and visit).
+    relink = [(c, joints[v.entity].pk) for v in visits for c in state.by_uscc[v.entity]
               if c.joint_id != joints[v.entity].pk or c.merged_window != state.key]
-    for chunk in _batches([c.id for c in relink]):
-        InspectionTask.objects.filter(pk__in=chunk).update(
-            merged_window=state.key,
-            joint_id=Subquery(JointInspection.objects.filter(
-                entity_id=OuterRef("entity_id"), window_start=state.w.start,
-                window_end=state.w.end).values("pk")[:1]))
+    update_rows(InspectionTask, ("joint_id",), [(c.id, pk) for c, pk in relink],
+                constants={"merged_window": state.key})
+    # Notices and joint inspections are filtered by plain lists of ids (compared in the scan,
+    # an index's or a hashed one): rows this transaction wrote have no statistics yet, and a
+    # join with an id array could be nested over them.
+    for chunk in _batches([c.id for c, _ in relink]):
         # The lone tasks' notices give way to the one notice of the visit.
         EnterpriseNotice.objects.filter(task_id__in=chunk, is_current=True).update(is_current=False)
-    state.touched_entities.update(c.entity_id for c in relink)
+    state.touched_entities.update(c.entity_id for c, _ in relink)
 
-    notices = {n.joint_id: n for n in EnterpriseNotice.objects.filter(joint_id__in=ids)}
+    # A visit new in this run has no notice yet.
+    known = [j.pk for j in joints.values() if j.pk not in created]
+    notices = {n.joint_id: n for chunk in _batches(known)
+               for n in EnterpriseNotice.objects.filter(joint_id__in=chunk)}
     new_notices: list[tuple[Any, ...]] = []
     changed: list[EnterpriseNotice] = []
     for visit in visits:
@@ -631,7 +664,7 @@ def _write_joints(state: _Window, visits: list[Visit]) -> None:
                            "window_start": state.w.start, "window_end": state.w.end})
     EnterpriseNotice.objects.bulk_update(changed, ["lead", "departments", "items", "is_current",
                                                    "updated_at"], batch_size=BATCH)
-    _link_replaced_notices(state, visits, joints, relink)
+    _link_replaced_notices(state, visits, joints, [c for c, _ in relink])
     tasks = sum(len(state.by_uscc[v.entity]) for v in visits)
     summary = state.summary
     summary.notices += len(new_notices)
@@ -646,7 +679,7 @@ JOINT_INSERT = ("entity_id", "uscc", "lead_id", "default_lead_id", "is_joint", "
                 "sources", "plans")
 
 
-def _insert_joints(state: _Window, joints: Sequence[JointInspection]) -> None:
+def _insert_joints(state: _Window, joints: Sequence[_NewJoint]) -> None:
     """Write new joint inspections in one statement (COPY on PostgreSQL) and give each its
     primary key, read back by the window's unique key (entity, window)."""
     if not joints:
@@ -659,24 +692,28 @@ def _insert_joints(state: _Window, joints: Sequence[JointInspection]) -> None:
     by_entity = {j.entity_id: j for j in joints}
     for chunk in _batches(list(by_entity)):
         for entity_id, pk in JointInspection.objects.filter(
-                entity_id__in=chunk, window_start=state.w.start, window_end=state.w.end).values_list(
-                "entity_id", "pk"):
-            joint = by_entity[entity_id]
-            joint.pk = pk
-            joint._state.adding, joint._state.db = False, connection.alias
+                entity_id__in=chunk, window_start=state.w.start,
+                window_end=state.w.end).values_list("entity_id", "pk").order_by():
+            by_entity[entity_id].pk = pk
 
 
-def _link_replaced_notices(state: _Window, visits: list[Visit], joints: Mapping[str, JointInspection],
+def _link_replaced_notices(state: _Window, visits: list[Visit],
+                           joints: Mapping[str, JointInspection | _NewJoint],
                            relink: Sequence[_Candidate]) -> None:
     """The lone notices a merge replaced point to the visit's one notice and say why (R-B3:
     the enterprise sees that its inspections became one visit)."""
-    if not relink:
+    replaced = [n for chunk in _batches([c.id for c in relink])
+                for n in EnterpriseNotice.objects.filter(task_id__in=chunk, is_current=False)]
+    if not replaced:
         return
-    by_joint = dict(EnterpriseNotice.objects.filter(joint_id__in=[j.pk for j in joints.values()])
-                    .values_list("joint_id", "pk"))
-    names = {v.entity: _department_names(v.departments, v.lead, state.dept_by_code) for v in visits}
-    target = {c.id: (by_joint.get(joints[c.uscc].pk), names.get(c.uscc, [])) for c in relink}
-    replaced = list(EnterpriseNotice.objects.filter(task_id__in=list(target), is_current=False))
+    uscc_of = {c.id: c.uscc for c in relink}
+    involved = {uscc_of[n.task_id or 0] for n in replaced}
+    by_joint = dict(EnterpriseNotice.objects.filter(
+        joint_id__in=[joints[u].pk for u in involved]).values_list("joint_id", "pk"))
+    names = {v.entity: _department_names(v.departments, v.lead, state.dept_by_code)
+             for v in visits if v.entity in involved}
+    target = {c.id: (by_joint.get(joints[c.uscc].pk), names.get(c.uscc, [])) for c in relink
+              if c.uscc in involved}
     for notice in replaced:
         notice_id, depts = target[notice.task_id or 0]
         notice.replaced_by_id = notice_id
@@ -688,25 +725,30 @@ def _link_replaced_notices(state: _Window, visits: list[Visit], joints: Mapping[
 
 def _write_singles(state: _Window, chunk: Sequence[_Candidate]) -> None:
     """A batch of lone visits: settle the tasks in the window, one notice each."""
-    unsettled = [c for c in chunk if c.joint_id is not None or c.merged_window != state.key]
-    if unsettled:
-        InspectionTask.objects.filter(pk__in=[c.id for c in unsettled]).update(
-            merged_window=state.key, joint=None)
-        state.touched_entities.update(c.entity_id for c in unsettled)
-    ids = [c.id for c in chunk]
-    have = dict(EnterpriseNotice.objects.filter(task_id__in=ids).values_list("task_id", "is_current"))
+    unsettled = [c.id for c in chunk if c.joint_id is not None or c.merged_window != state.key]
+    for ids in id_batches(unsettled):
+        InspectionTask.objects.filter(pk__in=id_array(ids)).update(merged_window=state.key, joint=None)
+    state.touched_entities.update(c.entity_id for c in chunk if c.joint_id is not None
+                                  or c.merged_window != state.key)
+    have: dict[int, bool] = {}
+    for ids in _batches([c.id for c in chunk]):
+        have.update(EnterpriseNotice.objects.filter(task_id__in=ids).values_list("task_id", "is_current"))
     stale = [task_id for task_id, current in have.items() if not current]
-    if stale:
-        EnterpriseNotice.objects.filter(task_id__in=stale).update(is_current=True)
+    for ids in _batches(stale):
+        EnterpriseNotice.objects.filter(task_id__in=ids).update(is_current=True)
+    # What a group's lone notices say is the same on each: encoded once per group.
+    said: dict[int, tuple[int, Encoded, Encoded]] = {}
     new = []
     for c in chunk:
         if c.id in have:
             continue
-        code = state.group_rows[c.group]["department"]
-        dept = state.dept_by_code[code]
-        new.append((c.entity_id, c.uscc, c.start, c.end, c.id, dept.pk, [dept.name],
-                    _notice_items({code: state.item_codes.get(c.group, [])}, state.item_names,
-                                  state.dept_by_code), notice_token()))
+        if c.group not in said:
+            code = state.group_rows[c.group]["department"]
+            dept = state.dept_by_code[code]
+            said[c.group] = (dept.pk, Encoded.of([dept.name]), Encoded.of(_notice_items(
+                {code: state.item_codes.get(c.group, [])}, state.item_names, state.dept_by_code)))
+        lead, departments, items = said[c.group]
+        new.append((c.entity_id, c.uscc, c.start, c.end, c.id, lead, departments, items, notice_token()))
     insert_rows(EnterpriseNotice, ("entity_id", "uscc", "window_start", "window_end", "task_id", "lead_id",
                                    "departments", "items", "verify_token"), new,
                 constants={"division_id": state.division.pk, "year": state.year})

@@ -7,6 +7,8 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from spotcheck.accounts.roles import Role
 from spotcheck.audit.models import AuditEvent
@@ -301,6 +303,39 @@ def test_window_savings_counts_the_year(office: Any) -> None:
     assert savings["joint_inspections"] == 2
     assert (savings["visits_before"], savings["visits_after"], savings["visits_saved"]) == (6, 3, 3)
 
+
+
+def test_the_burden_of_many_entities_takes_two_statements_on_postgresql(
+        office: Any, django_assert_num_queries: Any) -> None:
+    """One upsert and one delete over all the entities at once (an array parameter); SQLite
+    takes them 1,000 entities at a time. The figures are the same either way."""
+    shared, lone, dropped = f.entities(3)
+    _tasked(ENV, [shared, lone, dropped], 1)
+    _tasked(SAMR, [shared], 1)
+    _merge(office)
+    InspectionTask.objects.filter(entity=dropped).update(status=TaskStatus.CANCELLED)
+    EntityBurden.objects.filter(entity=shared).update(tasks=9, visits=9, departments=9)
+    # Entities without a task of the year (ids that name no entity at all) get no row.
+    ids = [shared.pk, lone.pk, dropped.pk, *range(10**9, 10**9 + 2500)]
+    with django_assert_num_queries(2 if connection.vendor == "postgresql" else 6):
+        services.burden_refresh(ids, f.YEAR)
+    got = {b.entity_id: (b.tasks, b.visits, b.departments) for b in EntityBurden.objects.all()}
+    assert got == {shared.pk: (2, 1, 2), lone.pk: (1, 1, 1)}
+
+
+def test_a_merge_takes_as_many_statements_for_many_visits_as_for_few(office: Any) -> None:
+    """The merge reads and writes its visits set-based (arrays of ids on PostgreSQL): three
+    times the visits, joint and lone, make no more statements."""
+    def statements(n: int, window: tuple[date, date], key: str) -> int:
+        shared, lone = f.entities(n), f.entities(n)
+        _tasked(ENV, shared + lone, 1, window=window, team=f.inspectors(ENV))
+        _tasked(SAMR, shared, 1, window=window, team=f.inspectors(SAMR))
+        with CaptureQueriesContext(connection) as ctx:
+            summary = _merge(office, key)
+        assert (summary.joint_inspections, summary.visits_after) == (n, 2 * n)
+        return len(ctx.captured_queries)
+
+    assert statements(6, f.SEPTEMBER, "2027-09") == statements(2, f.JUNE, "2027-06")
 
 # --- lead change by agreement -------------------------------------------------------------
 
