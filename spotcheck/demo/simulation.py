@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import heapq
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -30,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from spotcheck.accounts.models import Department, Division, User
 from spotcheck.accounts.roles import Role
@@ -208,20 +207,17 @@ def _record_results(division: Division, year: int, say: Echo) -> None:
         day = todo[i][0]
         batch = [k for k in todo[i:i + RECORD_BATCH] if k[0] == day]
         i += len(batch)
-        joints = JointInspection.objects.in_bulk([k[2] for k in batch if k[1] == "JointInspection"])
-        tasks = InspectionTask.objects.in_bulk([k[2] for k in batch if k[1] == "InspectionTask"])
-        rows: dict[tuple[str, int], list[int]] = defaultdict(list)
-        for joint_id, pk in (TaskItem.objects.filter(task__joint_id__in=list(joints))
-                             .exclude(task__status=TaskStatus.CANCELLED)
-                             .order_by("pk").values_list("task__joint_id", "pk")):
-            rows[("JointInspection", joint_id)].append(pk)
-        for task_id, pk in TaskItem.objects.filter(task_id__in=list(tasks)).order_by("pk").values_list(
-                "task_id", "pk"):
-            rows[("InspectionTask", task_id)].append(pk)
+        # The visits whose forms have items (R-P3: one without is never completed); the
+        # items themselves are read once, by the service, which gives each the same entry.
+        joints = JointInspection.objects.filter(Exists(TaskItem.objects.filter(
+            task__joint_id=OuterRef("pk")).exclude(task__status=TaskStatus.CANCELLED))).in_bulk(
+            [k[2] for k in batch if k[1] == "JointInspection"])
+        tasks = InspectionTask.objects.filter(Exists(TaskItem.objects.filter(
+            task_id=OuterRef("pk")))).in_bulk([k[2] for k in batch if k[1] == "InspectionTask"])
         recordings = [services.Recording(
-            visit=(joints if kind == "JointInspection" else tasks)[pk], complete=True,
-            entries={row: Entry(result_code="1", method="实地检查") for row in rows[(kind, pk)]})
-            for _, kind, pk, _ in batch if rows[(kind, pk)]]
+            visit=(joints if kind == "JointInspection" else tasks)[pk], entries={}, complete=True,
+            every_item=Entry(result_code="1", method="实地检查"))
+            for _, kind, pk, _ in batch if pk in (joints if kind == "JointInspection" else tasks)]
         with transaction.atomic(), _on(day):
             services.visits_record(acting_user=None, recordings=recordings)
         done += len(recordings)
