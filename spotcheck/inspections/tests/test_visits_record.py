@@ -183,3 +183,25 @@ def test_one_entry_for_every_item_is_each_item_given_that_entry(office: Any, on_
     for one, other in zip(given, filled, strict=True):
         assert _state(one) == _state(other)
         assert _events(one) == _events(other)
+
+
+def test_a_task_that_moved_on_meanwhile_refuses_the_batch(office: Any, on_day: Any,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rows are written guarded by the state they were read in: a joint visit's task
+    completed by someone else after the read refuses the batch, nothing written."""
+    visits = _visits(1, office)
+    on_day(date(2027, 6, 10))
+    recordings = _recordings(visits)
+    read = services._visits_tasks
+
+    def read_then_moved_on(batch: Any) -> Any:
+        tasks_of = read(batch)
+        moved = next(t for ts in tasks_of.values() for t in ts if t.joint_id)
+        InspectionTask.objects.filter(pk=moved.pk).update(status=TaskStatus.COMPLETED)
+        return tasks_of
+
+    monkeypatch.setattr(services, "_visits_tasks", read_then_moved_on)
+    with pytest.raises(ServiceError, match="已被他人更改"):
+        services.visits_record(acting_user=None, recordings=recordings)
+    assert not TaskItem.objects.exclude(result_code="").exists()
+    assert not JointInspection.objects.exclude(status=TaskStatus.PENDING).exists()
