@@ -3,7 +3,7 @@ PostgreSQL database (or SQLite with ``--sqlite``), with the time, the peak memor
 process and a cProfile of the year (its top entries by cumulative and by own time).
 
     python benchmarks/bench_year.py [--entities 1000000] [--year 2027] [--top 25] [--sqlite]
-                                    [--template DB] [--sql]
+                                    [--template DB] [--keep DB] [--sql] [--no-profile]
 
 ``--template DB`` starts from a copy of a PostgreSQL database already migrated and holding a
 generated library (``generate_demo``), so that runs of the year skip the generation; its
@@ -87,10 +87,14 @@ def main() -> None:
     parser.add_argument("--profile-out", default="", help="write the raw cProfile stats here")
     parser.add_argument("--template", default="", help="copy this prepared PostgreSQL database")
     parser.add_argument("--sql", action="store_true", help="time the statements by shape")
+    parser.add_argument("--keep", default="", help="keep the year's database under this name")
+    parser.add_argument("--no-profile", action="store_true",
+                        help="no cProfile: the year's time as a user meets it (the profiler slows Python)")
     args = parser.parse_args()
 
     os.environ["SPOTCHECK_DEMO"] = "1"
-    with scratch_database("bench_year", sqlite=args.sqlite, template=args.template) as tmp:
+    with scratch_database("bench_year", sqlite=args.sqlite, template=args.template,
+                          keep=args.keep) as tmp:
         os.environ["SPOTCHECK_DRAWS_DIR"] = f"{tmp}/draws"
         import django
 
@@ -127,7 +131,8 @@ def main() -> None:
                 return len(text)
 
         cpu0 = _cpu_s()
-        profile.enable()
+        if not args.no_profile:
+            profile.enable()
         with connection.execute_wrapper(statements) if args.sql else contextlib.nullcontext():
             call_command("simulate_year", year=args.year, stdout=Timed())
         profile.disable()
@@ -138,13 +143,13 @@ def main() -> None:
               f"peak {peak:.0f} MB (process, generation included)  "
               f"{'OK' if year <= GOAL_SECONDS and peak <= GOAL_MB else 'over goal'} "
               f"(goal {GOAL_SECONDS} s, {GOAL_MB} MB); CPU of this process {cpu:.1f} s "
-              f"(with the profiler on)")
+              f"({'without' if args.no_profile else 'with'} the profiler)")
         print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
         if args.sql:
             statements.report(args.top)
-        if args.profile_out:
+        if args.profile_out and not args.no_profile:
             profile.dump_stats(args.profile_out)
-        for key in ("cumulative", "tottime"):
+        for key in () if args.no_profile else ("cumulative", "tottime"):
             text = io.StringIO()
             pstats.Stats(profile, stream=text).strip_dirs().sort_stats(key).print_stats(args.top)
             print(f"--- profile by {key} ---")

@@ -22,10 +22,12 @@ def _pg_database(base: str, name: str, op: str, template: str = "") -> None:
 
 
 @contextlib.contextmanager
-def scratch_database(prefix: str, *, sqlite: bool = False, template: str = "") -> Iterator[str]:
+def scratch_database(prefix: str, *, sqlite: bool = False, template: str = "", keep: str = "") -> Iterator[str]:
     """Yields the temporary folder (``SPOTCHECK_VAR_DIR``) with ``DATABASE_URL`` set; on
     PostgreSQL a copy of the database ``template`` when one is named (a database prepared
-    once, e.g. migrated and holding a generated library, so that runs skip the generation)."""
+    once, e.g. migrated and holding a generated library, so that runs skip the generation).
+    ``keep`` names the PostgreSQL database to keep at the end, instead of dropping it (to
+    look into it afterwards, or to start later runs from it)."""
     tmp = tempfile.TemporaryDirectory()
     os.environ["SPOTCHECK_VAR_DIR"] = tmp.name
     pg_name = base = ""
@@ -45,5 +47,11 @@ def scratch_database(prefix: str, *, sqlite: bool = False, template: str = "") -
             from django.db import connections
 
             connections.close_all()
-            _pg_database(base, pg_name, "drop")
+            if keep:
+                import psycopg
+
+                with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+                    conn.execute(f'ALTER DATABASE "{pg_name}" RENAME TO "{keep}"')
+            else:
+                _pg_database(base, pg_name, "drop")
         tmp.cleanup()

@@ -401,10 +401,13 @@ def _stored_rates(plan: Plan) -> tuple[tuple[str, ...], dict[str, Any]] | None:
     return ordered_dimensions(plan.strata), selection_rates(figures["quota"], figures["strata"])
 
 
-def overlaps_of(draft: PlanDraft, own_sizes: Mapping[str, int], own_quota: Mapping[str, int],
-                population: QuerySet[MarketEntity]) -> list[OverlapRow]:
+Candidate = tuple[Plan, tuple[str, ...], Mapping[str, Fraction], Q]
+Table = list[tuple[dict[str, str], Mapping[str, Any]]]
+
+
+def overlap_candidates(draft: PlanDraft) -> list[Candidate]:
     """R-B3: other departments' plans of the same class and year whose windows meet this one,
-    with the entities both populations hold and the number both draws are expected to hit."""
+    each with its strata dimensions, its selection rates and its population as a filter."""
     others = (Plan.objects.select_related("department")
               .filter(year=draft.year, target_class=draft.target_class,
                       division_id__in=related_divisions(draft.division_id),
@@ -412,9 +415,7 @@ def overlaps_of(draft: PlanDraft, own_sizes: Mapping[str, int], own_quota: Mappi
               .exclude(department_id=draft.department.pk).order_by("department__seq", "id"))
     if draft.pk is not None:
         others = others.exclude(pk=draft.pk)
-    own_dims = ordered_dimensions(draft.strata)
-    own_rates = selection_rates(own_quota, own_sizes)
-    candidates: list[tuple[Plan, tuple[str, ...], Mapping[str, Fraction], Q]] = []
+    candidates: list[Candidate] = []
     for other in others:
         if not windows_overlap(draft.window_start, draft.window_end, other.window_start, other.window_end):
             continue
@@ -425,18 +426,38 @@ def overlaps_of(draft: PlanDraft, own_sizes: Mapping[str, int], own_quota: Mappi
             stored = ordered_dimensions(other.strata), selection_rates(quota_of(other.quota, sizes), sizes)
         candidates.append((other, *stored, population_filter(Draw(division_id=other_draft.division_id),
                                                                _population_spec(other_draft))))
-    if not candidates:
-        return []
-    # One pass over this plan's population for all the others: per group of the dimensions
-    # any of the plans stratifies by (the rates depend on nothing else, and a million
-    # entities make few groups that way), the entities each other population shares, as
-    # filtered counts. The scan costs the same for one plan or twenty.
+    return candidates
+
+
+def population_table(population: QuerySet[MarketEntity], own_dims: Sequence[str],
+                     candidates: Sequence[Candidate]) -> Table:
+    """One pass over the plan's population: per group of the dimensions this plan or any
+    other stratifies by (the rates depend on nothing else, and a million entities make few
+    groups that way), the entities (``n``) and, as filtered counts, those each other
+    population shares (``o0``, ``o1``…). The scan costs the same for one plan or twenty, and
+    the plan's own strata sizes come from it too (``table_sizes``)."""
     dims = [d for d in GROUP_DIMENSIONS if d in own_dims or any(d in c[1] for c in candidates)]
-    counts = {f"o{k}": Count("pk", filter=c[3]) for k, c in enumerate(candidates)}
-    table: list[tuple[dict[str, str], Mapping[str, Any]]] = (
-        [({d: str(row[COLUMNS[d]]) for d in dims}, row)
-         for row in population.order_by().values(*[COLUMNS[d] for d in dims]).annotate(**counts)]
-        if dims else [({}, population.order_by().aggregate(**counts))])
+    counts = {"n": Count("pk"), **{f"o{k}": Count("pk", filter=c[3]) for k, c in enumerate(candidates)}}
+    if not dims:
+        return [({}, population.order_by().aggregate(**counts))]
+    return [({d: str(row[COLUMNS[d]]) for d in dims}, row)
+            for row in population.order_by().values(*[COLUMNS[d] for d in dims]).annotate(**counts)]
+
+
+def table_sizes(table: Table, dims: Sequence[str]) -> dict[str, int]:
+    """``strata_sizes`` read from a ``population_table`` grouped by at least ``dims``."""
+    dims = ordered_dimensions(dims)
+    sizes: Counter[str] = Counter()
+    for values, row in table:
+        if row["n"]:
+            sizes[stratum_name(dims, values) if dims else "all"] += row["n"]
+    return dict(sorted(sizes.items(), key=lambda kv: kv[0].encode()))
+
+
+def overlap_rows(candidates: Sequence[Candidate], table: Table, own_dims: Sequence[str],
+                 own_rates: Mapping[str, Fraction]) -> list[OverlapRow]:
+    """The entities each other plan's population shares with this one and the number both
+    draws are expected to hit, from the ``population_table``."""
     rows: list[OverlapRow] = []
     for k, (other, other_dims, other_rates, _) in enumerate(candidates):
         key = f"o{k}"
@@ -492,7 +513,10 @@ def plan_figures(draft: PlanDraft, *, with_overlaps: bool = True) -> Figures:
     with other departments' plans (R-B3), and the rule findings (``checks.check_plan`` and
     the office's ratio/frequency/duplication checks)."""
     population = population_of(draft)
-    sizes = strata_sizes(population, draft.strata)
+    own_dims = ordered_dimensions(draft.strata)
+    candidates = overlap_candidates(draft) if with_overlaps else []
+    table = population_table(population, own_dims, candidates)  # the one pass over the population
+    sizes = table_sizes(table, own_dims)
     quota = quota_of(draft.quota, sizes)
     names = division_names()
     kind = draft.quota.get("kind")
@@ -508,7 +532,7 @@ def plan_figures(draft: PlanDraft, *, with_overlaps: bool = True) -> Figures:
         class_a = ClassAShare(facts.class_a_population,
                               facts.class_a_population * CLASS_A_CAP_BP // FULL_BP,
                               facts.other_class_a_drawn, drawn)
-    overlaps = overlaps_of(draft, sizes, quota, population) if with_overlaps else []
+    overlaps = overlap_rows(candidates, table, own_dims, selection_rates(quota, sizes)) if candidates else []
     findings = list(check_plan(facts, calendar_for(draft.division_id, draft.year)).findings)
     findings += office_findings(
         target_class=draft.target_class, population=total, drawn=drawn,

@@ -7,6 +7,8 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from spotcheck.accounts.roles import Role
 from spotcheck.audit.models import AuditEvent, Outcome
@@ -239,6 +241,30 @@ class TestOfficeChecks:
         june = services.plan_update(acting_user=planner, plan=ours, window_start=date(YEAR, 6, 1),
                                     window_end=date(YEAR, 6, 30))
         assert selectors.plan_figures(selectors.draft_of(june)).overlaps == []
+
+    def test_the_figures_pass_over_the_entities_once_for_the_strata_and_every_overlap_r_b3(
+            self, planner: Any, make_user: Any) -> None:
+        """The strata sizes and the overlap with every other plan of the window come from one
+        scan of the entity library, and they are those a plain count gives."""
+        entities(30, risk="high")
+        entities(50, risk="low")
+        entities(20, risk="low", industry="C")
+        for code in ("361100-SAMR", "361100-HEALTH"):
+            services.plan_create(acting_user=make_user(Role.PLANNER, code), **plan_values(
+                items=[item(code)], quota={"kind": "rates", "rates_bp": {"all": 5000}, "rounding": "ceil"}))
+        ours = services.plan_create(acting_user=planner, **plan_values(
+            items=[item()], strata=["risk"], industries=["F"],
+            quota={"kind": "rates", "rates_bp": {}, "default_bp": 1000, "rounding": "ceil"}))
+        draft = selectors.draft_of(ours)
+        with CaptureQueriesContext(connection) as ctx:
+            figures = selectors.plan_figures(draft)
+        scans = [q["sql"] for q in ctx.captured_queries if 'FROM "registry_marketentity"' in q["sql"]]
+        assert len(scans) == 1, scans
+        population = selectors.population_of(draft)
+        assert {r.name: r.size for r in figures.rows} == {
+            "risk.high": population.filter(risk_level="high").count(),
+            "risk.low": population.filter(risk_level="low").count()} == {"risk.high": 30, "risk.low": 50}
+        assert [(o.shared, o.expected) for o in figures.overlaps] == [(80, 4), (80, 4)]  # 80 × 50 % × 10 %
 
     def test_r_r4_higher_risk_drawn_less_than_low_risk_is_flagged(self, planner: Any) -> None:
         """R-R4: differentiated supervision — higher ratios for 较高/高 risk."""
