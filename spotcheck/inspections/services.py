@@ -1232,7 +1232,7 @@ def _visits_write(*, acting_user: Any, recordings: Sequence[Recording],
         new = values.pop("status")
         if form:
             values["form_version"] = F("form_version") + 1
-        for chunk in _batches(pks):
+        for chunk in _batches(list(dict.fromkeys(pks))):  # a visit given twice is one row
             if guarded_update(model.objects.filter(pk__in=id_array(chunk)), expected=status, new=new,
                               **values) != len(chunk):
                 raise Conflict("检查的状态已被他人更改，请刷新后重新录入。")
