@@ -1029,9 +1029,10 @@ def _rows_update(rows: Sequence[TaskItem]) -> None:
 
 def visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, Entry],
                  complete: bool = False, visited_on: date | None = None, place: str | None = None,
-                 version: int | None = None, request: Any = None) -> int:
+                 version: int | None = None, every_item: Entry | None = None, request: Any = None) -> int:
     """Record results on the visit's one form (``entries`` by ``TaskItem`` id; blank entries
-    are left as they are); with ``complete`` the visit is completed once every item has a
+    are left as they are; ``every_item``, when given, is the entry of every item of the form
+    that ``entries`` leaves out); with ``complete`` the visit is completed once every item has a
     result. Only within the visit's window, or one day later with the office's permit
     (R-Q1); a visit without items is never completed (R-P3). Returns how many items were
     recorded; refusals are audited."""
@@ -1040,7 +1041,7 @@ def visit_record(*, acting_user: Any, visit: Visitable, entries: Mapping[int, En
                           extra={"visit": visit.pk, "complete": complete}):
         return _visits_record(acting_user=acting_user, request=request, recordings=[Recording(
             visit=visit, entries=entries, complete=complete, visited_on=visited_on, place=place,
-            version=version)])
+            version=version, every_item=every_item)])
 
 
 @dataclass(frozen=True)
@@ -1053,6 +1054,7 @@ class Recording:
     visited_on: date | None = None
     place: str | None = None
     version: int | None = None
+    every_item: Entry | None = None
 
 
 def visits_record(*, acting_user: Any, recordings: Sequence[Recording], request: Any = None) -> int:
@@ -1078,13 +1080,14 @@ def _late_permits(visits: Sequence[Visitable]) -> dict[tuple[str, int], date]:
 
 
 def _visits_tasks(visits: Sequence[Visitable]) -> dict[tuple[str, int], list[InspectionTask]]:
-    """``visit_tasks`` of many visits: a joint's open tasks in one query, a task itself."""
+    """``visit_tasks`` of many visits: a joint's open tasks in one query (what recording
+    uses of them: their id and state), a task itself."""
     out: dict[tuple[str, int], list[InspectionTask]] = {}
     joint_ids = [v.pk for v in visits if isinstance(v, JointInspection)]
     for v in visits:
         out[(visit_key(v), v.pk)] = [] if isinstance(v, JointInspection) else [v]
-    for task in (InspectionTask.objects.filter(joint_id__in=joint_ids).exclude(status=TaskStatus.CANCELLED)
-                 .select_related("department").order_by("pk")):
+    for task in (InspectionTask.objects.filter(joint_id__in=id_array(joint_ids))
+                 .exclude(status=TaskStatus.CANCELLED).only("pk", "joint_id", "status").order_by("pk")):
         out[("joint", task.joint_id or 0)].append(task)
     return out
 
@@ -1117,7 +1120,8 @@ def _visits_record(*, acting_user: Any, recordings: Sequence[Recording], request
     all_rows: dict[int, list[TaskItem]] = defaultdict(list)
     task_ids = [t.pk for ts in tasks_of.values() for t in ts]
     for chunk in _batches(task_ids):
-        for item_row in TaskItem.objects.filter(task_id__in=chunk).order_by("pk"):
+        for item_row in (TaskItem.objects.filter(task_id__in=id_array(chunk))
+                         .only("pk", "task_id", "item_id", "result_code").order_by("pk")):
             all_rows[item_row.task_id].append(item_row)
     # The items of the forms (a few hundred for thousands of rows) read once each, not per row.
     items = InspectionItem.objects.select_related("department").in_bulk(
@@ -1131,12 +1135,16 @@ def _visits_record(*, acting_user: Any, recordings: Sequence[Recording], request
     now = clock.now()
     changed: list[TaskItem] = []
     changed_of: dict[tuple[str, int], list[TaskItem]] = {}
+    checked: dict[tuple[Entry, int], dict[str, str]] = {}
     for r in recordings:
         visit, key = r.visit, (visit_key(r.visit), r.visit.pk)
         rows = {row.pk: row for t in tasks_of[key] for row in all_rows.get(t.pk, [])}
         fields: dict[str, list[str]] = {}
         mine: list[TaskItem] = []
-        for row_id, entry in r.entries.items():
+        entries = r.entries
+        if r.every_item is not None:  # the form's items in their order, then those given
+            entries = {**dict.fromkeys(sorted(rows), r.every_item), **r.entries}
+        for row_id, entry in entries.items():
             row = rows.get(row_id)
             if row is None:
                 fields[f"item-{row_id}"] = ["该事项不属于本次检查。"]
@@ -1144,9 +1152,11 @@ def _visits_record(*, acting_user: Any, recordings: Sequence[Recording], request
             if not (entry.result_code or entry.method or entry.follow_up or entry.note):
                 continue
             dept = row.item.department
-            problems = entry_problems(entry, tree, methods, follow_ups,
-                                      allowed=reference.result_codes_for(dept.unit_code),
-                                      list_name=dept.name)
+            problems = checked.get((entry, dept.pk))
+            if problems is None:  # a batch gives the same few entries to many items of a list
+                problems = checked[(entry, dept.pk)] = entry_problems(
+                    entry, tree, methods, follow_ups, allowed=reference.result_codes_for(dept.unit_code),
+                    list_name=dept.name)
             for name, message in problems.items():
                 fields[f"item-{row_id}-{name}"] = [f"事项“{row.item.name}”：{message}"]
             if problems:
@@ -1183,110 +1193,107 @@ def _visits_record(*, acting_user: Any, recordings: Sequence[Recording], request
     return len(changed)
 
 
+def _moves(status: str, recorded: bool, complete: bool) -> str:
+    """The state a visit (or a joint visit's task) in ``status`` ends in after the step record
+    (when something was recorded) then the step complete: both checked (STYLE 5)."""
+    try:
+        if recorded:
+            status = next_state(WORKFLOW, status, Step.RECORD)
+        if complete:
+            status = next_state(WORKFLOW, status, Step.COMPLETE)
+    except TransitionRefused as exc:
+        raise Conflict(exc.message) from None
+    return status
+
+
+def _submitted(review: str) -> str:
+    try:
+        return next_state(REVIEW, review, ReviewStep.SUBMIT)
+    except TransitionRefused as exc:
+        raise Conflict(exc.message) from None
+
+
 def _visits_write(*, acting_user: Any, recordings: Sequence[Recording],
                   tasks_of: Mapping[tuple[str, int], list[InspectionTask]], changed: list[TaskItem],
                   changed_of: Mapping[tuple[str, int], list[TaskItem]],
                   all_rows: Mapping[int, list[TaskItem]], now: Any, today: date, request: Any) -> None:
-    """The writes of ``_visits_record``, in its transaction: the forms' versions locked and
-    checked, the results, the steps of the visits and their tasks, the audit events."""
-    current: dict[tuple[str, int], int] = {}
+    """The writes of ``_visits_record``, in its transaction: the forms locked and their
+    versions checked, the results, then each visit's row (and a joint visit's tasks) written
+    once with all it takes (the form's version, date and place; the steps record and
+    complete; the submission for review), the audit events.
+
+    Every step is checked against the state machines before anything is written, from the
+    states read under the lock (a joint visit's tasks: as read with the visit). The rows are
+    written one UPDATE per (model, state they were in, values), guarded by that state: a row
+    that moved on meanwhile refuses the whole batch."""
+    current: dict[tuple[str, int], tuple[int, str, str, date | None]] = {}
     for kind, model in (("joint", JointInspection), ("task", InspectionTask)):
         ids = sorted(r.visit.pk for r in recordings if isinstance(r.visit, model))
-        if ids:
-            for pk, version in (model.objects.select_for_update().filter(pk__in=ids).order_by("pk")
-                                .values_list("pk", "form_version")):
-                current[(kind, pk)] = version
+        for chunk in _batches(ids):
+            for pk, version, status, review, due in (
+                    model.objects.select_for_update().filter(pk__in=id_array(chunk)).order_by("pk")
+                    .values_list("pk", "form_version", "status", "review_status", "publish_due")):
+                current[(kind, pk)] = (version, status, review, due)
     for r in recordings:
-        now_version = current[(visit_key(r.visit), r.visit.pk)]
+        now_version = current[(visit_key(r.visit), r.visit.pk)][0]
         if r.version is not None and r.version != now_version:
             raise StaleVersion(f"检查表已被同事更新（您编辑的是第 {r.version} 版，现为第 {now_version} 版），"
                                "请对照两者后决定保留哪一份。", current=now_version)
-    _rows_update(changed)
-    # The visits' own fields: one UPDATE per model and distinct set of values.
-    groups: dict[tuple[type[Any], tuple[tuple[str, Any], ...]], list[int]] = defaultdict(list)
-    for r in recordings:
-        where: dict[str, Any] = {}
-        if r.visited_on is not None:
-            where["visited_on"] = r.visited_on
-        elif r.complete and r.visit.visited_on is None:
-            where["visited_on"] = today
-        if r.place is not None:
-            where["place"] = r.place.strip()
-        groups[(type(r.visit), tuple(sorted(where.items())))].append(r.visit.pk)
-    for (model, where_items), pks in groups.items():
-        for chunk in _batches(pks):
-            model.objects.filter(pk__in=chunk).update(form_version=F("form_version") + 1, **dict(where_items))
-    for model in (JointInspection, InspectionTask):
-        mine = [r for r in recordings if isinstance(r.visit, model)]
-        recorded = [r.visit.pk for r in mine if changed_of[(visit_key(r.visit), r.visit.pk)]]
-        for chunk in _batches(recorded):
-            _steps(model, chunk, Step.RECORD)
-        if model is JointInspection:
-            joint_tasks = [t.pk for r in mine if changed_of[("joint", r.visit.pk)]
-                           for t in tasks_of[("joint", r.visit.pk)]]
-            for chunk in _batches(joint_tasks):
-                _steps(InspectionTask, chunk, Step.RECORD)
-    events_of: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
-    for r in recordings:
-        key = (visit_key(r.visit), r.visit.pk)
-        events_of[key].append({"action": "inspections.results_record",
-                               "object_type": f"inspections.{type(r.visit).__name__.lower()}",
-                               "object_id": r.visit.pk,
-                               "summary": {"recorded": [
-                                   {"item": row.item.code, "result": row.result_code,
-                                    "method": row.method, "follow_up": row.follow_up}
-                                   for row in changed_of[key]]}})
-    completing = [r for r in recordings if r.complete]
-    dues = _visits_submit_for_review([r.visit for r in completing], tasks_of, today)
-    for model in (JointInspection, InspectionTask):
-        pks = [r.visit.pk for r in completing if isinstance(r.visit, model)]
-        extra = {"completed_by": acting_user} if model is JointInspection else {}
-        for chunk in _batches(pks):
-            _steps(model, chunk, Step.COMPLETE, completed_at=now, **extra)
-        if model is JointInspection:
-            for chunk in _batches([t.pk for pk in pks for t in tasks_of[("joint", pk)]]):
-                _steps(InspectionTask, chunk, Step.COMPLETE, completed_at=now)
-    for r in completing:
-        key = (visit_key(r.visit), r.visit.pk)
-        events_of[key].append({"action": "inspections.visit_complete",
-                               "object_type": f"inspections.{type(r.visit).__name__.lower()}",
-                               "object_id": r.visit.pk,
-                               "summary": {"tasks": [t.pk for t in tasks_of[key]],
-                                           "items": sum(len(all_rows.get(t.pk, [])) for t in tasks_of[key]),
-                                           "publish_due": str(dues[key])}})
-    # Each visit's events together, in the order of the recordings.
-    audit_record_many([e for r in recordings for e in events_of[(visit_key(r.visit), r.visit.pk)]],
-                      actor=acting_user, request=request)
-
-
-def _visits_submit_for_review(visits: Sequence[Visitable],
-                              tasks_of: Mapping[tuple[str, int], list[InspectionTask]],
-                              today: date) -> dict[tuple[str, int], date]:
-    """``_submit_for_review`` of many completed visits: states read in one query per model,
-    one UPDATE per model and distinct (state, deadline)."""
+    due_if_none = publication_due(today)
+    # (model, the form's own row?, state the rows are in, values) -> the rows
+    writes: dict[tuple[type[Any], bool, str, tuple[tuple[str, Any], ...]], list[int]] = defaultdict(list)
     dues: dict[tuple[str, int], date] = {}
-    for kind, model in (("joint", JointInspection), ("task", InspectionTask)):
-        ids = [v.pk for v in visits if isinstance(v, model)]
-        groups: dict[tuple[str, date], list[int]] = defaultdict(list)
-        for chunk in _batches(ids):
-            for pk, status, due in model.objects.filter(pk__in=chunk).values_list("pk", "review_status",
-                                                                                  "publish_due"):
-                try:
-                    submitted = next_state(REVIEW, status, ReviewStep.SUBMIT)
-                except TransitionRefused as exc:
-                    raise Conflict(exc.message) from None
-                dues[(kind, pk)] = due or publication_due(today)
-                groups[(submitted, dues[(kind, pk)])].append(pk)
-        for (review, due), pks in groups.items():
-            for chunk in _batches(pks):
-                model.objects.filter(pk__in=chunk).update(review_status=review, publish_due=due,
-                                                          review_reason="")
-                if model is JointInspection:
-                    InspectionTask.objects.filter(
-                        pk__in=[t.pk for pk in chunk for t in tasks_of[(kind, pk)]]).update(
-                        review_status=review, publish_due=due, review_reason="")
-    return dues
-
+    for r in recordings:
+        key = (visit_key(r.visit), r.visit.pk)
+        _, status, review, due = current[key]
+        recorded = bool(changed_of[key])
+        values: dict[str, Any] = {}
+        if r.visited_on is not None:
+            values["visited_on"] = r.visited_on
+        elif r.complete and r.visit.visited_on is None:
+            values["visited_on"] = today
+        if r.place is not None:
+            values["place"] = r.place.strip()
+        both: dict[str, Any] = {}  # what the visit and a joint visit's tasks take alike
+        if r.complete:
+            dues[key] = due or due_if_none
+            both = {"review_status": _submitted(review), "publish_due": dues[key], "review_reason": "",
+                    "completed_at": now}
+            if isinstance(r.visit, JointInspection):
+                values["completed_by"] = acting_user
+        values.update(both, status=_moves(status, recorded, r.complete))
+        writes[(type(r.visit), True, status, tuple(sorted(values.items())))].append(r.visit.pk)
+        if isinstance(r.visit, JointInspection) and (recorded or r.complete):
+            for task in tasks_of[key]:
+                task_values = tuple(sorted({**both, "status": _moves(task.status, recorded,
+                                                                     r.complete)}.items()))
+                writes[(InspectionTask, False, task.status, task_values)].append(task.pk)
+    _rows_update(changed)
+    for (model, form, status, items), pks in writes.items():
+        values = dict(items)
+        new = values.pop("status")
+        if form:
+            values["form_version"] = F("form_version") + 1
+        for chunk in _batches(list(dict.fromkeys(pks))):  # a visit given twice is one row
+            if guarded_update(model.objects.filter(pk__in=id_array(chunk)), expected=status, new=new,
+                              **values) != len(chunk):
+                raise Conflict("检查的状态已被他人更改，请刷新后重新录入。")
+    # Each visit's events together, in the order of the recordings.
+    events: list[dict[str, Any]] = []
+    for r in recordings:
+        key = (visit_key(r.visit), r.visit.pk)
+        kind = f"inspections.{type(r.visit).__name__.lower()}"
+        events.append({"action": "inspections.results_record", "object_type": kind, "object_id": r.visit.pk,
+                       "summary": {"recorded": [{"item": row.item.code, "result": row.result_code,
+                                                 "method": row.method, "follow_up": row.follow_up}
+                                                for row in changed_of[key]]}})
+        if r.complete:
+            events.append({"action": "inspections.visit_complete", "object_type": kind,
+                           "object_id": r.visit.pk,
+                           "summary": {"tasks": [t.pk for t in tasks_of[key]],
+                                       "items": sum(len(all_rows.get(t.pk, [])) for t in tasks_of[key]),
+                                       "publish_due": str(dues[key])}})
+    audit_record_many(events, actor=acting_user, request=request)
 
 # --- the review of results and the publication deadline (R-R2) -----------------------------
 

@@ -98,3 +98,19 @@ def test_the_command_prints_the_summary(small_city: None) -> None:
     text = out.getvalue()
     assert "抽查计划 5 个，审核通过 5 个" in text and "减少" in text
     assert "抽取 361100-" not in text  # --quiet: the summary only
+
+
+@pytest.mark.django_db
+def test_the_tables_the_year_filled_are_analyzed_before_recording_on_postgresql() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from spotcheck.demo.simulation import _statistics_refreshed
+
+    with CaptureQueriesContext(connection) as queries:
+        _statistics_refreshed(TaskItem, InspectionTask)
+    analyzed = [q["sql"] for q in queries if q["sql"].startswith("ANALYZE")]
+    if connection.vendor == "postgresql":
+        assert analyzed == ['ANALYZE "inspections_taskitem", "inspections_inspectiontask"']
+    else:
+        assert not queries.captured_queries

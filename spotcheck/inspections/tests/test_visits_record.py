@@ -99,3 +99,109 @@ def test_outside_the_window_the_batch_is_refused(office: Any, on_day: Any) -> No
     with pytest.raises(ServiceError, match=r"R-Q1|窗口"):
         services.visits_record(acting_user=None, recordings=_recordings(visits))
     assert not TaskItem.objects.exclude(result_code="").exists()
+
+
+def _state(visit: Any) -> tuple[Any, ...]:
+    """What recording leaves on a visit, its tasks and its items (ids aside)."""
+    visit.refresh_from_db()
+    tasks = sorted(services.visit_tasks(visit), key=lambda t: t.department.code)
+    return (visit.status, visit.review_status, visit.review_reason, visit.publish_due, visit.visited_on,
+            visit.place, visit.form_version, visit.completed_at,
+            [(t.status, t.review_status, t.publish_due, t.completed_at, t.form_version) for t in tasks],
+            list(TaskItem.objects.filter(task__in=tasks).order_by("task__department__code", "seq")
+                 .values_list("result_code", "result_name", "method", "follow_up", "note", "recorded_at")))
+
+
+def _events(visit: Any) -> list[tuple[Any, ...]]:
+    out = []
+    for action, summary in AuditEvent.objects.filter(
+            object_id=str(visit.pk), object_type=f"inspections.{type(visit).__name__.lower()}",
+            outcome="success").order_by("seq").values_list("action", "summary"):
+        out.append((action, [(r["result"], r["method"], r["follow_up"]) for r in summary.get("recorded", [])],
+                    summary.get("items"), len(summary.get("tasks", [])), summary.get("publish_due")))
+    return out
+
+
+def test_a_batch_leaves_what_the_visits_recorded_one_at_a_time_leave(office: Any, on_day: Any) -> None:
+    """The same forms, in two steps (part of the items with a date and a place, then the rest
+    with completion), give the same states, fields, results and events either way."""
+    alone, batch = _visits(2, office), _visits(2, office)
+    on_day(date(2027, 6, 9))
+    note = Entry(result_code="1", method="书面检查", note="  见附件 ")
+    for step, complete in ((0, False), (1, True)):
+        for_batch: list[services.Recording] = []
+        for one, other in zip(alone, batch, strict=True):
+            for visit, out in ((one, None), (other, for_batch)):
+                rows = list(TaskItem.objects.filter(task__in=services.visit_tasks(visit)).order_by(
+                    "task__department__code", "seq").values_list("pk", flat=True))
+                entries = {pk: note if i % 2 else OK for i, pk in enumerate(rows)
+                           if i % 2 == step or complete}
+                recording = services.Recording(visit=visit, entries=entries, complete=complete,
+                                               visited_on=None if complete else date(2027, 6, 8),
+                                               place=None if complete else " 经营场所 ")
+                if out is None:
+                    services.visit_record(acting_user=None, visit=visit, entries=recording.entries,
+                                          complete=complete, visited_on=recording.visited_on,
+                                          place=recording.place)
+                else:
+                    out.append(recording)
+        services.visits_record(acting_user=None, recordings=for_batch)
+        for one, other in zip(alone, batch, strict=True):
+            assert _state(one) == _state(other)
+            assert _events(one) == _events(other)
+    assert {_state(v)[:2] for v in batch} == {(TaskStatus.COMPLETED, ReviewStatus.PENDING)}
+    assert trail_verify().ok
+
+
+def test_a_visit_no_longer_open_refuses_the_batch(office: Any, on_day: Any) -> None:
+    visits = _visits(2, office)
+    on_day(date(2027, 6, 10))
+    recordings = _recordings(visits)
+    services.visit_record(acting_user=None, visit=visits[0], entries=recordings[0].entries, complete=True)
+    with pytest.raises(ServiceError):
+        services.visits_record(acting_user=None, recordings=_recordings(visits))
+    untouched = TaskItem.objects.filter(task__in=services.visit_tasks(visits[1]))
+    assert not untouched.exclude(result_code="").exists()
+
+
+def test_one_entry_for_every_item_is_each_item_given_that_entry(office: Any, on_day: Any) -> None:
+    """``every_item`` fills the items the entries leave out, in the form's order, as if each
+    were given; an item given its own entry keeps it."""
+    given, filled = _visits(2, office), _visits(2, office)
+    on_day(date(2027, 6, 10))
+    note = Entry(result_code="1", method="书面检查", note="见附件")
+    explicit = []
+    for r in _recordings(given):
+        first = min(r.entries)
+        explicit.append(services.Recording(visit=r.visit, entries={**r.entries, first: note}, complete=True))
+    services.visits_record(acting_user=None, recordings=explicit)
+    services.visits_record(acting_user=None, recordings=[services.Recording(
+        visit=v, entries={min(r.entries): note}, every_item=OK, complete=True)
+        for v, r in zip(filled[:-1], _recordings(filled[:-1]), strict=True)])
+    services.visit_record(acting_user=None, visit=filled[-1], every_item=OK, complete=True,
+                          entries={min(_recordings(filled[-1:])[0].entries): note})
+    for one, other in zip(given, filled, strict=True):
+        assert _state(one) == _state(other)
+        assert _events(one) == _events(other)
+
+
+def test_a_task_that_moved_on_meanwhile_refuses_the_batch(office: Any, on_day: Any,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rows are written guarded by the state they were read in: a joint visit's task
+    completed by someone else after the read refuses the batch, nothing written."""
+    visits = _visits(1, office)
+    on_day(date(2027, 6, 10))
+    recordings = _recordings(visits)
+    read = services._visits_tasks
+
+    def read_then_moved_on(batch: Any) -> Any:
+        tasks_of = read(batch)
+        moved = next(t for ts in tasks_of.values() for t in ts if t.joint_id)
+        InspectionTask.objects.filter(pk=moved.pk).update(status=TaskStatus.COMPLETED)
+        return tasks_of
+
+    monkeypatch.setattr(services, "_visits_tasks", read_then_moved_on)
+    with pytest.raises(ServiceError, match="已被他人更改"):
+        services.visits_record(acting_user=None, recordings=recordings)
+    assert not TaskItem.objects.exclude(result_code="").exists()
+    assert not JointInspection.objects.exclude(status=TaskStatus.PENDING).exists()
