@@ -161,10 +161,13 @@ def update_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
         names = [f"c{i}" for i in range(len(columns))]
         sets += [f"{quote(f.column)} = v.{n}" for f, n in zip(given, names[1:], strict=True)]
         values = [list(c) for c in zip(*rows, strict=True)]
+        # The key also as ``= ANY(array)``: the planner then reads the rows by the primary key
+        # (a bitmap scan) instead of hashing the whole table to join the unnest to it.
         sql = (f"UPDATE {table} SET {', '.join(sets)} FROM unnest({', '.join(arrays)}) "  # noqa: S608 (names from the model)
-               f"AS v({', '.join(names)}) WHERE {table}.{quote(pk.column)} = v.c0")
+               f"AS v({', '.join(names)}) WHERE {table}.{quote(pk.column)} = v.c0 "
+               f"AND {table}.{quote(pk.column)} = ANY({arrays[0]})")
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*shared_values, *values])
+            cursor.execute(sql, [*shared_values, *values, values[0]])
             return int(cursor.rowcount)
     sets += [f"{quote(f.column)} = %s" for f in given]
     sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {quote(pk.column)} = %s"  # noqa: S608 (names from the model)
