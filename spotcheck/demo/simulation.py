@@ -41,7 +41,7 @@ from spotcheck.draws.domain.lifecycle import DONE
 from spotcheck.draws.models import Draw, DrawStatus, Selection, SelectionState
 from spotcheck.inspections import selectors, services
 from spotcheck.inspections.domain.results import Entry
-from spotcheck.inspections.models import InspectionTask, JointInspection, TaskItem, TaskStatus
+from spotcheck.inspections.models import InspectionTask, JointInspection, TaskItem, TaskMember, TaskStatus
 from spotcheck.inspections.visits import visit_tasks
 from spotcheck.registry.models import MarketEntity
 
@@ -283,7 +283,7 @@ def _sign_confirm_publish(division: Division, year: int, say: Echo, *, limit: in
     from datetime import timedelta
 
     from spotcheck.inspections import form_services
-    from spotcheck.inspections.models import ReviewStatus, TaskMember
+    from spotcheck.inspections.models import ReviewStatus
     from spotcheck.publicity import services as publicity
 
     visits = heapq.merge(  # the earliest first, read as far as needed (not the year's visits)
@@ -372,6 +372,9 @@ def year_simulate(*, year: int, division: str = "361100", echo: Echo | None = No
         division=division_obj, year=year, target_class__in=["A", "B"], status__in=APPROVED_OR_LATER)})
     # Class C last, over the whole year: what no window of A/B took joins there (R-C3).
     spans = [f"{start:%Y-%m-%d}/{end:%Y-%m-%d}" for start, end in windows] + [f"{year}-01-01/{year}-12-31"]
+    # The draws have just written the year's tasks, their items and teams: the merge reads them
+    # with their statistics rather than those of an empty year.
+    _statistics_refreshed(InspectionTask, TaskItem, TaskMember)
     for span in spans:
         merged = services.window_merge(division=division_obj, year=year, acting_user=office, window=span)
         say(f"合并 {merged.window}：联合检查 {merged.joint_inspections} 次，"
