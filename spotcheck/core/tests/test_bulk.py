@@ -17,7 +17,7 @@ from spotcheck.inspections.tests import factories as f
 
 
 @pytest.mark.django_db
-def test_no_rows_make_no_statement(django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_no_rows_make_no_statement(django_assert_num_queries: Any) -> None:
     with django_assert_num_queries(0):
         insert_rows(EnterpriseNotice, ("uscc",), [])
 
@@ -42,7 +42,7 @@ def test_id_array_selects_and_updates_exactly_the_given_rows() -> None:
 
 @pytest.mark.django_db
 def test_update_rows_sets_each_row_its_own_values_and_the_constants_in_one_statement(
-        django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+        django_assert_num_queries: Any) -> None:
     users = [User.objects.create_user(username=f"upd-{i}", password="x") for i in range(3)]
     rows = [(users[0].pk, "甲", "91361102033962177E"), (users[2].pk, "丙", ""),
             (10**12, "无", "")]  # a key that does not exist changes nothing
