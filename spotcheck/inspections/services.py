@@ -969,12 +969,17 @@ def _inspection_create(*, acting_user: Any, department: Department, entity: Mark
 # --- the one form -------------------------------------------------------------------------
 
 
-def _step(model: type[Any], pk: int, step: Step, **fields: Any) -> int:
-    row = model.objects.filter(pk=pk).values_list("status", flat=True).first()
+def _next(machine: Any, state: Any, step: Any) -> str:
+    """``next_state``, a refused move answered as a Conflict (the row moved on, STYLE 5)."""
     try:
-        new = next_state(WORKFLOW, row, step)
+        return next_state(machine, state, step)
     except TransitionRefused as exc:
         raise Conflict(exc.message) from None
+
+
+def _step(model: type[Any], pk: int, step: Step, **fields: Any) -> int:
+    row = model.objects.filter(pk=pk).values_list("status", flat=True).first()
+    new = _next(WORKFLOW, row, step)
     return guarded_update(model.objects.filter(pk=pk), expected=row, new=new, **fields)
 
 
@@ -984,12 +989,7 @@ def _steps(model: type[Any], pks: Sequence[int], step: Step, **fields: Any) -> i
     by_state: dict[str, list[int]] = defaultdict(list)
     for pk, status in model.objects.filter(pk__in=id_array(pks)).values_list("pk", "status"):
         by_state[status].append(pk)
-    moves: list[tuple[str, str, list[int]]] = []
-    for status, ids in by_state.items():
-        try:
-            moves.append((status, next_state(WORKFLOW, status, step), ids))
-        except TransitionRefused as exc:
-            raise Conflict(exc.message) from None
+    moves = [(status, _next(WORKFLOW, status, step), ids) for status, ids in by_state.items()]
     return sum(guarded_update(model.objects.filter(pk__in=id_array(ids)), expected=status, new=new, **fields)
                for status, new, ids in moves)
 
@@ -1196,21 +1196,11 @@ def _visits_record(*, acting_user: Any, recordings: Sequence[Recording], request
 def _moves(status: str, recorded: bool, complete: bool) -> str:
     """The state a visit (or a joint visit's task) in ``status`` ends in after the step record
     (when something was recorded) then the step complete: both checked (STYLE 5)."""
-    try:
-        if recorded:
-            status = next_state(WORKFLOW, status, Step.RECORD)
-        if complete:
-            status = next_state(WORKFLOW, status, Step.COMPLETE)
-    except TransitionRefused as exc:
-        raise Conflict(exc.message) from None
+    if recorded:
+        status = _next(WORKFLOW, status, Step.RECORD)
+    if complete:
+        status = _next(WORKFLOW, status, Step.COMPLETE)
     return status
-
-
-def _submitted(review: str) -> str:
-    try:
-        return next_state(REVIEW, review, ReviewStep.SUBMIT)
-    except TransitionRefused as exc:
-        raise Conflict(exc.message) from None
 
 
 def _visits_write(*, acting_user: Any, recordings: Sequence[Recording],
@@ -1257,8 +1247,8 @@ def _visits_write(*, acting_user: Any, recordings: Sequence[Recording],
         both: dict[str, Any] = {}  # what the visit and a joint visit's tasks take alike
         if r.complete:
             dues[key] = due or due_if_none
-            both = {"review_status": _submitted(review), "publish_due": dues[key], "review_reason": "",
-                    "completed_at": now}
+            both = {"review_status": _next(REVIEW, review, ReviewStep.SUBMIT), "publish_due": dues[key],
+                    "review_reason": "", "completed_at": now}
             if isinstance(r.visit, JointInspection):
                 values["completed_by"] = acting_user
         values.update(both, status=_moves(status, recorded, r.complete))
@@ -1335,11 +1325,7 @@ def visit_review(*, acting_user: Any, visit: Visitable, confirm: bool, reason: s
             locked = type(visit).objects.select_for_update().get(pk=visit.pk)
             if locked.status != TaskStatus.COMPLETED:
                 raise Conflict(f"该检查{locked.get_status_display()}，完成后才能审核结果。")
-            try:
-                review = next_state(REVIEW, locked.review_status,
-                                     ReviewStep.CONFIRM if confirm else ReviewStep.RETURN)
-            except TransitionRefused as exc:
-                raise Conflict(exc.message) from None
+            review = _next(REVIEW, locked.review_status, ReviewStep.CONFIRM if confirm else ReviewStep.RETURN)
             if confirm:
                 unsigned = signature_state(locked).problem
                 if unsigned:
