@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC
 from functools import lru_cache
@@ -11,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 
 from spotcheck.audit.domain import chain
 from spotcheck.audit.models import AuditEvent, AuditHead, Outcome, chain_fields_of
 from spotcheck.core import clock, keys
-from spotcheck.core.bulk import insert_rows
+from spotcheck.core.bulk import Encoded, insert_rows
 from spotcheck.core.errors import Conflict, Refused, ServiceError
 
 KEYRING = "audit_chain"
@@ -45,25 +46,56 @@ def client_ip(request: HttpRequest | None) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))[:64]
 
 
-def _storable(value: Any) -> Any:
-    """``value`` with text every column and the chain's hash can encode: a lone surrogate or a
+def _text(value: str) -> str:
+    """A plain ``str`` as every column and the chain's hash can encode it: a lone surrogate or a
     NUL typed by a user is kept visible as an escape, so recording a refusal never fails."""
-    kind = type(value)
-    if kind is int or kind is bool or value is None:
-        return value
-    if isinstance(value, str):
-        if kind is not str:
-            value = str.__str__(value)  # a choice's value or a safe string: plain text
+    if not value.isascii():  # ASCII text always encodes (and ``isascii`` does not read it)
         try:
             value.encode("utf-8")  # the usual case: valid text, kept as it is
         except UnicodeEncodeError:
             value = value.encode("utf-8", "backslashreplace").decode("utf-8")
-        return value.replace("\x00", "\\x00") if "\x00" in value else value
+    return value.replace("\x00", "\\x00") if "\x00" in value else value
+
+
+def _storable(value: Any) -> Any:
+    """``value`` with text every column and the chain's hash can encode (``_text``); a
+    mapping's keys become text as its values do (a choice's value or a safe string: plain
+    text; anything else: ``str``)."""
+    kind = type(value)
+    if kind is str:
+        return _text(value)
+    if kind is int or kind is bool or value is None:
+        return value
+    if isinstance(value, str):
+        return _text(str.__str__(value))  # a choice's value or a safe string: plain text
     if kind is dict or isinstance(value, Mapping):
-        return {_storable(str(k)): _storable(v) for k, v in value.items()}
+        return {_storable(k if isinstance(k, str) else str(k)): _storable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_storable(v) for v in value]
     return value
+
+
+def _storable_json(value: Any) -> tuple[Any, str]:
+    """``_storable(value)`` and its canonical JSON text (``chain.canonical_text``). Most values
+    are storable as they are, which their text shows without a walk through every value (a
+    batch's summaries hold hundreds of thousands): no NUL, no lone surrogate, and read back
+    the same value (text keys, lists, JSON's own types). Any other value is cleaned first."""
+    try:
+        text = chain.canonical_text(value)
+    except (TypeError, ValueError):  # not JSON as it is (a key of another kind, a circle...)
+        text = ""
+    if text and "\\u0000" not in text and (text.isascii() or _encodes(text)) and json.loads(text) == value:
+        return value, text
+    value = _storable(value)
+    return value, chain.canonical_text(value)
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def audit_record(
@@ -142,6 +174,9 @@ def audit_record_many(events: Iterable[Mapping[str, Any]], *, actor: Any = None,
     ring = chain_keyring()
     key, key_id = ring.current, ring.current_id
     ip = client_ip(request)
+    # jsonb keeps the value, not its text: the summary's canonical text, encoded once for the
+    # hash, is written as it is. SQLite keeps the text Django writes for the value.
+    as_text = connection.vendor == "postgresql"
     count = 0
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
@@ -152,16 +187,21 @@ def audit_record_many(events: Iterable[Mapping[str, Any]], *, actor: Any = None,
             nonlocal seq, last, count
             for values in itertools.chain((first,), events):
                 seq += 1
+                object_id = values.get("object_id", "")
+                summary, summary_text = _storable_json(values.get("summary") or {})
                 fields = chain_fields_of(
                     seq=seq, at=at, actor_id=actor_id, actor_name=actor_name,
                     department_code=values.get("department_code") or own_department,
                     action=values["action"], object_type=values.get("object_type", ""),
-                    object_id=_storable(str(values.get("object_id", ""))),
-                    summary=_storable(values.get("summary") or {}),
+                    object_id=str(object_id) if type(object_id) is int else _storable(str(object_id)),
+                    summary=summary,
                     outcome=values.get("outcome", Outcome.SUCCESS), client_ip=ip, key_id=key_id)
-                digest = chain.link(last, fields, key)
+                del fields["summary"]  # hashed from its text (the last member of the canonical form)
+                body = chain.canonical_with(fields, "summary", summary_text)
+                digest = chain.link_canonical(last, body, key)
                 yield (seq, at, actor_id, actor_name, fields["department_code"], fields["action"],
-                       fields["object_type"], fields["object_id"], fields["summary"], fields["outcome"],
+                       fields["object_type"], fields["object_id"],
+                       Encoded(summary_text) if as_text else summary, fields["outcome"],
                        ip, key_id, last, digest)
                 last = digest
                 count += 1

@@ -3,7 +3,9 @@ events written one by one (R-S2), and a single write cannot come between a batch
 
 from __future__ import annotations
 
+import json
 import threading
+from collections import OrderedDict
 from datetime import UTC, datetime
 from io import StringIO
 from typing import Any
@@ -12,12 +14,13 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.test import RequestFactory
+from django.utils.safestring import mark_safe
 
 from spotcheck.accounts.models import User
 from spotcheck.audit.domain import chain
 from spotcheck.audit.models import AuditEvent, AuditHead, Outcome
 from spotcheck.audit.selectors import chain_head, chain_rows
-from spotcheck.audit.services import audit_record, audit_record_many, chain_keyring
+from spotcheck.audit.services import _storable, _storable_json, audit_record, audit_record_many, chain_keyring
 from spotcheck.core import clock
 
 
@@ -73,6 +76,58 @@ def test_a_batch_gives_each_event_the_hash_a_single_write_would(monkeypatch: pyt
             audit_record(**values)
     singles = [bytes(e.hash) for e in AuditEvent.objects.order_by("seq")]
     assert batched == singles
+
+
+# Summaries storable as they are, and summaries that need cleaning: text a column cannot hold
+# (NUL, lone surrogates, in values and keys), keys of other kinds, a choice, a safe string,
+# tuples, a mapping that is not a dict, text that only looks like an escaped NUL.
+SUMMARIES: list[Any] = [
+    {"recorded": [{"item": "A1", "result": "1", "method": "实地检查", "follow_up": ""}] * 3},
+    {"tasks": [1, 2], "items": 5, "publish_due": "2027-07-01", "ok": True, "none": None, "r": 1.5},
+    {"名称": "甲\udcff\x00", "k\x00": "v", "\ud800": 1},
+    {1: "one", False: "no", None: "none", 2.5: "f"},
+    {Outcome.DENIED: Outcome.SUCCESS, "safe": mark_safe("<b>甲</b>")},
+    {"t": (1, "2", (3,)), "od": OrderedDict([("b", 1), ("a", 2)])},
+    {"mixed": {"b": [{"c": ("d",)}], "a": "\\u0000 typed as text"}},
+    {},
+]
+
+
+@pytest.mark.parametrize("summary", SUMMARIES)
+def test_a_summary_is_hashed_and_stored_as_the_cleaning_of_every_value_gives_it(summary: Any) -> None:
+    """What the batch writes for a summary without walking it (most of them) is what the
+    cleaning of each value would write: the same canonical text, the same JSON for the column."""
+    stored, text = _storable_json(summary)
+    clean = _storable(summary)
+    assert text == chain.canonical_text(clean)
+    assert json.dumps(stored) == json.dumps(clean)
+    text.encode("utf-8")  # every column can hold it
+
+
+def test_a_mapping_key_is_text_as_a_value_is() -> None:
+    assert _storable({Outcome.DENIED: 1, 7: 2, None: 3}) == {"denied": 1, "7": 2, "None": 3}
+
+
+@pytest.mark.django_db
+def test_every_kind_of_summary_is_written_by_a_batch_as_by_single_writes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    moment = datetime(2027, 6, 1, 4, 0, 0, 123456, tzinfo=UTC)
+    monkeypatch.setattr(clock, "now", lambda: moment)
+    events = [{"action": "test.kinds", "object_id": i, "summary": summary}
+              for i, summary in enumerate(SUMMARIES)]
+    with transaction.atomic():
+        sid = transaction.savepoint()
+        audit_record_many(events)
+        written = AuditEvent.objects.filter(action="test.kinds").order_by("seq")
+        batched = list(written.values_list("hash", "summary", "object_id"))
+        transaction.savepoint_rollback(sid)
+        for values in events:
+            audit_record(**values)
+    singles = list(written.values_list("hash", "summary", "object_id"))
+    assert [(bytes(h), s, o) for h, s, o in batched] == [(bytes(h), s, o) for h, s, o in singles]
+    assert len(batched) == len(SUMMARIES)
+    report = _verify()
+    assert report.ok, report.problems
 
 
 @pytest.mark.django_db

@@ -48,6 +48,40 @@ def test_canonical_form_ignores_key_order_but_not_values() -> None:
     assert chain.canonical({"a": 1}) != chain.canonical({"a": 2})
 
 
+EVENT = {"seq": 7, "at": "2027-06-01T04:00:00.123456+00:00", "actor_id": None, "actor_name": "审计",
+         "department_code": "D1", "action": "inspections.results_record",
+         "object_type": "inspections.inspectiontask", "object_id": "42", "outcome": "success",
+         "client_ip": "10.0.0.1", "key_id": "k1",
+         "summary": {"recorded": [{"item": "A1", "result": "1", "method": "实地检查", "follow_up": ""}],
+                     "n": 1.5, "ok": True, "none": None}}
+
+
+def test_the_hash_of_an_event_stays_what_the_stored_chains_hold() -> None:
+    """A known answer: the chains already written verify only while the same event under the
+    same key gives the same bytes."""
+    assert chain.link(chain.GENESIS, EVENT, KEY).hex() == (
+        "2e957b9ccb9b90059f2874fa931a9d413734232e9a636281ca5d6cf37d53d2dc")
+    assert chain.link(bytes([255]) * 32, EVENT, KEY).hex() == (
+        "84449d5567cfd19b36ab394202ef0554412449f2140bab93fb2dc8de561057db")
+    assert (chain.link_canonical(chain.GENESIS, chain.canonical(EVENT), KEY)
+            == chain.link(chain.GENESIS, EVENT, KEY))
+
+
+@pytest.mark.parametrize("summary", [EVENT["summary"], {}, [], "甲", 0, None, {"z": {"y": [1, "x"]}}])
+def test_an_event_with_its_summary_given_as_text_has_the_same_canonical_form(summary: Any) -> None:
+    rest = {k: v for k, v in EVENT.items() if k != "summary"}
+    assert (chain.canonical_with(rest, "summary", chain.canonical_text(summary))
+            == chain.canonical({**rest, "summary": summary}))
+    assert chain.canonical_with({}, "summary", chain.canonical_text(summary)) == chain.canonical(
+        {"summary": summary})
+
+
+@pytest.mark.parametrize("name", ["action", "seq", "a"])
+def test_a_member_given_as_text_must_be_the_last_one(name: str) -> None:
+    with pytest.raises(ValueError, match="must sort after"):
+        chain.canonical_with({"seq": 1, "action": "x"}, name, "1")
+
+
 @pytest.mark.django_db
 def test_audit_verify_passes_on_an_untouched_chain() -> None:
     _events(5)
