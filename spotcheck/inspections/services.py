@@ -1015,14 +1015,38 @@ class StaleVersion(Conflict):
         self.current = current
 
 
-def _rows_update(rows: Sequence[TaskItem]) -> None:
-    """Write recorded results: one UPDATE per distinct set of values (a form mostly gives many
-    items the same result), instead of a CASE per row and field."""
-    groups: dict[tuple[Any, ...], list[int]] = {}
+@dataclass(slots=True)
+class _FormItem:
+    """One item of a form as recording reads and changes it: the few fields it needs, not a
+    ``TaskItem`` instance (a year's batches read about a million of them)."""
+
+    pk: int
+    task_id: int
+    item: InspectionItem
+    result_code: str
+    result_name: str = ""
+    method: str = ""
+    follow_up: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _TaskState:
+    """A task of a visit as recording uses it: its id, its joint visit, its state."""
+
+    pk: int
+    joint_id: int | None
+    status: str
+
+
+def _rows_update(rows: Sequence[_FormItem], *, at: Any, by: int | None) -> None:
+    """Write recorded results (recorded at ``at`` by the user ``by``): one UPDATE per distinct
+    set of values (a form mostly gives many items the same result), instead of a CASE per row
+    and field."""
+    groups: dict[tuple[str, str, str, str, str], list[int]] = {}
     for r in rows:
-        key = (r.result_code, r.result_name, r.method, r.follow_up, r.note, r.recorded_at, r.recorded_by_id)
-        groups.setdefault(key, []).append(r.pk)
-    for (code, name, method, follow_up, note, at, by), pks in groups.items():
+        groups.setdefault((r.result_code, r.result_name, r.method, r.follow_up, r.note), []).append(r.pk)
+    for (code, name, method, follow_up, note), pks in groups.items():
         TaskItem.objects.filter(pk__in=id_array(pks)).update(
             result_code=code, result_name=name, method=method, follow_up=follow_up, note=note,
             recorded_at=at, recorded_by_id=by)
@@ -1074,22 +1098,25 @@ def _late_permits(visits: Sequence[Visitable]) -> dict[tuple[str, int], date]:
     out: dict[tuple[str, int], date] = {}
     for kind, model in (("joint", JointInspection), ("task", InspectionTask)):
         ids = [v.pk for v in visits if isinstance(v, model)]
-        permits = LatePermit.objects.filter(**{f"{kind}_id__in": ids}).values_list(f"{kind}_id", "until")
+        permits = (LatePermit.objects.filter(**{f"{kind}_id__in": id_array(ids)})
+                   .values_list(f"{kind}_id", "until"))
         for pk, until in permits:
             out.setdefault((kind, pk), until)
     return out
 
 
-def _visits_tasks(visits: Sequence[Visitable]) -> dict[tuple[str, int], list[InspectionTask]]:
-    """``visit_tasks`` of many visits: a joint's open tasks in one query (what recording
-    uses of them: their id and state), a task itself."""
-    out: dict[tuple[str, int], list[InspectionTask]] = {}
+def _visits_tasks(visits: Sequence[Visitable]) -> dict[tuple[str, int], list[_TaskState]]:
+    """``visit_tasks`` of many visits, as what recording uses of them (their id and state): a
+    joint's open tasks in one query, a task itself."""
+    out: dict[tuple[str, int], list[_TaskState]] = {}
     joint_ids = [v.pk for v in visits if isinstance(v, JointInspection)]
     for v in visits:
-        out[(visit_key(v), v.pk)] = [] if isinstance(v, JointInspection) else [v]
-    for task in (InspectionTask.objects.filter(joint_id__in=id_array(joint_ids))
-                 .exclude(status=TaskStatus.CANCELLED).only("pk", "joint_id", "status").order_by("pk")):
-        out[("joint", task.joint_id or 0)].append(task)
+        out[(visit_key(v), v.pk)] = ([] if isinstance(v, JointInspection)
+                                     else [_TaskState(v.pk, v.joint_id, v.status)])
+    for pk, joint_id, status in (InspectionTask.objects.filter(joint_id__in=id_array(joint_ids))
+                                 .exclude(status=TaskStatus.CANCELLED).order_by("pk")
+                                 .values_list("pk", "joint_id", "status")):
+        out[("joint", joint_id or 0)].append(_TaskState(pk, joint_id, status))
     return out
 
 
@@ -1098,7 +1125,7 @@ def _visits_record(*, acting_user: Any, recordings: Sequence[Recording], request
     for visit in visits:
         refuse_unless(acting_user, "inspections.record_results", visit, "只有检查组成员可以录入检查结果。")
     merged_into = {pk: status for pk, status in JointInspection.objects.filter(
-        pk__in=[v.joint_id for v in visits if isinstance(v, InspectionTask) and v.joint_id]
+        pk__in=id_array(v.joint_id for v in visits if isinstance(v, InspectionTask) and v.joint_id)
     ).values_list("pk", "status")}
     permits = _late_permits(visits)
     today = clock.today()
@@ -1118,30 +1145,28 @@ def _visits_record(*, acting_user: Any, recordings: Sequence[Recording], request
         if visit.uscc in conflicted:
             raise Refused("您已申报对该市场主体回避（R-I2），不能录入其检查结果。")
     tasks_of = _visits_tasks(visits)
-    all_rows: dict[int, list[TaskItem]] = defaultdict(list)
-    task_ids = [t.pk for ts in tasks_of.values() for t in ts]
-    for chunk in _batches(task_ids):
-        for item_row in (TaskItem.objects.filter(task_id__in=id_array(chunk))
-                         .only("pk", "task_id", "item_id", "result_code").order_by("pk")):
-            all_rows[item_row.task_id].append(item_row)
+    read: list[tuple[int, int, int, str]] = []
+    for ids in id_batches([t.pk for ts in tasks_of.values() for t in ts]):
+        read += (TaskItem.objects.filter(task_id__in=id_array(ids)).order_by("pk")
+                 .values_list("pk", "task_id", "item_id", "result_code"))
     # The items of the forms (a few hundred for thousands of rows) read once each, not per row.
-    items = InspectionItem.objects.select_related("department").in_bulk(
-        {item_row.item_id for task_rows in all_rows.values() for item_row in task_rows})
-    item_field = TaskItem._meta.get_field("item")
-    for task_rows in all_rows.values():
-        for item_row in task_rows:
-            item_field.set_cached_value(item_row, items[item_row.item_id])
+    items = InspectionItem.objects.select_related("department").in_bulk({row[2] for row in read})
+    all_rows: dict[int, list[_FormItem]] = defaultdict(list)
+    for pk, task_id, item_id, result_code in read:
+        all_rows[task_id].append(_FormItem(pk, task_id, items[item_id], result_code))
+    del read
     tree = reference.result_tree()
     methods, follow_ups = inspection_methods(), follow_up_actions()
     now = clock.now()
-    changed: list[TaskItem] = []
-    changed_of: dict[tuple[str, int], list[TaskItem]] = {}
-    checked: dict[tuple[Entry, int], dict[str, str]] = {}
+    changed: list[_FormItem] = []
+    changed_of: dict[tuple[str, int], list[_FormItem]] = {}
+    # (entry, department of the item) -> the entry's problems there, and the values it records
+    checked: dict[tuple[Entry, int], tuple[dict[str, str], tuple[str, str, str, str, str]]] = {}
     for r in recordings:
         visit, key = r.visit, (visit_key(r.visit), r.visit.pk)
         rows = {row.pk: row for t in tasks_of[key] for row in all_rows.get(t.pk, [])}
         fields: dict[str, list[str]] = {}
-        mine: list[TaskItem] = []
+        mine: list[_FormItem] = []
         entries = r.entries
         if r.every_item is not None:  # the form's items in their order, then those given
             entries = {**dict.fromkeys(sorted(rows), r.every_item), **r.entries}
@@ -1152,20 +1177,20 @@ def _visits_record(*, acting_user: Any, recordings: Sequence[Recording], request
                 continue
             if not (entry.result_code or entry.method or entry.follow_up or entry.note):
                 continue
-            dept = row.item.department
-            problems = checked.get((entry, dept.pk))
-            if problems is None:  # a batch gives the same few entries to many items of a list
-                problems = checked[(entry, dept.pk)] = entry_problems(
-                    entry, tree, methods, follow_ups, allowed=reference.result_codes_for(dept.unit_code),
-                    list_name=dept.name)
+            found = checked.get((entry, row.item.department_id))
+            if found is None:  # a batch gives the same few entries to many items of a list
+                dept = row.item.department
+                problems = entry_problems(entry, tree, methods, follow_ups, list_name=dept.name,
+                                          allowed=reference.result_codes_for(dept.unit_code))
+                code = entry.result_code.strip()
+                found = checked[(entry, dept.pk)] = (problems, ("", "", "", "", "") if problems else (
+                    code, tree.codes[code].name, entry.method, entry.follow_up, entry.note.strip()))
+            problems, recorded = found
             for name, message in problems.items():
                 fields[f"item-{row_id}-{name}"] = [f"事项“{row.item.name}”：{message}"]
             if problems:
                 continue
-            row.result_code = entry.result_code.strip()
-            row.result_name = tree.codes[row.result_code].name
-            row.method, row.follow_up, row.note = entry.method, entry.follow_up, entry.note.strip()
-            row.recorded_at, row.recorded_by = now, acting_user
+            row.result_code, row.result_name, row.method, row.follow_up, row.note = recorded
             mine.append(row)
         if r.visited_on is not None:
             late = permits.get(key)
@@ -1205,9 +1230,9 @@ def _moves(status: str, recorded: bool, complete: bool) -> str:
 
 
 def _visits_write(*, acting_user: Any, recordings: Sequence[Recording],
-                  tasks_of: Mapping[tuple[str, int], list[InspectionTask]], changed: list[TaskItem],
-                  changed_of: Mapping[tuple[str, int], list[TaskItem]],
-                  all_rows: Mapping[int, list[TaskItem]], now: Any, today: date, request: Any) -> None:
+                  tasks_of: Mapping[tuple[str, int], list[_TaskState]], changed: list[_FormItem],
+                  changed_of: Mapping[tuple[str, int], list[_FormItem]],
+                  all_rows: Mapping[int, list[_FormItem]], now: Any, today: date, request: Any) -> None:
     """The writes of ``_visits_record``, in its transaction: the forms locked and their
     versions checked, the results, then each visit's row (and a joint visit's tasks) written
     once with all it takes (the form's version, date and place; the steps record and
@@ -1259,7 +1284,7 @@ def _visits_write(*, acting_user: Any, recordings: Sequence[Recording],
                 task_values = tuple(sorted({**both, "status": _moves(task.status, recorded,
                                                                      r.complete)}.items()))
                 writes[(InspectionTask, False, task.status, task_values)].append(task.pk)
-    _rows_update(changed)
+    _rows_update(changed, at=now, by=acting_user.pk if acting_user is not None else None)
     for (model, form, status, items), pks in writes.items():
         values = dict(items)
         new = values.pop("status")
