@@ -94,6 +94,23 @@ def test_market_supervision_codes_are_refused_for_another_department_s_item(
                                                   follow_up="责令改正、日常监管跟踪")}) == 2
 
 
+def test_one_entry_given_to_two_departments_items_is_checked_against_each_list(
+        team: Any, joint: JointInspection, on_day: Any) -> None:
+    """The same entry on a form is checked once per department's list, not once for the form:
+    refused on the item whose list does not allow it, and only there; nothing written."""
+    on_day(date(2027, 6, 10))
+    rows = _rows(joint)
+    env_row, samr_row = rows[ENV][0], rows[SAMR][0]
+    samr_code = Entry(result_code="B", method="实地检查", follow_up="责令改正、日常监管跟踪")
+    for first, then in ((samr_row, env_row), (env_row, samr_row)):  # either list checked first
+        entries = {first.pk: samr_code, then.pk: samr_code}
+        with pytest.raises(ServiceError, match="不适用于市生态环境局的事项") as exc:
+            services.visit_record(acting_user=team[0], visit=joint, entries=entries)
+        assert f"item-{env_row.pk}-result_code" in exc.value.fields
+        assert not any(name.startswith(f"item-{samr_row.pk}") for name in exc.value.fields)
+    assert not TaskItem.objects.filter(pk__in=[env_row.pk, samr_row.pk]).exclude(result_code="").exists()
+
+
 def test_the_form_page_offers_each_department_its_own_codes(client: Any, team: Any, joint: JointInspection,
                                                             on_day: Any) -> None:
     on_day(date(2027, 6, 10))
