@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from spotcheck.inspections.models import InspectionTask, TaskItem, TaskMember
+from spotcheck.inspections.models import EnterpriseNotice, InspectionTask, TaskItem, TaskMember
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +28,11 @@ def test_a_link_a_composite_index_leads_with_has_no_index_of_its_own() -> None:
     assert ["task_id"] not in _indexed_columns(TaskItem) and ["task_id"] not in _indexed_columns(TaskMember)
     assert ["task_id", "item_id"] in _indexed_columns(TaskItem)
     assert ["inspector_id", "task_id"] in _indexed_columns(TaskMember)
+    # A notice is read by its visit (unique) or by USCC, never by its other links.
+    notice = _indexed_columns(EnterpriseNotice)
+    assert ["task_id"] in notice and ["joint_id"] in notice and ["uscc", "is_current"] in notice
+    for column in ("entity_id", "division_id", "lead_id", "replaced_by_id", "uscc"):
+        assert [column] not in notice, column
 
 
 def test_no_column_a_result_writes_is_indexed() -> None:
