@@ -709,17 +709,19 @@ class EnterpriseNotice(models.Model):
     """What the enterprise is told about one visit: when, who, what, who leads. The one of a
     lone task gives way to the joint one when a later merge joins the task to others."""
 
-    entity = models.ForeignKey("registry.MarketEntity", on_delete=models.PROTECT,
+    # A notice is read by its visit or its enterprise's USCC, never by these links: they have
+    # their foreign keys and no index of their own (a year writes a notice per visit).
+    entity = models.ForeignKey("registry.MarketEntity", db_index=False, on_delete=models.PROTECT,
                                related_name="inspection_notices", verbose_name="市场主体")
     uscc = models.CharField("统一社会信用代码", max_length=18)
-    division = models.ForeignKey("accounts.Division", on_delete=models.PROTECT, related_name="+",
-                                 verbose_name="行政区划")
+    division = models.ForeignKey("accounts.Division", db_index=False, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name="行政区划")
     year = models.PositiveSmallIntegerField("年度")
     window_start = models.DateField("检查窗口开始")
     window_end = models.DateField("检查窗口结束")
     joint, task = visit_links("notice", one=True)
-    lead = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+",
-                             verbose_name="牵头部门")
+    lead = models.ForeignKey("accounts.Department", db_index=False, on_delete=models.PROTECT,
+                             related_name="+", verbose_name="牵头部门")
     departments = models.JSONField("检查部门", default=list)
     items = models.JSONField("检查事项", default=list)
     is_current = models.BooleanField("有效", default=True)
@@ -736,7 +738,7 @@ class EnterpriseNotice(models.Model):
     visit_day_set_at = models.DateTimeField("日期确定时间", null=True, blank=True)
     contact = models.CharField("联系方式", max_length=100, blank=True)
     # A lone task's notice that a merge replaced: the joint visit's notice, and why.
-    replaced_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+    replaced_by = models.ForeignKey("self", db_index=False, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="replaces", verbose_name="替代通知")
     replaced_reason = models.CharField("替代原因", max_length=300, blank=True)
 
