@@ -449,8 +449,8 @@ def population_table(population: QuerySet[MarketEntity], own_dims: Sequence[str]
     """
     dims = [d for d in GROUP_DIMENSIONS if d in own_dims or any(d in c[1] for c in candidates)]
     filters = [c[3] for c in candidates]
-    try:
-        table = _grouped_table(population, dims, filters)
+    try:  # without other plans, the entities per group are counted as well in one level
+        table = _grouped_table(population, dims, filters) if filters else None
     except EmptyResultSet:  # a population nothing can be in: the ORM says so without a statement
         table = None
     return _entity_table(population, dims, filters) if table is None else table
@@ -507,7 +507,7 @@ def _grouped_table(population: QuerySet[MarketEntity], dims: Sequence[str], filt
     columns = {COLUMNS[d] for d in dims}
     lifted: dict[str, Exists] = {}
     on_groups = [_group_filter(q, columns, lifted, column) for q in filters]
-    if any(q is None for q in on_groups):
+    if any(q is None for q in on_groups) or not (columns or lifted):
         return None
     sums, params = [f"SUM({column('n')})"], []
     for q in on_groups:
