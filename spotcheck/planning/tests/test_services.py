@@ -274,7 +274,7 @@ class TestOfficeChecks:
         of it are the plain counts, whatever the plans filter on (industries, kinds, risk
         levels, tags) and stratify by, in one statement over the entity table; the filters are
         applied to groups of entities, and to each entity when one reads more than the
-        entity's columns and tags (another table, a column compared with a column)."""
+        entity's columns (its tags, another table, a column compared with a column)."""
         entities(30, risk="high")
         entities(20, risk="low", industry="C")
         entities(15, risk="higher", industry="C", kind="individual")
@@ -305,7 +305,7 @@ class TestOfficeChecks:
                 table = selectors.population_table(population, ("risk",), candidates)
             scans = [q["sql"] for q in ctx.captured_queries if '"registry_marketentity"' in q["sql"]]
             assert len(scans) == 1, scans
-            assert {values["division"] for values, _ in table} <= {f.CITY, f.COUNTY}  # EDU's strata
+            assert all(set(values) == {"division", "risk", "industry", "kind"} for values, _ in table)
             assert sum(row["n"] for _, row in table) == population.count()
             for values, row in table:
                 group = population.filter(**{selectors.COLUMNS[d]: v for d, v in values.items()})
@@ -324,11 +324,17 @@ class TestOfficeChecks:
 
         services.plan_update(acting_user=users["361100-EDU"], plan=plans["361100-EDU"], tags=["制造业"])
         statement, _, shares = counted()
-        assert "FROM (SELECT" in statement and shares == [50, 32, 6]  # EDU: the tagged
+        assert "FROM (SELECT" not in statement and shares == [50, 32, 6]  # EDU: the tagged
         statement, _, shares = counted([Q(division__parent_id=f.CITY), Q(industry=F("kind"))])
         assert "FROM (SELECT" not in statement and shares == [50, 32, 6, 83, 0]  # the county; none
+        services.plan_update(acting_user=users["361100-EDU"], plan=plans["361100-EDU"], tags=[])
+        statement, _, shares = counted([Q(division__parent_id=f.CITY)])
+        assert "FROM (SELECT" not in statement and shares == [50, 32, 58, 83]
         ours = services.plan_update(acting_user=planner, plan=ours, tags=["制造业"])
-        assert counted()[1:] == (6, [6, 0, 6])
+        statement, n, shares = counted()
+        # Our own tags filter the population before it is grouped: the others' filters still
+        # apply to groups.
+        assert "FROM (SELECT" in statement and (n, shares) == (6, [6, 0, 6])
 
     def test_r_r4_higher_risk_drawn_less_than_low_risk_is_flagged(self, planner: Any) -> None:
         """R-R4: differentiated supervision — higher ratios for 较高/高 risk."""
