@@ -78,6 +78,23 @@ class _Statements:
             print(f"{seconds:8.1f} s {self.calls[shape]:7d}x  {shape}")
 
 
+def _phases(marks: list[tuple[float, str]], year: float) -> None:
+    """The year by its parts, from the progress lines: plans, reviews, draws and tasks up to
+    the last draw; the window merges; together what the goal names (plans, reviews, draws,
+    tasks, merges); then recording results, and signing, confirming and publishing."""
+    def last(prefix: str) -> float | None:
+        times = [t for t, line in marks if line.startswith(prefix)]
+        return times[-1] if times else None
+
+    drawn, merged = last("抽取 "), last("合并 ")
+    recorded, signed = last("录入检查结果："), last("签字并审核确认")
+    if drawn is None or merged is None or recorded is None or signed is None:
+        return
+    print(f"phases: plans, reviews, draws, tasks {drawn:.1f} s; window merges {merged - drawn:.1f} s; "
+          f"plans to merges {merged:.1f} s; recording results {recorded - merged:.1f} s; "
+          f"signing, confirming, publishing {signed - recorded:.1f} s; the rest {year - signed:.1f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--entities", type=int, default=1_000_000)
@@ -121,13 +138,16 @@ def main() -> None:
         profile = cProfile.Profile()
         t0 = time.perf_counter()
 
+        marks: list[tuple[float, str]] = []
+
         class Timed(io.TextIOBase):
             """The year's progress lines, each with the seconds since the year began."""
 
             def write(self, text: str) -> int:
                 for line in text.splitlines():
                     if line.strip():
-                        print(f"  {time.perf_counter() - t0:7.1f} s  {line}", flush=True)
+                        marks.append((time.perf_counter() - t0, line.strip()))
+                        print(f"  {marks[-1][0]:7.1f} s  {line}", flush=True)
                 return len(text)
 
         cpu0 = _cpu_s()
@@ -145,6 +165,7 @@ def main() -> None:
               f"(goal {GOAL_SECONDS} s, {GOAL_MB} MB); CPU of this process {cpu:.1f} s "
               f"({'without' if args.no_profile else 'with'} the profiler)")
         print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
+        _phases(marks, year)
         if args.sql:
             statements.report(args.top)
         if args.profile_out and not args.no_profile:

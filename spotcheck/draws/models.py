@@ -282,7 +282,9 @@ class SelectionState(models.TextChoices):
 class Selection(models.Model):
     """One entity of the result: selected, replaced (with the reason), or a substitute."""
 
-    draw = models.ForeignKey(Draw, on_delete=models.CASCADE, related_name="selections",
+    # No index of its own: the unique (draw, uscc) leads with it (a draw stores its selection in
+    # one COPY; each index of the row is written per row).
+    draw = models.ForeignKey(Draw, db_index=False, on_delete=models.CASCADE, related_name="selections",
                              verbose_name="抽取")
     position = models.PositiveIntegerField("顺序")
     uscc = models.CharField("统一社会信用代码", max_length=18)
@@ -320,8 +322,9 @@ class Selection(models.Model):
 class Assignment(models.Model):
     """An inspector on the team of a selected entity (slot order as in the announcement)."""
 
-    selection = models.ForeignKey(Selection, on_delete=models.CASCADE, related_name="assignments",
-                                  verbose_name="抽中主体")
+    # No index of its own: the unique (selection, slot) leads with it.
+    selection = models.ForeignKey(Selection, db_index=False, on_delete=models.CASCADE,
+                                  related_name="assignments", verbose_name="抽中主体")
     slot = models.PositiveSmallIntegerField("席位")
     inspector = models.ForeignKey("roster.Inspector", null=True, on_delete=models.SET_NULL,
                                   related_name="draw_assignments", verbose_name="检查人员")

@@ -65,7 +65,10 @@ class VisitForm(models.Model):
                                      default=ReviewStatus.NONE)
     review_reason = models.CharField("退回理由", max_length=500, blank=True)
     confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+    # Links to accounts and to the library carry no index of their own where a composite
+    # index leads with them or nothing reads by them: each index of a row is written at every
+    # insert and at every update that moves the row (a year writes half a million tasks).
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_index=False, null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+",
                                      verbose_name="确认人")
     publish_due = models.DateField("公示截止日期（R-R2）", null=True, blank=True)
@@ -79,12 +82,12 @@ class JointInspection(VisitForm):
     查多项事). ``is_joint`` when more than one department takes part (R-B3, R-C3, R-A3); a
     department whose two draws hit the same entity also visits once."""
 
-    division = models.ForeignKey("accounts.Division", on_delete=models.PROTECT,
+    division = models.ForeignKey("accounts.Division", db_index=False, on_delete=models.PROTECT,
                                  related_name="joint_inspections", verbose_name="行政区划")
     year = models.PositiveSmallIntegerField("年度")
     window_start = models.DateField("检查窗口开始")
     window_end = models.DateField("检查窗口结束")
-    entity = models.ForeignKey("registry.MarketEntity", on_delete=models.PROTECT,
+    entity = models.ForeignKey("registry.MarketEntity", db_index=False, on_delete=models.PROTECT,
                                related_name="joint_inspections", verbose_name="市场主体")
     uscc = models.CharField("统一社会信用代码", max_length=18)
     is_joint = models.BooleanField("多部门联合", default=True)
@@ -102,7 +105,7 @@ class JointInspection(VisitForm):
     created_at = models.DateTimeField("合并时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     completed_at = models.DateTimeField("完成时间", null=True, blank=True)
-    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_index=False, null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+",
                                      verbose_name="完成人")
 
@@ -131,7 +134,8 @@ class JointInspection(VisitForm):
 
 
 class JointParticipant(models.Model):
-    joint = models.ForeignKey(JointInspection, on_delete=models.CASCADE,
+    # Indexed by the unique (joint, department), which leads with it.
+    joint = models.ForeignKey(JointInspection, db_index=False, on_delete=models.CASCADE,
                               related_name="participants", verbose_name="联合检查")
     department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT,
                                    related_name="joint_participations", verbose_name="部门")
@@ -193,17 +197,17 @@ class Filing(models.Model):
 class InspectionTask(VisitForm):
     """One department's due inspection of one entity."""
 
-    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT,
+    department = models.ForeignKey("accounts.Department", db_index=False, on_delete=models.PROTECT,
                                    related_name="inspection_tasks", verbose_name="检查部门")
-    division = models.ForeignKey("accounts.Division", on_delete=models.PROTECT,
+    division = models.ForeignKey("accounts.Division", db_index=False, on_delete=models.PROTECT,
                                  related_name="inspection_tasks", verbose_name="行政区划")
     year = models.PositiveSmallIntegerField("年度")
-    entity = models.ForeignKey("registry.MarketEntity", on_delete=models.PROTECT,
+    entity = models.ForeignKey("registry.MarketEntity", db_index=False, on_delete=models.PROTECT,
                                related_name="inspection_tasks", verbose_name="市场主体")
     uscc = models.CharField("统一社会信用代码", max_length=18)
     source = models.CharField("来源", max_length=16, choices=TaskSource.choices,
                               default=TaskSource.DRAW)
-    draw = models.ForeignKey("draws.Draw", null=True, blank=True, on_delete=models.PROTECT,
+    draw = models.ForeignKey("draws.Draw", db_index=False, null=True, blank=True, on_delete=models.PROTECT,
                              related_name="inspection_tasks", verbose_name="抽取")
     plan_ref = models.CharField("所属计划", max_length=64, blank=True)
     plan_title = models.CharField("计划名称", max_length=200, blank=True)
@@ -218,7 +222,7 @@ class InspectionTask(VisitForm):
                                   related_name="task", verbose_name="备案")
     cancel_reason = models.CharField("取消原因", max_length=500, blank=True)
     created_at = models.DateTimeField("生成时间", auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_index=False, null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+",
                                    verbose_name="生成人")
     completed_at = models.DateTimeField("完成时间", null=True, blank=True)
@@ -288,10 +292,11 @@ def one_visit(name: str) -> models.CheckConstraint:
 class TaskMember(models.Model):
     """An inspector on a task's team (from the draw's assignment, slot order kept)."""
 
-    task = models.ForeignKey(InspectionTask, on_delete=models.CASCADE, related_name="members",
+    # Indexed by the unique (task, slot) and by (inspector, task), which lead with them.
+    task = models.ForeignKey(InspectionTask, db_index=False, on_delete=models.CASCADE, related_name="members",
                              verbose_name="检查任务")
     slot = models.PositiveSmallIntegerField("席位")
-    inspector = models.ForeignKey("roster.Inspector", null=True, blank=True,
+    inspector = models.ForeignKey("roster.Inspector", db_index=False, null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="inspection_tasks",
                                   verbose_name="检查人员")
     certificate_no = models.CharField("执法证号", max_length=64)
@@ -310,7 +315,8 @@ class TaskMember(models.Model):
 class TaskItem(models.Model):
     """One item of a task on the form, with its result once recorded (kept for publication)."""
 
-    task = models.ForeignKey(InspectionTask, on_delete=models.CASCADE, related_name="items",
+    # Indexed by the unique (task, item), which leads with it.
+    task = models.ForeignKey(InspectionTask, db_index=False, on_delete=models.CASCADE, related_name="items",
                              verbose_name="检查任务")
     item = models.ForeignKey("catalog.InspectionItem", on_delete=models.PROTECT,
                              related_name="task_items", verbose_name="检查事项")
@@ -321,7 +327,7 @@ class TaskItem(models.Model):
     follow_up = models.CharField("后续处置", max_length=32, blank=True)
     note = models.TextField("说明", blank=True)
     recorded_at = models.DateTimeField("录入时间", null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_index=False, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+",
                                     verbose_name="录入人")
 
@@ -703,17 +709,19 @@ class EnterpriseNotice(models.Model):
     """What the enterprise is told about one visit: when, who, what, who leads. The one of a
     lone task gives way to the joint one when a later merge joins the task to others."""
 
-    entity = models.ForeignKey("registry.MarketEntity", on_delete=models.PROTECT,
+    # A notice is read by its visit or its enterprise's USCC, never by these links: they have
+    # their foreign keys and no index of their own (a year writes a notice per visit).
+    entity = models.ForeignKey("registry.MarketEntity", db_index=False, on_delete=models.PROTECT,
                                related_name="inspection_notices", verbose_name="市场主体")
-    uscc = models.CharField("统一社会信用代码", max_length=18, db_index=True)
-    division = models.ForeignKey("accounts.Division", on_delete=models.PROTECT, related_name="+",
-                                 verbose_name="行政区划")
+    uscc = models.CharField("统一社会信用代码", max_length=18)
+    division = models.ForeignKey("accounts.Division", db_index=False, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name="行政区划")
     year = models.PositiveSmallIntegerField("年度")
     window_start = models.DateField("检查窗口开始")
     window_end = models.DateField("检查窗口结束")
     joint, task = visit_links("notice", one=True)
-    lead = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+",
-                             verbose_name="牵头部门")
+    lead = models.ForeignKey("accounts.Department", db_index=False, on_delete=models.PROTECT,
+                             related_name="+", verbose_name="牵头部门")
     departments = models.JSONField("检查部门", default=list)
     items = models.JSONField("检查事项", default=list)
     is_current = models.BooleanField("有效", default=True)
@@ -730,7 +738,7 @@ class EnterpriseNotice(models.Model):
     visit_day_set_at = models.DateTimeField("日期确定时间", null=True, blank=True)
     contact = models.CharField("联系方式", max_length=100, blank=True)
     # A lone task's notice that a merge replaced: the joint visit's notice, and why.
-    replaced_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+    replaced_by = models.ForeignKey("self", db_index=False, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="replaces", verbose_name="替代通知")
     replaced_reason = models.CharField("替代原因", max_length=300, blank=True)
 
@@ -760,7 +768,7 @@ class EntityBurden(models.Model):
     """Per entity and year: visits the departments' tasks would make without merging, and the
     visits actually made (R-B3: the burden merging saves the enterprise)."""
 
-    entity = models.ForeignKey("registry.MarketEntity", on_delete=models.CASCADE,
+    entity = models.ForeignKey("registry.MarketEntity", db_index=False, on_delete=models.CASCADE,
                                related_name="inspection_burdens", verbose_name="市场主体")
     uscc = models.CharField("统一社会信用代码", max_length=18)
     year = models.PositiveSmallIntegerField("年度")

@@ -417,6 +417,8 @@ class _Window:
     joints: dict[str, JointInspection]  # existing ones of the window, by USCC
     participants: dict[int, set[str]]  # existing joint -> its department codes
     touched_joints: set[int] = field(default_factory=set)
+    # Entities one of whose tasks joined or left a joint visit: their burden is recounted
+    # (settling a lone task in the window changes none of its counts).
     touched_entities: set[int] = field(default_factory=set)
 
 
@@ -634,7 +636,7 @@ def _write_joints(state: _Window, visits: list[Visit]) -> None:
     for chunk in _batches([c.id for c, _ in relink]):
         # The lone tasks' notices give way to the one notice of the visit.
         EnterpriseNotice.objects.filter(task_id__in=chunk, is_current=True).update(is_current=False)
-    state.touched_entities.update(c.entity_id for c, _ in relink)
+    state.touched_entities.update(c.entity_id for c, pk in relink if c.joint_id != pk)
 
     # A visit new in this run has no notice yet.
     known = [j.pk for j in joints.values() if j.pk not in created]
@@ -728,8 +730,7 @@ def _write_singles(state: _Window, chunk: Sequence[_Candidate]) -> None:
     unsettled = [c.id for c in chunk if c.joint_id is not None or c.merged_window != state.key]
     for ids in id_batches(unsettled):
         InspectionTask.objects.filter(pk__in=id_array(ids)).update(merged_window=state.key, joint=None)
-    state.touched_entities.update(c.entity_id for c in chunk if c.joint_id is not None
-                                  or c.merged_window != state.key)
+    state.touched_entities.update(c.entity_id for c in chunk if c.joint_id is not None)
     have: dict[int, bool] = {}
     for ids in _batches([c.id for c in chunk]):
         have.update(EnterpriseNotice.objects.filter(task_id__in=ids).values_list("task_id", "is_current"))

@@ -43,6 +43,7 @@ from spotcheck.inspections.models import (
     Violation,
     ViolationStatus,
 )
+from spotcheck.inspections.services import burden_refresh
 
 RECHECK_WINDOW_DAYS = 15  # the re-check is due within this many days after the correction date
 
@@ -117,6 +118,8 @@ def violation_order_correct(*, acting_user: Any, violation: Violation, due: date
             TaskMember.objects.bulk_create(
                 TaskMember(task=recheck, slot=m.slot, inspector_id=m.inspector_id,
                            certificate_no=m.certificate_no) for m in task.members.all())
+            # The re-check is one more visit to the entity this year (its burden, R-B3).
+            burden_refresh([recheck.entity_id], recheck.year)
             v.status, v.correct_due, v.recheck_task = ViolationStatus.CORRECTING, due, recheck
             v.save(update_fields=["status", "correct_due", "recheck_task", "updated_at"])
             _audit("inspections.violation_correct", acting_user, v, request, due=str(due),

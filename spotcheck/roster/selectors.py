@@ -221,14 +221,22 @@ def conflict_lines(department_ids: Iterable[int] | None, on_date: date, *,
     return sorted(pairs)
 
 
+CONFLICT_LOOKUP = 1000  # entities named in the query; more are compared after reading
+
+
 def conflicts_in_force(usccs: Iterable[str], inspector_ids: Iterable[int] | None = None
                        ) -> set[tuple[str, int]]:
     """``(uscc, inspector id)`` of the declarations in force for these entities (and these
     inspectors when given): whoever puts an inspector on an entity's team asks here (R-I2)."""
-    qs = Conflict.objects.filter(withdrawn_at__isnull=True, uscc__in=sorted(set(usccs)))
+    wanted = set(usccs)
+    qs = Conflict.objects.filter(withdrawn_at__isnull=True)
     if inspector_ids is not None:
         qs = qs.filter(inspector_id__in=sorted(set(inspector_ids)))
-    return set(qs.values_list("uscc", "inspector_id"))
+    if len(wanted) <= CONFLICT_LOOKUP:
+        qs = qs.filter(uscc__in=sorted(wanted))
+    # The entities of a large draw (tens of thousands) are compared here rather than sent as a
+    # list: the declarations in force are few, a statement naming every entity is not.
+    return {(uscc, inspector) for uscc, inspector in qs.values_list("uscc", "inspector_id") if uscc in wanted}
 
 
 # --- yearly confirmation (R-I3) --------------------------------------------------------

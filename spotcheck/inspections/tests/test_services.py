@@ -323,6 +323,25 @@ def test_the_burden_of_many_entities_takes_two_statements_on_postgresql(
     assert got == {shared.pk: (2, 1, 2), lone.pk: (1, 1, 1)}
 
 
+def test_a_merge_recounts_the_burden_of_the_entities_whose_visits_it_changed_only(office: Any) -> None:
+    """Joining a joint visit changes an entity's visits; settling a lone task in its window
+    changes no count, so its row is not written again (a marker left on it stays)."""
+    shared, lone = f.entities(2)
+    _tasked(ENV, [shared, lone], 1)
+    _tasked(SAMR, [shared], 1)
+    EntityBurden.objects.filter(entity__in=[shared, lone]).delete()
+    services.burden_refresh([shared.pk, lone.pk], f.YEAR)
+    EntityBurden.objects.filter(entity=lone).update(tasks=9, visits=9, departments=9)
+    summary = _merge(office)
+    assert (summary.joint_inspections, summary.visits_after) == (1, 2)
+    got = {b.entity_id: (b.tasks, b.visits, b.departments) for b in EntityBurden.objects.all()}
+    assert got == {shared.pk: (2, 1, 2), lone.pk: (9, 9, 9)}
+    # A second merge changes no visit and recounts nothing.
+    EntityBurden.objects.filter(entity=shared).update(tasks=8, visits=8, departments=8)
+    _merge(office)
+    assert EntityBurden.objects.get(entity=shared).tasks == 8
+
+
 def test_a_merge_takes_as_many_statements_for_many_visits_as_for_few(office: Any) -> None:
     """The merge reads and writes its visits set-based (arrays of ids on PostgreSQL): three
     times the visits, joint and lone, make no more statements."""

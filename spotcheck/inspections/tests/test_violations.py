@@ -21,11 +21,13 @@ from spotcheck.core.home import sections_for
 from spotcheck.inspections import services, violations
 from spotcheck.inspections.domain.results import Entry
 from spotcheck.inspections.models import (
+    EntityBurden,
     InspectionTask,
     NoPenaltyEntry,
     TaskItem,
     TaskMember,
     TaskSource,
+    TaskStatus,
     Violation,
     ViolationStatus,
 )
@@ -78,6 +80,11 @@ def test_an_order_to_correct_makes_a_recheck_task_and_a_minor_one_corrected_in_t
     assert list(TaskItem.objects.filter(task=recheck).values_list("item_id", flat=True)) == [finding.item_id]
     assert set(TaskMember.objects.filter(task=recheck).values_list("certificate_no", flat=True)) == set(
         TaskMember.objects.filter(task=finding.task).values_list("certificate_no", flat=True))
+    # The re-check is one more visit in the entity's burden, counted when it is made.
+    burden = EntityBurden.objects.get(entity_id=recheck.entity_id, year=recheck.year)
+    live = InspectionTask.objects.filter(entity_id=recheck.entity_id, year=recheck.year).exclude(
+        status=TaskStatus.CANCELLED)
+    assert burden.tasks == live.count() and recheck in live
     summary = violations.no_penalty_import(acting_user=env, department=finding.task.department, year=2027,
                                            text=LIST)
     assert summary.created == 1

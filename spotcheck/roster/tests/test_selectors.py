@@ -129,3 +129,26 @@ class TestDomain:
         assert not is_overdue(confirmed=False, today=date(2027, 3, 31), year=2027, month_day="03-31")
         assert is_overdue(confirmed=False, today=date(2027, 4, 1), year=2027, month_day="03-31")
         assert not is_overdue(confirmed=True, today=date(2027, 12, 1), year=2027, month_day="03-31")
+
+
+@pytest.mark.django_db
+class TestConflictsInForce:
+    """R-I2: the declarations in force for entities and inspectors, asked for a handful of
+    entities (named in the query) or a large draw's (compared after reading)."""
+
+    def test_many_entities_give_what_few_give(self, env: Department) -> None:
+        a = InspectorFactory.create(department=env, certificate_no="C1")
+        b = InspectorFactory.create(department=env, certificate_no="C2")
+        other = InspectorFactory.create(department=env, certificate_no="C3")
+        ConflictFactory.create(inspector=a, uscc=USCC_A)
+        ConflictFactory.create(inspector=b, uscc=USCC_B)
+        ConflictFactory.create(inspector=other, uscc=USCC_A)
+        ConflictFactory.create(inspector=a, uscc=USCC_B, withdrawn_at=timezone.now())
+        few = selectors.conflicts_in_force([USCC_A, USCC_B], [a.pk, b.pk])
+        assert few == {(USCC_A, a.pk), (USCC_B, b.pk)}
+        filler = [f"91361100MA{n:07d}X" for n in range(selectors.CONFLICT_LOOKUP + 5)]
+        many = selectors.conflicts_in_force([USCC_A, USCC_B, *filler], [a.pk, b.pk])
+        assert many == few
+        assert selectors.conflicts_in_force([USCC_B, *filler], [a.pk, b.pk]) == {(USCC_B, b.pk)}
+        assert selectors.conflicts_in_force(filler, None) == set()
+        assert selectors.conflicts_in_force([USCC_A, *filler], None) == {(USCC_A, a.pk), (USCC_A, other.pk)}
