@@ -64,7 +64,7 @@ def draw_detail(pk: int) -> Draw:
 
 def population_filter(draw: Draw, spec: DrawSpec | None = None) -> Q:
     """``population_queryset``'s condition on one entity row, for use inside another query
-    (the plan overlap counts several populations in one pass as filtered aggregates)."""
+    (the plan overlap applies several to the groups of one population in a single statement)."""
     spec = spec or parse_spec(draw.spec)
     q = Q(library_class__in=spec.classes, status__in=spec.statuses,
           division_id__in=division_codes(spec.divisions or [draw.division_id]))

@@ -3,11 +3,13 @@ who may do what, bad input with Chinese messages, guarded updates, history and a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import F, Q
 from django.test.utils import CaptureQueriesContext
 
 from spotcheck.accounts.roles import Role
@@ -18,7 +20,7 @@ from spotcheck.planning.domain.review import Action, Status
 from spotcheck.planning.models import PlanTransition
 from spotcheck.planning.tests import factories as f
 from spotcheck.planning.tests.factories import entities, item, joint_item, plan_values, this_year
-from spotcheck.registry.models import MarketEntity
+from spotcheck.registry.models import EntityTag, KeyFieldTag, MarketEntity
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("march")]
 YEAR = this_year()
@@ -265,6 +267,74 @@ class TestOfficeChecks:
             "risk.high": population.filter(risk_level="high").count(),
             "risk.low": population.filter(risk_level="low").count()} == {"risk.high": 30, "risk.low": 50}
         assert [(o.shared, o.expected) for o in figures.overlaps] == [(80, 4), (80, 4)]  # 80 × 50 % × 10 %
+
+    def test_r_b3_every_other_population_is_counted_per_group_as_plain_counts_give_it(
+            self, planner: Any, make_user: Any) -> None:
+        """R-B3: per group of the strata dimensions, the population and each other plan's share
+        of it are the plain counts, whatever the plans filter on (industries, kinds, risk
+        levels, tags) and stratify by, in one statement over the entity table; the filters are
+        applied to groups of entities, and to each entity when one reads more than the
+        entity's columns (its tags, another table, a column compared with a column)."""
+        entities(30, risk="high")
+        entities(20, risk="low", industry="C")
+        entities(15, risk="higher", industry="C", kind="individual")
+        entities(10, industry="H", kind="individual", status="suspended")
+        entities(7, industry="C", kind="cooperative", division=f.CITY)
+        entities(5, risk="high", status="revoked")  # in no population: not drawable
+        tagged = entities(8, risk="low", industry="C", kind="cooperative")
+        tag = KeyFieldTag.objects.get(name="制造业")
+        EntityTag.objects.bulk_create(EntityTag(entity=e, tag=tag) for e in tagged[:6])
+        others: dict[str, dict[str, Any]] = {
+            "361100-SAMR": {"industries": ["C"], "strata": ["risk"]},
+            "361100-HEALTH": {"kinds": ["individual", "cooperative"], "risk_levels": ["higher", "general"],
+                              "strata": ["industry"]},
+            "361100-EDU": {"risk_levels": ["high", "low"], "divisions": [f.COUNTY],
+                           "strata": ["division", "kind"]}}
+        users = {code: make_user(Role.PLANNER, code) for code in others}
+        plans = {code: services.plan_create(acting_user=users[code], **plan_values(items=[item(code)], **v))
+                 for code, v in others.items()}
+        ours = services.plan_create(acting_user=planner, **plan_values(
+            items=[item()], strata=["risk"], kinds=["company", "individual", "cooperative"]))
+
+        def counted(extra: Sequence[Q] = ()) -> tuple[str, int, list[int]]:
+            draft = selectors.draft_of(ours)
+            candidates = selectors.overlap_candidates(draft)
+            candidates += [(candidates[0][0], (), {}, q) for q in extra]
+            population = selectors.population_of(draft)
+            with CaptureQueriesContext(connection) as ctx:
+                table = selectors.population_table(population, ("risk",), candidates)
+            scans = [q["sql"] for q in ctx.captured_queries if '"registry_marketentity"' in q["sql"]]
+            assert len(scans) == 1, scans
+            assert all(set(values) == {"division", "risk", "industry", "kind"} for values, _ in table)
+            assert sum(row["n"] for _, row in table) == population.count()
+            for values, row in table:
+                group = population.filter(**{selectors.COLUMNS[d]: v for d, v in values.items()})
+                shared = {f"o{k}": group.filter(c[3]).count() for k, c in enumerate(candidates)}
+                assert {k: row[k] for k in ("n", *shared)} == {"n": group.count(), **shared}
+            shares = [sum(row[f"o{k}"] for _, row in table) for k in range(len(candidates))]
+            return scans[0], sum(row["n"] for _, row in table), shares
+
+        # SAMR: industry C; HEALTH: higher and general risk of individuals and cooperatives;
+        # EDU: high and low risk in the county.
+        assert counted()[1:] == (95 - 5, [50, 32, 58])  # the revoked are in no population
+        assert "FROM (SELECT" in counted()[0]  # the filters applied to groups of entities
+        figures = selectors.plan_figures(selectors.draft_of(ours))
+        assert [(o.code, o.shared) for o in figures.overlaps] == [
+            (p.code, n) for p, n in zip(plans.values(), [50, 32, 58], strict=True)]
+
+        services.plan_update(acting_user=users["361100-EDU"], plan=plans["361100-EDU"], tags=["制造业"])
+        statement, _, shares = counted()
+        assert "FROM (SELECT" not in statement and shares == [50, 32, 6]  # EDU: the tagged
+        statement, _, shares = counted([Q(division__parent_id=f.CITY), Q(industry=F("kind"))])
+        assert "FROM (SELECT" not in statement and shares == [50, 32, 6, 83, 0]  # the county; none
+        services.plan_update(acting_user=users["361100-EDU"], plan=plans["361100-EDU"], tags=[])
+        statement, _, shares = counted([Q(division__parent_id=f.CITY)])
+        assert "FROM (SELECT" not in statement and shares == [50, 32, 58, 83]
+        ours = services.plan_update(acting_user=planner, plan=ours, tags=["制造业"])
+        statement, n, shares = counted()
+        # Our own tags filter the population before it is grouped: the others' filters still
+        # apply to groups.
+        assert "FROM (SELECT" in statement and (n, shares) == (6, [6, 0, 6])
 
     def test_r_r4_higher_risk_drawn_less_than_low_risk_is_flagged(self, planner: Any) -> None:
         """R-R4: differentiated supervision — higher ratios for 较高/高 risk."""
