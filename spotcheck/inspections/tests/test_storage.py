@@ -4,16 +4,16 @@ leave for the update each row is sure to get (migrations 0014 and 0015)."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import connection, models
 
 from spotcheck.inspections.models import EnterpriseNotice, InspectionTask, TaskItem, TaskMember
 
 pytestmark = pytest.mark.django_db
 
 
-def _indexed_columns(model: type) -> list[list[str]]:
+def _indexed_columns(model: type[models.Model]) -> list[list[str]]:
     with connection.cursor() as cursor:
-        found = connection.introspection.get_constraints(cursor, model._meta.db_table)  # type: ignore[attr-defined]
+        found = connection.introspection.get_constraints(cursor, model._meta.db_table)
     return [c["columns"] for c in found.values() if c["index"] or c["unique"] or c["primary_key"]]
 
 
