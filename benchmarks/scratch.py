@@ -11,12 +11,16 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 
-def _pg_database(base: str, name: str, op: str, template: str = "") -> None:
+def _pg_database(base: str, name: str, op: str, other: str = "") -> None:
+    """``op`` the database ``name``: create it (a copy of the database ``other`` when named),
+    rename it to ``other``, or drop it."""
     import psycopg
 
     with psycopg.connect(base + "/postgres", autocommit=True) as conn:
         if op == "create":
-            conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+            conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{other}"' if other else ""))
+        elif op == "rename":
+            conn.execute(f'ALTER DATABASE "{name}" RENAME TO "{other}"')
         else:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -47,11 +51,5 @@ def scratch_database(prefix: str, *, sqlite: bool = False, template: str = "", k
             from django.db import connections
 
             connections.close_all()
-            if keep:
-                import psycopg
-
-                with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-                    conn.execute(f'ALTER DATABASE "{pg_name}" RENAME TO "{keep}"')
-            else:
-                _pg_database(base, pg_name, "drop")
+            _pg_database(base, pg_name, "rename" if keep else "drop", keep)
         tmp.cleanup()

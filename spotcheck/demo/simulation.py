@@ -186,10 +186,9 @@ RECORD_BATCH = 2000  # visits recorded per transaction: one commit per batch, no
 def _statistics_refreshed(*models: Any) -> None:
     """PostgreSQL's statistics of tables the year has just filled (the draws' tasks and their
     items) or that a first load left without them (the library), taken now rather than left
-    to autovacuum: read with the statistics of the year's
-    start, a batch's items look like the whole table and are read by a full scan each time
-    (at 1M entities half a second a batch instead of a tenth). A sample of each table, a few
-    seconds."""
+    to autovacuum: read with the statistics of the year's start, a batch's items look like
+    the whole table and are read by a full scan each time (at 1M entities half a second a
+    batch instead of a tenth). A sample of each table, a few seconds."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:

@@ -23,14 +23,16 @@ from spotcheck.accounts.models import Department
 from spotcheck.accounts.predicates import is_audit_admin, is_government_staff
 from spotcheck.core.domain.uscc import uscc_is_valid
 from spotcheck.draws.domain.lifecycle import DONE, PUBLIC
-from spotcheck.draws.domain.spec import EXPERT_SUFFIX, DrawSpec, parse_spec, stratum_namer
+from spotcheck.draws.domain.spec import EXPERT_SUFFIX, STRATUM_PREFIX, DrawSpec, parse_spec, stratum_namer
 from spotcheck.draws.models import Assignment, Draw, DrawExclusion, Selection, SelectionState
 from spotcheck.registry.models import EntityTag, MarketEntity
 from spotcheck.roster.selectors import conflict_lines, roster_lines
 from verifier import verify_draw as vd
 
-# Columns of the entity table behind each strata dimension, in ``stratum_namer``'s order.
-_DIM_COLUMNS = ("library_class", "division_id", "risk_level", "industry", "kind")
+# The entity table's column behind each strata dimension, in ``DIMENSIONS``' order (which is
+# ``stratum_namer``'s).
+DIMENSION_COLUMNS = {"class": "library_class", "division": "division_id", "risk": "risk_level",
+                     "industry": "industry", "kind": "kind"}
 
 
 # --- lists --------------------------------------------------------------------------------
@@ -113,8 +115,8 @@ def population_rows(draw: Draw, spec: DrawSpec | None = None, *, chunk_size: int
     """``(uscc, stratum)`` of the population in USCC byte order, streamed."""
     spec = spec or parse_spec(draw.spec)
     name = stratum_namer(spec.strata)
-    wanted = {"class": 0, "division": 1, "risk": 2, "industry": 3, "kind": 4}
-    columns = [_DIM_COLUMNS[wanted[d]] for d in spec.strata]
+    wanted = {d: i for i, d in enumerate(DIMENSION_COLUMNS)}
+    columns = [DIMENSION_COLUMNS[d] for d in spec.strata]
     qs = population_queryset(draw, spec).order_by(_byte_order("uscc")).values_list("uscc", *columns)
     if not spec.strata:
         for row in qs.iterator(chunk_size=chunk_size):
@@ -139,10 +141,9 @@ def _population_line(spec: DrawSpec) -> Concat:
     for d in spec.strata:
         if parts:
             parts.append(Value("."))
-        prefix = {"risk": "risk.", "industry": "ind.", "kind": "kind."}.get(d)
-        if prefix:
-            parts.append(Value(prefix))
-        column = _DIM_COLUMNS[("class", "division", "risk", "industry", "kind").index(d)]
+        if STRATUM_PREFIX[d]:
+            parts.append(Value(STRATUM_PREFIX[d]))
+        column = DIMENSION_COLUMNS[d]
         parts.append(Left(column, 1) if d == "industry" else F(column))  # industry: its section letter
     return Concat(F("uscc"), Value(","), *(parts or [Value("all")]), output_field=TextField())
 

@@ -1311,6 +1311,7 @@ def _visits_write(*, acting_user: Any, recordings: Sequence[Recording],
                                        "publish_due": str(dues[key])}})
     audit_record_many(events, actor=acting_user, request=request)
 
+
 # --- the review of results and the publication deadline (R-R2) -----------------------------
 
 

@@ -40,7 +40,7 @@ from spotcheck.draws.domain.spec import (
     stratum_name,
 )
 from spotcheck.draws.models import Draw
-from spotcheck.draws.selectors import population_filter, population_queryset
+from spotcheck.draws.selectors import DIMENSION_COLUMNS, population_filter, population_queryset
 from spotcheck.planning.domain.calendar import YearCalendar
 from spotcheck.planning.domain.checks import (
     CLASS_A_CAP_BP,
@@ -79,9 +79,8 @@ from spotcheck.registry.models import MarketEntity
 from spotcheck.roster.models import Tag
 from verifier.verify_draw import allocate_quota
 
-# Entity columns behind each strata dimension (the draw's, draws.selectors).
-COLUMNS = {"class": "library_class", "division": "division_id", "risk": "risk_level",
-           "industry": "industry", "kind": "kind"}
+# Entity columns behind each strata dimension: the draw's own.
+COLUMNS = DIMENSION_COLUMNS
 
 
 # --- lists ----------------------------------------------------------------------------

@@ -365,12 +365,13 @@ def parse_spec(raw: Any) -> DrawSpec:
 
 # --- strata -------------------------------------------------------------------------------
 
-_PREFIX = {"class": "", "division": "", "risk": "risk.", "industry": "ind.", "kind": "kind."}
+# What each dimension's value is prefixed with in a stratum name (DRAW.md section 4).
+STRATUM_PREFIX = {"class": "", "division": "", "risk": "risk.", "industry": "ind.", "kind": "kind."}
 
 
 def stratum_name(dims: Iterable[str], values: Mapping[str, str]) -> str:
     """The STRATUM of an entity: its values of the strata dimensions joined by ``.``."""
-    parts = [_PREFIX[d] + values[d] for d in dims]
+    parts = [STRATUM_PREFIX[d] + values[d] for d in dims]
     return ".".join(parts) if parts else "all"
 
 
@@ -379,7 +380,7 @@ def stratum_namer(dims: tuple[str, ...]) -> Any:
     if not dims:
         return lambda *_: "all"
     index = {"class": 0, "division": 1, "risk": 2, "industry": 3, "kind": 4}
-    picks = [(index[d], _PREFIX[d]) for d in dims]
+    picks = [(index[d], STRATUM_PREFIX[d]) for d in dims]
 
     def name(*row: str) -> str:
         return ".".join(p + row[i] for i, p in picks)
