@@ -208,7 +208,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend's sign-in without its user and group permissions (never granted here)
+    "spotcheck.accounts.backends.PasswordBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -245,7 +246,9 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # longer, so that the server sees the idle session come back and records its end.
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
 SESSION_COOKIE_AGE = max(env_int("SESSION_COOKIE_AGE", 12 * 3600), SESSION_IDLE_TIMEOUT + 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Saved when changed, not on every request: the idle middleware writes the time of the last
+# request down once a minute, which also moves the cookie's and the session's expiry on.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 
 # Served over HTTPS (production): Secure cookies, HSTS, redirect to https. On by default;

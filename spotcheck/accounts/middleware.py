@@ -19,6 +19,10 @@ from spotcheck.audit.models import Outcome
 from spotcheck.audit.services import audit_record
 
 _LAST_SEEN = "last_seen"
+# The last request is written down at most once a minute: a session is then saved (an UPDATE
+# and a commit) once a minute of use rather than on every request, and the idle timeout
+# counts from the last minute written down (it may end a session up to a minute early).
+TOUCH_SECONDS = 60
 
 
 class IdleTimeoutMiddleware:
@@ -46,7 +50,8 @@ class IdleTimeoutMiddleware:
                 logout(request)
                 messages.info(request, "您已长时间未操作，请重新登录。")
                 return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
-            request.session[_LAST_SEEN] = now
+            if last is None or now - float(last) >= TOUCH_SECONDS:
+                request.session[_LAST_SEEN] = now
         return self.get_response(request)
 
 

@@ -8,9 +8,10 @@ its ``AppConfig.ready``, in ``INSTALLED_APPS`` order."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,14 @@ def register(item: NavItem, *, before: str | None = None) -> None:
     NAV_ITEMS.append(item)
 
 
+@cache
+def _url(url_name: str, prefix: str) -> str:
+    """An entry's address, found once per process (and script prefix): the URLconf does not
+    change while the process runs, and the menu is on every page."""
+    return reverse(url_name)
+
+
 def items_for(user: Any) -> list[dict[str, str]]:
-    return [{"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name}
+    prefix = get_script_prefix()
+    return [{"label": item.label, "url": _url(item.url_name, prefix), "url_name": item.url_name}
             for item in NAV_ITEMS if item.shows_to(user)]

@@ -46,6 +46,55 @@ def test_an_idle_session_is_ended_by_the_server_and_audited(client: Any, make_us
 
 
 @pytest.mark.django_db
+def test_a_session_in_use_is_written_down_once_a_minute_not_on_every_request(
+        client: Any, make_user: Any) -> None:
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from spotcheck.accounts.middleware import TOUCH_SECONDS
+
+    user = make_user(Role.PLANNER)
+    client.post(LOGIN, {"username": user.username, "password": PASSWORD})
+    page = reverse("accounts:api_tokens")
+    assert client.get(page).status_code == 200
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    expiry = Session.objects.get(session_key=key).expire_date
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(page).status_code == 200
+    assert not [q for q in queries.captured_queries if "django_session" in q["sql"]
+                and not q["sql"].startswith("SELECT")]
+    assert settings.SESSION_COOKIE_NAME not in client.get(page).cookies  # the cookie is not re-sent
+    # a minute later the request is written down: the idle time and the expiry move on
+    session = client.session
+    session["last_seen"] = time.time() - TOUCH_SECONDS - 1
+    session.save()
+    earlier = Session.objects.get(session_key=key).expire_date
+    response = client.get(page)
+    assert response.status_code == 200 and settings.SESSION_COOKIE_NAME in response.cookies
+    assert time.time() - client.session["last_seen"] < 5
+    assert Session.objects.get(session_key=key).expire_date >= max(expiry, earlier)
+
+
+@pytest.mark.django_db
+def test_a_permission_granted_outside_the_rules_gives_nothing(make_user: Any) -> None:
+    """Permissions are the apps' rules by role; a user or group permission row (never made by
+    the platform) is not read."""
+    from django.contrib.auth.models import Group, Permission
+
+    user = make_user(Role.INSPECTOR)
+    assert not user.has_perm("accounts.view_user")
+    grant = Permission.objects.get(content_type__app_label="accounts", codename="view_user")
+    user.user_permissions.add(grant)
+    group = Group.objects.create(name="managers")
+    group.permissions.add(grant)
+    user.groups.add(group)
+    user = type(user).objects.get(pk=user.pk)
+    assert not user.has_perm("accounts.view_user") and user.get_all_permissions() == set()
+    assert make_user(Role.SECURITY_ADMIN).has_perm("accounts.view_user")  # by its role's rule
+
+
+@pytest.mark.django_db
 def test_an_anonymous_api_call_is_refused_with_401_and_recorded(client: Any) -> None:
     response = client.get("/api/v1/draws/", REMOTE_ADDR="10.7.7.7")
     assert response.status_code == 401
