@@ -269,6 +269,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--requests", type=int, default=10)
     parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=0,
+                        help="gunicorn gthread threads per worker; 0 (default): sync workers, as "
+                             "bin/serve and docs/operations.md run the platform")
     parser.add_argument("--seed", type=int, default=2027)
     parser.add_argument("--think", type=float, nargs="+", default=[0.0, 2.0],
                         help="seconds a user pauses between requests, on average (evenly in [T/2, 3T/2]); "
@@ -278,6 +281,8 @@ def main() -> None:
     kept.add_argument("--keep", metavar="NAME", help="seed into the PostgreSQL database NAME and keep it")
     kept.add_argument("--reuse", metavar="NAME", help="run against a database kept by --keep NAME")
     args = parser.parse_args()
+    args.worker_class = (["--worker-class", "gthread", "--threads", str(args.threads)] if args.threads
+                         else ["--worker-class", "sync"])
 
     os.environ["SPOTCHECK_DEMO"] = "1"
     if args.keep or args.reuse:
@@ -301,7 +306,7 @@ def main() -> None:
             port = _free_port()
             server = subprocess.Popen(
                 [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
-                 "--workers", str(args.web_workers), "--worker-class", "gthread", "--threads", "8",
+                 "--workers", str(args.web_workers), *args.worker_class,
                  "--timeout", "120"], cwd=ROOT, env=os.environ.copy(),
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             site = f"http://127.0.0.1:{port}"
@@ -333,7 +338,8 @@ def main() -> None:
             }
             print(f"{args.users} users × {args.requests} requests per page; entities {args.entities:,}, "
                   f"plans {len(plans)}, tasks {args.tasks:,}, database "
-                  f"{'SQLite' if args.sqlite else 'PostgreSQL'}; load average "
+                  f"{'SQLite' if args.sqlite else 'PostgreSQL'}; gunicorn {args.web_workers} "
+                  f"{f'gthread workers × {args.threads} threads' if args.threads else 'sync workers'}; load average "
                   + " ".join(f"{x:.2f}" for x in os.getloadavg()))
             for _label, (who, page) in pages.items():  # warm every process once
                 _load([[(site + page(), sessions.get(who[u % len(who)], ""))] for u in range(args.users)],

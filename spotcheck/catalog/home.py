@@ -24,7 +24,7 @@ def item_list_filing_due(user: Any) -> list[DueSection]:
     url = f"{reverse('catalog:filings')}?year={year}"
     rows: list[DueRow] = []
     if is_dept_admin(user) and user.department_id:
-        department = Department.objects.get(pk=user.department_id)
+        department = user.department  # read with the user
         has_joint = selectors.joint_list_items(department.division_id, year).filter(
             department=department).exists()
         for kind, label in FilingKind.choices:

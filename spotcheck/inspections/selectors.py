@@ -209,12 +209,16 @@ def form_groups(tasks: Iterable[InspectionTask]) -> list[FormGroup]:
 
 
 def due_visits_for(user: Any, *, limit: int = 20) -> list[Any]:
-    """An inspector's open visits: joint visits and lone tasks, earliest window first."""
+    """An inspector's open visits: joint visits and lone tasks, earliest window first; with
+    the columns a home-page row shows (who, what, when, the state)."""
+    shown = ("window_start", "window_end", "status", "entity__name")
     joints = list(joint_list_for(user).filter(status__in=[TaskStatus.PENDING, TaskStatus.IN_PROGRESS])
+                  .only(*shown, "is_joint", "item_count", "lead__name")
                   .order_by("window_start", "id")[:limit])
     lone = list(task_list_for(user).filter(joint__isnull=True,
                                            status__in=[TaskStatus.PENDING, TaskStatus.IN_PROGRESS])
-                .order_by("window_start", "id")[:limit])
+                .select_related(None).select_related("department", "entity")
+                .only(*shown, "department__name").order_by("window_start", "id")[:limit])
     visits: list[Any] = [*joints, *lone]
     return sorted(visits, key=lambda v: (v.window_start, v.pk))[:limit]
 
@@ -224,7 +228,9 @@ def lead_changes_awaiting(user: Any) -> QuerySet[LeadChange]:
     return (LeadChange.objects.filter(status=LeadChangeStatus.PENDING,
                                       joint__participants__department_id=user.department_id)
             .exclude(agreements__department_id=user.department_id)
-            .select_related("joint", "joint__entity", "new_lead").order_by("proposed_at", "id"))
+            .select_related("joint", "joint__entity", "new_lead")
+            .only("joint__window_start", "joint__window_end", "joint__entity__name", "new_lead__name")
+            .order_by("proposed_at", "id"))
 
 
 # --- the review of results and the publication deadline (R-R2) -----------------------------

@@ -14,19 +14,21 @@ from spotcheck.core.home import DueRow, DueSection, provider
 from spotcheck.publicity import selectors
 from spotcheck.publicity.models import ComplaintStatus, ObjectionStatus
 
+SHOWN = 10
+
 
 @provider
 def publication_due(user: Any) -> list[DueSection]:
     if not (is_dept_admin(user) or is_planner(user) or is_office(user)):
         return []
-    rows = selectors.publication_queue_for(user, limit=200)
+    # the first ten by deadline, as the queue page orders them; the office's, only overdue ones
+    rows = selectors.publication_queue_for(user, limit=SHOWN, overdue=is_office(user))
     if is_office(user):
-        rows = [r for r in rows if r.overdue]
         title, empty = "逾期未公示的检查结果", "没有逾期未公示的检查结果。"
     else:
         title, empty = "待公示的检查结果", "暂无待公示的检查结果。"
     shown = [DueRow(f"{r.task.entity.name}（{r.task.department.name}）" + ("，已逾期" if r.overdue else ""),
-                    reverse("publication:queue"), f"{r.due:%Y-%m-%d} 前") for r in rows[:10]]
+                    reverse("publication:queue"), f"{r.due:%Y-%m-%d} 前") for r in rows]
     return [DueSection(title, shown, empty_text=empty, more_url=reverse("publication:queue"))]
 
 
@@ -51,9 +53,11 @@ def objections_open(user: Any) -> list[DueSection]:
     rows = [DueRow(f"{o.result.entity_name}：{o.result.item_name}"
                    + ("，已逾期" if o.answer_due < today else ""),
                    reverse("publication:objection", args=[o.pk]), f"{o.answer_due:%Y-%m-%d} 前答复")
-            for o in selectors.objections_for(user).filter(status=ObjectionStatus.OPEN)[:10]]
+            for o in selectors.objections_for(user).filter(status=ObjectionStatus.OPEN).select_related(None)
+            .select_related("result").only("answer_due", "result__entity_name", "result__item_name")[:10]]
     complaints = [DueRow(f"投诉 {c.tracking_no}", reverse("publication:complaint", args=[c.pk]))
-                  for c in selectors.complaints_for(user).filter(status=ComplaintStatus.ASSIGNED)[:10]]
+                  for c in selectors.complaints_for(user).filter(status=ComplaintStatus.ASSIGNED)
+                  .select_related(None).only("tracking_no")[:10]]
     sections = []
     if rows:
         sections.append(DueSection("待答复的公示异议", rows, more_url=reverse("publication:objections")))

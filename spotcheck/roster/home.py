@@ -9,7 +9,6 @@ from typing import Any
 
 from django.urls import reverse
 
-from spotcheck.accounts.models import Department
 from spotcheck.accounts.predicates import is_dept_admin, is_office
 from spotcheck.core import clock
 from spotcheck.core.home import DueRow, DueSection, provider
@@ -34,7 +33,7 @@ def roster_confirmation_due(user: Any) -> list[DueSection]:
     url = f"{reverse('roster:confirmations')}?year={year}"
     rows: list[DueRow] = []
     if is_dept_admin(user) and user.department_id:
-        department = Department.objects.get(pk=user.department_id)
+        department = user.department  # read with the user
         status = selectors.confirmation_status([department], year, today)[0]
         if not status.confirmed:
             rows.append(_due_text(f"确认本部门 {year} 年度执法检查人员名录", status, url))
@@ -45,7 +44,7 @@ def roster_confirmation_due(user: Any) -> list[DueSection]:
         rows += [DueRow(f"{i.name} 的执法证即将到期", reverse("roster:inspector_detail", args=[i.pk]),
                         f"{i.valid_until:%Y-%m-%d}") for i in soon]
     if is_office(user) and user.department_id:
-        department = Department.objects.get(pk=user.department_id)
+        department = user.department  # read with the user
         pool = selectors.confirmation_status([department], year, today,
                                              scope=ConfirmationScope.JOINT_POOL)[0]
         if not pool.confirmed:

@@ -80,6 +80,34 @@ def test_the_deadline_is_twenty_days_after_completion_and_the_office_sees_what_i
     assert task.pk in set(publishable_tasks().values_list("pk", flat=True))
 
 
+def test_the_home_shows_the_first_ten_by_deadline_and_the_office_only_the_overdue(
+        on_day: Any, make_user: Any) -> None:
+    from spotcheck.inspections.models import InspectionTask
+    from spotcheck.publicity.home import SHOWN
+    from spotcheck.publicity.home import publication_due as due_section
+
+    tasks = [completed_task(on_day, day=date(2027, 6, 2)) for _ in range(SHOWN + 3)]
+    later = completed_task(on_day, day=date(2027, 6, 10))
+    InspectionTask.objects.filter(pk=later.pk).update(publish_due=date(2027, 7, 5))
+    # deadlines out of the order of completion: the queue follows the deadline
+    InspectionTask.objects.filter(pk=tasks[0].pk).update(publish_due=date(2027, 7, 20))
+    on_day(date(2027, 7, 1))
+    planner, office = make_user(Role.PLANNER, ENV), make_user(Role.OFFICE)
+    [section] = due_section(planner)
+    queue = selectors.publication_queue_for(planner)
+    assert [r.task.pk for r in queue] == [t.pk for t in tasks[1:]] + [later.pk, tasks[0].pk]
+    assert [row.text for row in section.rows] == [
+        f"{r.task.entity.name}（{r.task.department.name}）" + ("，已逾期" if r.overdue else "")
+        for r in queue[:SHOWN]]
+    overdue = selectors.overdue_for(office)
+    assert [r.task.pk for r in overdue] == [t.pk for t in tasks[1:]]  # due before 1 July
+    [section] = due_section(office)
+    assert len(section.rows) == SHOWN and all(row.text.endswith("，已逾期") for row in section.rows)
+    on_day(date(2027, 6, 1))
+    [section] = due_section(office)
+    assert section.rows == [] and section.empty_text == "没有逾期未公示的检查结果。"
+
+
 def test_a_correction_is_a_new_version_with_its_reason_and_the_old_one_stays(on_day: Any, make_user: Any
                                                                             ) -> None:
     task = completed_task(on_day, results=[PROBLEM])
