@@ -31,12 +31,13 @@ def _database_url() -> str:
 
 
 def _wait_for_progress(process: subprocess.Popen, timeout: float = 180.0) -> None:
-    """Until the running import commits a batch beyond where it started (however slow the machine)."""
-    start = ImportJob.objects.order_by("-id").values_list("rows_done", flat=True).first() or 0
+    """Until the running import commits a batch beyond where it started (however slow the
+    machine): the job it continues, or the new one it made when an earlier run had finished."""
+    before = dict(ImportJob.objects.values_list("pk", "rows_done"))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and process.poll() is None:
-        done = ImportJob.objects.order_by("-id").values_list("rows_done", flat=True).first() or 0
-        if done > start:
+        if any(done > before.get(pk, 0) for pk, done in ImportJob.objects.filter(
+                status=ImportStatus.RUNNING).values_list("pk", "rows_done")):
             return
         time.sleep(0.05)
 
