@@ -23,7 +23,14 @@ from spotcheck.accounts.models import Department
 from spotcheck.accounts.predicates import is_audit_admin, is_government_staff
 from spotcheck.core.domain.uscc import uscc_is_valid
 from spotcheck.draws.domain.lifecycle import DONE, PUBLIC
-from spotcheck.draws.domain.spec import EXPERT_SUFFIX, STRATUM_PREFIX, DrawSpec, parse_spec, stratum_namer
+from spotcheck.draws.domain.spec import (
+    DIMENSION_INDEX,
+    EXPERT_SUFFIX,
+    STRATUM_PREFIX,
+    DrawSpec,
+    parse_spec,
+    stratum_namer,
+)
 from spotcheck.draws.models import Assignment, Draw, DrawExclusion, Selection, SelectionState
 from spotcheck.registry.models import EntityTag, MarketEntity
 from spotcheck.roster.selectors import conflict_lines, roster_lines
@@ -115,7 +122,6 @@ def population_rows(draw: Draw, spec: DrawSpec | None = None, *, chunk_size: int
     """``(uscc, stratum)`` of the population in USCC byte order, streamed."""
     spec = spec or parse_spec(draw.spec)
     name = stratum_namer(spec.strata)
-    wanted = {d: i for i, d in enumerate(DIMENSION_COLUMNS)}
     columns = [DIMENSION_COLUMNS[d] for d in spec.strata]
     qs = population_queryset(draw, spec).order_by(_byte_order("uscc")).values_list("uscc", *columns)
     if not spec.strata:
@@ -126,11 +132,12 @@ def population_rows(draw: Draw, spec: DrawSpec | None = None, *, chunk_size: int
         for u, c, d in qs.iterator(chunk_size=chunk_size):
             yield u, f"{c}.{d}"
         return
-    positions = [wanted[d] for d in spec.strata]
+    positions = [DIMENSION_INDEX[d] for d in spec.strata]
+    industry = DIMENSION_INDEX["industry"]
     for row in qs.iterator(chunk_size=chunk_size):
-        values = [""] * 5
+        values = [""] * len(DIMENSION_INDEX)
         for pos, value in zip(positions, row[1:], strict=True):
-            values[pos] = value[:1] if pos == 3 else value  # industry: its section letter
+            values[pos] = value[:1] if pos == industry else value  # industry: its section letter
         yield row[0], name(*values)
 
 

@@ -79,10 +79,6 @@ from spotcheck.registry.models import MarketEntity
 from spotcheck.roster.models import Tag
 from verifier.verify_draw import allocate_quota
 
-# Entity columns behind each strata dimension: the draw's own.
-COLUMNS = DIMENSION_COLUMNS
-
-
 # --- lists ----------------------------------------------------------------------------
 
 
@@ -269,9 +265,9 @@ def strata_sizes(qs: QuerySet[MarketEntity], dims: Sequence[str]) -> dict[str, i
         n = qs.count()
         return {"all": n} if n else {}
     sizes: Counter[str] = Counter()
-    columns = [COLUMNS[d] for d in dims]
+    columns = [DIMENSION_COLUMNS[d] for d in dims]
     for row in qs.order_by().values(*columns).annotate(n=Count("pk")):
-        sizes[stratum_name(dims, {d: str(row[COLUMNS[d]]) for d in dims})] += row["n"]
+        sizes[stratum_name(dims, {d: str(row[DIMENSION_COLUMNS[d]]) for d in dims})] += row["n"]
     return dict(sorted(sizes.items(), key=lambda kv: kv[0].encode()))
 
 
@@ -491,7 +487,7 @@ def _grouped_table(population: QuerySet[MarketEntity], dims: Sequence[str], filt
     filter compiles as it would against the entities and reads the group's columns. None
     when a filter reads more than the entity's columns (``_columns_read``)."""
     read = [_columns_read(q) for q in filters]
-    columns = {COLUMNS[d] for d in dims}.union(*(r for r in read if r is not None))
+    columns = {DIMENSION_COLUMNS[d] for d in dims}.union(*(r for r in read if r is not None))
     if any(r is None for r in read) or not columns:
         return None
     connection = connections[population.db]
@@ -515,7 +511,7 @@ def _grouped_table(population: QuerySet[MarketEntity], dims: Sequence[str], filt
             params += where_params
     inner = population.order_by().values(*sorted(columns)).annotate(n=Count("*"))
     inner_sql, inner_params = inner.query.get_compiler(population.db).as_sql()
-    keys = [column(COLUMNS[d]) for d in dims]
+    keys = [column(DIMENSION_COLUMNS[d]) for d in dims]
     statement = f"SELECT {', '.join([*keys, *sums])} FROM ({inner_sql}) {table}"  # noqa: S608 - compiled SQL
     if keys:
         statement += f" GROUP BY {', '.join(keys)}"
@@ -534,8 +530,8 @@ def _entity_table(population: QuerySet[MarketEntity], dims: Sequence[str], filte
     counts = {"n": Count("pk"), **{f"o{k}": Count("pk", filter=q) for k, q in enumerate(filters)}}
     if not dims:
         return [({}, population.order_by().aggregate(**counts))]
-    return [({d: str(row[COLUMNS[d]]) for d in dims}, row)
-            for row in population.order_by().values(*[COLUMNS[d] for d in dims]).annotate(**counts)]
+    return [({d: str(row[DIMENSION_COLUMNS[d]]) for d in dims}, row)
+            for row in population.order_by().values(*[DIMENSION_COLUMNS[d] for d in dims]).annotate(**counts)]
 
 
 def table_sizes(table: Table, dims: Sequence[str]) -> dict[str, int]:

@@ -211,7 +211,7 @@ def publication_queue_for(user: Any, *, limit: int = 500, overdue: bool = False)
         qs = qs.filter(publish_due__lt=today)
     # The ids first, then their rows with department, entity and division: planning the joins
     # with the EXISTS of the queue costs more than the read, and the queue is mostly empty.
-    ids = list(qs.select_related(None).values_list("pk", flat=True)[:limit])
+    ids = list(qs.values_list("pk", flat=True)[:limit])
     return _rows(qs.filter(pk__in=ids), today) if ids else []
 
 

@@ -56,6 +56,8 @@ DRAWABLE_STATUSES = ("existing", "operating", "suspended")
 NOT_INSPECTABLE = {"revoked": "已吊销", "deregistered": "已注销", "moved_out": "已迁出"}
 DIMENSIONS = {"class": "监管库类别", "division": "行政区划", "risk": "信用风险等级",
               "industry": "行业门类", "kind": "市场主体类型"}
+# Each dimension's place in that order: the row ``stratum_namer``'s function takes.
+DIMENSION_INDEX = {d: i for i, d in enumerate(DIMENSIONS)}
 QUOTA_KINDS = ("rates", "counts", "total")
 HASHES = ("sha256", "sm3")
 # R-A2: at most 10 % of class A drawn in a year.
@@ -379,8 +381,7 @@ def stratum_namer(dims: tuple[str, ...]) -> Any:
     """A fast ``(class, division, risk, industry_section, kind) -> STRATUM`` for the population pass."""
     if not dims:
         return lambda *_: "all"
-    index = {"class": 0, "division": 1, "risk": 2, "industry": 3, "kind": 4}
-    picks = [(index[d], STRATUM_PREFIX[d]) for d in dims]
+    picks = [(DIMENSION_INDEX[d], STRATUM_PREFIX[d]) for d in dims]
 
     def name(*row: str) -> str:
         return ".".join(p + row[i] for i, p in picks)

@@ -20,9 +20,9 @@ from datetime import date
 from fractions import Fraction
 from math import gcd
 
-from spotcheck.draws.domain.spec import stratum_name
+from spotcheck.draws.domain.spec import DIMENSIONS, stratum_name
 
-GROUP_DIMENSIONS = ("class", "division", "risk", "industry", "kind")
+GROUP_DIMENSIONS = tuple(DIMENSIONS)  # class, division, risk, industry, kind
 
 
 @dataclass(frozen=True)

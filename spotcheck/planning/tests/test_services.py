@@ -308,7 +308,7 @@ class TestOfficeChecks:
             assert all(set(values) == {"division", "risk", "industry", "kind"} for values, _ in table)
             assert sum(row["n"] for _, row in table) == population.count()
             for values, row in table:
-                group = population.filter(**{selectors.COLUMNS[d]: v for d, v in values.items()})
+                group = population.filter(**{selectors.DIMENSION_COLUMNS[d]: v for d, v in values.items()})
                 shared = {f"o{k}": group.filter(c[3]).count() for k, c in enumerate(candidates)}
                 assert {k: row[k] for k in ("n", *shared)} == {"n": group.count(), **shared}
             shares = [sum(row[f"o{k}"] for _, row in table) for k in range(len(candidates))]
