@@ -9,8 +9,9 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        # Home sections, sign-in audit, the staff account import.
-        from spotcheck.accounts import home, imports, signals  # noqa: F401
+        # The sign-in audit (the home sections and the staff account import are found when
+        # first needed: spotcheck.core.home, spotcheck.core.imports.jobs).
+        from spotcheck.accounts import signals  # noqa: F401
         from spotcheck.accounts.migrate_hooks import reference_after_migrate
         from spotcheck.accounts.predicates import STAFF
         from spotcheck.core.navigation import NavItem, register

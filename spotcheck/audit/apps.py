@@ -7,7 +7,6 @@ class AuditConfig(AppConfig):
     verbose_name = "审计"
 
     def ready(self) -> None:
-        from spotcheck.audit import home  # noqa: F401  (home sections)
         from spotcheck.audit.services import audit_record, audit_refusal
         from spotcheck.core import recorder
 

@@ -7,7 +7,6 @@ class CatalogConfig(AppConfig):
     verbose_name = "检查事项清单"
 
     def ready(self) -> None:
-        from spotcheck.catalog import home, imports  # noqa: F401  (home sections, import spec)
         from spotcheck.core.navigation import NavItem, register
 
         register(NavItem("检查事项清单", "catalog:items", "catalog.view_item"),

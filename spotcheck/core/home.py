@@ -2,6 +2,11 @@
 
 A provider takes the user and returns sections (title, rows, empty text) built from real
 queries, or nothing when the section is not for that user.
+
+Each app keeps its providers in its ``home`` module, imported when a home page is first
+built (``discover``), not at start-up: a command or a worker that shows no home page does
+not load every app's selectors. Sections come in the order of ``INSTALLED_APPS``, then of
+their definition in the module, whichever module was imported first.
 """
 
 from __future__ import annotations
@@ -9,6 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.apps import apps
+from django.utils.module_loading import autodiscover_modules
 
 
 @dataclass
@@ -28,15 +36,32 @@ class DueSection:
 
 Provider = Callable[[Any], list[DueSection]]
 PROVIDERS: list[Provider] = []
+_ordered: list[Provider] = []  # PROVIDERS in app order, rebuilt when one is added
 
 
 def provider(func: Provider) -> Provider:
     PROVIDERS.append(func)
+    _ordered.clear()
     return func
+
+
+def discover() -> list[Provider]:
+    """Every installed app's ``home`` module imported (once; later calls find them loaded),
+    and the providers in the order of the apps that define them."""
+    if not _ordered:
+        autodiscover_modules("home")
+        labels = [config.name for config in apps.get_app_configs()]
+
+        def app_index(func: Provider) -> int:
+            config = apps.get_containing_app_config(func.__module__)
+            return labels.index(config.name) if config is not None else len(labels)
+
+        _ordered[:] = sorted(PROVIDERS, key=app_index)  # stable: definition order within an app
+    return _ordered
 
 
 def sections_for(user: Any) -> list[DueSection]:
     sections: list[DueSection] = []
-    for func in PROVIDERS:
+    for func in discover():
         sections.extend(func(user))
     return sections

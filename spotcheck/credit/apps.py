@@ -9,7 +9,6 @@ class CreditConfig(AppConfig):
     def ready(self) -> None:
         from spotcheck.accounts.predicates import STAFF
         from spotcheck.core.navigation import NavItem, register
-        from spotcheck.credit import imports  # noqa: F401  (the credit-record import)
 
         register(NavItem("年度分类调整", "credit:runs", "credit.view_run", audience=STAFF))
         register(NavItem("升入 A 类", "credit:promotions", "credit.view_promotions"))

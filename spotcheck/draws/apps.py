@@ -8,6 +8,5 @@ class DrawsConfig(AppConfig):
 
     def ready(self) -> None:
         from spotcheck.core.navigation import NavItem, register
-        from spotcheck.draws import home  # noqa: F401  (registers the home-page sections)
 
         register(NavItem("双随机抽取", "draws:list", "draws.view_draw"))

@@ -10,7 +10,9 @@ and becomes inspection tasks (inspections). So each upper app registers, in its
 Callbacks run in registration order, which is the order of ``INSTALLED_APPS`` (planning before
 inspections): draw executed -> plan started -> tasks created. Each takes the draw's id, runs
 its own service (which writes its own audit event) and is its own ``on_commit`` hook, so one
-that fails leaves the others alone. This module imports nothing of the apps above it.
+that fails leaves the others alone. This module imports nothing of the apps above it. A
+callback is registered by its dotted path, imported when a draw first executes: a process
+that executes no draw (a command, a worker) does not load the services above draws.
 """
 
 from __future__ import annotations
@@ -21,25 +23,29 @@ from functools import partial
 from typing import Any
 
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 AfterDrawExecuted = Callable[[int], object]
 
-_after_executed: dict[str, AfterDrawExecuted] = {}
+_after_executed: dict[str, AfterDrawExecuted | str] = {}
 
 
-def register_after_draw_executed(name: str, callback: AfterDrawExecuted) -> None:
-    """Run ``callback(draw_id)`` after every draw executes (its result committed). ``name``
-    makes registration idempotent: ``ready()`` may run more than once in tests."""
+def register_after_draw_executed(name: str, callback: AfterDrawExecuted | str) -> None:
+    """Run ``callback(draw_id)`` after every draw executes (its result committed); a string is
+    the callback's dotted path. ``name`` makes registration idempotent: ``ready()`` may run
+    more than once in tests."""
     _after_executed[name] = callback
 
 
 def after_draw_executed_callbacks() -> tuple[tuple[str, AfterDrawExecuted], ...]:
-    return tuple(_after_executed.items())
+    """The registered callbacks in order, imported."""
+    return tuple((name, import_string(callback) if isinstance(callback, str) else callback)
+                 for name, callback in _after_executed.items())
 
 
 def on_draw_executed(draw_id: int) -> None:
     """Schedule the registered callbacks for when the current transaction commits."""
-    for _name, callback in _after_executed.items():
+    for _name, callback in after_draw_executed_callbacks():
         transaction.on_commit(partial(callback, draw_id))
 
 
@@ -66,15 +72,19 @@ class PlanGate:
     queryset: Callable[[], Any]  # every plan, to find one by its code (API)
 
 
-_plan_gate: PlanGate | None = None
+_plan_gate: PlanGate | str | None = None
 
 
-def register_plan_gate(gate: PlanGate) -> None:
+def register_plan_gate(gate: PlanGate | str) -> None:
+    """The plan gate, or its dotted path (imported when a draw first asks)."""
     global _plan_gate
     _plan_gate = gate
 
 
 def plan_gate() -> PlanGate:
+    global _plan_gate
     if _plan_gate is None:  # planning not installed: no plan, so no draw (R-P3)
         raise LookupError("没有登记抽查计划：抽取须依据经审核批准的抽查计划（R-P3）。")
-    return _plan_gate
+    if isinstance(_plan_gate, str):
+        _plan_gate = import_string(_plan_gate)
+    return _plan_gate  # type: ignore[return-value]

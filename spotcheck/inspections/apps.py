@@ -9,16 +9,15 @@ class InspectionsConfig(AppConfig):
     def ready(self) -> None:
         from spotcheck.core.navigation import NavItem, register
         from spotcheck.draws.hooks import register_after_draw_executed
-        from spotcheck.inspections import home, selectors  # noqa: F401  (home: the home-page sections)
-        from spotcheck.inspections.services import tasks_after_draw_executed
-        from spotcheck.planning.selectors import TaskFigures, register_task_figures
+        from spotcheck.planning.hooks import register_task_figures
 
         # Inspections sits above planning and draws: once a draw commits (and, registered
         # earlier by planning, its plan has started) it becomes tasks; planning's coverage and
-        # plan completion read the task figures given here.
-        register_after_draw_executed("inspections.tasks", tasks_after_draw_executed)
-        register_task_figures(TaskFigures(window_savings=selectors.window_savings,
-                                          open_tasks_of_draw=selectors.open_tasks_of_draw))
+        # plan completion read the task figures given here. Both by dotted path, imported on
+        # first use (the home sections too: spotcheck.core.home).
+        register_after_draw_executed("inspections.tasks",
+                                     "spotcheck.inspections.services.tasks_after_draw_executed")
+        register_task_figures("spotcheck.inspections.selectors.TASK_FIGURES")
 
         for item in (NavItem("检查任务", "inspections:tasks", "inspections.view_tasks"),
                      NavItem("联合检查", "inspections:joints", "inspections.view_joints"),

@@ -43,6 +43,7 @@ from spotcheck.inspections.models import (
     TaskSource,
     TaskStatus,
 )
+from spotcheck.planning.hooks import TaskFigures
 from spotcheck.registry.models import MarketEntity
 
 OPEN_STATES = [TaskStatus.PENDING, TaskStatus.IN_PROGRESS]
@@ -339,3 +340,7 @@ def class_c_coverage(division: Division | str, year: int) -> dict[str, int]:
     covered = population.filter(Exists(InspectionTask.objects.filter(
         entity_id=OuterRef("pk"), year=year).exclude(status=TaskStatus.CANCELLED))).count()
     return {"class_c": total, "covered": covered}
+
+
+# What planning reads of the tasks (registered by dotted path in InspectionsConfig.ready).
+TASK_FIGURES = TaskFigures(window_savings=window_savings, open_tasks_of_draw=open_tasks_of_draw)

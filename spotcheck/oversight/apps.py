@@ -8,12 +8,11 @@ class OversightConfig(AppConfig):
 
     def ready(self) -> None:
         from spotcheck.core.navigation import NavItem, register
-        from spotcheck.oversight import home  # noqa: F401  (registers the home-page section)
-        from spotcheck.oversight.services import coverage_figures
-        from spotcheck.planning.selectors import register_kept_figures
+        from spotcheck.planning.hooks import register_kept_figures
 
-        # Planning's coverage page reads the kept figures rather than scan the library.
-        register_kept_figures(coverage_figures)
+        # Planning's coverage page reads the kept figures rather than scan the library
+        # (imported on first use, as the home section is: spotcheck.core.home).
+        register_kept_figures("spotcheck.oversight.services.coverage_figures")
 
         register(NavItem("监督看板", "oversight:dashboard", "oversight.view_dashboard"),
                  before="audit:events")

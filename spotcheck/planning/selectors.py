@@ -9,11 +9,11 @@ draws app's own ``population_queryset`` from the specification ``plan_draw_spec`
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import Any
 
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, FullResultSet
 from django.db import connections
@@ -41,6 +41,7 @@ from spotcheck.draws.domain.spec import (
 )
 from spotcheck.draws.models import Draw
 from spotcheck.draws.selectors import DIMENSION_COLUMNS, population_filter, population_queryset
+from spotcheck.planning import hooks
 from spotcheck.planning.domain.calendar import YearCalendar
 from spotcheck.planning.domain.checks import (
     CLASS_A_CAP_BP,
@@ -706,57 +707,22 @@ class Coverage:
         return self.class_a_planned * FULL_BP // self.class_a_population if self.class_a_population else 0
 
 
-@dataclass(frozen=True)
-class TaskFigures:
-    """What the inspections app, which sits above planning, tells planning about its tasks.
-    It registers them at startup (``InspectionsConfig.ready``), so planning reads them without
-    importing the layer above it (docs/architecture.md)."""
-
-    window_savings: Callable[[Division | str, int], Mapping[str, Any]]
-    open_tasks_of_draw: Callable[[int], int]
-
-
-_task_figures: list[TaskFigures] = []
-
-
-def register_task_figures(figures: TaskFigures) -> None:
-    _task_figures[:] = [figures]
-
-
 def open_tasks_of(plan: Plan) -> int:
     """R-P1: the inspection tasks of the plan's draw not yet completed or cancelled (0 when no
     app gives task figures or the plan has no draw)."""
-    if not plan.draw_id or not _task_figures:
+    figures = hooks.task_figures()
+    if not plan.draw_id or figures is None:
         return 0
-    return int(_task_figures[0].open_tasks_of_draw(plan.draw_id))
-
-
-class KeptFigures(Protocol):
-    """A division's year figures counted over the whole entity library and the year's tasks,
-    as kept by the app above planning that keeps them (the oversight dashboard's)."""
-
-    class_c_total: int
-    class_c_planned: int
-    class_a_population: int
-    savings: Mapping[str, Any]
-    computed_at: datetime
-
-
-_kept_figures: list[Callable[[Division, int], KeptFigures]] = []
-
-
-def register_kept_figures(read: Callable[[Division, int], KeptFigures]) -> None:
-    """``read(division, year)``: the kept figures, counted again when a plan they depend on
-    changed since (registered at startup by ``OversightConfig.ready``)."""
-    _kept_figures[:] = [read]
+    return int(figures.open_tasks_of_draw(plan.draw_id))
 
 
 def window_savings(division: Division | str, year: int) -> Mapping[str, Any] | None:
     """'Joint inspections merged' and 'visits saved' from the registered task figures; None
     when no app gives them."""
-    if not _task_figures:
+    figures = hooks.task_figures()
+    if figures is None:
         return None
-    result = _task_figures[0].window_savings(division, year)
+    result = figures.window_savings(division, year)
     return result if isinstance(result, Mapping) else None
 
 
@@ -821,7 +787,8 @@ def coverage(division: Division | str, year: int, *, department: Department | No
         plans = plans.filter(department=department)
     # The class-C and class-A counts scan the entity library (a second or more at a million
     # entities) and the savings the year's tasks: read as kept when an app keeps them.
-    kept = _kept_figures[0](division_obj, year) if _kept_figures else None
+    read = hooks.kept_figures()
+    kept = read(division_obj, year) if read is not None else None
     if kept is not None:
         c_total, c_covered, a_population = kept.class_c_total, kept.class_c_planned, kept.class_a_population
         savings: Mapping[str, Any] | None = kept.savings

@@ -9,7 +9,6 @@ class PublicityConfig(AppConfig):
     def ready(self) -> None:
         from spotcheck.accounts.hooks import ReferenceStep, register_reference_step
         from spotcheck.core.navigation import NavItem, register
-        from spotcheck.publicity import home  # noqa: F401  (home sections)
         from spotcheck.publicity.cache import invalidate
         from spotcheck.publicity.models import PublicGeneration
 

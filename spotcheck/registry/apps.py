@@ -15,7 +15,6 @@ class RegistryConfig(AppConfig):
         )
         from spotcheck.accounts.predicates import STAFF
         from spotcheck.core.navigation import NavItem, register
-        from spotcheck.registry import home, imports  # noqa: F401  (home sections, the entity import)
         from spotcheck.registry.models import KeyFieldTag
         from spotcheck.registry.selectors import entity_by_pk, entity_by_uscc
         from spotcheck.registry.services import key_field_tags_ensure

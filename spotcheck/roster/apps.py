@@ -8,7 +8,6 @@ class RosterConfig(AppConfig):
 
     def ready(self) -> None:
         from spotcheck.core.navigation import NavItem, register
-        from spotcheck.roster import home, imports, training_imports  # noqa: F401  (home, imports)
 
         register(NavItem("执法人员名录", "roster:inspectors", "roster.view_roster"),
                  before="audit:events")

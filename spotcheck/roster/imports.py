@@ -18,6 +18,7 @@ from spotcheck.core.imports.jobs import register
 from spotcheck.core.imports.models import ImportJob
 from spotcheck.core.imports.spec import CleanRow, Column, ImportSpec, Rejected, RowErrors
 from spotcheck.core.imports.writers import Writer
+from spotcheck.roster import training_imports  # noqa: F401  (its spec is found with this module's)
 from spotcheck.roster.models import Inspector, InspectorKind, Tag
 
 _KINDS = {**{label: value for value, label in InspectorKind.choices},

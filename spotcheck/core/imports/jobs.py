@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.utils.module_loading import autodiscover_modules
 
 from spotcheck.core import clock, recorder
 from spotcheck.core.errors import Refused, ServiceError
@@ -28,6 +29,9 @@ from spotcheck.core.imports.runner import Progress, Runner, TooManyErrors
 from spotcheck.core.imports.spec import ImportSpec
 from spotcheck.core.recorder import Outcome
 
+# The import specs, by kind. Each app defines its own in its ``imports`` module, which
+# registers them as it loads: a page or command imports the spec it offers, and a worker that
+# runs a job finds the spec's module when it first needs one (``spec_for``).
 SPECS: dict[str, ImportSpec] = {}
 
 
@@ -37,6 +41,8 @@ def register(spec: ImportSpec) -> ImportSpec:
 
 
 def spec_for(kind: str) -> ImportSpec:
+    if kind not in SPECS:
+        autodiscover_modules("imports")
     return SPECS[kind]
 
 

@@ -176,9 +176,9 @@ class TestCoverageAndCalendar:
         assert "ENV-X1" in body and missing.name in body
         client.force_login(planner)
         assert "ENV-X1" in client.get(reverse("planning:coverage")).content.decode()
-        from spotcheck.planning import selectors
+        from spotcheck.planning import hooks, selectors
 
-        monkeypatch.setattr(selectors, "_kept_figures", [])  # counted for the page, not kept
+        monkeypatch.setattr(hooks, "_kept_figures", [])  # counted for the page, not kept
         monkeypatch.setattr(selectors, "window_savings",
                             lambda d, y: {"joint_inspections": 7, "visits_saved": 12})
         body = client.get(reverse("planning:coverage")).content.decode()
@@ -186,10 +186,10 @@ class TestCoverageAndCalendar:
 
     def test_the_savings_show_a_dash_when_the_inspections_app_does_not_offer_them(
             self, client: Any, office: Any, monkeypatch: Any) -> None:
-        from spotcheck.planning import selectors
+        from spotcheck.planning import hooks, selectors
 
-        monkeypatch.setattr(selectors, "_task_figures", [])  # no app registered them
-        monkeypatch.setattr(selectors, "_kept_figures", [])
+        monkeypatch.setattr(hooks, "_task_figures", [])  # no app registered them
+        monkeypatch.setattr(hooks, "_kept_figures", [])
         assert selectors.window_savings("361100", YEAR) is None
         client.force_login(office)
         body = client.get(reverse("planning:coverage")).content.decode()

@@ -1,0 +1,75 @@
+"""What the apps above planning register with it: the figures of the year's inspection tasks
+(inspections) and the kept figures of a division's year (oversight).
+
+The layers run one way: oversight > inspections > planning (docs/architecture.md). Planning
+shows how many tasks of a plan's draw are still open (R-P1), the visits saved by joint
+inspections, and the class-C coverage counted over the whole library (R-C2), without
+importing the apps that know them. Each registers here in its ``AppConfig.ready``, by dotted
+path: the registered object is imported when planning first asks for it, so a process that
+shows no plan (a command, a worker) does not load the services above planning. This module
+imports nothing of the apps above it, and nothing heavy of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from django.utils.module_loading import import_string
+
+if TYPE_CHECKING:
+    from spotcheck.accounts.models import Division
+
+
+@dataclass(frozen=True)
+class TaskFigures:
+    """What the inspections app tells planning about its tasks."""
+
+    window_savings: Callable[[Division | str, int], Mapping[str, Any]]
+    open_tasks_of_draw: Callable[[int], int]
+
+
+class KeptFigures(Protocol):
+    """A division's year figures counted over the whole entity library and the year's tasks,
+    as kept by the app above planning that keeps them (the oversight dashboard's)."""
+
+    class_c_total: int
+    class_c_planned: int
+    class_a_population: int
+    savings: Mapping[str, Any]
+    computed_at: datetime
+
+
+KeptFiguresReader = Callable[["Division", int], KeptFigures]
+
+_task_figures: list[TaskFigures | str] = []
+_kept_figures: list[KeptFiguresReader | str] = []
+
+
+def register_task_figures(figures: TaskFigures | str) -> None:
+    """The task figures, or the dotted path of a ``TaskFigures``."""
+    _task_figures[:] = [figures]
+
+
+def register_kept_figures(read: KeptFiguresReader | str) -> None:
+    """``read(division, year)`` (or its dotted path): the kept figures, counted again when a
+    plan they depend on changed since."""
+    _kept_figures[:] = [read]
+
+
+def task_figures() -> TaskFigures | None:
+    """The registered task figures; None when no app gives them."""
+    if not _task_figures:
+        return None
+    figures = _task_figures[0]
+    return import_string(figures) if isinstance(figures, str) else figures  # type: ignore[no-any-return]
+
+
+def kept_figures() -> KeptFiguresReader | None:
+    """The registered reader of kept figures; None when no app keeps them."""
+    if not _kept_figures:
+        return None
+    read = _kept_figures[0]
+    return import_string(read) if isinstance(read, str) else read  # type: ignore[no-any-return]
