@@ -16,8 +16,12 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*; touch $(STAMP)
 
 # JavaScript libraries from the npm registry (package-lock.json), served as static files.
+# The project's bytecode, compiled once (only what changed since): a process that starts
+# (a command, a worker, a web worker) then loads it instead of compiling every module
+# again, which it would do on each start where PYTHONDONTWRITEBYTECODE is set.
 setup: $(STAMP)
 	@bin/static-vendor
+	@$(BIN)/python -m compileall -q -j 0 config spotcheck verifier manage.py >/dev/null
 
 # Debian chromium (browser tests), Noto CJK fonts (screenshots, PDFs) and poppler-utils (the tests
 # that look at PDF pages), installed when missing.
