@@ -445,10 +445,13 @@ def csv_chunks(path: str | os.PathLike[str], width: int, *,
             if not more and not block.endswith(b"\n"):
                 block += b"\n"
             lines = count_lines(block)
+            marks = block_marks(block, lines)
             frame = None
             # a CR not before an LF ends a record for the row reader (the csv module): such a
-            # block is read by it here too, so that both readers give the same rows
-            lone_cr = b"\r" in block and block.count(b"\r") != block.count(b"\r\n")
+            # block is read by it here too, so that both readers give the same rows. A lone CR
+            # is a control character: only a block with one is counted (counting CRs and CRLFs
+            # cost more than the rest of the marks in a file with Windows line ends).
+            lone_cr = marks.controls and b"\r" in block and block.count(b"\r") != block.count(b"\r\n")
             try:
                 frame = pl.read_csv(block, has_header=False, infer_schema=False, empty_string_is_null=False,
                                     new_columns=names, quote_char='"', raise_if_empty=False)
@@ -456,8 +459,7 @@ def csv_chunks(path: str | os.PathLike[str], width: int, *,
                 frame = None
             if (frame is not None and not lone_cr and frame.height == lines and frame.width == width
                     and not any(frame.null_count().row(0))):
-                yield Chunk(number, lines, frame=frame, marks=block_marks(block, lines),
-                            backslashes=b"\\" in block)
+                yield Chunk(number, lines, frame=frame, marks=marks, backslashes=b"\\" in block)
                 number += lines
                 continue
             rows = list(csv.reader(io.StringIO(block.decode("utf-8"), newline=""), strict=True))

@@ -95,3 +95,19 @@ def test_chunks_cut_at_record_boundaries_and_keep_row_numbers(tmp_path: Path) ->
         seen += [list(r) for r in got]
     assert seen == rows
     assert numbers[0] == 2 and numbers == sorted(numbers) and len(numbers) > 5
+
+
+@pytest.mark.parametrize(("body", "framed"), [
+    (b"1,a,b\r\n2,c,d\r\n3,e,f\r\n", True),    # Windows line ends: read column-wise
+    (b"1,a,b\r\n2,c\rx,d\r\n3,e,f\r\n", False),  # a lone CR ends a record for the csv module
+    (b"1,a,b\n2,c,d\r", True),                 # a last CR: the line end added to the file's end follows it
+])
+def test_a_lone_cr_sends_the_block_to_the_csv_module_and_both_readers_agree(
+        tmp_path: Path, body: bytes, framed: bool) -> None:
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"n,x,y\r\n" + body)
+    chunks = list(csv_chunks(path, 3))
+    got = [list(r) for c in chunks for r in ((c.frame.rows() if c.frame is not None else c.rows) or [])]
+    expected = list(csv.reader(io.StringIO(body.decode(), newline=""), strict=True))
+    assert got == expected
+    assert all((c.frame is not None) is framed for c in chunks)
