@@ -50,11 +50,11 @@ def discover() -> list[Provider]:
     and the providers in the order of the apps that define them."""
     if not _ordered:
         autodiscover_modules("home")
-        labels = [config.name for config in apps.get_app_configs()]
+        names = [config.name for config in apps.get_app_configs()]
 
         def app_index(func: Provider) -> int:
             config = apps.get_containing_app_config(func.__module__)
-            return labels.index(config.name) if config is not None else len(labels)
+            return names.index(config.name) if config is not None else len(names)
 
         _ordered[:] = sorted(PROVIDERS, key=app_index)  # stable: definition order within an app
     return _ordered
