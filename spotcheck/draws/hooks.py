@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils.module_loading import import_string
@@ -86,5 +86,5 @@ def plan_gate() -> PlanGate:
     if _plan_gate is None:  # planning not installed: no plan, so no draw (R-P3)
         raise LookupError("没有登记抽查计划：抽取须依据经审核批准的抽查计划（R-P3）。")
     if isinstance(_plan_gate, str):
-        _plan_gate = import_string(_plan_gate)
-    return _plan_gate  # type: ignore[return-value]
+        _plan_gate = cast(PlanGate, import_string(_plan_gate))
+    return _plan_gate

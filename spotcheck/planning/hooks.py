@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from django.utils.module_loading import import_string
 
@@ -64,7 +64,7 @@ def task_figures() -> TaskFigures | None:
     if not _task_figures:
         return None
     figures = _task_figures[0]
-    return import_string(figures) if isinstance(figures, str) else figures  # type: ignore[no-any-return]
+    return cast(TaskFigures, import_string(figures)) if isinstance(figures, str) else figures
 
 
 def kept_figures() -> KeptFiguresReader | None:
@@ -72,4 +72,4 @@ def kept_figures() -> KeptFiguresReader | None:
     if not _kept_figures:
         return None
     read = _kept_figures[0]
-    return import_string(read) if isinstance(read, str) else read  # type: ignore[no-any-return]
+    return cast(KeptFiguresReader, import_string(read)) if isinstance(read, str) else read
