@@ -27,20 +27,19 @@ from django.utils.module_loading import import_string
 
 AfterDrawExecuted = Callable[[int], object]
 
-_after_executed: dict[str, AfterDrawExecuted | str] = {}
+_after_executed: dict[str, str] = {}  # name -> the callback's dotted path
 
 
-def register_after_draw_executed(name: str, callback: AfterDrawExecuted | str) -> None:
-    """Run ``callback(draw_id)`` after every draw executes (its result committed); a string is
-    the callback's dotted path. ``name`` makes registration idempotent: ``ready()`` may run
-    more than once in tests."""
-    _after_executed[name] = callback
+def register_after_draw_executed(name: str, path: str) -> None:
+    """Run the callback at ``path`` with the draw's id after every draw executes (its result
+    committed). ``name`` makes registration idempotent: ``ready()`` may run more than once in
+    tests."""
+    _after_executed[name] = path
 
 
 def after_draw_executed_callbacks() -> tuple[tuple[str, AfterDrawExecuted], ...]:
     """The registered callbacks in order, imported."""
-    return tuple((name, import_string(callback) if isinstance(callback, str) else callback)
-                 for name, callback in _after_executed.items())
+    return tuple((name, import_string(path)) for name, path in _after_executed.items())
 
 
 def on_draw_executed(draw_id: int) -> None:
@@ -72,19 +71,16 @@ class PlanGate:
     queryset: Callable[[], Any]  # every plan, to find one by its code (API)
 
 
-_plan_gate: PlanGate | str | None = None
+_plan_gate: str | None = None  # its dotted path
 
 
-def register_plan_gate(gate: PlanGate | str) -> None:
-    """The plan gate, or its dotted path (imported when a draw first asks)."""
+def register_plan_gate(path: str) -> None:
+    """The dotted path of the plan gate (imported when a draw asks)."""
     global _plan_gate
-    _plan_gate = gate
+    _plan_gate = path
 
 
 def plan_gate() -> PlanGate:
-    global _plan_gate
     if _plan_gate is None:  # planning not installed: no plan, so no draw (R-P3)
         raise LookupError("没有登记抽查计划：抽取须依据经审核批准的抽查计划（R-P3）。")
-    if isinstance(_plan_gate, str):
-        _plan_gate = cast(PlanGate, import_string(_plan_gate))
-    return _plan_gate
+    return cast(PlanGate, import_string(_plan_gate))

@@ -44,32 +44,27 @@ class KeptFigures(Protocol):
 
 KeptFiguresReader = Callable[["Division", int], KeptFigures]
 
-_task_figures: list[TaskFigures | str] = []
-_kept_figures: list[KeptFiguresReader | str] = []
+# The dotted paths registered (at most one each).
+_task_figures: list[str] = []
+_kept_figures: list[str] = []
 
 
-def register_task_figures(figures: TaskFigures | str) -> None:
-    """The task figures, or the dotted path of a ``TaskFigures``."""
-    _task_figures[:] = [figures]
+def register_task_figures(path: str) -> None:
+    """The dotted path of a ``TaskFigures``."""
+    _task_figures[:] = [path]
 
 
-def register_kept_figures(read: KeptFiguresReader | str) -> None:
-    """``read(division, year)`` (or its dotted path): the kept figures, counted again when a
+def register_kept_figures(path: str) -> None:
+    """The dotted path of ``read(division, year)``: the kept figures, counted again when a
     plan they depend on changed since."""
-    _kept_figures[:] = [read]
+    _kept_figures[:] = [path]
 
 
 def task_figures() -> TaskFigures | None:
     """The registered task figures; None when no app gives them."""
-    if not _task_figures:
-        return None
-    figures = _task_figures[0]
-    return cast(TaskFigures, import_string(figures)) if isinstance(figures, str) else figures
+    return cast(TaskFigures, import_string(_task_figures[0])) if _task_figures else None
 
 
 def kept_figures() -> KeptFiguresReader | None:
     """The registered reader of kept figures; None when no app keeps them."""
-    if not _kept_figures:
-        return None
-    read = _kept_figures[0]
-    return cast(KeptFiguresReader, import_string(read)) if isinstance(read, str) else read
+    return cast(KeptFiguresReader, import_string(_kept_figures[0])) if _kept_figures else None
