@@ -142,7 +142,8 @@ def _check_xlsx_zip(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError, EOFError) as exc:
+        # a damaged directory may also claim a zip version or method zipfile does not know
         raise FileRefused("XLSX 文件已损坏，无法打开。") from exc
     names = {i.filename for i in infos}
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from rest_framework.exceptions import ParseError
 
 from spotcheck.core.errors import ServiceError
-from spotcheck.core.imports.files import csv_chunks, inspect_file, open_rows
+from spotcheck.core.imports.files import FileRefused, csv_chunks, inspect_file, open_rows
 from spotcheck.core.parsers import FormParser, JSONParser
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
@@ -182,3 +182,13 @@ def test_kept_crash_cases_stay_fixed(tmp_path: Path) -> None:
                 JSONParser().parse(io.BytesIO(case.read_bytes()), "application/json", {"encoding": "utf-8"})
             except (ParseError, ServiceError):
                 pass
+
+
+def test_an_xlsx_whose_directory_claims_an_unknown_zip_version_is_refused(tmp_path: Path) -> None:
+    data = bytearray(SEED_XLSX)
+    at = data.index(b"PK\x01\x02")  # the first central directory entry
+    data[at + 6:at + 8] = (84).to_bytes(2, "little")  # "version needed to extract": 8.4
+    path = tmp_path / "f.xlsx"
+    path.write_bytes(bytes(data))
+    with pytest.raises(FileRefused, match="XLSX 文件已损坏"):
+        inspect_file(path)
