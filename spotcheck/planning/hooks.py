@@ -44,27 +44,28 @@ class KeptFigures(Protocol):
 
 KeptFiguresReader = Callable[["Division", int], KeptFigures]
 
-# The dotted paths registered (at most one each).
-_task_figures: list[str] = []
-_kept_figures: list[str] = []
+_task_figures: str | None = None  # the dotted path of the registered TaskFigures
+_kept_figures: str | None = None  # the dotted path of the registered KeptFiguresReader
 
 
 def register_task_figures(path: str) -> None:
     """The dotted path of a ``TaskFigures``."""
-    _task_figures[:] = [path]
+    global _task_figures
+    _task_figures = path
 
 
 def register_kept_figures(path: str) -> None:
     """The dotted path of ``read(division, year)``: the kept figures, counted again when a
     plan they depend on changed since."""
-    _kept_figures[:] = [path]
+    global _kept_figures
+    _kept_figures = path
 
 
 def task_figures() -> TaskFigures | None:
     """The registered task figures; None when no app gives them."""
-    return cast(TaskFigures, import_string(_task_figures[0])) if _task_figures else None
+    return cast(TaskFigures, import_string(_task_figures)) if _task_figures else None
 
 
 def kept_figures() -> KeptFiguresReader | None:
     """The registered reader of kept figures; None when no app keeps them."""
-    return cast(KeptFiguresReader, import_string(_kept_figures[0])) if _kept_figures else None
+    return cast(KeptFiguresReader, import_string(_kept_figures)) if _kept_figures else None

@@ -178,7 +178,7 @@ class TestCoverageAndCalendar:
         assert "ENV-X1" in client.get(reverse("planning:coverage")).content.decode()
         from spotcheck.planning import hooks, selectors
 
-        monkeypatch.setattr(hooks, "_kept_figures", [])  # counted for the page, not kept
+        monkeypatch.setattr(hooks, "_kept_figures", None)  # counted for the page, not kept
         monkeypatch.setattr(selectors, "window_savings",
                             lambda d, y: {"joint_inspections": 7, "visits_saved": 12})
         body = client.get(reverse("planning:coverage")).content.decode()
@@ -188,8 +188,8 @@ class TestCoverageAndCalendar:
             self, client: Any, office: Any, monkeypatch: Any) -> None:
         from spotcheck.planning import hooks, selectors
 
-        monkeypatch.setattr(hooks, "_task_figures", [])  # no app registered them
-        monkeypatch.setattr(hooks, "_kept_figures", [])
+        monkeypatch.setattr(hooks, "_task_figures", None)  # no app registered them
+        monkeypatch.setattr(hooks, "_kept_figures", None)
         assert selectors.window_savings("361100", YEAR) is None
         client.force_login(office)
         body = client.get(reverse("planning:coverage")).content.decode()
