@@ -37,9 +37,9 @@ def item_list_filing_due(user: Any) -> list[DueSection]:
                                    f"截止 {status.deadline:%Y-%m-%d}"))
     if is_reviewer(user) and user.division_id:
         departments = Department.objects.filter(division_id=user.division_id)
-        late = [s for s in selectors.filing_status(departments, year, today) if s.overdue]
+        late = selectors.overdue_count(departments, year, today)
         if late:
-            rows.append(DueRow(f"{len(late)} 个部门逾期未报送 {year} 年度随机抽查事项清单", url))
+            rows.append(DueRow(f"{late} 个部门逾期未报送 {year} 年度随机抽查事项清单", url))
     if not rows:
         return []
     return [DueSection("检查事项清单报送", rows, more_url=url)]

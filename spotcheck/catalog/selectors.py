@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from spotcheck.accounts.models import Department, Division
 from spotcheck.accounts.predicates import (
@@ -146,3 +146,14 @@ def filing_status(departments: Iterable[Department], year: int, today: date,
     return [FilingStatus(d, year, kind, deadline, filed.get(d.pk),
                          d.pk not in filed and today > deadline)
             for d in departments]
+
+
+def overdue_count(departments: QuerySet[Department], year: int, today: date,
+                  kind: str = FilingKind.ANNUAL) -> int:
+    """How many of the departments are overdue with the year's list (R-L2), as
+    ``filing_status`` tells it one by one: none, without a query, until the deadline has
+    passed; then one count."""
+    if today <= item_list_deadline(year):
+        return 0
+    filed = ItemListFiling.objects.filter(department=OuterRef("pk"), year=year, kind=kind)
+    return departments.order_by().exclude(Exists(filed)).count()

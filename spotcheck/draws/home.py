@@ -49,11 +49,16 @@ def pending_commitments(user: Any) -> list[DueSection]:
     """Commitments to make before the announcement, secrets to reveal after it."""
     if not is_government_staff(user) or is_inspector(user):
         return []
+    # A draw waits for commitments or reveals a few days a year: its ids first, which is a
+    # query on the draws alone, and the commitments with their draws only when there is one.
+    waiting = list(Draw.objects.filter(division_id=user.division_id,
+                                       status__in=[Status.PREPARED, Status.ANNOUNCED])
+                   .values_list("pk", flat=True))
+    if not waiting:
+        return []
     rows = []
     candidates = (Commitment.objects.select_related("draw", "department", "draw__division")
-                  .filter(draw__division_id=user.division_id,
-                          draw__status__in=[Status.PREPARED, Status.ANNOUNCED])
-                  .order_by("draw_id", "seq"))
+                  .filter(draw_id__in=waiting).order_by("draw_id", "seq"))
     for c in candidates[:200]:
         if not user.has_perm("draws.commit_draw", c):
             continue

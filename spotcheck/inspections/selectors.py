@@ -247,10 +247,13 @@ def reviews_awaiting(user: Any, *, limit: int = 200) -> list[Any]:
     nearest publication deadline first: joint visits and lone tasks."""
     if not (is_dept_admin(user) or is_planner(user)) or not user.department_id:
         return []
-    joints = list(JointInspection.objects.select_related("lead", "entity")
+    # With what a row shows (the entity's name, the USCC, the deadline): the lists are on
+    # every lead's home page.
+    shown = ("uscc", "publish_due", "entity__name")
+    joints = list(JointInspection.objects.select_related("entity").only(*shown)
                   .filter(lead_id=user.department_id, review_status=ReviewStatus.PENDING)
                   .order_by("publish_due", "id")[:limit])
-    lone = list(InspectionTask.objects.select_related("department", "entity")
+    lone = list(InspectionTask.objects.select_related("entity").only(*shown)
                 .filter(_lone(), department_id=user.department_id,
                         review_status=ReviewStatus.PENDING).order_by("publish_due", "id")[:limit])
     visits: list[Any] = [*joints, *lone]

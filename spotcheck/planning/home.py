@@ -48,6 +48,8 @@ def plans_due(user: Any) -> list[DueSection]:
         sections.append(DueSection("待提交的抽查计划", rows, more_url=reverse("planning:plans")))
     awaiting = [p for p in owner_plans.filter(status=Status.APPROVED)
                 .filter(Q(draw__isnull=True) | Q(draw__status="cancelled"))
+                # what the row shows and the permission reads (owner, division, class)
+                .only("title", "window_start", "department", "division", "target_class")
                 .order_by("window_start", "id")[:10] if user.has_perm("planning.prepare_plan_draw", p)]
     if awaiting:
         sections.append(DueSection("待组织抽取的计划", [

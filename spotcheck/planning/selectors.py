@@ -178,7 +178,7 @@ def calendar_for(division: Division | str, year: int) -> YearCalendar:
     parent division's, else the defaults (R-Q1, R-P2)."""
     code: str | None = division.pk if isinstance(division, Division) else division
     configured = {p.division_id: p for p in PlanningYear.objects.filter(year=year)}
-    while code is not None:
+    while code is not None and configured:  # nothing configured: no parent to look up
         if code in configured:
             return configured[code].calendar()
         code = Division.objects.filter(pk=code).values_list("parent_id", flat=True).first()

@@ -51,10 +51,9 @@ def roster_confirmation_due(user: Any) -> list[DueSection]:
             rows.append(DueRow(f"确认 {year} 年度联合检查人员库" + ("（已逾期）" if pool.overdue
                                                                    else ""),
                                reverse("roster:joint_pool"), f"截止 {pool.deadline:%Y-%m-%d}"))
-        late = [s for s in selectors.confirmation_status(
-            selectors.departments_keeping_rosters(user), year, today) if s.overdue]
+        late = selectors.overdue_count(selectors.departments_keeping_rosters(user), year, today)
         if late:
-            rows.append(DueRow(f"{len(late)} 个部门逾期未确认 {year} 年度名录库", url))
+            rows.append(DueRow(f"{late} 个部门逾期未确认 {year} 年度名录库", url))
     if not rows:
         return []
     return [DueSection("执法检查人员名录库", rows, more_url=url)]

@@ -269,6 +269,17 @@ def confirmation_status(departments: Iterable[Department], year: int, today: dat
             for d in departments]
 
 
+def overdue_count(departments: QuerySet[Department], year: int, today: date, *,
+                  scope: str = ConfirmationScope.DEPARTMENT) -> int:
+    """How many of the departments are overdue with the year's confirmation (R-I3), as
+    ``confirmation_status`` tells it one by one: none, without a query, until the deadline
+    has passed; then one count."""
+    if today <= roster_deadline(year):
+        return 0
+    done = RosterConfirmation.objects.filter(department=OuterRef("pk"), year=year, scope=scope)
+    return departments.order_by().exclude(Exists(done)).count()
+
+
 def departments_keeping_rosters(user: Any) -> QuerySet[Department]:
     """The departments whose roster status the user follows (own; or the division's)."""
     qs = Department.objects.select_related("division").order_by("division_id", "seq")

@@ -75,6 +75,23 @@ def test_filing_status_is_overdue_only_after_march_without_a_filing(env: Departm
     assert all(s.overdue for s in selectors.filing_status([env, samr], YEAR, date(YEAR, 4, 1)))
 
 
+def test_the_overdue_count_agrees_with_the_status_and_asks_nothing_before_the_deadline_r_l2(
+        make_user: Any, env: Department, on_day: Any, django_assert_num_queries: Any) -> None:
+    division = Department.objects.filter(division_id="361100")
+    with django_assert_num_queries(0):
+        assert selectors.overdue_count(division, YEAR, date(YEAR, 3, 31)) == 0
+    on_day(date(YEAR, 4, 3))  # ENV files late: filed, no longer overdue
+    InspectionItemFactory.create(department=env, year=YEAR, code="A")
+    services.item_list_file(acting_user=make_user(Role.DEPT_ADMIN), department=env, year=YEAR,
+                            kind=FilingKind.ANNUAL)
+    with django_assert_num_queries(1):
+        late = selectors.overdue_count(division, YEAR, date(YEAR, 4, 3))
+    assert late == sum(s.overdue for s in selectors.filing_status(division, YEAR, date(YEAR, 4, 3)))
+    assert late == division.count() - 1
+    # the class-A joint list is another filing: ENV's annual list does not count for it
+    assert selectors.overdue_count(division, YEAR, date(YEAR, 4, 3), FilingKind.JOINT_A) == division.count()
+
+
 @pytest.mark.parametrize(("bp", "text"), [(500, "5%"), (350, "3.5%"), (1, "0.01%"),
                                           (10000, "100%"), (1050, "10.5%")])
 def test_percent_text(bp: int, text: str) -> None:

@@ -14,9 +14,9 @@ from spotcheck.accounts.models import Department
 from spotcheck.accounts.roles import Role
 from spotcheck.core.domain.deadlines import is_overdue
 from spotcheck.core.domain.scd1 import SCD1_ID
-from spotcheck.roster import selectors
+from spotcheck.roster import selectors, services
 from spotcheck.roster.domain.rules import roster_line
-from spotcheck.roster.models import InspectorKind
+from spotcheck.roster.models import ConfirmationScope, InspectorKind
 from spotcheck.roster.tests.factories import (
     USCC_A,
     USCC_B,
@@ -115,6 +115,25 @@ class TestScoping:
         status = selectors.confirmation_status([env], 2027, date(2027, 4, 1))
         assert status[0].overdue and not status[0].confirmed
         assert not selectors.confirmation_status([env], 2027, date(2027, 3, 31))[0].overdue
+
+    def test_the_overdue_count_agrees_with_the_status_and_asks_nothing_before_the_deadline_r_i3(
+            self, make_user: Any, env: Department, on_day: Any,
+            django_assert_num_queries: Any) -> None:
+        division = Department.objects.filter(division_id="361100")
+        with django_assert_num_queries(0):
+            assert selectors.overdue_count(division, 2027, date(2027, 3, 31)) == 0
+        on_day(date(2027, 4, 2))  # ENV confirms late: confirmed, no longer overdue
+        before = selectors.overdue_count(division, 2027, date(2027, 4, 2))
+        admin = make_user(Role.DEPT_ADMIN, "361100-ENV")
+        InspectorFactory.create(department=env)
+        services.roster_confirm(acting_user=admin, department=env, year=2027)
+        with django_assert_num_queries(1):
+            after = selectors.overdue_count(division, 2027, date(2027, 4, 2))
+        one_by_one = sum(s.overdue for s in selectors.confirmation_status(division, 2027, date(2027, 4, 2)))
+        assert after == one_by_one == before - 1 == division.count() - 1
+        # the joint pool is another confirmation: ENV's roster does not count for it
+        pool = selectors.overdue_count(division, 2027, date(2027, 4, 2), scope=ConfirmationScope.JOINT_POOL)
+        assert pool == division.count()
 
 
 class TestDomain:
