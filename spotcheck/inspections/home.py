@@ -199,7 +199,8 @@ def transfers_to_acknowledge(user: Any) -> list[DueSection]:
                    f"应于 {violations.ack_deadline(timezone.localdate(v.transferred_at)):%Y-%m-%d} 前接收")
             for v in Violation.objects.filter(transfer_to_id=user.department_id,
                                               status=ViolationStatus.TRANSFERRED)
-            .select_related("department").order_by("transferred_at", "id")[:10]
+            .select_related("department").only("uscc", "severity", "transferred_at", "department__name")
+            .order_by("transferred_at", "id")[:10]
             if v.transferred_at is not None]
     if not rows:
         return []

@@ -39,7 +39,8 @@ def plans_due(user: Any) -> list[DueSection]:
         deadlines = {y: selectors.calendar_for(user.division_id, y).plan_deadline
                      for y in {p.year for p in drafts}}
         returned = {t.plan_id: t for t in PlanTransition.objects.filter(
-            plan__in=drafts, action__in=["office_return", "justice_return"]).order_by("version")}
+            plan__in=drafts, action__in=["office_return", "justice_return"])
+            .only("plan_id", "reason").order_by("version")}
         rows = []
         for p in drafts:
             note = (f"已退回：{returned[p.pk].reason}" if p.pk in returned
