@@ -19,7 +19,10 @@ is p99 ≤ 1 s and p50 ≤ 200 ms on PostgreSQL.
 ``--think`` gives the rounds: 0 asks back to back (every user always has a request in flight:
 the server's throughput decides the latency); T > 0 makes each user pause between its requests
 a random time drawn evenly from [T/2, 3T/2] seconds (seeded per user), as a reader of the page
-does before the next click. Each round measures its own baseline.
+does before the next click. Each round measures its own baseline. Each page's line also gives
+the CPU a request took, read from ``/proc``: the web server's processes, the database server's
+and this process (the load generator), which on a machine whose cores the round keeps busy add
+up to its wall time × cores per request.
 
 ``--keep NAME`` seeds into the PostgreSQL database NAME (made anew) and leaves it there;
 ``--reuse NAME`` runs against such a database without seeding (1M entities take minutes).
@@ -242,6 +245,42 @@ def _get(url: str, session: str) -> float:
     return (time.perf_counter() - t0) * 1000
 
 
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User and system CPU each process has used so far (Linux ``/proc``; none elsewhere)."""
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
+
+
+def _cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU used between two readings by the processes alive at the second (a process started
+    in between counts whole; one that ended in between is not counted)."""
+    return sum(t - before.get(pid, 0.0) for pid, t in after.items())
+
+
+def _processes(server: subprocess.Popen[bytes]) -> tuple[list[int], list[int]]:
+    """The web server's processes (the master and its workers) and the database server's
+    (every ``postgres`` process of the machine: the bench's connections and the background
+    writers alike)."""
+    web, database = [server.pid], []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name, ppid = stat[stat.index("(") + 1:stat.rindex(")")], int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == server.pid:
+            web.append(int(entry.name))
+        elif name.startswith("postgres"):
+            database.append(int(entry.name))
+    return web, database
+
+
 def _user(requests: list[tuple[str, str]], think: float, rng: random.Random) -> list[float]:
     """One user's requests in order, pausing between them (``think`` seconds on average). With
     a pause, the user's first click also comes after one (0 to 1.5 × ``think``): people do not
@@ -356,9 +395,17 @@ def main() -> None:
                 for label, (who, page) in pages.items():
                     work = [[(site + page(), sessions.get(who[u % len(who)], ""))
                              for _ in range(args.requests)] for u in range(args.users)]
+                    web, database = _processes(server)
+                    before = _cpu_seconds(web), _cpu_seconds(database), os.times()
                     t0 = time.perf_counter()
                     times = _load(work, args.users, think, args.seed)
                     wall = time.perf_counter() - t0
+                    web, database = _processes(server)
+                    after = _cpu_seconds(web), _cpu_seconds(database), os.times()
+                    own = (after[2].user + after[2].system) - (before[2].user + before[2].system)
+                    cpu = (f"  CPU a request: web {_cpu_used(before[0], after[0]) / len(times) * 1000:4.1f} ms, "
+                           f"db {_cpu_used(before[1], after[1]) / len(times) * 1000:3.1f}, "
+                           f"load generator {own / len(times) * 1000:3.1f}")
                     p50, p99 = _pct(times, 50), _pct(times, 99)
                     load = os.getloadavg()[0]
                     if baseline_p99 is None:
@@ -369,7 +416,7 @@ def main() -> None:
                         failed = failed or not ok
                         verdict = f"  p99/baseline {p99 / baseline_p99:5.1f}  {'OK' if ok else 'over goal'}"
                     print(f"{label:28s} p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  {len(times) / wall:6.0f} req/s"
-                          f"  load {load:4.1f}{verdict}", flush=True)
+                          f"  load {load:4.1f}{verdict}{cpu}", flush=True)
             print("load average " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
             if failed:
                 print(f"over the goal (p99 ≤ {GOAL_P99_MS} ms, p50 ≤ {GOAL_P50_MS} ms)")
