@@ -71,6 +71,8 @@ def enterprise_notices(user: Any) -> list[DueSection]:
 def lead_changes_awaiting(user: Any) -> list[DueSection]:
     if not (is_dept_admin(user) or is_planner(user)) or not user.department_id:
         return []
+    if not selectors.lead_change_pending():
+        return []
     rows = [DueRow(f"同意由{c.new_lead.name}牵头检查 {c.joint.entity.name}",
                    reverse("inspections:joint_detail", args=[c.joint_id]),
                    _window_text(c.joint.window_start, c.joint.window_end))

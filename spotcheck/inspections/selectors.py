@@ -224,6 +224,12 @@ def due_visits_for(user: Any, *, limit: int = 20) -> list[Any]:
     return sorted(visits, key=lambda v: (v.window_start, v.pk))[:limit]
 
 
+def lead_change_pending() -> bool:
+    """Whether any lead change waits for agreement. Rare, and then for a few days: the home
+    pages ask this first, and the list (four tables joined, a subquery) only when one does."""
+    return LeadChange.objects.filter(status=LeadChangeStatus.PENDING).exists()
+
+
 def lead_changes_awaiting(user: Any) -> QuerySet[LeadChange]:
     """Pending lead changes of visits the user's department takes part in, not yet agreed by it."""
     return (LeadChange.objects.filter(status=LeadChangeStatus.PENDING,

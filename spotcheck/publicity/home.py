@@ -12,7 +12,7 @@ from spotcheck.accounts.predicates import is_dept_admin, is_office, is_planner
 from spotcheck.core import clock
 from spotcheck.core.home import DueRow, DueSection, provider
 from spotcheck.publicity import selectors
-from spotcheck.publicity.models import ComplaintStatus, ObjectionStatus
+from spotcheck.publicity.models import Complaint, ComplaintStatus, Objection, ObjectionStatus
 
 SHOWN = 10
 
@@ -50,14 +50,21 @@ def objections_open(user: Any) -> list[DueSection]:
     if not (is_dept_admin(user) or is_planner(user)):
         return []
     today = clock.today()
+    # Open objections and complaints passed on are rare: whether there is any at all is asked
+    # first (a small query on one table), the user's own list only when there is.
+    objections = (selectors.objections_for(user).filter(status=ObjectionStatus.OPEN)
+                  .select_related(None).select_related("result")
+                  .only("answer_due", "result__entity_name", "result__item_name")[:10]
+                  if Objection.objects.filter(status=ObjectionStatus.OPEN).exists() else [])
     rows = [DueRow(f"{o.result.entity_name}：{o.result.item_name}"
                    + ("，已逾期" if o.answer_due < today else ""),
                    reverse("publication:objection", args=[o.pk]), f"{o.answer_due:%Y-%m-%d} 前答复")
-            for o in selectors.objections_for(user).filter(status=ObjectionStatus.OPEN).select_related(None)
-            .select_related("result").only("answer_due", "result__entity_name", "result__item_name")[:10]]
+            for o in objections]
+    assigned = (selectors.complaints_for(user).filter(status=ComplaintStatus.ASSIGNED)
+                .select_related(None).only("tracking_no")[:10]
+                if Complaint.objects.filter(status=ComplaintStatus.ASSIGNED).exists() else [])
     complaints = [DueRow(f"投诉 {c.tracking_no}", reverse("publication:complaint", args=[c.pk]))
-                  for c in selectors.complaints_for(user).filter(status=ComplaintStatus.ASSIGNED)
-                  .select_related(None).only("tracking_no")[:10]]
+                  for c in assigned]
     sections = []
     if rows:
         sections.append(DueSection("待答复的公示异议", rows, more_url=reverse("publication:objections")))

@@ -85,6 +85,11 @@ def class_history(entity: MarketEntity) -> QuerySet[Any]:
         "-at", "-id")
 
 
+def proposal_pending() -> bool:
+    """Whether any class-C proposal waits for the office's decision (R-C1), in any division."""
+    return ClassProposal.objects.filter(status=ProposalStatus.PENDING).exists()
+
+
 def proposal_list_for(user: Any, status: str = "") -> QuerySet[ClassProposal]:
     """The office sees proposals on entities of its divisions; a department its own."""
     qs = ClassProposal.objects.select_related("entity__division", "department", "proposed_by",

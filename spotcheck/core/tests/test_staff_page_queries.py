@@ -73,7 +73,7 @@ def people(make_user: Callable[..., Any], on_day: Callable[[date], None]) -> dic
 # a minute), fixed here so that a new per-row query or a dropped select_related shows as a
 # failure, and a page made cheaper lowers its figure.
 PAGES: list[tuple[str, str, int, Callable[[dict[str, Any]], str]]] = [
-    ("office", "work bench", 22, lambda w: "/"),
+    ("office", "work bench", 21, lambda w: "/"),
     ("planner", "work bench", 20, lambda w: "/"),
     ("justice", "work bench", 10, lambda w: "/"),
     ("inspector", "work bench", 8, lambda w: "/"),

@@ -174,7 +174,7 @@ def test_the_office_assigns_the_department_answers_and_the_outcome_is_published(
     complaint = Complaint.objects.get()
     track = client.get(response["Location"]).content.decode()
     assert complaint.tracking_no in track and "已受理" in track and "13800001111" not in track
-    office, planner = make_user(Role.OFFICE), make_user(Role.PLANNER, ENV)
+    office, planner = make_user(Role.OFFICE), signed_in(make_user, Role.PLANNER, ENV)
     env = Department.objects.get(code=ENV)
     with pytest.raises(Refused):
         services.complaint_assign(acting_user=make_user(Role.OFFICE, "361102-SAMR"), complaint=complaint,
@@ -184,11 +184,17 @@ def test_the_office_assigns_the_department_answers_and_the_outcome_is_published(
                                   department=Department.objects.get(code="361102-ENV"))
     with pytest.raises(Refused):
         services.complaint_answer(acting_user=planner, complaint=complaint, outcome="先答")
+    client.force_login(planner)
+    assert "交办的投诉" not in client.get(reverse("home")).content.decode()  # none assigned yet
     services.complaint_assign(acting_user=office, complaint=complaint, department=env)
     assert list(selectors.complaints_for(planner)) == [complaint]
+    home = client.get(reverse("home")).content.decode()
+    assert "交办的投诉" in home and f"投诉 {complaint.tracking_no}" in home
     answered = services.complaint_answer(acting_user=planner, complaint=complaint,
                                          outcome="经调查属实，已对相关人员立案处理。")
     assert answered.status == ComplaintStatus.ANSWERED
+    assert "交办的投诉" not in client.get(reverse("home")).content.decode()
+    client.logout()
     listing = client.get(reverse("publicity:complaints")).content.decode()
     assert "已对相关人员立案处理" in listing and "索要财物" not in listing and "13800001111" not in listing
     assert "已对相关人员立案处理" in client.get(response["Location"]).content.decode()
