@@ -12,7 +12,7 @@ from spotcheck.accounts.predicates import is_dept_admin, is_office, is_planner
 from spotcheck.core import clock
 from spotcheck.core.home import DueRow, DueSection, provider
 from spotcheck.publicity import selectors
-from spotcheck.publicity.models import Complaint, ComplaintStatus, Objection, ObjectionStatus
+from spotcheck.publicity.models import ComplaintStatus, ObjectionStatus
 
 SHOWN = 10
 
@@ -55,14 +55,14 @@ def objections_open(user: Any) -> list[DueSection]:
     objections = (selectors.objections_for(user).filter(status=ObjectionStatus.OPEN)
                   .select_related(None).select_related("result")
                   .only("answer_due", "result__entity_name", "result__item_name")[:10]
-                  if Objection.objects.filter(status=ObjectionStatus.OPEN).exists() else [])
+                  if selectors.objection_open() else [])
     rows = [DueRow(f"{o.result.entity_name}：{o.result.item_name}"
                    + ("，已逾期" if o.answer_due < today else ""),
                    reverse("publication:objection", args=[o.pk]), f"{o.answer_due:%Y-%m-%d} 前答复")
             for o in objections]
     assigned = (selectors.complaints_for(user).filter(status=ComplaintStatus.ASSIGNED)
                 .select_related(None).only("tracking_no")[:10]
-                if Complaint.objects.filter(status=ComplaintStatus.ASSIGNED).exists() else [])
+                if selectors.complaint_assigned() else [])
     complaints = [DueRow(f"投诉 {c.tracking_no}", reverse("publication:complaint", args=[c.pk]))
                   for c in assigned]
     sections = []

@@ -21,6 +21,7 @@ from spotcheck.publicity.models import (
     Delivery,
     DeliveryStatus,
     Objection,
+    ObjectionStatus,
     PublishedResult,
 )
 from spotcheck.publicity.sources import publication_due, publishable_tasks
@@ -223,6 +224,18 @@ def overdue_for(user: Any, *, limit: int = 500) -> list[QueueRow]:
 def parked_deliveries_for(user: Any) -> QuerySet[Delivery]:
     return Delivery.objects.filter(status=DeliveryStatus.PARKED,
                                    division_id=user.division_id).order_by("id")
+
+
+def objection_open() -> bool:
+    """Whether any objection to a published result waits for its answer, in any department
+    (rare: the home pages ask this before the user's own list)."""
+    return Objection.objects.filter(status=ObjectionStatus.OPEN).exists()
+
+
+def complaint_assigned() -> bool:
+    """Whether any complaint passed on to a department waits for its answer (R-S4; rare: the
+    home pages ask this before the user's own list)."""
+    return Complaint.objects.filter(status=ComplaintStatus.ASSIGNED).exists()
 
 
 def objections_for(user: Any) -> QuerySet[Objection]:
